@@ -1,0 +1,284 @@
+//! Closed vocabularies: campaign types, asset types, channels and member roles.
+//!
+//! Every enum is written and parsed as its snake_case name; unknown names are rejected
+//! with an error that lists the allowed ones.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An unknown name for one of the domain's closed vocabularies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`; allowed: {}", .allowed.join(", "))]
+pub struct ParseEnumError {
+    /// What was being parsed, e.g. `campaign_type`.
+    pub kind: &'static str,
+    /// The rejected input.
+    pub value: String,
+    /// Every accepted name.
+    pub allowed: &'static [&'static str],
+}
+
+/// Defines a snake_case string enum with `ALL`, `as_str`, `FromStr`, `Display` and serde support.
+macro_rules! string_enum {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $kind:literal {
+            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every value's name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The snake_case name stored in the database and used on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(ParseEnumError {
+                        kind: $kind,
+                        value: other.to_owned(),
+                        allowed: Self::NAMES,
+                    }),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+pub(crate) use string_enum;
+
+string_enum! {
+    /// What a campaign sets out to do; decides which assets it needs.
+    CampaignType, "campaign_type" {
+        /// Capture new leads.
+        LeadGen => "lead_gen",
+        /// Make more people know the brand.
+        BrandAwareness => "brand_awareness",
+        /// Keep existing clients.
+        ClientRetention => "client_retention",
+        /// Win back inactive contacts.
+        ReEngagement => "re_engagement",
+        /// Sell more to existing clients.
+        Upsell => "upsell",
+        /// Turn clients into referrers.
+        Referral => "referral",
+    }
+}
+
+string_enum! {
+    /// A kind of generated marketing asset.
+    AssetType, "asset_type" {
+        /// A standalone landing page with a lead form.
+        LandingPage => "landing_page",
+        /// A timed sequence of emails.
+        EmailSequence => "email_sequence",
+        /// Posts for social platforms.
+        SocialPost => "social_post",
+        /// A scene-by-scene video script.
+        VideoScript => "video_script",
+        /// Paid search and social ad copy.
+        AdCreative => "ad_creative",
+        /// A spoken audio advert.
+        VoiceAd => "voice_ad",
+        /// Banner images at standard sizes.
+        ImageAsset => "image_asset",
+    }
+}
+
+string_enum! {
+    /// A channel a campaign runs on or reports results for.
+    Channel, "channel" {
+        /// Email.
+        Email => "email",
+        /// SMS / text messages.
+        Sms => "sms",
+        /// LinkedIn.
+        Linkedin => "linkedin",
+        /// X (formerly Twitter).
+        X => "x",
+        /// Facebook.
+        Facebook => "facebook",
+        /// Instagram.
+        Instagram => "instagram",
+        /// TikTok.
+        Tiktok => "tiktok",
+        /// YouTube.
+        Youtube => "youtube",
+        /// Google search ads.
+        GoogleSearch => "google_search",
+        /// Google display network.
+        GoogleDisplay => "google_display",
+        /// Podcast advertising.
+        Podcast => "podcast",
+        /// Radio advertising.
+        Radio => "radio",
+        /// The organization's own website and landing pages.
+        Web => "web",
+        /// Printed mail.
+        DirectMail => "direct_mail",
+        /// Events and webinars.
+        Events => "events",
+        /// Word of mouth and referral programmes.
+        Referral => "referral",
+    }
+}
+
+string_enum! {
+    /// A user's role within an organization, from most to least privileged.
+    MemberRole, "role" {
+        /// Owns the organization.
+        Owner => "owner",
+        /// Manages members, keys and all campaigns.
+        Admin => "admin",
+        /// Creates and changes campaigns.
+        Member => "member",
+        /// Reads only.
+        Viewer => "viewer",
+    }
+}
+
+impl CampaignType {
+    /// The assets a campaign of this type needs, in generation order (the seed's mapping).
+    pub const fn asset_types(self) -> &'static [AssetType] {
+        use AssetType::*;
+        match self {
+            CampaignType::LeadGen => &[LandingPage, EmailSequence, AdCreative],
+            CampaignType::BrandAwareness => &[SocialPost, VideoScript, ImageAsset],
+            CampaignType::ClientRetention => &[EmailSequence, VoiceAd],
+            CampaignType::ReEngagement => &[EmailSequence, SocialPost],
+            CampaignType::Upsell => &[EmailSequence, LandingPage],
+            CampaignType::Referral => &[EmailSequence, SocialPost, LandingPage],
+        }
+    }
+}
+
+impl MemberRole {
+    /// Whether this role may read campaigns and assets (every role may).
+    pub const fn can_read(self) -> bool {
+        true
+    }
+
+    /// Whether this role may create and change campaigns.
+    pub const fn can_write(self) -> bool {
+        matches!(self, MemberRole::Owner | MemberRole::Admin | MemberRole::Member)
+    }
+
+    /// Whether this role may manage members and API keys.
+    pub const fn can_manage(self) -> bool {
+        matches!(self, MemberRole::Owner | MemberRole::Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_equals_the_seed_table() {
+        let seed: &[(&str, &[&str])] = &[
+            ("lead_gen", &["landing_page", "email_sequence", "ad_creative"]),
+            ("brand_awareness", &["social_post", "video_script", "image_asset"]),
+            ("client_retention", &["email_sequence", "voice_ad"]),
+            ("re_engagement", &["email_sequence", "social_post"]),
+            ("upsell", &["email_sequence", "landing_page"]),
+            ("referral", &["email_sequence", "social_post", "landing_page"]),
+        ];
+        assert_eq!(seed.len(), CampaignType::ALL.len());
+        for (campaign_type, assets) in seed {
+            let parsed: CampaignType = campaign_type.parse().unwrap();
+            let mapped: Vec<&str> = parsed.asset_types().iter().map(|a| a.as_str()).collect();
+            assert_eq!(&mapped, assets, "mapping for {campaign_type}");
+        }
+    }
+
+    #[test]
+    fn every_asset_type_is_produced_by_some_campaign_type() {
+        for asset in AssetType::ALL {
+            assert!(
+                CampaignType::ALL.iter().any(|c| c.asset_types().contains(asset)),
+                "{asset} is never generated"
+            );
+        }
+    }
+
+    #[test]
+    fn every_enum_round_trips_through_its_name() {
+        for v in CampaignType::ALL {
+            assert_eq!(v.as_str().parse::<CampaignType>().unwrap(), *v);
+        }
+        for v in AssetType::ALL {
+            assert_eq!(v.as_str().parse::<AssetType>().unwrap(), *v);
+        }
+        for v in Channel::ALL {
+            assert_eq!(v.as_str().parse::<Channel>().unwrap(), *v);
+        }
+        for v in MemberRole::ALL {
+            assert_eq!(v.as_str().parse::<MemberRole>().unwrap(), *v);
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_rejected_with_the_allowed_list() {
+        let err = "LeadGen".parse::<CampaignType>().unwrap_err();
+        assert_eq!(err.kind, "campaign_type");
+        assert_eq!(err.value, "LeadGen");
+        assert_eq!(err.allowed.len(), 6);
+        let msg = err.to_string();
+        assert!(msg.contains("lead_gen") && msg.contains("referral"), "{msg}");
+        assert!("podcasts".parse::<Channel>().is_err());
+        assert!("".parse::<AssetType>().is_err());
+        assert!("superuser".parse::<MemberRole>().is_err());
+    }
+
+    #[test]
+    fn serde_uses_snake_case_and_rejects_unknown_values() {
+        assert_eq!(serde_json::to_string(&CampaignType::ReEngagement).unwrap(), "\"re_engagement\"");
+        assert_eq!(
+            serde_json::from_str::<AssetType>("\"voice_ad\"").unwrap(),
+            AssetType::VoiceAd
+        );
+        let err = serde_json::from_str::<AssetType>("\"podcast\"").unwrap_err();
+        assert!(err.to_string().contains("landing_page"), "{err}");
+    }
+
+    #[test]
+    fn roles_grant_increasing_rights() {
+        assert!(MemberRole::Viewer.can_read() && !MemberRole::Viewer.can_write());
+        assert!(MemberRole::Member.can_write() && !MemberRole::Member.can_manage());
+        assert!(MemberRole::Admin.can_manage() && MemberRole::Owner.can_manage());
+    }
+}

@@ -1,0 +1,25 @@
+//! AME domain model.
+//!
+//! Pure types and rules shared by every AME crate and by other services that talk to AME:
+//! campaigns and their lifecycle, assets and the campaign-type-to-asset mapping,
+//! organizations and member roles, typed identifiers, validation and pagination cursors.
+//!
+//! This crate performs no I/O and depends on no database or web framework.
+
+mod asset;
+mod campaign;
+mod enums;
+mod ids;
+mod lifecycle;
+mod organization;
+mod pagination;
+mod validation;
+
+pub use asset::{Asset, NewAsset};
+pub use campaign::{Campaign, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign};
+pub use enums::{AssetType, CampaignType, Channel, MemberRole, ParseEnumError};
+pub use ids::{AssetId, CampaignId, OrgId, UserId};
+pub use lifecycle::{CampaignStatus, TransitionError};
+pub use organization::{Membership, Organization, User};
+pub use pagination::{Cursor, CursorError, Page, PageRequest};
+pub use validation::{FieldError, ValidationError};

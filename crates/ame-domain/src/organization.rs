@@ -1,0 +1,62 @@
+//! Organizations (tenants), users and memberships.
+
+use crate::enums::MemberRole;
+use crate::ids::{OrgId, UserId};
+use crate::validation::{FieldError, text};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An organization: the tenant that owns campaigns and assets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Organization {
+    /// The organization's id.
+    pub id: OrgId,
+    /// Display name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Organization {
+    /// Checks an organization name: 1 to 200 characters after trimming, no control characters.
+    pub fn validate_name(name: &str) -> Result<String, FieldError> {
+        text("name", name, 1, 200)
+    }
+}
+
+/// A user known to AME (mirrors the identity provider's user id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// The user's id (the JWT `sub`).
+    pub id: UserId,
+    /// Optional e-mail address.
+    pub email: Option<String>,
+    /// When the user was first seen.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user's membership of an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Membership {
+    /// The member.
+    pub user_id: UserId,
+    /// The organization.
+    pub org_id: OrgId,
+    /// What the member may do.
+    pub role: MemberRole,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_names_are_validated() {
+        assert_eq!(Organization::validate_name(" Acme ").unwrap(), "Acme");
+        assert!(Organization::validate_name("  ").is_err());
+        assert!(Organization::validate_name(&"a".repeat(201)).is_err());
+    }
+}

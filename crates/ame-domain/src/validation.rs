@@ -1,0 +1,115 @@
+//! Validation errors that say what was wrong and what is allowed.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One invalid input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// The field's name as it appears in requests, e.g. `objective`.
+    pub field: String,
+    /// What was wrong and what is allowed.
+    pub message: String,
+    /// The accepted values, for fields with a closed set of values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+}
+
+impl FieldError {
+    /// A field error with a message.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            allowed: None,
+        }
+    }
+
+    /// A field error listing the accepted values.
+    pub fn with_allowed(field: impl Into<String>, message: impl Into<String>, allowed: &[&str]) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            allowed: Some(allowed.iter().map(|s| (*s).to_owned()).collect()),
+        }
+    }
+}
+
+/// One or more invalid fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// Every invalid field found (validation does not stop at the first).
+    pub errors: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// A validation error for a single field.
+    pub fn single(error: FieldError) -> Self {
+        Self { errors: vec![error] }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        write!(f, "invalid input: {}", parts.join("; "))
+    }
+}
+
+/// Collects field errors during validation.
+#[derive(Debug, Default)]
+pub(crate) struct Collector {
+    errors: Vec<FieldError>,
+}
+
+impl Collector {
+    pub(crate) fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// Records the error of a field check, returning the valid value if there was none.
+    pub(crate) fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    pub(crate) fn finish(self) -> Result<(), ValidationError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError { errors: self.errors })
+        }
+    }
+}
+
+/// Trims `value` and checks it is `min..=max` characters long with no control characters.
+pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim();
+    let len = trimmed.chars().count();
+    if len < min || len > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be {min} to {max} characters after trimming spaces; got {len}"),
+        ));
+    }
+    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "must not contain control characters such as line breaks or tabs (found U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}

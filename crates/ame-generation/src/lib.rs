@@ -1,0 +1,24 @@
+//! AME asset generation and performance prediction.
+//!
+//! Content builders, renderers and predictors live here. It depends only on the domain crate,
+//! so generation can be tested without a database or web server.
+
+use ame_domain::{AssetType, CampaignType};
+
+/// The asset types to generate for a campaign type, in generation order.
+pub fn planned_assets(campaign_type: CampaignType) -> &'static [AssetType] {
+    campaign_type.asset_types()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_follow_the_domain_mapping() {
+        assert_eq!(
+            planned_assets(CampaignType::ClientRetention),
+            &[AssetType::EmailSequence, AssetType::VoiceAd]
+        );
+    }
+}
