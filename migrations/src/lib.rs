@@ -1,1 +1,35 @@
-//! placeholder
+//! AME database migrations.
+//!
+//! One file per migration, applied in order and never edited once released (append-only).
+//! Each migration is plain SQL per backend so constraints, foreign keys and PostgreSQL
+//! row-level-security policies read exactly as they run. This crate imports no workspace crate.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_organizations_and_users;
+mod m20260101_000002_marketing_campaigns;
+mod m20260101_000003_marketing_assets;
+
+/// The ordered list of AME migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20260101_000001_organizations_and_users::Migration),
+            Box::new(m20260101_000002_marketing_campaigns::Migration),
+            Box::new(m20260101_000003_marketing_assets::Migration),
+        ]
+    }
+}
+
+/// Runs `sql` (one or more statements) on the migration's connection.
+async fn run(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    manager.get_connection().execute_unprepared(sql).await.map(|_| ())
+}
+
+/// Whether the migration runs against PostgreSQL.
+fn is_postgres(manager: &SchemaManager<'_>) -> bool {
+    matches!(manager.get_database_backend(), sea_orm_migration::sea_orm::DatabaseBackend::Postgres)
+}

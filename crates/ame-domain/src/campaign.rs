@@ -78,6 +78,15 @@ pub struct Campaign {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Which campaigns a listing returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignFilter {
+    /// Only campaigns in this status.
+    pub status: Option<CampaignStatus>,
+    /// Only campaigns of this type.
+    pub campaign_type: Option<CampaignType>,
+}
+
 /// A campaign as submitted by a client, not yet validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -16,7 +16,7 @@ mod pagination;
 mod validation;
 
 pub use asset::{Asset, NewAsset};
-pub use campaign::{Campaign, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign};
+pub use campaign::{Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign};
 pub use enums::{AssetType, CampaignType, Channel, MemberRole, ParseEnumError};
 pub use ids::{AssetId, CampaignId, OrgId, UserId};
 pub use lifecycle::{CampaignStatus, TransitionError};

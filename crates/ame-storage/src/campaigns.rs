@@ -1,0 +1,231 @@
+//! The sea-orm campaign repository.
+
+use crate::entity::campaign::{self, Column};
+use crate::repository::CampaignRepository;
+use crate::scope::{begin_for_org, now, parse_stored};
+use crate::{StorageError, StorageResult};
+use ame_domain::{
+    Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId, Page, PageRequest,
+    PlanPatch, ValidCampaign,
+};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+/// Campaigns stored through sea-orm (SQLite or PostgreSQL).
+#[derive(Debug, Clone)]
+pub struct SqlCampaigns {
+    db: DatabaseConnection,
+}
+
+impl SqlCampaigns {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Budgets always carry two decimals, whichever backend stored them.
+fn money(value: Decimal) -> Decimal {
+    let mut v = value.round_dp(2);
+    v.rescale(2);
+    v
+}
+
+pub(crate) fn to_domain(m: campaign::Model) -> StorageResult<Campaign> {
+    let channels: Vec<Channel> = serde_json::from_value(m.channels)
+        .map_err(|e| StorageError::Database(format!("unexpected channels in the database: {e}")))?;
+    Ok(Campaign {
+        id: CampaignId::from_uuid(m.id),
+        org_id: OrgId::from_uuid(m.org_id),
+        campaign_type: parse_stored("campaign_type", &m.campaign_type)?,
+        objective: m.objective,
+        status: parse_stored("status", &m.status)?,
+        performance: m.performance,
+        plan: CampaignPlan {
+            name: m.name,
+            planned_reach: m.planned_reach,
+            budget: m.budget.map(money),
+            channels,
+            start_at: m.start_at,
+            end_at: m.end_at,
+            timezone: m.timezone,
+        },
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn channels_json(channels: &[Channel]) -> serde_json::Value {
+    serde_json::Value::Array(channels.iter().map(|c| serde_json::Value::from(c.as_str())).collect())
+}
+
+async fn find(txn: &DatabaseTransaction, org: OrgId, id: CampaignId) -> StorageResult<Option<campaign::Model>> {
+    Ok(campaign::Entity::find()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::OrgId.eq(org.as_uuid()))
+        .one(txn)
+        .await?)
+}
+
+#[async_trait]
+impl CampaignRepository for SqlCampaigns {
+    async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign> {
+        let at = now();
+        let plan = campaign.plan();
+        let txn = begin_for_org(&self.db, org).await?;
+        let model = campaign::Entity::insert(campaign::ActiveModel {
+            id: Set(CampaignId::new().as_uuid()),
+            org_id: Set(org.as_uuid()),
+            campaign_type: Set(campaign.campaign_type().as_str().to_owned()),
+            objective: Set(campaign.objective().to_owned()),
+            status: Set(CampaignStatus::Draft.as_str().to_owned()),
+            performance: Set(serde_json::json!({})),
+            created_at: Set(at),
+            updated_at: Set(at),
+            name: Set(plan.name.clone()),
+            planned_reach: Set(plan.planned_reach),
+            budget: Set(plan.budget),
+            channels: Set(channels_json(&plan.channels)),
+            start_at: Set(plan.start_at),
+            end_at: Set(plan.end_at),
+            timezone: Set(plan.timezone.clone()),
+        })
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Invalid(msg) if msg.contains("org") => StorageError::not_found("organization"),
+            other => other,
+        })?;
+        txn.commit().await?;
+        to_domain(model)
+    }
+
+    async fn get(&self, org: OrgId, id: CampaignId) -> StorageResult<Campaign> {
+        let txn = begin_for_org(&self.db, org).await?;
+        let found = find(&txn, org, id).await?;
+        txn.commit().await?;
+        to_domain(found.ok_or(StorageError::not_found("campaign"))?)
+    }
+
+    async fn list(&self, org: OrgId, filter: CampaignFilter, page: PageRequest) -> StorageResult<Page<Campaign>> {
+        let mut query = campaign::Entity::find().filter(Column::OrgId.eq(org.as_uuid()));
+        if let Some(status) = filter.status {
+            query = query.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(campaign_type) = filter.campaign_type {
+            query = query.filter(Column::CampaignType.eq(campaign_type.as_str()));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(
+                Condition::any().add(Column::CreatedAt.lt(after.created_at)).add(
+                    Condition::all()
+                        .add(Column::CreatedAt.eq(after.created_at))
+                        .add(Column::Id.lt(after.id)),
+                ),
+            );
+        }
+        let limit = page.limit() as usize;
+        let txn = begin_for_org(&self.db, org).await?;
+        let mut rows = query
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .limit(limit as u64 + 1)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if has_more {
+            rows.last().map(|last| {
+                Cursor {
+                    created_at: last.created_at,
+                    id: last.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(to_domain).collect::<StorageResult<Vec<_>>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn change_status(&self, org: OrgId, id: CampaignId, target: CampaignStatus) -> StorageResult<Campaign> {
+        let sources: Vec<&str> = CampaignStatus::sources_of(target).iter().map(|s| s.as_str()).collect();
+        let txn = begin_for_org(&self.db, org).await?;
+        let updated = campaign::Entity::update_many()
+            .col_expr(Column::Status, Expr::value(target.as_str()))
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .filter(Column::Status.is_in(sources))
+            .exec(&txn)
+            .await?;
+        let current = find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?;
+        txn.commit().await?;
+        let campaign = to_domain(current)?;
+        if updated.rows_affected == 1 {
+            return Ok(campaign);
+        }
+        // Nothing matched: the campaign is in a status from which `target` is not reachable.
+        campaign.status.transition_to(target)?;
+        Err(StorageError::Conflict(format!(
+            "the campaign changed concurrently and is now {}; read it again and retry",
+            campaign.status
+        )))
+    }
+
+    async fn update_plan(&self, org: OrgId, id: CampaignId, patch: PlanPatch) -> StorageResult<Campaign> {
+        let txn = begin_for_org(&self.db, org).await?;
+        let current = to_domain(find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?)?;
+        if !current.status.plan_is_editable() {
+            return Err(StorageError::Conflict(format!(
+                "only draft campaigns can be edited; this one is {} (move it back to draft from scheduled, or create a new campaign)",
+                current.status
+            )));
+        }
+        let (objective, plan) = patch.apply(&current.objective, &current.plan)?;
+        let updated = campaign::Entity::update_many()
+            .col_expr(Column::Objective, Expr::value(objective))
+            .col_expr(Column::Name, Expr::value(plan.name))
+            .col_expr(Column::PlannedReach, Expr::value(plan.planned_reach))
+            .col_expr(Column::Budget, Expr::value(plan.budget))
+            .col_expr(Column::Channels, Expr::value(channels_json(&plan.channels)))
+            .col_expr(Column::StartAt, Expr::value(plan.start_at))
+            .col_expr(Column::EndAt, Expr::value(plan.end_at))
+            .col_expr(Column::Timezone, Expr::value(plan.timezone))
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .filter(Column::Status.eq(CampaignStatus::Draft.as_str()))
+            .filter(Column::UpdatedAt.eq(current.updated_at))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(StorageError::Conflict(
+                "the campaign changed while it was being edited; read it again and retry".into(),
+            ));
+        }
+        let fresh = find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?;
+        txn.commit().await?;
+        to_domain(fresh)
+    }
+
+    async fn delete(&self, org: OrgId, id: CampaignId) -> StorageResult<()> {
+        let txn = begin_for_org(&self.db, org).await?;
+        let deleted = campaign::Entity::delete_many()
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        if deleted.rows_affected == 0 {
+            return Err(StorageError::not_found("campaign"));
+        }
+        Ok(())
+    }
+}

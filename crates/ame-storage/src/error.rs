@@ -1,0 +1,73 @@
+//! Storage errors: typed outcomes callers can act on, never sea-orm types.
+
+use ame_domain::{TransitionError, ValidationError};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// Result of a storage call.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// What went wrong in a storage call.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The record does not exist for this organization (or at all).
+    #[error("{entity} not found")]
+    NotFound {
+        /// The kind of record, e.g. `campaign`.
+        entity: &'static str,
+    },
+    /// The change lost a race or collides with existing data; re-read and retry.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The lifecycle does not allow the requested status change.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The input failed domain validation.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The database rejected the data (a CHECK, NOT NULL or foreign-key constraint).
+    #[error("rejected by the database: {0}")]
+    Invalid(String),
+    /// The database is unreachable or failed; details are for the log, not for clients.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StorageError {
+    /// Whether the error means "the state changed under you" (a lost race or a refused transition).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StorageError::Conflict(_) | StorageError::Transition(_))
+    }
+
+    pub(crate) fn not_found(entity: &'static str) -> Self {
+        StorageError::NotFound { entity }
+    }
+}
+
+/// PostgreSQL's SQLSTATE for "insufficient privilege", raised when a row-level-security
+/// policy refuses a write.
+const PG_INSUFFICIENT_PRIVILEGE: &str = "42501";
+
+impl From<DbErr> for StorageError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => return StorageError::Conflict(msg),
+            Some(SqlErr::ForeignKeyConstraintViolation(msg)) => return StorageError::Invalid(msg),
+            _ => {}
+        }
+        if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err
+            && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
+        {
+            use sea_orm::sqlx::error::ErrorKind;
+            match db.kind() {
+                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                    return StorageError::Invalid(db.message().to_owned());
+                }
+                _ => {}
+            }
+            if db.code().as_deref() == Some(PG_INSUFFICIENT_PRIVILEGE) {
+                return StorageError::NotFound { entity: "record" };
+            }
+        }
+        StorageError::Database(err.to_string())
+    }
+}

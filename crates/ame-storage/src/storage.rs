@@ -1,0 +1,186 @@
+//! Connecting, migrating and handing out repositories.
+
+use crate::assets::SqlAssets;
+use crate::campaigns::SqlCampaigns;
+use crate::organizations::SqlOrganizations;
+use crate::scope::set_acting_user;
+use crate::{StorageError, StorageResult};
+use ame_domain::UserId;
+use ame_migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult, JsonValue, QueryResult, Statement,
+    TransactionTrait,
+};
+use std::time::Duration;
+
+/// Which database engine a [`Storage`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, the embedded default.
+    Sqlite,
+    /// PostgreSQL, the production backend.
+    Postgres,
+}
+
+/// A connection pool plus the repositories built on it.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    db: DatabaseConnection,
+}
+
+impl Storage {
+    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://...`).
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        if url.starts_with("postgres") {
+            options.max_connections(16).min_connections(1);
+        } else {
+            // One writer connection: SQLite serialises writes anyway, and an in-memory database
+            // exists only inside its connection.
+            options.max_connections(1).min_connections(1).idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
+        }
+        let db = Database::connect(options).await.map_err(|e| StorageError::Database(e.to_string()))?;
+        Ok(Self { db })
+    }
+
+    /// Which engine this storage uses.
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> StorageResult<()> {
+        Migrator::up(&self.db, None).await.map_err(|e| StorageError::Database(e.to_string()))
+    }
+
+    /// Rolls back every applied migration (for tests and tear-down tooling).
+    pub async fn rollback_all(&self) -> StorageResult<()> {
+        Migrator::down(&self.db, None).await.map_err(|e| StorageError::Database(e.to_string()))
+    }
+
+    /// Names of the applied migrations, oldest first.
+    pub async fn applied_migrations(&self) -> StorageResult<Vec<String>> {
+        let applied = Migrator::get_applied_migrations(&self.db).await.map_err(|e| StorageError::Database(e.to_string()))?;
+        Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> StorageResult<()> {
+        self.db.ping().await.map_err(|e| StorageError::Database(e.to_string()))
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> StorageResult<()> {
+        self.db.close().await.map_err(|e| StorageError::Database(e.to_string()))
+    }
+
+    /// The organization repository.
+    pub fn organizations(&self) -> SqlOrganizations {
+        SqlOrganizations::new(self.db.clone())
+    }
+
+    /// The campaign repository.
+    pub fn campaigns(&self) -> SqlCampaigns {
+        SqlCampaigns::new(self.db.clone())
+    }
+
+    /// The asset repository.
+    pub fn assets(&self) -> SqlAssets {
+        SqlAssets::new(self.db.clone())
+    }
+
+    /// Runs one or more raw SQL statements (administration and tests; never with user input).
+    pub async fn execute_sql(&self, sql: &str) -> StorageResult<()> {
+        self.db.execute_unprepared(sql).await?;
+        Ok(())
+    }
+
+    /// Runs a raw `SELECT` and returns each row as a JSON object. On PostgreSQL, `acting_user`
+    /// becomes `auth.uid()` for the query, exactly as for repository calls, so this shows what
+    /// row-level security lets that user see.
+    pub async fn query_json(&self, sql: &str, acting_user: Option<UserId>) -> StorageResult<Vec<JsonValue>> {
+        let backend = self.db.get_database_backend();
+        let txn = self.db.begin().await?;
+        if let (DbBackend::Postgres, Some(user)) = (backend, acting_user) {
+            set_acting_user(&txn, &user.to_string()).await?;
+        }
+        let statement = Statement::from_string(backend, sql.to_owned());
+        let rows = match backend {
+            DbBackend::Postgres => JsonValue::find_by_statement(statement).all(&txn).await?,
+            _ => txn.query_all_raw(statement).await?.iter().map(sqlite_row_to_json).collect(),
+        };
+        txn.commit().await?;
+        Ok(rows)
+    }
+}
+
+/// Converts a SQLite row by trying the storage classes SQLite has (sea-orm's own conversion
+/// skips computed columns, which carry no declared type).
+fn sqlite_row_to_json(row: &QueryResult) -> JsonValue {
+    let mut object = serde_json::Map::new();
+    for (index, name) in row.column_names().into_iter().enumerate() {
+        let value = if let Ok(v) = row.try_get_by_index::<Option<i64>>(index) {
+            v.map_or(JsonValue::Null, JsonValue::from)
+        } else if let Ok(v) = row.try_get_by_index::<Option<f64>>(index) {
+            v.map_or(JsonValue::Null, JsonValue::from)
+        } else if let Ok(v) = row.try_get_by_index::<Option<String>>(index) {
+            v.map_or(JsonValue::Null, JsonValue::from)
+        } else if let Ok(v) = row.try_get_by_index::<Option<Vec<u8>>>(index) {
+            v.map_or(JsonValue::Null, |bytes| {
+                JsonValue::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            })
+        } else {
+            JsonValue::Null
+        };
+        object.insert(name, value);
+    }
+    JsonValue::Object(object)
+}
+
+/// PostgreSQL provisioning: the ordinary login role the application connects as.
+impl Storage {
+    /// Creates (or updates) `role`, a login role that is neither superuser nor BYPASSRLS and is a
+    /// member of `authenticated`, so the row-level-security policies apply to it; grants it what
+    /// the application needs in the current database. Call on a connection with CREATEROLE rights.
+    pub async fn provision_app_role(&self, role: &str, password: Option<&str>) -> StorageResult<()> {
+        if self.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(StorageError::Invalid(format!(
+                "role name `{role}` must use only lowercase letters, digits and underscores"
+            )));
+        }
+        let password_clause = match password {
+            Some(p) => format!("PASSWORD '{}'", p.replace('\'', "''")),
+            None => "PASSWORD NULL".to_owned(),
+        };
+        let sql = format!(
+            r#"
+SELECT pg_advisory_xact_lock(7254101);
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+    CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
+END
+$$;
+ALTER ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS {password_clause};
+GRANT authenticated TO {role};
+GRANT USAGE ON SCHEMA public TO {role};
+DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$;
+"#
+        );
+        self.db.execute_unprepared(&sql).await?;
+        Ok(())
+    }
+}

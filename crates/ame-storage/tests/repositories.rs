@@ -1,0 +1,434 @@
+//! Repository behaviour on both backends: lifecycle, constraints, tenant isolation, cascades,
+//! concurrency, atomic asset sets, pagination and migrations.
+
+use ame_domain::{
+    AssetType, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, MemberRole, NewAsset, NewCampaign,
+    OrgId, PageRequest, PlanPatch, UserId,
+};
+use ame_storage::{AssetRepository, Backend, CampaignRepository, OrganizationRepository, StorageError};
+use ame_test_support::{TestDb, backend_tests};
+use serde_json::json;
+use std::collections::HashSet;
+
+backend_tests!(
+    every_status_pair_follows_the_lifecycle,
+    database_rejects_unknown_type_and_status,
+    tenants_never_see_or_touch_each_other,
+    deletes_cascade,
+    concurrent_status_changes_have_one_winner,
+    failing_asset_set_leaves_nothing_behind,
+    keyset_pagination_returns_each_campaign_once,
+    plan_edits_apply_to_drafts_only,
+    memberships_are_recorded,
+    migrations_roll_back_and_reapply,
+);
+
+async fn new_org(db: &TestDb, name: &str) -> OrgId {
+    db.storage.organizations().create(name).await.unwrap().id
+}
+
+async fn new_campaign(db: &TestDb, org: OrgId, campaign_type: CampaignType, objective: &str) -> CampaignId {
+    let valid = NewCampaign::new(campaign_type, objective).validate().unwrap();
+    db.storage.campaigns().create(org, valid).await.unwrap().id
+}
+
+/// A path from draft to every status.
+fn path_to(status: CampaignStatus) -> &'static [CampaignStatus] {
+    use CampaignStatus::*;
+    match status {
+        Draft => &[],
+        Scheduled => &[Scheduled],
+        Active => &[Active],
+        Paused => &[Active, Paused],
+        Completed => &[Active, Completed],
+        Archived => &[Archived],
+    }
+}
+
+fn asset(asset_type: AssetType, content: serde_json::Value) -> NewAsset {
+    NewAsset {
+        asset_type,
+        content,
+        metadata: json!({"generated": true}),
+    }
+}
+
+/// A literal of `id` for raw SQL on the backend (UUIDs are BLOBs on SQLite).
+fn uuid_literal(db: &TestDb, id: uuid::Uuid) -> String {
+    match db.backend() {
+        Backend::Sqlite => format!("X'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'::uuid"),
+    }
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let rows = db.admin.query_json(sql, None).await.unwrap();
+    rows[0]["n"].as_i64().unwrap()
+}
+
+async fn every_status_pair_follows_the_lifecycle(db: TestDb) {
+    let org = new_org(&db, "Lifecycle Ltd").await;
+    let campaigns = db.storage.campaigns();
+    for from in CampaignStatus::ALL {
+        for to in CampaignStatus::ALL {
+            let id = new_campaign(&db, org, CampaignType::LeadGen, "Book 40 demos in Q1").await;
+            for step in path_to(*from) {
+                campaigns.change_status(org, id, *step).await.unwrap();
+            }
+            assert_eq!(campaigns.get(org, id).await.unwrap().status, *from);
+            match campaigns.change_status(org, id, *to).await {
+                Ok(changed) => {
+                    assert!(from.can_become(*to), "{from} -> {to} must be refused");
+                    assert_eq!(changed.status, *to);
+                    assert_eq!(campaigns.get(org, id).await.unwrap().status, *to);
+                }
+                Err(StorageError::Transition(err)) => {
+                    assert!(!from.can_become(*to), "{from} -> {to} must be allowed");
+                    assert_eq!(err.from, *from);
+                    assert_eq!(err.allowed, from.allowed_next());
+                    assert_eq!(campaigns.get(org, id).await.unwrap().status, *from, "refused change left a trace");
+                }
+                Err(other) => panic!("{from} -> {to}: unexpected {other:?}"),
+            }
+        }
+    }
+}
+
+async fn database_rejects_unknown_type_and_status(db: TestDb) {
+    let org = new_org(&db, "Checks Inc").await;
+    let org_lit = uuid_literal(&db, org.as_uuid());
+    let insert = |id: uuid::Uuid, campaign_type: &str, status: &str| {
+        format!(
+            "INSERT INTO marketing_campaigns (id, org_id, campaign_type, objective, status, performance, channels, timezone, created_at, updated_at) \
+             VALUES ({}, {org_lit}, '{campaign_type}', 'A valid objective', '{status}', '{{}}', '[]', 'UTC', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+            uuid_literal(&db, id)
+        )
+    };
+    // The same statement with valid values succeeds, so the failures below are the CHECKs.
+    db.admin.execute_sql(&insert(uuid::Uuid::new_v4(), "lead_gen", "draft")).await.unwrap();
+    for (campaign_type, status, constraint) in [
+        ("cold_calling", "draft", "marketing_campaigns_type_check"),
+        ("lead_gen", "launched", "marketing_campaigns_status_check"),
+    ] {
+        let err = db.admin.execute_sql(&insert(uuid::Uuid::new_v4(), campaign_type, status)).await.unwrap_err();
+        match err {
+            StorageError::Invalid(msg) => assert!(
+                msg.contains(constraint) || msg.contains("CHECK"),
+                "{campaign_type}/{status}: {msg}"
+            ),
+            other => panic!("expected a CHECK violation, got {other:?}"),
+        }
+    }
+    let asset_sql = |asset_type: &str, campaign: &str| {
+        format!(
+            "INSERT INTO marketing_assets (id, campaign_id, org_id, asset_type, content, metadata, created_at, updated_at) \
+             SELECT {}, id, org_id, '{asset_type}', '{{}}', '{{}}', created_at, updated_at FROM marketing_campaigns WHERE campaign_type = '{campaign}'",
+            uuid_literal(&db, uuid::Uuid::new_v4())
+        )
+    };
+    db.admin.execute_sql(&asset_sql("voice_ad", "lead_gen")).await.unwrap();
+    assert!(matches!(
+        db.admin.execute_sql(&asset_sql("hologram", "lead_gen")).await,
+        Err(StorageError::Invalid(_))
+    ));
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await, 1);
+}
+
+async fn tenants_never_see_or_touch_each_other(db: TestDb) {
+    let a = new_org(&db, "Org A").await;
+    let b = new_org(&db, "Org B").await;
+    let campaigns = db.storage.campaigns();
+    let assets = db.storage.assets();
+    let a_campaign = new_campaign(&db, a, CampaignType::Referral, "Get 50 referrals from happy clients").await;
+    let b_campaign = new_campaign(&db, b, CampaignType::Upsell, "Move 20 clients to the annual plan").await;
+    let b_assets = assets
+        .replace_set(b, b_campaign, vec![asset(AssetType::EmailSequence, json!({"emails": []}))])
+        .await
+        .unwrap();
+    let b_asset = b_assets[0].id;
+    let b_before = campaigns.get(b, b_campaign).await.unwrap();
+
+    let not_found = |r: Result<_, StorageError>, what: &str| match r {
+        Err(StorageError::NotFound { .. }) => {}
+        other => panic!("{what}: expected NotFound, got {other:?}"),
+    };
+    not_found(campaigns.get(a, b_campaign).await.map(|_| ()), "get");
+    not_found(campaigns.change_status(a, b_campaign, CampaignStatus::Active).await.map(|_| ()), "status");
+    not_found(
+        campaigns
+            .update_plan(a, b_campaign, PlanPatch { objective: Some("Hijacked objective".into()), ..PlanPatch::default() })
+            .await
+            .map(|_| ()),
+        "update",
+    );
+    not_found(campaigns.delete(a, b_campaign).await, "delete");
+    not_found(
+        assets.replace_set(a, b_campaign, vec![asset(AssetType::SocialPost, json!({}))]).await.map(|_| ()),
+        "replace assets",
+    );
+    not_found(assets.list_for_campaign(a, b_campaign).await.map(|_| ()), "list assets");
+    not_found(assets.get(a, b_asset).await.map(|_| ()), "get asset");
+    // Guessing ids that exist nowhere behaves the same.
+    not_found(campaigns.get(a, CampaignId::new()).await.map(|_| ()), "random id");
+
+    let listed = campaigns.list(a, CampaignFilter::default(), PageRequest::first()).await.unwrap();
+    assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a_campaign]);
+
+    // Org B's data is exactly as before.
+    assert_eq!(campaigns.get(b, b_campaign).await.unwrap(), b_before);
+    assert_eq!(assets.list_for_campaign(b, b_campaign).await.unwrap(), b_assets);
+
+    if db.backend() == Backend::Postgres {
+        // Row-level security, checked with raw SQL as the application role.
+        let member_of_a = UserId::new();
+        db.storage.organizations().set_member(a, member_of_a, MemberRole::Member).await.unwrap();
+        let rows = db
+            .storage
+            .query_json("SELECT id::text AS id, org_id::text AS org_id FROM marketing_campaigns", Some(member_of_a))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["org_id"], json!(a.to_string()));
+        let asset_rows = db.storage.query_json("SELECT id FROM marketing_assets", Some(member_of_a)).await.unwrap();
+        assert!(asset_rows.is_empty(), "org A's member sees org B's assets: {asset_rows:?}");
+        let anonymous = db.storage.query_json("SELECT id FROM marketing_campaigns", None).await.unwrap();
+        assert!(anonymous.is_empty(), "no acting user must see nothing: {anonymous:?}");
+        let hijack = db
+            .storage
+            .query_json(
+                &format!("UPDATE marketing_campaigns SET objective = 'hijacked' WHERE id = '{b_campaign}' RETURNING id"),
+                Some(member_of_a),
+            )
+            .await
+            .unwrap();
+        assert!(hijack.is_empty(), "RLS let a raw UPDATE through");
+        let forced = db
+            .admin
+            .query_json(
+                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class \
+                 WHERE relname IN ('marketing_campaigns', 'marketing_assets') ORDER BY relname",
+                None,
+            )
+            .await
+            .unwrap();
+        for row in &forced {
+            assert_eq!(row["relrowsecurity"], json!(true), "{row}");
+            assert_eq!(row["relforcerowsecurity"], json!(true), "{row}");
+        }
+        assert_eq!(forced.len(), 2);
+        let role = db
+            .storage
+            .query_json(
+                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(role, vec![json!({"rolsuper": false, "rolbypassrls": false})]);
+        assert_eq!(campaigns.get(b, b_campaign).await.unwrap().objective, b_before.objective);
+    }
+}
+
+async fn deletes_cascade(db: TestDb) {
+    let org = new_org(&db, "Cascade Co").await;
+    let other = new_org(&db, "Bystander Co").await;
+    let id = new_campaign(&db, org, CampaignType::LeadGen, "Fill the spring webinar").await;
+    let kept = new_campaign(&db, org, CampaignType::Upsell, "Sell the premium add-on").await;
+    let bystander = new_campaign(&db, other, CampaignType::Upsell, "Sell the premium add-on").await;
+    let assets = db.storage.assets();
+    let set = vec![
+        asset(AssetType::LandingPage, json!({"headline": "Spring webinar"})),
+        asset(AssetType::EmailSequence, json!({"emails": []})),
+    ];
+    assets.replace_set(org, id, set.clone()).await.unwrap();
+    assets.replace_set(org, kept, set.clone()).await.unwrap();
+    assets.replace_set(other, bystander, set).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 6);
+
+    db.storage.campaigns().delete(org, id).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 4);
+    assert!(matches!(db.storage.campaigns().get(org, id).await, Err(StorageError::NotFound { .. })));
+
+    db.storage.organizations().delete(org).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM user_organizations").await, 1);
+    assert!(matches!(db.storage.organizations().get(org).await, Err(StorageError::NotFound { .. })));
+    assert_eq!(db.storage.campaigns().get(other, bystander).await.unwrap().id, bystander);
+}
+
+async fn concurrent_status_changes_have_one_winner(db: TestDb) {
+    let org = new_org(&db, "Race Corp").await;
+    for round in 0..10 {
+        let id = new_campaign(&db, org, CampaignType::BrandAwareness, "Be known in Leeds by June").await;
+        let (x, y) = (db.storage.campaigns(), db.storage.campaigns());
+        let (to_active, to_archived) = tokio::join!(
+            tokio::spawn(async move { x.change_status(org, id, CampaignStatus::Active).await }),
+            tokio::spawn(async move { y.change_status(org, id, CampaignStatus::Archived).await }),
+        );
+        let results = [to_active.unwrap(), to_archived.unwrap()];
+        let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(loser.is_conflict(), "round {round}: {loser:?}");
+        let stored = db.storage.campaigns().get(org, id).await.unwrap();
+        assert_eq!(stored.status, winners[0].status);
+    }
+}
+
+async fn failing_asset_set_leaves_nothing_behind(db: TestDb) {
+    let org = new_org(&db, "Atomic Ads").await;
+    let id = new_campaign(&db, org, CampaignType::LeadGen, "Capture 300 trial leads").await;
+    let assets = db.storage.assets();
+    let first = assets
+        .replace_set(org, id, vec![asset(AssetType::LandingPage, json!({"headline": "v1"}))])
+        .await
+        .unwrap();
+    let broken = vec![
+        asset(AssetType::LandingPage, json!({"headline": "v2"})),
+        asset(AssetType::EmailSequence, json!({"emails": []})),
+        // content must be a JSON object: the database's CHECK refuses the last row.
+        asset(AssetType::AdCreative, json!(["not", "an", "object"])),
+    ];
+    let err = assets.replace_set(org, id, broken).await.unwrap_err();
+    assert!(matches!(err, StorageError::Invalid(_)), "{err:?}");
+    assert_eq!(assets.list_for_campaign(org, id).await.unwrap(), first, "partial set or lost previous set");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 1);
+}
+
+async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
+    let org = new_org(&db, "Pager plc").await;
+    let noise = new_org(&db, "Noise plc").await;
+    new_campaign(&db, noise, CampaignType::LeadGen, "Someone else's campaign").await;
+    let campaigns = db.storage.campaigns();
+    let mut created = Vec::new();
+    for i in 0..250 {
+        let campaign_type = CampaignType::ALL[i % CampaignType::ALL.len()];
+        let id = new_campaign(&db, org, campaign_type, &format!("Objective number {i}")).await;
+        if i % 3 == 0 {
+            campaigns.change_status(org, id, CampaignStatus::Active).await.unwrap();
+        }
+        created.push(id);
+    }
+    let read_all = |filter: CampaignFilter| {
+        let campaigns = campaigns.clone();
+        async move {
+            let mut seen = Vec::new();
+            let mut cursor = None;
+            let mut pages = 0;
+            loop {
+                let page = campaigns
+                    .list(org, filter, PageRequest::new(100, cursor).unwrap())
+                    .await
+                    .unwrap();
+                pages += 1;
+                assert!(page.items.len() <= 100);
+                seen.extend(page.items);
+                match page.next_cursor {
+                    Some(next) => cursor = Some(Cursor::decode(&next).unwrap()),
+                    None => break,
+                }
+            }
+            (seen, pages)
+        }
+    };
+    let (all, pages) = read_all(CampaignFilter::default()).await;
+    assert_eq!(pages, 3);
+    assert_eq!(all.len(), 250);
+    let ids: HashSet<_> = all.iter().map(|c| c.id).collect();
+    assert_eq!(ids, created.iter().copied().collect::<HashSet<_>>());
+    for pair in all.windows(2) {
+        assert!(
+            (pair[0].created_at, pair[0].id.as_uuid()) > (pair[1].created_at, pair[1].id.as_uuid()),
+            "not newest first"
+        );
+    }
+
+    let filter = CampaignFilter {
+        status: Some(CampaignStatus::Active),
+        campaign_type: Some(CampaignType::LeadGen),
+    };
+    let (filtered, _) = read_all(filter).await;
+    let expected: HashSet<_> = (0..250).filter(|i| i % 3 == 0 && i % 6 == 0).map(|i| created[i]).collect();
+    assert_eq!(filtered.iter().map(|c| c.id).collect::<HashSet<_>>(), expected);
+    assert!(filtered.iter().all(|c| c.status == CampaignStatus::Active && c.campaign_type == CampaignType::LeadGen));
+    assert_eq!(filtered.len(), expected.len());
+}
+
+async fn plan_edits_apply_to_drafts_only(db: TestDb) {
+    let org = new_org(&db, "Planner GmbH").await;
+    let campaigns = db.storage.campaigns();
+    let mut submission = NewCampaign::new(CampaignType::LeadGen, "Book 25 demos with CFOs");
+    submission.budget = Some(rust_decimal::Decimal::new(250050, 2));
+    submission.planned_reach = Some(40_000);
+    submission.channels = vec![ame_domain::Channel::Linkedin, ame_domain::Channel::Email];
+    submission.timezone = Some("Europe/Berlin".into());
+    let created = campaigns.create(org, submission.validate().unwrap()).await.unwrap();
+    assert_eq!(created.plan.budget.unwrap().to_string(), "2500.50");
+    assert_eq!(created.plan.channels.len(), 2);
+    assert_eq!(campaigns.get(org, created.id).await.unwrap(), created, "round trip changed the campaign");
+
+    let edited = campaigns
+        .update_plan(
+            org,
+            created.id,
+            PlanPatch {
+                name: Some(Some("CFO demos".into())),
+                budget: Some(None),
+                ..PlanPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.plan.name.as_deref(), Some("CFO demos"));
+    assert_eq!(edited.plan.budget, None);
+    assert_eq!(edited.plan.planned_reach, Some(40_000));
+    assert!(edited.updated_at >= created.updated_at);
+
+    let invalid = campaigns
+        .update_plan(org, created.id, PlanPatch { timezone: Some("Mars/Base".into()), ..PlanPatch::default() })
+        .await;
+    assert!(matches!(invalid, Err(StorageError::Validation(_))), "{invalid:?}");
+
+    campaigns.change_status(org, created.id, CampaignStatus::Active).await.unwrap();
+    let refused = campaigns
+        .update_plan(org, created.id, PlanPatch { name: Some(None), ..PlanPatch::default() })
+        .await;
+    assert!(matches!(refused, Err(StorageError::Conflict(_))), "{refused:?}");
+    assert_eq!(campaigns.get(org, created.id).await.unwrap().plan.name.as_deref(), Some("CFO demos"));
+}
+
+async fn memberships_are_recorded(db: TestDb) {
+    let org = new_org(&db, "Members Ltd").await;
+    let orgs = db.storage.organizations();
+    let user = UserId::new();
+    assert_eq!(orgs.member_role(org, user).await.unwrap(), None);
+    orgs.set_member(org, user, MemberRole::Viewer).await.unwrap();
+    assert_eq!(orgs.member_role(org, user).await.unwrap(), Some(MemberRole::Viewer));
+    orgs.set_member(org, user, MemberRole::Admin).await.unwrap();
+    assert_eq!(orgs.member_role(org, user).await.unwrap(), Some(MemberRole::Admin));
+    let other = new_org(&db, "Elsewhere Ltd").await;
+    assert_eq!(orgs.member_role(other, user).await.unwrap(), None);
+    assert!(matches!(orgs.set_member(OrgId::new(), user, MemberRole::Member).await, Err(StorageError::NotFound { .. })));
+    assert!(orgs.create("   ").await.is_err());
+}
+
+async fn migrations_roll_back_and_reapply(db: TestDb) {
+    let applied = db.admin.applied_migrations().await.unwrap();
+    assert_eq!(applied.len(), 3, "{applied:?}");
+    assert!(applied.windows(2).all(|w| w[0] < w[1]), "migrations not in order: {applied:?}");
+    new_org(&db, "Before rollback").await;
+    db.admin.rollback_all().await.unwrap();
+    assert!(db.admin.applied_migrations().await.unwrap().is_empty());
+    let leftovers = match db.backend() {
+        Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'seaql%' AND name NOT LIKE 'sqlite%'",
+        Backend::Postgres => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'seaql%'",
+    };
+    assert_eq!(count(&db, leftovers).await, 0);
+    db.admin.migrate().await.unwrap();
+    if db.backend() == Backend::Postgres {
+        db.admin.provision_app_role(ame_test_support::APP_ROLE, None).await.unwrap();
+    }
+    let org = new_org(&db, "After reapply").await;
+    new_campaign(&db, org, CampaignType::Referral, "Works again after reapply").await;
+}
