@@ -162,9 +162,10 @@ impl Storage {
             Some(p) => format!("PASSWORD '{}'", p.replace('\'', "''")),
             None => "PASSWORD NULL".to_owned(),
         };
-        let sql = format!(
+        // Roles are cluster-wide: the role itself is set up only when it is missing or wrong
+        // (concurrent set-ups of the same role can collide, so that step is retried).
+        let cluster_sql = format!(
             r#"
-SELECT pg_advisory_xact_lock(7254101);
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
@@ -176,11 +177,35 @@ END
 $$;
 ALTER ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS {password_clause};
 GRANT authenticated TO {role};
+"#
+        );
+        let ready_sql = format!(
+            "SELECT 1 AS ready FROM pg_roles WHERE rolname = '{role}' AND rolcanlogin AND NOT rolsuper \
+             AND NOT rolbypassrls AND pg_has_role('{role}', 'authenticated', 'MEMBER')"
+        );
+        let mut attempt = 0;
+        loop {
+            let ready = password.is_none() && !self.query_json(&ready_sql, None).await?.is_empty();
+            if ready {
+                break;
+            }
+            match self.db.execute_unprepared(&cluster_sql).await {
+                Ok(_) => break,
+                Err(e) if attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "retrying application role set-up");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let database_sql = format!(
+            r#"
 GRANT USAGE ON SCHEMA public TO {role};
 DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$;
 "#
         );
-        self.db.execute_unprepared(&sql).await?;
+        self.db.execute_unprepared(&database_sql).await?;
         Ok(())
     }
 }
