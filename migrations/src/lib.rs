@@ -4,6 +4,8 @@
 //! Each migration is plain SQL per backend so constraints, foreign keys and PostgreSQL
 //! row-level-security policies read exactly as they run. This crate imports no workspace crate.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_organizations_and_users;
@@ -26,10 +28,17 @@ impl MigratorTrait for Migrator {
 
 /// Runs `sql` (one or more statements) on the migration's connection.
 async fn run(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
-    manager.get_connection().execute_unprepared(sql).await.map(|_| ())
+    manager
+        .get_connection()
+        .execute_unprepared(sql)
+        .await
+        .map(|_| ())
 }
 
 /// Whether the migration runs against PostgreSQL.
 fn is_postgres(manager: &SchemaManager<'_>) -> bool {
-    matches!(manager.get_database_backend(), sea_orm_migration::sea_orm::DatabaseBackend::Postgres)
+    matches!(
+        manager.get_database_backend(),
+        sea_orm_migration::sea_orm::DatabaseBackend::Postgres
+    )
 }

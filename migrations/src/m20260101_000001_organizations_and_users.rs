@@ -128,10 +128,26 @@ DROP TABLE IF EXISTS organizations;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, if is_postgres(manager) { POSTGRES_UP } else { SQLITE_UP }).await
+        run(
+            manager,
+            if is_postgres(manager) {
+                POSTGRES_UP
+            } else {
+                SQLITE_UP
+            },
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, if is_postgres(manager) { POSTGRES_DOWN } else { SQLITE_DOWN }).await
+        run(
+            manager,
+            if is_postgres(manager) {
+                POSTGRES_DOWN
+            } else {
+                SQLITE_DOWN
+            },
+        )
+        .await
     }
 }

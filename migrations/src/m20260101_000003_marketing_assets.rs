@@ -124,7 +124,15 @@ const DOWN: &str = "DROP TABLE IF EXISTS marketing_assets;";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, if is_postgres(manager) { POSTGRES_UP } else { SQLITE_UP }).await
+        run(
+            manager,
+            if is_postgres(manager) {
+                POSTGRES_UP
+            } else {
+                SQLITE_UP
+            },
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,1 +1,129 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! * `test` — formatting check, clippy with warnings denied, then the whole test suite on
+//!   SQLite and PostgreSQL (making sure a PostgreSQL server is reachable first), ending with a
+//!   one-line summary.
+//! * `postgres` — only make sure the PostgreSQL test server is reachable.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod pg_server;
+mod summary;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+#[derive(Parser)]
+#[command(about = "AME project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Lint and run every test on SQLite and PostgreSQL.
+    Test {
+        /// Extra arguments passed to `cargo test` after `--` (e.g. a test name filter).
+        #[arg(last = true)]
+        test_args: Vec<String>,
+    },
+    /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
+    Postgres,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root()?;
+    match cli.command {
+        Task::Test { test_args } => test(&root, &test_args),
+        Task::Postgres => {
+            let server = pg_server::ensure_reachable()?;
+            println!("PostgreSQL reachable at {}", server.address);
+            Ok(())
+        }
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").context("run through `cargo xtask`")?;
+    PathBuf::from(manifest_dir)
+        .parent()
+        .map(PathBuf::from)
+        .context("xtask lives one level below the workspace root")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn run(step: &str, command: &mut Command) -> Result<()> {
+    eprintln!("==> {step}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {step}"))?;
+    if !status.success() {
+        bail!("{step} failed ({status})");
+    }
+    Ok(())
+}
+
+fn test(root: &PathBuf, test_args: &[String]) -> Result<()> {
+    run(
+        "cargo fmt --check",
+        cargo()
+            .current_dir(root)
+            .args(["fmt", "--all", "--", "--check"]),
+    )?;
+    run(
+        "cargo clippy -D warnings",
+        cargo().current_dir(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    let server = pg_server::ensure_reachable()?;
+
+    eprintln!(
+        "==> cargo test (SQLite and PostgreSQL at {})",
+        server.address
+    );
+    let mut child = cargo()
+        .current_dir(root)
+        .args(["test", "--workspace"])
+        .args(if test_args.is_empty() {
+            vec![]
+        } else {
+            std::iter::once("--".to_owned())
+                .chain(test_args.iter().cloned())
+                .collect()
+        })
+        .env(pg_server::DATABASE_URL_ENV, &server.url)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start cargo test")?;
+    let mut counts = summary::Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading cargo test output")?;
+            counts.record(&line);
+            println!("{line}");
+        }
+    }
+    let status = child.wait().context("waiting for cargo test")?;
+    println!("{}", counts.summary_line(&server.address, status.success()));
+    if !status.success() || counts.failed > 0 {
+        bail!("tests failed");
+    }
+    if counts.postgres.passed == 0 || counts.sqlite.passed == 0 {
+        bail!("no SQLite or no PostgreSQL test ran; both backends must be tested");
+    }
+    Ok(())
+}

@@ -157,7 +157,10 @@ impl NewCampaign {
                 objective,
                 plan,
             }),
-            _ => Err(ValidationError::single(FieldError::new("campaign", "invalid campaign"))),
+            _ => Err(ValidationError::single(FieldError::new(
+                "campaign",
+                "invalid campaign",
+            ))),
         }
     }
 }
@@ -225,49 +228,60 @@ impl PlanPatch {
         errors.finish()?;
         match (objective, plan) {
             (Some(o), Some(p)) => Ok((o, p)),
-            _ => Err(ValidationError::single(FieldError::new("campaign", "invalid campaign"))),
+            _ => Err(ValidationError::single(FieldError::new(
+                "campaign",
+                "invalid campaign",
+            ))),
         }
     }
 
     fn apply_to_plan(self, current: &CampaignPlan, errors: &mut Collector) -> Option<CampaignPlan> {
-        let before = errors_len(errors);
+        let before = errors.len();
         let name = match self.name {
-            Some(Some(n)) => errors.check(text("name", &n, NAME_CHARS.0, NAME_CHARS.1).map(Some)).flatten(),
+            Some(Some(n)) => errors
+                .check(text("name", &n, NAME_CHARS.0, NAME_CHARS.1).map(Some))
+                .flatten(),
             Some(None) => None,
             None => current.name.clone(),
         };
         let planned_reach = self.planned_reach.unwrap_or(current.planned_reach);
-        if let Some(r) = planned_reach {
-            if !(0..=MAX_PLANNED_REACH).contains(&r) {
-                errors.push(FieldError::new(
-                    "planned_reach",
-                    format!("must be between 0 and {MAX_PLANNED_REACH} people; got {r}"),
-                ));
-            }
+        if let Some(r) = planned_reach
+            && !(0..=MAX_PLANNED_REACH).contains(&r)
+        {
+            errors.push(FieldError::new(
+                "planned_reach",
+                format!("must be between 0 and {MAX_PLANNED_REACH} people; got {r}"),
+            ));
         }
         let budget = self.budget.unwrap_or(current.budget);
-        if let Some(b) = budget {
-            if b.is_sign_negative() || b > MAX_BUDGET || b.normalize().scale() > 2 {
-                errors.push(FieldError::new(
-                    "budget",
-                    format!("must be between 0 and {MAX_BUDGET} with at most two decimals; got {b}"),
-                ));
-            }
+        if let Some(b) = budget
+            && (b.is_sign_negative() || b > MAX_BUDGET || b.normalize().scale() > 2)
+        {
+            errors.push(FieldError::new(
+                "budget",
+                format!("must be between 0 and {MAX_BUDGET} with at most two decimals; got {b}"),
+            ));
         }
         let channels = self.channels.unwrap_or_else(|| current.channels.clone());
         let mut seen = Vec::with_capacity(channels.len());
         for c in &channels {
             if seen.contains(c) {
-                errors.push(FieldError::new("channels", format!("lists `{c}` more than once; each channel may appear once")));
+                errors.push(FieldError::new(
+                    "channels",
+                    format!("lists `{c}` more than once; each channel may appear once"),
+                ));
             }
             seen.push(*c);
         }
         let start_at = self.start_at.unwrap_or(current.start_at);
         let end_at = self.end_at.unwrap_or(current.end_at);
-        if let (Some(s), Some(e)) = (start_at, end_at) {
-            if e <= s {
-                errors.push(FieldError::new("end_at", format!("must be after start_at ({s}); got {e}")));
-            }
+        if let (Some(s), Some(e)) = (start_at, end_at)
+            && e <= s
+        {
+            errors.push(FieldError::new(
+                "end_at",
+                format!("must be after start_at ({s}); got {e}"),
+            ));
         }
         let timezone = self.timezone.unwrap_or_else(|| current.timezone.clone());
         if timezone.parse::<chrono_tz::Tz>().is_err() {
@@ -276,7 +290,7 @@ impl PlanPatch {
                 format!("must be an IANA time zone name such as `UTC`, `Europe/Berlin` or `America/New_York`; got `{timezone}`"),
             ));
         }
-        if errors_len(errors) > before {
+        if errors.len() > before {
             return None;
         }
         Some(CampaignPlan {
@@ -289,10 +303,6 @@ impl PlanPatch {
             timezone,
         })
     }
-}
-
-fn errors_len(errors: &Collector) -> usize {
-    errors.len()
 }
 
 /// Checks an objective: 3 to 500 characters after trimming, no control characters.
@@ -311,28 +321,54 @@ mod tests {
 
     #[test]
     fn objective_is_trimmed_and_bounded() {
-        let ok = NewCampaign::new(CampaignType::LeadGen, "  Book 40 demos by March  ").validate().unwrap();
+        let ok = NewCampaign::new(CampaignType::LeadGen, "  Book 40 demos by March  ")
+            .validate()
+            .unwrap();
         assert_eq!(ok.objective(), "Book 40 demos by March");
         assert_eq!(ok.plan().timezone, "UTC");
 
-        let short = NewCampaign::new(CampaignType::LeadGen, "  ab ").validate().unwrap_err();
+        let short = NewCampaign::new(CampaignType::LeadGen, "  ab ")
+            .validate()
+            .unwrap_err();
         assert_eq!(fields(&short), ["objective"]);
-        assert!(short.errors[0].message.contains("3 to 500"), "{}", short.errors[0].message);
+        assert!(
+            short.errors[0].message.contains("3 to 500"),
+            "{}",
+            short.errors[0].message
+        );
 
-        assert!(NewCampaign::new(CampaignType::LeadGen, "x".repeat(500)).validate().is_ok());
-        assert!(NewCampaign::new(CampaignType::LeadGen, "x".repeat(501)).validate().is_err());
+        assert!(
+            NewCampaign::new(CampaignType::LeadGen, "x".repeat(500))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            NewCampaign::new(CampaignType::LeadGen, "x".repeat(501))
+                .validate()
+                .is_err()
+        );
         // Length counts characters, not bytes.
-        assert!(NewCampaign::new(CampaignType::LeadGen, "é".repeat(500)).validate().is_ok());
+        assert!(
+            NewCampaign::new(CampaignType::LeadGen, "é".repeat(500))
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
     fn control_characters_are_rejected() {
         for bad in ["line\nbreak", "tab\there", "nul\0byte", "esc\u{1b}[31m"] {
-            let err = NewCampaign::new(CampaignType::Upsell, bad).validate().unwrap_err();
+            let err = NewCampaign::new(CampaignType::Upsell, bad)
+                .validate()
+                .unwrap_err();
             assert_eq!(fields(&err), ["objective"], "{bad:?}");
             assert!(err.errors[0].message.contains("control characters"));
         }
-        assert!(NewCampaign::new(CampaignType::Upsell, "Emoji 🚀 and \"quotes\" are fine").validate().is_ok());
+        assert!(
+            NewCampaign::new(CampaignType::Upsell, "Emoji 🚀 and \"quotes\" are fine")
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -348,7 +384,15 @@ mod tests {
         let err = c.validate().unwrap_err();
         assert_eq!(
             fields(&err),
-            ["objective", "name", "planned_reach", "budget", "channels", "end_at", "timezone"]
+            [
+                "objective",
+                "name",
+                "planned_reach",
+                "budget",
+                "channels",
+                "end_at",
+                "timezone"
+            ]
         );
         assert!(err.errors[6].message.contains("Europe/Berlin"));
     }
@@ -357,7 +401,10 @@ mod tests {
     fn budget_allows_two_decimals_only() {
         let mut c = NewCampaign::new(CampaignType::LeadGen, "Fill the spring webinar");
         c.budget = Some(Decimal::new(250050, 2));
-        assert_eq!(c.clone().validate().unwrap().plan().budget, Some(Decimal::new(250050, 2)));
+        assert_eq!(
+            c.clone().validate().unwrap().plan().budget,
+            Some(Decimal::new(250050, 2))
+        );
         c.budget = Some(Decimal::new(2500501, 3));
         assert_eq!(fields(&c.validate().unwrap_err()), ["budget"]);
     }
@@ -387,7 +434,10 @@ mod tests {
             timezone: Some("Nowhere".into()),
             ..PlanPatch::default()
         };
-        assert_eq!(fields(&bad.apply(valid.objective(), valid.plan()).unwrap_err()), ["objective", "timezone"]);
+        assert_eq!(
+            fields(&bad.apply(valid.objective(), valid.plan()).unwrap_err()),
+            ["objective", "timezone"]
+        );
     }
 
     #[test]

@@ -194,7 +194,10 @@ impl MemberRole {
 
     /// Whether this role may create and change campaigns.
     pub const fn can_write(self) -> bool {
-        matches!(self, MemberRole::Owner | MemberRole::Admin | MemberRole::Member)
+        matches!(
+            self,
+            MemberRole::Owner | MemberRole::Admin | MemberRole::Member
+        )
     }
 
     /// Whether this role may manage members and API keys.
@@ -210,12 +213,21 @@ mod tests {
     #[test]
     fn mapping_equals_the_seed_table() {
         let seed: &[(&str, &[&str])] = &[
-            ("lead_gen", &["landing_page", "email_sequence", "ad_creative"]),
-            ("brand_awareness", &["social_post", "video_script", "image_asset"]),
+            (
+                "lead_gen",
+                &["landing_page", "email_sequence", "ad_creative"],
+            ),
+            (
+                "brand_awareness",
+                &["social_post", "video_script", "image_asset"],
+            ),
             ("client_retention", &["email_sequence", "voice_ad"]),
             ("re_engagement", &["email_sequence", "social_post"]),
             ("upsell", &["email_sequence", "landing_page"]),
-            ("referral", &["email_sequence", "social_post", "landing_page"]),
+            (
+                "referral",
+                &["email_sequence", "social_post", "landing_page"],
+            ),
         ];
         assert_eq!(seed.len(), CampaignType::ALL.len());
         for (campaign_type, assets) in seed {
@@ -229,7 +241,9 @@ mod tests {
     fn every_asset_type_is_produced_by_some_campaign_type() {
         for asset in AssetType::ALL {
             assert!(
-                CampaignType::ALL.iter().any(|c| c.asset_types().contains(asset)),
+                CampaignType::ALL
+                    .iter()
+                    .any(|c| c.asset_types().contains(asset)),
                 "{asset} is never generated"
             );
         }
@@ -258,7 +272,10 @@ mod tests {
         assert_eq!(err.value, "LeadGen");
         assert_eq!(err.allowed.len(), 6);
         let msg = err.to_string();
-        assert!(msg.contains("lead_gen") && msg.contains("referral"), "{msg}");
+        assert!(
+            msg.contains("lead_gen") && msg.contains("referral"),
+            "{msg}"
+        );
         assert!("podcasts".parse::<Channel>().is_err());
         assert!("".parse::<AssetType>().is_err());
         assert!("superuser".parse::<MemberRole>().is_err());
@@ -266,7 +283,10 @@ mod tests {
 
     #[test]
     fn serde_uses_snake_case_and_rejects_unknown_values() {
-        assert_eq!(serde_json::to_string(&CampaignType::ReEngagement).unwrap(), "\"re_engagement\"");
+        assert_eq!(
+            serde_json::to_string(&CampaignType::ReEngagement).unwrap(),
+            "\"re_engagement\""
+        );
         assert_eq!(
             serde_json::from_str::<AssetType>("\"voice_ad\"").unwrap(),
             AssetType::VoiceAd

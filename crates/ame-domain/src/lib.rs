@@ -6,6 +6,8 @@
 //!
 //! This crate performs no I/O and depends on no database or web framework.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod asset;
 mod campaign;
 mod enums;

@@ -39,7 +39,11 @@ fn allowed_list(allowed: &[CampaignStatus]) -> String {
     if allowed.is_empty() {
         return "none (final state)".to_owned();
     }
-    allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    allowed
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl CampaignStatus {
@@ -143,8 +147,14 @@ mod tests {
 
     #[test]
     fn sources_are_the_inverse_of_the_table() {
-        assert_eq!(CampaignStatus::sources_of(Archived), vec![Draft, Scheduled, Paused, Completed]);
-        assert_eq!(CampaignStatus::sources_of(Active), vec![Draft, Scheduled, Paused]);
+        assert_eq!(
+            CampaignStatus::sources_of(Archived),
+            vec![Draft, Scheduled, Paused, Completed]
+        );
+        assert_eq!(
+            CampaignStatus::sources_of(Active),
+            vec![Draft, Scheduled, Paused]
+        );
         assert_eq!(CampaignStatus::sources_of(Draft), vec![Scheduled]);
     }
 

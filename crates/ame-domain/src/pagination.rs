@@ -58,7 +58,10 @@ impl PageRequest {
         if !(PAGE_LIMITS.0..=PAGE_LIMITS.1).contains(&limit) {
             return Err(crate::FieldError::new(
                 "limit",
-                format!("must be between {} and {}; got {limit}", PAGE_LIMITS.0, PAGE_LIMITS.1),
+                format!(
+                    "must be between {} and {}; got {limit}",
+                    PAGE_LIMITS.0, PAGE_LIMITS.1
+                ),
             ));
         }
         Ok(Self { limit, after })
@@ -102,7 +105,13 @@ mod tests {
 
     #[test]
     fn foreign_cursors_are_rejected() {
-        for bad in ["", "abc", "!!!", &URL_SAFE_NO_PAD.encode("12|nope"), &URL_SAFE_NO_PAD.encode("x|0")] {
+        for bad in [
+            "",
+            "abc",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("12|nope"),
+            &URL_SAFE_NO_PAD.encode("x|0"),
+        ] {
             assert_eq!(Cursor::decode(bad), Err(CursorError), "{bad}");
         }
     }

@@ -27,7 +27,11 @@ impl FieldError {
     }
 
     /// A field error listing the accepted values.
-    pub fn with_allowed(field: impl Into<String>, message: impl Into<String>, allowed: &[&str]) -> Self {
+    pub fn with_allowed(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        allowed: &[&str],
+    ) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
@@ -46,13 +50,19 @@ pub struct ValidationError {
 impl ValidationError {
     /// A validation error for a single field.
     pub fn single(error: FieldError) -> Self {
-        Self { errors: vec![error] }
+        Self {
+            errors: vec![error],
+        }
     }
 }
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        let parts: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
         write!(f, "invalid input: {}", parts.join("; "))
     }
 }
@@ -87,7 +97,9 @@ impl Collector {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ValidationError { errors: self.errors })
+            Err(ValidationError {
+                errors: self.errors,
+            })
         }
     }
 }

@@ -3,6 +3,8 @@
 //! Content builders, renderers and predictors live here. It depends only on the domain crate,
 //! so generation can be tested without a database or web server.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 use ame_domain::{AssetType, CampaignType};
 
 /// The asset types to generate for a campaign type, in generation order.

@@ -6,7 +6,9 @@ use crate::scope::{begin_for_org, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{Asset, AssetId, CampaignId, NewAsset, OrgId};
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 
 /// Assets stored through sea-orm (SQLite or PostgreSQL).
 #[derive(Debug, Clone)]
@@ -35,7 +37,12 @@ fn to_domain(m: asset::Model) -> StorageResult<Asset> {
 
 #[async_trait]
 impl AssetRepository for SqlAssets {
-    async fn replace_set(&self, org: OrgId, campaign_id: CampaignId, assets: Vec<NewAsset>) -> StorageResult<Vec<Asset>> {
+    async fn replace_set(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+        assets: Vec<NewAsset>,
+    ) -> StorageResult<Vec<Asset>> {
         let txn = begin_for_org(&self.db, org).await?;
         let owner = campaign::Entity::find()
             .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
@@ -73,7 +80,11 @@ impl AssetRepository for SqlAssets {
         Ok(stored)
     }
 
-    async fn list_for_campaign(&self, org: OrgId, campaign_id: CampaignId) -> StorageResult<Vec<Asset>> {
+    async fn list_for_campaign(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+    ) -> StorageResult<Vec<Asset>> {
         let txn = begin_for_org(&self.db, org).await?;
         let owner = campaign::Entity::find()
             .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))

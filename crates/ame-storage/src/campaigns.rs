@@ -5,15 +5,15 @@ use crate::repository::CampaignRepository;
 use crate::scope::{begin_for_org, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId, Page, PageRequest,
-    PlanPatch, ValidCampaign,
+    Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId,
+    Page, PageRequest, PlanPatch, ValidCampaign,
 };
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// Campaigns stored through sea-orm (SQLite or PostgreSQL).
@@ -60,10 +60,19 @@ pub(crate) fn to_domain(m: campaign::Model) -> StorageResult<Campaign> {
 }
 
 fn channels_json(channels: &[Channel]) -> serde_json::Value {
-    serde_json::Value::Array(channels.iter().map(|c| serde_json::Value::from(c.as_str())).collect())
+    serde_json::Value::Array(
+        channels
+            .iter()
+            .map(|c| serde_json::Value::from(c.as_str()))
+            .collect(),
+    )
 }
 
-async fn find(txn: &DatabaseTransaction, org: OrgId, id: CampaignId) -> StorageResult<Option<campaign::Model>> {
+async fn find(
+    txn: &DatabaseTransaction,
+    org: OrgId,
+    id: CampaignId,
+) -> StorageResult<Option<campaign::Model>> {
     Ok(campaign::Entity::find()
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::OrgId.eq(org.as_uuid()))
@@ -97,7 +106,9 @@ impl CampaignRepository for SqlCampaigns {
         .exec_with_returning(&txn)
         .await
         .map_err(|e| match StorageError::from(e) {
-            StorageError::Invalid(msg) if msg.contains("org") => StorageError::not_found("organization"),
+            StorageError::Invalid(msg) if msg.contains("org") => {
+                StorageError::not_found("organization")
+            }
             other => other,
         })?;
         txn.commit().await?;
@@ -111,7 +122,12 @@ impl CampaignRepository for SqlCampaigns {
         to_domain(found.ok_or(StorageError::not_found("campaign"))?)
     }
 
-    async fn list(&self, org: OrgId, filter: CampaignFilter, page: PageRequest) -> StorageResult<Page<Campaign>> {
+    async fn list(
+        &self,
+        org: OrgId,
+        filter: CampaignFilter,
+        page: PageRequest,
+    ) -> StorageResult<Page<Campaign>> {
         let mut query = campaign::Entity::find().filter(Column::OrgId.eq(org.as_uuid()));
         if let Some(status) = filter.status {
             query = query.filter(Column::Status.eq(status.as_str()));
@@ -121,11 +137,13 @@ impl CampaignRepository for SqlCampaigns {
         }
         if let Some(after) = page.after {
             query = query.filter(
-                Condition::any().add(Column::CreatedAt.lt(after.created_at)).add(
-                    Condition::all()
-                        .add(Column::CreatedAt.eq(after.created_at))
-                        .add(Column::Id.lt(after.id)),
-                ),
+                Condition::any()
+                    .add(Column::CreatedAt.lt(after.created_at))
+                    .add(
+                        Condition::all()
+                            .add(Column::CreatedAt.eq(after.created_at))
+                            .add(Column::Id.lt(after.id)),
+                    ),
             );
         }
         let limit = page.limit() as usize;
@@ -150,12 +168,23 @@ impl CampaignRepository for SqlCampaigns {
         } else {
             None
         };
-        let items = rows.into_iter().map(to_domain).collect::<StorageResult<Vec<_>>>()?;
+        let items = rows
+            .into_iter()
+            .map(to_domain)
+            .collect::<StorageResult<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
     }
 
-    async fn change_status(&self, org: OrgId, id: CampaignId, target: CampaignStatus) -> StorageResult<Campaign> {
-        let sources: Vec<&str> = CampaignStatus::sources_of(target).iter().map(|s| s.as_str()).collect();
+    async fn change_status(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        target: CampaignStatus,
+    ) -> StorageResult<Campaign> {
+        let sources: Vec<&str> = CampaignStatus::sources_of(target)
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         let txn = begin_for_org(&self.db, org).await?;
         let updated = campaign::Entity::update_many()
             .col_expr(Column::Status, Expr::value(target.as_str()))
@@ -165,7 +194,9 @@ impl CampaignRepository for SqlCampaigns {
             .filter(Column::Status.is_in(sources))
             .exec(&txn)
             .await?;
-        let current = find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?;
+        let current = find(&txn, org, id)
+            .await?
+            .ok_or(StorageError::not_found("campaign"))?;
         txn.commit().await?;
         let campaign = to_domain(current)?;
         if updated.rows_affected == 1 {
@@ -179,9 +210,18 @@ impl CampaignRepository for SqlCampaigns {
         )))
     }
 
-    async fn update_plan(&self, org: OrgId, id: CampaignId, patch: PlanPatch) -> StorageResult<Campaign> {
+    async fn update_plan(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        patch: PlanPatch,
+    ) -> StorageResult<Campaign> {
         let txn = begin_for_org(&self.db, org).await?;
-        let current = to_domain(find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?)?;
+        let current = to_domain(
+            find(&txn, org, id)
+                .await?
+                .ok_or(StorageError::not_found("campaign"))?,
+        )?;
         if !current.status.plan_is_editable() {
             return Err(StorageError::Conflict(format!(
                 "only draft campaigns can be edited; this one is {} (move it back to draft from scheduled, or create a new campaign)",
@@ -210,7 +250,9 @@ impl CampaignRepository for SqlCampaigns {
                 "the campaign changed while it was being edited; read it again and retry".into(),
             ));
         }
-        let fresh = find(&txn, org, id).await?.ok_or(StorageError::not_found("campaign"))?;
+        let fresh = find(&txn, org, id)
+            .await?
+            .ok_or(StorageError::not_found("campaign"))?;
         txn.commit().await?;
         to_domain(fresh)
     }

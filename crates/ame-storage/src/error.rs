@@ -35,7 +35,10 @@ pub enum StorageError {
 impl StorageError {
     /// Whether the error means "the state changed under you" (a lost race or a refused transition).
     pub fn is_conflict(&self) -> bool {
-        matches!(self, StorageError::Conflict(_) | StorageError::Transition(_))
+        matches!(
+            self,
+            StorageError::Conflict(_) | StorageError::Transition(_)
+        )
     }
 
     pub(crate) fn not_found(entity: &'static str) -> Self {

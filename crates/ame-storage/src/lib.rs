@@ -8,6 +8,8 @@
 //!
 //! sea-orm types never leave this crate: callers see domain types and [`StorageError`].
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod assets;
 mod campaigns;
 mod entity;

@@ -76,7 +76,9 @@ impl OrganizationRepository for SqlOrganizations {
 
     async fn delete(&self, org: OrgId) -> StorageResult<()> {
         let txn = begin_for_org(&self.db, org).await?;
-        let deleted = organization::Entity::delete_by_id(org.as_uuid()).exec(&txn).await?;
+        let deleted = organization::Entity::delete_by_id(org.as_uuid())
+            .exec(&txn)
+            .await?;
         if deleted.rows_affected == 0 {
             return Err(StorageError::not_found("organization"));
         }
@@ -87,10 +89,16 @@ impl OrganizationRepository for SqlOrganizations {
 
     async fn set_member(&self, org: OrgId, user_id: UserId, role: MemberRole) -> StorageResult<()> {
         if user_id.as_uuid() == org.as_uuid() {
-            return Err(StorageError::Invalid("the organization's service principal cannot be edited".into()));
+            return Err(StorageError::Invalid(
+                "the organization's service principal cannot be edited".into(),
+            ));
         }
         let txn = self.db.begin().await?;
-        if organization::Entity::find_by_id(org.as_uuid()).one(&txn).await?.is_none() {
+        if organization::Entity::find_by_id(org.as_uuid())
+            .one(&txn)
+            .await?
+            .is_none()
+        {
             return Err(StorageError::not_found("organization"));
         }
         user::Entity::insert(user::ActiveModel {
@@ -120,7 +128,9 @@ impl OrganizationRepository for SqlOrganizations {
     }
 
     async fn member_role(&self, org: OrgId, user_id: UserId) -> StorageResult<Option<MemberRole>> {
-        let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid())).one(&self.db).await?;
+        let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
+            .one(&self.db)
+            .await?;
         found.map(|m| parse_stored("role", &m.role)).transpose()
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::StorageResult;
 use ame_domain::{
-    Asset, AssetId, Campaign, CampaignFilter, CampaignId, CampaignStatus, MemberRole, NewAsset, OrgId,
-    Organization, Page, PageRequest, PlanPatch, UserId, ValidCampaign,
+    Asset, AssetId, Campaign, CampaignFilter, CampaignId, CampaignStatus, MemberRole, NewAsset,
+    OrgId, Organization, Page, PageRequest, PlanPatch, UserId, ValidCampaign,
 };
 use async_trait::async_trait;
 
@@ -32,11 +32,26 @@ pub trait CampaignRepository: Send + Sync {
     /// Reads one campaign; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: CampaignId) -> StorageResult<Campaign>;
     /// Lists campaigns newest first, one keyset page at a time.
-    async fn list(&self, org: OrgId, filter: CampaignFilter, page: PageRequest) -> StorageResult<Page<Campaign>>;
+    async fn list(
+        &self,
+        org: OrgId,
+        filter: CampaignFilter,
+        page: PageRequest,
+    ) -> StorageResult<Page<Campaign>>;
     /// Moves a campaign to `target` with an atomic compare-and-set on its current status.
-    async fn change_status(&self, org: OrgId, id: CampaignId, target: CampaignStatus) -> StorageResult<Campaign>;
+    async fn change_status(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        target: CampaignStatus,
+    ) -> StorageResult<Campaign>;
     /// Edits the objective and plan of a draft campaign.
-    async fn update_plan(&self, org: OrgId, id: CampaignId, patch: PlanPatch) -> StorageResult<Campaign>;
+    async fn update_plan(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        patch: PlanPatch,
+    ) -> StorageResult<Campaign>;
     /// Deletes a campaign and its assets.
     async fn delete(&self, org: OrgId, id: CampaignId) -> StorageResult<()>;
 }
@@ -46,9 +61,18 @@ pub trait CampaignRepository: Send + Sync {
 #[async_trait]
 pub trait AssetRepository: Send + Sync {
     /// Replaces the campaign's asset set with `assets` in one transaction: all stored or none.
-    async fn replace_set(&self, org: OrgId, campaign: CampaignId, assets: Vec<NewAsset>) -> StorageResult<Vec<Asset>>;
+    async fn replace_set(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        assets: Vec<NewAsset>,
+    ) -> StorageResult<Vec<Asset>>;
     /// The campaign's assets in generation order.
-    async fn list_for_campaign(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<Asset>>;
+    async fn list_for_campaign(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<Vec<Asset>>;
     /// Reads one asset; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset>;
 }

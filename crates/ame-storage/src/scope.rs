@@ -3,12 +3,18 @@
 use crate::{StorageError, StorageResult};
 use ame_domain::OrgId;
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
+};
 
 /// Begins a transaction acting for `org`. On PostgreSQL the acting principal (the organization's
 /// service user, whose id equals the organization id) is set for this transaction only, which
 /// the row-level-security policies read through `auth.uid()`.
-pub(crate) async fn begin_for_org(db: &DatabaseConnection, org: OrgId) -> StorageResult<DatabaseTransaction> {
+pub(crate) async fn begin_for_org(
+    db: &DatabaseConnection,
+    org: OrgId,
+) -> StorageResult<DatabaseTransaction> {
     let txn = db.begin().await?;
     if db.get_database_backend() == DbBackend::Postgres {
         set_acting_user(&txn, &org.to_string()).await?;
@@ -34,7 +40,7 @@ pub(crate) fn now() -> DateTime<Utc> {
 
 /// Parses a value the database constrains to a closed vocabulary.
 pub(crate) fn parse_stored<T: std::str::FromStr>(column: &str, value: &str) -> StorageResult<T> {
-    value
-        .parse()
-        .map_err(|_| StorageError::Database(format!("unexpected {column} `{value}` in the database")))
+    value.parse().map_err(|_| {
+        StorageError::Database(format!("unexpected {column} `{value}` in the database"))
+    })
 }

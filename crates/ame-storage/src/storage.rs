@@ -8,8 +8,8 @@ use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
 use ame_migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult, JsonValue, QueryResult, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult,
+    JsonValue, QueryResult, Statement, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -41,9 +41,15 @@ impl Storage {
         } else {
             // One writer connection: SQLite serialises writes anyway, and an in-memory database
             // exists only inside its connection.
-            options.max_connections(1).min_connections(1).idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None::<Duration>)
+                .max_lifetime(None::<Duration>);
         }
-        let db = Database::connect(options).await.map_err(|e| StorageError::Database(e.to_string()))?;
+        let db = Database::connect(options)
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))?;
         Ok(Self { db })
     }
 
@@ -57,28 +63,40 @@ impl Storage {
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> StorageResult<()> {
-        Migrator::up(&self.db, None).await.map_err(|e| StorageError::Database(e.to_string()))
+        Migrator::up(&self.db, None)
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))
     }
 
     /// Rolls back every applied migration (for tests and tear-down tooling).
     pub async fn rollback_all(&self) -> StorageResult<()> {
-        Migrator::down(&self.db, None).await.map_err(|e| StorageError::Database(e.to_string()))
+        Migrator::down(&self.db, None)
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))
     }
 
     /// Names of the applied migrations, oldest first.
     pub async fn applied_migrations(&self) -> StorageResult<Vec<String>> {
-        let applied = Migrator::get_applied_migrations(&self.db).await.map_err(|e| StorageError::Database(e.to_string()))?;
+        let applied = Migrator::get_applied_migrations(&self.db)
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))?;
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// Checks the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
-        self.db.ping().await.map_err(|e| StorageError::Database(e.to_string()))
+        self.db
+            .ping()
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))
     }
 
     /// Closes the pool.
     pub async fn close(self) -> StorageResult<()> {
-        self.db.close().await.map_err(|e| StorageError::Database(e.to_string()))
+        self.db
+            .close()
+            .await
+            .map_err(|e| StorageError::Database(e.to_string()))
     }
 
     /// The organization repository.
@@ -105,7 +123,11 @@ impl Storage {
     /// Runs a raw `SELECT` and returns each row as a JSON object. On PostgreSQL, `acting_user`
     /// becomes `auth.uid()` for the query, exactly as for repository calls, so this shows what
     /// row-level security lets that user see.
-    pub async fn query_json(&self, sql: &str, acting_user: Option<UserId>) -> StorageResult<Vec<JsonValue>> {
+    pub async fn query_json(
+        &self,
+        sql: &str,
+        acting_user: Option<UserId>,
+    ) -> StorageResult<Vec<JsonValue>> {
         let backend = self.db.get_database_backend();
         let txn = self.db.begin().await?;
         if let (DbBackend::Postgres, Some(user)) = (backend, acting_user) {
@@ -114,7 +136,12 @@ impl Storage {
         let statement = Statement::from_string(backend, sql.to_owned());
         let rows = match backend {
             DbBackend::Postgres => JsonValue::find_by_statement(statement).all(&txn).await?,
-            _ => txn.query_all_raw(statement).await?.iter().map(sqlite_row_to_json).collect(),
+            _ => txn
+                .query_all_raw(statement)
+                .await?
+                .iter()
+                .map(sqlite_row_to_json)
+                .collect(),
         };
         txn.commit().await?;
         Ok(rows)
@@ -149,11 +176,19 @@ impl Storage {
     /// Creates (or updates) `role`, a login role that is neither superuser nor BYPASSRLS and is a
     /// member of `authenticated`, so the row-level-security policies apply to it; grants it what
     /// the application needs in the current database. Call on a connection with CREATEROLE rights.
-    pub async fn provision_app_role(&self, role: &str, password: Option<&str>) -> StorageResult<()> {
+    pub async fn provision_app_role(
+        &self,
+        role: &str,
+        password: Option<&str>,
+    ) -> StorageResult<()> {
         if self.backend() != Backend::Postgres {
             return Ok(());
         }
-        if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if role.is_empty()
+            || !role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             return Err(StorageError::Invalid(format!(
                 "role name `{role}` must use only lowercase letters, digits and underscores"
             )));

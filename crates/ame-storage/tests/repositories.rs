@@ -1,11 +1,15 @@
 //! Repository behaviour on both backends: lifecycle, constraints, tenant isolation, cascades,
 //! concurrency, atomic asset sets, pagination and migrations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ame_domain::{
-    AssetType, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, MemberRole, NewAsset, NewCampaign,
-    OrgId, PageRequest, PlanPatch, UserId,
+    AssetType, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, MemberRole,
+    NewAsset, NewCampaign, OrgId, PageRequest, PlanPatch, UserId,
 };
-use ame_storage::{AssetRepository, Backend, CampaignRepository, OrganizationRepository, StorageError};
+use ame_storage::{
+    AssetRepository, Backend, CampaignRepository, OrganizationRepository, StorageError,
+};
 use ame_test_support::{TestDb, backend_tests};
 use serde_json::json;
 use std::collections::HashSet;
@@ -27,8 +31,15 @@ async fn new_org(db: &TestDb, name: &str) -> OrgId {
     db.storage.organizations().create(name).await.unwrap().id
 }
 
-async fn new_campaign(db: &TestDb, org: OrgId, campaign_type: CampaignType, objective: &str) -> CampaignId {
-    let valid = NewCampaign::new(campaign_type, objective).validate().unwrap();
+async fn new_campaign(
+    db: &TestDb,
+    org: OrgId,
+    campaign_type: CampaignType,
+    objective: &str,
+) -> CampaignId {
+    let valid = NewCampaign::new(campaign_type, objective)
+        .validate()
+        .unwrap();
     db.storage.campaigns().create(org, valid).await.unwrap().id
 }
 
@@ -86,7 +97,11 @@ async fn every_status_pair_follows_the_lifecycle(db: TestDb) {
                     assert!(!from.can_become(*to), "{from} -> {to} must be allowed");
                     assert_eq!(err.from, *from);
                     assert_eq!(err.allowed, from.allowed_next());
-                    assert_eq!(campaigns.get(org, id).await.unwrap().status, *from, "refused change left a trace");
+                    assert_eq!(
+                        campaigns.get(org, id).await.unwrap().status,
+                        *from,
+                        "refused change left a trace"
+                    );
                 }
                 Err(other) => panic!("{from} -> {to}: unexpected {other:?}"),
             }
@@ -105,12 +120,19 @@ async fn database_rejects_unknown_type_and_status(db: TestDb) {
         )
     };
     // The same statement with valid values succeeds, so the failures below are the CHECKs.
-    db.admin.execute_sql(&insert(uuid::Uuid::new_v4(), "lead_gen", "draft")).await.unwrap();
+    db.admin
+        .execute_sql(&insert(uuid::Uuid::new_v4(), "lead_gen", "draft"))
+        .await
+        .unwrap();
     for (campaign_type, status, constraint) in [
         ("cold_calling", "draft", "marketing_campaigns_type_check"),
         ("lead_gen", "launched", "marketing_campaigns_status_check"),
     ] {
-        let err = db.admin.execute_sql(&insert(uuid::Uuid::new_v4(), campaign_type, status)).await.unwrap_err();
+        let err = db
+            .admin
+            .execute_sql(&insert(uuid::Uuid::new_v4(), campaign_type, status))
+            .await
+            .unwrap_err();
         match err {
             StorageError::Invalid(msg) => assert!(
                 msg.contains(constraint) || msg.contains("CHECK"),
@@ -126,12 +148,20 @@ async fn database_rejects_unknown_type_and_status(db: TestDb) {
             uuid_literal(&db, uuid::Uuid::new_v4())
         )
     };
-    db.admin.execute_sql(&asset_sql("voice_ad", "lead_gen")).await.unwrap();
+    db.admin
+        .execute_sql(&asset_sql("voice_ad", "lead_gen"))
+        .await
+        .unwrap();
     assert!(matches!(
-        db.admin.execute_sql(&asset_sql("hologram", "lead_gen")).await,
+        db.admin
+            .execute_sql(&asset_sql("hologram", "lead_gen"))
+            .await,
         Err(StorageError::Invalid(_))
     ));
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await, 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await,
+        1
+    );
 }
 
 async fn tenants_never_see_or_touch_each_other(db: TestDb) {
@@ -139,10 +169,26 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
     let b = new_org(&db, "Org B").await;
     let campaigns = db.storage.campaigns();
     let assets = db.storage.assets();
-    let a_campaign = new_campaign(&db, a, CampaignType::Referral, "Get 50 referrals from happy clients").await;
-    let b_campaign = new_campaign(&db, b, CampaignType::Upsell, "Move 20 clients to the annual plan").await;
+    let a_campaign = new_campaign(
+        &db,
+        a,
+        CampaignType::Referral,
+        "Get 50 referrals from happy clients",
+    )
+    .await;
+    let b_campaign = new_campaign(
+        &db,
+        b,
+        CampaignType::Upsell,
+        "Move 20 clients to the annual plan",
+    )
+    .await;
     let b_assets = assets
-        .replace_set(b, b_campaign, vec![asset(AssetType::EmailSequence, json!({"emails": []}))])
+        .replace_set(
+            b,
+            b_campaign,
+            vec![asset(AssetType::EmailSequence, json!({"emails": []}))],
+        )
         .await
         .unwrap();
     let b_asset = b_assets[0].id;
@@ -153,46 +199,98 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
         other => panic!("{what}: expected NotFound, got {other:?}"),
     };
     not_found(campaigns.get(a, b_campaign).await.map(|_| ()), "get");
-    not_found(campaigns.change_status(a, b_campaign, CampaignStatus::Active).await.map(|_| ()), "status");
     not_found(
         campaigns
-            .update_plan(a, b_campaign, PlanPatch { objective: Some("Hijacked objective".into()), ..PlanPatch::default() })
+            .change_status(a, b_campaign, CampaignStatus::Active)
+            .await
+            .map(|_| ()),
+        "status",
+    );
+    not_found(
+        campaigns
+            .update_plan(
+                a,
+                b_campaign,
+                PlanPatch {
+                    objective: Some("Hijacked objective".into()),
+                    ..PlanPatch::default()
+                },
+            )
             .await
             .map(|_| ()),
         "update",
     );
     not_found(campaigns.delete(a, b_campaign).await, "delete");
     not_found(
-        assets.replace_set(a, b_campaign, vec![asset(AssetType::SocialPost, json!({}))]).await.map(|_| ()),
+        assets
+            .replace_set(a, b_campaign, vec![asset(AssetType::SocialPost, json!({}))])
+            .await
+            .map(|_| ()),
         "replace assets",
     );
-    not_found(assets.list_for_campaign(a, b_campaign).await.map(|_| ()), "list assets");
+    not_found(
+        assets.list_for_campaign(a, b_campaign).await.map(|_| ()),
+        "list assets",
+    );
     not_found(assets.get(a, b_asset).await.map(|_| ()), "get asset");
     // Guessing ids that exist nowhere behaves the same.
-    not_found(campaigns.get(a, CampaignId::new()).await.map(|_| ()), "random id");
+    not_found(
+        campaigns.get(a, CampaignId::new()).await.map(|_| ()),
+        "random id",
+    );
 
-    let listed = campaigns.list(a, CampaignFilter::default(), PageRequest::first()).await.unwrap();
-    assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a_campaign]);
+    let listed = campaigns
+        .list(a, CampaignFilter::default(), PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a_campaign]
+    );
 
     // Org B's data is exactly as before.
     assert_eq!(campaigns.get(b, b_campaign).await.unwrap(), b_before);
-    assert_eq!(assets.list_for_campaign(b, b_campaign).await.unwrap(), b_assets);
+    assert_eq!(
+        assets.list_for_campaign(b, b_campaign).await.unwrap(),
+        b_assets
+    );
 
     if db.backend() == Backend::Postgres {
         // Row-level security, checked with raw SQL as the application role.
         let member_of_a = UserId::new();
-        db.storage.organizations().set_member(a, member_of_a, MemberRole::Member).await.unwrap();
+        db.storage
+            .organizations()
+            .set_member(a, member_of_a, MemberRole::Member)
+            .await
+            .unwrap();
         let rows = db
             .storage
-            .query_json("SELECT id::text AS id, org_id::text AS org_id FROM marketing_campaigns", Some(member_of_a))
+            .query_json(
+                "SELECT id::text AS id, org_id::text AS org_id FROM marketing_campaigns",
+                Some(member_of_a),
+            )
             .await
             .unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0]["org_id"], json!(a.to_string()));
-        let asset_rows = db.storage.query_json("SELECT id FROM marketing_assets", Some(member_of_a)).await.unwrap();
-        assert!(asset_rows.is_empty(), "org A's member sees org B's assets: {asset_rows:?}");
-        let anonymous = db.storage.query_json("SELECT id FROM marketing_campaigns", None).await.unwrap();
-        assert!(anonymous.is_empty(), "no acting user must see nothing: {anonymous:?}");
+        let asset_rows = db
+            .storage
+            .query_json("SELECT id FROM marketing_assets", Some(member_of_a))
+            .await
+            .unwrap();
+        assert!(
+            asset_rows.is_empty(),
+            "org A's member sees org B's assets: {asset_rows:?}"
+        );
+        let anonymous = db
+            .storage
+            .query_json("SELECT id FROM marketing_campaigns", None)
+            .await
+            .unwrap();
+        assert!(
+            anonymous.is_empty(),
+            "no acting user must see nothing: {anonymous:?}"
+        );
         let hijack = db
             .storage
             .query_json(
@@ -224,8 +322,14 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             )
             .await
             .unwrap();
-        assert_eq!(role, vec![json!({"rolsuper": false, "rolbypassrls": false})]);
-        assert_eq!(campaigns.get(b, b_campaign).await.unwrap().objective, b_before.objective);
+        assert_eq!(
+            role,
+            vec![json!({"rolsuper": false, "rolbypassrls": false})]
+        );
+        assert_eq!(
+            campaigns.get(b, b_campaign).await.unwrap().objective,
+            b_before.objective
+        );
     }
 }
 
@@ -237,30 +341,68 @@ async fn deletes_cascade(db: TestDb) {
     let bystander = new_campaign(&db, other, CampaignType::Upsell, "Sell the premium add-on").await;
     let assets = db.storage.assets();
     let set = vec![
-        asset(AssetType::LandingPage, json!({"headline": "Spring webinar"})),
+        asset(
+            AssetType::LandingPage,
+            json!({"headline": "Spring webinar"}),
+        ),
         asset(AssetType::EmailSequence, json!({"emails": []})),
     ];
     assets.replace_set(org, id, set.clone()).await.unwrap();
     assets.replace_set(org, kept, set.clone()).await.unwrap();
     assets.replace_set(other, bystander, set).await.unwrap();
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 6);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await,
+        6
+    );
 
     db.storage.campaigns().delete(org, id).await.unwrap();
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 4);
-    assert!(matches!(db.storage.campaigns().get(org, id).await, Err(StorageError::NotFound { .. })));
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await,
+        4
+    );
+    assert!(matches!(
+        db.storage.campaigns().get(org, id).await,
+        Err(StorageError::NotFound { .. })
+    ));
 
     db.storage.organizations().delete(org).await.unwrap();
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await, 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 2);
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM user_organizations").await, 1);
-    assert!(matches!(db.storage.organizations().get(org).await, Err(StorageError::NotFound { .. })));
-    assert_eq!(db.storage.campaigns().get(other, bystander).await.unwrap().id, bystander);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await,
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await,
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM user_organizations").await,
+        1
+    );
+    assert!(matches!(
+        db.storage.organizations().get(org).await,
+        Err(StorageError::NotFound { .. })
+    ));
+    assert_eq!(
+        db.storage
+            .campaigns()
+            .get(other, bystander)
+            .await
+            .unwrap()
+            .id,
+        bystander
+    );
 }
 
 async fn concurrent_status_changes_have_one_winner(db: TestDb) {
     let org = new_org(&db, "Race Corp").await;
     for round in 0..10 {
-        let id = new_campaign(&db, org, CampaignType::BrandAwareness, "Be known in Leeds by June").await;
+        let id = new_campaign(
+            &db,
+            org,
+            CampaignType::BrandAwareness,
+            "Be known in Leeds by June",
+        )
+        .await;
         let (x, y) = (db.storage.campaigns(), db.storage.campaigns());
         let (to_active, to_archived) = tokio::join!(
             tokio::spawn(async move { x.change_status(org, id, CampaignStatus::Active).await }),
@@ -281,7 +423,11 @@ async fn failing_asset_set_leaves_nothing_behind(db: TestDb) {
     let id = new_campaign(&db, org, CampaignType::LeadGen, "Capture 300 trial leads").await;
     let assets = db.storage.assets();
     let first = assets
-        .replace_set(org, id, vec![asset(AssetType::LandingPage, json!({"headline": "v1"}))])
+        .replace_set(
+            org,
+            id,
+            vec![asset(AssetType::LandingPage, json!({"headline": "v1"}))],
+        )
         .await
         .unwrap();
     let broken = vec![
@@ -292,8 +438,15 @@ async fn failing_asset_set_leaves_nothing_behind(db: TestDb) {
     ];
     let err = assets.replace_set(org, id, broken).await.unwrap_err();
     assert!(matches!(err, StorageError::Invalid(_)), "{err:?}");
-    assert_eq!(assets.list_for_campaign(org, id).await.unwrap(), first, "partial set or lost previous set");
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await, 1);
+    assert_eq!(
+        assets.list_for_campaign(org, id).await.unwrap(),
+        first,
+        "partial set or lost previous set"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM marketing_assets").await,
+        1
+    );
 }
 
 async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
@@ -306,7 +459,10 @@ async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
         let campaign_type = CampaignType::ALL[i % CampaignType::ALL.len()];
         let id = new_campaign(&db, org, campaign_type, &format!("Objective number {i}")).await;
         if i % 3 == 0 {
-            campaigns.change_status(org, id, CampaignStatus::Active).await.unwrap();
+            campaigns
+                .change_status(org, id, CampaignStatus::Active)
+                .await
+                .unwrap();
         }
         created.push(id);
     }
@@ -349,8 +505,14 @@ async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
         campaign_type: Some(CampaignType::LeadGen),
     };
     let (filtered, _) = read_all(filter).await;
-    let expected: HashSet<_> = (0..250).filter(|i| i % 3 == 0 && i % 6 == 0).map(|i| created[i]).collect();
-    assert_eq!(filtered.iter().map(|c| c.id).collect::<HashSet<_>>(), expected);
+    let expected: HashSet<_> = (0..250)
+        .filter(|i| i % 3 == 0 && i % 6 == 0)
+        .map(|i| created[i])
+        .collect();
+    assert_eq!(
+        filtered.iter().map(|c| c.id).collect::<HashSet<_>>(),
+        expected
+    );
     assert!(filtered.iter().all(|c| c.status == CampaignStatus::Active && c.campaign_type == CampaignType::LeadGen));
     assert_eq!(filtered.len(), expected.len());
 }
@@ -363,10 +525,17 @@ async fn plan_edits_apply_to_drafts_only(db: TestDb) {
     submission.planned_reach = Some(40_000);
     submission.channels = vec![ame_domain::Channel::Linkedin, ame_domain::Channel::Email];
     submission.timezone = Some("Europe/Berlin".into());
-    let created = campaigns.create(org, submission.validate().unwrap()).await.unwrap();
+    let created = campaigns
+        .create(org, submission.validate().unwrap())
+        .await
+        .unwrap();
     assert_eq!(created.plan.budget.unwrap().to_string(), "2500.50");
     assert_eq!(created.plan.channels.len(), 2);
-    assert_eq!(campaigns.get(org, created.id).await.unwrap(), created, "round trip changed the campaign");
+    assert_eq!(
+        campaigns.get(org, created.id).await.unwrap(),
+        created,
+        "round trip changed the campaign"
+    );
 
     let edited = campaigns
         .update_plan(
@@ -386,16 +555,48 @@ async fn plan_edits_apply_to_drafts_only(db: TestDb) {
     assert!(edited.updated_at >= created.updated_at);
 
     let invalid = campaigns
-        .update_plan(org, created.id, PlanPatch { timezone: Some("Mars/Base".into()), ..PlanPatch::default() })
+        .update_plan(
+            org,
+            created.id,
+            PlanPatch {
+                timezone: Some("Mars/Base".into()),
+                ..PlanPatch::default()
+            },
+        )
         .await;
-    assert!(matches!(invalid, Err(StorageError::Validation(_))), "{invalid:?}");
+    assert!(
+        matches!(invalid, Err(StorageError::Validation(_))),
+        "{invalid:?}"
+    );
 
-    campaigns.change_status(org, created.id, CampaignStatus::Active).await.unwrap();
+    campaigns
+        .change_status(org, created.id, CampaignStatus::Active)
+        .await
+        .unwrap();
     let refused = campaigns
-        .update_plan(org, created.id, PlanPatch { name: Some(None), ..PlanPatch::default() })
+        .update_plan(
+            org,
+            created.id,
+            PlanPatch {
+                name: Some(None),
+                ..PlanPatch::default()
+            },
+        )
         .await;
-    assert!(matches!(refused, Err(StorageError::Conflict(_))), "{refused:?}");
-    assert_eq!(campaigns.get(org, created.id).await.unwrap().plan.name.as_deref(), Some("CFO demos"));
+    assert!(
+        matches!(refused, Err(StorageError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        campaigns
+            .get(org, created.id)
+            .await
+            .unwrap()
+            .plan
+            .name
+            .as_deref(),
+        Some("CFO demos")
+    );
 }
 
 async fn memberships_are_recorded(db: TestDb) {
@@ -403,32 +604,60 @@ async fn memberships_are_recorded(db: TestDb) {
     let orgs = db.storage.organizations();
     let user = UserId::new();
     assert_eq!(orgs.member_role(org, user).await.unwrap(), None);
-    orgs.set_member(org, user, MemberRole::Viewer).await.unwrap();
-    assert_eq!(orgs.member_role(org, user).await.unwrap(), Some(MemberRole::Viewer));
+    orgs.set_member(org, user, MemberRole::Viewer)
+        .await
+        .unwrap();
+    assert_eq!(
+        orgs.member_role(org, user).await.unwrap(),
+        Some(MemberRole::Viewer)
+    );
     orgs.set_member(org, user, MemberRole::Admin).await.unwrap();
-    assert_eq!(orgs.member_role(org, user).await.unwrap(), Some(MemberRole::Admin));
+    assert_eq!(
+        orgs.member_role(org, user).await.unwrap(),
+        Some(MemberRole::Admin)
+    );
     let other = new_org(&db, "Elsewhere Ltd").await;
     assert_eq!(orgs.member_role(other, user).await.unwrap(), None);
-    assert!(matches!(orgs.set_member(OrgId::new(), user, MemberRole::Member).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        orgs.set_member(OrgId::new(), user, MemberRole::Member)
+            .await,
+        Err(StorageError::NotFound { .. })
+    ));
     assert!(orgs.create("   ").await.is_err());
 }
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
     assert_eq!(applied.len(), 3, "{applied:?}");
-    assert!(applied.windows(2).all(|w| w[0] < w[1]), "migrations not in order: {applied:?}");
+    assert!(
+        applied.windows(2).all(|w| w[0] < w[1]),
+        "migrations not in order: {applied:?}"
+    );
     new_org(&db, "Before rollback").await;
     db.admin.rollback_all().await.unwrap();
     assert!(db.admin.applied_migrations().await.unwrap().is_empty());
     let leftovers = match db.backend() {
-        Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'seaql%' AND name NOT LIKE 'sqlite%'",
-        Backend::Postgres => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'seaql%'",
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'seaql%' AND name NOT LIKE 'sqlite%'"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'seaql%'"
+        }
     };
     assert_eq!(count(&db, leftovers).await, 0);
     db.admin.migrate().await.unwrap();
     if db.backend() == Backend::Postgres {
-        db.admin.provision_app_role(ame_test_support::APP_ROLE, None).await.unwrap();
+        db.admin
+            .provision_app_role(ame_test_support::APP_ROLE, None)
+            .await
+            .unwrap();
     }
     let org = new_org(&db, "After reapply").await;
-    new_campaign(&db, org, CampaignType::Referral, "Works again after reapply").await;
+    new_campaign(
+        &db,
+        org,
+        CampaignType::Referral,
+        "Works again after reapply",
+    )
+    .await;
 }

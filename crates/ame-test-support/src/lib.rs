@@ -39,7 +39,9 @@ struct Dropper {
 impl TestDb {
     /// A fresh in-memory SQLite database with every migration applied.
     pub async fn sqlite() -> Self {
-        let storage = Storage::connect("sqlite::memory:").await.expect("open in-memory SQLite");
+        let storage = Storage::connect("sqlite::memory:")
+            .await
+            .expect("open in-memory SQLite");
         storage.migrate().await.expect("migrate SQLite");
         Self {
             admin: storage.clone(),
@@ -53,7 +55,8 @@ impl TestDb {
     /// # Panics
     /// When the server is unreachable: PostgreSQL tests must fail, not skip.
     pub async fn postgres() -> Self {
-        let server_url = std::env::var(DATABASE_URL_ENV).unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+        let server_url =
+            std::env::var(DATABASE_URL_ENV).unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
         let database = format!("ame_test_{}", uuid::Uuid::new_v4().simple());
         let server = Storage::connect(&server_url).await.unwrap_or_else(|e| {
             panic!(
@@ -68,15 +71,25 @@ impl TestDb {
         server.close().await.expect("close the server connection");
 
         let admin_url = with_database(&server_url, &database, None);
-        let admin = Storage::connect(&admin_url).await.expect("connect to the test database");
+        let admin = Storage::connect(&admin_url)
+            .await
+            .expect("connect to the test database");
         admin.migrate().await.expect("migrate PostgreSQL");
-        admin.provision_app_role(APP_ROLE, None).await.expect("provision the application role");
+        admin
+            .provision_app_role(APP_ROLE, None)
+            .await
+            .expect("provision the application role");
         let app_url = with_database(&server_url, &database, Some(APP_ROLE));
-        let storage = Storage::connect(&app_url).await.expect("connect as the application role");
+        let storage = Storage::connect(&app_url)
+            .await
+            .expect("connect as the application role");
         Self {
             storage,
             admin,
-            dropper: Some(Dropper { server_url, database }),
+            dropper: Some(Dropper {
+                server_url,
+                database,
+            }),
         }
     }
 
@@ -113,14 +126,22 @@ impl Drop for TestDb {
         let pools = [self.storage.clone(), self.admin.clone()];
         // Drop runs inside the test's runtime, which cannot be blocked on; use a private one.
         let outcome = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
                 for pool in pools {
                     let _ = pool.close().await;
                 }
-                let server = Storage::connect(&dropper.server_url).await.expect("reconnect to drop the test database");
+                let server = Storage::connect(&dropper.server_url)
+                    .await
+                    .expect("reconnect to drop the test database");
                 server
-                    .execute_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dropper.database))
+                    .execute_sql(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        dropper.database
+                    ))
                     .await
                     .expect("drop the test database");
                 let _ = server.close().await;
