@@ -7,6 +7,7 @@ use crate::scope::set_acting_user;
 use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
 use ame_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult,
     JsonValue, QueryResult, Statement, TransactionTrait,
@@ -46,6 +47,16 @@ impl Storage {
                 .min_connections(1)
                 .idle_timeout(None::<Duration>)
                 .max_lifetime(None::<Duration>);
+            if !url.contains(":memory:") && !url.contains("mode=memory") {
+                // A file database: write-ahead logging so readers never block the writer,
+                // and a busy timeout instead of immediate "database is locked" errors.
+                options.map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
+            }
         }
         let db = Database::connect(options)
             .await
