@@ -60,7 +60,8 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
 }
 
-fn run(step: &str, command: &mut Command) -> Result<()> {
+/// Runs `command`, announcing it as `step`, and fails unless it succeeds.
+pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
     eprintln!("==> {step}");
     let status = command
         .status()

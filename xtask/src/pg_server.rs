@@ -1,6 +1,7 @@
 //! Making sure the PostgreSQL server the tests use is reachable: start it when it is installed
 //! but stopped, install it with apt-get when it is missing, and fail loudly otherwise.
 
+use crate::run;
 use anyhow::{Context, Result, bail};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
@@ -98,25 +99,14 @@ fn as_root(program: &str, args: &[&str]) -> Command {
     }
 }
 
-fn run_checked(what: &str, command: &mut Command) -> Result<()> {
-    eprintln!("==> {what}");
-    let status = command
-        .status()
-        .with_context(|| format!("could not run: {what}"))?;
-    if !status.success() {
-        bail!("{what} failed ({status})");
-    }
-    Ok(())
-}
-
 fn install_postgres() -> Result<()> {
     if !Path::new("/usr/bin/apt-get").exists() {
         bail!(
             "PostgreSQL is missing and this is not a Debian-like machine; install it and set {DATABASE_URL_ENV}"
         );
     }
-    run_checked("apt-get update", &mut as_root("apt-get", &["update", "-q"]))?;
-    run_checked(
+    run("apt-get update", &mut as_root("apt-get", &["update", "-q"]))?;
+    run(
         "apt-get install postgresql",
         as_root("apt-get", &["install", "-y", "-q", "postgresql"])
             .env("DEBIAN_FRONTEND", "noninteractive"),
@@ -130,7 +120,7 @@ fn start_clusters() -> Result<()> {
     }
     for version in versions {
         if Path::new(&format!("/etc/postgresql/{version}/main")).exists() {
-            let _ = run_checked(
+            let _ = run(
                 &format!("pg_ctlcluster {version} main start"),
                 &mut as_root(
                     "pg_ctlcluster",
@@ -166,7 +156,7 @@ pub fn ensure_reachable() -> Result<Server> {
             );
         }
         if installed_now && configured.is_none() {
-            run_checked(
+            run(
                 "set a password for the postgres role of the new server",
                 &mut as_root(
                     "runuser",

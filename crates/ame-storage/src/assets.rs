@@ -7,7 +7,8 @@ use crate::{StorageError, StorageResult};
 use ame_domain::{Asset, AssetId, CampaignId, NewAsset, OrgId};
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 /// Assets stored through sea-orm (SQLite or PostgreSQL).
@@ -35,6 +36,23 @@ fn to_domain(m: asset::Model) -> StorageResult<Asset> {
     })
 }
 
+/// Fails with `NotFound` unless `org` owns the campaign.
+async fn ensure_campaign(
+    txn: &DatabaseTransaction,
+    org: OrgId,
+    campaign_id: CampaignId,
+) -> StorageResult<()> {
+    let owned = campaign::Entity::find()
+        .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
+        .filter(campaign::Column::OrgId.eq(org.as_uuid()))
+        .count(txn)
+        .await?;
+    if owned == 0 {
+        return Err(StorageError::not_found("campaign"));
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl AssetRepository for SqlAssets {
     async fn replace_set(
@@ -44,14 +62,7 @@ impl AssetRepository for SqlAssets {
         assets: Vec<NewAsset>,
     ) -> StorageResult<Vec<Asset>> {
         let txn = begin_for_org(&self.db, org).await?;
-        let owner = campaign::Entity::find()
-            .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
-            .filter(campaign::Column::OrgId.eq(org.as_uuid()))
-            .one(&txn)
-            .await?;
-        if owner.is_none() {
-            return Err(StorageError::not_found("campaign"));
-        }
+        ensure_campaign(&txn, org, campaign_id).await?;
         asset::Entity::delete_many()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
@@ -86,14 +97,7 @@ impl AssetRepository for SqlAssets {
         campaign_id: CampaignId,
     ) -> StorageResult<Vec<Asset>> {
         let txn = begin_for_org(&self.db, org).await?;
-        let owner = campaign::Entity::find()
-            .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
-            .filter(campaign::Column::OrgId.eq(org.as_uuid()))
-            .one(&txn)
-            .await?;
-        if owner.is_none() {
-            return Err(StorageError::not_found("campaign"));
-        }
+        ensure_campaign(&txn, org, campaign_id).await?;
         let rows = asset::Entity::find()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
