@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 /// Campaigns stored through sea-orm (SQLite or PostgreSQL).
@@ -105,11 +105,16 @@ impl CampaignRepository for SqlCampaigns {
         })
         .exec_with_returning(&txn)
         .await
-        .map_err(|e| match StorageError::from(e) {
-            StorageError::Invalid(msg) if msg.contains("org") => {
+        .map_err(|e| match e.sql_err() {
+            // The organization foreign key is the only one; on PostgreSQL row-level security
+            // refuses first (no membership), which also means the organization is unknown.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 StorageError::not_found("organization")
             }
-            other => other,
+            _ => match StorageError::from(e) {
+                StorageError::NotFound { .. } => StorageError::not_found("organization"),
+                other => other,
+            },
         })?;
         txn.commit().await?;
         to_domain(model)

@@ -128,6 +128,10 @@ impl OrganizationRepository for SqlOrganizations {
     }
 
     async fn member_role(&self, org: OrgId, user_id: UserId) -> StorageResult<Option<MemberRole>> {
+        if user_id.as_uuid() == org.as_uuid() {
+            // The service principal is not a person and never authenticates.
+            return Ok(None);
+        }
         let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
             .one(&self.db)
             .await?;

@@ -22,11 +22,14 @@ pub(crate) async fn begin_for_org(
     Ok(txn)
 }
 
-/// Sets the acting user (`auth.uid()`) for the rest of the PostgreSQL transaction.
+/// Sets the acting user (`auth.uid()`) for the rest of the PostgreSQL transaction, in both
+/// forms Supabase's `auth.uid()` has read over its versions (`request.jwt.claim.sub` and the
+/// `sub` of `request.jwt.claims`), so the same policies work on Supabase and on plain PostgreSQL.
 pub(crate) async fn set_acting_user(txn: &DatabaseTransaction, user_id: &str) -> StorageResult<()> {
     txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT set_config('request.jwt.claim.sub', $1, true)",
+        "SELECT set_config('request.jwt.claim.sub', $1, true), \
+                set_config('request.jwt.claims', json_build_object('sub', $1::text, 'role', 'authenticated')::text, true)",
         [user_id.into()],
     ))
     .await?;

@@ -624,6 +624,27 @@ async fn memberships_are_recorded(db: TestDb) {
         Err(StorageError::NotFound { .. })
     ));
     assert!(orgs.create("   ").await.is_err());
+    // The service principal (id = org id) is not a member anyone can authenticate as.
+    assert_eq!(
+        orgs.member_role(org, UserId::from_uuid(org.as_uuid()))
+            .await
+            .unwrap(),
+        None
+    );
+    // Campaigns cannot be created for an organization that does not exist.
+    let valid = NewCampaign::new(CampaignType::LeadGen, "Nobody owns this")
+        .validate()
+        .unwrap();
+    let orphan = db.storage.campaigns().create(OrgId::new(), valid).await;
+    assert!(
+        matches!(
+            orphan,
+            Err(StorageError::NotFound {
+                entity: "organization"
+            })
+        ),
+        "{orphan:?}"
+    );
 }
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
@@ -645,6 +666,15 @@ async fn migrations_roll_back_and_reapply(db: TestDb) {
         }
     };
     assert_eq!(count(&db, leftovers).await, 0);
+    if db.backend() == Backend::Postgres {
+        let shim = "SELECT COUNT(*) AS n FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace \
+                    WHERE s.nspname = 'auth' AND p.proname = 'uid'";
+        assert_eq!(
+            count(&db, shim).await,
+            0,
+            "the auth.uid() shim survived the rollback"
+        );
+    }
     db.admin.migrate().await.unwrap();
     if db.backend() == Backend::Postgres {
         db.admin
