@@ -2,11 +2,12 @@
 //!
 //! * `test` — formatting check, clippy with warnings denied, then the whole test suite on
 //!   SQLite and PostgreSQL (making sure a PostgreSQL server is reachable first), ending with a
-//!   one-line summary.
+//!   one-line summary. The layering rules of docs/ARCHITECTURE.md are checked first.
 //! * `postgres` — only make sure the PostgreSQL test server is reachable.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod layers;
 mod pg_server;
 mod summary;
 
@@ -56,7 +57,8 @@ fn workspace_root() -> Result<PathBuf> {
         .context("xtask lives one level below the workspace root")
 }
 
-fn cargo() -> Command {
+/// A `cargo` command (the one running this task).
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
 }
 
@@ -90,6 +92,7 @@ fn test(root: &PathBuf, test_args: &[String]) -> Result<()> {
             "warnings",
         ]),
     )?;
+    layers::check(root)?;
     let server = pg_server::ensure_reachable()?;
 
     eprintln!(
