@@ -1,5 +1,6 @@
-//! Organizations (tenants), users, memberships, and on PostgreSQL the `authenticated` role and
-//! the `auth.uid()` shim the row-level-security policies use.
+//! Organizations (tenants), users, memberships, and on PostgreSQL the `authenticated` role, the
+//! `auth.uid()` shim the row-level-security policies use, RLS on these tables, and the functions
+//! through which the application changes them.
 
 use crate::{is_postgres, run};
 use sea_orm_migration::prelude::*;
@@ -21,7 +22,8 @@ $$;
 CREATE SCHEMA IF NOT EXISTS auth;
 
 -- On Supabase auth.uid() already exists and is left alone. Elsewhere this shim reads the same
--- per-transaction setting Supabase's own function reads: set_config('request.jwt.claim.sub', ..., true).
+-- per-transaction settings Supabase's own function reads (`request.jwt.claim.sub`, or the `sub`
+-- of `request.jwt.claims`), set with set_config(..., true).
 DO $$
 BEGIN
   IF NOT EXISTS (
@@ -30,7 +32,12 @@ BEGIN
   ) THEN
     CREATE FUNCTION auth.uid() RETURNS uuid
       LANGUAGE sql STABLE
-      AS $fn$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $fn$;
+      AS $fn$
+        SELECT coalesce(
+          nullif(current_setting('request.jwt.claim.sub', true), ''),
+          nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'
+        )::uuid
+      $fn$;
     COMMENT ON FUNCTION auth.uid() IS 'ame shim: acting user from request.jwt.claim.sub';
   END IF;
 END
@@ -39,7 +46,7 @@ $$;
 GRANT USAGE ON SCHEMA auth TO authenticated;
 GRANT EXECUTE ON FUNCTION auth.uid() TO authenticated;
 
-CREATE TABLE IF NOT EXISTS organizations (
+CREATE TABLE organizations (
   id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   name TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
@@ -47,14 +54,14 @@ CREATE TABLE IF NOT EXISTS organizations (
   CONSTRAINT organizations_name_check CHECK (length(btrim(name)) BETWEEN 1 AND 200)
 );
 
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE users (
   id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   email TEXT UNIQUE,
   is_service BOOLEAN NOT NULL DEFAULT FALSE,
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
 );
 
-CREATE TABLE IF NOT EXISTS user_organizations (
+CREATE TABLE user_organizations (
   user_id UUID NOT NULL,
   org_id UUID NOT NULL,
   role TEXT NOT NULL DEFAULT 'member',
@@ -65,12 +72,101 @@ CREATE TABLE IF NOT EXISTS user_organizations (
   CONSTRAINT user_organizations_org_fk FOREIGN KEY (org_id) REFERENCES organizations(id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_user_organizations_org ON user_organizations(org_id);
+CREATE INDEX idx_user_organizations_org ON user_organizations(org_id);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON organizations, users, user_organizations TO authenticated;
+-- Row-level security: a user sees their own user record, their own memberships and the
+-- organizations they belong to. Nobody writes these tables directly; the functions below do,
+-- after checking the acting user's rights.
+ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users FORCE ROW LEVEL SECURITY;
+ALTER TABLE user_organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE user_organizations FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY user_organizations_select ON user_organizations
+  FOR SELECT TO authenticated
+  USING (user_id = auth.uid());
+
+CREATE POLICY organizations_select ON organizations
+  FOR SELECT TO authenticated
+  USING (id IN (
+    SELECT org_id FROM user_organizations WHERE user_id = auth.uid()
+  ));
+
+CREATE POLICY users_select ON users
+  FOR SELECT TO authenticated
+  USING (id = auth.uid());
+
+GRANT SELECT ON organizations, users, user_organizations TO authenticated;
+
+-- Creates an organization with its service principal: a user whose id is the organization's id
+-- and whose only membership is that organization (as owner). Calls made on the organization's
+-- behalf act as this principal, so row-level security always has a member to check.
+CREATE FUNCTION ame_create_organization(p_id uuid, p_name text, p_at timestamptz) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $fn$
+BEGIN
+  INSERT INTO organizations (id, name, created_at, updated_at) VALUES (p_id, p_name, p_at, p_at);
+  INSERT INTO users (id, email, is_service, created_at) VALUES (p_id, NULL, TRUE, p_at);
+  INSERT INTO user_organizations (user_id, org_id, role, created_at) VALUES (p_id, p_id, 'owner', p_at);
+END
+$fn$;
+
+-- Adds a member or changes their role. Only an owner or admin of the organization may; returns
+-- false (as for an unknown organization) otherwise. Service principals never join other orgs.
+CREATE FUNCTION ame_set_member(p_org uuid, p_user uuid, p_role text, p_at timestamptz) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $fn$
+BEGIN
+  IF NOT EXISTS (
+    SELECT 1 FROM user_organizations
+    WHERE user_id = auth.uid() AND org_id = p_org AND role IN ('owner', 'admin')
+  ) THEN
+    RETURN FALSE;
+  END IF;
+  IF EXISTS (SELECT 1 FROM users WHERE id = p_user AND is_service) THEN
+    RAISE EXCEPTION 'a service principal cannot be a member of an organization'
+      USING ERRCODE = 'check_violation';
+  END IF;
+  INSERT INTO users (id, email, is_service, created_at) VALUES (p_user, NULL, FALSE, p_at)
+    ON CONFLICT (id) DO NOTHING;
+  INSERT INTO user_organizations (user_id, org_id, role, created_at) VALUES (p_user, p_org, p_role, p_at)
+    ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role;
+  RETURN TRUE;
+END
+$fn$;
+
+-- Deletes an organization (cascading to its campaigns, assets and memberships) and its service
+-- principal. Only an owner may; returns false (as for an unknown organization) otherwise.
+CREATE FUNCTION ame_delete_organization(p_org uuid) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $fn$
+BEGIN
+  IF NOT EXISTS (
+    SELECT 1 FROM user_organizations WHERE user_id = auth.uid() AND org_id = p_org AND role = 'owner'
+  ) THEN
+    RETURN FALSE;
+  END IF;
+  DELETE FROM organizations WHERE id = p_org;
+  DELETE FROM users WHERE id = p_org AND is_service;
+  RETURN TRUE;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION ame_create_organization(uuid, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ame_set_member(uuid, uuid, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ame_delete_organization(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ame_create_organization(uuid, text, timestamptz) TO authenticated;
+GRANT EXECUTE ON FUNCTION ame_set_member(uuid, uuid, text, timestamptz) TO authenticated;
+GRANT EXECUTE ON FUNCTION ame_delete_organization(uuid) TO authenticated;
 "#;
 
 const POSTGRES_DOWN: &str = r#"
+DROP FUNCTION IF EXISTS ame_delete_organization(uuid);
+DROP FUNCTION IF EXISTS ame_set_member(uuid, uuid, text, timestamptz);
+DROP FUNCTION IF EXISTS ame_create_organization(uuid, text, timestamptz);
+DROP POLICY IF EXISTS organizations_select ON organizations;
 DROP TABLE IF EXISTS user_organizations;
 DROP TABLE IF EXISTS users;
 DROP TABLE IF EXISTS organizations;
@@ -90,33 +186,33 @@ $$;
 "#;
 
 const SQLITE_UP: &str = r#"
-CREATE TABLE IF NOT EXISTS organizations (
+CREATE TABLE organizations (
   id BLOB PRIMARY KEY NOT NULL,
   name TEXT NOT NULL,
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
   CONSTRAINT organizations_name_check CHECK (length(trim(name)) BETWEEN 1 AND 200)
 );
 
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE users (
   id BLOB PRIMARY KEY NOT NULL,
   email TEXT UNIQUE,
   is_service INTEGER NOT NULL DEFAULT 0 CHECK (is_service IN (0, 1)),
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))
 );
 
-CREATE TABLE IF NOT EXISTS user_organizations (
+CREATE TABLE user_organizations (
   user_id BLOB NOT NULL,
   org_id BLOB NOT NULL,
   role TEXT NOT NULL DEFAULT 'member',
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
   PRIMARY KEY (user_id, org_id),
   CONSTRAINT user_organizations_role_check CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
   CONSTRAINT user_organizations_user_fk FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
   CONSTRAINT user_organizations_org_fk FOREIGN KEY (org_id) REFERENCES organizations(id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_user_organizations_org ON user_organizations(org_id);
+CREATE INDEX idx_user_organizations_org ON user_organizations(org_id);
 "#;
 
 const SQLITE_DOWN: &str = r#"

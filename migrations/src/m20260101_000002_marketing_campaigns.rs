@@ -9,7 +9,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 const POSTGRES_UP: &str = r#"
-CREATE TABLE IF NOT EXISTS marketing_campaigns (
+CREATE TABLE marketing_campaigns (
   id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   org_id UUID NOT NULL,
   campaign_type TEXT NOT NULL,
@@ -45,11 +45,11 @@ CREATE TABLE IF NOT EXISTS marketing_campaigns (
     FOREIGN KEY (org_id) REFERENCES organizations(id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_org ON marketing_campaigns(org_id);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_type ON marketing_campaigns(campaign_type);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_status ON marketing_campaigns(status);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_org_created
+CREATE INDEX idx_marketing_campaigns_org ON marketing_campaigns(org_id);
+CREATE INDEX idx_marketing_campaigns_type ON marketing_campaigns(campaign_type);
+CREATE INDEX idx_marketing_campaigns_status ON marketing_campaigns(status);
+CREATE INDEX idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
+CREATE INDEX idx_marketing_campaigns_org_created
   ON marketing_campaigns(org_id, created_at DESC, id DESC);
 
 ALTER TABLE marketing_campaigns ENABLE ROW LEVEL SECURITY;
@@ -88,15 +88,15 @@ COMMENT ON TABLE marketing_campaigns IS 'Autonomous marketing campaigns';
 "#;
 
 const SQLITE_UP: &str = r#"
-CREATE TABLE IF NOT EXISTS marketing_campaigns (
+CREATE TABLE marketing_campaigns (
   id BLOB PRIMARY KEY NOT NULL,
   org_id BLOB NOT NULL,
   campaign_type TEXT NOT NULL,
   objective TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'draft',
   performance TEXT NOT NULL DEFAULT '{}',
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
   name TEXT,
   planned_reach INTEGER,
   budget REAL,
@@ -125,11 +125,11 @@ CREATE TABLE IF NOT EXISTS marketing_campaigns (
     FOREIGN KEY (org_id) REFERENCES organizations(id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_org ON marketing_campaigns(org_id);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_type ON marketing_campaigns(campaign_type);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_status ON marketing_campaigns(status);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
-CREATE INDEX IF NOT EXISTS idx_marketing_campaigns_org_created
+CREATE INDEX idx_marketing_campaigns_org ON marketing_campaigns(org_id);
+CREATE INDEX idx_marketing_campaigns_type ON marketing_campaigns(campaign_type);
+CREATE INDEX idx_marketing_campaigns_status ON marketing_campaigns(status);
+CREATE INDEX idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
+CREATE INDEX idx_marketing_campaigns_org_created
   ON marketing_campaigns(org_id, created_at DESC, id DESC);
 "#;
 

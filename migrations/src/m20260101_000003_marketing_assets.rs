@@ -9,7 +9,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 const POSTGRES_UP: &str = r#"
-CREATE TABLE IF NOT EXISTS marketing_assets (
+CREATE TABLE marketing_assets (
   id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   campaign_id UUID NOT NULL,
   org_id UUID NOT NULL,
@@ -33,10 +33,10 @@ CREATE TABLE IF NOT EXISTS marketing_assets (
     FOREIGN KEY (campaign_id, org_id) REFERENCES marketing_campaigns(id, org_id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_campaign ON marketing_assets(campaign_id);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_type ON marketing_assets(asset_type);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_created ON marketing_assets(created_at DESC);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_org ON marketing_assets(org_id, campaign_id);
+CREATE INDEX idx_marketing_assets_campaign ON marketing_assets(campaign_id);
+CREATE INDEX idx_marketing_assets_type ON marketing_assets(asset_type);
+CREATE INDEX idx_marketing_assets_created ON marketing_assets(created_at DESC);
+CREATE INDEX idx_marketing_assets_org ON marketing_assets(org_id, campaign_id);
 
 ALTER TABLE marketing_assets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE marketing_assets FORCE ROW LEVEL SECURITY;
@@ -89,15 +89,15 @@ COMMENT ON TABLE marketing_assets IS 'Marketing campaign assets';
 "#;
 
 const SQLITE_UP: &str = r#"
-CREATE TABLE IF NOT EXISTS marketing_assets (
+CREATE TABLE marketing_assets (
   id BLOB PRIMARY KEY NOT NULL,
   campaign_id BLOB NOT NULL,
   org_id BLOB NOT NULL,
   asset_type TEXT NOT NULL,
   content TEXT NOT NULL,
   metadata TEXT NOT NULL DEFAULT '{}',
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
 
   CONSTRAINT marketing_assets_type_check CHECK (
     asset_type IN (
@@ -113,10 +113,10 @@ CREATE TABLE IF NOT EXISTS marketing_assets (
     FOREIGN KEY (campaign_id, org_id) REFERENCES marketing_campaigns(id, org_id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_campaign ON marketing_assets(campaign_id);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_type ON marketing_assets(asset_type);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_created ON marketing_assets(created_at DESC);
-CREATE INDEX IF NOT EXISTS idx_marketing_assets_org ON marketing_assets(org_id, campaign_id);
+CREATE INDEX idx_marketing_assets_campaign ON marketing_assets(campaign_id);
+CREATE INDEX idx_marketing_assets_type ON marketing_assets(asset_type);
+CREATE INDEX idx_marketing_assets_created ON marketing_assets(created_at DESC);
+CREATE INDEX idx_marketing_assets_org ON marketing_assets(org_id, campaign_id);
 "#;
 
 const DOWN: &str = "DROP TABLE IF EXISTS marketing_assets;";

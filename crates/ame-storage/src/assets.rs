@@ -2,24 +2,24 @@
 
 use crate::entity::{asset, campaign};
 use crate::repository::AssetRepository;
-use crate::scope::{begin_for_org, now, parse_stored};
+use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{Asset, AssetId, CampaignId, NewAsset, OrgId};
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// Assets stored through sea-orm (SQLite or PostgreSQL).
 #[derive(Debug, Clone)]
 pub struct SqlAssets {
-    db: DatabaseConnection,
+    scope: Scope,
 }
 
 impl SqlAssets {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope }
     }
 }
 
@@ -36,21 +36,21 @@ fn to_domain(m: asset::Model) -> StorageResult<Asset> {
     })
 }
 
-/// Fails with `NotFound` unless `org` owns the campaign.
+/// Fails with `NotFound` unless `org` owns the campaign; on PostgreSQL also locks the campaign
+/// row until the transaction ends, so concurrent replacements of its set run one after another.
 async fn ensure_campaign(
     txn: &DatabaseTransaction,
     org: OrgId,
     campaign_id: CampaignId,
 ) -> StorageResult<()> {
-    let owned = campaign::Entity::find()
+    campaign::Entity::find()
         .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
         .filter(campaign::Column::OrgId.eq(org.as_uuid()))
-        .count(txn)
-        .await?;
-    if owned == 0 {
-        return Err(StorageError::not_found("campaign"));
-    }
-    Ok(())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .map(|_| ())
+        .ok_or(StorageError::not_found("campaign"))
 }
 
 #[async_trait]
@@ -61,7 +61,7 @@ impl AssetRepository for SqlAssets {
         campaign_id: CampaignId,
         assets: Vec<NewAsset>,
     ) -> StorageResult<Vec<Asset>> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         ensure_campaign(&txn, org, campaign_id).await?;
         asset::Entity::delete_many()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
@@ -96,7 +96,7 @@ impl AssetRepository for SqlAssets {
         org: OrgId,
         campaign_id: CampaignId,
     ) -> StorageResult<Vec<Asset>> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         ensure_campaign(&txn, org, campaign_id).await?;
         let rows = asset::Entity::find()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
@@ -110,7 +110,7 @@ impl AssetRepository for SqlAssets {
     }
 
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let found = asset::Entity::find()
             .filter(asset::Column::Id.eq(id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))

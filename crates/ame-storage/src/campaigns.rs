@@ -2,7 +2,7 @@
 
 use crate::entity::campaign::{self, Column};
 use crate::repository::CampaignRepository;
-use crate::scope::{begin_for_org, now, parse_stored};
+use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId,
@@ -12,19 +12,19 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
 };
 
 /// Campaigns stored through sea-orm (SQLite or PostgreSQL).
 #[derive(Debug, Clone)]
 pub struct SqlCampaigns {
-    db: DatabaseConnection,
+    scope: Scope,
 }
 
 impl SqlCampaigns {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope }
     }
 }
 
@@ -85,7 +85,7 @@ impl CampaignRepository for SqlCampaigns {
     async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign> {
         let at = now();
         let plan = campaign.plan();
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let model = campaign::Entity::insert(campaign::ActiveModel {
             id: Set(CampaignId::new().as_uuid()),
             org_id: Set(org.as_uuid()),
@@ -121,7 +121,7 @@ impl CampaignRepository for SqlCampaigns {
     }
 
     async fn get(&self, org: OrgId, id: CampaignId) -> StorageResult<Campaign> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let found = find(&txn, org, id).await?;
         txn.commit().await?;
         to_domain(found.ok_or(StorageError::not_found("campaign"))?)
@@ -152,7 +152,7 @@ impl CampaignRepository for SqlCampaigns {
             );
         }
         let limit = page.limit() as usize;
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let mut rows = query
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
@@ -185,34 +185,44 @@ impl CampaignRepository for SqlCampaigns {
         org: OrgId,
         id: CampaignId,
         target: CampaignStatus,
+        expected: Option<CampaignStatus>,
     ) -> StorageResult<Campaign> {
-        let sources: Vec<&str> = CampaignStatus::sources_of(target)
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
+        let seen = to_domain(
+            find(&txn, org, id)
+                .await?
+                .ok_or(StorageError::not_found("campaign"))?,
+        )?;
+        if let Some(expected) = expected
+            && expected != seen.status
+        {
+            return Err(StorageError::Conflict(format!(
+                "the campaign is {}, not {expected} as expected; read it again and retry",
+                seen.status
+            )));
+        }
+        seen.status.transition_to(target)?;
+        // Compare-and-set on the status just read: if another change landed in between, this
+        // update matches no row and the caller gets a conflict instead of a second win.
         let updated = campaign::Entity::update_many()
             .col_expr(Column::Status, Expr::value(target.as_str()))
             .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))
-            .filter(Column::Status.is_in(sources))
+            .filter(Column::Status.eq(seen.status.as_str()))
             .exec(&txn)
             .await?;
+        if updated.rows_affected != 1 {
+            return Err(StorageError::Conflict(format!(
+                "the campaign changed while it was moving from {} to {target}; read it again and retry",
+                seen.status
+            )));
+        }
         let current = find(&txn, org, id)
             .await?
             .ok_or(StorageError::not_found("campaign"))?;
         txn.commit().await?;
-        let campaign = to_domain(current)?;
-        if updated.rows_affected == 1 {
-            return Ok(campaign);
-        }
-        // Nothing matched: the campaign is in a status from which `target` is not reachable.
-        campaign.status.transition_to(target)?;
-        Err(StorageError::Conflict(format!(
-            "the campaign changed concurrently and is now {}; read it again and retry",
-            campaign.status
-        )))
+        to_domain(current)
     }
 
     async fn update_plan(
@@ -221,7 +231,7 @@ impl CampaignRepository for SqlCampaigns {
         id: CampaignId,
         patch: PlanPatch,
     ) -> StorageResult<Campaign> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let current = to_domain(
             find(&txn, org, id)
                 .await?
@@ -263,7 +273,7 @@ impl CampaignRepository for SqlCampaigns {
     }
 
     async fn delete(&self, org: OrgId, id: CampaignId) -> StorageResult<()> {
-        let txn = begin_for_org(&self.db, org).await?;
+        let txn = self.scope.begin(org).await?;
         let deleted = campaign::Entity::delete_many()
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))

@@ -49,6 +49,10 @@ impl StorageError {
 /// PostgreSQL's SQLSTATE for "insufficient privilege", raised when a row-level-security
 /// policy refuses a write.
 const PG_INSUFFICIENT_PRIVILEGE: &str = "42501";
+/// PostgreSQL's SQLSTATE for a serialization failure between concurrent transactions.
+const PG_SERIALIZATION_FAILURE: &str = "40001";
+/// PostgreSQL's SQLSTATE for a detected deadlock.
+const PG_DEADLOCK_DETECTED: &str = "40P01";
 
 impl From<DbErr> for StorageError {
     fn from(err: DbErr) -> Self {
@@ -67,8 +71,18 @@ impl From<DbErr> for StorageError {
                 }
                 _ => {}
             }
-            if db.code().as_deref() == Some(PG_INSUFFICIENT_PRIVILEGE) {
-                return StorageError::NotFound { entity: "record" };
+            match db.code().as_deref() {
+                // Row-level security refused a write: to this tenant the row does not exist.
+                Some(PG_INSUFFICIENT_PRIVILEGE) if db.message().contains("row-level security") => {
+                    return StorageError::NotFound { entity: "record" };
+                }
+                Some(PG_SERIALIZATION_FAILURE | PG_DEADLOCK_DETECTED) => {
+                    return StorageError::Conflict(format!(
+                        "concurrent change, retry: {}",
+                        db.message()
+                    ));
+                }
+                _ => {}
             }
         }
         StorageError::Database(err.to_string())

@@ -19,7 +19,10 @@ mod repository;
 mod scope;
 mod storage;
 
+pub use assets::SqlAssets;
+pub use campaigns::SqlCampaigns;
 pub use error::{StorageError, StorageResult};
+pub use organizations::SqlOrganizations;
 pub use repository::{AssetRepository, CampaignRepository, OrganizationRepository};
 #[cfg(any(test, feature = "mock"))]
 pub use repository::{MockAssetRepository, MockCampaignRepository, MockOrganizationRepository};

@@ -1,23 +1,31 @@
 //! The sea-orm organization repository.
+//!
+//! On PostgreSQL the organization tables are written only through the security-definer
+//! functions created by the migrations (`ame_create_organization`, `ame_set_member`,
+//! `ame_delete_organization`), which check the acting user's rights themselves; on SQLite the
+//! same checks run here.
 
 use crate::entity::{membership, organization, user};
 use crate::repository::OrganizationRepository;
-use crate::scope::{begin_for_org, now, parse_stored};
+use crate::scope::{Scope, now, parse_stored, set_acting_user};
 use crate::{StorageError, StorageResult};
 use ame_domain::{MemberRole, OrgId, Organization, UserId, ValidationError};
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement,
+    TransactionTrait, Value,
+};
 
 /// Organizations stored through sea-orm (SQLite or PostgreSQL).
 #[derive(Debug, Clone)]
 pub struct SqlOrganizations {
-    db: DatabaseConnection,
+    scope: Scope,
 }
 
 impl SqlOrganizations {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope }
     }
 }
 
@@ -29,100 +37,167 @@ fn to_domain(m: organization::Model) -> Organization {
     }
 }
 
+/// Calls a PostgreSQL function returning a boolean.
+async fn call_flag(
+    txn: &DatabaseTransaction,
+    sql: &str,
+    values: Vec<Value>,
+) -> StorageResult<bool> {
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| StorageError::Database(format!("`{sql}` returned no row")))?;
+    Ok(row.try_get_by_index::<bool>(0)?)
+}
+
 #[async_trait]
 impl OrganizationRepository for SqlOrganizations {
     async fn create(&self, name: &str) -> StorageResult<Organization> {
         let name = Organization::validate_name(name).map_err(ValidationError::single)?;
         let id = OrgId::new();
         let at = now();
-        let txn = self.db.begin().await?;
-        let org = organization::Entity::insert(organization::ActiveModel {
-            id: Set(id.as_uuid()),
-            name: Set(name),
-            created_at: Set(at),
-            updated_at: Set(at),
-        })
-        .exec_with_returning(&txn)
-        .await?;
-        // The organization's service principal: the acting user for calls made on the
-        // organization's behalf (API keys, scheduler), so row-level security always has a member.
-        user::Entity::insert(user::ActiveModel {
-            id: Set(id.as_uuid()),
-            email: Set(None),
-            is_service: Set(true),
-            created_at: Set(at),
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        membership::Entity::insert(membership::ActiveModel {
-            user_id: Set(id.as_uuid()),
-            org_id: Set(id.as_uuid()),
-            role: Set(MemberRole::Owner.as_str().to_owned()),
-            created_at: Set(at),
-        })
-        .exec_without_returning(&txn)
-        .await?;
+        let txn = self.scope.db.begin().await?;
+        if self.scope.is_postgres() {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT ame_create_organization($1, $2, $3)",
+                [id.as_uuid().into(), name.clone().into(), at.into()],
+            ))
+            .await?;
+        } else {
+            organization::Entity::insert(organization::ActiveModel {
+                id: Set(id.as_uuid()),
+                name: Set(name.clone()),
+                created_at: Set(at),
+                updated_at: Set(at),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            // The organization's service principal (see the migration's ame_create_organization).
+            user::Entity::insert(user::ActiveModel {
+                id: Set(id.as_uuid()),
+                email: Set(None),
+                is_service: Set(true),
+                created_at: Set(at),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            membership::Entity::insert(membership::ActiveModel {
+                user_id: Set(id.as_uuid()),
+                org_id: Set(id.as_uuid()),
+                role: Set(MemberRole::Owner.as_str().to_owned()),
+                created_at: Set(at),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
         txn.commit().await?;
-        Ok(to_domain(org))
+        Ok(Organization {
+            id,
+            name,
+            created_at: at,
+        })
     }
 
     async fn get(&self, org: OrgId) -> StorageResult<Organization> {
-        organization::Entity::find_by_id(org.as_uuid())
-            .one(&self.db)
-            .await?
+        let txn = self.scope.begin(org).await?;
+        let found = organization::Entity::find_by_id(org.as_uuid())
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        found
             .map(to_domain)
             .ok_or(StorageError::not_found("organization"))
     }
 
     async fn delete(&self, org: OrgId) -> StorageResult<()> {
-        let txn = begin_for_org(&self.db, org).await?;
-        let deleted = organization::Entity::delete_by_id(org.as_uuid())
-            .exec(&txn)
-            .await?;
-        if deleted.rows_affected == 0 {
+        let (txn, role) = self.scope.begin_with_role(org).await?;
+        let deleted = if self.scope.is_postgres() {
+            call_flag(
+                &txn,
+                "SELECT ame_delete_organization($1)",
+                vec![org.as_uuid().into()],
+            )
+            .await?
+        } else if role == MemberRole::Owner {
+            let removed = organization::Entity::delete_by_id(org.as_uuid())
+                .exec(&txn)
+                .await?;
+            user::Entity::delete_by_id(org.as_uuid()).exec(&txn).await?;
+            removed.rows_affected == 1
+        } else {
+            false
+        };
+        if !deleted {
             return Err(StorageError::not_found("organization"));
         }
-        user::Entity::delete_by_id(org.as_uuid()).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
     }
 
     async fn set_member(&self, org: OrgId, user_id: UserId, role: MemberRole) -> StorageResult<()> {
-        if user_id.as_uuid() == org.as_uuid() {
-            return Err(StorageError::Invalid(
-                "the organization's service principal cannot be edited".into(),
-            ));
+        let (txn, acting_role) = self.scope.begin_with_role(org).await?;
+        let at = now();
+        if self.scope.is_postgres() {
+            let allowed = call_flag(
+                &txn,
+                "SELECT ame_set_member($1, $2, $3, $4)",
+                vec![
+                    org.as_uuid().into(),
+                    user_id.as_uuid().into(),
+                    role.as_str().into(),
+                    at.into(),
+                ],
+            )
+            .await?;
+            if !allowed {
+                return Err(StorageError::not_found("organization"));
+            }
+        } else {
+            if !acting_role.can_manage()
+                || organization::Entity::find_by_id(org.as_uuid())
+                    .one(&txn)
+                    .await?
+                    .is_none()
+            {
+                return Err(StorageError::not_found("organization"));
+            }
+            let existing = user::Entity::find_by_id(user_id.as_uuid())
+                .one(&txn)
+                .await?;
+            if existing.as_ref().is_some_and(|u| u.is_service) {
+                return Err(StorageError::Invalid(
+                    "a service principal cannot be a member of an organization".into(),
+                ));
+            }
+            if existing.is_none() {
+                user::Entity::insert(user::ActiveModel {
+                    id: Set(user_id.as_uuid()),
+                    email: Set(None),
+                    is_service: Set(false),
+                    created_at: Set(at),
+                })
+                .exec_without_returning(&txn)
+                .await?;
+            }
+            membership::Entity::insert(membership::ActiveModel {
+                user_id: Set(user_id.as_uuid()),
+                org_id: Set(org.as_uuid()),
+                role: Set(role.as_str().to_owned()),
+                created_at: Set(at),
+            })
+            .on_conflict(
+                OnConflict::columns([membership::Column::UserId, membership::Column::OrgId])
+                    .update_column(membership::Column::Role)
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
         }
-        let txn = self.db.begin().await?;
-        if organization::Entity::find_by_id(org.as_uuid())
-            .one(&txn)
-            .await?
-            .is_none()
-        {
-            return Err(StorageError::not_found("organization"));
-        }
-        user::Entity::insert(user::ActiveModel {
-            id: Set(user_id.as_uuid()),
-            email: Set(None),
-            is_service: Set(false),
-            created_at: Set(now()),
-        })
-        .on_conflict_do_nothing_on([user::Column::Id])
-        .exec(&txn)
-        .await?;
-        membership::Entity::insert(membership::ActiveModel {
-            user_id: Set(user_id.as_uuid()),
-            org_id: Set(org.as_uuid()),
-            role: Set(role.as_str().to_owned()),
-            created_at: Set(now()),
-        })
-        .on_conflict(
-            OnConflict::columns([membership::Column::UserId, membership::Column::OrgId])
-                .update_column(membership::Column::Role)
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -132,9 +207,15 @@ impl OrganizationRepository for SqlOrganizations {
             // The service principal is not a person and never authenticates.
             return Ok(None);
         }
+        let txn = self.scope.db.begin().await?;
+        if self.scope.is_postgres() {
+            // Row-level security shows a user their own memberships only.
+            set_acting_user(&txn, &user_id.to_string()).await?;
+        }
         let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
-            .one(&self.db)
+            .one(&txn)
             .await?;
+        txn.commit().await?;
         found.map(|m| parse_stored("role", &m.role)).transpose()
     }
 }

@@ -38,12 +38,16 @@ pub trait CampaignRepository: Send + Sync {
         filter: CampaignFilter,
         page: PageRequest,
     ) -> StorageResult<Page<Campaign>>;
-    /// Moves a campaign to `target` with an atomic compare-and-set on its current status.
+    /// Moves a campaign to `target` with an atomic compare-and-set on the status it had when
+    /// read. With `expected`, the change applies only if the campaign is in that status now
+    /// (a `Conflict` otherwise), so a client acting on what it last saw never overrides a
+    /// change it has not seen.
     async fn change_status(
         &self,
         org: OrgId,
         id: CampaignId,
         target: CampaignStatus,
+        expected: Option<CampaignStatus>,
     ) -> StorageResult<Campaign>;
     /// Edits the objective and plan of a draft campaign.
     async fn update_plan(

@@ -1,25 +1,63 @@
 //! Tenant-scoped transactions and shared conversions.
 
+use crate::entity::membership;
 use crate::{StorageError, StorageResult};
-use ame_domain::OrgId;
+use ame_domain::{MemberRole, OrgId, UserId};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Statement,
     TransactionTrait,
 };
 
-/// Begins a transaction acting for `org`. On PostgreSQL the acting principal (the organization's
-/// service user, whose id equals the organization id) is set for this transaction only, which
-/// the row-level-security policies read through `auth.uid()`.
-pub(crate) async fn begin_for_org(
-    db: &DatabaseConnection,
-    org: OrgId,
-) -> StorageResult<DatabaseTransaction> {
-    let txn = db.begin().await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        set_acting_user(&txn, &org.to_string()).await?;
+/// A connection pool plus who is acting: a specific user, or (when `None`) the organization
+/// itself through its service principal.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) acting_user: Option<UserId>,
+}
+
+impl Scope {
+    /// Whether the pool talks to PostgreSQL.
+    pub(crate) fn is_postgres(&self) -> bool {
+        self.db.get_database_backend() == DbBackend::Postgres
     }
-    Ok(txn)
+
+    /// Begins a transaction acting within `org`.
+    ///
+    /// On PostgreSQL the acting principal is set for this transaction only, and the
+    /// row-level-security policies read it through `auth.uid()`: the acting user, or the
+    /// organization's service user (whose id equals the organization id). When a user acts, their
+    /// membership of `org` is checked on both backends; a non-member gets `NotFound`.
+    pub(crate) async fn begin(&self, org: OrgId) -> StorageResult<DatabaseTransaction> {
+        self.begin_with_role(org).await.map(|(txn, _)| txn)
+    }
+
+    /// Like [`Scope::begin`], also returning the acting principal's role in `org`
+    /// (`Owner` for the organization's own service principal).
+    pub(crate) async fn begin_with_role(
+        &self,
+        org: OrgId,
+    ) -> StorageResult<(DatabaseTransaction, MemberRole)> {
+        let txn = self.db.begin().await?;
+        let acting = self
+            .acting_user
+            .map_or(org.as_uuid(), |user| user.as_uuid());
+        if self.is_postgres() {
+            set_acting_user(&txn, &acting.to_string()).await?;
+        }
+        let role = match self.acting_user {
+            None => MemberRole::Owner,
+            Some(user) => {
+                let found = membership::Entity::find_by_id((user.as_uuid(), org.as_uuid()))
+                    .one(&txn)
+                    .await?
+                    .ok_or(StorageError::not_found("organization"))?;
+                parse_stored("role", &found.role)?
+            }
+        };
+        Ok((txn, role))
+    }
 }
 
 /// Sets the acting user (`auth.uid()`) for the rest of the PostgreSQL transaction, in both

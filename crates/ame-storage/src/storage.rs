@@ -3,7 +3,7 @@
 use crate::assets::SqlAssets;
 use crate::campaigns::SqlCampaigns;
 use crate::organizations::SqlOrganizations;
-use crate::scope::set_acting_user;
+use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
 use ame_migration::{Migrator, MigratorTrait};
@@ -24,9 +24,14 @@ pub enum Backend {
 }
 
 /// A connection pool plus the repositories built on it.
+///
+/// Repositories act for the organization named in each call (through its service principal);
+/// [`Storage::acting_as`] gives repositories that act as a specific user instead, so on
+/// PostgreSQL row-level security also checks that user's own membership.
 #[derive(Debug, Clone)]
 pub struct Storage {
     db: DatabaseConnection,
+    acting_user: Option<UserId>,
 }
 
 impl Storage {
@@ -61,7 +66,27 @@ impl Storage {
         let db = Database::connect(options)
             .await
             .map_err(|e| StorageError::Database(e.to_string()))?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            acting_user: None,
+        })
+    }
+
+    /// The same pool, with repositories acting as `user`: every call first checks that `user` is
+    /// a member of the organization it names (`NotFound` otherwise), and on PostgreSQL
+    /// `auth.uid()` is that user for the row-level-security policies.
+    pub fn acting_as(&self, user: UserId) -> Storage {
+        Storage {
+            db: self.db.clone(),
+            acting_user: Some(user),
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        Scope {
+            db: self.db.clone(),
+            acting_user: self.acting_user,
+        }
     }
 
     /// Which engine this storage uses.
@@ -112,29 +137,39 @@ impl Storage {
 
     /// The organization repository.
     pub fn organizations(&self) -> SqlOrganizations {
-        SqlOrganizations::new(self.db.clone())
+        SqlOrganizations::new(self.scope())
     }
 
     /// The campaign repository.
     pub fn campaigns(&self) -> SqlCampaigns {
-        SqlCampaigns::new(self.db.clone())
+        SqlCampaigns::new(self.scope())
     }
 
     /// The asset repository.
     pub fn assets(&self) -> SqlAssets {
-        SqlAssets::new(self.db.clone())
+        SqlAssets::new(self.scope())
     }
 
-    /// Runs one or more raw SQL statements (administration and tests; never with user input).
+    /// Runs one or more raw SQL statements, unscoped (tests and tooling; never with user input).
+    #[cfg(feature = "test-util")]
     pub async fn execute_sql(&self, sql: &str) -> StorageResult<()> {
         self.db.execute_unprepared(sql).await?;
         Ok(())
     }
 
-    /// Runs a raw `SELECT` and returns each row as a JSON object. On PostgreSQL, `acting_user`
-    /// becomes `auth.uid()` for the query, exactly as for repository calls, so this shows what
-    /// row-level security lets that user see.
+    /// Runs a raw `SELECT` and returns each row as a JSON object, unscoped (tests and tooling).
+    /// On PostgreSQL, `acting_user` becomes `auth.uid()` for the query, exactly as for repository
+    /// calls, so this shows what row-level security lets that user see.
+    #[cfg(feature = "test-util")]
     pub async fn query_json(
+        &self,
+        sql: &str,
+        acting_user: Option<UserId>,
+    ) -> StorageResult<Vec<JsonValue>> {
+        self.select_json(sql, acting_user).await
+    }
+
+    async fn select_json(
         &self,
         sql: &str,
         acting_user: Option<UserId>,
@@ -231,7 +266,7 @@ GRANT authenticated TO {role};
         );
         let mut attempt = 0;
         loop {
-            let ready = password.is_none() && !self.query_json(&ready_sql, None).await?.is_empty();
+            let ready = password.is_none() && !self.select_json(&ready_sql, None).await?.is_empty();
             if ready {
                 break;
             }

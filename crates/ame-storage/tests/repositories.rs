@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_domain::{
-    AssetType, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, MemberRole,
-    NewAsset, NewCampaign, OrgId, PageRequest, PlanPatch, UserId,
+    AssetType, Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor,
+    MemberRole, NewAsset, NewCampaign, OrgId, PageRequest, PlanPatch, UserId,
 };
 use ame_storage::{
-    AssetRepository, Backend, CampaignRepository, OrganizationRepository, StorageError,
+    AssetRepository, Backend, CampaignRepository, OrganizationRepository, SqlCampaigns,
+    StorageError,
 };
 use ame_test_support::{TestDb, backend_tests};
 use serde_json::json;
@@ -21,9 +22,12 @@ backend_tests!(
     deletes_cascade,
     concurrent_status_changes_have_one_winner,
     failing_asset_set_leaves_nothing_behind,
+    concurrent_set_replacements_do_not_merge,
     keyset_pagination_returns_each_campaign_once,
     plan_edits_apply_to_drafts_only,
     memberships_are_recorded,
+    acting_users_are_checked_for_membership,
+    pagination_breaks_timestamp_ties_by_id,
     migrations_roll_back_and_reapply,
 );
 
@@ -77,6 +81,74 @@ async fn count(db: &TestDb, sql: &str) -> i64 {
     rows[0]["n"].as_i64().unwrap()
 }
 
+/// Reads every page of a listing with `size` items per page.
+async fn read_all(
+    campaigns: &SqlCampaigns,
+    org: OrgId,
+    filter: CampaignFilter,
+    size: u32,
+) -> (Vec<Campaign>, usize) {
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = campaigns
+            .list(org, filter, PageRequest::new(size, cursor).unwrap())
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.items.len() <= size as usize);
+        seen.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::decode(&next).unwrap()),
+            None => break,
+        }
+    }
+    (seen, pages)
+}
+
+/// Asserts strictly newest-first order (creation time, then id).
+fn assert_newest_first(campaigns: &[Campaign]) {
+    for pair in campaigns.windows(2) {
+        assert!(
+            (pair[0].created_at, pair[0].id.as_uuid()) > (pair[1].created_at, pair[1].id.as_uuid()),
+            "not newest first: {} then {}",
+            pair[0].id,
+            pair[1].id
+        );
+    }
+}
+
+async fn pagination_breaks_timestamp_ties_by_id(db: TestDb) {
+    let org = new_org(&db, "Same Second Ltd").await;
+    let older = new_campaign(&db, org, CampaignType::Upsell, "Created before the burst").await;
+    // Seven campaigns with one identical creation time (written as the application writes it).
+    let org_lit = uuid_literal(&db, org.as_uuid());
+    let mut burst = Vec::new();
+    for i in 0..7 {
+        let id = uuid::Uuid::new_v4();
+        burst.push(id);
+        db.admin
+            .execute_sql(&format!(
+                "INSERT INTO marketing_campaigns (id, org_id, campaign_type, objective, status, performance, channels, timezone, created_at, updated_at) \
+                 VALUES ({}, {org_lit}, 'referral', 'Burst campaign {i}', 'draft', '{{}}', '[]', 'UTC', '2030-01-01T00:00:00+00:00', '2030-01-01T00:00:00+00:00')",
+                uuid_literal(&db, id)
+            ))
+            .await
+            .unwrap();
+    }
+    let campaigns = db.storage.campaigns();
+    let (all, pages) = read_all(&campaigns, org, CampaignFilter::default(), 3).await;
+    assert_eq!(pages, 3);
+    assert_eq!(all.len(), 8);
+    assert_newest_first(&all);
+    burst.sort();
+    burst.reverse();
+    let listed: Vec<uuid::Uuid> = all[..7].iter().map(|c| c.id.as_uuid()).collect();
+    assert_eq!(listed, burst, "ties must be ordered by id, descending");
+    assert_eq!(all[7].id, older);
+}
+
 async fn every_status_pair_follows_the_lifecycle(db: TestDb) {
     let org = new_org(&db, "Lifecycle Ltd").await;
     let campaigns = db.storage.campaigns();
@@ -84,10 +156,10 @@ async fn every_status_pair_follows_the_lifecycle(db: TestDb) {
         for to in CampaignStatus::ALL {
             let id = new_campaign(&db, org, CampaignType::LeadGen, "Book 40 demos in Q1").await;
             for step in path_to(*from) {
-                campaigns.change_status(org, id, *step).await.unwrap();
+                campaigns.change_status(org, id, *step, None).await.unwrap();
             }
             assert_eq!(campaigns.get(org, id).await.unwrap().status, *from);
-            match campaigns.change_status(org, id, *to).await {
+            match campaigns.change_status(org, id, *to, Some(*from)).await {
                 Ok(changed) => {
                     assert!(from.can_become(*to), "{from} -> {to} must be refused");
                     assert_eq!(changed.status, *to);
@@ -134,10 +206,9 @@ async fn database_rejects_unknown_type_and_status(db: TestDb) {
             .await
             .unwrap_err();
         match err {
-            StorageError::Invalid(msg) => assert!(
-                msg.contains(constraint) || msg.contains("CHECK"),
-                "{campaign_type}/{status}: {msg}"
-            ),
+            StorageError::Invalid(msg) => {
+                assert!(msg.contains(constraint), "{campaign_type}/{status}: {msg}")
+            }
             other => panic!("expected a CHECK violation, got {other:?}"),
         }
     }
@@ -152,12 +223,16 @@ async fn database_rejects_unknown_type_and_status(db: TestDb) {
         .execute_sql(&asset_sql("voice_ad", "lead_gen"))
         .await
         .unwrap();
-    assert!(matches!(
-        db.admin
-            .execute_sql(&asset_sql("hologram", "lead_gen"))
-            .await,
-        Err(StorageError::Invalid(_))
-    ));
+    match db
+        .admin
+        .execute_sql(&asset_sql("hologram", "lead_gen"))
+        .await
+    {
+        Err(StorageError::Invalid(msg)) => {
+            assert!(msg.contains("marketing_assets_type_check"), "{msg}")
+        }
+        other => panic!("expected the asset type CHECK, got {other:?}"),
+    }
     assert_eq!(
         count(&db, "SELECT COUNT(*) AS n FROM marketing_campaigns").await,
         1
@@ -201,7 +276,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
     not_found(campaigns.get(a, b_campaign).await.map(|_| ()), "get");
     not_found(
         campaigns
-            .change_status(a, b_campaign, CampaignStatus::Active)
+            .change_status(a, b_campaign, CampaignStatus::Active, None)
             .await
             .map(|_| ()),
         "status",
@@ -304,7 +379,8 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             .admin
             .query_json(
                 "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class \
-                 WHERE relname IN ('marketing_campaigns', 'marketing_assets') ORDER BY relname",
+                 WHERE relname IN ('marketing_campaigns', 'marketing_assets', 'organizations', \
+                 'users', 'user_organizations') AND relkind = 'r' ORDER BY relname",
                 None,
             )
             .await
@@ -313,7 +389,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             assert_eq!(row["relrowsecurity"], json!(true), "{row}");
             assert_eq!(row["relforcerowsecurity"], json!(true), "{row}");
         }
-        assert_eq!(forced.len(), 2);
+        assert_eq!(forced.len(), 5);
         let role = db
             .storage
             .query_json(
@@ -326,11 +402,175 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             role,
             vec![json!({"rolsuper": false, "rolbypassrls": false})]
         );
+        // Raw writes into org B as a member of org A: refused or touching nothing.
+        let raw_insert = format!(
+            "INSERT INTO marketing_campaigns (id, org_id, campaign_type, objective) \
+             VALUES (gen_random_uuid(), '{b}', 'upsell', 'Planted by A') RETURNING id"
+        );
+        let planted = db.storage.query_json(&raw_insert, Some(member_of_a)).await;
+        assert!(
+            matches!(&planted, Err(StorageError::NotFound { .. })),
+            "RLS let a raw INSERT into another org: {planted:?}"
+        );
+        let raw_delete =
+            format!("DELETE FROM marketing_campaigns WHERE org_id = '{b}' RETURNING id");
+        let removed = db
+            .storage
+            .query_json(&raw_delete, Some(member_of_a))
+            .await
+            .unwrap();
+        assert!(removed.is_empty(), "RLS let a raw DELETE through");
+        // Granting oneself a membership of org B, or deleting org B, is impossible too.
+        let self_grant = format!(
+            "INSERT INTO user_organizations (user_id, org_id, role) \
+             VALUES ('{member_of_a}', '{b}', 'owner') RETURNING user_id"
+        );
+        let granted = db.storage.query_json(&self_grant, Some(member_of_a)).await;
+        assert!(granted.is_err(), "self-granted membership: {granted:?}");
+        let via_function =
+            format!("SELECT ame_set_member('{b}', '{member_of_a}', 'owner', now()) AS allowed");
+        let allowed = db
+            .storage
+            .query_json(&via_function, Some(member_of_a))
+            .await
+            .unwrap();
+        assert_eq!(allowed, vec![json!({"allowed": false})]);
+        let drop_b = format!("SELECT ame_delete_organization('{b}') AS deleted");
+        let dropped = db
+            .storage
+            .query_json(&drop_b, Some(member_of_a))
+            .await
+            .unwrap();
+        assert_eq!(dropped, vec![json!({"deleted": false})]);
+        let raw_org_delete = format!("DELETE FROM organizations WHERE id = '{b}' RETURNING id");
+        assert!(
+            db.storage
+                .query_json(&raw_org_delete, Some(member_of_a))
+                .await
+                .is_err()
+        );
+        let orgs_seen = db
+            .storage
+            .query_json(
+                "SELECT id::text AS id FROM organizations",
+                Some(member_of_a),
+            )
+            .await
+            .unwrap();
+        assert_eq!(orgs_seen, vec![json!({"id": a.to_string()})]);
         assert_eq!(
             campaigns.get(b, b_campaign).await.unwrap().objective,
             b_before.objective
         );
     }
+    // Org B's service principal cannot be made a member of org A (it would carry A's rows
+    // into B's transactions).
+    let b_principal = UserId::from_uuid(b.as_uuid());
+    let joined = db
+        .storage
+        .organizations()
+        .set_member(a, b_principal, MemberRole::Owner)
+        .await;
+    assert!(
+        matches!(joined, Err(StorageError::Invalid(_))),
+        "{joined:?}"
+    );
+    assert_eq!(
+        campaigns
+            .list(b, CampaignFilter::default(), PageRequest::first())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+async fn acting_users_are_checked_for_membership(db: TestDb) {
+    let a = new_org(&db, "Acting A").await;
+    let b = new_org(&db, "Acting B").await;
+    let a_campaign = new_campaign(&db, a, CampaignType::LeadGen, "Book demos with A's leads").await;
+    let b_campaign = new_campaign(&db, b, CampaignType::LeadGen, "Book demos with B's leads").await;
+    let (viewer, admin, outsider) = (UserId::new(), UserId::new(), UserId::new());
+    let orgs = db.storage.organizations();
+    orgs.set_member(a, viewer, MemberRole::Viewer)
+        .await
+        .unwrap();
+    orgs.set_member(a, admin, MemberRole::Admin).await.unwrap();
+    orgs.set_member(b, outsider, MemberRole::Owner)
+        .await
+        .unwrap();
+
+    let as_viewer = db.storage.acting_as(viewer);
+    assert_eq!(
+        as_viewer.campaigns().get(a, a_campaign).await.unwrap().id,
+        a_campaign
+    );
+    for (who, storage) in [
+        ("viewer of A", &as_viewer),
+        ("owner of B", &db.storage.acting_as(outsider)),
+    ] {
+        let org_for_test = if who == "owner of B" { a } else { b };
+        let campaign = if who == "owner of B" {
+            a_campaign
+        } else {
+            b_campaign
+        };
+        let read = storage.campaigns().get(org_for_test, campaign).await;
+        assert!(
+            matches!(read, Err(StorageError::NotFound { .. })),
+            "{who}: {read:?}"
+        );
+        let listed = storage
+            .campaigns()
+            .list(
+                org_for_test,
+                CampaignFilter::default(),
+                PageRequest::first(),
+            )
+            .await;
+        assert!(
+            matches!(listed, Err(StorageError::NotFound { .. })),
+            "{who}: {listed:?}"
+        );
+    }
+    // Managing members needs owner or admin of that organization.
+    let denied = as_viewer
+        .organizations()
+        .set_member(a, UserId::new(), MemberRole::Member)
+        .await;
+    assert!(
+        matches!(denied, Err(StorageError::NotFound { .. })),
+        "{denied:?}"
+    );
+    let newcomer = UserId::new();
+    db.storage
+        .acting_as(admin)
+        .organizations()
+        .set_member(a, newcomer, MemberRole::Member)
+        .await
+        .unwrap();
+    assert_eq!(
+        orgs.member_role(a, newcomer).await.unwrap(),
+        Some(MemberRole::Member)
+    );
+    // Deleting an organization needs its owner.
+    let not_owner = db.storage.acting_as(admin).organizations().delete(a).await;
+    assert!(
+        matches!(not_owner, Err(StorageError::NotFound { .. })),
+        "{not_owner:?}"
+    );
+    db.storage
+        .acting_as(outsider)
+        .organizations()
+        .delete(b)
+        .await
+        .unwrap();
+    assert!(matches!(
+        orgs.get(b).await,
+        Err(StorageError::NotFound { .. })
+    ));
+    assert_eq!(orgs.get(a).await.unwrap().name, "Acting A");
 }
 
 async fn deletes_cascade(db: TestDb) {
@@ -394,8 +634,17 @@ async fn deletes_cascade(db: TestDb) {
 }
 
 async fn concurrent_status_changes_have_one_winner(db: TestDb) {
+    use CampaignStatus::*;
     let org = new_org(&db, "Race Corp").await;
-    for round in 0..10 {
+    // Active and archived exclude each other; scheduled and active do not (scheduled -> active
+    // is allowed), so there both clients state the status they saw: draft.
+    let races = [
+        (Active, Archived, None),
+        (Scheduled, Active, Some(Draft)),
+        (Active, Scheduled, Some(Draft)),
+    ];
+    for round in 0..12 {
+        let (first, second, expected) = races[round % races.len()];
         let id = new_campaign(
             &db,
             org,
@@ -404,18 +653,34 @@ async fn concurrent_status_changes_have_one_winner(db: TestDb) {
         )
         .await;
         let (x, y) = (db.storage.campaigns(), db.storage.campaigns());
-        let (to_active, to_archived) = tokio::join!(
-            tokio::spawn(async move { x.change_status(org, id, CampaignStatus::Active).await }),
-            tokio::spawn(async move { y.change_status(org, id, CampaignStatus::Archived).await }),
+        let (a, b) = tokio::join!(
+            tokio::spawn(async move { x.change_status(org, id, first, expected).await }),
+            tokio::spawn(async move { y.change_status(org, id, second, expected).await }),
         );
-        let results = [to_active.unwrap(), to_archived.unwrap()];
+        let results = [a.unwrap(), b.unwrap()];
         let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round} {first}/{second}: {results:?}"
+        );
         let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
         assert!(loser.is_conflict(), "round {round}: {loser:?}");
         let stored = db.storage.campaigns().get(org, id).await.unwrap();
         assert_eq!(stored.status, winners[0].status);
     }
+    // A stale expectation is a conflict and changes nothing.
+    let id = new_campaign(&db, org, CampaignType::Upsell, "Upgrade 30 accounts").await;
+    let stale = db
+        .storage
+        .campaigns()
+        .change_status(org, id, Active, Some(Scheduled))
+        .await;
+    assert!(matches!(stale, Err(StorageError::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        db.storage.campaigns().get(org, id).await.unwrap().status,
+        Draft
+    );
 }
 
 async fn failing_asset_set_leaves_nothing_behind(db: TestDb) {
@@ -449,6 +714,39 @@ async fn failing_asset_set_leaves_nothing_behind(db: TestDb) {
     );
 }
 
+async fn concurrent_set_replacements_do_not_merge(db: TestDb) {
+    let org = new_org(&db, "Twice Ltd").await;
+    let id = new_campaign(&db, org, CampaignType::Referral, "Get 40 referrals by May").await;
+    for round in 0..5 {
+        let set = |tag: &str, n: usize| -> Vec<NewAsset> {
+            (0..n)
+                .map(|i| asset(AssetType::SocialPost, json!({"tag": tag, "n": i})))
+                .collect()
+        };
+        let (x, y) = (db.storage.assets(), db.storage.assets());
+        let (left, right) = (set("left", 2), set("right", 3));
+        let (a, b) = tokio::join!(
+            tokio::spawn(async move { x.replace_set(org, id, left).await }),
+            tokio::spawn(async move { y.replace_set(org, id, right).await }),
+        );
+        a.unwrap().unwrap();
+        b.unwrap().unwrap();
+        let stored = db
+            .storage
+            .assets()
+            .list_for_campaign(org, id)
+            .await
+            .unwrap();
+        let tags: HashSet<_> = stored.iter().map(|a| a.content["tag"].clone()).collect();
+        assert_eq!(tags.len(), 1, "round {round}: sets merged: {stored:?}");
+        assert!(
+            stored.len() == 2 || stored.len() == 3,
+            "round {round}: {}",
+            stored.len()
+        );
+    }
+}
+
 async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
     let org = new_org(&db, "Pager plc").await;
     let noise = new_org(&db, "Noise plc").await;
@@ -460,51 +758,26 @@ async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
         let id = new_campaign(&db, org, campaign_type, &format!("Objective number {i}")).await;
         if i % 3 == 0 {
             campaigns
-                .change_status(org, id, CampaignStatus::Active)
+                .change_status(org, id, CampaignStatus::Active, None)
                 .await
                 .unwrap();
         }
         created.push(id);
     }
-    let read_all = |filter: CampaignFilter| {
-        let campaigns = campaigns.clone();
-        async move {
-            let mut seen = Vec::new();
-            let mut cursor = None;
-            let mut pages = 0;
-            loop {
-                let page = campaigns
-                    .list(org, filter, PageRequest::new(100, cursor).unwrap())
-                    .await
-                    .unwrap();
-                pages += 1;
-                assert!(page.items.len() <= 100);
-                seen.extend(page.items);
-                match page.next_cursor {
-                    Some(next) => cursor = Some(Cursor::decode(&next).unwrap()),
-                    None => break,
-                }
-            }
-            (seen, pages)
-        }
-    };
-    let (all, pages) = read_all(CampaignFilter::default()).await;
+    let (all, pages) = read_all(&campaigns, org, CampaignFilter::default(), 100).await;
     assert_eq!(pages, 3);
     assert_eq!(all.len(), 250);
     let ids: HashSet<_> = all.iter().map(|c| c.id).collect();
     assert_eq!(ids, created.iter().copied().collect::<HashSet<_>>());
-    for pair in all.windows(2) {
-        assert!(
-            (pair[0].created_at, pair[0].id.as_uuid()) > (pair[1].created_at, pair[1].id.as_uuid()),
-            "not newest first"
-        );
-    }
+    assert_newest_first(&all);
 
     let filter = CampaignFilter {
         status: Some(CampaignStatus::Active),
         campaign_type: Some(CampaignType::LeadGen),
     };
-    let (filtered, _) = read_all(filter).await;
+    let (filtered, filtered_pages) = read_all(&campaigns, org, filter, 10).await;
+    assert_eq!(filtered_pages, 5);
+    assert_newest_first(&filtered);
     let expected: HashSet<_> = (0..250)
         .filter(|i| i % 3 == 0 && i % 6 == 0)
         .map(|i| created[i])
@@ -570,7 +843,7 @@ async fn plan_edits_apply_to_drafts_only(db: TestDb) {
     );
 
     campaigns
-        .change_status(org, created.id, CampaignStatus::Active)
+        .change_status(org, created.id, CampaignStatus::Active, None)
         .await
         .unwrap();
     let refused = campaigns

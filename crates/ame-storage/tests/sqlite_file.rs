@@ -24,7 +24,7 @@ async fn file_database_persists_across_reopen_and_uses_wal() {
     let campaign = storage.campaigns().create(org.id, valid).await.unwrap();
     storage
         .campaigns()
-        .change_status(org.id, campaign.id, CampaignStatus::Scheduled)
+        .change_status(org.id, campaign.id, CampaignStatus::Scheduled, None)
         .await
         .unwrap();
     let mode = storage

@@ -19,6 +19,8 @@ pub const DATABASE_URL_ENV: &str = "AME_TEST_DATABASE_URL";
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// The ordinary (non-superuser, non-BYPASSRLS) role tests connect as.
 pub const APP_ROLE: &str = "ame_app";
+/// Its password (servers that ask for one over TCP, as Debian's default `pg_hba.conf` does).
+pub const APP_ROLE_PASSWORD: &str = "ame_app_test";
 
 /// A migrated throwaway database.
 #[derive(Debug)]
@@ -27,13 +29,16 @@ pub struct TestDb {
     pub storage: Storage,
     /// Storage connected as the administrator (superuser on PostgreSQL; same as `storage` on SQLite).
     pub admin: Storage,
-    dropper: Option<Dropper>,
+    /// Drops the PostgreSQL database when the `TestDb` goes away.
+    _dropper: Option<Dropper>,
 }
 
+/// Drops the throwaway database (after closing its pools) when dropped.
 #[derive(Debug)]
 struct Dropper {
     server_url: String,
     database: String,
+    pools: Vec<Storage>,
 }
 
 impl TestDb {
@@ -46,7 +51,7 @@ impl TestDb {
         Self {
             admin: storage.clone(),
             storage,
-            dropper: None,
+            _dropper: None,
         }
     }
 
@@ -69,27 +74,32 @@ impl TestDb {
             .await
             .expect("create the test database");
         server.close().await.expect("close the server connection");
+        // From here on the database is dropped even if set-up fails.
+        let mut guard = Dropper {
+            server_url: server_url.clone(),
+            database: database.clone(),
+            pools: Vec::new(),
+        };
 
         let admin_url = with_database(&server_url, &database, None);
         let admin = Storage::connect(&admin_url)
             .await
             .expect("connect to the test database");
+        guard.pools.push(admin.clone());
         admin.migrate().await.expect("migrate PostgreSQL");
         admin
-            .provision_app_role(APP_ROLE, None)
+            .provision_app_role(APP_ROLE, Some(APP_ROLE_PASSWORD))
             .await
             .expect("provision the application role");
-        let app_url = with_database(&server_url, &database, Some(APP_ROLE));
+        let app_url = with_database(&server_url, &database, Some((APP_ROLE, APP_ROLE_PASSWORD)));
         let storage = Storage::connect(&app_url)
             .await
             .expect("connect as the application role");
+        guard.pools.push(storage.clone());
         Self {
             storage,
             admin,
-            dropper: Some(Dropper {
-                server_url,
-                database,
-            }),
+            _dropper: Some(guard),
         }
     }
 
@@ -108,23 +118,24 @@ impl TestDb {
 }
 
 /// `url` with its path set to `database` and, when given, its user replaced.
-fn with_database(url: &str, database: &str, user: Option<&str>) -> String {
+fn with_database(url: &str, database: &str, credentials: Option<(&str, &str)>) -> String {
     let mut parsed = Url::parse(url).expect("AME_TEST_DATABASE_URL must be a postgres:// URL");
     parsed.set_path(&format!("/{database}"));
-    if let Some(user) = user {
+    if let Some((user, password)) = credentials {
         parsed.set_username(user).expect("set the user name");
-        parsed.set_password(None).expect("clear the password");
+        parsed
+            .set_password(Some(password))
+            .expect("set the password");
     }
     parsed.to_string()
 }
 
-impl Drop for TestDb {
+impl Drop for Dropper {
     fn drop(&mut self) {
-        let Some(dropper) = self.dropper.take() else {
-            return;
-        };
-        let pools = [self.storage.clone(), self.admin.clone()];
-        // Drop runs inside the test's runtime, which cannot be blocked on; use a private one.
+        let pools = std::mem::take(&mut self.pools);
+        let server_url = self.server_url.clone();
+        let database = self.database.clone();
+        // Drop may run inside a test's runtime, which cannot be blocked on; use a private one.
         let outcome = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -134,14 +145,11 @@ impl Drop for TestDb {
                 for pool in pools {
                     let _ = pool.close().await;
                 }
-                let server = Storage::connect(&dropper.server_url)
+                let server = Storage::connect(&server_url)
                     .await
                     .expect("reconnect to drop the test database");
                 server
-                    .execute_sql(&format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        dropper.database
-                    ))
+                    .execute_sql(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
                     .await
                     .expect("drop the test database");
                 let _ = server.close().await;
@@ -149,7 +157,10 @@ impl Drop for TestDb {
         })
         .join();
         if outcome.is_err() && !std::thread::panicking() {
-            panic!("dropping the PostgreSQL test database failed");
+            panic!(
+                "dropping the PostgreSQL test database {} failed",
+                self.database
+            );
         }
     }
 }
