@@ -14,7 +14,7 @@ mod summary;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 #[derive(Parser)]
@@ -74,7 +74,7 @@ pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn test(root: &PathBuf, test_args: &[String]) -> Result<()> {
+fn test(root: &Path, test_args: &[String]) -> Result<()> {
     run(
         "cargo fmt --check",
         cargo()
