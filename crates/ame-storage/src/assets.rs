@@ -1,6 +1,7 @@
 //! The sea-orm asset repository.
 
 use crate::entity::{asset, campaign};
+use crate::error::DbResultExt;
 use crate::repository::AssetRepository;
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
@@ -48,7 +49,8 @@ async fn ensure_campaign(
         .filter(campaign::Column::OrgId.eq(org.as_uuid()))
         .lock_exclusive()
         .one(txn)
-        .await?
+        .await
+        .db()?
         .map(|_| ())
         .ok_or(StorageError::not_found("campaign"))
 }
@@ -67,7 +69,8 @@ impl AssetRepository for SqlAssets {
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
             .exec(&txn)
-            .await?;
+            .await
+            .db()?;
         let at = now();
         let mut stored = Vec::with_capacity(assets.len());
         // One row at a time inside the transaction: a failure on any row rolls back the whole
@@ -84,10 +87,11 @@ impl AssetRepository for SqlAssets {
                 updated_at: Set(at),
             })
             .exec_with_returning(&txn)
-            .await?;
+            .await
+            .db()?;
             stored.push(to_domain(model)?);
         }
-        txn.commit().await?;
+        txn.commit().await.db()?;
         Ok(stored)
     }
 
@@ -104,8 +108,9 @@ impl AssetRepository for SqlAssets {
             .order_by_asc(asset::Column::CreatedAt)
             .order_by_asc(asset::Column::Id)
             .all(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         rows.into_iter().map(to_domain).collect()
     }
 
@@ -115,8 +120,9 @@ impl AssetRepository for SqlAssets {
             .filter(asset::Column::Id.eq(id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
             .one(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         to_domain(found.ok_or(StorageError::not_found("asset"))?)
     }
 }

@@ -1,6 +1,7 @@
 //! The sea-orm campaign repository.
 
 use crate::entity::campaign::{self, Column};
+use crate::error::{DbResultExt, from_db};
 use crate::repository::CampaignRepository;
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
@@ -73,11 +74,12 @@ async fn find(
     org: OrgId,
     id: CampaignId,
 ) -> StorageResult<Option<campaign::Model>> {
-    Ok(campaign::Entity::find()
+    campaign::Entity::find()
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::OrgId.eq(org.as_uuid()))
         .one(txn)
-        .await?)
+        .await
+        .db()
 }
 
 #[async_trait]
@@ -111,19 +113,19 @@ impl CampaignRepository for SqlCampaigns {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 StorageError::not_found("organization")
             }
-            _ => match StorageError::from(e) {
+            _ => match from_db(e) {
                 StorageError::NotFound { .. } => StorageError::not_found("organization"),
                 other => other,
             },
         })?;
-        txn.commit().await?;
+        txn.commit().await.db()?;
         to_domain(model)
     }
 
     async fn get(&self, org: OrgId, id: CampaignId) -> StorageResult<Campaign> {
         let txn = self.scope.begin(org).await?;
         let found = find(&txn, org, id).await?;
-        txn.commit().await?;
+        txn.commit().await.db()?;
         to_domain(found.ok_or(StorageError::not_found("campaign"))?)
     }
 
@@ -158,8 +160,9 @@ impl CampaignRepository for SqlCampaigns {
             .order_by_desc(Column::Id)
             .limit(limit as u64 + 1)
             .all(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         let has_more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if has_more {
@@ -211,7 +214,8 @@ impl CampaignRepository for SqlCampaigns {
             .filter(Column::OrgId.eq(org.as_uuid()))
             .filter(Column::Status.eq(seen.status.as_str()))
             .exec(&txn)
-            .await?;
+            .await
+            .db()?;
         if updated.rows_affected != 1 {
             return Err(StorageError::Conflict(format!(
                 "the campaign changed while it was moving from {} to {target}; read it again and retry",
@@ -221,7 +225,7 @@ impl CampaignRepository for SqlCampaigns {
         let current = find(&txn, org, id)
             .await?
             .ok_or(StorageError::not_found("campaign"))?;
-        txn.commit().await?;
+        txn.commit().await.db()?;
         to_domain(current)
     }
 
@@ -259,7 +263,8 @@ impl CampaignRepository for SqlCampaigns {
             .filter(Column::Status.eq(CampaignStatus::Draft.as_str()))
             .filter(Column::UpdatedAt.eq(current.updated_at))
             .exec(&txn)
-            .await?;
+            .await
+            .db()?;
         if updated.rows_affected != 1 {
             return Err(StorageError::Conflict(
                 "the campaign changed while it was being edited; read it again and retry".into(),
@@ -268,7 +273,7 @@ impl CampaignRepository for SqlCampaigns {
         let fresh = find(&txn, org, id)
             .await?
             .ok_or(StorageError::not_found("campaign"))?;
-        txn.commit().await?;
+        txn.commit().await.db()?;
         to_domain(fresh)
     }
 
@@ -278,8 +283,9 @@ impl CampaignRepository for SqlCampaigns {
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))
             .exec(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         if deleted.rows_affected == 0 {
             return Err(StorageError::not_found("campaign"));
         }

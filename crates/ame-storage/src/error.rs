@@ -54,37 +54,49 @@ const PG_SERIALIZATION_FAILURE: &str = "40001";
 /// PostgreSQL's SQLSTATE for a detected deadlock.
 const PG_DEADLOCK_DETECTED: &str = "40P01";
 
-impl From<DbErr> for StorageError {
-    fn from(err: DbErr) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(msg)) => return StorageError::Conflict(msg),
-            Some(SqlErr::ForeignKeyConstraintViolation(msg)) => return StorageError::Invalid(msg),
+/// Converts sea-orm results into storage results (kept crate-private so no sea-orm type appears
+/// in this crate's public API, not even as a `From` impl).
+pub(crate) trait DbResultExt<T> {
+    /// Maps a sea-orm error to a typed [`StorageError`].
+    fn db(self) -> StorageResult<T>;
+}
+
+impl<T> DbResultExt<T> for Result<T, DbErr> {
+    fn db(self) -> StorageResult<T> {
+        self.map_err(from_db)
+    }
+}
+
+/// Classifies a sea-orm error.
+pub(crate) fn from_db(err: DbErr) -> StorageError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(msg)) => return StorageError::Conflict(msg),
+        Some(SqlErr::ForeignKeyConstraintViolation(msg)) => return StorageError::Invalid(msg),
+        _ => {}
+    }
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err
+        && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
+    {
+        use sea_orm::sqlx::error::ErrorKind;
+        match db.kind() {
+            ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                return StorageError::Invalid(db.message().to_owned());
+            }
             _ => {}
         }
-        if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err
-            && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
-        {
-            use sea_orm::sqlx::error::ErrorKind;
-            match db.kind() {
-                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
-                    return StorageError::Invalid(db.message().to_owned());
-                }
-                _ => {}
+        match db.code().as_deref() {
+            // Row-level security refused a write: to this tenant the row does not exist.
+            Some(PG_INSUFFICIENT_PRIVILEGE) if db.message().contains("row-level security") => {
+                return StorageError::NotFound { entity: "record" };
             }
-            match db.code().as_deref() {
-                // Row-level security refused a write: to this tenant the row does not exist.
-                Some(PG_INSUFFICIENT_PRIVILEGE) if db.message().contains("row-level security") => {
-                    return StorageError::NotFound { entity: "record" };
-                }
-                Some(PG_SERIALIZATION_FAILURE | PG_DEADLOCK_DETECTED) => {
-                    return StorageError::Conflict(format!(
-                        "concurrent change, retry: {}",
-                        db.message()
-                    ));
-                }
-                _ => {}
+            Some(PG_SERIALIZATION_FAILURE | PG_DEADLOCK_DETECTED) => {
+                return StorageError::Conflict(format!(
+                    "concurrent change, retry: {}",
+                    db.message()
+                ));
             }
+            _ => {}
         }
-        StorageError::Database(err.to_string())
     }
+    StorageError::Database(err.to_string())
 }

@@ -6,6 +6,7 @@
 //! same checks run here.
 
 use crate::entity::{membership, organization, user};
+use crate::error::DbResultExt;
 use crate::repository::OrganizationRepository;
 use crate::scope::{Scope, now, parse_stored, set_acting_user};
 use crate::{StorageError, StorageResult};
@@ -49,9 +50,10 @@ async fn call_flag(
             sql,
             values,
         ))
-        .await?
+        .await
+        .db()?
         .ok_or_else(|| StorageError::Database(format!("`{sql}` returned no row")))?;
-    Ok(row.try_get_by_index::<bool>(0)?)
+    row.try_get_by_index::<bool>(0).db()
 }
 
 #[async_trait]
@@ -60,14 +62,15 @@ impl OrganizationRepository for SqlOrganizations {
         let name = Organization::validate_name(name).map_err(ValidationError::single)?;
         let id = OrgId::new();
         let at = now();
-        let txn = self.scope.db.begin().await?;
+        let txn = self.scope.db.begin().await.db()?;
         if self.scope.is_postgres() {
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT ame_create_organization($1, $2, $3)",
                 [id.as_uuid().into(), name.clone().into(), at.into()],
             ))
-            .await?;
+            .await
+            .db()?;
         } else {
             organization::Entity::insert(organization::ActiveModel {
                 id: Set(id.as_uuid()),
@@ -76,7 +79,8 @@ impl OrganizationRepository for SqlOrganizations {
                 updated_at: Set(at),
             })
             .exec_without_returning(&txn)
-            .await?;
+            .await
+            .db()?;
             // The organization's service principal (see the migration's ame_create_organization).
             user::Entity::insert(user::ActiveModel {
                 id: Set(id.as_uuid()),
@@ -85,7 +89,8 @@ impl OrganizationRepository for SqlOrganizations {
                 created_at: Set(at),
             })
             .exec_without_returning(&txn)
-            .await?;
+            .await
+            .db()?;
             membership::Entity::insert(membership::ActiveModel {
                 user_id: Set(id.as_uuid()),
                 org_id: Set(id.as_uuid()),
@@ -93,9 +98,10 @@ impl OrganizationRepository for SqlOrganizations {
                 created_at: Set(at),
             })
             .exec_without_returning(&txn)
-            .await?;
+            .await
+            .db()?;
         }
-        txn.commit().await?;
+        txn.commit().await.db()?;
         Ok(Organization {
             id,
             name,
@@ -107,8 +113,9 @@ impl OrganizationRepository for SqlOrganizations {
         let txn = self.scope.begin(org).await?;
         let found = organization::Entity::find_by_id(org.as_uuid())
             .one(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         found
             .map(to_domain)
             .ok_or(StorageError::not_found("organization"))
@@ -126,8 +133,12 @@ impl OrganizationRepository for SqlOrganizations {
         } else if role == MemberRole::Owner {
             let removed = organization::Entity::delete_by_id(org.as_uuid())
                 .exec(&txn)
-                .await?;
-            user::Entity::delete_by_id(org.as_uuid()).exec(&txn).await?;
+                .await
+                .db()?;
+            user::Entity::delete_by_id(org.as_uuid())
+                .exec(&txn)
+                .await
+                .db()?;
             removed.rows_affected == 1
         } else {
             false
@@ -135,7 +146,7 @@ impl OrganizationRepository for SqlOrganizations {
         if !deleted {
             return Err(StorageError::not_found("organization"));
         }
-        txn.commit().await?;
+        txn.commit().await.db()?;
         Ok(())
     }
 
@@ -161,14 +172,16 @@ impl OrganizationRepository for SqlOrganizations {
             if !acting_role.can_manage()
                 || organization::Entity::find_by_id(org.as_uuid())
                     .one(&txn)
-                    .await?
+                    .await
+                    .db()?
                     .is_none()
             {
                 return Err(StorageError::not_found("organization"));
             }
             let existing = user::Entity::find_by_id(user_id.as_uuid())
                 .one(&txn)
-                .await?;
+                .await
+                .db()?;
             if existing.as_ref().is_some_and(|u| u.is_service) {
                 return Err(StorageError::Invalid(
                     "a service principal cannot be a member of an organization".into(),
@@ -182,7 +195,8 @@ impl OrganizationRepository for SqlOrganizations {
                     created_at: Set(at),
                 })
                 .exec_without_returning(&txn)
-                .await?;
+                .await
+                .db()?;
             }
             membership::Entity::insert(membership::ActiveModel {
                 user_id: Set(user_id.as_uuid()),
@@ -196,9 +210,10 @@ impl OrganizationRepository for SqlOrganizations {
                     .to_owned(),
             )
             .exec_without_returning(&txn)
-            .await?;
+            .await
+            .db()?;
         }
-        txn.commit().await?;
+        txn.commit().await.db()?;
         Ok(())
     }
 
@@ -207,15 +222,16 @@ impl OrganizationRepository for SqlOrganizations {
             // The service principal is not a person and never authenticates.
             return Ok(None);
         }
-        let txn = self.scope.db.begin().await?;
+        let txn = self.scope.db.begin().await.db()?;
         if self.scope.is_postgres() {
             // Row-level security shows a user their own memberships only.
             set_acting_user(&txn, &user_id.to_string()).await?;
         }
         let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
             .one(&txn)
-            .await?;
-        txn.commit().await?;
+            .await
+            .db()?;
+        txn.commit().await.db()?;
         found.map(|m| parse_stored("role", &m.role)).transpose()
     }
 }

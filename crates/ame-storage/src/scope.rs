@@ -1,6 +1,7 @@
 //! Tenant-scoped transactions and shared conversions.
 
 use crate::entity::membership;
+use crate::error::DbResultExt;
 use crate::{StorageError, StorageResult};
 use ame_domain::{MemberRole, OrgId, UserId};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -39,7 +40,7 @@ impl Scope {
         &self,
         org: OrgId,
     ) -> StorageResult<(DatabaseTransaction, MemberRole)> {
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.db()?;
         let acting = self
             .acting_user
             .map_or(org.as_uuid(), |user| user.as_uuid());
@@ -51,7 +52,8 @@ impl Scope {
             Some(user) => {
                 let found = membership::Entity::find_by_id((user.as_uuid(), org.as_uuid()))
                     .one(&txn)
-                    .await?
+                    .await
+                    .db()?
                     .ok_or(StorageError::not_found("organization"))?;
                 parse_stored("role", &found.role)?
             }
@@ -70,7 +72,7 @@ pub(crate) async fn set_acting_user(txn: &DatabaseTransaction, user_id: &str) ->
                 set_config('request.jwt.claims', json_build_object('sub', $1::text, 'role', 'authenticated')::text, true)",
         [user_id.into()],
     ))
-    .await?;
+    .await.db()?;
     Ok(())
 }
 

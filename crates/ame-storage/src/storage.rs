@@ -2,6 +2,7 @@
 
 use crate::assets::SqlAssets;
 use crate::campaigns::SqlCampaigns;
+use crate::error::{DbResultExt, from_db};
 use crate::organizations::SqlOrganizations;
 use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
@@ -63,9 +64,7 @@ impl Storage {
                 });
             }
         }
-        let db = Database::connect(options)
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))?;
+        let db = Database::connect(options).await.db()?;
         Ok(Self {
             db,
             acting_user: None,
@@ -99,40 +98,28 @@ impl Storage {
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> StorageResult<()> {
-        Migrator::up(&self.db, None)
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))
+        Migrator::up(&self.db, None).await.db()
     }
 
     /// Rolls back every applied migration (for tests and tear-down tooling).
     pub async fn rollback_all(&self) -> StorageResult<()> {
-        Migrator::down(&self.db, None)
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))
+        Migrator::down(&self.db, None).await.db()
     }
 
     /// Names of the applied migrations, oldest first.
     pub async fn applied_migrations(&self) -> StorageResult<Vec<String>> {
-        let applied = Migrator::get_applied_migrations(&self.db)
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))?;
+        let applied = Migrator::get_applied_migrations(&self.db).await.db()?;
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// Checks the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
-        self.db
-            .ping()
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))
+        self.db.ping().await.db()
     }
 
     /// Closes the pool.
     pub async fn close(self) -> StorageResult<()> {
-        self.db
-            .close()
-            .await
-            .map_err(|e| StorageError::Database(e.to_string()))
+        self.db.close().await.db()
     }
 
     /// The organization repository.
@@ -153,7 +140,7 @@ impl Storage {
     /// Runs one or more raw SQL statements, unscoped (tests and tooling; never with user input).
     #[cfg(feature = "test-util")]
     pub async fn execute_sql(&self, sql: &str) -> StorageResult<()> {
-        self.db.execute_unprepared(sql).await?;
+        self.db.execute_unprepared(sql).await.db()?;
         Ok(())
     }
 
@@ -175,21 +162,25 @@ impl Storage {
         acting_user: Option<UserId>,
     ) -> StorageResult<Vec<JsonValue>> {
         let backend = self.db.get_database_backend();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.db()?;
         if let (DbBackend::Postgres, Some(user)) = (backend, acting_user) {
             set_acting_user(&txn, &user.to_string()).await?;
         }
         let statement = Statement::from_string(backend, sql.to_owned());
         let rows = match backend {
-            DbBackend::Postgres => JsonValue::find_by_statement(statement).all(&txn).await?,
+            DbBackend::Postgres => JsonValue::find_by_statement(statement)
+                .all(&txn)
+                .await
+                .db()?,
             _ => txn
                 .query_all_raw(statement)
-                .await?
+                .await
+                .db()?
                 .iter()
                 .map(sqlite_row_to_json)
                 .collect(),
         };
-        txn.commit().await?;
+        txn.commit().await.db()?;
         Ok(rows)
     }
 }
@@ -277,7 +268,7 @@ GRANT authenticated TO {role};
                     tracing::debug!(error = %e, attempt, "retrying application role set-up");
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(from_db(e)),
             }
         }
         let database_sql = format!(
@@ -286,7 +277,7 @@ GRANT USAGE ON SCHEMA public TO {role};
 DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$;
 "#
         );
-        self.db.execute_unprepared(&database_sql).await?;
+        self.db.execute_unprepared(&database_sql).await.db()?;
         Ok(())
     }
 }
