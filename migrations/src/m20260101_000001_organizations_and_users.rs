@@ -100,37 +100,58 @@ CREATE POLICY users_select ON users
 
 GRANT SELECT ON organizations, users, user_organizations TO authenticated;
 
+-- The functions below run as their owner, who must see past row-level security.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolbypassrls)) THEN
+    RAISE EXCEPTION 'run AME migrations as a superuser or a BYPASSRLS role (current user: %)', current_user;
+  END IF;
+END
+$$;
+
 -- Creates an organization with its service principal: a user whose id is the organization's id
 -- and whose only membership is that organization (as owner). Calls made on the organization's
--- behalf act as this principal, so row-level security always has a member to check.
-CREATE FUNCTION ame_create_organization(p_id uuid, p_name text, p_at timestamptz) RETURNS void
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+-- behalf act as this principal, so row-level security always has a member to check. The id is
+-- generated here, so no caller can claim the id of an existing or future user.
+CREATE FUNCTION ame_create_organization(p_name text, p_at timestamptz) RETURNS uuid
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $fn$
+DECLARE
+  new_id uuid := gen_random_uuid();
 BEGIN
-  INSERT INTO organizations (id, name, created_at, updated_at) VALUES (p_id, p_name, p_at, p_at);
-  INSERT INTO users (id, email, is_service, created_at) VALUES (p_id, NULL, TRUE, p_at);
-  INSERT INTO user_organizations (user_id, org_id, role, created_at) VALUES (p_id, p_id, 'owner', p_at);
+  INSERT INTO organizations (id, name, created_at, updated_at) VALUES (new_id, p_name, p_at, p_at);
+  INSERT INTO users (id, email, is_service, created_at) VALUES (new_id, NULL, TRUE, p_at);
+  INSERT INTO user_organizations (user_id, org_id, role, created_at) VALUES (new_id, new_id, 'owner', p_at);
+  RETURN new_id;
 END
 $fn$;
 
--- Adds a member or changes their role. Only an owner or admin of the organization may; returns
--- false (as for an unknown organization) otherwise. Service principals never join other orgs.
+-- Adds a member or changes their role. Only an owner or admin of the organization may, and only
+-- an owner may grant ownership or change an owner's role; returns false (as for an unknown
+-- organization) otherwise. Service principals never join other organizations.
 CREATE FUNCTION ame_set_member(p_org uuid, p_user uuid, p_role text, p_at timestamptz) RETURNS boolean
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $fn$
+DECLARE
+  caller_role text;
+  target_role text;
+  target_is_service boolean;
 BEGIN
-  IF NOT EXISTS (
-    SELECT 1 FROM user_organizations
-    WHERE user_id = auth.uid() AND org_id = p_org AND role IN ('owner', 'admin')
-  ) THEN
+  SELECT role INTO caller_role FROM user_organizations WHERE user_id = auth.uid() AND org_id = p_org;
+  IF caller_role IS NULL OR caller_role NOT IN ('owner', 'admin') THEN
     RETURN FALSE;
   END IF;
-  IF EXISTS (SELECT 1 FROM users WHERE id = p_user AND is_service) THEN
+  SELECT role INTO target_role FROM user_organizations WHERE user_id = p_user AND org_id = p_org;
+  IF caller_role <> 'owner' AND (p_role = 'owner' OR target_role = 'owner') THEN
+    RETURN FALSE;
+  END IF;
+  INSERT INTO users (id, email, is_service, created_at) VALUES (p_user, NULL, FALSE, p_at)
+    ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+    RETURNING is_service INTO target_is_service;
+  IF target_is_service THEN
     RAISE EXCEPTION 'a service principal cannot be a member of an organization'
       USING ERRCODE = 'check_violation';
   END IF;
-  INSERT INTO users (id, email, is_service, created_at) VALUES (p_user, NULL, FALSE, p_at)
-    ON CONFLICT (id) DO NOTHING;
   INSERT INTO user_organizations (user_id, org_id, role, created_at) VALUES (p_user, p_org, p_role, p_at)
     ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role;
   RETURN TRUE;
@@ -140,7 +161,7 @@ $fn$;
 -- Deletes an organization (cascading to its campaigns, assets and memberships) and its service
 -- principal. Only an owner may; returns false (as for an unknown organization) otherwise.
 CREATE FUNCTION ame_delete_organization(p_org uuid) RETURNS boolean
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $fn$
 BEGIN
   IF NOT EXISTS (
@@ -154,10 +175,10 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION ame_create_organization(uuid, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ame_create_organization(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ame_set_member(uuid, uuid, text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ame_delete_organization(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ame_create_organization(uuid, text, timestamptz) TO authenticated;
+GRANT EXECUTE ON FUNCTION ame_create_organization(text, timestamptz) TO authenticated;
 GRANT EXECUTE ON FUNCTION ame_set_member(uuid, uuid, text, timestamptz) TO authenticated;
 GRANT EXECUTE ON FUNCTION ame_delete_organization(uuid) TO authenticated;
 "#;
@@ -165,7 +186,7 @@ GRANT EXECUTE ON FUNCTION ame_delete_organization(uuid) TO authenticated;
 const POSTGRES_DOWN: &str = r#"
 DROP FUNCTION IF EXISTS ame_delete_organization(uuid);
 DROP FUNCTION IF EXISTS ame_set_member(uuid, uuid, text, timestamptz);
-DROP FUNCTION IF EXISTS ame_create_organization(uuid, text, timestamptz);
+DROP FUNCTION IF EXISTS ame_create_organization(text, timestamptz);
 DROP POLICY IF EXISTS organizations_select ON organizations;
 DROP TABLE IF EXISTS user_organizations;
 DROP TABLE IF EXISTS users;
@@ -179,7 +200,7 @@ BEGIN
     DROP FUNCTION auth.uid();
     DROP SCHEMA IF EXISTS auth RESTRICT;
   END IF;
-EXCEPTION WHEN undefined_function OR dependent_objects_still_exist THEN
+EXCEPTION WHEN undefined_function OR invalid_schema_name OR dependent_objects_still_exist THEN
   NULL;
 END
 $$;

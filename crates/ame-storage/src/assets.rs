@@ -37,17 +37,22 @@ fn to_domain(m: asset::Model) -> StorageResult<Asset> {
     })
 }
 
-/// Fails with `NotFound` unless `org` owns the campaign; on PostgreSQL also locks the campaign
-/// row until the transaction ends, so concurrent replacements of its set run one after another.
+/// Fails with `NotFound` unless `org` owns the campaign. With `lock`, on PostgreSQL also locks
+/// the campaign row until the transaction ends, so concurrent replacements of its asset set run
+/// one after another.
 async fn ensure_campaign(
     txn: &DatabaseTransaction,
     org: OrgId,
     campaign_id: CampaignId,
+    lock: bool,
 ) -> StorageResult<()> {
-    campaign::Entity::find()
+    let mut query = campaign::Entity::find()
         .filter(campaign::Column::Id.eq(campaign_id.as_uuid()))
-        .filter(campaign::Column::OrgId.eq(org.as_uuid()))
-        .lock_exclusive()
+        .filter(campaign::Column::OrgId.eq(org.as_uuid()));
+    if lock {
+        query = query.lock_exclusive();
+    }
+    query
         .one(txn)
         .await
         .db()?
@@ -63,8 +68,8 @@ impl AssetRepository for SqlAssets {
         campaign_id: CampaignId,
         assets: Vec<NewAsset>,
     ) -> StorageResult<Vec<Asset>> {
-        let txn = self.scope.begin(org).await?;
-        ensure_campaign(&txn, org, campaign_id).await?;
+        let txn = self.scope.begin_write(org).await?;
+        ensure_campaign(&txn, org, campaign_id, true).await?;
         asset::Entity::delete_many()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
@@ -101,7 +106,7 @@ impl AssetRepository for SqlAssets {
         campaign_id: CampaignId,
     ) -> StorageResult<Vec<Asset>> {
         let txn = self.scope.begin(org).await?;
-        ensure_campaign(&txn, org, campaign_id).await?;
+        ensure_campaign(&txn, org, campaign_id, false).await?;
         let rows = asset::Entity::find()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))

@@ -87,7 +87,7 @@ impl CampaignRepository for SqlCampaigns {
     async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign> {
         let at = now();
         let plan = campaign.plan();
-        let txn = self.scope.begin(org).await?;
+        let txn = self.scope.begin_write(org).await?;
         let model = campaign::Entity::insert(campaign::ActiveModel {
             id: Set(CampaignId::new().as_uuid()),
             org_id: Set(org.as_uuid()),
@@ -190,7 +190,7 @@ impl CampaignRepository for SqlCampaigns {
         target: CampaignStatus,
         expected: Option<CampaignStatus>,
     ) -> StorageResult<Campaign> {
-        let txn = self.scope.begin(org).await?;
+        let txn = self.scope.begin_write(org).await?;
         let seen = to_domain(
             find(&txn, org, id)
                 .await?
@@ -235,7 +235,7 @@ impl CampaignRepository for SqlCampaigns {
         id: CampaignId,
         patch: PlanPatch,
     ) -> StorageResult<Campaign> {
-        let txn = self.scope.begin(org).await?;
+        let txn = self.scope.begin_write(org).await?;
         let current = to_domain(
             find(&txn, org, id)
                 .await?
@@ -278,7 +278,7 @@ impl CampaignRepository for SqlCampaigns {
     }
 
     async fn delete(&self, org: OrgId, id: CampaignId) -> StorageResult<()> {
-        let txn = self.scope.begin(org).await?;
+        let txn = self.scope.begin_write(org).await?;
         let deleted = campaign::Entity::delete_many()
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))

@@ -15,6 +15,9 @@ pub enum StorageError {
         /// The kind of record, e.g. `campaign`.
         entity: &'static str,
     },
+    /// The acting user's role in the organization does not allow this change.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// The change lost a race or collides with existing data; re-read and retry.
     #[error("conflict: {0}")]
     Conflict(String),

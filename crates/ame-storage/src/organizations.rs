@@ -60,18 +60,23 @@ async fn call_flag(
 impl OrganizationRepository for SqlOrganizations {
     async fn create(&self, name: &str) -> StorageResult<Organization> {
         let name = Organization::validate_name(name).map_err(ValidationError::single)?;
-        let id = OrgId::new();
         let at = now();
         let txn = self.scope.db.begin().await.db()?;
-        if self.scope.is_postgres() {
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT ame_create_organization($1, $2, $3)",
-                [id.as_uuid().into(), name.clone().into(), at.into()],
-            ))
-            .await
-            .db()?;
+        let id = if self.scope.is_postgres() {
+            let row = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT ame_create_organization($1, $2)",
+                    [name.clone().into(), at.into()],
+                ))
+                .await
+                .db()?
+                .ok_or_else(|| {
+                    StorageError::Database("ame_create_organization returned no row".into())
+                })?;
+            OrgId::from_uuid(row.try_get_by_index::<uuid::Uuid>(0).db()?)
         } else {
+            let id = OrgId::new();
             organization::Entity::insert(organization::ActiveModel {
                 id: Set(id.as_uuid()),
                 name: Set(name.clone()),
@@ -100,7 +105,8 @@ impl OrganizationRepository for SqlOrganizations {
             .exec_without_returning(&txn)
             .await
             .db()?;
-        }
+            id
+        };
         txn.commit().await.db()?;
         Ok(Organization {
             id,
@@ -169,7 +175,17 @@ impl OrganizationRepository for SqlOrganizations {
                 return Err(StorageError::not_found("organization"));
             }
         } else {
+            let target_role: Option<MemberRole> =
+                membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
+                    .one(&txn)
+                    .await
+                    .db()?
+                    .map(|m| parse_stored("role", &m.role))
+                    .transpose()?;
+            // Only an owner may grant ownership or change an owner's role.
+            let touches_owner = role == MemberRole::Owner || target_role == Some(MemberRole::Owner);
             if !acting_role.can_manage()
+                || (touches_owner && acting_role != MemberRole::Owner)
                 || organization::Entity::find_by_id(org.as_uuid())
                     .one(&txn)
                     .await

@@ -34,6 +34,18 @@ impl Scope {
         self.begin_with_role(org).await.map(|(txn, _)| txn)
     }
 
+    /// Like [`Scope::begin`], for a change: an acting user must have a role that may write
+    /// (`Forbidden` for viewers).
+    pub(crate) async fn begin_write(&self, org: OrgId) -> StorageResult<DatabaseTransaction> {
+        let (txn, role) = self.begin_with_role(org).await?;
+        if !role.can_write() {
+            return Err(StorageError::Forbidden(format!(
+                "a {role} of the organization may read but not change campaigns"
+            )));
+        }
+        Ok(txn)
+    }
+
     /// Like [`Scope::begin`], also returning the acting principal's role in `org`
     /// (`Owner` for the organization's own service principal).
     pub(crate) async fn begin_with_role(
@@ -49,6 +61,10 @@ impl Scope {
         }
         let role = match self.acting_user {
             None => MemberRole::Owner,
+            // A service principal acts only through `acting_user: None`, never as a user.
+            Some(user) if user.as_uuid() == org.as_uuid() => {
+                return Err(StorageError::not_found("organization"));
+            }
             Some(user) => {
                 let found = membership::Entity::find_by_id((user.as_uuid(), org.as_uuid()))
                     .one(&txn)
