@@ -10,8 +10,8 @@ use ame_domain::UserId;
 use ame_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult,
-    JsonValue, QueryResult, Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DbBackend, FromQueryResult, JsonValue, QueryResult,
+    Statement, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -31,8 +31,7 @@ pub enum Backend {
 /// PostgreSQL row-level security also checks that user's own membership.
 #[derive(Debug, Clone)]
 pub struct Storage {
-    db: DatabaseConnection,
-    acting_user: Option<UserId>,
+    scope: Scope,
 }
 
 impl Storage {
@@ -66,8 +65,10 @@ impl Storage {
         }
         let db = Database::connect(options).await.db()?;
         Ok(Self {
-            db,
-            acting_user: None,
+            scope: Scope {
+                db,
+                acting_user: None,
+            },
         })
     }
 
@@ -76,21 +77,16 @@ impl Storage {
     /// `auth.uid()` is that user for the row-level-security policies.
     pub fn acting_as(&self, user: UserId) -> Storage {
         Storage {
-            db: self.db.clone(),
-            acting_user: Some(user),
-        }
-    }
-
-    fn scope(&self) -> Scope {
-        Scope {
-            db: self.db.clone(),
-            acting_user: self.acting_user,
+            scope: Scope {
+                db: self.scope.db.clone(),
+                acting_user: Some(user),
+            },
         }
     }
 
     /// Which engine this storage uses.
     pub fn backend(&self) -> Backend {
-        match self.db.get_database_backend() {
+        match self.scope.db.get_database_backend() {
             DbBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,
         }
@@ -98,49 +94,51 @@ impl Storage {
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> StorageResult<()> {
-        Migrator::up(&self.db, None).await.db()
+        Migrator::up(&self.scope.db, None).await.db()
     }
 
     /// Rolls back every applied migration (for tests and tear-down tooling).
     pub async fn rollback_all(&self) -> StorageResult<()> {
-        Migrator::down(&self.db, None).await.db()
+        Migrator::down(&self.scope.db, None).await.db()
     }
 
     /// Names of the applied migrations, oldest first.
     pub async fn applied_migrations(&self) -> StorageResult<Vec<String>> {
-        let applied = Migrator::get_applied_migrations(&self.db).await.db()?;
+        let applied = Migrator::get_applied_migrations(&self.scope.db)
+            .await
+            .db()?;
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// Checks the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
-        self.db.ping().await.db()
+        self.scope.db.ping().await.db()
     }
 
     /// Closes the pool.
     pub async fn close(self) -> StorageResult<()> {
-        self.db.close().await.db()
+        self.scope.db.close().await.db()
     }
 
     /// The organization repository.
     pub fn organizations(&self) -> SqlOrganizations {
-        SqlOrganizations::new(self.scope())
+        SqlOrganizations::new(self.scope.clone())
     }
 
     /// The campaign repository.
     pub fn campaigns(&self) -> SqlCampaigns {
-        SqlCampaigns::new(self.scope())
+        SqlCampaigns::new(self.scope.clone())
     }
 
     /// The asset repository.
     pub fn assets(&self) -> SqlAssets {
-        SqlAssets::new(self.scope())
+        SqlAssets::new(self.scope.clone())
     }
 
     /// Runs one or more raw SQL statements, unscoped (tests and tooling; never with user input).
     #[cfg(feature = "test-util")]
     pub async fn execute_sql(&self, sql: &str) -> StorageResult<()> {
-        self.db.execute_unprepared(sql).await.db()?;
+        self.scope.db.execute_unprepared(sql).await.db()?;
         Ok(())
     }
 
@@ -161,8 +159,8 @@ impl Storage {
         sql: &str,
         acting_user: Option<UserId>,
     ) -> StorageResult<Vec<JsonValue>> {
-        let backend = self.db.get_database_backend();
-        let txn = self.db.begin().await.db()?;
+        let backend = self.scope.db.get_database_backend();
+        let txn = self.scope.db.begin().await.db()?;
         if let (DbBackend::Postgres, Some(user)) = (backend, acting_user) {
             set_acting_user(&txn, &user.to_string()).await?;
         }
@@ -261,7 +259,7 @@ GRANT authenticated TO {role};
             if ready {
                 break;
             }
-            match self.db.execute_unprepared(&cluster_sql).await {
+            match self.scope.db.execute_unprepared(&cluster_sql).await {
                 Ok(_) => break,
                 Err(e) if attempt < 5 => {
                     attempt += 1;
@@ -277,7 +275,7 @@ GRANT USAGE ON SCHEMA public TO {role};
 DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$;
 "#
         );
-        self.db.execute_unprepared(&database_sql).await.db()?;
+        self.scope.db.execute_unprepared(&database_sql).await.db()?;
         Ok(())
     }
 }
