@@ -125,3 +125,28 @@ pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<S
     }
     Ok(trimmed.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_every_field_and_the_allowed_values() {
+        let err = ValidationError {
+            errors: vec![
+                FieldError::new("objective", "must be 3 to 500 characters"),
+                FieldError::with_allowed("status", "unknown status", &["draft", "active"]),
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "invalid input: objective: must be 3 to 500 characters; status: unknown status"
+        );
+        let json = serde_json::to_value(&err.errors).unwrap();
+        assert_eq!(
+            json[0],
+            serde_json::json!({"field": "objective", "message": "must be 3 to 500 characters"})
+        );
+        assert_eq!(json[1]["allowed"], serde_json::json!(["draft", "active"]));
+    }
+}

@@ -40,8 +40,8 @@ impl Storage {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5));
         if url.starts_with("postgres") {
             options.max_connections(16).min_connections(1);
         } else {
