@@ -3,6 +3,7 @@
 //! * `test` — formatting check, clippy with warnings denied, then the whole test suite on
 //!   SQLite and PostgreSQL (making sure a PostgreSQL server is reachable first), ending with a
 //!   one-line summary. The layering rules of docs/ARCHITECTURE.md are checked first.
+//! * `bench [SUITE] [FILTER]` — criterion benchmarks on SQLite and PostgreSQL.
 //! * `postgres` — only make sure the PostgreSQL test server is reachable.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -34,6 +35,14 @@ enum Task {
     },
     /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
     Postgres,
+    /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
+    Bench {
+        /// Which suite: `storage` (repository latency with 10,000 campaigns per organization).
+        #[arg(default_value = "storage")]
+        suite: String,
+        /// Only benchmarks whose name contains this (e.g. `postgres/list`).
+        filter: Option<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -41,6 +50,7 @@ fn main() -> Result<()> {
     let root = workspace_root()?;
     match cli.command {
         Task::Test { test_args } => test(&root, &test_args),
+        Task::Bench { suite, filter } => bench(&root, &suite, filter.as_deref()),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
             println!("PostgreSQL reachable at {}", server.address);
@@ -72,6 +82,27 @@ pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
         bail!("{step} failed ({status})");
     }
     Ok(())
+}
+
+/// Benchmark suites: name, package, bench target.
+const BENCH_SUITES: &[(&str, &str, &str)] = &[("storage", "ame-storage", "repositories")];
+
+fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
+    let Some((_, package, target)) = BENCH_SUITES.iter().find(|(name, _, _)| *name == suite) else {
+        let names: Vec<&str> = BENCH_SUITES.iter().map(|(name, _, _)| *name).collect();
+        bail!(
+            "unknown benchmark suite `{suite}`; available: {}",
+            names.join(", ")
+        );
+    };
+    let server = pg_server::ensure_reachable()?;
+    let mut command = cargo();
+    command
+        .current_dir(root)
+        .args(["bench", "-p", package, "--bench", target, "--"])
+        .args(filter)
+        .env(pg_server::DATABASE_URL_ENV, &server.url);
+    run(&format!("cargo bench ({suite})"), &mut command)
 }
 
 fn test(root: &Path, test_args: &[String]) -> Result<()> {

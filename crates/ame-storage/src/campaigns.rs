@@ -11,10 +11,10 @@ use ame_domain::{
 };
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
 };
 
 /// Campaigns stored through sea-orm (SQLite or PostgreSQL).
@@ -143,14 +143,17 @@ impl CampaignRepository for SqlCampaigns {
             query = query.filter(Column::CampaignType.eq(campaign_type.as_str()));
         }
         if let Some(after) = page.after {
+            // A row-value comparison, so both engines walk the (org_id, created_at, id) index
+            // from the cursor instead of filtering rows before it.
             query = query.filter(
-                Condition::any()
-                    .add(Column::CreatedAt.lt(after.created_at))
-                    .add(
-                        Condition::all()
-                            .add(Column::CreatedAt.eq(after.created_at))
-                            .add(Column::Id.lt(after.id)),
-                    ),
+                Expr::tuple([
+                    Expr::col(Column::CreatedAt).into(),
+                    Expr::col(Column::Id).into(),
+                ])
+                .lt(Expr::tuple([
+                    Expr::value(after.created_at),
+                    Expr::value(after.id),
+                ])),
             );
         }
         let limit = page.limit() as usize;
