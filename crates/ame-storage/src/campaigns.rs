@@ -146,14 +146,9 @@ impl CampaignRepository for SqlCampaigns {
             // A row-value comparison, so both engines walk the (org_id, created_at, id) index
             // from the cursor instead of filtering rows before it.
             query = query.filter(
-                Expr::tuple([
-                    Expr::col(Column::CreatedAt).into(),
-                    Expr::col(Column::Id).into(),
-                ])
-                .lt(Expr::tuple([
-                    Expr::value(after.created_at),
-                    Expr::value(after.id),
-                ])),
+                Expr::tuple([Expr::col(Column::CreatedAt), Expr::col(Column::Id)]).lt(Expr::tuple(
+                    [Expr::value(after.created_at), Expr::value(after.id)],
+                )),
             );
         }
         let limit = page.limit() as usize;
