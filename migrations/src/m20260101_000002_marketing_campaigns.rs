@@ -51,6 +51,8 @@ CREATE INDEX idx_marketing_campaigns_status ON marketing_campaigns(status);
 CREATE INDEX idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
 CREATE INDEX idx_marketing_campaigns_org_created
   ON marketing_campaigns(org_id, created_at DESC, id DESC);
+CREATE INDEX idx_marketing_campaigns_org_status_created
+  ON marketing_campaigns(org_id, status, created_at DESC, id DESC);
 
 ALTER TABLE marketing_campaigns ENABLE ROW LEVEL SECURITY;
 ALTER TABLE marketing_campaigns FORCE ROW LEVEL SECURITY;
@@ -131,6 +133,8 @@ CREATE INDEX idx_marketing_campaigns_status ON marketing_campaigns(status);
 CREATE INDEX idx_marketing_campaigns_created ON marketing_campaigns(created_at DESC);
 CREATE INDEX idx_marketing_campaigns_org_created
   ON marketing_campaigns(org_id, created_at DESC, id DESC);
+CREATE INDEX idx_marketing_campaigns_org_status_created
+  ON marketing_campaigns(org_id, status, created_at DESC, id DESC);
 "#;
 
 const DOWN: &str = "DROP TABLE IF EXISTS marketing_campaigns;";

@@ -139,6 +139,18 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
                 .unwrap()
         })
     });
+    let no_match = CampaignFilter {
+        status: Some(CampaignStatus::Paused),
+        campaign_type: None,
+    };
+    group.bench_function("list_filtered_no_match", |b| {
+        b.to_async(&runtime).iter(|| async {
+            campaigns
+                .list(org, no_match, PageRequest::new(20, None).unwrap())
+                .await
+                .unwrap()
+        })
+    });
     group.bench_function("status_round_trip_draft_scheduled_draft", |b| {
         b.to_async(&runtime).iter(|| async {
             change(&campaigns, org, sample, CampaignStatus::Scheduled).await;
