@@ -26,19 +26,15 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// Runs `sql` (one or more statements) on the migration's connection.
-async fn run(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+/// Runs the SQL written for the migration's backend (one or more statements).
+async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &str) -> Result<(), DbErr> {
+    let sql = match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DatabaseBackend::Postgres => postgres,
+        _ => sqlite,
+    };
     manager
         .get_connection()
         .execute_unprepared(sql)
         .await
         .map(|_| ())
-}
-
-/// Whether the migration runs against PostgreSQL.
-fn is_postgres(manager: &SchemaManager<'_>) -> bool {
-    matches!(
-        manager.get_database_backend(),
-        sea_orm_migration::sea_orm::DatabaseBackend::Postgres
-    )
 }

@@ -2,7 +2,7 @@
 //! `auth.uid()` shim the row-level-security policies use, RLS on these tables, and the functions
 //! through which the application changes them.
 
-use crate::{is_postgres, run};
+use crate::run;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -245,26 +245,10 @@ DROP TABLE IF EXISTS organizations;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            if is_postgres(manager) {
-                POSTGRES_UP
-            } else {
-                SQLITE_UP
-            },
-        )
-        .await
+        run(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            if is_postgres(manager) {
-                POSTGRES_DOWN
-            } else {
-                SQLITE_DOWN
-            },
-        )
-        .await
+        run(manager, POSTGRES_DOWN, SQLITE_DOWN).await
     }
 }

@@ -2,7 +2,7 @@
 //! columns, a `(id, org_id)` key for tenant-safe composite foreign keys, and on PostgreSQL the
 //! seed's row-level-security policies (plus delete), forced so the table owner is not exempt.
 
-use crate::{is_postgres, run};
+use crate::run;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -142,18 +142,10 @@ const DOWN: &str = "DROP TABLE IF EXISTS marketing_campaigns;";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            if is_postgres(manager) {
-                POSTGRES_UP
-            } else {
-                SQLITE_UP
-            },
-        )
-        .await
+        run(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, DOWN).await
+        run(manager, DOWN, DOWN).await
     }
 }

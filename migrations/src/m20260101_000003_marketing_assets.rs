@@ -2,7 +2,7 @@
 //! campaign, so an asset can never belong to another organization than its campaign) and
 //! `updated_at`; on PostgreSQL the seed's row-level-security policies plus update and delete.
 
-use crate::{is_postgres, run};
+use crate::run;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -124,18 +124,10 @@ const DOWN: &str = "DROP TABLE IF EXISTS marketing_assets;";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            if is_postgres(manager) {
-                POSTGRES_UP
-            } else {
-                SQLITE_UP
-            },
-        )
-        .await
+        run(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, DOWN).await
+        run(manager, DOWN, DOWN).await
     }
 }

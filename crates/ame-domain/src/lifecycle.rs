@@ -78,8 +78,7 @@ impl CampaignStatus {
         }
     }
 
-    /// Every status from which `target` can be reached in one step
-    /// (used for compare-and-set updates in storage).
+    /// Every status from which `target` can be reached in one step (the table read backwards).
     pub fn sources_of(target: CampaignStatus) -> Vec<CampaignStatus> {
         Self::ALL
             .iter()

@@ -205,9 +205,10 @@ impl CampaignRepository for SqlCampaigns {
         seen.status.transition_to(target)?;
         // Compare-and-set on the status just read: if another change landed in between, this
         // update matches no row and the caller gets a conflict instead of a second win.
+        let at = now();
         let updated = campaign::Entity::update_many()
             .col_expr(Column::Status, Expr::value(target.as_str()))
-            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))
             .filter(Column::Status.eq(seen.status.as_str()))
@@ -220,11 +221,13 @@ impl CampaignRepository for SqlCampaigns {
                 seen.status
             )));
         }
-        let current = find(&txn, org, id)
-            .await?
-            .ok_or(StorageError::not_found("campaign"))?;
         txn.commit().await.db()?;
-        to_domain(current)
+        // The update changed exactly these two columns of the row just read.
+        Ok(Campaign {
+            status: target,
+            updated_at: at,
+            ..seen
+        })
     }
 
     async fn update_plan(
@@ -246,16 +249,17 @@ impl CampaignRepository for SqlCampaigns {
             )));
         }
         let (objective, plan) = patch.apply(&current.objective, &current.plan)?;
+        let at = now();
         let updated = campaign::Entity::update_many()
-            .col_expr(Column::Objective, Expr::value(objective))
-            .col_expr(Column::Name, Expr::value(plan.name))
+            .col_expr(Column::Objective, Expr::value(objective.clone()))
+            .col_expr(Column::Name, Expr::value(plan.name.clone()))
             .col_expr(Column::PlannedReach, Expr::value(plan.planned_reach))
             .col_expr(Column::Budget, Expr::value(plan.budget))
             .col_expr(Column::Channels, Expr::value(channels_json(&plan.channels)))
             .col_expr(Column::StartAt, Expr::value(plan.start_at))
             .col_expr(Column::EndAt, Expr::value(plan.end_at))
-            .col_expr(Column::Timezone, Expr::value(plan.timezone))
-            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .col_expr(Column::Timezone, Expr::value(plan.timezone.clone()))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))
             .filter(Column::Status.eq(CampaignStatus::Draft.as_str()))
@@ -268,11 +272,16 @@ impl CampaignRepository for SqlCampaigns {
                 "the campaign changed while it was being edited; read it again and retry".into(),
             ));
         }
-        let fresh = find(&txn, org, id)
-            .await?
-            .ok_or(StorageError::not_found("campaign"))?;
         txn.commit().await.db()?;
-        to_domain(fresh)
+        Ok(Campaign {
+            objective,
+            plan: CampaignPlan {
+                budget: plan.budget.map(money),
+                ..plan
+            },
+            updated_at: at,
+            ..current
+        })
     }
 
     async fn delete(&self, org: OrgId, id: CampaignId) -> StorageResult<()> {

@@ -8,7 +8,7 @@
 use crate::entity::{membership, organization, user};
 use crate::error::DbResultExt;
 use crate::repository::OrganizationRepository;
-use crate::scope::{Scope, now, parse_stored, set_acting_user};
+use crate::scope::{Scope, now, role_in, set_acting_user};
 use crate::{StorageError, StorageResult};
 use ame_domain::{MemberRole, OrgId, Organization, UserId, ValidationError};
 use async_trait::async_trait;
@@ -175,13 +175,7 @@ impl OrganizationRepository for SqlOrganizations {
                 return Err(StorageError::not_found("organization"));
             }
         } else {
-            let target_role: Option<MemberRole> =
-                membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
-                    .one(&txn)
-                    .await
-                    .db()?
-                    .map(|m| parse_stored("role", &m.role))
-                    .transpose()?;
+            let target_role = role_in(&txn, user_id, org).await?;
             // Only an owner may grant ownership or change an owner's role.
             let touches_owner = role == MemberRole::Owner || target_role == Some(MemberRole::Owner);
             if !acting_role.can_manage()
@@ -243,11 +237,8 @@ impl OrganizationRepository for SqlOrganizations {
             // Row-level security shows a user their own memberships only.
             set_acting_user(&txn, &user_id.to_string()).await?;
         }
-        let found = membership::Entity::find_by_id((user_id.as_uuid(), org.as_uuid()))
-            .one(&txn)
-            .await
-            .db()?;
+        let role = role_in(&txn, user_id, org).await?;
         txn.commit().await.db()?;
-        found.map(|m| parse_stored("role", &m.role)).transpose()
+        Ok(role)
     }
 }

@@ -65,17 +65,26 @@ impl Scope {
             Some(user) if user.as_uuid() == org.as_uuid() => {
                 return Err(StorageError::not_found("organization"));
             }
-            Some(user) => {
-                let found = membership::Entity::find_by_id((user.as_uuid(), org.as_uuid()))
-                    .one(&txn)
-                    .await
-                    .db()?
-                    .ok_or(StorageError::not_found("organization"))?;
-                parse_stored("role", &found.role)?
-            }
+            Some(user) => role_in(&txn, user, org)
+                .await?
+                .ok_or(StorageError::not_found("organization"))?,
         };
         Ok((txn, role))
     }
+}
+
+/// The role of `user` in `org`, if a member (as far as the transaction may see).
+pub(crate) async fn role_in(
+    txn: &DatabaseTransaction,
+    user: UserId,
+    org: OrgId,
+) -> StorageResult<Option<MemberRole>> {
+    membership::Entity::find_by_id((user.as_uuid(), org.as_uuid()))
+        .one(txn)
+        .await
+        .db()?
+        .map(|m| parse_stored("role", &m.role))
+        .transpose()
 }
 
 /// Sets the acting user (`auth.uid()`) for the rest of the PostgreSQL transaction, in both
