@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20260101_000001_organizations_and_users;
 mod m20260101_000002_marketing_campaigns;
 mod m20260101_000003_marketing_assets;
+mod m20260201_000004_api_keys_and_idempotency;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_organizations_and_users::Migration),
             Box::new(m20260101_000002_marketing_campaigns::Migration),
             Box::new(m20260101_000003_marketing_assets::Migration),
+            Box::new(m20260201_000004_api_keys_and_idempotency::Migration),
         ]
     }
 }

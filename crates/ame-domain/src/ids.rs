@@ -80,6 +80,10 @@ typed_id!(
     /// Identifies a generated marketing asset.
     AssetId
 );
+typed_id!(
+    /// Identifies an organization API key (not the secret itself).
+    ApiKeyId
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Organizations (tenants), users and memberships.
 
 use crate::enums::MemberRole;
-use crate::ids::{OrgId, UserId};
+use crate::ids::{ApiKeyId, OrgId, UserId};
 use crate::validation::{FieldError, text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,34 @@ pub struct Membership {
     pub org_id: OrgId,
     /// What the member may do.
     pub role: MemberRole,
+}
+
+/// An organization API key as stored: everything but the secret, which is shown once at creation
+/// and kept only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKey {
+    /// The key's id.
+    pub id: ApiKeyId,
+    /// The organization the key acts for.
+    pub org_id: OrgId,
+    /// What the key is for, e.g. `CRM sync`.
+    pub name: String,
+    /// What the key may do.
+    pub role: MemberRole,
+    /// The first characters of the secret, to recognise it in lists (`ame_AbCd1234`).
+    pub display_prefix: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; a revoked key authenticates nothing.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKey {
+    /// Checks an API key name: 1 to 200 characters after trimming, no control characters.
+    pub fn validate_name(name: &str) -> Result<String, FieldError> {
+        text("name", name, 1, 200)
+    }
 }
 
 #[cfg(test)]

@@ -85,11 +85,20 @@ async fn find(
 #[async_trait]
 impl CampaignRepository for SqlCampaigns {
     async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign> {
+        self.create_with_id(org, CampaignId::new(), campaign).await
+    }
+
+    async fn create_with_id(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        campaign: ValidCampaign,
+    ) -> StorageResult<Campaign> {
         let at = now();
         let plan = campaign.plan();
         let txn = self.scope.begin_write(org).await?;
         let model = campaign::Entity::insert(campaign::ActiveModel {
-            id: Set(CampaignId::new().as_uuid()),
+            id: Set(id.as_uuid()),
             org_id: Set(org.as_uuid()),
             campaign_type: Set(campaign.campaign_type().as_str().to_owned()),
             objective: Set(campaign.objective().to_owned()),

@@ -10,20 +10,30 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod api_keys;
 mod assets;
 mod campaigns;
 mod entity;
 mod error;
+mod idempotency;
 mod organizations;
 mod repository;
 mod scope;
 mod storage;
 
+pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
 pub use campaigns::SqlCampaigns;
 pub use error::{StorageError, StorageResult};
+pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use organizations::SqlOrganizations;
-pub use repository::{AssetRepository, CampaignRepository, OrganizationRepository};
+pub use repository::{
+    ApiKeyRepository, AssetRepository, CampaignRepository, IdempotencyClaim, IdempotencyRepository,
+    IssuedApiKey, KeyPrincipal, OrganizationRepository,
+};
 #[cfg(any(test, feature = "mock"))]
-pub use repository::{MockAssetRepository, MockCampaignRepository, MockOrganizationRepository};
+pub use repository::{
+    MockApiKeyRepository, MockAssetRepository, MockCampaignRepository, MockIdempotencyRepository,
+    MockOrganizationRepository,
+};
 pub use storage::{Backend, Storage};

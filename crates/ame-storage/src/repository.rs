@@ -2,8 +2,8 @@
 
 use crate::StorageResult;
 use ame_domain::{
-    Asset, AssetId, Campaign, CampaignFilter, CampaignId, CampaignStatus, MemberRole, NewAsset,
-    OrgId, Organization, Page, PageRequest, PlanPatch, UserId, ValidCampaign,
+    ApiKey, ApiKeyId, Asset, AssetId, Campaign, CampaignFilter, CampaignId, CampaignStatus,
+    MemberRole, NewAsset, OrgId, Organization, Page, PageRequest, PlanPatch, UserId, ValidCampaign,
 };
 use async_trait::async_trait;
 
@@ -29,6 +29,15 @@ pub trait OrganizationRepository: Send + Sync {
 pub trait CampaignRepository: Send + Sync {
     /// Stores a new campaign in `draft`.
     async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign>;
+    /// Stores a new campaign in `draft` under a caller-chosen id (for idempotent creation: a
+    /// retry reuses the id, so it can never create a second campaign). `Conflict` if the id is
+    /// taken.
+    async fn create_with_id(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        campaign: ValidCampaign,
+    ) -> StorageResult<Campaign>;
     /// Reads one campaign; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: CampaignId) -> StorageResult<Campaign>;
     /// Lists campaigns newest first, one keyset page at a time.
@@ -79,4 +88,81 @@ pub trait AssetRepository: Send + Sync {
     ) -> StorageResult<Vec<Asset>>;
     /// Reads one asset; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset>;
+}
+
+/// What a presented API key secret resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPrincipal {
+    /// The key's id.
+    pub key_id: ApiKeyId,
+    /// The organization it acts for.
+    pub org: OrgId,
+    /// What it may do.
+    pub role: MemberRole,
+}
+
+/// A newly issued API key: the stored record and the secret, which exists only here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedApiKey {
+    /// The stored key (without the secret).
+    pub key: ApiKey,
+    /// The secret to hand to the client once (`ame_` + 43 base64url characters).
+    pub secret: String,
+}
+
+/// Organization API keys, stored only as SHA-256 hashes of their secrets.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync {
+    /// Issues a key for `org` with `role`; only owners and admins may (owners alone issue owner
+    /// keys).
+    async fn create(&self, org: OrgId, name: &str, role: MemberRole)
+    -> StorageResult<IssuedApiKey>;
+    /// The organization's keys, newest first, revoked ones included.
+    async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>>;
+    /// Revokes a key; revoking twice is not an error.
+    async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey>;
+    /// Resolves a presented secret; `None` for an unknown, malformed or revoked key.
+    async fn authenticate(&self, secret: &str) -> StorageResult<Option<KeyPrincipal>>;
+}
+
+/// The outcome of claiming an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// First use (or a retry after an abandoned attempt): go ahead, using `resource_id` as the id
+    /// of whatever the request creates.
+    Acquired {
+        /// The id reserved for the created resource, the same on every retry.
+        resource_id: uuid::Uuid,
+    },
+    /// The request already completed: replay this response.
+    Completed {
+        /// The HTTP status of the first response.
+        status: u16,
+        /// The body of the first response.
+        body: String,
+    },
+    /// The key was used with a different request.
+    Mismatch,
+    /// Another attempt with this key is running right now.
+    InProgress,
+}
+
+/// Records of `Idempotency-Key` use, per organization.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait IdempotencyRepository: Send + Sync {
+    /// Claims `key` for a request whose fingerprint is `request_hash`, holding it for `lease`
+    /// (after which a crashed attempt's claim may be taken over).
+    async fn claim(
+        &self,
+        org: OrgId,
+        key: &str,
+        request_hash: &str,
+        lease: std::time::Duration,
+    ) -> StorageResult<IdempotencyClaim>;
+    /// Stores the response to replay for `key`.
+    async fn complete(&self, org: OrgId, key: &str, status: u16, body: &str) -> StorageResult<()>;
+    /// Gives up a claim without a response (the request failed in a way worth retrying).
+    async fn release(&self, org: OrgId, key: &str) -> StorageResult<()>;
 }

@@ -1,8 +1,10 @@
 //! Connecting, migrating and handing out repositories.
 
+use crate::api_keys::SqlApiKeys;
 use crate::assets::SqlAssets;
 use crate::campaigns::SqlCampaigns;
 use crate::error::{DbResultExt, from_db};
+use crate::idempotency::SqlIdempotency;
 use crate::organizations::SqlOrganizations;
 use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
@@ -133,6 +135,16 @@ impl Storage {
     /// The asset repository.
     pub fn assets(&self) -> SqlAssets {
         SqlAssets::new(self.scope.clone())
+    }
+
+    /// The API key repository.
+    pub fn api_keys(&self) -> SqlApiKeys {
+        SqlApiKeys::new(self.scope.clone())
+    }
+
+    /// The idempotency-key repository.
+    pub fn idempotency(&self) -> SqlIdempotency {
+        SqlIdempotency::new(self.scope.clone())
     }
 
     /// Runs one or more raw SQL statements, unscoped (tests and tooling; never with user input).

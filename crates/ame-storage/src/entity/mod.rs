@@ -1,7 +1,9 @@
 //! sea-orm entities mirroring the tables created by `ame-migration`. Private to this crate.
 
+pub(crate) mod api_key;
 pub(crate) mod asset;
 pub(crate) mod campaign;
+pub(crate) mod idempotency_key;
 pub(crate) mod membership;
 pub(crate) mod organization;
 pub(crate) mod user;

@@ -1,0 +1,238 @@
+//! The sea-orm API key repository.
+//!
+//! A secret is `ame_` followed by 32 random bytes in unpadded base64url (256 bits). Only its
+//! SHA-256 is stored: a fast hash is enough for secrets with that much entropy, and it lets a
+//! presented key be found by an index lookup.
+
+use crate::entity::api_key::{self, Column};
+use crate::error::DbResultExt;
+use crate::repository::{ApiKeyRepository, IssuedApiKey, KeyPrincipal};
+use crate::scope::{Scope, now, parse_stored};
+use crate::{StorageError, StorageResult};
+use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, ValidationError};
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Statement, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+/// Every AME API key starts with this.
+pub const API_KEY_PREFIX: &str = "ame_";
+/// Characters of the secret kept in clear for recognising a key in lists.
+const DISPLAY_CHARS: usize = 12;
+/// Length of a well-formed secret: the prefix plus 43 base64url characters (32 bytes).
+const SECRET_LEN: usize = API_KEY_PREFIX.len() + 43;
+
+/// API keys stored through sea-orm (SQLite or PostgreSQL).
+#[derive(Debug, Clone)]
+pub struct SqlApiKeys {
+    scope: Scope,
+}
+
+impl SqlApiKeys {
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope }
+    }
+}
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn new_secret() -> StorageResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StorageError::Database(format!("no randomness for an API key: {e}")))?;
+    Ok(format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+fn to_domain(m: api_key::Model) -> StorageResult<ApiKey> {
+    Ok(ApiKey {
+        id: ApiKeyId::from_uuid(m.id),
+        org_id: OrgId::from_uuid(m.org_id),
+        name: m.name,
+        role: parse_stored("role", &m.role)?,
+        display_prefix: m.display_prefix,
+        created_at: m.created_at,
+        revoked_at: m.revoked_at,
+    })
+}
+
+impl SqlApiKeys {
+    /// Begins a transaction in `org` for an acting principal allowed to manage keys.
+    async fn begin_manage(
+        &self,
+        org: OrgId,
+    ) -> StorageResult<(sea_orm::DatabaseTransaction, MemberRole)> {
+        let (txn, role) = self.scope.begin_with_role(org).await?;
+        if !role.can_manage() {
+            return Err(StorageError::Forbidden(format!(
+                "a {role} of the organization may not manage API keys"
+            )));
+        }
+        Ok((txn, role))
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for SqlApiKeys {
+    async fn create(
+        &self,
+        org: OrgId,
+        name: &str,
+        role: MemberRole,
+    ) -> StorageResult<IssuedApiKey> {
+        let name = ApiKey::validate_name(name).map_err(ValidationError::single)?;
+        let (txn, acting_role) = self.begin_manage(org).await?;
+        if role == MemberRole::Owner && acting_role != MemberRole::Owner {
+            return Err(StorageError::Forbidden(
+                "only an owner may issue owner keys".to_owned(),
+            ));
+        }
+        let secret = new_secret()?;
+        let model = api_key::Model {
+            id: ApiKeyId::new().as_uuid(),
+            org_id: org.as_uuid(),
+            name,
+            role: role.as_str().to_owned(),
+            key_hash: hash(&secret),
+            display_prefix: secret.chars().take(DISPLAY_CHARS).collect(),
+            created_at: now(),
+            revoked_at: None,
+        };
+        api_key::Entity::insert(api_key::ActiveModel {
+            id: Set(model.id),
+            org_id: Set(model.org_id),
+            name: Set(model.name.clone()),
+            role: Set(model.role.clone()),
+            key_hash: Set(model.key_hash.clone()),
+            display_prefix: Set(model.display_prefix.clone()),
+            created_at: Set(model.created_at),
+            revoked_at: Set(None),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .db()?;
+        txn.commit().await.db()?;
+        Ok(IssuedApiKey {
+            key: to_domain(model)?,
+            secret,
+        })
+    }
+
+    async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>> {
+        let (txn, _) = self.begin_manage(org).await?;
+        let rows = api_key::Entity::find()
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
+    async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey> {
+        let (txn, acting_role) = self.begin_manage(org).await?;
+        let found = api_key::Entity::find()
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .one(&txn)
+            .await
+            .db()?
+            .ok_or(StorageError::not_found("api key"))?;
+        if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
+            return Err(StorageError::Forbidden(
+                "only an owner may revoke owner keys".to_owned(),
+            ));
+        }
+        let model = if found.revoked_at.is_some() {
+            found
+        } else {
+            let at = now();
+            api_key::Entity::update_many()
+                .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(at))
+                .filter(Column::Id.eq(id.as_uuid()))
+                .filter(Column::OrgId.eq(org.as_uuid()))
+                .exec(&txn)
+                .await
+                .db()?;
+            api_key::Model {
+                revoked_at: Some(at),
+                ..found
+            }
+        };
+        txn.commit().await.db()?;
+        to_domain(model)
+    }
+
+    async fn authenticate(&self, secret: &str) -> StorageResult<Option<KeyPrincipal>> {
+        if secret.len() != SECRET_LEN || !secret.starts_with(API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let digest = hash(secret);
+        let row = if self.scope.is_postgres() {
+            let txn = self.scope.db.begin().await.db()?;
+            let row = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT key_id, org_id, role FROM ame_authenticate_api_key($1)",
+                    [digest.into()],
+                ))
+                .await
+                .db()?;
+            txn.commit().await.db()?;
+            match row {
+                Some(row) => Some((
+                    row.try_get::<uuid::Uuid>("", "key_id").db()?,
+                    row.try_get::<uuid::Uuid>("", "org_id").db()?,
+                    row.try_get::<String>("", "role").db()?,
+                )),
+                None => None,
+            }
+        } else {
+            api_key::Entity::find()
+                .filter(Column::KeyHash.eq(digest))
+                .filter(Column::RevokedAt.is_null())
+                .one(&self.scope.db)
+                .await
+                .db()?
+                .map(|m| (m.id, m.org_id, m.role))
+        };
+        row.map(|(key_id, org, role)| {
+            Ok(KeyPrincipal {
+                key_id: ApiKeyId::from_uuid(key_id),
+                org: OrgId::from_uuid(org),
+                role: parse_stored("role", &role)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_prefixed_random_and_well_formed() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(API_KEY_PREFIX));
+        assert_eq!(a.len(), SECRET_LEN);
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(&a[API_KEY_PREFIX.len()..])
+                .unwrap()
+                .len(),
+            32
+        );
+        assert_eq!(hash(&a).len(), 32);
+        assert_ne!(hash(&a), hash(&b));
+    }
+}
