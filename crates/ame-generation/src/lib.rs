@@ -5,7 +5,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod outline;
+
 use ame_domain::{AssetType, CampaignType};
+
+pub use outline::{OUTLINE_BUILDER, build_outline_assets};
 
 /// The asset types to generate for a campaign type, in generation order.
 pub fn planned_assets(campaign_type: CampaignType) -> &'static [AssetType] {
