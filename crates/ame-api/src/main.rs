@@ -1,10 +1,13 @@
-//! `ame`: the Autonomous Marketing Engine command-line binary.
+//! `ame`: the Autonomous Marketing Engine server and administration commands.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-use ame_storage::{Backend, Storage};
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use ame_api::{AppState, JwtVerifier};
+use ame_domain::{ApiKeyId, MemberRole, OrgId, UserId};
+use ame_storage::{ApiKeyRepository, Backend, OrganizationRepository, Storage};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::{SocketAddr, TcpListener};
 
 /// Default database: an SQLite file in the working directory, created on first use.
 const DEFAULT_DATABASE_URL: &str = "sqlite://ame.db?mode=rwc";
@@ -16,12 +19,43 @@ struct Cli {
     #[arg(long, env = "AME_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
 
+    /// Log format.
+    #[arg(long, env = "AME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Run the HTTP API (migrates an SQLite database first; on an empty one, creates a demo
+    /// organization and prints an API key for it).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "AME_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Worker threads (default: one per CPU).
+        #[arg(long, env = "AME_WORKERS")]
+        workers: Option<usize>,
+        /// HS256 secret for user JWTs (Supabase's JWT secret); without it only API keys work.
+        #[arg(long, env = "AME_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+        /// Expected `aud` of user JWTs.
+        #[arg(long, env = "AME_JWT_AUDIENCE", default_value = "authenticated")]
+        jwt_audience: String,
+        /// Seconds in-flight requests get to finish after SIGTERM.
+        #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+        shutdown_timeout: u64,
+    },
     /// Apply pending database migrations.
     Migrate {
         /// On PostgreSQL, also create or update this ordinary login role for the application to
@@ -32,30 +66,148 @@ enum Command {
         #[arg(long, env = "AME_APP_ROLE_PASSWORD", requires = "app_role")]
         app_role_password: Option<String>,
     },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage organization API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Manage organization members.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organization and print its id.
+    Create {
+        /// Display name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Issue an API key and print its secret (shown only once).
+    Create {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// What the key may do: owner, admin, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: MemberRole,
+        /// What the key is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+    /// Revoke an API key.
+    Revoke {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// Key id.
+        #[arg(long)]
+        key: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user (by identity-provider id) to an organization, or change their role.
+    Add {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// User id (the JWT `sub`).
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// owner, admin, member or viewer.
+        #[arg(long)]
+        role: MemberRole,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AME_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn connect(url: &str) -> Result<Storage> {
+    Storage::connect(url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AME_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match cli.command {
+        Command::Serve {
+            bind,
+            workers,
+            jwt_secret,
+            jwt_audience,
+            shutdown_timeout,
+        } => {
+            let storage = connect(&cli.database_url).await?;
+            prepare_database(&storage).await?;
+            let listener =
+                TcpListener::bind(bind).with_context(|| format!("listening on {bind}"))?;
+            let address = listener.local_addr()?;
+            if storage.backend() == Backend::Sqlite && storage.has_no_organizations().await? {
+                let org = storage.organizations().create("Demo organization").await?;
+                let key = storage
+                    .api_keys()
+                    .create(org.id, "demo", MemberRole::Owner)
+                    .await?;
+                println!("Created the demo organization {}.", org.id);
+                println!("Its owner API key (shown only now): {}", key.secret);
+                println!(
+                    "  curl -H 'Authorization: Bearer {}' http://{address}/api/marketing/campaigns",
+                    key.secret
+                );
+            }
+            println!("AME listens on http://{address}");
+            println!(
+                "API documentation: http://{address}/docs/ (OpenAPI: http://{address}/api-docs/openapi.json)"
+            );
+            let mut state = AppState::new(storage);
+            if let Some(secret) = jwt_secret {
+                state = state.with_jwt(JwtVerifier::hs256(secret.as_bytes(), &jwt_audience));
+            }
+            let workers = workers.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+            });
+            ame_api::serve(state, listener, workers, shutdown_timeout)
+                .await
+                .context("serving HTTP")?;
+            println!("AME stopped");
+        }
         Command::Migrate {
             app_role,
             app_role_password,
         } => {
-            let storage = Storage::connect(&cli.database_url)
-                .await
-                .with_context(|| format!("connecting to {}", redact(&cli.database_url)))?;
+            let storage = connect(&cli.database_url).await?;
             storage.migrate().await.context("applying migrations")?;
             if let Some(role) = app_role {
                 if storage.backend() != Backend::Postgres {
-                    anyhow::bail!("--app-role applies to PostgreSQL only");
+                    bail!("--app-role applies to PostgreSQL only");
                 }
                 storage
                     .provision_app_role(&role, app_role_password.as_deref())
@@ -71,6 +223,77 @@ async fn main() -> Result<()> {
             );
             storage.close().await?;
         }
+        Command::Openapi => {
+            let doc = ame_api::api_doc()
+                .to_pretty_json()
+                .context("rendering the OpenAPI document")?;
+            println!("{doc}");
+        }
+        Command::Org {
+            command: OrgCommand::Create { name },
+        } => {
+            let storage = ready_storage(&cli.database_url).await?;
+            let org = storage.organizations().create(&name).await?;
+            println!("{}", org.id);
+        }
+        Command::Apikey { command } => {
+            let storage = ready_storage(&cli.database_url).await?;
+            match command {
+                ApiKeyCommand::Create { org, role, name } => {
+                    let issued = storage
+                        .api_keys()
+                        .create(OrgId::from_uuid(org), &name, role)
+                        .await?;
+                    eprintln!(
+                        "key {} ({role}); the secret is shown only now:",
+                        issued.key.id
+                    );
+                    println!("{}", issued.secret);
+                }
+                ApiKeyCommand::Revoke { org, key } => {
+                    let revoked = storage
+                        .api_keys()
+                        .revoke(OrgId::from_uuid(org), ApiKeyId::from_uuid(key))
+                        .await?;
+                    println!("revoked key {} ({})", revoked.id, revoked.display_prefix);
+                }
+            }
+        }
+        Command::User {
+            command: UserCommand::Add { org, user, role },
+        } => {
+            let storage = ready_storage(&cli.database_url).await?;
+            storage
+                .organizations()
+                .set_member(OrgId::from_uuid(org), UserId::from_uuid(user), role)
+                .await?;
+            println!("{user} is now {role} of {org}");
+        }
+    }
+    Ok(())
+}
+
+/// Connects and makes sure the schema is current.
+async fn ready_storage(url: &str) -> Result<Storage> {
+    let storage = connect(url).await?;
+    prepare_database(&storage).await?;
+    Ok(storage)
+}
+
+/// SQLite databases are migrated on start; a PostgreSQL database must already be migrated by an
+/// administrator (`ame migrate`), since the application role may not change the schema.
+async fn prepare_database(storage: &Storage) -> Result<()> {
+    if storage.backend() == Backend::Sqlite {
+        storage.migrate().await.context("applying migrations")?;
+        return Ok(());
+    }
+    let pending = storage.pending_migrations().await?;
+    if !pending.is_empty() {
+        bail!(
+            "the database lacks {} migration(s) ({}); run `ame migrate --app-role ...` as a database administrator first",
+            pending.len(),
+            pending.join(", ")
+        );
     }
     Ok(())
 }

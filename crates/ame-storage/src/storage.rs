@@ -112,6 +112,28 @@ impl Storage {
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
+    /// Names of the migrations not yet applied, oldest first.
+    pub async fn pending_migrations(&self) -> StorageResult<Vec<String>> {
+        let pending = Migrator::get_pending_migrations(&self.scope.db)
+            .await
+            .db()?;
+        Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// Whether the database holds no organization yet. Only meaningful on a connection that sees
+    /// every organization: SQLite, or a PostgreSQL administrator (row-level security hides other
+    /// organizations from the application role).
+    pub async fn has_no_organizations(&self) -> StorageResult<bool> {
+        let rows = self
+            .select_json("SELECT COUNT(*) AS n FROM organizations", None)
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(JsonValue::as_i64)
+            == Some(0))
+    }
+
     /// Checks the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
         self.scope.db.ping().await.db()

@@ -1,0 +1,194 @@
+//! The actix application: routes, OpenAPI registration, Swagger UI, request ids, metrics and the
+//! problem-details fallbacks for unknown paths and unsupported methods.
+
+use crate::openapi::ApiDoc;
+use crate::problem::Problem;
+use crate::routes::{assets, campaigns, keys, ops};
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, Error, HttpRequest, HttpResponse, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+/// Where Swagger UI is served.
+pub const DOCS_PATH: &str = "/docs/";
+/// The request-id header, accepted from clients and always returned.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(
+            scope::scope("/api/marketing")
+                .service(campaigns::create_campaign)
+                .service(campaigns::list_campaigns)
+                .service(campaigns::get_campaign)
+                .service(campaigns::patch_campaign)
+                .service(campaigns::delete_campaign)
+                .service(campaigns::change_status)
+                .service(campaigns::predict)
+                .service(assets::generate_assets)
+                .service(assets::list_campaign_assets)
+                .service(assets::get_asset),
+        )
+        .service(
+            scope::scope("/api/org")
+                .service(keys::create_key)
+                .service(keys::list_keys)
+                .service(keys::revoke_key),
+        )
+}
+
+/// The OpenAPI document of the API.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    register(App::new().into_utoipa_app()).split_for_parts().1
+}
+
+/// Prometheus metrics (request counts and latency histograms by route pattern and status),
+/// served at `/metrics`. Create once per process and pass to every [`build_app`].
+pub fn metrics() -> Result<PrometheusMetrics, String> {
+    PrometheusMetricsBuilder::new("ame")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The documented paths with their methods, for 405 answers.
+#[derive(Debug)]
+struct MethodTable(Vec<(ResourceDef, Vec<&'static str>)>);
+
+impl MethodTable {
+    fn from_doc(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes: Vec<(ResourceDef, Vec<&'static str>)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        routes.push((ResourceDef::new(OPENAPI_PATH), vec!["GET"]));
+        routes.push((ResourceDef::new("/metrics"), vec!["GET"]));
+        Self(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[&'static str]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn fallback(req: HttpRequest, table: web::Data<Arc<MethodTable>>) -> HttpResponse {
+    use actix_web::ResponseError;
+    match table.allowed(req.path()) {
+        Some(methods) => Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} is not supported on {}; use {}",
+                req.method(),
+                req.path(),
+                methods.join(", ")
+            ),
+        )
+        .with_allowed(methods.iter().copied())
+        .with_header(header::ALLOW, methods.join(", "))
+        .error_response(),
+        None => Problem::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("nothing is served at {}; see {OPENAPI_PATH}", req.path()),
+        )
+        .error_response(),
+    }
+}
+
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+async fn trace_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = request_id_of(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, elapsed_ms, "request failed");
+        } else {
+            tracing::info!(status, elapsed_ms, "request handled");
+        }
+    });
+    Ok(response)
+}
+
+/// The whole application for one worker.
+pub fn build_app(
+    state: AppState,
+    metrics: PrometheusMetrics,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    let table = Arc::new(MethodTable::from_doc(&doc));
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(table))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .service(web::redirect("/docs", DOCS_PATH))
+        .default_service(web::to(fallback))
+        .wrap(from_fn(trace_request))
+        .wrap(metrics)
+}

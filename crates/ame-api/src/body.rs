@@ -1,0 +1,205 @@
+//! Reading request bodies and query strings into typed values with problem-details errors:
+//! 415 for a body that is not JSON, 413 past [`MAX_BODY_BYTES`], 400 for malformed JSON, and 422
+//! naming the invalid field (with the allowed values for closed sets) for JSON of the wrong shape.
+
+use crate::problem::Problem;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use ame_domain::FieldError;
+use futures::StreamExt;
+use futures::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// The largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON request body decoded into `T`, with a fingerprint of the raw bytes (for idempotency).
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    /// The decoded body.
+    pub value: T,
+    /// SHA-256 of the raw body, hex.
+    pub digest: String,
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(text) = value.to_str() else {
+        return false;
+    };
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is larger than the {MAX_BODY_BYTES} bytes allowed"),
+    )
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !is_json(req) {
+            let got = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_owned();
+            return Box::pin(async move {
+                Err(Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!("the body must be JSON sent as `application/json`; got `{got}`"),
+                )
+                .with_allowed(["application/json"]))
+            });
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Box::pin(async { Err(too_large()) });
+        }
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(MAX_BODY_BYTES));
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    Problem::bad_request(
+                        "unreadable_body",
+                        format!("the body could not be read: {e}"),
+                    )
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = decode_json(&body)?;
+            Ok(JsonBody {
+                value,
+                digest: hex(&Sha256::digest(&body)),
+            })
+        })
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes JSON into `T`: 400 for bytes that are not JSON, 422 for JSON of the wrong shape.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        shape_error(&path, inner)
+    })?;
+    deserializer.end().map_err(|e| {
+        Problem::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    Ok(value)
+}
+
+fn shape_error(path: &str, error: serde_json::Error) -> Problem {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Data => {}
+        Category::Syntax | Category::Eof | Category::Io => {
+            return Problem::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {error}"),
+            );
+        }
+    }
+    // serde_json appends the position; the field path says more.
+    let full = error.to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m)
+        .to_owned();
+    let field = if path == "." || path.is_empty() {
+        message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or("body")
+            .to_owned()
+    } else {
+        path.to_owned()
+    };
+    Problem::validation(vec![field_error(field, message)])
+}
+
+/// A field error; closed-set messages (`...; allowed: a, b`) also list the allowed values.
+pub fn field_error(field: String, message: String) -> FieldError {
+    match message.split_once("; allowed: ") {
+        Some((_, allowed)) => {
+            let allowed: Vec<&str> = allowed.split(", ").collect();
+            FieldError::with_allowed(field, message.clone(), &allowed)
+        }
+        None => FieldError::new(field, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ame_domain::NewCampaign;
+
+    #[test]
+    fn syntax_errors_are_400_and_shape_errors_422_with_the_field() {
+        let p = decode_json::<NewCampaign>(b"{\"campaign_type\": ").unwrap_err();
+        assert_eq!((p.status, p.code.as_str()), (400, "malformed_json"));
+
+        let p = decode_json::<NewCampaign>(br#"{"campaign_type":"spam","objective":"abc"}"#)
+            .unwrap_err();
+        assert_eq!((p.status, p.code.as_str()), (422, "validation_failed"));
+        assert_eq!(p.errors[0].field, "campaign_type");
+        let allowed = p.errors[0].allowed.clone().unwrap();
+        assert_eq!(allowed.len(), 6);
+        assert!(allowed.contains(&"lead_gen".to_owned()));
+
+        let p = decode_json::<NewCampaign>(br#"{"campaign_type":"upsell"}"#).unwrap_err();
+        assert_eq!(p.errors[0].field, "objective");
+
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"abc","channels":["email","fax"]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(p.errors[0].field, "channels[1]");
+        assert!(
+            p.errors[0]
+                .allowed
+                .as_ref()
+                .unwrap()
+                .contains(&"sms".to_owned())
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_rejected() {
+        let p = decode_json::<serde_json::Value>(b"{} {}").unwrap_err();
+        assert_eq!(p.status, 400);
+    }
+}

@@ -1,0 +1,143 @@
+//! The OpenAPI description: the document's frame, the bearer scheme, and the error responses
+//! every operation can give, added to each operation from what it takes (path ids, bodies,
+//! query parameters, idempotency keys).
+
+use crate::problem::Problem;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+/// The document's frame; the operations register themselves (see [`crate::app`]).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "AME — Autonomous Marketing Engine",
+        description = "Create marketing campaigns, generate their assets and follow them through their lifecycle, per organization.\n\nAuthenticate every `/api/` call with `Authorization: Bearer <token>`: an organization API key (`ame_...`), or a user JWT plus the `X-Org-Id` header naming the organization. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerScheme, &StandardErrors),
+    tags(
+        (name = "campaigns", description = "Campaigns and their lifecycle"),
+        (name = "assets", description = "Generated campaign assets"),
+        (name = "api-keys", description = "Organization API keys"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer security scheme.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Adds the problem responses each operation can give.
+struct StandardErrors;
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::problem::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+fn add(operation: &mut Operation, status: &str, description: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| problem_response(description).into());
+}
+
+fn has_param(operation: &Operation, location: ParameterIn) -> bool {
+    operation.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == location))
+    })
+}
+
+fn has_idempotency_key(operation: &Operation) -> bool {
+    operation.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == crate::idempotency::IDEMPOTENCY_HEADER))
+    })
+}
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            for operation in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add(
+                    operation,
+                    "400",
+                    "The request is malformed (JSON syntax, headers, path id or query string)",
+                );
+                add(
+                    operation,
+                    "401",
+                    "Missing, invalid, expired or revoked credentials",
+                );
+                add(operation, "403", "The caller's role does not allow this");
+                if has_param(operation, ParameterIn::Path) {
+                    add(
+                        operation,
+                        "404",
+                        "No such resource in the caller's organization",
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add(operation, "413", "The body is larger than 64 KiB");
+                    add(operation, "415", "The body is not `application/json`");
+                }
+                if operation.request_body.is_some()
+                    || has_param(operation, ParameterIn::Query)
+                    || has_idempotency_key(operation)
+                {
+                    add(
+                        operation,
+                        "422",
+                        "Invalid input: `errors` names each field, with the allowed values for closed sets; or an `Idempotency-Key` reused for a different request",
+                    );
+                }
+                if has_idempotency_key(operation) {
+                    add(
+                        operation,
+                        "409",
+                        "A request with the same `Idempotency-Key` is still running",
+                    );
+                }
+                add(
+                    operation,
+                    "500",
+                    "The server failed; the body carries no internal details",
+                );
+            }
+        }
+    }
+}

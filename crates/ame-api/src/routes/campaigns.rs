@@ -1,0 +1,402 @@
+//! Campaigns: the seed's create, list and predict endpoints, plus read, edit, delete and
+//! lifecycle transitions.
+
+use crate::auth::Principal;
+use crate::body::{JsonBody, field_error};
+use crate::idempotency::{self, Reply};
+use crate::problem::Problem;
+use crate::routes::path_id;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use ame_domain::{
+    Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, Cursor,
+    FieldError, NewCampaign, PageRequest, PlanPatch,
+};
+use ame_storage::{CampaignRepository, StorageError};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// One page of campaigns, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignPage {
+    /// The campaigns on this page.
+    pub items: Vec<Campaign>,
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Query parameters of the campaign list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListCampaignsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only campaigns in this status.
+    pub status: Option<CampaignStatus>,
+    /// Only campaigns of this type.
+    pub campaign_type: Option<CampaignType>,
+}
+
+/// A lifecycle transition request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusChange {
+    /// The status to move to.
+    pub status: CampaignStatus,
+    /// Apply only if the campaign is in this status now (409 otherwise).
+    #[serde(default)]
+    pub expected_status: Option<CampaignStatus>,
+}
+
+/// Edits to a draft campaign: fields left out stay as they are; `null` clears a nullable field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CampaignPatch {
+    /// New objective (3 to 500 characters).
+    #[serde(default)]
+    pub objective: Option<String>,
+    /// New name, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    /// New planned reach, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub planned_reach: Option<Option<i64>>,
+    /// New budget, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "2500.00")]
+    pub budget: Option<Option<Decimal>>,
+    /// New channel list.
+    #[serde(default)]
+    pub channels: Option<Vec<Channel>>,
+    /// New start, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub start_at: Option<Option<DateTime<Utc>>>,
+    /// New end, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub end_at: Option<Option<DateTime<Utc>>>,
+    /// New IANA time zone.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// A field that is present (possibly `null`), as opposed to left out.
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl From<CampaignPatch> for PlanPatch {
+    fn from(p: CampaignPatch) -> Self {
+        PlanPatch {
+            objective: p.objective,
+            name: p.name,
+            planned_reach: p.planned_reach,
+            budget: p.budget,
+            channels: p.channels,
+            start_at: p.start_at,
+            end_at: p.end_at,
+            timezone: p.timezone,
+        }
+    }
+}
+
+pub(crate) fn campaign_id(path: &web::Path<String>) -> Result<CampaignId, Problem> {
+    path_id(path, "campaign").map(CampaignId::from_uuid)
+}
+
+/// Create a campaign (in `draft`).
+///
+/// Send `Idempotency-Key` to make retries safe: a retry with the same key and body returns the
+/// first response and creates nothing new.
+#[utoipa::path(
+    tag = "campaigns",
+    request_body(content = NewCampaign, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID")),
+    responses((status = 201, description = "The created campaign", body = Campaign)),
+    security(("bearer" = []))
+)]
+#[post("/campaign")]
+pub async fn create_campaign(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonBody<NewCampaign>,
+) -> Result<HttpResponse, Problem> {
+    principal.require_write()?;
+    let valid = body
+        .value
+        .validate()
+        .map_err(|e| Problem::validation(e.errors))?;
+    let campaigns = principal.storage(&state.storage).campaigns();
+    let org = principal.org;
+    idempotency::run(
+        &req,
+        &state,
+        &principal,
+        &body.digest,
+        |reserved| async move {
+            let campaign = match reserved {
+                None => campaigns.create(org, valid).await?,
+                Some(id) => {
+                    let id = CampaignId::from_uuid(id);
+                    match campaigns.create_with_id(org, id, valid).await {
+                        Ok(c) => c,
+                        // An earlier attempt with this key stored the campaign, then died before
+                        // recording its response.
+                        Err(StorageError::Conflict(_)) => campaigns.get(org, id).await?,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            };
+            Reply::json(StatusCode::CREATED, &campaign)
+        },
+    )
+    .await
+}
+
+fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Problem> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map_err(|e| {
+            Problem::bad_request(
+                "invalid_query",
+                format!("the query string is malformed: {e}"),
+            )
+        })?
+        .into_inner();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut filter = CampaignFilter::default();
+    let mut limit = 20u32;
+    let mut after = None;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "limit" => match value.parse::<u32>() {
+                Ok(n) => limit = n,
+                Err(_) => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to 100; got `{value}`"),
+                )),
+            },
+            "cursor" => match Cursor::decode(&value) {
+                Ok(c) => after = Some(c),
+                Err(_) => errors.push(FieldError::new(
+                    "cursor",
+                    "must be a `next_cursor` value returned by this endpoint",
+                )),
+            },
+            "status" => match value.parse() {
+                Ok(s) => filter.status = Some(s),
+                Err(e) => errors.push(field_error("status".into(), format!("{e}"))),
+            },
+            "campaign_type" => match value.parse() {
+                Ok(t) => filter.campaign_type = Some(t),
+                Err(e) => errors.push(field_error("campaign_type".into(), format!("{e}"))),
+            },
+            _ => {}
+        }
+    }
+    let page = match PageRequest::new(limit, after) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    match page {
+        Some(page) if errors.is_empty() => Ok((filter, page)),
+        _ => Err(Problem::validation(errors)),
+    }
+}
+
+/// List campaigns, newest first, one page at a time.
+#[utoipa::path(
+    tag = "campaigns",
+    params(ListCampaignsQuery),
+    responses((status = 200, description = "One page of campaigns", body = CampaignPage)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns")]
+pub async fn list_campaigns(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<web::Json<CampaignPage>, Problem> {
+    let (filter, page) = parse_list_query(req.query_string())?;
+    let page = principal
+        .storage(&state.storage)
+        .campaigns()
+        .list(principal.org, filter, page)
+        .await?;
+    Ok(web::Json(CampaignPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Read a campaign.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "The campaign", body = Campaign)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns/{id}")]
+pub async fn get_campaign(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Campaign>, Problem> {
+    let id = campaign_id(&path)?;
+    let campaign = principal
+        .storage(&state.storage)
+        .campaigns()
+        .get(principal.org, id)
+        .await?;
+    Ok(web::Json(campaign))
+}
+
+/// Edit the objective and plan of a draft campaign.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    request_body(content = CampaignPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The edited campaign", body = Campaign),
+        (status = 409, description = "The campaign is no longer a draft, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/campaigns/{id}")]
+pub async fn patch_campaign(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    body: JsonBody<CampaignPatch>,
+) -> Result<web::Json<Campaign>, Problem> {
+    principal.require_write()?;
+    let id = campaign_id(&path)?;
+    let campaign = principal
+        .storage(&state.storage)
+        .campaigns()
+        .update_plan(principal.org, id, body.value.into())
+        .await?;
+    Ok(web::Json(campaign))
+}
+
+/// Delete a campaign and its assets.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = []))
+)]
+#[delete("/campaigns/{id}")]
+pub async fn delete_campaign(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    principal.require_write()?;
+    let id = campaign_id(&path)?;
+    principal
+        .storage(&state.storage)
+        .campaigns()
+        .delete(principal.org, id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Move a campaign through its lifecycle.
+///
+/// Allowed: draft → scheduled, active, archived; scheduled → active, paused, draft, archived;
+/// active → paused, completed; paused → active, completed, archived; completed → archived.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    request_body(content = StatusChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The campaign in its new status", body = Campaign),
+        (status = 409, description = "The lifecycle does not allow this change (`allowed` lists the possible targets), or `expected_status` no longer holds", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/campaigns/{id}/status")]
+pub async fn change_status(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    body: JsonBody<StatusChange>,
+) -> Result<web::Json<Campaign>, Problem> {
+    principal.require_write()?;
+    let id = campaign_id(&path)?;
+    let change = body.value;
+    let campaign = principal
+        .storage(&state.storage)
+        .campaigns()
+        .change_status(principal.org, id, change.status, change.expected_status)
+        .await?;
+    Ok(web::Json(campaign))
+}
+
+/// Predict a campaign's performance.
+///
+/// Predictions come from recorded campaign results; this server does not record results yet,
+/// so it answers 501 rather than inventing numbers.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    responses(
+        (status = 501, description = "Prediction is not available on this server yet", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/predict/{id}")]
+pub async fn predict(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let id = campaign_id(&path)?;
+    principal
+        .storage(&state.storage)
+        .campaigns()
+        .get(principal.org, id)
+        .await?;
+    Err(Problem::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "prediction_unavailable",
+        "performance prediction needs recorded campaign results, which this server does not collect yet; no estimate is given rather than a made-up one",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries_report_every_bad_parameter() {
+        let (filter, page) = parse_list_query("limit=5&status=active&foo=bar").unwrap();
+        assert_eq!(page.limit(), 5);
+        assert_eq!(filter.status, Some(CampaignStatus::Active));
+        let p = parse_list_query("limit=0&status=running&campaign_type=x&cursor=zz").unwrap_err();
+        let fields: Vec<&str> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["cursor", "status", "campaign_type", "limit"]);
+        assert_eq!(p.errors[1].allowed.as_ref().unwrap().len(), 6);
+        assert_eq!(parse_list_query("").unwrap().1.limit(), 20);
+    }
+
+    #[test]
+    fn patches_tell_null_from_absent() {
+        let patch: CampaignPatch = serde_json::from_str(r#"{"name": null}"#).unwrap();
+        assert_eq!(patch.name, Some(None));
+        assert_eq!(patch.budget, None);
+    }
+}
