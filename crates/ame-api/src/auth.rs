@@ -1,11 +1,11 @@
-//! Authentication: `Authorization: Bearer` with an organization API key (`ame_...`) or a
+//! Authentication (resolved once per request, then cached in its extensions): `Authorization: Bearer` with an organization API key (`ame_...`) or a
 //! Supabase-compatible HS256 JWT (the user picks the organization with `X-Org-Id`).
 
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use ame_domain::{ApiKeyId, MemberRole, OrgId, UserId};
 use ame_storage::{
     API_KEY_PREFIX, ApiKeyRepository, OrganizationRepository, Storage, StorageError,
@@ -217,15 +217,21 @@ impl FromRequest for Principal {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(principal) = req.extensions().get::<Principal>().copied() {
+            return Box::pin(async move { Ok(principal) });
+        }
+        let req = req.clone();
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        let org = org_header(req);
+        let token = bearer(&req);
+        let org = org_header(&req);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 tracing::error!("application state missing");
                 Problem::internal()
             })?;
-            authenticate(&state, token?, org?).await
+            let principal = authenticate(&state, token?, org?).await?;
+            req.extensions_mut().insert(principal);
+            Ok(principal)
         })
     }
 }

@@ -1,7 +1,8 @@
-//! Reading request bodies and query strings into typed values with problem-details errors:
+//! Reading request bodies (after authenticating the caller) and query strings into typed values with problem-details errors:
 //! 415 for a body that is not JSON, 413 past [`MAX_BODY_BYTES`], 400 for malformed JSON, and 422
 //! naming the invalid field (with the allowed values for closed sets) for JSON of the wrong shape.
 
+use crate::auth::Principal;
 use crate::problem::Problem;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -55,32 +56,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        if !is_json(req) {
-            let got = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("none")
-                .to_owned();
-            return Box::pin(async move {
-                Err(Problem::new(
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            // Credentials first: an unauthenticated caller learns nothing about its body.
+            Principal::extract(&req).await?;
+            if !is_json(&req) {
+                let got = req
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("none")
+                    .to_owned();
+                return Err(Problem::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type",
                     format!("the body must be JSON sent as `application/json`; got `{got}`"),
                 )
-                .with_allowed(["application/json"]))
-            });
-        }
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return Box::pin(async { Err(too_large()) });
-        }
-        let mut payload = payload.take();
-        Box::pin(async move {
+                .with_allowed(["application/json"]));
+            }
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+                return Err(too_large());
+            }
             let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(MAX_BODY_BYTES));
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {

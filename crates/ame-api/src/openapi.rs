@@ -2,7 +2,7 @@
 //! every operation can give, added to each operation from what it takes (path ids, bodies,
 //! query parameters, idempotency keys).
 
-use crate::problem::Problem;
+use crate::problem::ProblemDetails;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
         description = "Create marketing campaigns, generate their assets and follow them through their lifecycle, per organization.\n\nAuthenticate every `/api/` call with `Authorization: Bearer <token>`: an organization API key (`ame_...`), or a user JWT plus the `X-Org-Id` header naming the organization. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem)),
+    components(schemas(ProblemDetails)),
     modifiers(&BearerScheme, &StandardErrors),
     tags(
         (name = "campaigns", description = "Campaigns and their lifecycle"),
@@ -49,7 +49,7 @@ fn problem_response(description: &str) -> utoipa::openapi::Response {
         .content(
             crate::problem::PROBLEM_JSON,
             ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
+                .schema(Some(Ref::from_schema_name("ProblemDetails")))
                 .build(),
         )
         .build()

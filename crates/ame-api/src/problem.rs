@@ -12,9 +12,29 @@ use utoipa::ToSchema;
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error response: what went wrong, in a form clients can act on.
+/// An error response: what went wrong, in a form clients can act on (boxed, so results that
+/// carry it stay small).
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Problem(Box<ProblemDetails>);
+
+impl std::ops::Deref for Problem {
+    type Target = ProblemDetails;
+
+    fn deref(&self) -> &ProblemDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut ProblemDetails {
+        &mut self.0
+    }
+}
+
+/// The body of every error response (RFC 9457 problem details plus `code`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
+pub struct ProblemDetails {
     /// A URI naming the kind of problem (`urn:ame:problem:<code>`).
     #[serde(rename = "type")]
     pub problem_type: String,
@@ -42,7 +62,7 @@ pub struct Problem {
 impl Problem {
     /// A problem with a status, a stable code and a detail message.
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ProblemDetails {
             problem_type: format!("urn:ame:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
@@ -51,7 +71,7 @@ impl Problem {
             errors: Vec::new(),
             allowed: None,
             headers: Vec::new(),
-        }
+        }))
     }
 
     /// 400: the request could not be read.

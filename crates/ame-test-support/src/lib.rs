@@ -31,6 +31,8 @@ pub struct TestDb {
     pub admin: Storage,
     /// Drops the PostgreSQL database when the `TestDb` goes away.
     _dropper: Option<Dropper>,
+    /// Holds the SQLite file's directory until the `TestDb` goes away.
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// Drops the throwaway database (after closing its pools) when dropped.
@@ -42,16 +44,19 @@ struct Dropper {
 }
 
 impl TestDb {
-    /// A fresh in-memory SQLite database with every migration applied.
+    /// A fresh SQLite database file (in a temporary directory, removed afterwards) with every
+    /// migration applied: a file, as in production, so a connection the pool replaces sees the
+    /// same data.
     pub async fn sqlite() -> Self {
-        let storage = Storage::connect("sqlite::memory:")
-            .await
-            .expect("open in-memory SQLite");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("ame.db").display());
+        let storage = Storage::connect(&url).await.expect("open SQLite");
         storage.migrate().await.expect("migrate SQLite");
         Self {
             admin: storage.clone(),
             storage,
             _dropper: None,
+            _dir: Some(dir),
         }
     }
 
@@ -100,6 +105,7 @@ impl TestDb {
             storage,
             admin,
             _dropper: Some(guard),
+            _dir: None,
         }
     }
 

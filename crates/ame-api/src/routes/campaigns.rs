@@ -4,7 +4,7 @@
 use crate::auth::Principal;
 use crate::body::{JsonBody, field_error};
 use crate::idempotency::{self, Reply};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemDetails};
 use crate::routes::path_id;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -270,7 +270,7 @@ pub async fn get_campaign(
     request_body(content = CampaignPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The edited campaign", body = Campaign),
-        (status = 409, description = "The campaign is no longer a draft, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The campaign is no longer a draft, or changed concurrently", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -324,7 +324,7 @@ pub async fn delete_campaign(
     request_body(content = StatusChange, content_type = "application/json"),
     responses(
         (status = 200, description = "The campaign in its new status", body = Campaign),
-        (status = 409, description = "The lifecycle does not allow this change (`allowed` lists the possible targets), or `expected_status` no longer holds", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The lifecycle does not allow this change (`allowed` lists the possible targets), or `expected_status` no longer holds", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -354,7 +354,7 @@ pub async fn change_status(
     tag = "campaigns",
     params(("id" = uuid::Uuid, Path, description = "Campaign id")),
     responses(
-        (status = 501, description = "Prediction is not available on this server yet", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "Prediction is not available on this server yet", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -388,8 +388,8 @@ mod tests {
         assert_eq!(filter.status, Some(CampaignStatus::Active));
         let p = parse_list_query("limit=0&status=running&campaign_type=x&cursor=zz").unwrap_err();
         let fields: Vec<&str> = p.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["cursor", "status", "campaign_type", "limit"]);
-        assert_eq!(p.errors[1].allowed.as_ref().unwrap().len(), 6);
+        assert_eq!(fields, ["status", "campaign_type", "cursor", "limit"]);
+        assert_eq!(p.errors[0].allowed.as_ref().unwrap().len(), 6);
         assert_eq!(parse_list_query("").unwrap().1.limit(), 20);
     }
 

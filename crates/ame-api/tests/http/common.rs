@@ -1,0 +1,176 @@
+//! A running server over a test database, and request helpers.
+
+use actix_web::HttpServer;
+use actix_web::dev::ServerHandle;
+use ame_api::{AppState, JwtVerifier, build_app, metrics};
+use ame_domain::{MemberRole, OrgId};
+use ame_storage::{ApiKeyRepository, OrganizationRepository};
+use ame_test_support::TestDb;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+
+pub const JWT_SECRET: &[u8] = b"test-jwt-secret-of-enough-length-32b";
+pub const JWT_AUDIENCE: &str = "authenticated";
+
+pub struct Server {
+    pub base: String,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+    handle: ServerHandle,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        tokio::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// A response: status, headers and the body as JSON (`Null` when empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json body with this status and code, and returns the body.
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status, "{}", self.body);
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["type"], format!("urn:ame:problem:{code}"));
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(self.body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+        &self.body
+    }
+}
+
+impl Server {
+    pub async fn start(db: TestDb) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
+        let state = AppState::new(db.storage.clone())
+            .with_jwt(JwtVerifier::hs256(JWT_SECRET, JWT_AUDIENCE));
+        let metrics = metrics().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = HttpServer::new(move || build_app(state.clone(), metrics.clone()))
+            .workers(2)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            base,
+            db,
+            http: reqwest::Client::new(),
+            handle,
+        }
+    }
+
+    /// A new organization with an API key of `role`.
+    pub async fn org_with_key(&self, name: &str, role: MemberRole) -> (OrgId, String) {
+        let org = self
+            .db
+            .storage
+            .organizations()
+            .create(name)
+            .await
+            .unwrap()
+            .id;
+        (org, self.key(org, role).await)
+    }
+
+    pub async fn key(&self, org: OrgId, role: MemberRole) -> String {
+        self.db
+            .storage
+            .api_keys()
+            .create(org, "test", role)
+            .await
+            .unwrap()
+            .secret
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(token), Some(body), &[])
+            .await
+    }
+
+    /// Creates a campaign and returns its JSON.
+    pub async fn campaign(&self, token: &str, campaign_type: &str, objective: &str) -> Value {
+        let reply = self
+            .post(
+                "/api/marketing/campaign",
+                token,
+                json!({"campaign_type": campaign_type, "objective": objective}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body
+    }
+
+    /// Generates a campaign's assets and returns the list.
+    pub async fn generate(&self, token: &str, campaign_id: &str) -> Vec<Value> {
+        let reply = self
+            .send(
+                Method::POST,
+                &format!("/api/marketing/generate-assets/{campaign_id}"),
+                Some(token),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["items"].as_array().unwrap().clone()
+    }
+}

@@ -1,0 +1,110 @@
+//! Tenant isolation: every endpoint and method, called with another organization's key on
+//! organization A's campaign, asset or key, answers 404 and changes nothing.
+
+use crate::common::Server;
+use ame_domain::MemberRole;
+use ame_test_support::{TestDb, backend_tests};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+backend_tests!(another_organization_gets_404_and_changes_nothing);
+
+async fn snapshot(server: &Server, key: &str, campaign: &str) -> (Value, Value, Value) {
+    let c = server
+        .get(&format!("/api/marketing/campaigns/{campaign}"), key)
+        .await;
+    let a = server
+        .get(&format!("/api/marketing/campaigns/{campaign}/assets"), key)
+        .await;
+    let k = server.get("/api/org/api-keys", key).await;
+    (c.body, a.body, k.body)
+}
+
+async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, a_key) = server.org_with_key("A", MemberRole::Owner).await;
+    let (_, b_key) = server.org_with_key("B", MemberRole::Owner).await;
+    let campaign = server
+        .campaign(&a_key, "referral", "Get 100 referrals")
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let assets = server.generate(&a_key, &campaign).await;
+    let asset = assets[0]["id"].as_str().unwrap().to_owned();
+    let a_key_id = server.get("/api/org/api-keys", &a_key).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = snapshot(&server, &a_key, &campaign).await;
+
+    let matrix: Vec<(Method, String, Option<Value>)> = vec![
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/marketing/campaigns/{campaign}"),
+            Some(json!({"objective": "Hijacked objective"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/marketing/campaigns/{campaign}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/marketing/campaigns/{campaign}/status"),
+            Some(json!({"status": "active"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/marketing/generate-assets/{campaign}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/assets"),
+            None,
+        ),
+        (Method::GET, format!("/api/marketing/assets/{asset}"), None),
+        (
+            Method::GET,
+            format!("/api/marketing/predict/{campaign}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/org/api-keys/{a_key_id}"),
+            None,
+        ),
+    ];
+    for (method, path, body) in matrix {
+        for idempotency in [None, Some("iso-1")] {
+            let headers: Vec<(&str, &str)> = idempotency
+                .map(|k| vec![("idempotency-key", k)])
+                .unwrap_or_default();
+            let reply = server
+                .send(method.clone(), &path, Some(&b_key), body.clone(), &headers)
+                .await;
+            reply.problem(404, "not_found");
+            assert!(
+                !reply.body.to_string().contains("Get 100 referrals"),
+                "{method} {path} leaked data"
+            );
+        }
+    }
+
+    // B's listings do not include A's data.
+    let b_list = server.get("/api/marketing/campaigns", &b_key).await;
+    assert_eq!(b_list.body["items"], json!([]));
+    let b_keys = server.get("/api/org/api-keys", &b_key).await;
+    assert_eq!(b_keys.body["items"].as_array().unwrap().len(), 1);
+
+    // A's data is exactly as it was, and A's key still works.
+    assert_eq!(snapshot(&server, &a_key, &campaign).await, before);
+    assert_eq!(before.0["status"], "draft");
+    assert_eq!(before.1["items"].as_array().unwrap().len(), assets.len());
+}

@@ -1,0 +1,8 @@
+//! The HTTP API over real HTTP (an actix server on a loopback port), on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+mod endpoints;
+mod isolation;
+mod jwt;
