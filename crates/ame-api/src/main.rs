@@ -176,17 +176,20 @@ async fn main() -> Result<()> {
                     .api_keys()
                     .create(org.id, "demo", MemberRole::Owner)
                     .await?;
-                println!("Created the demo organization {}.", org.id);
-                println!("Its owner API key (shown only now): {}", key.secret);
-                println!(
+                say(format!("Created the demo organization {}.", org.id));
+                say(format!(
+                    "Its owner API key (shown only now): {}",
+                    key.secret
+                ));
+                say(format!(
                     "  curl -H 'Authorization: Bearer {}' http://{address}/api/marketing/campaigns",
                     key.secret
-                );
+                ));
             }
-            println!("AME listens on http://{address}");
-            println!(
+            say(format!("AME listens on http://{address}"));
+            say(format!(
                 "API documentation: http://{address}/docs/ (OpenAPI: http://{address}/api-docs/openapi.json)"
-            );
+            ));
             let mut state = AppState::new(storage);
             if let Some(secret) = jwt_secret {
                 state = state.with_jwt(JwtVerifier::hs256(secret.as_bytes(), &jwt_audience));
@@ -197,7 +200,7 @@ async fn main() -> Result<()> {
             ame_api::serve(state, listener, workers, shutdown_timeout)
                 .await
                 .context("serving HTTP")?;
-            println!("AME stopped");
+            say("AME stopped".to_owned());
         }
         Command::Migrate {
             app_role,
@@ -271,6 +274,12 @@ async fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints a status line; a closed standard output (a detached service) is not an error.
+fn say(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Connects and makes sure the schema is current.

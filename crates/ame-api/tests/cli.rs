@@ -26,7 +26,7 @@ fn migrate_creates_the_embedded_database_and_is_idempotent() {
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
-            stdout.contains("3 migrations applied to sqlite://ame.db"),
+            stdout.contains("4 migrations applied to sqlite://ame.db"),
             "{stdout}"
         );
     }
@@ -63,4 +63,146 @@ fn unreachable_database_fails_without_leaking_the_password() {
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn openapi_prints_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&stdout_of(&ame(dir.path(), &["openapi"]))).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(spec["paths"]["/api/marketing/generate-assets/{id}"]["post"].is_object());
+}
+
+#[test]
+fn administration_commands_manage_organizations_keys_and_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = stdout_of(&ame(dir.path(), &["org", "create", "Acme"]));
+    assert!(uuid::Uuid::parse_str(&org).is_ok(), "{org}");
+    let out = ame(
+        dir.path(),
+        &["apikey", "create", "--org", &org, "--role", "viewer"],
+    );
+    let secret = stdout_of(&out);
+    assert!(secret.starts_with("ame_") && secret.len() == 47, "{secret}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let key_id = stderr.split_whitespace().nth(1).unwrap();
+    let revoked = stdout_of(&ame(
+        dir.path(),
+        &["apikey", "revoke", "--org", &org, "--key", key_id],
+    ));
+    assert!(revoked.starts_with("revoked key"), "{revoked}");
+    let user = uuid::Uuid::now_v7().to_string();
+    let added = stdout_of(&ame(
+        dir.path(),
+        &[
+            "user", "add", "--org", &org, "--user", &user, "--role", "admin",
+        ],
+    ));
+    assert!(added.contains("is now admin"), "{added}");
+    let bad_role = ame(
+        dir.path(),
+        &[
+            "user", "add", "--org", &org, "--user", &user, "--role", "king",
+        ],
+    );
+    assert!(!bad_role.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_role.stderr).contains("allowed: owner, admin, member, viewer")
+    );
+    let unknown_org = ame(dir.path(), &["apikey", "create", "--org", &user]);
+    assert!(!unknown_org.status.success());
+}
+
+/// Starts `ame serve` on a free port; returns the process, the lines it printed up to the
+/// address, the base URL and the rest of its output.
+fn start_serve(
+    dir: &std::path::Path,
+) -> (
+    std::process::Child,
+    Vec<String>,
+    String,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ame"))
+        .current_dir(dir)
+        .env_remove("AME_DATABASE_URL")
+        .env("AME_LOG", "warn")
+        .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        printed.push(line.clone());
+        if let Some(base) = line.strip_prefix("AME listens on ") {
+            return (child, printed, base.to_owned(), lines);
+        }
+    }
+    panic!("ame serve printed no address: {printed:?}");
+}
+
+fn terminate(child: &mut std::process::Child) {
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn serve_starts_with_a_demo_key_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, printed, base, rest) = start_serve(dir.path());
+    let key = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Its owner API key (shown only now): "))
+        .expect("demo key printed")
+        .to_owned();
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let created = http
+        .post(format!("{base}/api/marketing/campaign"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"campaign_type": "lead_gen", "objective": "Fill the March webinar"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    terminate(&mut child);
+    let rest: Vec<String> = rest.map(Result::unwrap).collect();
+    assert!(rest.iter().any(|l| l == "AME stopped"), "{rest:?}");
+
+    // A restart keeps the data and creates no second demo organization.
+    let (mut child, printed, base, _rest) = start_serve(dir.path());
+    assert!(
+        !printed.iter().any(|l| l.contains("demo organization")),
+        "{printed:?}"
+    );
+    let listed: serde_json::Value = http
+        .get(format!("{base}/api/marketing/campaigns"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    terminate(&mut child);
 }
