@@ -151,6 +151,8 @@ fn start_serve(
             return (child, printed, base.to_owned(), lines);
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("ame serve printed no address: {printed:?}");
 }
 
