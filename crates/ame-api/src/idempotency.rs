@@ -1,6 +1,6 @@
 //! `Idempotency-Key` handling for requests that create things: the first response is stored and
-//! replayed to retries with the same key and request; the same key with a different request is
-//! refused with 422.
+//! replayed to retries with the same key, path and body; the same key on the same path with a
+//! different body is refused with 422.
 
 use crate::auth::Principal;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -90,19 +90,22 @@ where
         let reply = operation(None).await?;
         return Ok(respond(reply.status, reply.body, false));
     };
-    let fingerprint = {
+    // Keys are scoped to the operation and resource they were sent to: the same key on another
+    // path is another key. Within one path, the body must match.
+    let key = {
         let mut hasher = Sha256::new();
         hasher.update(req.method().as_str());
         hasher.update(b" ");
         hasher.update(req.path());
         hasher.update(b"\n");
-        hasher.update(body_digest);
+        hasher.update(key.as_bytes());
         crate::body::hex(&hasher.finalize())
     };
+    let fingerprint = body_digest;
     let store = principal.storage(&state.storage).idempotency();
     let org = principal.org;
     match store
-        .claim(org, &key, &fingerprint, state.idempotency_lease)
+        .claim(org, &key, fingerprint, state.idempotency_lease)
         .await?
     {
         IdempotencyClaim::Completed { status, body } => {

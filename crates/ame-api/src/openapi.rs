@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(ProblemDetails)),
-    modifiers(&BearerScheme, &StandardErrors),
+    modifiers(&BearerScheme),
     tags(
         (name = "campaigns", description = "Campaigns and their lifecycle"),
         (name = "assets", description = "Generated campaign assets"),
@@ -40,8 +40,43 @@ impl Modify for BearerScheme {
     }
 }
 
-/// Adds the problem responses each operation can give.
+/// Adds the problem responses each operation can give. Applied to the finished document (after
+/// the routes registered their operations), see [`complete`].
 struct StandardErrors;
+
+/// Completes the registered document with the standard error responses.
+pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    StandardErrors.modify(&mut doc);
+    mark_channels_unique(&mut doc);
+    doc
+}
+
+/// Channel lists may not repeat a channel, and time zones come from the IANA list; utoipa's
+/// derive cannot say so, so it is added here.
+fn mark_channels_unique(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in ["NewCampaign", "CampaignPatch"] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name)
+            && let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut("channels")
+            && !matches!(array.items, ArrayItems::False)
+        {
+            array.unique_items = true;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name)
+            && let Some(RefOr::T(Schema::Object(zone))) = object.properties.get_mut("timezone")
+        {
+            // Both fields are optional: `null` means "UTC" on creation, "unchanged" in a patch.
+            let names = ame_domain::time_zone_names()
+                .map(serde_json::Value::from)
+                .chain([serde_json::Value::Null])
+                .collect();
+            zone.enum_values = Some(names);
+        }
+    }
+}
 
 fn problem_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()

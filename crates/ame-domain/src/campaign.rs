@@ -94,19 +94,41 @@ pub struct NewCampaign {
     /// What kind of campaign it is.
     pub campaign_type: CampaignType,
     /// What it should achieve (3 to 500 characters, no control characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 500,
+            pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]+[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+            example = "Book 40 demos with finance teams by March"
+        )
+    )]
     pub objective: String,
     /// Optional name (1 to 200 characters).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        )
+    )]
     pub name: Option<String>,
     /// Optional planned reach (0 or more people).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub planned_reach: Option<i64>,
     /// Optional budget (0 or more, at most two decimals).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2500.00"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2500.00", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))]
     pub budget: Option<Decimal>,
     /// Channels (no duplicates).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub channels: Vec<Channel>,
     /// Optional planned start.
     #[serde(default)]
@@ -116,6 +138,7 @@ pub struct NewCampaign {
     pub end_at: Option<DateTime<Utc>>,
     /// IANA time zone; `UTC` when left out.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
     pub timezone: Option<String>,
 }
 
@@ -305,6 +328,11 @@ impl PlanPatch {
     }
 }
 
+/// Every accepted IANA time-zone name.
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
 /// Checks an objective: 3 to 500 characters after trimming, no control characters.
 pub fn validate_objective(objective: &str) -> Result<String, FieldError> {
     text("objective", objective, OBJECTIVE_CHARS.0, OBJECTIVE_CHARS.1)
@@ -332,7 +360,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(fields(&short), ["objective"]);
         assert!(
-            short.errors[0].message.contains("3 to 500"),
+            short.errors[0]
+                .message
+                .contains("at most 500 characters with at least 3"),
             "{}",
             short.errors[0].message
         );
@@ -344,6 +374,12 @@ mod tests {
         );
         assert!(
             NewCampaign::new(CampaignType::LeadGen, "x".repeat(501))
+                .validate()
+                .is_err()
+        );
+        // The untrimmed text is bounded too, as the API schema's maxLength says.
+        assert!(
+            NewCampaign::new(CampaignType::LeadGen, format!("{}  ", "x".repeat(499)))
                 .validate()
                 .is_err()
         );

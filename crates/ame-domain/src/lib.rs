@@ -18,7 +18,9 @@ mod pagination;
 mod validation;
 
 pub use asset::{Asset, NewAsset};
-pub use campaign::{Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign};
+pub use campaign::{
+    Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, time_zone_names,
+};
 pub use enums::{AssetType, CampaignType, Channel, MemberRole, ParseEnumError};
 pub use ids::{ApiKeyId, AssetId, CampaignId, OrgId, UserId};
 pub use lifecycle::{CampaignStatus, TransitionError};

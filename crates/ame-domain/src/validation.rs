@@ -108,10 +108,13 @@ impl Collector {
 pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     let len = trimmed.chars().count();
-    if len < min || len > max {
+    let raw_len = value.chars().count();
+    if len < min || raw_len > max {
         return Err(FieldError::new(
             field,
-            format!("must be {min} to {max} characters after trimming spaces; got {len}"),
+            format!(
+                "must be at most {max} characters with at least {min} left after trimming spaces; got {raw_len} ({len} after trimming)"
+            ),
         ));
     }
     if let Some(c) = trimmed.chars().find(|c| c.is_control()) {

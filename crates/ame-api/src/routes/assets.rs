@@ -29,9 +29,14 @@ pub struct AssetList {
     tag = "assets",
     params(
         ("id" = uuid::Uuid, Path, description = "Campaign id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$"),
     ),
-    responses((status = 201, description = "The generated asset set", body = AssetList)),
+    responses((status = 201, description = "The generated asset set", body = AssetList,
+        links(
+            ("GetFirstAsset" = (operation_id = "get_asset", parameters(("id" = "$response.body#/items/0/id")))),
+            ("ListAssets" = (operation_id = "list_campaign_assets", parameters(("id" = "$response.body#/campaign_id")))),
+        )
+    )),
     security(("bearer" = []))
 )]
 #[post("/generate-assets/{id}")]

@@ -35,7 +35,8 @@ pub struct ListCampaignsQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Only campaigns in this status.
     pub status: Option<CampaignStatus>,
@@ -58,10 +59,15 @@ pub struct StatusChange {
 pub struct CampaignPatch {
     /// New objective (3 to 500 characters).
     #[serde(default)]
+    #[schema(
+        min_length = 3,
+        max_length = 500,
+        pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]+[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub objective: Option<String>,
     /// New name, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub name: Option<Option<String>>,
     /// New planned reach, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
@@ -69,10 +75,11 @@ pub struct CampaignPatch {
     pub planned_reach: Option<Option<i64>>,
     /// New budget, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, example = "2500.00")]
+    #[schema(value_type = Option<String>, example = "2500.00", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub budget: Option<Option<Decimal>>,
     /// New channel list.
     #[serde(default)]
+    #[schema(max_items = 16)]
     pub channels: Option<Vec<Channel>>,
     /// New start, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
@@ -120,8 +127,18 @@ pub(crate) fn campaign_id(path: &web::Path<String>) -> Result<CampaignId, Proble
 #[utoipa::path(
     tag = "campaigns",
     request_body(content = NewCampaign, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID")),
-    responses((status = 201, description = "The created campaign", body = Campaign)),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$")),
+    responses((status = 201, description = "The created campaign", body = Campaign,
+        links(
+            ("GetCampaign" = (operation_id = "get_campaign", parameters(("id" = "$response.body#/id")))),
+            ("EditCampaign" = (operation_id = "patch_campaign", parameters(("id" = "$response.body#/id")))),
+            ("ChangeStatus" = (operation_id = "change_status", parameters(("id" = "$response.body#/id")))),
+            ("GenerateAssets" = (operation_id = "generate_assets", parameters(("id" = "$response.body#/id")))),
+            ("ListAssets" = (operation_id = "list_campaign_assets", parameters(("id" = "$response.body#/id")))),
+            ("Predict" = (operation_id = "predict", parameters(("id" = "$response.body#/id")))),
+            ("DeleteCampaign" = (operation_id = "delete_campaign", parameters(("id" = "$response.body#/id")))),
+        )
+    )),
     security(("bearer" = []))
 )]
 #[post("/campaign")]
@@ -185,6 +202,7 @@ fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Proble
                     format!("must be a whole number from 1 to 100; got `{value}`"),
                 )),
             },
+            "cursor" if value.is_empty() => after = None,
             "cursor" => match Cursor::decode(&value) {
                 Ok(c) => after = Some(c),
                 Err(_) => errors.push(FieldError::new(

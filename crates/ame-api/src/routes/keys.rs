@@ -1,10 +1,11 @@
 //! Organization API keys: issue, list, revoke (owners and admins).
 
-use crate::auth::Principal;
+use crate::auth::{Actor, Principal};
 use crate::body::JsonBody;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemDetails};
 use crate::routes::path_id;
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use ame_domain::{ApiKey, ApiKeyId, MemberRole};
 use ame_storage::ApiKeyRepository;
@@ -15,7 +16,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewApiKey {
     /// What the key is for (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub name: String,
     /// What the key may do; only owners issue owner keys.
     pub role: MemberRole,
@@ -41,7 +46,9 @@ pub struct ApiKeyList {
 #[utoipa::path(
     tag = "api-keys",
     request_body(content = NewApiKey, content_type = "application/json"),
-    responses((status = 201, description = "The issued key with its secret", body = IssuedKey)),
+    responses((status = 201, description = "The issued key with its secret", body = IssuedKey,
+        links(("RevokeKey" = (operation_id = "revoke_key", parameters(("id" = "$response.body#/key/id"))))),
+    )),
     security(("bearer" = []))
 )]
 #[post("/api-keys")]
@@ -90,7 +97,10 @@ pub async fn list_keys(
 #[utoipa::path(
     tag = "api-keys",
     params(("id" = uuid::Uuid, Path, description = "API key id")),
-    responses((status = 200, description = "The revoked key", body = ApiKey)),
+    responses(
+        (status = 200, description = "The revoked key", body = ApiKey),
+        (status = 409, description = "The key tried to revoke itself", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]
@@ -101,6 +111,13 @@ pub async fn revoke_key(
 ) -> Result<web::Json<ApiKey>, Problem> {
     principal.require_manage()?;
     let id = ApiKeyId::from_uuid(path_id(&path, "API key")?);
+    if principal.actor == Actor::ApiKey(id) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "cannot_revoke_own_key",
+            "a key cannot revoke itself; revoke it with another owner or admin key",
+        ));
+    }
     let keys = principal.storage(&state.storage).api_keys();
     if principal.role != MemberRole::Owner {
         let target = keys
