@@ -4,10 +4,14 @@
 //!   SQLite and PostgreSQL (making sure a PostgreSQL server is reachable first), ending with a
 //!   one-line summary. The layering rules of docs/ARCHITECTURE.md are checked first.
 //! * `bench [SUITE] [FILTER]` — criterion benchmarks on SQLite and PostgreSQL.
+//! * `e2e` — the real binary against fresh databases, checked by schemathesis and a generated
+//!   Python client (also the last step of `test`).
+//! * `openapi` — regenerate the committed `docs/openapi.json`.
 //! * `postgres` — only make sure the PostgreSQL test server is reachable.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod e2e;
 mod layers;
 mod pg_server;
 mod summary;
@@ -33,6 +37,10 @@ enum Task {
         #[arg(last = true)]
         test_args: Vec<String>,
     },
+    /// Run the real binary against fresh databases under schemathesis and a generated client.
+    E2e,
+    /// Regenerate docs/openapi.json from the code.
+    Openapi,
     /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
     Postgres,
     /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
@@ -51,6 +59,8 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Test { test_args } => test(&root, &test_args),
         Task::Bench { suite, filter } => bench(&root, &suite, filter.as_deref()),
+        Task::E2e => e2e::run_all(&root),
+        Task::Openapi => openapi(&root),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
             println!("PostgreSQL reachable at {}", server.address);
@@ -103,6 +113,25 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
         .args(filter)
         .env(pg_server::DATABASE_URL_ENV, &server.url);
     run(&format!("cargo bench ({suite})"), &mut command)
+}
+
+fn openapi(root: &Path) -> Result<()> {
+    let out = cargo()
+        .current_dir(root)
+        .args([
+            "run", "--quiet", "-p", "ame-api", "--bin", "ame", "--", "openapi",
+        ])
+        .output()
+        .context("running ame openapi")?;
+    if !out.status.success() {
+        bail!(
+            "ame openapi failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::write(root.join("docs/openapi.json"), &out.stdout)?;
+    eprintln!("wrote docs/openapi.json");
+    Ok(())
 }
 
 fn test(root: &Path, test_args: &[String]) -> Result<()> {
@@ -160,6 +189,10 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
     // A filtered run may select one backend; the full run must exercise both.
     if test_args.is_empty() && (counts.postgres.passed == 0 || counts.sqlite.passed == 0) {
         bail!("no SQLite or no PostgreSQL test ran; both backends must be tested");
+    }
+    if test_args.is_empty() {
+        e2e::run_all(root)?;
+        println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
     }
     Ok(())
 }

@@ -112,12 +112,31 @@ impl Storage {
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
-    /// Names of the migrations not yet applied, oldest first.
+    /// Names of the migrations not yet applied, oldest first. Reads the migration table only
+    /// (unlike the migrator, which would try to create it), so the application role may ask.
     pub async fn pending_migrations(&self) -> StorageResult<Vec<String>> {
-        let pending = Migrator::get_pending_migrations(&self.scope.db)
+        let applied: Vec<String> = match self
+            .select_json("SELECT version FROM seaql_migrations", None)
             .await
-            .db()?;
-        Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+        {
+            Ok(rows) => rows
+                .iter()
+                .filter_map(|r| {
+                    r.get("version")
+                        .and_then(JsonValue::as_str)
+                        .map(str::to_owned)
+                })
+                .collect(),
+            Err(StorageError::Database(detail)) if detail.contains("seaql_migrations") => {
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect())
     }
 
     /// Whether the database holds no organization yet. Only meaningful on a connection that sees
@@ -306,6 +325,7 @@ GRANT authenticated TO {role};
         let database_sql = format!(
             r#"
 GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT ON seaql_migrations TO {role};
 DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$;
 "#
         );

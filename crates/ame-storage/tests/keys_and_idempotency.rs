@@ -1,4 +1,5 @@
-//! API keys and idempotency records on both backends.
+//! API keys, idempotency records and the migration check the server runs at start, on both
+//! backends.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,6 +16,7 @@ backend_tests!(
     only_managers_handle_keys,
     idempotency_claims_replay_and_detect_mismatches,
     lapsed_claims_are_taken_over_with_the_same_resource_id,
+    the_application_sees_no_pending_migrations,
 );
 
 async fn keys_authenticate_until_revoked(db: TestDb) {
@@ -219,4 +221,17 @@ async fn lapsed_claims_are_taken_over_with_the_same_resource_id(db: TestDb) {
             .unwrap(),
         IdempotencyClaim::InProgress
     );
+}
+
+async fn the_application_sees_no_pending_migrations(db: TestDb) {
+    // On PostgreSQL `storage` is the ordinary application role, which may read but not create
+    // the migration table.
+    assert_eq!(
+        db.storage.pending_migrations().await.unwrap(),
+        Vec::<String>::new()
+    );
+    db.admin.rollback_all().await.unwrap();
+    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 4);
+    db.admin.migrate().await.unwrap();
+    assert!(db.admin.pending_migrations().await.unwrap().is_empty());
 }

@@ -1,0 +1,307 @@
+//! `cargo xtask e2e`: the real `ame` binary on a free loopback port, against a fresh SQLite file
+//! and a fresh PostgreSQL database (migrated by an administrator, served as an ordinary role),
+//! checked by schemathesis (every check, at least 100 examples per operation) and by a Python
+//! client generated with openapi-python-client from the committed `docs/openapi.json`.
+//!
+//! The Python tools live in a virtual environment under `target/e2e/venv`, installed from PyPI
+//! on first use and reused while the pinned versions stay the same.
+
+use crate::pg_server::{self, Server};
+use crate::{cargo, run};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The pinned Python tools.
+const REQUIREMENTS: &[&str] = &[
+    "schemathesis==4.32.5",
+    "openapi-python-client==0.29.1",
+    "ruff==0.17.6",
+];
+/// Examples per operation and phase.
+const MAX_EXAMPLES: &str = "100";
+/// A fixed seed keeps CI runs reproducible; `AME_E2E_SEED` picks another.
+const DEFAULT_SEED: &str = "20261125";
+/// The ordinary login role the PostgreSQL run serves as.
+const APP_ROLE: &str = "ame_e2e";
+const APP_ROLE_PASSWORD: &str = "ame_e2e_password";
+
+/// Runs the whole end-to-end suite.
+pub fn run_all(root: &Path) -> Result<()> {
+    let work = root.join("target/e2e");
+    std::fs::create_dir_all(&work)?;
+    let venv = ensure_venv(&work)?;
+    run(
+        "build the ame binary",
+        cargo()
+            .current_dir(root)
+            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
+    )?;
+    let binary = root.join("target/debug/ame");
+    let client_dir = generate_client(root, &work, &venv)?;
+
+    let sqlite_dir = tempfile_dir(&work, "sqlite")?;
+    let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.join("ame.db").display());
+    check_backend(
+        root,
+        &venv,
+        &binary,
+        &client_dir,
+        "sqlite",
+        &sqlite_url,
+        &sqlite_url,
+    )?;
+
+    let server = pg_server::ensure_reachable()?;
+    let database = format!("ame_e2e_{}", std::process::id());
+    let admin_url = database_url(&server, &database, None)?;
+    psql(
+        &server.url,
+        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+    )?;
+    psql(&server.url, &format!("CREATE DATABASE {database}"))?;
+    let outcome = (|| {
+        let mut migrate = Command::new(&binary);
+        migrate
+            .args([
+                "migrate",
+                "--app-role",
+                APP_ROLE,
+                "--app-role-password",
+                APP_ROLE_PASSWORD,
+            ])
+            .env("AME_DATABASE_URL", &admin_url);
+        run("ame migrate (PostgreSQL, as administrator)", &mut migrate)?;
+        let app_url = database_url(&server, &database, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
+        check_backend(
+            root,
+            &venv,
+            &binary,
+            &client_dir,
+            "postgres",
+            &admin_url,
+            &app_url,
+        )
+    })();
+    psql(
+        &server.url,
+        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+    )?;
+    let _ = std::fs::remove_dir_all(&sqlite_dir);
+    outcome
+}
+
+fn tempfile_dir(work: &Path, name: &str) -> Result<PathBuf> {
+    let dir = work.join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn database_url(
+    server: &Server,
+    database: &str,
+    credentials: Option<(&str, &str)>,
+) -> Result<String> {
+    let scheme_end = server.url.find("://").context("URL without scheme")? + 3;
+    let host_start = server.url.rfind('@').map_or(scheme_end, |at| at + 1);
+    let user = match credentials {
+        Some((role, password)) => format!("{role}:{password}@"),
+        None => server.url[scheme_end..host_start].to_owned(),
+    };
+    Ok(format!("postgres://{user}{}/{database}", server.address))
+}
+
+fn psql(url: &str, sql: &str) -> Result<()> {
+    run(
+        &format!("psql: {sql}"),
+        Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]),
+    )
+}
+
+/// Creates the virtual environment and installs the pinned tools unless already there.
+fn ensure_venv(work: &Path) -> Result<PathBuf> {
+    let venv = work.join("venv");
+    let marker = venv.join("ame-requirements.txt");
+    let wanted = REQUIREMENTS.join("\n");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(venv);
+    }
+    run(
+        "create the Python virtual environment",
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
+    run(
+        "install schemathesis and openapi-python-client from PyPI",
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(REQUIREMENTS),
+    )?;
+    std::fs::write(&marker, wanted)?;
+    Ok(venv)
+}
+
+/// Generates the Python client from the committed document; returns the directory to put on
+/// `PYTHONPATH`.
+fn generate_client(root: &Path, work: &Path, venv: &Path) -> Result<PathBuf> {
+    let python_dir = work.join("python");
+    let _ = std::fs::remove_dir_all(&python_dir);
+    std::fs::create_dir_all(&python_dir)?;
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run(
+        "openapi-python-client generate (from docs/openapi.json)",
+        Command::new(venv.join("bin/openapi-python-client"))
+            .current_dir(root)
+            .args([
+                "generate",
+                "--path",
+                "docs/openapi.json",
+                "--meta",
+                "none",
+                "--overwrite",
+            ])
+            .args([
+                "--config",
+                "xtask/e2e/client-config.yaml",
+                "--fail-on-warning",
+            ])
+            .arg("--output-path")
+            .arg(python_dir.join("ame_client"))
+            .env("PATH", path)
+            .stdout(Stdio::null()),
+    )?;
+    Ok(python_dir)
+}
+
+/// A running `ame serve`, stopped with SIGTERM when dropped.
+struct RunningServer {
+    child: Child,
+    base: String,
+}
+
+impl RunningServer {
+    fn start(binary: &Path, url: &str, log: &Path) -> Result<Self> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
+            .env("AME_DATABASE_URL", url)
+            .env("AME_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()
+            .context("starting ame serve")?;
+        let stdout = child.stdout.take().context("ame serve stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let mut base = None;
+        for line in lines.by_ref() {
+            let line = line?;
+            if let Some(rest) = line.strip_prefix("AME listens on ") {
+                base = Some(rest.to_owned());
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        match base {
+            Some(base) => Ok(Self { child, base }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("ame serve exited before listening; see {}", log.display())
+            }
+        }
+    }
+
+    fn stop(mut self) -> Result<()> {
+        let pid = self.child.id().to_string();
+        run(
+            "stop ame serve (SIGTERM)",
+            Command::new("kill").args(["-TERM", &pid]),
+        )?;
+        let status = self.child.wait()?;
+        if !status.success() {
+            bail!("ame serve exited with {status} after SIGTERM");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn output_of(command: &mut Command, what: &str) -> Result<String> {
+    let out = command
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    if !out.status.success() {
+        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn check_backend(
+    root: &Path,
+    venv: &Path,
+    binary: &Path,
+    client_dir: &Path,
+    backend: &str,
+    admin_url: &str,
+    app_url: &str,
+) -> Result<()> {
+    eprintln!("==> e2e on {backend}");
+    let org = output_of(
+        Command::new(binary)
+            .args(["org", "create", "E2E"])
+            .env("AME_DATABASE_URL", admin_url),
+        "ame org create",
+    )?;
+    let key = output_of(
+        Command::new(binary)
+            .args([
+                "apikey", "create", "--org", &org, "--role", "owner", "--name", "e2e",
+            ])
+            .env("AME_DATABASE_URL", admin_url),
+        "ame apikey create",
+    )?;
+    let log = root.join(format!("target/e2e/{backend}-server.log"));
+    let server = RunningServer::start(binary, app_url, &log)?;
+    let seed = std::env::var("AME_E2E_SEED").unwrap_or_else(|_| DEFAULT_SEED.to_owned());
+    run(
+        &format!("schemathesis on {backend} (all checks, {MAX_EXAMPLES} examples, seed {seed})"),
+        Command::new(venv.join("bin/schemathesis"))
+            .current_dir(root)
+            .args(["--config-file", "xtask/e2e/schemathesis.toml", "run"])
+            .arg(format!("{}/api-docs/openapi.json", server.base))
+            .args([
+                "--checks",
+                "all",
+                "--max-examples",
+                MAX_EXAMPLES,
+                "--workers",
+                "2",
+            ])
+            .args(["--seed", &seed])
+            .args(["--header", &format!("Authorization: Bearer {key}")]),
+    )?;
+    run(
+        &format!("generated Python client flow on {backend}"),
+        Command::new(venv.join("bin/python"))
+            .current_dir(root)
+            .arg("xtask/e2e/client_flow.py")
+            .env("PYTHONPATH", client_dir)
+            .env("AME_BASE_URL", &server.base)
+            .env("AME_API_KEY", &key),
+    )?;
+    server.stop()
+}
