@@ -99,7 +99,7 @@ fn tempfile_dir(work: &Path, name: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn database_url(
+pub(crate) fn database_url(
     server: &Server,
     database: &str,
     credentials: Option<(&str, &str)>,
@@ -113,7 +113,7 @@ fn database_url(
     Ok(format!("postgres://{user}{}/{database}", server.address))
 }
 
-fn psql(url: &str, sql: &str) -> Result<()> {
+pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
     run(
         &format!("psql: {sql}"),
         Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]),
@@ -181,13 +181,13 @@ fn generate_client(root: &Path, work: &Path, venv: &Path) -> Result<PathBuf> {
 }
 
 /// A running `ame serve`, stopped with SIGTERM when dropped.
-struct RunningServer {
+pub(crate) struct RunningServer {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl RunningServer {
-    fn start(binary: &Path, url: &str, log: &Path) -> Result<Self> {
+    pub(crate) fn start(binary: &Path, url: &str, log: &Path) -> Result<Self> {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .env("AME_DATABASE_URL", url)
@@ -217,7 +217,12 @@ impl RunningServer {
         }
     }
 
-    fn stop(mut self) -> Result<()> {
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn stop(mut self) -> Result<()> {
         let pid = self.child.id().to_string();
         run(
             "stop ame serve (SIGTERM)",
@@ -240,7 +245,7 @@ impl Drop for RunningServer {
     }
 }
 
-fn output_of(command: &mut Command, what: &str) -> Result<String> {
+pub(crate) fn output_of(command: &mut Command, what: &str) -> Result<String> {
     let out = command
         .output()
         .with_context(|| format!("running {what}"))?;

@@ -11,6 +11,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod bench_api;
 mod e2e;
 mod layers;
 mod pg_server;
@@ -45,7 +46,8 @@ enum Task {
     Postgres,
     /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
     Bench {
-        /// Which suite: `storage` (repository latency with 10,000 campaigns per organization).
+        /// Which suite: `storage` (repository latency with 10,000 campaigns per organization) or
+        /// `api` (HTTP load with wrk against the release binary on PostgreSQL, beside pgbench).
         #[arg(default_value = "storage")]
         suite: String,
         /// Only benchmarks whose name contains this (e.g. `postgres/list`).
@@ -98,8 +100,15 @@ pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
 const BENCH_SUITES: &[(&str, &str, &str)] = &[("storage", "ame-storage", "repositories")];
 
 fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
+    if suite == "api" {
+        return bench_api::run_api_bench(root);
+    }
     let Some((_, package, target)) = BENCH_SUITES.iter().find(|(name, _, _)| *name == suite) else {
-        let names: Vec<&str> = BENCH_SUITES.iter().map(|(name, _, _)| *name).collect();
+        let names: Vec<&str> = BENCH_SUITES
+            .iter()
+            .map(|(name, _, _)| *name)
+            .chain(["api"])
+            .collect();
         bail!(
             "unknown benchmark suite `{suite}`; available: {}",
             names.join(", ")

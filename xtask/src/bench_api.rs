@@ -1,0 +1,374 @@
+//! `cargo xtask bench api`: HTTP throughput and latency of the release binary on PostgreSQL
+//! (wrk, from Debian), next to the raw PostgreSQL ceiling measured in the same run (pgbench with
+//! the equivalent single-row INSERT and keyset SELECT).
+//!
+//! The organization holds 100,000 campaigns before the runs. Each run lasts
+//! `AME_BENCH_SECONDS` (default 10) seconds at concurrency 1, 16 and 64.
+
+use crate::e2e::{RunningServer, database_url, output_of, psql};
+use crate::pg_server;
+use crate::{cargo, run};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CONCURRENCY: &[u32] = &[1, 16, 64];
+const SEEDED_CAMPAIGNS: u32 = 100_000;
+const APP_ROLE: &str = "ame_bench";
+const APP_ROLE_PASSWORD: &str = "ame_bench_password";
+const CREATE_BODY: &str = r#"{"campaign_type":"lead_gen","objective":"Book 40 demos with finance teams by March","channels":["email","linkedin"]}"#;
+
+/// One measured run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Measurement {
+    /// Completed requests (or transactions) per second.
+    pub(crate) throughput: f64,
+    /// Median latency, milliseconds.
+    pub(crate) p50_ms: f64,
+    /// 99th-percentile latency, milliseconds.
+    pub(crate) p99_ms: f64,
+    /// Responses that were not 2xx (wrk) or failed transactions (pgbench).
+    pub(crate) errors: u64,
+}
+
+pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
+    let seconds: u32 = std::env::var("AME_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    ensure_wrk()?;
+    let server = pg_server::ensure_reachable()?;
+    run(
+        "build the release binary",
+        cargo().current_dir(root).args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ame-api",
+            "--bin",
+            "ame",
+        ]),
+    )?;
+    let binary = root.join("target/release/ame");
+    let work = root.join("target/bench-api");
+    std::fs::create_dir_all(&work)?;
+
+    let database = format!("ame_bench_{}", std::process::id());
+    let admin_url = database_url(&server, &database, None)?;
+    psql(
+        &server.url,
+        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+    )?;
+    psql(&server.url, &format!("CREATE DATABASE {database}"))?;
+    let outcome = (|| -> Result<String> {
+        run(
+            "ame migrate (as administrator)",
+            Command::new(&binary)
+                .args([
+                    "migrate",
+                    "--app-role",
+                    APP_ROLE,
+                    "--app-role-password",
+                    APP_ROLE_PASSWORD,
+                ])
+                .env("AME_DATABASE_URL", &admin_url),
+        )?;
+        let org = output_of(
+            Command::new(&binary)
+                .args(["org", "create", "Bench"])
+                .env("AME_DATABASE_URL", &admin_url),
+            "ame org create",
+        )?;
+        let key = output_of(
+            Command::new(&binary)
+                .args(["apikey", "create", "--org", &org, "--role", "owner"])
+                .env("AME_DATABASE_URL", &admin_url),
+            "ame apikey create",
+        )?;
+        psql(&admin_url, &seed_sql(&org))?;
+
+        let app_url = database_url(&server, &database, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
+        let ame = RunningServer::start(&binary, &app_url, &work.join("server.log"))?;
+        let create_script = work.join("create.lua");
+        std::fs::write(&create_script, wrk_create_script(&key))?;
+        let mut rows = Vec::new();
+        for &c in CONCURRENCY {
+            let create = wrk(
+                &ame.base,
+                "/api/marketing/campaign",
+                &key,
+                c,
+                seconds,
+                Some(&create_script),
+            )?;
+            let list = wrk(
+                &ame.base,
+                "/api/marketing/campaigns?limit=20",
+                &key,
+                c,
+                seconds,
+                None,
+            )?;
+            let insert = pgbench(&admin_url, &work, "insert", &insert_sql(&org), c, seconds)?;
+            let select = pgbench(&admin_url, &work, "select", &select_sql(&org), c, seconds)?;
+            rows.push((c, create, insert, list, select));
+        }
+        let peak_rss = peak_rss_mib(ame.pid());
+        ame.stop()?;
+        Ok(report(&rows, seconds, peak_rss))
+    })();
+    psql(
+        &server.url,
+        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+    )?;
+    let report = outcome?;
+    println!("{report}");
+    std::fs::write(work.join("report.md"), &report)?;
+    eprintln!("(also written to {})", work.join("report.md").display());
+    Ok(())
+}
+
+fn ensure_wrk() -> Result<()> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    let apt = |args: &[&str]| {
+        let mut c = Command::new("apt-get");
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run("apt-get update", &mut apt(&["update", "-q"]))?;
+    run(
+        "install wrk (load generator)",
+        &mut apt(&["install", "-y", "-q", "wrk"]),
+    )
+}
+
+fn seed_sql(org: &str) -> String {
+    format!(
+        "INSERT INTO marketing_campaigns (id, org_id, campaign_type, objective, status, created_at, updated_at) \
+         SELECT gen_random_uuid(), '{org}', \
+           (ARRAY['lead_gen','brand_awareness','client_retention','re_engagement','upsell','referral'])[1 + i % 6], \
+           'Seeded campaign number ' || i, \
+           (ARRAY['draft','scheduled','active','paused','completed','archived'])[1 + i % 6], \
+           now() - make_interval(secs => i), now() \
+         FROM generate_series(1, {SEEDED_CAMPAIGNS}) AS i; ANALYZE marketing_campaigns;"
+    )
+}
+
+fn insert_sql(org: &str) -> String {
+    format!(
+        "INSERT INTO marketing_campaigns (id, org_id, campaign_type, objective, status, channels) \
+         VALUES (gen_random_uuid(), '{org}', 'lead_gen', 'Book 40 demos with finance teams by March', 'draft', '[\"email\",\"linkedin\"]') \
+         RETURNING *;\n"
+    )
+}
+
+fn select_sql(org: &str) -> String {
+    format!(
+        "SELECT * FROM marketing_campaigns WHERE org_id = '{org}' ORDER BY created_at DESC, id DESC LIMIT 21;\n"
+    )
+}
+
+fn wrk_create_script(key: &str) -> String {
+    format!(
+        "wrk.method = \"POST\"\nwrk.body = '{CREATE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
+    )
+}
+
+fn wrk(
+    base: &str,
+    path: &str,
+    key: &str,
+    connections: u32,
+    seconds: u32,
+    script: Option<&PathBuf>,
+) -> Result<Measurement> {
+    let mut command = Command::new("wrk");
+    command
+        .arg(format!("-t{}", connections.min(2)))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{seconds}s"))
+        .arg("--latency")
+        .args(["-H", &format!("Authorization: Bearer {key}")]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    command.arg(format!("{base}{path}"));
+    let output = output_of(&mut command, "wrk")?;
+    parse_wrk(&output).with_context(|| format!("reading wrk output:\n{output}"))
+}
+
+/// Reads requests/sec, the 50% and 99% latencies and the non-2xx count from wrk's report.
+pub(crate) fn parse_wrk(output: &str) -> Result<Measurement> {
+    let mut throughput = None;
+    let (mut p50, mut p99) = (None, None);
+    let mut errors = 0;
+    for line in output.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", value] => throughput = value.parse().ok(),
+            ["50%", value] => p50 = parse_duration_ms(value),
+            ["99%", value] => p99 = parse_duration_ms(value),
+            ["Non-2xx", "or", "3xx", "responses:", n] => errors += n.parse::<u64>().unwrap_or(0),
+            ["Socket", "errors:", ..] => errors += 1,
+            _ => {}
+        }
+    }
+    match (throughput, p50, p99) {
+        (Some(throughput), Some(p50_ms), Some(p99_ms)) => Ok(Measurement {
+            throughput,
+            p50_ms,
+            p99_ms,
+            errors,
+        }),
+        _ => bail!("no throughput or latency in the wrk report"),
+    }
+}
+
+fn parse_duration_ms(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        "m" => value * 60_000.0,
+        _ => return None,
+    })
+}
+
+fn pgbench(
+    url: &str,
+    work: &Path,
+    name: &str,
+    sql: &str,
+    clients: u32,
+    seconds: u32,
+) -> Result<Measurement> {
+    let script = work.join(format!("{name}.sql"));
+    std::fs::write(&script, sql)?;
+    let log_dir = work.join(format!("pgbench-{name}-{clients}"));
+    let _ = std::fs::remove_dir_all(&log_dir);
+    std::fs::create_dir_all(&log_dir)?;
+    let output = output_of(
+        Command::new("pgbench")
+            .current_dir(&log_dir)
+            .args(["-n", "-M", "prepared", "-l", "--log-prefix", "tx"])
+            .arg(format!("-c{clients}"))
+            .arg(format!("-j{}", clients.min(2)))
+            .arg(format!("-T{seconds}"))
+            .arg("-f")
+            .arg(&script)
+            .arg(url),
+        "pgbench",
+    )?;
+    let throughput = output
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .with_context(|| format!("no tps in pgbench output:\n{output}"))?;
+    let mut latencies_us: Vec<f64> = Vec::new();
+    for entry in std::fs::read_dir(&log_dir)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        latencies_us.extend(
+            text.lines()
+                .filter_map(|l| l.split_whitespace().nth(2))
+                .filter_map(|v| v.parse::<f64>().ok()),
+        );
+    }
+    let failed = output
+        .lines()
+        .find_map(|l| l.strip_prefix("number of failed transactions: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Ok(Measurement {
+        throughput,
+        p50_ms: percentile(&mut latencies_us, 0.50) / 1000.0,
+        p99_ms: percentile(&mut latencies_us, 0.99) / 1000.0,
+        errors: failed,
+    })
+}
+
+/// The `q` quantile (nearest rank) of `values`; 0 when empty.
+pub(crate) fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+fn report(
+    rows: &[(u32, Measurement, Measurement, Measurement, Measurement)],
+    seconds: u32,
+    peak_rss: Option<f64>,
+) -> String {
+    let mut out = format!(
+        "AME API on PostgreSQL, {SEEDED_CAMPAIGNS} campaigns in the organization, {seconds} s per run, 2 server workers\n\n\
+         | concurrency | create req/s | create p50 / p99 ms | pgbench INSERT tps | create / INSERT | list req/s | list p50 / p99 ms | pgbench SELECT tps | errors |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    );
+    for (c, create, insert, list, select) in rows {
+        out.push_str(&format!(
+            "| {c} | {:.0} | {:.2} / {:.2} | {:.0} (p99 {:.2} ms) | {:.0}% | {:.0} | {:.2} / {:.2} | {:.0} (p99 {:.2} ms) | {} |\n",
+            create.throughput,
+            create.p50_ms,
+            create.p99_ms,
+            insert.throughput,
+            insert.p99_ms,
+            100.0 * create.throughput / insert.throughput.max(f64::EPSILON),
+            list.throughput,
+            list.p50_ms,
+            list.p99_ms,
+            select.throughput,
+            select.p99_ms,
+            create.errors + list.errors + insert.errors + select.errors,
+        ));
+    }
+    if let Some(rss) = peak_rss {
+        out.push_str(&format!("\nServer peak resident memory: {rss:.0} MiB\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_reports_are_read() {
+        let sample = "Running 10s test @ http://127.0.0.1:1/x\n  2 threads and 16 connections\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     2.10ms    1.00ms  20.00ms   90.00%\n  Latency Distribution\n     50%    1.95ms\n     75%    2.40ms\n     90%    3.10ms\n     99%  850.00us\n  71234 requests in 10.00s, 50.00MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:   7123.40\nTransfer/sec:      5.00MB\n";
+        let m = parse_wrk(sample).unwrap();
+        assert_eq!(m.throughput, 7123.40);
+        assert_eq!(m.p50_ms, 1.95);
+        assert!((m.p99_ms - 0.85).abs() < 1e-9);
+        assert_eq!(m.errors, 3);
+        assert!(parse_wrk("nothing").is_err());
+    }
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&mut v, 0.5), 50.0);
+        assert_eq!(percentile(&mut v, 0.99), 99.0);
+        assert_eq!(percentile(&mut [], 0.5), 0.0);
+    }
+}
