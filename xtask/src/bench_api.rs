@@ -5,7 +5,10 @@
 //! The organization holds 100,000 campaigns before the runs. Each run lasts
 //! `AME_BENCH_SECONDS` (default 10) seconds at concurrency 1, 16 and 64.
 
-use crate::e2e::{RunningServer, database_url, output_of, psql};
+use crate::e2e::{
+    RunningServer, ScratchDatabase, database_url, migrate_with_role, org_with_owner_key, output_of,
+    psql,
+};
 use crate::pg_server;
 use crate::{cargo, run};
 use anyhow::{Context, Result, bail};
@@ -54,41 +57,14 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
     let work = root.join("target/bench-api");
     std::fs::create_dir_all(&work)?;
 
-    let database = format!("ame_bench_{}", std::process::id());
-    let admin_url = database_url(&server, &database, None)?;
-    psql(
-        &server.url,
-        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
-    )?;
-    psql(&server.url, &format!("CREATE DATABASE {database}"))?;
-    let outcome = (|| -> Result<String> {
-        run(
-            "ame migrate (as administrator)",
-            Command::new(&binary)
-                .args([
-                    "migrate",
-                    "--app-role",
-                    APP_ROLE,
-                    "--app-role-password",
-                    APP_ROLE_PASSWORD,
-                ])
-                .env("AME_DATABASE_URL", &admin_url),
-        )?;
-        let org = output_of(
-            Command::new(&binary)
-                .args(["org", "create", "Bench"])
-                .env("AME_DATABASE_URL", &admin_url),
-            "ame org create",
-        )?;
-        let key = output_of(
-            Command::new(&binary)
-                .args(["apikey", "create", "--org", &org, "--role", "owner"])
-                .env("AME_DATABASE_URL", &admin_url),
-            "ame apikey create",
-        )?;
+    let database = ScratchDatabase::create(&server, "ame_bench")?;
+    let admin_url = database_url(&server, &database.name, None)?;
+    let report = {
+        migrate_with_role(&binary, &admin_url, APP_ROLE, APP_ROLE_PASSWORD)?;
+        let (org, key) = org_with_owner_key(&binary, &admin_url, "Bench")?;
         psql(&admin_url, &seed_sql(&org))?;
 
-        let app_url = database_url(&server, &database, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
+        let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
         let ame = RunningServer::start(&binary, &app_url, &work.join("server.log"))?;
         let create_script = work.join("create.lua");
         std::fs::write(&create_script, wrk_create_script(&key))?;
@@ -116,13 +92,8 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
         }
         let peak_rss = peak_rss_mib(ame.pid());
         ame.stop()?;
-        Ok(report(&rows, seconds, peak_rss))
-    })();
-    psql(
-        &server.url,
-        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
-    )?;
-    let report = outcome?;
+        report(&rows, seconds, peak_rss)
+    };
     println!("{report}");
     std::fs::write(work.join("report.md"), &report)?;
     eprintln!("(also written to {})", work.join("report.md").display());

@@ -54,42 +54,93 @@ pub fn run_all(root: &Path) -> Result<()> {
     )?;
 
     let server = pg_server::ensure_reachable()?;
-    let database = format!("ame_e2e_{}", std::process::id());
-    let admin_url = database_url(&server, &database, None)?;
-    psql(
-        &server.url,
-        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+    let database = ScratchDatabase::create(&server, "ame_e2e")?;
+    let admin_url = database_url(&server, &database.name, None)?;
+    migrate_with_role(&binary, &admin_url, APP_ROLE, APP_ROLE_PASSWORD)?;
+    let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
+    check_backend(
+        root,
+        &venv,
+        &binary,
+        &client_dir,
+        "postgres",
+        &admin_url,
+        &app_url,
     )?;
-    psql(&server.url, &format!("CREATE DATABASE {database}"))?;
-    let outcome = (|| {
-        let mut migrate = Command::new(&binary);
-        migrate
+    let _ = std::fs::remove_dir_all(&sqlite_dir);
+    Ok(())
+}
+
+/// A fresh PostgreSQL database, dropped when this goes away.
+pub(crate) struct ScratchDatabase {
+    server_url: String,
+    /// The database's name.
+    pub(crate) name: String,
+}
+
+impl ScratchDatabase {
+    /// Creates `<prefix>_<pid>` on `server` (dropping a leftover of the same name first).
+    pub(crate) fn create(server: &Server, prefix: &str) -> Result<Self> {
+        let name = format!("{prefix}_{}", std::process::id());
+        psql(
+            &server.url,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
+        psql(&server.url, &format!("CREATE DATABASE {name}"))?;
+        Ok(Self {
+            server_url: server.url.clone(),
+            name,
+        })
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = psql(&self.server_url, &sql) {
+            eprintln!("warning: {e:#}");
+        }
+    }
+}
+
+/// Runs `ame migrate` as the administrator, also setting up the application role.
+pub(crate) fn migrate_with_role(
+    binary: &Path,
+    admin_url: &str,
+    role: &str,
+    password: &str,
+) -> Result<()> {
+    run(
+        "ame migrate (PostgreSQL, as administrator)",
+        Command::new(binary)
             .args([
                 "migrate",
                 "--app-role",
-                APP_ROLE,
+                role,
                 "--app-role-password",
-                APP_ROLE_PASSWORD,
+                password,
             ])
-            .env("AME_DATABASE_URL", &admin_url);
-        run("ame migrate (PostgreSQL, as administrator)", &mut migrate)?;
-        let app_url = database_url(&server, &database, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
-        check_backend(
-            root,
-            &venv,
-            &binary,
-            &client_dir,
-            "postgres",
-            &admin_url,
-            &app_url,
-        )
-    })();
-    psql(
-        &server.url,
-        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+            .env("AME_DATABASE_URL", admin_url),
+    )
+}
+
+/// Creates an organization and an owner API key with the `ame` commands; returns both.
+pub(crate) fn org_with_owner_key(binary: &Path, url: &str, name: &str) -> Result<(String, String)> {
+    let org = output_of(
+        Command::new(binary)
+            .args(["org", "create", name])
+            .env("AME_DATABASE_URL", url),
+        "ame org create",
     )?;
-    let _ = std::fs::remove_dir_all(&sqlite_dir);
-    outcome
+    let key = output_of(
+        Command::new(binary)
+            .args([
+                "apikey", "create", "--org", &org, "--role", "owner", "--name", name,
+            ])
+            .env("AME_DATABASE_URL", url),
+        "ame apikey create",
+    )?;
+    Ok((org, key))
 }
 
 fn tempfile_dir(work: &Path, name: &str) -> Result<PathBuf> {
@@ -265,20 +316,7 @@ fn check_backend(
     app_url: &str,
 ) -> Result<()> {
     eprintln!("==> e2e on {backend}");
-    let org = output_of(
-        Command::new(binary)
-            .args(["org", "create", "E2E"])
-            .env("AME_DATABASE_URL", admin_url),
-        "ame org create",
-    )?;
-    let key = output_of(
-        Command::new(binary)
-            .args([
-                "apikey", "create", "--org", &org, "--role", "owner", "--name", "e2e",
-            ])
-            .env("AME_DATABASE_URL", admin_url),
-        "ame apikey create",
-    )?;
+    let (_, key) = org_with_owner_key(binary, admin_url, "E2E")?;
     let log = root.join(format!("target/e2e/{backend}-server.log"));
     let server = RunningServer::start(binary, app_url, &log)?;
     let seed = std::env::var("AME_E2E_SEED").unwrap_or_else(|_| DEFAULT_SEED.to_owned());

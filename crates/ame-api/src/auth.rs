@@ -163,12 +163,19 @@ async fn authenticate(
     org: Option<OrgId>,
 ) -> Result<Principal, Problem> {
     if token.starts_with(API_KEY_PREFIX) {
-        let principal = state
-            .storage
-            .api_keys()
-            .authenticate(&token)
-            .await?
-            .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
+        let principal = match state.key_cache.get(&token) {
+            Some(principal) => principal,
+            None => {
+                let principal = state
+                    .storage
+                    .api_keys()
+                    .authenticate(&token)
+                    .await?
+                    .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
+                state.key_cache.insert(&token, principal);
+                principal
+            }
+        };
         if org.is_some_and(|o| o != principal.org) {
             return Err(Problem::forbidden(format!(
                 "this API key belongs to another organization than the {ORG_HEADER} header names"

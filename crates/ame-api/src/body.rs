@@ -110,18 +110,44 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Decodes JSON into `T`: 400 for bytes that are not JSON, 422 for JSON of the wrong shape.
+/// Decodes a JSON object into `T`: 400 for bytes that are not JSON, 422 for JSON of the wrong
+/// shape (including a body that is not an object). Integral numbers written with a fraction
+/// (`10.0`) count as integers, as JSON Schema says.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        shape_error(&path, inner)
-    })?;
-    deserializer.end().map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         Problem::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    Ok(value)
+    if !value.is_object() {
+        return Err(Problem::validation(vec![FieldError::new(
+            "body",
+            "must be a JSON object",
+        )]));
+    }
+    integral_floats_to_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        shape_error(&path, e.into_inner())
+    })
+}
+
+/// Rewrites numbers such as `3.0` as integers, recursively.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // |f| < 2^53, so the conversion is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                let integer = f as i64;
+                *value = serde_json::Value::from(integer);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 fn shape_error(path: &str, error: serde_json::Error) -> Problem {
@@ -203,5 +229,25 @@ mod tests {
     fn trailing_bytes_are_rejected() {
         let p = decode_json::<serde_json::Value>(b"{} {}").unwrap_err();
         assert_eq!(p.status, 400);
+    }
+
+    #[test]
+    fn only_objects_are_bodies() {
+        let p = decode_json::<NewCampaign>(br#"["upsell", "Grow revenue"]"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "body"));
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        let c: NewCampaign = decode_json(
+            br#"{"campaign_type":"upsell","objective":"Grow","planned_reach":3151078.0,"budget":12.5}"#,
+        )
+        .unwrap();
+        assert_eq!(c.planned_reach, Some(3_151_078));
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"Grow","planned_reach":1.5}"#,
+        )
+        .unwrap_err();
+        assert_eq!(p.errors[0].field, "planned_reach");
     }
 }

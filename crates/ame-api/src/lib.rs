@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 pub mod idempotency;
+pub mod key_cache;
 pub mod openapi;
 pub mod problem;
 pub mod routes;

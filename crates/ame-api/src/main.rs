@@ -52,6 +52,10 @@ enum Command {
         /// Expected `aud` of user JWTs.
         #[arg(long, env = "AME_JWT_AUDIENCE", default_value = "authenticated")]
         jwt_audience: String,
+        /// Seconds a resolved API key is trusted without asking the database again (a key revoked
+        /// through another AME process stops working within this time; 0 disables the cache).
+        #[arg(long, env = "AME_API_KEY_CACHE_SECONDS", default_value_t = 5)]
+        api_key_cache_seconds: u64,
         /// Seconds in-flight requests get to finish after SIGTERM.
         #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
         shutdown_timeout: u64,
@@ -163,6 +167,7 @@ async fn main() -> Result<()> {
             workers,
             jwt_secret,
             jwt_audience,
+            api_key_cache_seconds,
             shutdown_timeout,
         } => {
             let storage = connect(&cli.database_url).await?;
@@ -190,7 +195,8 @@ async fn main() -> Result<()> {
             say(format!(
                 "API documentation: http://{address}/docs/ (OpenAPI: http://{address}/api-docs/openapi.json)"
             ));
-            let mut state = AppState::new(storage);
+            let mut state = AppState::new(storage)
+                .with_key_cache_ttl(std::time::Duration::from_secs(api_key_cache_seconds));
             if let Some(secret) = jwt_secret {
                 state = state.with_jwt(JwtVerifier::hs256(secret.as_bytes(), &jwt_audience));
             }

@@ -127,6 +127,7 @@ fn administration_commands_manage_organizations_keys_and_members() {
 /// address, the base URL and the rest of its output.
 fn start_serve(
     dir: &std::path::Path,
+    env: &[(&str, &str)],
 ) -> (
     std::process::Child,
     Vec<String>,
@@ -139,7 +140,9 @@ fn start_serve(
         .env_remove("AME_DATABASE_URL")
         .env("AME_LOG", "warn")
         .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("serve.log")).unwrap())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -169,7 +172,7 @@ fn terminate(child: &mut std::process::Child) {
 #[tokio::test]
 async fn serve_starts_with_a_demo_key_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, printed, base, rest) = start_serve(dir.path());
+    let (mut child, printed, base, rest) = start_serve(dir.path(), &[]);
     let key = printed
         .iter()
         .find_map(|l| l.strip_prefix("Its owner API key (shown only now): "))
@@ -190,8 +193,11 @@ async fn serve_starts_with_a_demo_key_and_stops_on_sigterm() {
     let rest: Vec<String> = rest.map(Result::unwrap).collect();
     assert!(rest.iter().any(|l| l == "AME stopped"), "{rest:?}");
 
-    // A restart keeps the data and creates no second demo organization.
-    let (mut child, printed, base, _rest) = start_serve(dir.path());
+    // A restart keeps the data and creates no second demo organization; logs can be JSON.
+    let (mut child, printed, base, _rest) = start_serve(
+        dir.path(),
+        &[("AME_LOG_FORMAT", "json"), ("AME_LOG", "info")],
+    );
     assert!(
         !printed.iter().any(|l| l.contains("demo organization")),
         "{printed:?}"
@@ -207,4 +213,21 @@ async fn serve_starts_with_a_demo_key_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     terminate(&mut child);
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let handled = records
+        .iter()
+        .find(|r| {
+            r["message"] == "request handled" && r["span"]["path"] == "/api/marketing/campaigns"
+        })
+        .unwrap_or_else(|| panic!("no request record in {log}"));
+    assert_eq!(handled["status"], 200);
+    assert!(
+        handled["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
 }

@@ -176,8 +176,10 @@ impl ApiKeyRepository for SqlApiKeys {
         }
         let digest = hash(secret);
         let row = if self.scope.is_postgres() {
-            let txn = self.scope.db.begin().await.db()?;
-            let row = txn
+            // One statement, no explicit transaction: a single round trip.
+            let row = self
+                .scope
+                .db
                 .query_one_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
                     "SELECT key_id, org_id, role FROM ame_authenticate_api_key($1)",
@@ -185,7 +187,6 @@ impl ApiKeyRepository for SqlApiKeys {
                 ))
                 .await
                 .db()?;
-            txn.commit().await.db()?;
             match row {
                 Some(row) => Some((
                     row.try_get::<uuid::Uuid>("", "key_id").db()?,

@@ -130,5 +130,7 @@ pub async fn revoke_key(
             return Err(Problem::forbidden("only an owner may revoke owner keys"));
         }
     }
-    Ok(web::Json(keys.revoke(principal.org, id).await?))
+    let revoked = keys.revoke(principal.org, id).await?;
+    state.key_cache.evict(id);
+    Ok(web::Json(revoked))
 }
