@@ -231,3 +231,43 @@ async fn serve_starts_with_a_demo_key_and_stops_on_sigterm() {
             .is_some_and(|id| !id.is_empty())
     );
 }
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, printed, base, _rest) = start_serve(dir.path(), &[]);
+    let key = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Its owner API key (shown only now): "))
+        .expect("demo key printed")
+        .to_owned();
+    let address = base.strip_prefix("http://").unwrap().to_owned();
+    let body = r#"{"campaign_type":"upsell","objective":"Finish what was started"}"#;
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/marketing/campaign HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    // Half the body now; the rest only after the server was told to stop.
+    stream.write_all(&body.as_bytes()[..20]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    stream.write_all(&body.as_bytes()[20..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains("Finish what was started"), "{response}");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    // New connections are refused once it has stopped.
+    assert!(std::net::TcpStream::connect(&address).is_err());
+}
