@@ -37,7 +37,10 @@ impl Reply {
     }
 }
 
-fn respond(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
+/// Where a created resource lives, derived from the response body (so replays carry it too).
+pub type Locate = fn(&serde_json::Value) -> Option<String>;
+
+fn respond(status: StatusCode, body: String, replayed: bool, locate: Locate) -> HttpResponse {
     let content_type = if status.is_success() {
         "application/json"
     } else {
@@ -47,6 +50,11 @@ fn respond(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
     response.insert_header((header::CONTENT_TYPE, content_type));
     if replayed {
         response.insert_header((REPLAYED_HEADER, "true"));
+    }
+    if status == StatusCode::CREATED
+        && let Some(location) = serde_json::from_str(&body).ok().as_ref().and_then(locate)
+    {
+        response.insert_header((header::LOCATION, location));
     }
     response.body(body)
 }
@@ -80,6 +88,7 @@ pub async fn run<F, Fut>(
     state: &AppState,
     principal: &Principal,
     body_digest: &str,
+    locate: Locate,
     operation: F,
 ) -> Result<HttpResponse, Problem>
 where
@@ -88,7 +97,7 @@ where
 {
     let Some(key) = key_of(req)? else {
         let reply = operation(None).await?;
-        return Ok(respond(reply.status, reply.body, false));
+        return Ok(respond(reply.status, reply.body, false, locate));
     };
     // Keys are scoped to the operation and resource they were sent to: the same key on another
     // path is another key. Within one path, the body must match.
@@ -110,7 +119,7 @@ where
     {
         IdempotencyClaim::Completed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            Ok(respond(status, body, true))
+            Ok(respond(status, body, true, locate))
         }
         IdempotencyClaim::Mismatch => Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,7 +149,7 @@ where
                 }
             };
             store.complete(org, &key, status.as_u16(), &body).await?;
-            Ok(respond(status, body, false))
+            Ok(respond(status, body, false, locate))
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct AssetList {
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$"),
     ),
     responses((status = 201, description = "The generated asset set", body = AssetList,
+        headers(("Location" = String, description = "Path of the campaign's asset list")),
         links(
             ("GetFirstAsset" = (operation_id = "get_asset", parameters(("id" = "$response.body#/items/0/id")))),
             ("ListAssets" = (operation_id = "list_campaign_assets", parameters(("id" = "$response.body#/campaign_id")))),
@@ -50,7 +51,12 @@ pub async fn generate_assets(
     let id = campaign_id(&path)?;
     let storage = principal.storage(&state.storage);
     let org = principal.org;
-    idempotency::run(&req, &state, &principal, "", |_| async move {
+    let locate: idempotency::Locate = |body| {
+        body["campaign_id"]
+            .as_str()
+            .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
+    };
+    idempotency::run(&req, &state, &principal, "", locate, |_| async move {
         let campaign = storage.campaigns().get(org, id).await?;
         let assets = ame_generation::build_outline_assets(&campaign);
         let items = storage.assets().replace_set(org, id, assets).await?;

@@ -129,6 +129,7 @@ pub(crate) fn campaign_id(path: &web::Path<String>) -> Result<CampaignId, Proble
     request_body(content = NewCampaign, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$")),
     responses((status = 201, description = "The created campaign", body = Campaign,
+        headers(("Location" = String, description = "Path of the created campaign")),
         links(
             ("GetCampaign" = (operation_id = "get_campaign", parameters(("id" = "$response.body#/id")))),
             ("EditCampaign" = (operation_id = "patch_campaign", parameters(("id" = "$response.body#/id")))),
@@ -155,11 +156,17 @@ pub async fn create_campaign(
         .map_err(|e| Problem::validation(e.errors))?;
     let campaigns = principal.storage(&state.storage).campaigns();
     let org = principal.org;
+    let locate: idempotency::Locate = |body| {
+        body["id"]
+            .as_str()
+            .map(|id| format!("/api/marketing/campaigns/{id}"))
+    };
     idempotency::run(
         &req,
         &state,
         &principal,
         &body.digest,
+        locate,
         |reserved| async move {
             let campaign = match reserved {
                 None => campaigns.create(org, valid).await?,

@@ -562,6 +562,8 @@ async fn creation_is_idempotent(db: TestDb) {
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, first.body);
+    assert_eq!(again.header("location"), first.header("location"));
+    assert!(first.header("location").is_some());
     let list = server.get("/api/marketing/campaigns", &key).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 
