@@ -130,11 +130,25 @@ pub struct NewCampaign {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub channels: Vec<Channel>,
-    /// Optional planned start.
+    /// Optional planned start (RFC 3339).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+            example = "2027-01-05T09:00:00Z"
+        )
+    )]
     pub start_at: Option<DateTime<Utc>>,
-    /// Optional planned end (after the start).
+    /// Optional planned end (RFC 3339, after the start).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+            example = "2027-03-31T17:00:00Z"
+        )
+    )]
     pub end_at: Option<DateTime<Utc>>,
     /// IANA time zone; `UTC` when left out.
     #[serde(default)]
