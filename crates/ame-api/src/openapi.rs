@@ -176,3 +176,51 @@ impl Modify for StandardErrors {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ame_domain::{CampaignType, NewCampaign};
+
+    /// The published text patterns accept exactly what validation accepts, so clients and
+    /// property-based testers generate from the document what the server takes.
+    #[test]
+    fn text_patterns_agree_with_validation() {
+        let doc = serde_json::to_value(crate::api_doc()).unwrap();
+        let fields = &doc["components"]["schemas"]["NewCampaign"]["properties"];
+        let objective =
+            regex::Regex::new(fields["objective"]["pattern"].as_str().unwrap()).unwrap();
+        let name = regex::Regex::new(fields["name"]["pattern"].as_str().unwrap()).unwrap();
+        let samples = [
+            "Book 40 demos by March",
+            "abc",
+            "ab",
+            "  ab  ",
+            "\ta b\n",
+            " a\u{1c}b ",
+            "a\u{1c}bc",
+            "\u{a0}\u{a0}x\u{a0}",
+            "x\u{2003}y",
+            "Grow 📈 fast",
+            "<script>alert(1)</script>",
+            "'; DROP TABLE campaigns; --",
+            "\u{85}abc\u{85}",
+            "ab\u{7f}c",
+            "   ",
+            "",
+        ];
+        for sample in samples {
+            let chars = sample.chars().count();
+            let published = objective.is_match(sample) && (3..=500).contains(&chars);
+            let accepted = NewCampaign::new(CampaignType::Upsell, sample)
+                .validate()
+                .is_ok();
+            assert_eq!(published, accepted, "objective {sample:?}");
+
+            let published = name.is_match(sample) && (1..=200).contains(&chars);
+            let mut campaign = NewCampaign::new(CampaignType::Upsell, "Grow revenue");
+            campaign.name = Some(sample.to_owned());
+            let accepted = campaign.validate().is_ok();
+            assert_eq!(published, accepted, "name {sample:?}");
+        }
+    }
+}
