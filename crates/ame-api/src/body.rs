@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn integral_floats_are_integers() {
         let c: NewCampaign = decode_json(
-            br#"{"campaign_type":"upsell","objective":"Grow","planned_reach":3151078.0,"budget":12.5}"#,
+            br#"{"campaign_type":"upsell","objective":"Grow","planned_reach":3151078.0,"budget":"12.5"}"#,
         )
         .unwrap();
         assert_eq!(c.planned_reach, Some(3_151_078));
@@ -249,5 +249,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(p.errors[0].field, "planned_reach");
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"Grow","budget":0}"#,
+        )
+        .unwrap_err();
+        assert_eq!(p.errors[0].field, "budget");
     }
 }

@@ -122,8 +122,9 @@ pub struct NewCampaign {
         schema(minimum = 0, maximum = 1_000_000_000_000_i64)
     )]
     pub planned_reach: Option<i64>,
-    /// Optional budget (0 or more, at most two decimals).
-    #[serde(default)]
+    /// Optional budget as a decimal string (0 or more, at most two decimals), e.g. `"2500.00"`;
+    /// a JSON number is refused, so no amount passes through binary floating point.
+    #[serde(default, deserialize_with = "money_text")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2500.00", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))]
     pub budget: Option<Decimal>,
     /// Channels (no duplicates).
@@ -340,6 +341,21 @@ impl PlanPatch {
             timezone,
         })
     }
+}
+
+/// Reads an optional amount of money written as a decimal string; numbers are refused.
+pub fn money_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    text.map(|t| {
+        t.trim().parse::<Decimal>().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{t}` is not an amount; write it as a decimal string such as \"2500.00\""
+            ))
+        })
+    })
+    .transpose()
 }
 
 /// Every accepted IANA time-zone name.

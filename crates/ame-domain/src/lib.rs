@@ -19,7 +19,8 @@ mod validation;
 
 pub use asset::{Asset, NewAsset};
 pub use campaign::{
-    Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, time_zone_names,
+    Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
+    time_zone_names,
 };
 pub use enums::{AssetType, CampaignType, Channel, MemberRole, ParseEnumError};
 pub use ids::{ApiKeyId, AssetId, CampaignId, OrgId, UserId};

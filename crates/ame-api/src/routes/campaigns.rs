@@ -73,8 +73,8 @@ pub struct CampaignPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub planned_reach: Option<Option<i64>>,
-    /// New budget, or `null` to clear it.
-    #[serde(default, deserialize_with = "present")]
+    /// New budget as a decimal string, or `null` to clear it.
+    #[serde(default, deserialize_with = "present_money")]
     #[schema(value_type = Option<String>, example = "2500.00", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub budget: Option<Option<Decimal>>,
     /// New channel list.
@@ -99,6 +99,13 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A budget that is present (possibly `null`), written as a decimal string.
+fn present_money<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<Decimal>>, D::Error> {
+    ame_domain::money_text(deserializer).map(Some)
 }
 
 impl From<CampaignPatch> for PlanPatch {
