@@ -32,11 +32,6 @@ impl KeyCache {
         }
     }
 
-    /// How long an entry lives.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     fn digest(secret: &str) -> [u8; 32] {
         Sha256::digest(secret.as_bytes()).into()
     }
