@@ -12,6 +12,7 @@ mod m20260101_000001_organizations_and_users;
 mod m20260101_000002_marketing_campaigns;
 mod m20260101_000003_marketing_assets;
 mod m20260201_000004_api_keys_and_idempotency;
+mod m20261125_000005_brands_versions_pages;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_marketing_campaigns::Migration),
             Box::new(m20260101_000003_marketing_assets::Migration),
             Box::new(m20260201_000004_api_keys_and_idempotency::Migration),
+            Box::new(m20261125_000005_brands_versions_pages::Migration),
         ]
     }
 }

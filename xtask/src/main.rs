@@ -14,6 +14,8 @@
 mod bench_api;
 mod e2e;
 mod layers;
+mod llm;
+mod packages;
 mod pg_server;
 mod summary;
 

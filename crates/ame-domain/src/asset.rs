@@ -4,6 +4,7 @@ use crate::enums::AssetType;
 use crate::ids::{AssetId, CampaignId, OrgId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// A stored asset generated for a campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,10 @@ pub struct Asset {
     pub campaign_id: CampaignId,
     /// What kind of asset it is.
     pub asset_type: AssetType,
+    /// Which generation of the campaign's asset set it belongs to (1 for the first).
+    pub version: i32,
+    /// Whether it belongs to the campaign's current set (older versions are history).
+    pub current: bool,
     /// The generated content; its shape depends on `asset_type`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub content: serde_json::Value,
@@ -38,4 +43,34 @@ pub struct NewAsset {
     pub content: serde_json::Value,
     /// Generation metadata (a JSON object).
     pub metadata: serde_json::Value,
+}
+
+/// One version of a campaign's asset set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssetSetVersion {
+    /// The version number (1 for the first generation).
+    pub version: i32,
+    /// Whether it is the current set.
+    pub current: bool,
+    /// How many assets it holds.
+    pub assets: u64,
+    /// When it was generated.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A lead submitted through a campaign's public landing page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lead {
+    /// The lead's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: Uuid,
+    /// The campaign whose page collected it.
+    pub campaign_id: CampaignId,
+    /// The submitted form fields (names to values).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fields: serde_json::Value,
+    /// When it was submitted.
+    pub created_at: DateTime<Utc>,
 }

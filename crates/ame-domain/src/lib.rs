@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod asset;
+mod brand;
 mod campaign;
 mod enums;
 mod ids;
@@ -17,7 +18,8 @@ mod organization;
 mod pagination;
 mod validation;
 
-pub use asset::{Asset, NewAsset};
+pub use asset::{Asset, AssetSetVersion, Lead, NewAsset};
+pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Tone};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
     time_zone_names,

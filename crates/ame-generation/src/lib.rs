@@ -5,11 +5,25 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod banner;
+pub mod brief;
+pub mod builtin;
+pub mod copy;
+pub mod html;
+pub mod limits;
+pub mod openai;
 mod outline;
+pub mod pipeline;
+pub mod readability;
+pub mod speech;
+pub mod text_model;
 
 use ame_domain::{AssetType, CampaignType};
 
+pub use brief::Brief;
 pub use outline::{OUTLINE_BUILDER, build_outline_assets};
+pub use pipeline::{GeneratedAsset, Generator, Rendition};
+pub use text_model::{BuiltInModel, RemoteModel, TextModel};
 
 /// The asset types to generate for a campaign type, in generation order.
 pub fn planned_assets(campaign_type: CampaignType) -> &'static [AssetType] {

@@ -1,16 +1,28 @@
 //! The sea-orm asset repository.
 
-use crate::entity::{asset, campaign};
+use crate::entity::{asset, campaign, published_page};
 use crate::error::DbResultExt;
-use crate::repository::AssetRepository;
+use crate::repository::{AssetRepository, PageToPublish, PublishedPage};
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
-use ame_domain::{Asset, AssetId, CampaignId, NewAsset, OrgId};
+use ame_domain::{Asset, AssetId, AssetSetVersion, AssetType, CampaignId, NewAsset, OrgId};
 use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+
+/// Converts a stored page row.
+pub(crate) fn page_to_domain(m: published_page::Model) -> PublishedPage {
+    PublishedPage {
+        slug: m.slug,
+        org: OrgId::from_uuid(m.org_id),
+        campaign: CampaignId::from_uuid(m.campaign_id),
+        asset: AssetId::from_uuid(m.asset_id),
+        file_key: m.file_key,
+    }
+}
 
 /// Assets stored through sea-orm (SQLite or PostgreSQL).
 #[derive(Debug, Clone)]
@@ -30,6 +42,8 @@ fn to_domain(m: asset::Model) -> StorageResult<Asset> {
         org_id: OrgId::from_uuid(m.org_id),
         campaign_id: CampaignId::from_uuid(m.campaign_id),
         asset_type: parse_stored("asset_type", &m.asset_type)?,
+        version: m.version,
+        current: m.is_current,
         content: m.content,
         metadata: m.metadata,
         created_at: m.created_at,
@@ -62,17 +76,41 @@ async fn ensure_campaign(
 
 #[async_trait]
 impl AssetRepository for SqlAssets {
-    async fn replace_set(
+    async fn replace_set_publishing(
         &self,
         org: OrgId,
         campaign_id: CampaignId,
         assets: Vec<NewAsset>,
+        page: Option<PageToPublish>,
     ) -> StorageResult<Vec<Asset>> {
+        if let Some(page) = &page
+            && assets
+                .get(page.asset_index)
+                .is_none_or(|a| a.asset_type != AssetType::LandingPage)
+        {
+            return Err(StorageError::Invalid(format!(
+                "asset {} of the new set is not a landing page",
+                page.asset_index
+            )));
+        }
         let txn = self.scope.begin_write(org).await?;
         ensure_campaign(&txn, org, campaign_id, true).await?;
-        asset::Entity::delete_many()
+        let latest: Option<i32> = asset::Entity::find()
+            .select_only()
+            .column_as(asset::Column::Version.max(), "latest")
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .into_tuple::<Option<i32>>()
+            .one(&txn)
+            .await
+            .db()?
+            .flatten();
+        let version = latest.unwrap_or(0) + 1;
+        asset::Entity::update_many()
+            .col_expr(asset::Column::IsCurrent, Expr::value(false))
+            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .filter(asset::Column::IsCurrent.eq(true))
             .exec(&txn)
             .await
             .db()?;
@@ -86,6 +124,8 @@ impl AssetRepository for SqlAssets {
                 campaign_id: Set(campaign_id.as_uuid()),
                 org_id: Set(org.as_uuid()),
                 asset_type: Set(new.asset_type.as_str().to_owned()),
+                version: Set(version),
+                is_current: Set(true),
                 content: Set(new.content),
                 metadata: Set(new.metadata),
                 created_at: Set(at),
@@ -95,6 +135,25 @@ impl AssetRepository for SqlAssets {
             .await
             .db()?;
             stored.push(to_domain(model)?);
+        }
+        if let Some(page) = page {
+            let asset_id = stored[page.asset_index].id;
+            published_page::Entity::delete_many()
+                .filter(published_page::Column::CampaignId.eq(campaign_id.as_uuid()))
+                .exec(&txn)
+                .await
+                .db()?;
+            published_page::Entity::insert(published_page::ActiveModel {
+                slug: Set(page.slug),
+                org_id: Set(org.as_uuid()),
+                campaign_id: Set(campaign_id.as_uuid()),
+                asset_id: Set(asset_id.as_uuid()),
+                file_key: Set(page.file_key),
+                updated_at: Set(at),
+            })
+            .exec_without_returning(&txn)
+            .await
+            .db()?;
         }
         txn.commit().await.db()?;
         Ok(stored)
@@ -110,6 +169,7 @@ impl AssetRepository for SqlAssets {
         let rows = asset::Entity::find()
             .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
             .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .filter(asset::Column::IsCurrent.eq(true))
             .order_by_asc(asset::Column::CreatedAt)
             .order_by_asc(asset::Column::Id)
             .all(&txn)
@@ -117,6 +177,81 @@ impl AssetRepository for SqlAssets {
             .db()?;
         txn.commit().await.db()?;
         rows.into_iter().map(to_domain).collect()
+    }
+
+    async fn list_version(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+        version: i32,
+    ) -> StorageResult<Vec<Asset>> {
+        let txn = self.scope.begin(org).await?;
+        ensure_campaign(&txn, org, campaign_id, false).await?;
+        let rows = asset::Entity::find()
+            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .filter(asset::Column::Version.eq(version))
+            .order_by_asc(asset::Column::CreatedAt)
+            .order_by_asc(asset::Column::Id)
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        if rows.is_empty() {
+            return Err(StorageError::not_found("asset set version"));
+        }
+        rows.into_iter().map(to_domain).collect()
+    }
+
+    async fn versions(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+    ) -> StorageResult<Vec<AssetSetVersion>> {
+        let txn = self.scope.begin(org).await?;
+        ensure_campaign(&txn, org, campaign_id, false).await?;
+        let rows: Vec<(i32, bool, i64, chrono::DateTime<chrono::Utc>)> = asset::Entity::find()
+            .select_only()
+            .column(asset::Column::Version)
+            .column(asset::Column::IsCurrent)
+            .column_as(asset::Column::Id.count(), "assets")
+            .column_as(asset::Column::CreatedAt.min(), "created_at")
+            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .group_by(asset::Column::Version)
+            .group_by(asset::Column::IsCurrent)
+            .order_by_desc(asset::Column::Version)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(rows
+            .into_iter()
+            .map(|(version, current, assets, created_at)| AssetSetVersion {
+                version,
+                current,
+                assets: u64::try_from(assets).unwrap_or_default(),
+                created_at,
+            })
+            .collect())
+    }
+
+    async fn published_page(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+    ) -> StorageResult<Option<PublishedPage>> {
+        let txn = self.scope.begin(org).await?;
+        ensure_campaign(&txn, org, campaign_id, false).await?;
+        let row = published_page::Entity::find()
+            .filter(published_page::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(published_page::Column::OrgId.eq(org.as_uuid()))
+            .one(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(row.map(page_to_domain))
     }
 
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset> {

@@ -12,28 +12,34 @@
 
 mod api_keys;
 mod assets;
+mod brands;
 mod campaigns;
 mod entity;
 mod error;
 mod idempotency;
 mod organizations;
+mod pages;
 mod repository;
 mod scope;
 mod storage;
 
 pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
+pub use brands::SqlBrands;
 pub use campaigns::SqlCampaigns;
 pub use error::{StorageError, StorageResult};
 pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use organizations::SqlOrganizations;
+pub use pages::{SqlLeads, SqlPublicPages};
 pub use repository::{
-    ApiKeyRepository, AssetRepository, CampaignRepository, IdempotencyClaim, IdempotencyRepository,
-    IssuedApiKey, KeyPrincipal, OrganizationRepository,
+    ApiKeyRepository, AssetRepository, BrandRepository, CampaignRepository, IdempotencyClaim,
+    IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRepository, OrganizationRepository,
+    PageToPublish, PublicPageRepository, PublishedPage,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use repository::{
-    MockApiKeyRepository, MockAssetRepository, MockCampaignRepository, MockIdempotencyRepository,
-    MockOrganizationRepository,
+    MockApiKeyRepository, MockAssetRepository, MockBrandRepository, MockCampaignRepository,
+    MockIdempotencyRepository, MockLeadRepository, MockOrganizationRepository,
+    MockPublicPageRepository,
 };
 pub use storage::{Backend, Storage};

@@ -2,8 +2,9 @@
 
 use crate::StorageResult;
 use ame_domain::{
-    ApiKey, ApiKeyId, Asset, AssetId, Campaign, CampaignFilter, CampaignId, CampaignStatus,
-    MemberRole, NewAsset, OrgId, Organization, Page, PageRequest, PlanPatch, UserId, ValidCampaign,
+    ApiKey, ApiKeyId, Asset, AssetId, AssetSetVersion, Brand, BrandProfile, Campaign,
+    CampaignFilter, CampaignId, CampaignStatus, Lead, MemberRole, NewAsset, OrgId, Organization,
+    Page, PageRequest, PlanPatch, UserId, ValidCampaign,
 };
 use async_trait::async_trait;
 
@@ -73,21 +74,113 @@ pub trait CampaignRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait AssetRepository: Send + Sync {
-    /// Replaces the campaign's asset set with `assets` in one transaction: all stored or none.
+    /// Stores `assets` as the campaign's new current set in one transaction: all stored or none.
+    /// The previous set stays readable as history under its own version number.
     async fn replace_set(
         &self,
         org: OrgId,
         campaign: CampaignId,
         assets: Vec<NewAsset>,
+    ) -> StorageResult<Vec<Asset>> {
+        self.replace_set_publishing(org, campaign, assets, None)
+            .await
+    }
+    /// Like [`AssetRepository::replace_set`], and in the same transaction points the campaign's
+    /// public landing page at the new set's asset number `page.asset_index`.
+    async fn replace_set_publishing(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        assets: Vec<NewAsset>,
+        page: Option<PageToPublish>,
     ) -> StorageResult<Vec<Asset>>;
-    /// The campaign's assets in generation order.
+    /// The campaign's current assets in generation order.
     async fn list_for_campaign(
         &self,
         org: OrgId,
         campaign: CampaignId,
     ) -> StorageResult<Vec<Asset>>;
+    /// The assets of one version of the campaign's set; `NotFound` for an unknown version.
+    async fn list_version(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        version: i32,
+    ) -> StorageResult<Vec<Asset>>;
+    /// Every version of the campaign's set, newest first.
+    async fn versions(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<Vec<AssetSetVersion>>;
+    /// The campaign's published landing page, if any.
+    async fn published_page(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<Option<PublishedPage>>;
     /// Reads one asset; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset>;
+}
+
+/// A landing page to publish with a new asset set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageToPublish {
+    /// Index (in the new set) of the landing-page asset.
+    pub asset_index: usize,
+    /// The public slug (`/p/{slug}`), lower-case letters, digits and single hyphens.
+    pub slug: String,
+    /// Blob key of the page's HTML.
+    pub file_key: String,
+}
+
+/// A published landing page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedPage {
+    /// The public slug.
+    pub slug: String,
+    /// The organization that owns it.
+    pub org: OrgId,
+    /// Its campaign.
+    pub campaign: CampaignId,
+    /// The landing-page asset it shows.
+    pub asset: AssetId,
+    /// Blob key of the page's HTML.
+    pub file_key: String,
+}
+
+/// An organization's brand profile.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait BrandRepository: Send + Sync {
+    /// The organization's profile, if it has saved one.
+    async fn get(&self, org: OrgId) -> StorageResult<Option<BrandProfile>>;
+    /// Saves (creates or replaces) the organization's profile.
+    async fn put(&self, org: OrgId, brand: Brand) -> StorageResult<BrandProfile>;
+}
+
+/// Public landing pages and the leads their forms submit. Visitors belong to no organization, so
+/// these calls are not scoped by one: they reveal only what the page itself shows.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait PublicPageRepository: Send + Sync {
+    /// The page published under `slug`, if any.
+    async fn find(&self, slug: &str) -> StorageResult<Option<PublishedPage>>;
+    /// Stores a lead submitted through the page under `slug`; `None` (and nothing stored) for an
+    /// unknown slug.
+    async fn record_lead(
+        &self,
+        slug: &str,
+        fields: serde_json::Value,
+    ) -> StorageResult<Option<Lead>>;
+}
+
+/// Leads collected by a campaign's landing page.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait LeadRepository: Send + Sync {
+    /// The campaign's newest leads, at most `limit`.
+    async fn list(&self, org: OrgId, campaign: CampaignId, limit: u64) -> StorageResult<Vec<Lead>>;
 }
 
 /// What a presented API key secret resolves to.

@@ -2,10 +2,12 @@
 
 use crate::api_keys::SqlApiKeys;
 use crate::assets::SqlAssets;
+use crate::brands::SqlBrands;
 use crate::campaigns::SqlCampaigns;
 use crate::error::{DbResultExt, from_db};
 use crate::idempotency::SqlIdempotency;
 use crate::organizations::SqlOrganizations;
+use crate::pages::{SqlLeads, SqlPublicPages};
 use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
@@ -181,6 +183,21 @@ impl Storage {
     /// The API key repository.
     pub fn api_keys(&self) -> SqlApiKeys {
         SqlApiKeys::new(self.scope.clone())
+    }
+
+    /// The brand profile repository.
+    pub fn brands(&self) -> SqlBrands {
+        SqlBrands::new(self.scope.clone())
+    }
+
+    /// Public landing pages and lead submissions (not scoped by an organization).
+    pub fn public_pages(&self) -> SqlPublicPages {
+        SqlPublicPages::new(self.scope.clone())
+    }
+
+    /// The lead repository.
+    pub fn leads(&self) -> SqlLeads {
+        SqlLeads::new(self.scope.clone())
     }
 
     /// The idempotency-key repository.

@@ -8,6 +8,8 @@ pub struct Model {
     pub campaign_id: Uuid,
     pub org_id: Uuid,
     pub asset_type: String,
+    pub version: i32,
+    pub is_current: bool,
     pub content: Json,
     pub metadata: Json,
     pub created_at: DateTimeUtc,

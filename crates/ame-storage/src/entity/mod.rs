@@ -2,8 +2,11 @@
 
 pub(crate) mod api_key;
 pub(crate) mod asset;
+pub(crate) mod brand_profile;
 pub(crate) mod campaign;
 pub(crate) mod idempotency_key;
+pub(crate) mod lead;
 pub(crate) mod membership;
 pub(crate) mod organization;
+pub(crate) mod published_page;
 pub(crate) mod user;

@@ -1,0 +1,417 @@
+//! Brand profiles: who the organization is and how it speaks, used by every generated asset.
+
+use crate::enums::{ParseEnumError, string_enum};
+use crate::ids::OrgId;
+use crate::validation::{Collector, FieldError, ValidationError, text};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum! {
+    /// The voice a brand writes in.
+    Tone, "tone" {
+        /// Warm, plain and approachable.
+        Friendly => "friendly",
+        /// Precise, calm and credible.
+        Professional => "professional",
+        /// Direct, confident and energetic.
+        Bold => "bold",
+        /// Light, witty and informal.
+        Playful => "playful",
+        /// Understanding and reassuring.
+        Empathetic => "empathetic",
+    }
+}
+
+/// Most value propositions a profile may list.
+pub const MAX_VALUE_PROPOSITIONS: usize = 6;
+
+/// A brand profile as submitted (`PUT /api/marketing/brand`), not yet validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BrandProfileInput {
+    /// The company's name as customers know it (1 to 100 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, example = "Ledgerly")
+    )]
+    pub company_name: String,
+    /// The product or offer the campaigns promote (3 to 200 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 200,
+            example = "automated month-end close software"
+        )
+    )]
+    pub product: String,
+    /// Who the campaigns speak to (3 to 200 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 200,
+            example = "finance teams at mid-sized companies"
+        )
+    )]
+    pub audience: String,
+    /// Why the audience should care: 1 to 6 short statements (3 to 160 characters each).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 6, example = json!(["close the books in 3 days instead of 10", "catch reconciliation errors before auditors do"])))]
+    pub value_propositions: Vec<String>,
+    /// The voice to write in.
+    pub tone: Tone,
+    /// The call to action's button text (2 to 40 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 2, max_length = 40, example = "Book a demo")
+    )]
+    pub cta_text: String,
+    /// Where the call to action leads: an absolute `http` or `https` URL.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!#-~]*)?$",
+            example = "https://ledgerly.example/demo"
+        )
+    )]
+    pub cta_url: String,
+    /// Main brand colour, `#rrggbb`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^#[0-9A-Fa-f]{6}$", example = "#1f4e79")
+    )]
+    pub primary_color: String,
+    /// Accent colour for buttons and highlights, `#rrggbb`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^#[0-9A-Fa-f]{6}$", example = "#f2a900")
+    )]
+    pub accent_color: String,
+    /// How emails are signed (1 to 120 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, example = "The Ledgerly team")
+    )]
+    pub sign_off: String,
+    /// Postal address printed in every email footer, as anti-spam laws require (5 to 300 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 5,
+            max_length = 300,
+            example = "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA"
+        )
+    )]
+    pub postal_address: String,
+    /// Text of the unsubscribe link (3 to 100 characters); `Unsubscribe` when left out.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 100, example = "Unsubscribe")
+    )]
+    pub unsubscribe_text: Option<String>,
+}
+
+/// A validated brand profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Brand {
+    /// The company's name.
+    pub company_name: String,
+    /// The product or offer.
+    pub product: String,
+    /// Who the campaigns speak to.
+    pub audience: String,
+    /// Why the audience should care.
+    pub value_propositions: Vec<String>,
+    /// The voice to write in.
+    pub tone: Tone,
+    /// The call to action's button text.
+    pub cta_text: String,
+    /// Where the call to action leads.
+    pub cta_url: String,
+    /// Main brand colour, `#rrggbb` (lower case).
+    pub primary_color: String,
+    /// Accent colour, `#rrggbb` (lower case).
+    pub accent_color: String,
+    /// How emails are signed.
+    pub sign_off: String,
+    /// Postal address for email footers.
+    pub postal_address: String,
+    /// Text of the unsubscribe link.
+    pub unsubscribe_text: String,
+}
+
+/// An organization's stored brand profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BrandProfile {
+    /// The organization it belongs to.
+    pub org_id: OrgId,
+    /// The profile.
+    #[serde(flatten)]
+    pub brand: Brand,
+    /// When it was first saved.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Brand {
+    /// Marker put in every placeholder field, so nobody ships one by accident.
+    pub const PLACEHOLDER_MARK: &'static str = "[set in brand profile]";
+
+    /// Clearly marked stand-ins used when an organization has no brand profile yet: generation
+    /// still works, and every placeholder reads as one.
+    pub fn placeholder() -> Self {
+        let mark = Self::PLACEHOLDER_MARK;
+        Self {
+            company_name: "Your Company".to_owned(),
+            product: "your product".to_owned(),
+            audience: "your customers".to_owned(),
+            value_propositions: vec![
+                format!("the main benefit customers get {mark}"),
+                format!("the time or money it saves them {mark}"),
+                format!("what makes it different {mark}"),
+            ],
+            tone: Tone::Friendly,
+            cta_text: "Learn more".to_owned(),
+            cta_url: "https://example.com/".to_owned(),
+            primary_color: "#1f4e79".to_owned(),
+            accent_color: "#f2a900".to_owned(),
+            sign_off: "The Your Company team".to_owned(),
+            postal_address: format!("Company postal address {mark}"),
+            unsubscribe_text: "Unsubscribe".to_owned(),
+        }
+    }
+}
+
+impl BrandProfileInput {
+    /// Validates every field, reporting all problems at once.
+    pub fn validate(self) -> Result<Brand, ValidationError> {
+        let mut errors = Collector::default();
+        let company_name = errors.check(text("company_name", &self.company_name, 1, 100));
+        let product = errors.check(text("product", &self.product, 3, 200));
+        let audience = errors.check(text("audience", &self.audience, 3, 200));
+        let value_propositions = if self.value_propositions.is_empty()
+            || self.value_propositions.len() > MAX_VALUE_PROPOSITIONS
+        {
+            errors.push(FieldError::new(
+                "value_propositions",
+                format!(
+                    "must list 1 to {MAX_VALUE_PROPOSITIONS} statements; got {}",
+                    self.value_propositions.len()
+                ),
+            ));
+            None
+        } else {
+            let checked: Vec<Option<String>> = self
+                .value_propositions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| errors.check(text(&format!("value_propositions[{i}]"), v, 3, 160)))
+                .collect();
+            checked.into_iter().collect::<Option<Vec<_>>>()
+        };
+        let cta_text = errors.check(text("cta_text", &self.cta_text, 2, 40));
+        let cta_url = errors.check(web_url("cta_url", &self.cta_url));
+        let primary_color = errors.check(hex_color("primary_color", &self.primary_color));
+        let accent_color = errors.check(hex_color("accent_color", &self.accent_color));
+        let sign_off = errors.check(text("sign_off", &self.sign_off, 1, 120));
+        let postal_address = errors.check(text("postal_address", &self.postal_address, 5, 300));
+        let unsubscribe_text = match &self.unsubscribe_text {
+            None => Some("Unsubscribe".to_owned()),
+            Some(v) => errors.check(text("unsubscribe_text", v, 3, 100)),
+        };
+        errors.finish()?;
+        match (
+            company_name,
+            product,
+            audience,
+            value_propositions,
+            cta_text,
+            cta_url,
+            primary_color,
+            accent_color,
+            sign_off,
+            postal_address,
+            unsubscribe_text,
+        ) {
+            (
+                Some(company_name),
+                Some(product),
+                Some(audience),
+                Some(value_propositions),
+                Some(cta_text),
+                Some(cta_url),
+                Some(primary_color),
+                Some(accent_color),
+                Some(sign_off),
+                Some(postal_address),
+                Some(unsubscribe_text),
+            ) => Ok(Brand {
+                company_name,
+                product,
+                audience,
+                value_propositions,
+                tone: self.tone,
+                cta_text,
+                cta_url,
+                primary_color,
+                accent_color,
+                sign_off,
+                postal_address,
+                unsubscribe_text,
+            }),
+            _ => Err(ValidationError::single(FieldError::new(
+                "brand",
+                "invalid brand profile",
+            ))),
+        }
+    }
+}
+
+/// Checks a `#rrggbb` colour, returning it in lower case.
+fn hex_color(field: &str, value: &str) -> Result<String, FieldError> {
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!(
+                "must be a colour written `#rrggbb` (six hex digits), e.g. `#1f4e79`; got `{value}`"
+            ),
+        ))
+    }
+}
+
+/// Checks an absolute `http`/`https` URL with a host and only visible ASCII characters.
+fn web_url(field: &str, value: &str) -> Result<String, FieldError> {
+    let fail = || {
+        FieldError::new(
+            field,
+            "must be an absolute http or https URL of at most 2000 visible ASCII characters, e.g. `https://example.com/demo`",
+        )
+    };
+    if value.len() > 2000 || !value.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(fail());
+    }
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(fail)?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()));
+    if host_ok && port_ok {
+        Ok(value.to_owned())
+    } else {
+        Err(fail())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> BrandProfileInput {
+        BrandProfileInput {
+            company_name: " Ledgerly ".into(),
+            product: "automated month-end close software".into(),
+            audience: "finance teams at mid-sized companies".into(),
+            value_propositions: vec!["close the books in 3 days instead of 10".into()],
+            tone: Tone::Professional,
+            cta_text: "Book a demo".into(),
+            cta_url: "https://ledgerly.example/demo?utm_source=ame".into(),
+            primary_color: "#1F4E79".into(),
+            accent_color: "#f2a900".into(),
+            sign_off: "The Ledgerly team".into(),
+            postal_address: "100 Main St, Springfield".into(),
+            unsubscribe_text: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_profile_is_trimmed_and_normalized() {
+        let brand = input().validate().unwrap();
+        assert_eq!(brand.company_name, "Ledgerly");
+        assert_eq!(brand.primary_color, "#1f4e79");
+        assert_eq!(brand.unsubscribe_text, "Unsubscribe");
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let mut bad = input();
+        bad.company_name = "  ".into();
+        bad.value_propositions = vec!["ok statement".into(), "x".into()];
+        bad.cta_url = "javascript:alert(1)".into();
+        bad.primary_color = "blue".into();
+        bad.accent_color = "#12345g".into();
+        let err = bad.validate().unwrap_err();
+        let fields: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "company_name",
+                "value_propositions[1]",
+                "cta_url",
+                "primary_color",
+                "accent_color"
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_must_be_http_with_a_host() {
+        for good in ["http://a.example", "https://a.example:8443/x?y=1#z"] {
+            assert!(web_url("u", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ftp://a",
+            "https://",
+            "https://a b",
+            "https://a:99999999/",
+            "https://a\"><script>",
+        ] {
+            assert!(web_url("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn too_many_or_no_value_propositions_are_refused() {
+        let mut bad = input();
+        bad.value_propositions = vec![];
+        assert!(bad.clone().validate().is_err());
+        bad.value_propositions = vec!["a good reason".into(); 7];
+        assert_eq!(
+            bad.validate().unwrap_err().errors[0].field,
+            "value_propositions"
+        );
+    }
+
+    #[test]
+    fn the_placeholder_marks_what_is_missing() {
+        let p = Brand::placeholder();
+        assert!(
+            p.value_propositions
+                .iter()
+                .all(|v| v.contains(Brand::PLACEHOLDER_MARK))
+        );
+        assert!(p.postal_address.contains(Brand::PLACEHOLDER_MARK));
+    }
+}

@@ -1,0 +1,252 @@
+//! HTML and plain-text renderings: the standalone landing page and each email of a sequence.
+//! Every piece of user or model text goes through maud's escaping; only the stylesheet, built
+//! from validated `#rrggbb` colours, is inserted unescaped.
+
+use crate::banner::{Rgb, contrast_ratio};
+use crate::copy::{EmailCopy, LandingCopy};
+use ame_domain::Brand;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+/// Merge tag for the unsubscribe link, replaced by the sending system.
+pub const UNSUBSCRIBE_TAG: &str = "{{unsubscribe_url}}";
+
+/// `url` with UTM parameters naming the medium and the campaign.
+pub fn tracked_url(url: &str, medium: &str, campaign_slug: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}utm_source=ame&utm_medium={medium}&utm_campaign={campaign_slug}")
+}
+
+/// Black or white, whichever reads better on `background`.
+pub fn readable_on(background: Rgb) -> Rgb {
+    let black = Rgb(0x11, 0x11, 0x11);
+    let white = Rgb(0xff, 0xff, 0xff);
+    if contrast_ratio(black, background) >= contrast_ratio(white, background) {
+        black
+    } else {
+        white
+    }
+}
+
+fn color(hex: &str, fallback: Rgb) -> Rgb {
+    Rgb::from_hex(hex).unwrap_or(fallback)
+}
+
+fn stylesheet(brand: &Brand) -> String {
+    let primary = color(&brand.primary_color, Rgb(0x1f, 0x4e, 0x79));
+    let accent = color(&brand.accent_color, Rgb(0xf2, 0xa9, 0x00));
+    let on_primary = readable_on(primary).to_hex();
+    let on_accent = readable_on(accent).to_hex();
+    let primary = primary.to_hex();
+    let accent = accent.to_hex();
+    format!(
+        "*{{box-sizing:border-box}}body{{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;line-height:1.6;color:#1a1a1a;background:#fff}}\
+.skip{{position:absolute;left:-999px}}.skip:focus{{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:10}}\
+.wrap{{max-width:68rem;margin:0 auto;padding:0 1.25rem}}\
+header.hero{{background:{primary};color:{on_primary};padding:4rem 0 3rem}}\
+.brand{{font-weight:700;letter-spacing:.02em;margin:0 0 2rem}}\
+h1{{font-size:clamp(2rem,5vw,3.25rem);line-height:1.15;margin:0 0 1rem}}\
+.sub{{font-size:1.25rem;max-width:40rem;margin:0 0 2rem}}\
+.button{{display:inline-block;background:{accent};color:{on_accent};font-weight:700;padding:.9rem 1.6rem;border-radius:.5rem;text-decoration:none;border:0;font-size:1.05rem;cursor:pointer}}\
+.button:focus-visible,input:focus-visible{{outline:3px solid {primary};outline-offset:2px}}\
+section{{padding:3rem 0}}h2{{font-size:1.75rem;margin:0 0 1.5rem}}\
+.benefits{{display:grid;gap:1.5rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));list-style:none;padding:0;margin:0}}\
+.benefits li{{border:1px solid #ddd;border-radius:.75rem;padding:1.25rem}}.benefits h3{{margin:0 0 .5rem}}\
+.proof{{background:#f5f5f5}}.proof p{{font-style:italic;color:#444}}\
+details{{border-bottom:1px solid #ddd;padding:.75rem 0}}summary{{font-weight:600;cursor:pointer}}\
+form{{display:grid;gap:1rem;max-width:28rem}}label{{display:grid;gap:.25rem;font-weight:600}}\
+input[type=text],input[type=email]{{padding:.7rem;border:1px solid #767676;border-radius:.4rem;font-size:1rem}}\
+.consent{{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}}.hp{{position:absolute;left:-5000px}}\
+footer{{background:#222;color:#eee;padding:2rem 0;font-size:.9rem}}footer a{{color:#fff}}\
+@media (max-width:40rem){{header.hero{{padding:2.5rem 0 2rem}}.sub{{font-size:1.1rem}}}}"
+    )
+}
+
+/// What a landing page needs besides its copy.
+#[derive(Debug, Clone)]
+pub struct PageContext<'a> {
+    /// The brand.
+    pub brand: &'a Brand,
+    /// The page's public slug (the form posts to `/p/{slug}/leads`).
+    pub slug: &'a str,
+    /// Which variant to render (0-based).
+    pub variant: usize,
+    /// Whether the brand is the placeholder (shown as a notice on the page).
+    pub placeholder_brand: bool,
+}
+
+fn variant(items: &[String], i: usize) -> &str {
+    items
+        .get(i)
+        .or_else(|| items.first())
+        .map_or("", String::as_str)
+}
+
+/// Renders the landing page as a standalone, responsive, accessible HTML document.
+pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
+    let brand = ctx.brand;
+    let headline = variant(&copy.headline, ctx.variant);
+    let sub = variant(&copy.subheadline, ctx.variant);
+    let cta = variant(&copy.cta_label, ctx.variant);
+    let cta_href = tracked_url(&brand.cta_url, "landing_page", ctx.slug);
+    let page: Markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (headline) " | " (brand.company_name) }
+                meta name="description" content=(copy.meta_description);
+                meta property="og:title" content=(headline);
+                meta property="og:description" content=(copy.meta_description);
+                style { (PreEscaped(stylesheet(brand))) }
+            }
+            body {
+                a class="skip" href="#main" { "Skip to content" }
+                header class="hero" {
+                    div class="wrap" {
+                        p class="brand" { (brand.company_name) }
+                        @if ctx.placeholder_brand {
+                            p role="note" { "Draft: this page uses placeholder brand details. Set your brand profile before publishing." }
+                        }
+                        h1 { (headline) }
+                        p class="sub" { (sub) }
+                        a class="button" href="#get-started" { (cta) }
+                    }
+                }
+                main id="main" {
+                    section aria-labelledby="benefits-title" {
+                        div class="wrap" {
+                            h2 id="benefits-title" { "Why " (brand.company_name) }
+                            ul class="benefits" {
+                                @for b in &copy.benefits {
+                                    li { h3 { (b.title) } p { (b.body) } }
+                                }
+                            }
+                        }
+                    }
+                    section class="proof" aria-labelledby="proof-title" data-slot="social_proof" {
+                        div class="wrap" {
+                            h2 id="proof-title" { "What customers say" }
+                            p { "Customer stories will appear here once you add testimonials." }
+                        }
+                    }
+                    section aria-labelledby="faq-title" {
+                        div class="wrap" {
+                            h2 id="faq-title" { "Questions, answered" }
+                            @for f in &copy.faq {
+                                details { summary { (f.question) } p { (f.answer) } }
+                            }
+                        }
+                    }
+                    section id="get-started" aria-labelledby="form-title" {
+                        div class="wrap" {
+                            h2 id="form-title" { (cta) }
+                            p { (copy.form_intro) }
+                            form method="post" action={ "/p/" (ctx.slug) "/leads" } {
+                                label { "Name" input type="text" name="name" autocomplete="name" required maxlength="200"; }
+                                label { "Work email" input type="email" name="email" autocomplete="email" required maxlength="254"; }
+                                label { "Company" input type="text" name="company" autocomplete="organization" maxlength="200"; }
+                                label class="hp" aria-hidden="true" { "Leave this empty" input type="text" name="website" tabindex="-1" autocomplete="off"; }
+                                label class="consent" {
+                                    input type="checkbox" name="consent" value="yes" required;
+                                    span { "I agree that " (brand.company_name) " may contact me about this request." }
+                                }
+                                button class="button" type="submit" { (cta) }
+                            }
+                        }
+                    }
+                    section aria-labelledby="closing-title" {
+                        div class="wrap" {
+                            h2 id="closing-title" { (copy.closing) }
+                            a class="button" href=(cta_href) { (brand.cta_text) }
+                        }
+                    }
+                }
+                footer {
+                    div class="wrap" {
+                        p { "© " (brand.company_name) " · " (brand.postal_address) }
+                    }
+                }
+            }
+        }
+    };
+    page.into_string()
+}
+
+/// What an email needs besides its copy.
+#[derive(Debug, Clone)]
+pub struct EmailContext<'a> {
+    /// The brand.
+    pub brand: &'a Brand,
+    /// The greeting line (with merge tags).
+    pub greeting: &'a str,
+    /// The campaign slug used in tracking parameters.
+    pub slug: &'a str,
+    /// Which variant to render (0-based).
+    pub variant: usize,
+}
+
+/// Renders one email as HTML (table layout and inline styles, which email clients need).
+pub fn email_html(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
+    let brand = ctx.brand;
+    let primary = color(&brand.primary_color, Rgb(0x1f, 0x4e, 0x79));
+    let accent = color(&brand.accent_color, Rgb(0xf2, 0xa9, 0x00));
+    let on_primary = readable_on(primary).to_hex();
+    let on_accent = readable_on(accent).to_hex();
+    let subject = variant(&copy.subject, ctx.variant);
+    let preheader = variant(&copy.preheader, ctx.variant);
+    let href = tracked_url(&brand.cta_url, "email", ctx.slug);
+    let doc: Markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (subject) }
+            }
+            body style="margin:0;padding:0;background:#f4f4f4;" {
+                div style="display:none;max-height:0;overflow:hidden;" { (preheader) }
+                table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f4;" {
+                    tr { td align="center" style="padding:24px 12px;" {
+                        table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;" {
+                            tr { td style={ "background:" (primary.to_hex()) ";color:" (on_primary) ";padding:20px 32px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0;" } { (brand.company_name) } }
+                            tr { td style="padding:32px;font-size:16px;line-height:1.6;" {
+                                p style="margin:0 0 16px;" { (ctx.greeting) }
+                                @for para in &copy.body { p style="margin:0 0 16px;" { (para) } }
+                                p style="margin:24px 0;" {
+                                    a href=(href) style={ "background:" (accent.to_hex()) ";color:" (on_accent) ";padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block;" } { (copy.cta_label) }
+                                }
+                                p style="margin:0;" { (brand.sign_off) }
+                            } }
+                            tr { td style="padding:16px 32px;font-size:12px;color:#555555;border-top:1px solid #eeeeee;" {
+                                p style="margin:0 0 8px;" { (brand.postal_address) }
+                                a href=(UNSUBSCRIBE_TAG) style="color:#555555;" { (brand.unsubscribe_text) }
+                            } }
+                        }
+                    } }
+                }
+            }
+        }
+    };
+    doc.into_string()
+}
+
+/// Renders one email as plain text (the multipart alternative).
+pub fn email_text(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
+    let brand = ctx.brand;
+    let mut out = format!("{}\n\n", ctx.greeting);
+    for para in &copy.body {
+        out.push_str(para);
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!(
+        "{}: {}\n\n{}\n\n--\n{}\n{}: {}\n",
+        copy.cta_label,
+        tracked_url(&brand.cta_url, "email", ctx.slug),
+        brand.sign_off,
+        brand.postal_address,
+        brand.unsubscribe_text,
+        UNSUBSCRIBE_TAG
+    ));
+    out
+}

@@ -1,0 +1,181 @@
+//! Text models: who writes an asset's words. The built-in copywriter is the default; any
+//! OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp) can be used instead, with the
+//! built-in copywriter as the fallback whenever the remote answer fails or breaks a limit.
+
+use crate::brief::Brief;
+use crate::builtin;
+use crate::copy::{AssetCopy, CopySpec, json_schema};
+use crate::openai::{JsonRequest, OpenAiClient, ProviderError};
+use ame_domain::AssetType;
+use async_trait::async_trait;
+use std::fmt::Debug;
+use std::time::Instant;
+
+/// Words written by a text model, with what it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The words.
+    pub copy: AssetCopy,
+    /// The model that wrote them.
+    pub model: String,
+    /// Prompt tokens, when known.
+    pub prompt_tokens: Option<u64>,
+    /// Generated tokens, when known.
+    pub completion_tokens: Option<u64>,
+    /// Time taken in milliseconds.
+    pub latency_ms: u64,
+}
+
+/// Why a text model gave no usable words.
+#[derive(Debug, thiserror::Error)]
+pub enum TextModelError {
+    /// The provider failed (network, timeout, HTTP status, malformed answer).
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The answer did not have the asset's shape.
+    #[error("the answer does not match the {asset_type} schema: {reason}")]
+    Shape {
+        /// The asset type asked for.
+        asset_type: AssetType,
+        /// What did not match.
+        reason: String,
+    },
+}
+
+/// Writes the words of one asset.
+#[async_trait]
+pub trait TextModel: Send + Sync + Debug {
+    /// Provider name recorded in metadata, e.g. `builtin` or `openai-compatible`.
+    fn provider(&self) -> &str;
+    /// Model name recorded in metadata.
+    fn model(&self) -> &str;
+    /// Writes the words of `spec`'s asset for `brief`.
+    async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError>;
+}
+
+/// The built-in copywriter (see [`crate::builtin`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuiltInModel;
+
+#[async_trait]
+impl TextModel for BuiltInModel {
+    fn provider(&self) -> &str {
+        builtin::PROVIDER
+    }
+
+    fn model(&self) -> &str {
+        "copywriter-v1"
+    }
+
+    async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError> {
+        let started = Instant::now();
+        let copy = builtin::write(brief, spec);
+        Ok(Written {
+            copy,
+            model: self.model().to_owned(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
+/// A model behind an OpenAI-compatible chat-completions API, asked for JSON that matches each
+/// asset type's schema.
+#[derive(Debug)]
+pub struct RemoteModel {
+    client: OpenAiClient,
+}
+
+impl RemoteModel {
+    /// Uses `client` for every asset.
+    pub fn new(client: OpenAiClient) -> Self {
+        Self { client }
+    }
+}
+
+/// The system message of every remote request.
+pub fn system_prompt(brief: &Brief) -> String {
+    format!(
+        "You are a senior direct-response copywriter. Write in a {} tone using the {} framework. \
+         Answer with one JSON object that matches the given schema exactly. Respect every \
+         maxLength; arrays of variants hold distinct alternatives for A/B testing. Write plain \
+         text without markup. Use the merge tag {{{{first_name}}}} only in email bodies.",
+        brief.brand.tone,
+        builtin::framework(brief.campaign.campaign_type)
+    )
+}
+
+/// The user message of a remote request: the brief, in words.
+pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
+    let b = &brief.brand;
+    let mut out = format!(
+        "Asset: {}\nCampaign type: {}\nObjective: {}\nCompany: {}\nProduct: {}\nAudience: {}\nValue propositions: {}\nCall to action: {}\n",
+        spec.asset_type,
+        brief.campaign.campaign_type,
+        brief.campaign.objective,
+        b.company_name,
+        b.product,
+        brief.audience(),
+        b.value_propositions.join("; "),
+        b.cta_text,
+    );
+    match spec.asset_type {
+        AssetType::EmailSequence => {
+            let plan: Vec<String> = spec
+                .emails
+                .iter()
+                .map(|e| format!("day {} ({})", e.day, e.purpose))
+                .collect();
+            out.push_str(&format!("Emails, in order: {}\n", plan.join(", ")));
+        }
+        AssetType::VoiceAd | AssetType::VideoScript => {
+            let (min, target, max) = spec.script_words();
+            out.push_str(&format!(
+                "Duration: {} seconds; spoken words in total: about {target} (between {min} and {max})\n",
+                spec.seconds
+            ));
+        }
+        AssetType::SocialPost => {
+            let names: Vec<&str> = spec.platforms.iter().map(|p| p.as_str()).collect();
+            out.push_str(&format!("Platforms: {}\n", names.join(", ")));
+        }
+        _ => {}
+    }
+    out
+}
+
+#[async_trait]
+impl TextModel for RemoteModel {
+    fn provider(&self) -> &str {
+        "openai-compatible"
+    }
+
+    fn model(&self) -> &str {
+        self.client.model()
+    }
+
+    async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError> {
+        let request = JsonRequest {
+            schema_name: spec.asset_type.as_str().to_owned(),
+            schema: json_schema(spec),
+            system: system_prompt(brief),
+            user: user_prompt(brief, spec),
+            seed: Some(brief.seed),
+        };
+        let reply = self.client.complete_json(&request).await?;
+        let copy = AssetCopy::from_json(spec.asset_type, reply.value).map_err(|e| {
+            TextModelError::Shape {
+                asset_type: spec.asset_type,
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(Written {
+            copy,
+            model: reply.model,
+            prompt_tokens: reply.prompt_tokens,
+            completion_tokens: reply.completion_tokens,
+            latency_ms: reply.latency_ms,
+        })
+    }
+}
