@@ -3,7 +3,7 @@
 
 use crate::openapi::ApiDoc;
 use crate::problem::Problem;
-use crate::routes::{assets, campaigns, keys, ops};
+use crate::routes::{assets, brand, campaigns, keys, ops, public};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -33,6 +33,8 @@ where
     app.openapi(ApiDoc::openapi())
         .service(ops::healthz)
         .service(ops::readyz)
+        .service(public::public_page)
+        .service(public::submit_lead)
         .service(
             scope::scope("/api/marketing")
                 .service(campaigns::create_campaign)
@@ -44,7 +46,12 @@ where
                 .service(campaigns::predict)
                 .service(assets::generate_assets)
                 .service(assets::list_campaign_assets)
-                .service(assets::get_asset),
+                .service(assets::get_asset)
+                .service(assets::get_asset_file)
+                .service(assets::list_asset_versions)
+                .service(assets::list_leads)
+                .service(brand::get_brand)
+                .service(brand::put_brand),
         )
         .service(
             scope::scope("/api/org")

@@ -4,7 +4,13 @@
 
 use ame_api::{AppState, JwtVerifier};
 use ame_domain::{ApiKeyId, MemberRole, OrgId, UserId};
-use ame_storage::{ApiKeyRepository, Backend, OrganizationRepository, Storage};
+use ame_generation::openai::{OpenAiClient, OpenAiConfig};
+use ame_generation::speech::{EspeakNg, Piper, SpeechSynthesizer};
+use ame_generation::{BuiltInModel, Generator, RemoteModel, TextModel};
+use ame_storage::{
+    ApiKeyRepository, Backend, BlobStore, ObjectBlobs, OrganizationRepository, Storage,
+};
+use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::{SocketAddr, TcpListener};
@@ -35,6 +41,67 @@ enum LogFormat {
     Json,
 }
 
+/// Where rendered files go and who writes and speaks the assets.
+#[derive(clap::Args)]
+struct GenerationArgs {
+    /// Where rendered files (HTML, PNG, WAV) are stored: a directory, or `s3://bucket/prefix`
+    /// (credentials and endpoint from the `AWS_*` variables).
+    #[arg(long, env = "AME_BLOB_STORE", default_value = "./ame-data")]
+    blob_store: String,
+    /// Base URL of an OpenAI-compatible chat-completions API (e.g. `http://127.0.0.1:8000/v1`);
+    /// without it the built-in copywriter writes every asset.
+    #[arg(long, env = "AME_TEXT_MODEL_URL")]
+    text_model_url: Option<String>,
+    /// Model name sent to the text model API.
+    #[arg(long, env = "AME_TEXT_MODEL", default_value = "gpt-4o-mini")]
+    text_model: String,
+    /// Bearer token for the text model API.
+    #[arg(long, env = "AME_TEXT_MODEL_API_KEY", hide_env_values = true)]
+    text_model_api_key: Option<String>,
+    /// Seconds each text model request may take before it is retried (then the built-in
+    /// copywriter steps in).
+    #[arg(long, env = "AME_TEXT_MODEL_TIMEOUT", default_value_t = 60)]
+    text_model_timeout: u64,
+    /// Text model requests in flight at once.
+    #[arg(long, env = "AME_TEXT_MODEL_CONCURRENCY", default_value_t = 4)]
+    text_model_concurrency: usize,
+    /// espeak-ng voice for voice ads.
+    #[arg(long, env = "AME_ESPEAK_VOICE", default_value = "en-us")]
+    espeak_voice: String,
+    /// Piper voice model (`.onnx`); when set, voice ads are spoken by Piper instead of espeak-ng.
+    #[arg(long, env = "AME_PIPER_MODEL")]
+    piper_model: Option<std::path::PathBuf>,
+    /// The `piper` program (PyPI `piper-tts`).
+    #[arg(long, env = "AME_PIPER_PROGRAM", default_value = "piper")]
+    piper_program: std::path::PathBuf,
+}
+
+impl GenerationArgs {
+    /// The generator and blob store these settings describe.
+    fn build(&self) -> Result<(Generator, Arc<dyn BlobStore>)> {
+        let blobs = ObjectBlobs::from_location(&self.blob_store)
+            .with_context(|| format!("opening the blob store `{}`", self.blob_store))?;
+        let text: Arc<dyn TextModel> = match &self.text_model_url {
+            None => Arc::new(BuiltInModel),
+            Some(url) => {
+                let mut config = OpenAiConfig::new(
+                    url.parse().with_context(|| format!("AME_TEXT_MODEL_URL `{url}` is not a URL"))?,
+                    self.text_model.clone(),
+                );
+                config.api_key = self.text_model_api_key.clone();
+                config.timeout = std::time::Duration::from_secs(self.text_model_timeout);
+                config.max_concurrency = self.text_model_concurrency;
+                Arc::new(RemoteModel::new(OpenAiClient::new(config).context("configuring the text model")?))
+            }
+        };
+        let speech: Arc<dyn SpeechSynthesizer> = match &self.piper_model {
+            Some(model) => Arc::new(Piper::new(self.piper_program.clone(), model.clone())),
+            None => Arc::new(EspeakNg::new().with_voice(self.espeak_voice.clone())),
+        };
+        Ok((Generator::new(text, speech), Arc::new(blobs)))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API (migrates an SQLite database first; on an empty one, creates a demo
@@ -59,6 +126,8 @@ enum Command {
         /// Seconds in-flight requests get to finish after SIGTERM.
         #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
         shutdown_timeout: u64,
+        #[command(flatten)]
+        generation: GenerationArgs,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -169,6 +238,7 @@ async fn main() -> Result<()> {
             jwt_audience,
             api_key_cache_seconds,
             shutdown_timeout,
+            generation,
         } => {
             let storage = connect(&cli.database_url).await?;
             prepare_database(&storage).await?;
@@ -195,8 +265,13 @@ async fn main() -> Result<()> {
             say(format!(
                 "API documentation: http://{address}/docs/ (OpenAPI: http://{address}/api-docs/openapi.json)"
             ));
+            let (generator, blobs) = generation.build()?;
+            let (provider, model) = generator.text_model();
+            say(format!("Assets are written by {provider} ({model}); files go to {}", generation.blob_store));
             let mut state = AppState::new(storage)
-                .with_key_cache_ttl(std::time::Duration::from_secs(api_key_cache_seconds));
+                .with_key_cache_ttl(std::time::Duration::from_secs(api_key_cache_seconds))
+                .with_generator(generator)
+                .with_blobs(blobs);
             if let Some(secret) = jwt_secret {
                 state = state.with_jwt(JwtVerifier::hs256(secret.as_bytes(), &jwt_audience));
             }

@@ -186,11 +186,11 @@ impl Brief {
     }
 
     /// The public slug of the campaign's landing page: its title in lower-case words plus the
-    /// start of its id, so it is readable and unique.
+    /// last 8 hex digits of its id (the random part), so it is readable and unique.
     pub fn page_slug(&self) -> String {
         slug(
             self.title(),
-            &self.campaign.id.as_uuid().simple().to_string()[..8],
+            &self.campaign.id.as_uuid().simple().to_string()[24..],
         )
     }
 }

@@ -190,7 +190,7 @@ fn headlines(t: CampaignType) -> &'static [&'static str] {
             "{Vp1} — without the busywork",
             "{Audience}: {vp1}",
             "The faster way to {vp1}",
-            "Stop guessing. Start to {vp1}",
+            "How {audience} {vp1}",
             "What if you could {vp1}?",
         ],
         CampaignType::BrandAwareness => &[

@@ -12,6 +12,7 @@
 
 mod api_keys;
 mod assets;
+mod blobs;
 mod brands;
 mod campaigns;
 mod entity;
@@ -25,6 +26,7 @@ mod storage;
 
 pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
+pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobs, blob_key};
 pub use brands::SqlBrands;
 pub use campaigns::SqlCampaigns;
 pub use error::{StorageError, StorageResult};

@@ -6,10 +6,18 @@ use crate::problem::Problem;
 use crate::routes::campaigns::campaign_id;
 use crate::routes::path_id;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use ame_domain::{Asset, AssetId, CampaignId};
-use ame_storage::{AssetRepository, CampaignRepository};
+use ame_domain::{Asset, AssetId, AssetSetVersion, AssetType, CampaignId, FieldError, Lead, NewAsset};
+use ame_generation::Brief;
+use ame_storage::{
+    AssetRepository, BrandRepository, CampaignRepository, LeadRepository, PageToPublish,
+    blob_key,
+};
+use bytes::Bytes;
+use futures::StreamExt;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,13 +30,18 @@ pub struct AssetList {
     pub items: Vec<Asset>,
 }
 
-/// Generate every asset the campaign's type calls for, replacing the previous set.
+/// Generate every asset the campaign's type calls for, as the campaign's new current set.
 ///
-/// The set is stored all at once or not at all. Send `Idempotency-Key` to make retries safe.
+/// Words come from the configured text model (the built-in copywriter by default, three variants
+/// per A/B-tested field, every channel limit checked), then landing pages and emails are rendered
+/// to HTML, banners to PNG and voice ads to WAV. The set is stored all at once or not at all; the
+/// previous set stays readable as an earlier version. The same `seed` gives the same words; by
+/// default the seed comes from the campaign id. Send `Idempotency-Key` to make retries safe.
 #[utoipa::path(
     tag = "assets",
     params(
         ("id" = uuid::Uuid, Path, description = "Campaign id"),
+        ("seed" = Option<u64>, Query, description = "Seed for the built-in copywriter's choices (0 to 2^53)", minimum = 0, maximum = 9_007_199_254_740_991_i64),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$"),
     ),
     responses((status = 201, description = "The generated asset set", body = AssetList,
@@ -49,6 +62,7 @@ pub async fn generate_assets(
 ) -> Result<HttpResponse, Problem> {
     principal.require_write()?;
     let id = campaign_id(&path)?;
+    let seed = query_number::<u64>(&req, "seed", MAX_SEED)?;
     let storage = principal.storage(&state.storage);
     let org = principal.org;
     let locate: idempotency::Locate = |body| {
@@ -56,40 +70,96 @@ pub async fn generate_assets(
             .as_str()
             .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
     };
-    idempotency::run(&req, &state, &principal, "", locate, |_| async move {
+    let digest = format!("{:x}", Sha256::digest(req.query_string().as_bytes()));
+    let generator = state.generator.clone();
+    let blobs = state.blobs.clone();
+    idempotency::run(&req, &state, &principal, &digest, locate, |_| async move {
         let campaign = storage.campaigns().get(org, id).await?;
-        let assets = ame_generation::build_outline_assets(&campaign);
-        let items = storage.assets().replace_set(org, id, assets).await?;
-        Reply::json(
-            StatusCode::CREATED,
-            &AssetList {
-                campaign_id: id,
-                items,
-            },
-        )
+        let brand = storage.brands().get(org).await?.map(|p| p.brand);
+        let seed = seed.unwrap_or_else(|| default_seed(id));
+        let brief = Brief::new(campaign, brand, seed);
+        let generated = generator.generate(&brief).await;
+        let mut assets = Vec::with_capacity(generated.len());
+        let mut page = None;
+        for (index, mut g) in generated.into_iter().enumerate() {
+            let mut files = Vec::with_capacity(g.files.len());
+            for file in std::mem::take(&mut g.files) {
+                let key = blob_key(&org.to_string(), &file.sha256);
+                blobs.put(&key, Bytes::from(file.bytes.clone())).await.map_err(|e| {
+                    tracing::error!(error = %e, "could not store a rendered file");
+                    Problem::internal()
+                })?;
+                if g.asset_type == AssetType::LandingPage && file.name == "index.html" {
+                    page = Some(PageToPublish { asset_index: index, slug: brief.page_slug(), file_key: key.clone() });
+                }
+                let mut entry = serde_json::to_value(&file).unwrap_or_default();
+                entry["key"] = json!(key);
+                entry["uri"] = json!(blobs.uri(&key));
+                files.push(entry);
+            }
+            g.metadata["files"] = json!(files);
+            assets.push(NewAsset { asset_type: g.asset_type, content: g.content, metadata: g.metadata });
+        }
+        let items = storage.assets().replace_set_publishing(org, id, assets, page).await?;
+        Reply::json(StatusCode::CREATED, &AssetList { campaign_id: id, items })
     })
     .await
 }
 
-/// List a campaign's assets.
+/// Largest accepted seed (the largest integer JSON numbers carry exactly).
+const MAX_SEED: u64 = 9_007_199_254_740_991;
+
+/// The seed used when the request names none: derived from the campaign id, so regenerating a
+/// campaign without a seed gives the same words.
+fn default_seed(id: CampaignId) -> u64 {
+    let bytes = id.as_uuid().as_bytes().to_owned();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&bytes[8..]);
+    u64::from_le_bytes(first) & MAX_SEED
+}
+
+/// An optional non-negative integer query parameter no larger than `max`.
+pub(crate) fn query_number<T: TryFrom<u64>>(req: &HttpRequest, name: &str, max: u64) -> Result<Option<T>, Problem> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| Problem::bad_request("invalid_query", format!("the query string is malformed: {e}")))?;
+    let Some((_, raw)) = pairs.iter().find(|(k, _)| k == name) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        Problem::validation(vec![FieldError::new(name, format!("must be an integer from 0 to {max}; got `{raw}`"))])
+    };
+    let value: u64 = raw.parse().map_err(|_| invalid())?;
+    if value > max {
+        return Err(invalid());
+    }
+    T::try_from(value).map(Some).map_err(|_| invalid())
+}
+
+/// List a campaign's assets: the current set, or an earlier version.
 #[utoipa::path(
     tag = "assets",
-    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Campaign id"),
+        ("version" = Option<i32>, Query, description = "An earlier version of the set (see the versions list); the current set when left out", minimum = 1, maximum = 2_147_483_647),
+    ),
     responses((status = 200, description = "The campaign's assets", body = AssetList)),
     security(("bearer" = []))
 )]
 #[get("/campaigns/{id}/assets")]
 pub async fn list_campaign_assets(
     principal: Principal,
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<AssetList>, Problem> {
     let id = campaign_id(&path)?;
-    let items = principal
-        .storage(&state.storage)
-        .assets()
-        .list_for_campaign(principal.org, id)
-        .await?;
+    let version = query_number::<i32>(&req, "version", i32::MAX as u64)?;
+    let assets = principal.storage(&state.storage).assets();
+    let items = match version {
+        Some(0) => return Err(Problem::validation(vec![FieldError::new("version", "must be an integer from 1 to 2147483647; got `0`")])),
+        Some(v) => assets.list_version(principal.org, id, v).await?,
+        None => assets.list_for_campaign(principal.org, id).await?,
+    };
     Ok(web::Json(AssetList {
         campaign_id: id,
         items,
@@ -116,4 +186,126 @@ pub async fn get_asset(
         .get(principal.org, id)
         .await?;
     Ok(web::Json(asset))
+}
+
+/// The versions of a campaign's asset set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetVersionList {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// Every version, newest first.
+    pub items: Vec<AssetSetVersion>,
+}
+
+/// List the versions of a campaign's asset set (each generation is one version).
+#[utoipa::path(
+    tag = "assets",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "Every version, newest first", body = AssetVersionList)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns/{id}/asset-versions")]
+pub async fn list_asset_versions(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<AssetVersionList>, Problem> {
+    let id = campaign_id(&path)?;
+    let items = principal.storage(&state.storage).assets().versions(principal.org, id).await?;
+    Ok(web::Json(AssetVersionList { campaign_id: id, items }))
+}
+
+/// Download a rendered file of an asset (HTML page or email, plain-text email, PNG banner, WAV).
+///
+/// The names are listed in the asset's `metadata.files`.
+#[utoipa::path(
+    tag = "assets",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Asset id"),
+        ("name" = String, Path, description = "File name from the asset's `metadata.files`, e.g. `index.html`", pattern = r"^[a-z0-9][a-z0-9.-]{0,63}$"),
+    ),
+    responses((status = 200, description = "The file", content(
+        (String = "text/html"), (String = "text/plain"),
+        (Vec<u8> = "image/png"), (Vec<u8> = "audio/wav"),
+    ))),
+    security(("bearer" = []))
+)]
+#[get("/assets/{id}/files/{name}")]
+pub async fn get_asset_file(
+    principal: Principal,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let (id, name) = path.into_inner();
+    let id = AssetId::from_uuid(crate::routes::path_id(&web::Path::from(id), "asset")?);
+    let asset = principal.storage(&state.storage).assets().get(principal.org, id).await?;
+    let file = asset.metadata["files"]
+        .as_array()
+        .and_then(|files| files.iter().find(|f| f["name"] == name.as_str()))
+        .ok_or_else(|| {
+            let names: Vec<String> = asset.metadata["files"]
+                .as_array()
+                .map(|f| f.iter().filter_map(|x| x["name"].as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            Problem::new(StatusCode::NOT_FOUND, "not_found", format!("the asset has no file `{name}`"))
+                .with_allowed(names)
+        })?;
+    stream_file(&state, file, "private, max-age=300").await
+}
+
+/// Streams a stored file described by a `metadata.files` entry.
+pub(crate) async fn stream_file(state: &AppState, file: &serde_json::Value, cache: &str) -> Result<HttpResponse, Problem> {
+    let key = file["key"].as_str().unwrap_or_default();
+    let media_type = file["media_type"].as_str().unwrap_or("application/octet-stream").to_owned();
+    let sha = file["sha256"].as_str().unwrap_or_default().to_owned();
+    let opened = state.blobs.open(key).await.map_err(|e| {
+        tracing::error!(error = %e, "could not read a rendered file");
+        Problem::internal()
+    })?;
+    let Some((size, stream)) = opened else {
+        return Err(Problem::new(StatusCode::NOT_FOUND, "file_missing", "the file is no longer in blob storage; regenerate the campaign's assets"));
+    };
+    let stream = stream.map(|chunk| chunk.map_err(actix_web::error::ErrorInternalServerError));
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((header::CACHE_CONTROL, cache.to_owned()))
+        .insert_header((header::ETAG, format!("\"{sha}\"")))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .no_chunking(size)
+        .streaming(stream))
+}
+
+/// A campaign's leads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadList {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The newest leads first (at most `limit`).
+    pub items: Vec<Lead>,
+}
+
+/// List the leads a campaign's landing page collected, newest first.
+#[utoipa::path(
+    tag = "assets",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Campaign id"),
+        ("limit" = Option<u64>, Query, description = "At most this many (1 to 500, default 100)", minimum = 1, maximum = 500),
+    ),
+    responses((status = 200, description = "The leads", body = LeadList)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns/{id}/leads")]
+pub async fn list_leads(
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<LeadList>, Problem> {
+    let id = campaign_id(&path)?;
+    let limit = query_number::<u64>(&req, "limit", 500)?.unwrap_or(100);
+    if limit == 0 {
+        return Err(Problem::validation(vec![FieldError::new("limit", "must be an integer from 1 to 500; got `0`")]));
+    }
+    let items = principal.storage(&state.storage).leads().list(principal.org, id, limit).await?;
+    Ok(web::Json(LeadList { campaign_id: id, items }))
 }

@@ -1,9 +1,11 @@
 //! HTTP handlers, grouped by resource.
 
 pub mod assets;
+pub mod brand;
 pub mod campaigns;
 pub mod keys;
 pub mod ops;
+pub mod public;
 
 use crate::problem::Problem;
 use actix_web::web;
