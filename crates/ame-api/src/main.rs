@@ -10,10 +10,10 @@ use ame_generation::{BuiltInModel, Generator, RemoteModel, TextModel};
 use ame_storage::{
     ApiKeyRepository, Backend, BlobStore, ObjectBlobs, OrganizationRepository, Storage,
 };
-use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 /// Default database: an SQLite file in the working directory, created on first use.
 const DEFAULT_DATABASE_URL: &str = "sqlite://ame.db?mode=rwc";
@@ -85,13 +85,16 @@ impl GenerationArgs {
             None => Arc::new(BuiltInModel),
             Some(url) => {
                 let mut config = OpenAiConfig::new(
-                    url.parse().with_context(|| format!("AME_TEXT_MODEL_URL `{url}` is not a URL"))?,
+                    url.parse()
+                        .with_context(|| format!("AME_TEXT_MODEL_URL `{url}` is not a URL"))?,
                     self.text_model.clone(),
                 );
                 config.api_key = self.text_model_api_key.clone();
                 config.timeout = std::time::Duration::from_secs(self.text_model_timeout);
                 config.max_concurrency = self.text_model_concurrency;
-                Arc::new(RemoteModel::new(OpenAiClient::new(config).context("configuring the text model")?))
+                Arc::new(RemoteModel::new(
+                    OpenAiClient::new(config).context("configuring the text model")?,
+                ))
             }
         };
         let speech: Arc<dyn SpeechSynthesizer> = match &self.piper_model {
@@ -267,7 +270,10 @@ async fn main() -> Result<()> {
             ));
             let (generator, blobs) = generation.build()?;
             let (provider, model) = generator.text_model();
-            say(format!("Assets are written by {provider} ({model}); files go to {}", generation.blob_store));
+            say(format!(
+                "Assets are written by {provider} ({model}); files go to {}",
+                generation.blob_store
+            ));
             let mut state = AppState::new(storage)
                 .with_key_cache_ttl(std::time::Duration::from_secs(api_key_cache_seconds))
                 .with_generator(generator)

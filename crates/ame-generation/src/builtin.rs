@@ -135,9 +135,14 @@ impl Chooser {
         max: usize,
         count: usize,
     ) -> Vec<String> {
-        let filled: Vec<String> = self
-            .order(field, pool.len())
-            .into_iter()
+        // A pool led by the brand's own call to action keeps it as variant A.
+        let pinned = usize::from(pool.first() == Some(&"{cta}"));
+        let filled: Vec<String> = (0..pinned)
+            .chain(
+                self.order(field, pool.len() - pinned)
+                    .into_iter()
+                    .map(|i| i + pinned),
+            )
             .map(|i| slots.fill(pool[i]))
             .collect();
         let mut out: Vec<String> = Vec::new();

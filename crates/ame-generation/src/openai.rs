@@ -89,7 +89,8 @@ pub struct OpenAiConfig {
     pub max_concurrency: usize,
     /// Sampling temperature.
     pub temperature: f32,
-    /// Most tokens the model may generate for one answer.
+    /// Most tokens the model may generate for one answer, sent as `max_tokens` (which every
+    /// listed server reads; OpenAI's reasoning models want `max_completion_tokens` instead).
     pub max_tokens: u32,
     /// How the schema is put into the request.
     pub response_format: ResponseFormatStyle,

@@ -58,7 +58,9 @@ pub struct ObjectBlobs {
 
 impl fmt::Debug for ObjectBlobs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ObjectBlobs").field("base_uri", &self.base_uri).finish()
+        f.debug_struct("ObjectBlobs")
+            .field("base_uri", &self.base_uri)
+            .finish()
     }
 }
 
@@ -70,8 +72,8 @@ impl ObjectBlobs {
         let dir = dir
             .canonicalize()
             .map_err(|e| BlobError::Config(format!("cannot resolve {}: {e}", dir.display())))?;
-        let store = LocalFileSystem::new_with_prefix(&dir)
-            .map_err(|e| BlobError::Config(e.to_string()))?;
+        let store =
+            LocalFileSystem::new_with_prefix(&dir).map_err(|e| BlobError::Config(e.to_string()))?;
         Ok(Self {
             store: Arc::new(store),
             base_uri: format!("file://{}", dir.display()),
@@ -82,8 +84,11 @@ impl ObjectBlobs {
     /// from the usual `AWS_*` environment variables (`AWS_ENDPOINT` for MinIO and friends).
     pub fn s3(url: &str) -> Result<Self, BlobError> {
         let (store, prefix) = object_store::parse_url_opts(
-            &url.parse().map_err(|e| BlobError::Config(format!("{url}: {e}")))?,
-            std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).map(|(k, v)| (k.to_ascii_lowercase(), v)),
+            &url.parse()
+                .map_err(|e| BlobError::Config(format!("{url}: {e}")))?,
+            std::env::vars()
+                .filter(|(k, _)| k.starts_with("AWS_"))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v)),
         )
         .map_err(|e| BlobError::Config(e.to_string()))?;
         let store: Arc<dyn ObjectStore> = Arc::from(store);
@@ -92,7 +97,10 @@ impl ObjectBlobs {
         } else {
             Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
         };
-        Ok(Self { store, base_uri: url.trim_end_matches('/').to_owned() })
+        Ok(Self {
+            store,
+            base_uri: url.trim_end_matches('/').to_owned(),
+        })
     }
 
     /// Blobs kept in memory (tests and tools).
@@ -110,7 +118,9 @@ impl ObjectBlobs {
         } else if location == "memory:" {
             Ok(Self::in_memory())
         } else {
-            Self::local(Path::new(location.strip_prefix("file://").unwrap_or(location)))
+            Self::local(Path::new(
+                location.strip_prefix("file://").unwrap_or(location),
+            ))
         }
     }
 }
@@ -118,7 +128,12 @@ impl ObjectBlobs {
 fn path(key: &str) -> Result<ObjectPath, BlobError> {
     let ok = !key.is_empty()
         && key.split('/').all(|part| {
-            !part.is_empty() && part != "." && part != ".." && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
         });
     if !ok {
         return Err(BlobError::Key(key.to_owned()));
@@ -175,8 +190,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ObjectBlobs::local(dir.path()).unwrap();
         let key = blob_key("0195b4c2-aaaa-7bbb-8ccc-123456789abc", "ab12");
-        store.put(&key, Bytes::from_static(b"<html>hi</html>")).await.unwrap();
-        store.put(&key, Bytes::from_static(b"<html>hi</html>")).await.unwrap();
+        store
+            .put(&key, Bytes::from_static(b"<html>hi</html>"))
+            .await
+            .unwrap();
+        store
+            .put(&key, Bytes::from_static(b"<html>hi</html>"))
+            .await
+            .unwrap();
         assert_eq!(read(&store, &key).await.unwrap(), b"<html>hi</html>");
         let again = ObjectBlobs::local(dir.path()).unwrap();
         assert_eq!(read(&again, &key).await.unwrap(), b"<html>hi</html>");
@@ -188,13 +209,21 @@ mod tests {
     async fn keys_cannot_escape_the_store() {
         let store = ObjectBlobs::in_memory();
         for bad in ["", "../etc/passwd", "a//b", "a/./b", "a/b c", "/abs"] {
-            assert!(matches!(store.put(bad, Bytes::new()).await, Err(BlobError::Key(_))), "{bad}");
+            assert!(
+                matches!(store.put(bad, Bytes::new()).await, Err(BlobError::Key(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn locations_choose_the_backend() {
-        assert!(ObjectBlobs::from_location("memory:").unwrap().uri("k").starts_with("memory://"));
+        assert!(
+            ObjectBlobs::from_location("memory:")
+                .unwrap()
+                .uri("k")
+                .starts_with("memory://")
+        );
         let s3 = ObjectBlobs::from_location("s3://bucket/prefix").unwrap();
         assert_eq!(s3.uri("org/sha"), "s3://bucket/prefix/org/sha");
     }

@@ -8,17 +8,18 @@ use crate::routes::path_id;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use ame_domain::{Asset, AssetId, AssetSetVersion, AssetType, CampaignId, FieldError, Lead, NewAsset};
+use ame_domain::{
+    Asset, AssetId, AssetSetVersion, AssetType, CampaignId, FieldError, Lead, NewAsset,
+};
 use ame_generation::Brief;
 use ame_storage::{
-    AssetRepository, BrandRepository, CampaignRepository, LeadRepository, PageToPublish,
-    blob_key,
+    AssetRepository, BrandRepository, CampaignRepository, LeadRepository, PageToPublish, blob_key,
 };
 use bytes::Bytes;
 use futures::StreamExt;
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A campaign's asset set.
@@ -85,12 +86,19 @@ pub async fn generate_assets(
             let mut files = Vec::with_capacity(g.files.len());
             for file in std::mem::take(&mut g.files) {
                 let key = blob_key(&org.to_string(), &file.sha256);
-                blobs.put(&key, Bytes::from(file.bytes.clone())).await.map_err(|e| {
-                    tracing::error!(error = %e, "could not store a rendered file");
-                    Problem::internal()
-                })?;
+                blobs
+                    .put(&key, Bytes::from(file.bytes.clone()))
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "could not store a rendered file");
+                        Problem::internal()
+                    })?;
                 if g.asset_type == AssetType::LandingPage && file.name == "index.html" {
-                    page = Some(PageToPublish { asset_index: index, slug: brief.page_slug(), file_key: key.clone() });
+                    page = Some(PageToPublish {
+                        asset_index: index,
+                        slug: brief.page_slug(),
+                        file_key: key.clone(),
+                    });
                 }
                 let mut entry = serde_json::to_value(&file).unwrap_or_default();
                 entry["key"] = json!(key);
@@ -98,10 +106,23 @@ pub async fn generate_assets(
                 files.push(entry);
             }
             g.metadata["files"] = json!(files);
-            assets.push(NewAsset { asset_type: g.asset_type, content: g.content, metadata: g.metadata });
+            assets.push(NewAsset {
+                asset_type: g.asset_type,
+                content: g.content,
+                metadata: g.metadata,
+            });
         }
-        let items = storage.assets().replace_set_publishing(org, id, assets, page).await?;
-        Reply::json(StatusCode::CREATED, &AssetList { campaign_id: id, items })
+        let items = storage
+            .assets()
+            .replace_set_publishing(org, id, assets, page)
+            .await?;
+        Reply::json(
+            StatusCode::CREATED,
+            &AssetList {
+                campaign_id: id,
+                items,
+            },
+        )
     })
     .await
 }
@@ -119,14 +140,26 @@ fn default_seed(id: CampaignId) -> u64 {
 }
 
 /// An optional non-negative integer query parameter no larger than `max`.
-pub(crate) fn query_number<T: TryFrom<u64>>(req: &HttpRequest, name: &str, max: u64) -> Result<Option<T>, Problem> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| Problem::bad_request("invalid_query", format!("the query string is malformed: {e}")))?;
+pub(crate) fn query_number<T: TryFrom<u64>>(
+    req: &HttpRequest,
+    name: &str,
+    max: u64,
+) -> Result<Option<T>, Problem> {
+    let pairs =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|e| {
+            Problem::bad_request(
+                "invalid_query",
+                format!("the query string is malformed: {e}"),
+            )
+        })?;
     let Some((_, raw)) = pairs.iter().find(|(k, _)| k == name) else {
         return Ok(None);
     };
     let invalid = || {
-        Problem::validation(vec![FieldError::new(name, format!("must be an integer from 0 to {max}; got `{raw}`"))])
+        Problem::validation(vec![FieldError::new(
+            name,
+            format!("must be an integer from 0 to {max}; got `{raw}`"),
+        )])
     };
     let value: u64 = raw.parse().map_err(|_| invalid())?;
     if value > max {
@@ -156,7 +189,12 @@ pub async fn list_campaign_assets(
     let version = query_number::<i32>(&req, "version", i32::MAX as u64)?;
     let assets = principal.storage(&state.storage).assets();
     let items = match version {
-        Some(0) => return Err(Problem::validation(vec![FieldError::new("version", "must be an integer from 1 to 2147483647; got `0`")])),
+        Some(0) => {
+            return Err(Problem::validation(vec![FieldError::new(
+                "version",
+                "must be an integer from 1 to 2147483647; got `0`",
+            )]));
+        }
         Some(v) => assets.list_version(principal.org, id, v).await?,
         None => assets.list_for_campaign(principal.org, id).await?,
     };
@@ -211,8 +249,15 @@ pub async fn list_asset_versions(
     state: web::Data<AppState>,
 ) -> Result<web::Json<AssetVersionList>, Problem> {
     let id = campaign_id(&path)?;
-    let items = principal.storage(&state.storage).assets().versions(principal.org, id).await?;
-    Ok(web::Json(AssetVersionList { campaign_id: id, items }))
+    let items = principal
+        .storage(&state.storage)
+        .assets()
+        .versions(principal.org, id)
+        .await?;
+    Ok(web::Json(AssetVersionList {
+        campaign_id: id,
+        items,
+    }))
 }
 
 /// Download a rendered file of an asset (HTML page or email, plain-text email, PNG banner, WAV).
@@ -238,32 +283,55 @@ pub async fn get_asset_file(
 ) -> Result<HttpResponse, Problem> {
     let (id, name) = path.into_inner();
     let id = AssetId::from_uuid(crate::routes::path_id(&web::Path::from(id), "asset")?);
-    let asset = principal.storage(&state.storage).assets().get(principal.org, id).await?;
+    let asset = principal
+        .storage(&state.storage)
+        .assets()
+        .get(principal.org, id)
+        .await?;
     let file = asset.metadata["files"]
         .as_array()
         .and_then(|files| files.iter().find(|f| f["name"] == name.as_str()))
         .ok_or_else(|| {
             let names: Vec<String> = asset.metadata["files"]
                 .as_array()
-                .map(|f| f.iter().filter_map(|x| x["name"].as_str().map(str::to_owned)).collect())
+                .map(|f| {
+                    f.iter()
+                        .filter_map(|x| x["name"].as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
-            Problem::new(StatusCode::NOT_FOUND, "not_found", format!("the asset has no file `{name}`"))
-                .with_allowed(names)
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("the asset has no file `{name}`"),
+            )
+            .with_allowed(names)
         })?;
     stream_file(&state, file, "private, max-age=300").await
 }
 
 /// Streams a stored file described by a `metadata.files` entry.
-pub(crate) async fn stream_file(state: &AppState, file: &serde_json::Value, cache: &str) -> Result<HttpResponse, Problem> {
+pub(crate) async fn stream_file(
+    state: &AppState,
+    file: &serde_json::Value,
+    cache: &str,
+) -> Result<HttpResponse, Problem> {
     let key = file["key"].as_str().unwrap_or_default();
-    let media_type = file["media_type"].as_str().unwrap_or("application/octet-stream").to_owned();
+    let media_type = file["media_type"]
+        .as_str()
+        .unwrap_or("application/octet-stream")
+        .to_owned();
     let sha = file["sha256"].as_str().unwrap_or_default().to_owned();
     let opened = state.blobs.open(key).await.map_err(|e| {
         tracing::error!(error = %e, "could not read a rendered file");
         Problem::internal()
     })?;
     let Some((size, stream)) = opened else {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "file_missing", "the file is no longer in blob storage; regenerate the campaign's assets"));
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "file_missing",
+            "the file is no longer in blob storage; regenerate the campaign's assets",
+        ));
     };
     let stream = stream.map(|chunk| chunk.map_err(actix_web::error::ErrorInternalServerError));
     Ok(HttpResponse::Ok()
@@ -304,8 +372,18 @@ pub async fn list_leads(
     let id = campaign_id(&path)?;
     let limit = query_number::<u64>(&req, "limit", 500)?.unwrap_or(100);
     if limit == 0 {
-        return Err(Problem::validation(vec![FieldError::new("limit", "must be an integer from 1 to 500; got `0`")]));
+        return Err(Problem::validation(vec![FieldError::new(
+            "limit",
+            "must be an integer from 1 to 500; got `0`",
+        )]));
     }
-    let items = principal.storage(&state.storage).leads().list(principal.org, id, limit).await?;
-    Ok(web::Json(LeadList { campaign_id: id, items }))
+    let items = principal
+        .storage(&state.storage)
+        .leads()
+        .list(principal.org, id, limit)
+        .await?;
+    Ok(web::Json(LeadList {
+        campaign_id: id,
+        items,
+    }))
 }

@@ -18,7 +18,10 @@ use ame_storage::BrandRepository;
     security(("bearer" = []))
 )]
 #[get("/brand")]
-pub async fn get_brand(principal: Principal, state: web::Data<AppState>) -> Result<web::Json<BrandProfile>, Problem> {
+pub async fn get_brand(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<BrandProfile>, Problem> {
     principal
         .storage(&state.storage)
         .brands()
@@ -48,7 +51,14 @@ pub async fn put_brand(
     body: JsonBody<BrandProfileInput>,
 ) -> Result<web::Json<BrandProfile>, Problem> {
     principal.require_write()?;
-    let brand = body.value.validate().map_err(|e| Problem::validation(e.errors))?;
-    let saved = principal.storage(&state.storage).brands().put(principal.org, brand).await?;
+    let brand = body
+        .value
+        .validate()
+        .map_err(|e| Problem::validation(e.errors))?;
+    let saved = principal
+        .storage(&state.storage)
+        .brands()
+        .put(principal.org, brand)
+        .await?;
     Ok(web::Json(saved))
 }

@@ -22,11 +22,17 @@ const MAX_FORM_BYTES: usize = 8 * 1024;
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 80
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn page_not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "no page is published under this address")
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no page is published under this address",
+    )
 }
 
 /// Serve a campaign's published landing page (public, no credentials).
@@ -36,19 +42,30 @@ fn page_not_found() -> Problem {
     responses((status = 200, description = "The page", content_type = "text/html", body = String)),
 )]
 #[get("/p/{slug}")]
-pub async fn public_page(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn public_page(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let slug = path.into_inner();
     if !valid_slug(&slug) {
         return Err(page_not_found());
     }
-    let page = state.storage.public_pages().find(&slug).await?.ok_or_else(page_not_found)?;
+    let page = state
+        .storage
+        .public_pages()
+        .find(&slug)
+        .await?
+        .ok_or_else(page_not_found)?;
     let file = json!({"key": page.file_key, "media_type": "text/html; charset=utf-8", "sha256": page.file_key.rsplit('/').next()});
     let mut response = stream_file(&state, &file, "public, max-age=60").await?;
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(PAGE_POLICY),
     );
-    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("strict-origin-when-cross-origin"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     Ok(response)
 }
 
@@ -80,20 +97,43 @@ pub async fn submit_lead(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form_type {
-        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the form as application/x-www-form-urlencoded")
-            .with_allowed(["application/x-www-form-urlencoded"]));
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the form as application/x-www-form-urlencoded",
+        )
+        .with_allowed(["application/x-www-form-urlencoded"]));
     }
     if body.len() > MAX_FORM_BYTES {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the form may be at most {MAX_FORM_BYTES} bytes")));
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the form may be at most {MAX_FORM_BYTES} bytes"),
+        ));
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| Problem::bad_request("invalid_form", format!("the form is malformed: {e}")))?;
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+    };
     let trapped = field("website").is_some_and(|v| !v.is_empty());
     let fields = validate_lead(&field)?;
-    let page = state.storage.public_pages().find(&slug).await?.ok_or_else(page_not_found)?;
+    let page = state
+        .storage
+        .public_pages()
+        .find(&slug)
+        .await?
+        .ok_or_else(page_not_found)?;
     if !trapped {
-        state.storage.public_pages().record_lead(&slug, Value::Object(fields)).await?.ok_or_else(page_not_found)?;
+        state
+            .storage
+            .public_pages()
+            .record_lead(&slug, Value::Object(fields))
+            .await?
+            .ok_or_else(page_not_found)?;
     }
     let company = state
         .storage
@@ -101,7 +141,11 @@ pub async fn submit_lead(
         .get(page.org, page.asset)
         .await
         .ok()
-        .and_then(|a| a.content["sections"][0]["headline"][0].as_str().map(str::to_owned))
+        .and_then(|a| {
+            a.content["sections"][0]["headline"][0]
+                .as_str()
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     let thanks = html! {
         (maud::DOCTYPE)
@@ -129,13 +173,19 @@ fn validate_lead(field: &dyn Fn(&str) -> Option<String>) -> Result<Map<String, V
         Some(n) if (1..=200).contains(&n.chars().count()) && !n.chars().any(char::is_control) => {
             fields.insert("name".into(), json!(n));
         }
-        _ => errors.push(FieldError::new("name", "is required: 1 to 200 characters without control characters")),
+        _ => errors.push(FieldError::new(
+            "name",
+            "is required: 1 to 200 characters without control characters",
+        )),
     }
     match field("email") {
         Some(e) if is_email(&e) => {
             fields.insert("email".into(), json!(e));
         }
-        _ => errors.push(FieldError::new("email", "is required: an email address such as ada@example.com, at most 254 characters")),
+        _ => errors.push(FieldError::new(
+            "email",
+            "is required: an email address such as ada@example.com, at most 254 characters",
+        )),
     }
     match field("company") {
         None => {}
@@ -143,14 +193,25 @@ fn validate_lead(field: &dyn Fn(&str) -> Option<String>) -> Result<Map<String, V
         Some(c) if c.chars().count() <= 200 && !c.chars().any(char::is_control) => {
             fields.insert("company".into(), json!(c));
         }
-        Some(_) => errors.push(FieldError::new("company", "must be at most 200 characters without control characters")),
+        Some(_) => errors.push(FieldError::new(
+            "company",
+            "must be at most 200 characters without control characters",
+        )),
     }
     if field("consent").as_deref() == Some("yes") {
         fields.insert("consent".into(), json!(true));
     } else {
-        errors.push(FieldError::with_allowed("consent", "must be given to be contacted", &["yes"]));
+        errors.push(FieldError::with_allowed(
+            "consent",
+            "must be given to be contacted",
+            &["yes"],
+        ));
     }
-    if errors.is_empty() { Ok(fields) } else { Err(Problem::validation(errors)) }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(Problem::validation(errors))
+    }
 }
 
 fn is_email(text: &str) -> bool {
@@ -173,7 +234,13 @@ mod tests {
     #[test]
     fn emails_and_slugs() {
         assert!(is_email("ada@example.com"));
-        for bad in ["ada", "@example.com", "ada@example", "ada@.com", "a da@example.com"] {
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@example.com",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
         assert!(valid_slug("book-demos-0a1b2c3d"));

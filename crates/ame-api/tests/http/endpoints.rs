@@ -502,14 +502,18 @@ async fn assets_are_generated_and_read(db: TestDb) {
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.body, first[0]);
 
-    // Regenerating replaces the set.
+    // Regenerating makes a new current set; the first stays readable as version 1.
     let second = server.generate(&key, &id).await;
     assert_eq!(second.len(), 3);
     assert_ne!(second[0]["id"], first[0]["id"]);
-    server
+    assert_eq!(second[0]["version"], 2);
+    let old = server
         .get(&format!("/api/marketing/assets/{asset_id}"), &key)
-        .await
-        .problem(404, "not_found");
+        .await;
+    assert_eq!(
+        (old.body["version"].clone(), old.body["current"].clone()),
+        (json!(1), json!(false))
+    );
 
     server
         .send(

@@ -4,5 +4,6 @@
 
 mod common;
 mod endpoints;
+mod generation;
 mod isolation;
 mod jwt;
