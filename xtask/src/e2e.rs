@@ -239,9 +239,26 @@ pub(crate) struct RunningServer {
 
 impl RunningServer {
     pub(crate) fn start(binary: &Path, url: &str, log: &Path) -> Result<Self> {
+        let blobs = log.with_extension("blobs");
+        Self::start_with(
+            binary,
+            url,
+            log,
+            &[("AME_BLOB_STORE", &blobs.to_string_lossy())],
+        )
+    }
+
+    /// Starts `ame serve` with extra environment variables.
+    pub(crate) fn start_with(
+        binary: &Path,
+        url: &str,
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .env("AME_DATABASE_URL", url)
+            .envs(env.iter().copied())
             .env("AME_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log)?)

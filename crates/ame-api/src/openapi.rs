@@ -48,7 +48,63 @@ struct StandardErrors;
 pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     StandardErrors.modify(&mut doc);
     mark_channels_unique(&mut doc);
+    brand_text_patterns(&mut doc);
     doc
+}
+
+/// Whitespace as Rust's `trim` removes it.
+const WS: &str =
+    r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+/// A visible character (neither whitespace nor control).
+const VISIBLE: &str =
+    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+/// Any character but a control character.
+const NOT_CONTROL: &str = r"[^\u0000-\u001f\u007f-\u009f]";
+
+/// The pattern of a text field that validation trims and then requires `min` characters of,
+/// without control characters.
+pub fn trimmed_text_pattern(min: usize) -> String {
+    if min <= 1 {
+        format!("^{WS}*{VISIBLE}({NOT_CONTROL}*{VISIBLE})?{WS}*$")
+    } else {
+        format!(
+            "^{WS}*{VISIBLE}{NOT_CONTROL}{{{},}}{VISIBLE}{WS}*$",
+            min - 2
+        )
+    }
+}
+
+/// Gives the brand profile's text fields the patterns of their trimming rules.
+fn brand_text_patterns(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("BrandProfileInput")
+    else {
+        return;
+    };
+    for (field, min) in [
+        ("company_name", 1),
+        ("product", 3),
+        ("audience", 3),
+        ("cta_text", 2),
+        ("sign_off", 1),
+        ("postal_address", 5),
+        ("unsubscribe_text", 3),
+    ] {
+        if let Some(RefOr::T(Schema::Object(text))) = object.properties.get_mut(field) {
+            text.pattern = Some(trimmed_text_pattern(min));
+        }
+    }
+    if let Some(RefOr::T(Schema::Array(list))) = object.properties.get_mut("value_propositions")
+        && let ArrayItems::RefOrSchema(item) = &mut list.items
+        && let RefOr::T(Schema::Object(text)) = item.as_mut()
+    {
+        text.pattern = Some(trimmed_text_pattern(3));
+        text.min_length = Some(3);
+        text.max_length = Some(160);
+    }
 }
 
 /// Channel lists may not repeat a channel, and time zones come from the IANA list; utoipa's
@@ -115,6 +171,30 @@ fn has_idempotency_key(operation: &Operation) -> bool {
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
+            if path.starts_with("/p/") {
+                for operation in [item.get.as_mut(), item.post.as_mut()]
+                    .into_iter()
+                    .flatten()
+                {
+                    add(operation, "404", "No page is published under this address");
+                    if operation.request_body.is_some() {
+                        add(operation, "400", "The form is malformed");
+                        add(operation, "413", "The form is larger than 8 KiB");
+                        add(
+                            operation,
+                            "415",
+                            "The body is not `application/x-www-form-urlencoded`",
+                        );
+                        add(operation, "422", "Invalid fields: `errors` names each one");
+                    }
+                    add(
+                        operation,
+                        "500",
+                        "The server failed; the body carries no internal details",
+                    );
+                }
+                continue;
+            }
             if !path.starts_with("/api/") {
                 continue;
             }
@@ -179,7 +259,7 @@ impl Modify for StandardErrors {
 
 #[cfg(test)]
 mod tests {
-    use ame_domain::{CampaignType, NewCampaign};
+    use ame_domain::{BrandProfileInput, CampaignType, NewCampaign};
 
     /// The published text patterns accept exactly what validation accepts, so clients and
     /// property-based testers generate from the document what the server takes.
@@ -222,5 +302,57 @@ mod tests {
             let accepted = campaign.validate().is_ok();
             assert_eq!(published, accepted, "name {sample:?}");
         }
+    }
+
+    /// The brand profile's published patterns accept exactly what its validation accepts.
+    #[test]
+    fn brand_patterns_agree_with_validation() {
+        let doc = serde_json::to_value(crate::api_doc()).unwrap();
+        let schema = &doc["components"]["schemas"]["BrandProfileInput"];
+        let example: BrandProfileInput = serde_json::from_value(serde_json::json!({
+            "company_name": "Ledgerly", "product": "close software", "audience": "finance teams",
+            "value_propositions": ["close faster"], "tone": "bold", "cta_text": "Book a demo",
+            "cta_url": "https://ledgerly.example/", "primary_color": "#112233",
+            "accent_color": "#445566", "sign_off": "The team", "postal_address": "1 Main St"
+        }))
+        .unwrap();
+        assert!(example.clone().validate().is_ok());
+        let samples = [
+            "a",
+            "ab",
+            "abc",
+            "abcde",
+            " a b ",
+            "\ta\u{1c}bcd",
+            "  ",
+            "",
+            "x\u{2003}y z",
+            "<b>Ac</b>",
+        ];
+        for (field, min, max) in [
+            ("company_name", 1, 100),
+            ("product", 3, 200),
+            ("cta_text", 2, 40),
+            ("postal_address", 5, 300),
+            ("sign_off", 1, 120),
+        ] {
+            let pattern =
+                regex::Regex::new(schema["properties"][field]["pattern"].as_str().unwrap())
+                    .unwrap();
+            assert_eq!(schema["properties"][field]["maxLength"], max, "{field}");
+            for sample in samples {
+                let chars = sample.chars().count();
+                let published = pattern.is_match(sample) && (min..=max).contains(&chars);
+                let mut input = serde_json::to_value(&example).unwrap();
+                input[field] = serde_json::json!(sample);
+                let accepted = serde_json::from_value::<BrandProfileInput>(input)
+                    .unwrap()
+                    .validate()
+                    .is_ok();
+                assert_eq!(published, accepted, "{field} {sample:?}");
+            }
+        }
+        let item = &schema["properties"]["value_propositions"]["items"];
+        assert!(item["pattern"].is_string(), "{item}");
     }
 }

@@ -15,6 +15,7 @@ pub mod openai;
 mod outline;
 pub mod pipeline;
 pub mod readability;
+pub mod samples;
 pub mod speech;
 pub mod text_model;
 

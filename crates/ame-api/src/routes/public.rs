@@ -69,6 +69,40 @@ pub async fn public_page(
     Ok(response)
 }
 
+/// The lead form's fields.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "only documents the form; the handler reads the fields itself"
+)]
+pub struct LeadForm {
+    /// The visitor's name (1 to 200 characters after trimming).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?$",
+        example = "Ada Lovelace"
+    )]
+    name: String,
+    /// An email address.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){1,3}$",
+        example = "ada@example.com"
+    )]
+    email: String,
+    /// The visitor's company (at most 200 characters).
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Analytical Engines"
+    )]
+    company: Option<String>,
+    /// Consent to be contacted: `yes`.
+    #[schema(pattern = "^yes$", example = "yes")]
+    consent: String,
+}
+
 /// Submit the lead form of a published landing page (`application/x-www-form-urlencoded`).
 ///
 /// Fields: `name` (1 to 200 characters), `email` (an address, at most 254 characters),
@@ -77,7 +111,7 @@ pub async fn public_page(
 #[utoipa::path(
     tag = "public",
     params(("slug" = String, Path, description = "The page's slug", pattern = r"^[a-z0-9-]{1,80}$")),
-    request_body(content_type = "application/x-www-form-urlencoded", content = String),
+    request_body(content_type = "application/x-www-form-urlencoded", content = LeadForm),
     responses((status = 201, description = "Thank-you page", content_type = "text/html", body = String)),
 )]
 #[post("/p/{slug}/leads")]

@@ -32,6 +32,8 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         .to_owned();
     let assets = server.generate(&a_key, &campaign).await;
     let asset = assets[0]["id"].as_str().unwrap().to_owned();
+    let page = assets[2]["id"].as_str().unwrap().to_owned();
+    assert_eq!(assets[2]["asset_type"], "landing_page");
     let a_key_id = server.get("/api/org/api-keys", &a_key).await.body["items"][0]["id"]
         .as_str()
         .unwrap()
@@ -70,6 +72,26 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
             None,
         ),
         (Method::GET, format!("/api/marketing/assets/{asset}"), None),
+        (
+            Method::GET,
+            format!("/api/marketing/assets/{page}/files/index.html"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/asset-versions"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/assets?version=1"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/leads"),
+            None,
+        ),
         (
             Method::GET,
             format!("/api/marketing/predict/{campaign}"),

@@ -1,0 +1,64 @@
+"""Generates a lead-generation campaign's assets through AME configured with a real local model
+server, and checks that every asset either took the model's structured answer or fell back to the
+built-in copywriter with the reason in its metadata. Standard library only."""
+
+import json
+import sys
+import urllib.request
+
+BASE, KEY = sys.argv[1], sys.argv[2]
+
+
+def call(method, path, body=None, timeout=60):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + KEY)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+status, _ = call("PUT", "/api/marketing/brand", {
+    "company_name": "Ledgerly",
+    "product": "automated month-end close software",
+    "audience": "finance teams at mid-sized companies",
+    "value_propositions": ["close the books in 3 days instead of 10", "catch reconciliation errors before auditors do"],
+    "tone": "professional",
+    "cta_text": "Book a demo",
+    "cta_url": "https://ledgerly.example/demo",
+    "primary_color": "#1f4e79",
+    "accent_color": "#f2a900",
+    "sign_off": "The Ledgerly team",
+    "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA",
+})
+assert status == 200, status
+status, campaign = call("POST", "/api/marketing/campaign", {
+    "campaign_type": "lead_gen",
+    "objective": "Book 40 demos with CFOs at mid-sized firms by March",
+})
+assert status == 201, status
+status, generated = call("POST", "/api/marketing/generate-assets/" + campaign["id"], timeout=1800)
+assert status == 201, status
+items = generated["items"]
+assert [a["asset_type"] for a in items] == ["landing_page", "email_sequence", "ad_creative"], items
+accepted = 0
+for asset in items:
+    meta = asset["metadata"]
+    generation = meta["generation"]
+    fallback = generation.get("fallback")
+    assert meta["quality"]["passed"], (asset["asset_type"], meta["quality"]["failed"])
+    if fallback is None:
+        assert generation["provider"] == "openai-compatible", generation
+        accepted += 1
+        outcome = "model answer accepted"
+    else:
+        assert generation["provider"] == "builtin", generation
+        # The model answered with schema-shaped JSON; only a channel limit sent it back.
+        assert fallback["reason"] == "limits", fallback
+        assert fallback["rejected_model"], fallback
+        outcome = "fell back (limits): " + "; ".join(fallback["detail"][:3])
+    print(f"{asset['asset_type']:<15} {generation['model']:<28} "
+          f"latency {generation.get('latency_ms') or fallback.get('rejected_latency_ms')} ms  "
+          f"tokens {generation.get('prompt_tokens')}/{generation.get('completion_tokens')}  {outcome}")
+print(f"{accepted} of {len(items)} assets used the model's words; the rest fell back visibly")

