@@ -322,11 +322,11 @@ fn landing(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
             },
             Faq {
                 question: "How long does it take to get started?".to_owned(),
-                answer: fit(&s.fill("Most teams are up and running the same day. We guide you through every step, and you can {vp2} from the first week."), 400),
+                answer: fit(&s.fill("We guide you through every step of the setup, and you can {vp2} from the first week."), 400),
             },
             Faq {
                 question: "What happens after I fill in the form?".to_owned(),
-                answer: fit(&s.fill("Someone from {company} gets back to you within one business day. No spam, and you can unsubscribe at any time."), 400),
+                answer: fit(&s.fill("Someone from {company} gets back to you personally. No spam, and you can unsubscribe at any time."), 400),
             },
             Faq {
                 question: "Is my data safe?".to_owned(),
@@ -357,7 +357,7 @@ fn subjects(purpose: &str) -> &'static [&'static str] {
             "How teams like yours {vp1}",
             "Real results from {audience}",
             "What changed after switching to {company}",
-            "From stuck to {vp1}",
+            "A simpler way to {vp1}",
         ],
         "convert" => &[
             "Ready to {vp1}?",
@@ -409,7 +409,7 @@ fn subjects(purpose: &str) -> &'static [&'static str] {
         ],
         "offer" => &[
             "Your upgrade offer{deadline}",
-            "Unlock {vp2} today",
+            "Ready to {vp2}?",
             "A special offer for you",
             "Upgrade and {vp2}",
         ],
@@ -736,7 +736,7 @@ fn voice(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VoiceCopy 
         "It also helps you {vp2}.",
         "And it means you can {vp3}.",
         "Getting started takes just a few minutes.",
-        "Thousands of people already made the switch.",
+        "Setup is guided from the very first day.",
     ]
     .iter()
     .map(|f| s.fill(f))
@@ -794,7 +794,7 @@ fn video(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VideoScrip
         ),
         (
             "Smiling team reviewing results; on-screen numbers rise.",
-            s.fill("Teams that switch see the difference in weeks, and they {vp3}."),
+            s.fill("Teams that switch see the difference, and they {vp3}."),
             "See the difference",
         ),
         (
@@ -855,9 +855,9 @@ fn ads(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         "Try {company} Today",
         "Get Started in Minutes",
         "See How It Works",
-        "Trusted by Teams Like Yours",
-        "Save Hours Every Week",
-        "No Credit Card Needed",
+        "Made for {audience}",
+        "Book Your Walkthrough",
+        "Learn More Today",
     ];
     let mut rsa_headlines = c.pick("rsa_headlines", &rsa_pool, s, l::RSA_HEADLINE, 15);
     rsa_headlines.retain(|h| !h.ends_with('…'));
