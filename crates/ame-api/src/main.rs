@@ -130,7 +130,7 @@ enum Command {
         #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
         shutdown_timeout: u64,
         #[command(flatten)]
-        generation: GenerationArgs,
+        generation: Box<GenerationArgs>,
     },
     /// Apply pending database migrations.
     Migrate {

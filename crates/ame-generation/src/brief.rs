@@ -85,7 +85,7 @@ pub fn parse_objective(objective: &str) -> ObjectiveParts {
     let join = |from: usize, to: usize| {
         words[from..to]
             .join(" ")
-            .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!'))
+            .trim_end_matches(['.', ',', ';', ':', '!'])
             .to_owned()
     };
     let outcome = if outcome_end > 0 {

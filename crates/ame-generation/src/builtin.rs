@@ -751,11 +751,11 @@ fn voice(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VoiceCopy 
             } else {
                 format!("{opener}.")
             };
-            let mut words: Vec<String> = opener.split_whitespace().map(str::to_owned).collect();
+            let words: Vec<String> = opener.split_whitespace().map(str::to_owned).collect();
             let close_words = close.split_whitespace().count();
             let body_target = target.saturating_sub(close_words);
             let body = size_script(
-                words.drain(..).collect(),
+                words,
                 &fillers,
                 body_target.min(max.saturating_sub(close_words)),
                 max.saturating_sub(close_words),
