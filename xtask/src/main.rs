@@ -12,12 +12,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod bench_api;
+mod browser;
 mod e2e;
 mod layers;
 mod llm;
 mod llm_e2e;
 mod packages;
 mod pg_server;
+mod s3;
 mod summary;
 
 use anyhow::{Context, Result, bail};
@@ -49,6 +51,10 @@ enum Task {
     Samples,
     /// Generate a campaign's assets through a real local model server (SmolLM2 on llama.cpp).
     Llm,
+    /// Lay out the sample landing page in headless Chromium and check it.
+    Browser,
+    /// Store rendered files in S3 (moto's S3 server on loopback) and serve them back.
+    S3,
     /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
     Postgres,
     /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
@@ -72,6 +78,8 @@ fn main() -> Result<()> {
         Task::Openapi => openapi(&root),
         Task::Samples => samples(&root),
         Task::Llm => llm_e2e::end_to_end(&root),
+        Task::S3 => s3::end_to_end(&root),
+        Task::Browser => browser::check_landing_page(&root, &root.join(SAMPLE_PAGE)),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
             println!("PostgreSQL reachable at {}", server.address);
@@ -137,6 +145,9 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
 }
 
 /// Debian packages the tests and the engine's defaults need: espeak-ng speaks voice ads.
+/// The golden sample's landing page, checked in a browser.
+const SAMPLE_PAGE: &str = "docs/samples/lead_gen/landing_page/index.html";
+
 pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[("espeak-ng", "espeak-ng")];
 
 fn samples(root: &Path) -> Result<()> {
@@ -240,6 +251,9 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
     if test_args.is_empty() {
         e2e::run_all(root)?;
         println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
+        browser::check_landing_page(root, &root.join(SAMPLE_PAGE))?;
+        s3::end_to_end(root)?;
+        println!("s3: rendered files stored in and served from an S3 bucket");
         llm_e2e::end_to_end(root)?;
         println!("llm: a campaign's assets were generated through a real local model server");
     }

@@ -8,7 +8,9 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use ame_storage::{IdempotencyClaim, IdempotencyRepository, MAX_IDEMPOTENCY_KEY_LEN};
+use ame_storage::{
+    CampaignRepository, IdempotencyClaim, IdempotencyRepository, MAX_IDEMPOTENCY_KEY_LEN,
+};
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
@@ -81,6 +83,17 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, Problem> {
     Ok(Some(text.to_owned()))
 }
 
+/// The campaign a stored creation response belongs to: its `campaign_id`, else its `id`.
+fn created_in_campaign(body: &str) -> Option<ame_domain::CampaignId> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let id = value["campaign_id"]
+        .as_str()
+        .or_else(|| value["id"].as_str())?;
+    id.parse::<uuid::Uuid>()
+        .ok()
+        .map(ame_domain::CampaignId::from_uuid)
+}
+
 /// Runs `operation` at most once per idempotency key. `operation` receives the id reserved for
 /// the resource it creates (the same on every retry), or `None` without a key.
 pub async fn run<F, Fut>(
@@ -119,6 +132,25 @@ where
     {
         IdempotencyClaim::Completed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            // Never hand out a dangling Location: both idempotent operations create something
+            // that lives in a campaign, so a replayed creation whose campaign has since been
+            // deleted is refused instead.
+            if status == StatusCode::CREATED
+                && let Some(campaign) = created_in_campaign(&body)
+                && let Err(ame_storage::StorageError::NotFound { .. }) = principal
+                    .storage(&state.storage)
+                    .campaigns()
+                    .get(org, campaign)
+                    .await
+            {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_resource_deleted",
+                    format!(
+                        "a request with this {IDEMPOTENCY_HEADER} already ran, and what it created has since been deleted; send a new key to create it again"
+                    ),
+                ));
+            }
             Ok(respond(status, body, true, locate))
         }
         IdempotencyClaim::Mismatch => Err(Problem::new(

@@ -244,7 +244,7 @@ impl Modify for StandardErrors {
                     add(
                         operation,
                         "409",
-                        "A request with the same `Idempotency-Key` is still running",
+                        "A request with the same `Idempotency-Key` is still running, or what it created has since been deleted",
                     );
                 }
                 add(

@@ -12,6 +12,7 @@ backend_tests!(
     generated_files_download_with_their_types,
     public_pages_serve_and_collect_leads,
     versions_and_seeds,
+    replaying_a_deleted_creation_is_a_conflict,
 );
 
 fn brand() -> Value {
@@ -480,4 +481,53 @@ async fn versions_and_seeds(db: TestDb) {
         .get(&format!("/api/marketing/campaigns/{id}/assets"), &key)
         .await;
     assert_eq!(current.body["items"], c.body["items"]);
+}
+
+async fn replaying_a_deleted_creation_is_a_conflict(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Member).await;
+    let body = json!({"campaign_type": "upsell", "objective": "Move 120 customers to Business"});
+    let create = || {
+        server.send(
+            Method::POST,
+            "/api/marketing/campaign",
+            Some(&key),
+            Some(body.clone()),
+            &[("idempotency-key", "create-1")],
+        )
+    };
+    let first = create().await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    let generate_path = format!("/api/marketing/generate-assets/{id}");
+    let generate = || {
+        server.send(
+            Method::POST,
+            &generate_path,
+            Some(&key),
+            None,
+            &[("idempotency-key", "gen-1")],
+        )
+    };
+    assert_eq!(generate().await.status, StatusCode::CREATED);
+    let replay = create().await;
+    assert_eq!(
+        (replay.status, replay.header("idempotent-replayed")),
+        (StatusCode::CREATED, Some("true"))
+    );
+    assert_eq!(replay.body["id"], id.as_str());
+    let deleted = server
+        .send(
+            Method::DELETE,
+            &format!("/api/marketing/campaigns/{id}"),
+            Some(&key),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    create().await.problem(409, "idempotency_resource_deleted");
+    generate()
+        .await
+        .problem(409, "idempotency_resource_deleted");
 }
