@@ -232,6 +232,33 @@ fn generate_client(root: &Path, work: &Path, venv: &Path) -> Result<PathBuf> {
 }
 
 /// A running `ame serve`, stopped with SIGTERM when dropped.
+/// A debug `ame` binary, a fresh migrated SQLite database under `work` and an owner API key of
+/// a new organization named `org`: `(binary, database URL, key)`.
+pub(crate) fn fresh_sqlite_engine(
+    root: &Path,
+    work: &Path,
+    org: &str,
+) -> Result<(PathBuf, String, String)> {
+    run(
+        "build the ame binary",
+        cargo()
+            .current_dir(root)
+            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
+    )?;
+    let binary = root.join("target/debug/ame");
+    let _ = std::fs::remove_dir_all(work);
+    std::fs::create_dir_all(work)?;
+    let url = format!("sqlite://{}?mode=rwc", work.join("ame.db").display());
+    run(
+        "ame migrate",
+        Command::new(&binary)
+            .arg("migrate")
+            .env("AME_DATABASE_URL", &url),
+    )?;
+    let (_, key) = org_with_owner_key(&binary, &url, org)?;
+    Ok((binary, url, key))
+}
+
 pub(crate) struct RunningServer {
     child: Child,
     pub(crate) base: String,

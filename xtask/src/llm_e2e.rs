@@ -3,8 +3,8 @@
 //! llama-cpp-python on loopback) with JSON-schema structured output; every asset must either use
 //! the model's words or show in its metadata why the built-in copywriter stepped in.
 
-use crate::e2e::{RunningServer, org_with_owner_key};
-use crate::{cargo, llm, run};
+use crate::e2e::{RunningServer, fresh_sqlite_engine};
+use crate::{llm, run};
 use anyhow::Result;
 use std::path::Path;
 use std::process::Command;
@@ -12,24 +12,8 @@ use std::process::Command;
 pub(crate) fn end_to_end(root: &Path) -> Result<()> {
     crate::packages::ensure_debian_packages(crate::TEST_PACKAGES)?;
     let model = llm::start(root)?;
-    run(
-        "build the ame binary",
-        cargo()
-            .current_dir(root)
-            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
-    )?;
-    let binary = root.join("target/debug/ame");
     let work = root.join("target/llm/run");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work)?;
-    let url = format!("sqlite://{}?mode=rwc", work.join("ame.db").display());
-    run(
-        "ame migrate",
-        Command::new(&binary)
-            .arg("migrate")
-            .env("AME_DATABASE_URL", &url),
-    )?;
-    let (_, key) = org_with_owner_key(&binary, &url, "LLM e2e")?;
+    let (binary, url, key) = fresh_sqlite_engine(root, &work, "LLM e2e")?;
     let blobs = work.join("blobs");
     let server = RunningServer::start_with(
         &binary,

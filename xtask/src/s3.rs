@@ -2,8 +2,8 @@
 //! server, from PyPI, in `target/s3/venv`): the engine stores a campaign's banners in a bucket and
 //! serves them back (`xtask/e2e/s3_flow.py`).
 
-use crate::e2e::{RunningServer, org_with_owner_key};
-use crate::{cargo, run};
+use crate::e2e::{RunningServer, fresh_sqlite_engine};
+use crate::run;
 use anyhow::{Context, Result, bail};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -78,24 +78,8 @@ pub(crate) fn end_to_end(root: &Path) -> Result<()> {
             ),
         ]),
     )?;
-    run(
-        "build the ame binary",
-        cargo()
-            .current_dir(root)
-            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
-    )?;
-    let binary = root.join("target/debug/ame");
     let work = root.join("target/s3/run");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work)?;
-    let url = format!("sqlite://{}?mode=rwc", work.join("ame.db").display());
-    run(
-        "ame migrate",
-        Command::new(&binary)
-            .arg("migrate")
-            .env("AME_DATABASE_URL", &url),
-    )?;
-    let (_, key) = org_with_owner_key(&binary, &url, "S3 e2e")?;
+    let (binary, url, key) = fresh_sqlite_engine(root, &work, "S3 e2e")?;
     let store = format!("s3://{BUCKET}/{PREFIX}");
     let server = RunningServer::start_with(
         &binary,

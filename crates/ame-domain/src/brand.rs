@@ -58,7 +58,8 @@ pub struct BrandProfileInput {
         )
     )]
     pub audience: String,
-    /// Why the audience should care: 1 to 6 short statements (3 to 160 characters each).
+    /// Why the audience should care: 1 to 6 short statements (3 to 160 characters each), each
+    /// starting with a verb, as in "close the books in 3 days", so they read well in every template.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 6, example = json!(["close the books in 3 days instead of 10", "catch reconciliation errors before auditors do"])))]
     pub value_propositions: Vec<String>,
     /// The voice to write in.

@@ -34,6 +34,29 @@ impl SqlAssets {
     pub(crate) fn new(scope: Scope) -> Self {
         Self { scope }
     }
+
+    /// The campaign's assets matching `condition`, in generation order (`NotFound` when the
+    /// campaign is not the organization's).
+    async fn list_where(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+        condition: sea_orm::sea_query::SimpleExpr,
+    ) -> StorageResult<Vec<Asset>> {
+        let txn = self.scope.begin(org).await?;
+        ensure_campaign(&txn, org, campaign_id, false).await?;
+        let rows = asset::Entity::find()
+            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .filter(condition)
+            .order_by_asc(asset::Column::CreatedAt)
+            .order_by_asc(asset::Column::Id)
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        rows.into_iter().map(to_domain).collect()
+    }
 }
 
 fn to_domain(m: asset::Model) -> StorageResult<Asset> {
@@ -164,19 +187,8 @@ impl AssetRepository for SqlAssets {
         org: OrgId,
         campaign_id: CampaignId,
     ) -> StorageResult<Vec<Asset>> {
-        let txn = self.scope.begin(org).await?;
-        ensure_campaign(&txn, org, campaign_id, false).await?;
-        let rows = asset::Entity::find()
-            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
-            .filter(asset::Column::OrgId.eq(org.as_uuid()))
-            .filter(asset::Column::IsCurrent.eq(true))
-            .order_by_asc(asset::Column::CreatedAt)
-            .order_by_asc(asset::Column::Id)
-            .all(&txn)
+        self.list_where(org, campaign_id, asset::Column::IsCurrent.eq(true))
             .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter().map(to_domain).collect()
     }
 
     async fn list_version(
@@ -185,22 +197,13 @@ impl AssetRepository for SqlAssets {
         campaign_id: CampaignId,
         version: i32,
     ) -> StorageResult<Vec<Asset>> {
-        let txn = self.scope.begin(org).await?;
-        ensure_campaign(&txn, org, campaign_id, false).await?;
-        let rows = asset::Entity::find()
-            .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
-            .filter(asset::Column::OrgId.eq(org.as_uuid()))
-            .filter(asset::Column::Version.eq(version))
-            .order_by_asc(asset::Column::CreatedAt)
-            .order_by_asc(asset::Column::Id)
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
+        let rows = self
+            .list_where(org, campaign_id, asset::Column::Version.eq(version))
+            .await?;
         if rows.is_empty() {
             return Err(StorageError::not_found("asset set version"));
         }
-        rows.into_iter().map(to_domain).collect()
+        Ok(rows)
     }
 
     async fn versions(
