@@ -282,6 +282,15 @@ async fn main() -> Result<()> {
                 .with_key_cache_ttl(std::time::Duration::from_secs(api_key_cache_seconds))
                 .with_generator(generator)
                 .with_blobs(blobs);
+            // A generation through a remote model can outlast the default lease (each attempt
+            // may take the whole timeout, with retries); the lease must cover it, or a client's
+            // retry would take the key over and generate a second time.
+            if generation.text_model_url.is_some() {
+                let attempts = 3;
+                let longest =
+                    std::time::Duration::from_secs(generation.text_model_timeout * attempts + 60);
+                state.idempotency_lease = state.idempotency_lease.max(longest);
+            }
             if let Some(secret) = jwt_secret {
                 state = state.with_jwt(JwtVerifier::hs256(secret.as_bytes(), &jwt_audience));
             }

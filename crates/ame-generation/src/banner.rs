@@ -124,7 +124,7 @@ pub fn contrast_ratio(a: Rgb, b: Rgb) -> f64 {
 
 /// Picks black or white text for `surface`; if neither reaches `min_contrast`, moves the surface
 /// towards the opposite end until it does. Returns `(surface, text, contrast)`.
-fn readable_on(surface: Rgb, min_contrast: f64) -> (Rgb, Rgb, f64) {
+pub fn readable_on(surface: Rgb, min_contrast: f64) -> (Rgb, Rgb, f64) {
     let on_black = contrast_ratio(surface, Rgb::BLACK);
     let on_white = contrast_ratio(surface, Rgb::WHITE);
     let (text, towards, best) = if on_black >= on_white {

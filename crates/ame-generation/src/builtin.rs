@@ -10,7 +10,7 @@ use crate::copy::{
     LandingCopy, SceneCopy, SocialCopy, VARIANTS, VideoScriptCopy, VoiceCopy,
 };
 use crate::limits::{self as l, fit};
-use ame_domain::{AssetType, CampaignType, Channel, Tone};
+use ame_domain::{AssetType, CampaignType, Tone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
@@ -52,8 +52,12 @@ impl Slots {
             .iter()
             .map(|v| lowercase_first(v.trim_end_matches('.')))
             .collect();
+        let first = vps
+            .first()
+            .cloned()
+            .unwrap_or_else(|| lowercase_first(&brand.product));
         while vps.len() < 3 {
-            vps.push(vps[vps.len() % vps.len().max(1)].clone());
+            vps.push(first.clone());
         }
         Self {
             company: brand.company_name.clone(),
@@ -570,18 +574,14 @@ fn body(purpose: &str) -> [&'static str; 3] {
     }
 }
 
-fn greeting(tone: Tone) -> &'static str {
+/// The greeting line of every email in `tone` (with the `{{first_name}}` merge tag).
+pub fn email_greeting(tone: Tone) -> &'static str {
     match tone {
         Tone::Professional => "Hello {{first_name}},",
         Tone::Bold => "{{first_name}} —",
         Tone::Playful => "Hey {{first_name}}!",
         Tone::Empathetic | Tone::Friendly => "Hi {{first_name}},",
     }
-}
-
-/// The greeting line of every email in `tone` (with the `{{first_name}}` merge tag).
-pub fn email_greeting(tone: Tone) -> &'static str {
-    greeting(tone)
 }
 
 fn emails(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> EmailSequenceCopy {
@@ -775,7 +775,7 @@ fn voice(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VoiceCopy 
 }
 
 fn video(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VideoScriptCopy {
-    let (min, target, max) = spec.script_words();
+    let (_, target, _) = spec.script_words();
     let lines = [
         (
             "Close-up of a person at a desk, surrounded by sticky notes; quick cuts.",
@@ -837,7 +837,6 @@ fn video(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VideoScrip
             }
         })
         .collect::<Vec<_>>();
-    let _ = (min, max);
     VideoScriptCopy {
         title: c.pick("title", headlines(t), s, 70, VARIANTS),
         scenes,
@@ -943,14 +942,4 @@ fn image(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
             l::ALT_TEXT,
         ),
     }
-}
-
-/// Social platforms a campaign's posts are written for.
-pub fn platforms_of(channels: &[Channel]) -> Vec<Channel> {
-    CopySpec::new(
-        AssetType::SocialPost,
-        CampaignType::BrandAwareness,
-        channels,
-    )
-    .platforms
 }

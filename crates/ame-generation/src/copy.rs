@@ -246,7 +246,7 @@ fn is_hashtag(tag: &str) -> bool {
     let body = tag.strip_prefix('#').unwrap_or_default();
     !body.is_empty()
         && body.chars().count() <= 30
-        && body.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn variants(checks: &mut Checks, field: &str, items: &[String], max: usize) {
@@ -268,19 +268,6 @@ impl AssetCopy {
             AssetType::VoiceAd => Self::Voice(serde_json::from_value(value)?),
             AssetType::ImageAsset => Self::Image(serde_json::from_value(value)?),
         })
-    }
-
-    /// The asset type these words are for.
-    pub fn asset_type(&self) -> AssetType {
-        match self {
-            Self::Landing(_) => AssetType::LandingPage,
-            Self::Emails(_) => AssetType::EmailSequence,
-            Self::Social(_) => AssetType::SocialPost,
-            Self::Video(_) => AssetType::VideoScript,
-            Self::Ads(_) => AssetType::AdCreative,
-            Self::Voice(_) => AssetType::VoiceAd,
-            Self::Image(_) => AssetType::ImageAsset,
-        }
     }
 
     /// Every limit check of these words against `spec`.

@@ -2,7 +2,7 @@
 //! Every piece of user or model text goes through maud's escaping; only the stylesheet, built
 //! from validated `#rrggbb` colours, is inserted unescaped.
 
-use crate::banner::{Rgb, contrast_ratio};
+use crate::banner::{MIN_TEXT_CONTRAST, Rgb, readable_on};
 use crate::copy::{EmailCopy, LandingCopy};
 use ame_domain::Brand;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -10,34 +10,37 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 /// Merge tag for the unsubscribe link, replaced by the sending system.
 pub const UNSUBSCRIBE_TAG: &str = "{{unsubscribe_url}}";
 
-/// `url` with UTM parameters naming the medium and the campaign.
+/// `url` with UTM parameters naming the medium and the campaign (before any `#fragment`).
 pub fn tracked_url(url: &str, medium: &str, campaign_slug: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}utm_source=ame&utm_medium={medium}&utm_campaign={campaign_slug}")
-}
-
-/// Black or white, whichever reads better on `background`.
-pub fn readable_on(background: Rgb) -> Rgb {
-    let black = Rgb(0x11, 0x11, 0x11);
-    let white = Rgb(0xff, 0xff, 0xff);
-    if contrast_ratio(black, background) >= contrast_ratio(white, background) {
-        black
-    } else {
-        white
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut out =
+        format!("{base}{sep}utm_source=ame&utm_medium={medium}&utm_campaign={campaign_slug}");
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
     }
+    out
 }
 
-fn color(hex: &str, fallback: Rgb) -> Rgb {
-    Rgb::from_hex(hex).unwrap_or(fallback)
+/// Fallback main colour when a stored one cannot be read.
+pub const DEFAULT_PRIMARY: Rgb = Rgb(0x1f, 0x4e, 0x79);
+/// Fallback accent colour when a stored one cannot be read.
+pub const DEFAULT_ACCENT: Rgb = Rgb(0xf2, 0xa9, 0x00);
+
+/// A surface colour and the text colour to use on it, the surface adjusted if needed so the
+/// text reaches 4.5:1.
+fn surface_and_text(hex: &str, fallback: Rgb) -> (String, String) {
+    let (surface, text, _) = readable_on(Rgb::from_hex(hex).unwrap_or(fallback), MIN_TEXT_CONTRAST);
+    (surface.to_hex(), text.to_hex())
 }
 
 fn stylesheet(brand: &Brand) -> String {
-    let primary = color(&brand.primary_color, Rgb(0x1f, 0x4e, 0x79));
-    let accent = color(&brand.accent_color, Rgb(0xf2, 0xa9, 0x00));
-    let on_primary = readable_on(primary).to_hex();
-    let on_accent = readable_on(accent).to_hex();
-    let primary = primary.to_hex();
-    let accent = accent.to_hex();
+    let (primary, on_primary) = surface_and_text(&brand.primary_color, DEFAULT_PRIMARY);
+    let (accent, on_accent) = surface_and_text(&brand.accent_color, DEFAULT_ACCENT);
     format!(
         "*{{box-sizing:border-box}}body{{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;line-height:1.6;color:#1a1a1a;background:#fff}}\
 .skip{{position:absolute;left:-999px}}.skip:focus{{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:10}}\
@@ -189,10 +192,8 @@ pub struct EmailContext<'a> {
 /// Renders one email as HTML (table layout and inline styles, which email clients need).
 pub fn email_html(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
     let brand = ctx.brand;
-    let primary = color(&brand.primary_color, Rgb(0x1f, 0x4e, 0x79));
-    let accent = color(&brand.accent_color, Rgb(0xf2, 0xa9, 0x00));
-    let on_primary = readable_on(primary).to_hex();
-    let on_accent = readable_on(accent).to_hex();
+    let (primary, on_primary) = surface_and_text(&brand.primary_color, DEFAULT_PRIMARY);
+    let (accent, on_accent) = surface_and_text(&brand.accent_color, DEFAULT_ACCENT);
     let subject = variant(&copy.subject, ctx.variant);
     let preheader = variant(&copy.preheader, ctx.variant);
     let href = tracked_url(&brand.cta_url, "email", ctx.slug);
@@ -209,12 +210,12 @@ pub fn email_html(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
                 table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f4;" {
                     tr { td align="center" style="padding:24px 12px;" {
                         table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;" {
-                            tr { td style={ "background:" (primary.to_hex()) ";color:" (on_primary) ";padding:20px 32px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0;" } { (brand.company_name) } }
+                            tr { td style={ "background:" (primary) ";color:" (on_primary) ";padding:20px 32px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0;" } { (brand.company_name) } }
                             tr { td style="padding:32px;font-size:16px;line-height:1.6;" {
                                 p style="margin:0 0 16px;" { (ctx.greeting) }
                                 @for para in &copy.body { p style="margin:0 0 16px;" { (para) } }
                                 p style="margin:24px 0;" {
-                                    a href=(href) style={ "background:" (accent.to_hex()) ";color:" (on_accent) ";padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block;" } { (copy.cta_label) }
+                                    a href=(href) style={ "background:" (accent) ";color:" (on_accent) ";padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block;" } { (copy.cta_label) }
                                 }
                                 p style="margin:0;" { (brand.sign_off) }
                             } }
@@ -249,4 +250,21 @@ pub fn email_text(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
         UNSUBSCRIBE_TAG
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_goes_before_the_fragment() {
+        assert_eq!(
+            tracked_url("https://a.example/x?y=1#pricing", "email", "s"),
+            "https://a.example/x?y=1&utm_source=ame&utm_medium=email&utm_campaign=s#pricing"
+        );
+        assert_eq!(
+            tracked_url("https://a.example/#a?b", "cpc", "s"),
+            "https://a.example/?utm_source=ame&utm_medium=cpc&utm_campaign=s#a?b"
+        );
+    }
 }

@@ -12,7 +12,6 @@ pub mod copy;
 pub mod html;
 pub mod limits;
 pub mod openai;
-mod outline;
 pub mod pipeline;
 pub mod readability;
 pub mod samples;
@@ -22,7 +21,6 @@ pub mod text_model;
 use ame_domain::{AssetType, CampaignType};
 
 pub use brief::Brief;
-pub use outline::{OUTLINE_BUILDER, build_outline_assets};
 pub use pipeline::{GeneratedAsset, Generator, Rendition};
 pub use text_model::{BuiltInModel, RemoteModel, TextModel};
 

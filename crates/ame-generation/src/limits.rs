@@ -83,6 +83,8 @@ pub enum Measure {
     XWeighted,
     /// Words (a minimum and a maximum).
     Words,
+    /// A number of items, or 1 for a rule that holds and 0 for one that does not.
+    Count,
 }
 
 /// One limit check on one field.
@@ -131,9 +133,9 @@ impl Checks {
         self.push(field.into(), Measure::Words, words(text), min, max);
     }
 
-    /// Checks a count of items within `min..=max` (recorded as words-free char measure).
+    /// Checks a count of items within `min..=max`.
     pub fn count(&mut self, field: impl Into<String>, count: usize, min: usize, max: usize) {
-        self.push(field.into(), Measure::Chars, count, min, max);
+        self.push(field.into(), Measure::Count, count, min, max);
     }
 
     fn push(&mut self, field: String, measure: Measure, length: usize, min: usize, max: usize) {

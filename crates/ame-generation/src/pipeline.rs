@@ -116,8 +116,7 @@ impl Generator {
             brief.campaign.campaign_type,
             &brief.campaign.plan.channels,
         );
-        let (written, fallback) = self.words(brief, &spec).await;
-        let checks = written.copy.check(&spec);
+        let (written, fallback, checks) = self.words(brief, &spec).await;
         let mut generation = json!({
             "provider": if fallback.is_some() { builtin::PROVIDER } else { self.text.provider() },
             "model": written.model,
@@ -158,13 +157,13 @@ impl Generator {
         }
     }
 
-    /// The text model's words, or the built-in copywriter's with the reason it stepped in.
-    async fn words(&self, brief: &Brief, spec: &CopySpec) -> (Written, Option<Value>) {
+    /// The text model's words, or the built-in copywriter's with the reason it stepped in; with
+    /// the limit checks of the words kept.
+    async fn words(&self, brief: &Brief, spec: &CopySpec) -> (Written, Option<Value>, Checks) {
         let reason = match self.text.write(brief, spec).await {
             Ok(written) => {
-                let failed: Vec<String> = written
-                    .copy
-                    .check(spec)
+                let checks = written.copy.check(spec);
+                let failed: Vec<String> = checks
                     .failures()
                     .iter()
                     .map(|c| {
@@ -175,7 +174,7 @@ impl Generator {
                     })
                     .collect();
                 if failed.is_empty() {
-                    return (written, None);
+                    return (written, None, checks);
                 }
                 json!({
                     "reason": "limits",
@@ -186,11 +185,9 @@ impl Generator {
             }
             Err(e) => json!({"reason": "error", "detail": e.to_string()}),
         };
-        let written = BuiltInModel.write(brief, spec).await;
-        match written {
-            Ok(w) => (w, Some(reason)),
-            Err(e) => unreachable_builtin(e, brief, spec, reason),
-        }
+        let written = BuiltInModel.write_now(brief, spec);
+        let checks = written.copy.check(spec);
+        (written, Some(reason), checks)
     }
 
     async fn assemble(
@@ -354,9 +351,9 @@ impl Generator {
             }
             AssetCopy::Image(i) => {
                 let background =
-                    Rgb::from_hex(&brief.brand.primary_color).unwrap_or(Rgb(0x1f, 0x4e, 0x79));
+                    Rgb::from_hex(&brief.brand.primary_color).unwrap_or(html::DEFAULT_PRIMARY);
                 let accent =
-                    Rgb::from_hex(&brief.brand.accent_color).unwrap_or(Rgb(0xf2, 0xa9, 0x00));
+                    Rgb::from_hex(&brief.brand.accent_color).unwrap_or(html::DEFAULT_ACCENT);
                 let headline = i.headline.first().map_or("", String::as_str);
                 let subline = i.subline.first().map(String::as_str);
                 let mut files = Vec::new();
@@ -401,26 +398,6 @@ impl Generator {
     }
 }
 
-/// The built-in copywriter never fails; this keeps the signature total without a panic.
-fn unreachable_builtin(
-    e: crate::text_model::TextModelError,
-    brief: &Brief,
-    spec: &CopySpec,
-    reason: Value,
-) -> (Written, Option<Value>) {
-    let copy = builtin::write(brief, spec);
-    (
-        Written {
-            copy,
-            model: "copywriter-v1".into(),
-            prompt_tokens: None,
-            completion_tokens: None,
-            latency_ms: 0,
-        },
-        Some(json!({"reason": reason, "builtin_error": e.to_string()})),
-    )
-}
-
 /// Meta's call-to-action button for a campaign type.
 fn meta_button(t: ame_domain::CampaignType) -> &'static str {
     use ame_domain::CampaignType as T;
@@ -434,7 +411,7 @@ fn meta_button(t: ame_domain::CampaignType) -> &'static str {
 }
 
 /// Scenes with start and end times: each scene's share of the duration follows its words,
-/// at least 2 seconds, adding up exactly to `seconds`.
+/// at least 2 seconds when the duration allows it, adding up exactly to `seconds`.
 pub fn video_content(v: &VideoScriptCopy, seconds: u32) -> Value {
     let n = v.scenes.len().max(1) as u32;
     let words: Vec<u32> = v
@@ -597,9 +574,4 @@ fn readable_text(copy: &AssetCopy) -> String {
         AssetCopy::Voice(v) => v.script.first().cloned().unwrap_or_default(),
         AssetCopy::Image(i) => i.subline.join("\n"),
     }
-}
-
-/// Checks of an asset's words, exposed for tests and tools.
-pub fn checks_of(copy: &AssetCopy, spec: &CopySpec) -> Checks {
-    copy.check(spec)
 }

@@ -57,6 +57,21 @@ pub trait TextModel: Send + Sync + Debug {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuiltInModel;
 
+impl BuiltInModel {
+    /// Writes the words at once; the built-in copywriter cannot fail.
+    pub fn write_now(&self, brief: &Brief, spec: &CopySpec) -> Written {
+        let started = Instant::now();
+        let copy = builtin::write(brief, spec);
+        Written {
+            copy,
+            model: "copywriter-v1".to_owned(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
 #[async_trait]
 impl TextModel for BuiltInModel {
     fn provider(&self) -> &str {
@@ -68,15 +83,7 @@ impl TextModel for BuiltInModel {
     }
 
     async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError> {
-        let started = Instant::now();
-        let copy = builtin::write(brief, spec);
-        Ok(Written {
-            copy,
-            model: self.model().to_owned(),
-            prompt_tokens: None,
-            completion_tokens: None,
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        })
+        Ok(self.write_now(brief, spec))
     }
 }
 

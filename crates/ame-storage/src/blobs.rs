@@ -1,10 +1,10 @@
 //! Blob storage for rendered files (HTML, PNG, WAV): a local directory by default, any
 //! S3-compatible service for scale-out, both through the `object_store` crate.
 //!
-//! Keys are content-addressed (`{org}/{sha256}`), so writing the same file twice is harmless, a
-//! retried generation reuses what an interrupted one wrote, and files are written before the
-//! database rows that point at them: a crash can leave an unreferenced file, never a reference
-//! to a missing one.
+//! Keys are content-addressed (`{org}/{sha256}`), so writing the same file twice is harmless (a
+//! retried generation rewrites the same keys), and files are written before the database rows
+//! that point at them: a crash can leave an unreferenced file, never a reference to a missing
+//! one.
 
 use async_trait::async_trait;
 use bytes::Bytes;

@@ -36,13 +36,16 @@ pub struct AssetList {
 /// Words come from the configured text model (the built-in copywriter by default, three variants
 /// per A/B-tested field, every channel limit checked), then landing pages and emails are rendered
 /// to HTML, banners to PNG and voice ads to WAV. The set is stored all at once or not at all; the
-/// previous set stays readable as an earlier version. The same `seed` gives the same words; by
-/// default the seed comes from the campaign id. Send `Idempotency-Key` to make retries safe.
+/// previous set stays readable as an earlier version. With the built-in copywriter the same
+/// `seed` gives the same words (by default the seed comes from the campaign id); a remote model
+/// gets the seed too but need not honour it. The landing page is published at `/p/{slug}` once
+/// the organization has a brand profile (pages with placeholder details stay private). Send
+/// `Idempotency-Key` to make retries safe.
 #[utoipa::path(
     tag = "assets",
     params(
         ("id" = uuid::Uuid, Path, description = "Campaign id"),
-        ("seed" = Option<u64>, Query, description = "Seed for the built-in copywriter's choices (0 to 2^53)", minimum = 0, maximum = 9_007_199_254_740_991_i64),
+        ("seed" = Option<u64>, Query, description = "Seed for the built-in copywriter's choices (0 to 2^53 - 1)", minimum = 0, maximum = 9_007_199_254_740_991_i64),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, e.g. a UUID", min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$"),
     ),
     responses((status = 201, description = "The generated asset set", body = AssetList,
@@ -71,7 +74,7 @@ pub async fn generate_assets(
             .as_str()
             .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
     };
-    let digest = format!("{:x}", Sha256::digest(req.query_string().as_bytes()));
+    let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
     let generator = state.generator.clone();
     let blobs = state.blobs.clone();
     idempotency::run(&req, &state, &principal, &digest, locate, |_| async move {
@@ -84,16 +87,19 @@ pub async fn generate_assets(
         let mut page = None;
         for (index, mut g) in generated.into_iter().enumerate() {
             let mut files = Vec::with_capacity(g.files.len());
-            for file in std::mem::take(&mut g.files) {
+            for mut file in std::mem::take(&mut g.files) {
                 let key = blob_key(&org.to_string(), &file.sha256);
                 blobs
-                    .put(&key, Bytes::from(file.bytes.clone()))
+                    .put(&key, Bytes::from(std::mem::take(&mut file.bytes)))
                     .await
                     .map_err(|e| {
                         tracing::error!(error = %e, "could not store a rendered file");
                         Problem::internal()
                     })?;
-                if g.asset_type == AssetType::LandingPage && file.name == "index.html" {
+                if g.asset_type == AssetType::LandingPage
+                    && file.name == "index.html"
+                    && !brief.brand_is_placeholder
+                {
                     page = Some(PageToPublish {
                         asset_index: index,
                         slug: brief.page_slug(),

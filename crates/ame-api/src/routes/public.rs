@@ -7,7 +7,7 @@ use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use ame_domain::FieldError;
-use ame_storage::{AssetRepository, PublicPageRepository};
+use ame_storage::PublicPageRepository;
 use maud::html;
 use serde_json::{Map, Value, json};
 
@@ -155,32 +155,16 @@ pub async fn submit_lead(
     };
     let trapped = field("website").is_some_and(|v| !v.is_empty());
     let fields = validate_lead(&field)?;
-    let page = state
-        .storage
-        .public_pages()
-        .find(&slug)
-        .await?
-        .ok_or_else(page_not_found)?;
-    if !trapped {
-        state
-            .storage
-            .public_pages()
+    let pages = state.storage.public_pages();
+    if trapped {
+        // Answer a bot like a person, but only for a page that exists, and store nothing.
+        pages.find(&slug).await?.ok_or_else(page_not_found)?;
+    } else {
+        pages
             .record_lead(&slug, Value::Object(fields))
             .await?
             .ok_or_else(page_not_found)?;
     }
-    let company = state
-        .storage
-        .assets()
-        .get(page.org, page.asset)
-        .await
-        .ok()
-        .and_then(|a| {
-            a.content["sections"][0]["headline"][0]
-                .as_str()
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
     let thanks = html! {
         (maud::DOCTYPE)
         html lang="en" {
@@ -189,7 +173,7 @@ pub async fn submit_lead(
                 main {
                     h1 { "Thank you!" }
                     p { "We received your details and will be in touch soon." }
-                    @if !company.is_empty() { p { a href={ "/p/" (slug) } { "Back to “" (company) "”" } } }
+                    p { a href={ "/p/" (slug) } { "Back to the page" } }
                 }
             }
         }

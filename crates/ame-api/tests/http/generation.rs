@@ -135,6 +135,15 @@ async fn brand_profiles_are_validated_saved_and_used(db: TestDb) {
         .to_owned();
     let placeholder = server.generate(&other, &other_campaign).await;
     assert_eq!(placeholder[0]["metadata"]["brand"], "placeholder");
+    // A page with placeholder details is not published.
+    let path = placeholder[0]["content"]["public_path"].as_str().unwrap();
+    let page = server
+        .http
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
 }
 
 async fn generated_files_download_with_their_types(db: TestDb) {
