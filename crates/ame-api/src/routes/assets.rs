@@ -66,7 +66,7 @@ pub async fn generate_assets(
 ) -> Result<HttpResponse, Problem> {
     principal.require_write()?;
     let id = campaign_id(&path)?;
-    let seed = query_number::<u64>(&req, "seed", MAX_SEED)?;
+    let seed = query_number::<u64>(&req, "seed", (0, MAX_SEED))?;
     let storage = principal.storage(&state.storage);
     let org = principal.org;
     let locate: idempotency::Locate = |body| {
@@ -145,11 +145,11 @@ fn default_seed(id: CampaignId) -> u64 {
     u64::from_le_bytes(first) & MAX_SEED
 }
 
-/// An optional non-negative integer query parameter no larger than `max`.
+/// An optional integer query parameter within `min..=max`.
 pub(crate) fn query_number<T: TryFrom<u64>>(
     req: &HttpRequest,
     name: &str,
-    max: u64,
+    (min, max): (u64, u64),
 ) -> Result<Option<T>, Problem> {
     let pairs =
         web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|e| {
@@ -164,11 +164,11 @@ pub(crate) fn query_number<T: TryFrom<u64>>(
     let invalid = || {
         Problem::validation(vec![FieldError::new(
             name,
-            format!("must be an integer from 0 to {max}; got `{raw}`"),
+            format!("must be an integer from {min} to {max}; got `{raw}`"),
         )])
     };
     let value: u64 = raw.parse().map_err(|_| invalid())?;
-    if value > max {
+    if !(min..=max).contains(&value) {
         return Err(invalid());
     }
     T::try_from(value).map(Some).map_err(|_| invalid())
@@ -192,15 +192,9 @@ pub async fn list_campaign_assets(
     state: web::Data<AppState>,
 ) -> Result<web::Json<AssetList>, Problem> {
     let id = campaign_id(&path)?;
-    let version = query_number::<i32>(&req, "version", i32::MAX as u64)?;
+    let version = query_number::<i32>(&req, "version", (1, i32::MAX as u64))?;
     let assets = principal.storage(&state.storage).assets();
     let items = match version {
-        Some(0) => {
-            return Err(Problem::validation(vec![FieldError::new(
-                "version",
-                "must be an integer from 1 to 2147483647; got `0`",
-            )]));
-        }
         Some(v) => assets.list_version(principal.org, id, v).await?,
         None => assets.list_for_campaign(principal.org, id).await?,
     };
@@ -376,13 +370,7 @@ pub async fn list_leads(
     state: web::Data<AppState>,
 ) -> Result<web::Json<LeadList>, Problem> {
     let id = campaign_id(&path)?;
-    let limit = query_number::<u64>(&req, "limit", 500)?.unwrap_or(100);
-    if limit == 0 {
-        return Err(Problem::validation(vec![FieldError::new(
-            "limit",
-            "must be an integer from 1 to 500; got `0`",
-        )]));
-    }
+    let limit = query_number::<u64>(&req, "limit", (1, 500))?.unwrap_or(100);
     let items = principal
         .storage(&state.storage)
         .leads()
