@@ -307,21 +307,22 @@ pub async fn get_asset_file(
             )
             .with_allowed(names)
         })?;
-    stream_file(&state, file, "private, max-age=300").await
-}
-
-/// Streams a stored file described by a `metadata.files` entry.
-pub(crate) async fn stream_file(
-    state: &AppState,
-    file: &serde_json::Value,
-    cache: &str,
-) -> Result<HttpResponse, Problem> {
     let key = file["key"].as_str().unwrap_or_default();
     let media_type = file["media_type"]
         .as_str()
-        .unwrap_or("application/octet-stream")
-        .to_owned();
-    let sha = file["sha256"].as_str().unwrap_or_default().to_owned();
+        .unwrap_or("application/octet-stream");
+    stream_file(&state, key, media_type, "private, max-age=300").await
+}
+
+/// Streams the stored file under `key` (content-addressed, so its hash is the ETag).
+pub(crate) async fn stream_file(
+    state: &AppState,
+    key: &str,
+    media_type: &str,
+    cache: &str,
+) -> Result<HttpResponse, Problem> {
+    let sha = key.rsplit('/').next().unwrap_or_default().to_owned();
+    let media_type = media_type.to_owned();
     let opened = state.blobs.open(key).await.map_err(|e| {
         tracing::error!(error = %e, "could not read a rendered file");
         Problem::internal()

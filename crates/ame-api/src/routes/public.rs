@@ -56,8 +56,13 @@ pub async fn public_page(
         .find(&slug)
         .await?
         .ok_or_else(page_not_found)?;
-    let file = json!({"key": page.file_key, "media_type": "text/html; charset=utf-8", "sha256": page.file_key.rsplit('/').next()});
-    let mut response = stream_file(&state, &file, "public, max-age=60").await?;
+    let mut response = stream_file(
+        &state,
+        &page.file_key,
+        "text/html; charset=utf-8",
+        "public, max-age=60",
+    )
+    .await?;
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(PAGE_POLICY),
