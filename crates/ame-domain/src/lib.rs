@@ -16,6 +16,7 @@ mod ids;
 mod lifecycle;
 mod organization;
 mod pagination;
+mod results;
 mod validation;
 
 pub use asset::{Asset, AssetSetVersion, Lead, NewAsset};
@@ -29,4 +30,8 @@ pub use ids::{ApiKeyId, AssetId, CampaignId, OrgId, UserId};
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};
+pub use results::{
+    ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
+    ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
+};
 pub use validation::{FieldError, ValidationError};
