@@ -13,6 +13,7 @@ pub mod html;
 pub mod limits;
 pub mod openai;
 pub mod pipeline;
+pub mod prediction;
 pub mod readability;
 pub mod samples;
 pub mod speech;

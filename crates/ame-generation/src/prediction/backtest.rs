@@ -1,0 +1,239 @@
+//! Leave-one-campaign-out backtest: each campaign is predicted from all the others (the model is
+//! refitted without it) given its actual reach and spend, then compared with what it recorded.
+
+use super::{
+    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Outcome, PredictionRequest, Stage,
+};
+use serde::Serialize;
+
+/// The seed's constant prediction (`estimatedReach: 5000`, `estimatedConversions: 250`), where it
+/// gives one.
+pub fn seed_constant(stage: Stage) -> Option<f64> {
+    match stage {
+        Stage::Reach => Some(5000.0),
+        Stage::Conversions => Some(250.0),
+        Stage::Clicks | Stage::Leads => None,
+    }
+}
+
+/// Backtest figures of one stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageBacktest {
+    /// The stage.
+    pub stage: Stage,
+    /// Campaigns whose actual count of this stage was measured and predicted.
+    pub campaigns: usize,
+    /// Share of those whose actual count fell in the 80% interval.
+    pub coverage_80: f64,
+    /// Share of those whose actual count fell in the 95% interval.
+    pub coverage_95: f64,
+    /// Campaigns with an actual count above 0 (percentage errors are undefined at 0).
+    pub error_campaigns: usize,
+    /// Median absolute percentage error of the point forecast.
+    pub mdape: Option<f64>,
+    /// The same for the seed's constants (none where the seed gives no number).
+    pub mdape_seed_constant: Option<f64>,
+    /// The same for the historical mean rate (Σ stage / Σ reach of the other campaigns) × reach.
+    pub mdape_mean_rate: Option<f64>,
+}
+
+/// A backtest's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacktestReport {
+    /// Campaigns in the file.
+    pub campaigns: usize,
+    /// Campaigns predicted (those with a measured reach).
+    pub predicted: usize,
+    /// Per stage after reach.
+    pub stages: Vec<StageBacktest>,
+    /// Monte Carlo draws per prediction.
+    pub draws: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
+}
+
+fn total(outcomes: &[Outcome], stage: Stage) -> Option<f64> {
+    let values: Vec<f64> = outcomes.iter().filter_map(|o| o.count(stage)).collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
+/// How one held-out campaign's stage compared with its prediction.
+#[derive(Debug, Clone)]
+struct HeldStage {
+    stage: Stage,
+    actual: f64,
+    forecast: f64,
+    in_80: bool,
+    in_95: bool,
+    mean_rate: Option<f64>,
+}
+
+type Held = Vec<HeldStage>;
+
+fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -> Option<Held> {
+    let target = &campaigns[index];
+    let first = target.first()?;
+    let reach = total(target, Stage::Reach).filter(|r| *r > 0.0)?;
+    let history: Vec<Outcome> = campaigns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != index)
+        .flat_map(|(_, c)| c.iter().cloned())
+        .collect();
+    let mean_rate = |stage: Stage| {
+        let (k, n) = history
+            .iter()
+            .filter_map(|o| Some((o.count(stage)?, o.count(Stage::Reach)?)))
+            .fold((0.0, 0.0), |(k, n), (a, b)| (k + a, n + b));
+        (n > 0.0).then(|| k / n * reach)
+    };
+    let model = HistoryModel::fit(history.clone());
+    let spend: f64 = target.iter().filter_map(|o| o.spend).sum();
+    let request = PredictionRequest {
+        campaign_type: first.campaign_type,
+        channels: target.iter().map(|o| o.channel).collect(),
+        org_group: first.org_group,
+        planned_reach: Some(reach),
+        budget: (spend > 0.0).then_some(spend),
+        own_results: Vec::new(),
+        own_results_in_history: false,
+        seed: seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        draws,
+    };
+    let prediction = FunnelPerformancePredictor::new(&model)
+        .predict(&request)
+        .ok()?;
+    Some(
+        Stage::ALL[1..]
+            .iter()
+            .filter_map(|stage| {
+                let actual = total(target, *stage)?;
+                let p = prediction.stage(*stage)?;
+                Some(HeldStage {
+                    stage: *stage,
+                    actual,
+                    forecast: p.expected,
+                    in_80: p.count.covers_80(actual),
+                    in_95: p.count.covers_95(actual),
+                    mean_rate: mean_rate(*stage),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Runs the leave-one-campaign-out backtest over `campaigns` (each a campaign's outcomes per
+/// channel), on all available cores; the result does not depend on how many.
+pub fn leave_one_campaign_out(
+    campaigns: &[Vec<Outcome>],
+    draws: usize,
+    seed: u64,
+) -> BacktestReport {
+    let draws = if draws == 0 { DEFAULT_DRAWS } else { draws };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(campaigns.len().max(1));
+    let mut held: Vec<Option<Held>> = vec![None; campaigns.len()];
+    std::thread::scope(|scope| {
+        let chunks: Vec<_> = held
+            .chunks_mut(campaigns.len().div_ceil(workers).max(1))
+            .enumerate()
+            .map(|(c, chunk)| {
+                let start = c * campaigns.len().div_ceil(workers).max(1);
+                scope.spawn(move || {
+                    for (offset, slot) in chunk.iter_mut().enumerate() {
+                        *slot = hold_out(campaigns, start + offset, draws, seed);
+                    }
+                })
+            })
+            .collect();
+        for handle in chunks {
+            let _ = handle.join();
+        }
+    });
+    let predicted = held.iter().filter(|h| h.is_some()).count();
+    let rows: Vec<_> = held.into_iter().flatten().flatten().collect();
+    let stages = Stage::ALL[1..]
+        .iter()
+        .filter_map(|stage| {
+            let of_stage: Vec<&HeldStage> = rows.iter().filter(|r| r.stage == *stage).collect();
+            if of_stage.is_empty() {
+                return None;
+            }
+            let n = of_stage.len() as f64;
+            let positive: Vec<&HeldStage> = of_stage
+                .iter()
+                .copied()
+                .filter(|r| r.actual > 0.0)
+                .collect();
+            let ape = |forecast: &dyn Fn(&HeldStage) -> Option<f64>| {
+                median(
+                    positive
+                        .iter()
+                        .map(|r| forecast(r).map(|f| (f - r.actual).abs() / r.actual))
+                        .collect::<Option<Vec<f64>>>()?,
+                )
+            };
+            Some(StageBacktest {
+                stage: *stage,
+                campaigns: of_stage.len(),
+                coverage_80: of_stage.iter().filter(|r| r.in_80).count() as f64 / n,
+                coverage_95: of_stage.iter().filter(|r| r.in_95).count() as f64 / n,
+                error_campaigns: positive.len(),
+                mdape: ape(&|r| Some(r.forecast)),
+                mdape_seed_constant: seed_constant(*stage).and_then(|c| ape(&|_| Some(c))),
+                mdape_mean_rate: ape(&|r| r.mean_rate),
+            })
+        })
+        .collect();
+    BacktestReport {
+        campaigns: campaigns.len(),
+        predicted,
+        stages,
+        draws,
+        seed,
+    }
+}
+
+impl BacktestReport {
+    /// The figures of `stage`.
+    pub fn stage(&self, stage: Stage) -> Option<&StageBacktest> {
+        self.stages.iter().find(|s| s.stage == stage)
+    }
+
+    /// A plain-text table (Markdown) of the figures.
+    pub fn table(&self) -> String {
+        let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
+        let mut out = String::from(
+            "| stage | campaigns | 80% coverage | 95% coverage | MdAPE (n > 0) | MdAPE seed constants | MdAPE historical mean rate |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for s in &self.stages {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} (n = {}) | {} | {} |\n",
+                s.stage.as_str(),
+                s.campaigns,
+                pct(Some(s.coverage_80)),
+                pct(Some(s.coverage_95)),
+                pct(s.mdape),
+                s.error_campaigns,
+                pct(s.mdape_seed_constant),
+                pct(s.mdape_mean_rate),
+            ));
+        }
+        out
+    }
+}

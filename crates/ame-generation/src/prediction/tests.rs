@@ -1,0 +1,378 @@
+use super::*;
+use rand::Rng;
+use rand_distr::Uniform;
+
+const ORGS: usize = 30;
+
+/// A known hierarchical Beta-Binomial process: global means per stage, segment means around
+/// them, organization means around those, campaign rates around those, binomial counts.
+struct Process {
+    segments: Vec<(SegmentKey, [f64; 3])>,
+    orgs: Vec<(Uuid, [[f64; 3]; 2])>,
+    kappa: [f64; 3],
+}
+
+impl Process {
+    fn new(rng: &mut ChaCha8Rng) -> Self {
+        let global = [0.02, 0.15, 0.3];
+        let tau_segment = 60.0;
+        let tau_org = 40.0;
+        let segments: Vec<(SegmentKey, [f64; 3])> = [
+            (CampaignType::LeadGen, Channel::Facebook),
+            (CampaignType::LeadGen, Channel::Email),
+        ]
+        .into_iter()
+        .map(|key| {
+            let means = global.map(|g| beta(rng, tau_segment * g, tau_segment * (1.0 - g)));
+            (key, means)
+        })
+        .collect();
+        let orgs = (0..ORGS)
+            .map(|i| {
+                let per_segment = [0, 1].map(|s| {
+                    segments[s]
+                        .1
+                        .map(|m| beta(rng, tau_org * m, tau_org * (1.0 - m)))
+                });
+                (Uuid::from_u128(i as u128 + 1), per_segment)
+            })
+            .collect();
+        Process {
+            segments,
+            orgs,
+            kappa: [300.0, 80.0, 40.0],
+        }
+    }
+
+    fn campaign(&self, rng: &mut ChaCha8Rng, org: usize, segment: usize, id: u128) -> Outcome {
+        let (org_group, means) = self.orgs[org];
+        let reach = rng
+            .sample(Uniform::new(2_000.0f64, 200_000.0).unwrap())
+            .round();
+        let mut counts = [Some(reach), None, None, None];
+        let mut previous = reach;
+        for s in 0..3 {
+            let m = means[segment][s];
+            let p = beta(rng, self.kappa[s] * m, self.kappa[s] * (1.0 - m));
+            previous = binomial(rng, previous, p);
+            counts[s + 1] = Some(previous);
+        }
+        Outcome {
+            org_group,
+            campaign: Uuid::from_u128(id),
+            campaign_type: self.segments[segment].0.0,
+            channel: self.segments[segment].0.1,
+            records: 30,
+            counts,
+            spend: Some(reach / 100.0),
+            revenue: None,
+        }
+    }
+}
+
+fn request(outcome: &Outcome, draws: usize, seed: u64) -> PredictionRequest {
+    PredictionRequest {
+        campaign_type: outcome.campaign_type,
+        channels: vec![outcome.channel],
+        org_group: outcome.org_group,
+        planned_reach: outcome.count(Stage::Reach),
+        budget: None,
+        own_results: Vec::new(),
+        own_results_in_history: false,
+        seed,
+        draws,
+    }
+}
+
+#[test]
+fn intervals_cover_simulated_truth_at_their_nominal_rates() {
+    let mut rng = ChaCha8Rng::seed_from_u64(20261126);
+    let process = Process::new(&mut rng);
+    let history: Vec<Outcome> = (0..600)
+        .map(|i| process.campaign(&mut rng, i % ORGS, (i / ORGS) % 2, i as u128))
+        .collect();
+    let model = HistoryModel::fit(history);
+    let predictor = FunnelPerformancePredictor::new(&model);
+    let trials = 1_200;
+    let mut covered = [[0usize; 2]; 3];
+    for i in 0..trials {
+        let org = rng.random_range(0..ORGS);
+        let segment = rng.random_range(0..2);
+        let truth = process.campaign(&mut rng, org, segment, 10_000 + i as u128);
+        let prediction = predictor.predict(&request(&truth, 1000, i as u64)).unwrap();
+        for (s, stage) in [Stage::Clicks, Stage::Leads, Stage::Conversions]
+            .iter()
+            .enumerate()
+        {
+            let actual = truth.count(*stage).unwrap();
+            let p = prediction.stage(*stage).unwrap();
+            covered[s][0] += usize::from(p.count.covers_80(actual));
+            covered[s][1] += usize::from(p.count.covers_95(actual));
+        }
+    }
+    for (s, [c80, c95]) in covered.iter().enumerate() {
+        let c80 = *c80 as f64 / trials as f64;
+        let c95 = *c95 as f64 / trials as f64;
+        assert!(
+            (c80 - 0.80).abs() <= 0.05,
+            "stage {s}: 80% interval covered {c80}"
+        );
+        assert!(
+            (c95 - 0.95).abs() <= 0.05,
+            "stage {s}: 95% interval covered {c95}"
+        );
+    }
+}
+
+fn campaign_with_rate(org: Uuid, id: u128, reach: f64, clicks: f64) -> Outcome {
+    Outcome {
+        org_group: org,
+        campaign: Uuid::from_u128(id),
+        campaign_type: CampaignType::LeadGen,
+        channel: Channel::Facebook,
+        records: 10,
+        counts: [Some(reach), Some(clicks), None, None],
+        spend: Some(reach / 200.0),
+        revenue: None,
+    }
+}
+
+/// History: 40 other organizations whose campaigns click at about 1%.
+fn pooled_history() -> Vec<Outcome> {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    (0..200)
+        .map(|i| {
+            let p = beta(&mut rng, 2000.0 * 0.01, 2000.0 * 0.99);
+            let clicks = binomial(&mut rng, 50_000.0, p);
+            campaign_with_rate(Uuid::from_u128(1000 + (i % 40)), i, 50_000.0, clicks)
+        })
+        .collect()
+}
+
+#[test]
+fn the_posterior_moves_from_the_pool_toward_the_organizations_own_data() {
+    let ours = Uuid::from_u128(7);
+    let mut medians = Vec::new();
+    for own_campaigns in [0usize, 1, 3, 10, 30] {
+        let mut history = pooled_history();
+        for i in 0..own_campaigns {
+            history.push(campaign_with_rate(
+                ours,
+                90_000 + i as u128,
+                50_000.0,
+                2_500.0,
+            ));
+        }
+        let model = HistoryModel::fit(history);
+        let target = campaign_with_rate(ours, 1, 50_000.0, 0.0);
+        let prediction = FunnelPerformancePredictor::new(&model)
+            .predict(&request(&target, 4000, 1))
+            .unwrap();
+        medians.push(
+            prediction
+                .stage(Stage::Clicks)
+                .unwrap()
+                .rate
+                .unwrap()
+                .median,
+        );
+    }
+    assert!((medians[0] - 0.01).abs() < 0.003, "{medians:?}");
+    for pair in medians.windows(2) {
+        assert!(pair[1] > pair[0], "not moving toward the data: {medians:?}");
+    }
+    assert!((medians[4] - 0.05).abs() < 0.01, "{medians:?}");
+}
+
+#[test]
+fn an_active_campaign_is_conditioned_on_its_own_results() {
+    let model = HistoryModel::fit(pooled_history());
+    let ours = Uuid::from_u128(7);
+    let mut active = request(&campaign_with_rate(ours, 1, 100_000.0, 0.0), 4000, 3);
+    let before = FunnelPerformancePredictor::new(&model)
+        .predict(&active)
+        .unwrap();
+    active.own_results = vec![campaign_with_rate(ours, 1, 40_000.0, 1_600.0)];
+    let during = FunnelPerformancePredictor::new(&model)
+        .predict(&active)
+        .unwrap();
+    let clicks_before = before.stage(Stage::Clicks).unwrap();
+    let clicks_during = during.stage(Stage::Clicks).unwrap();
+    assert!((clicks_before.count.median - 1_000.0).abs() < 300.0);
+    assert!(clicks_during.count.low_95 >= 1_600.0);
+    assert!(clicks_during.count.median > 2_500.0, "{clicks_during:?}");
+    assert_eq!(clicks_during.observed, Some(1_600.0));
+    assert_eq!(during.stage(Stage::Reach).unwrap().count.median, 100_000.0);
+    assert!(during.explanation.contains("40000 people reached so far"));
+}
+
+#[test]
+fn own_results_in_the_history_are_not_counted_twice() {
+    let ours = Uuid::from_u128(7);
+    let own = campaign_with_rate(ours, 42, 50_000.0, 2_500.0);
+    let mut history = pooled_history();
+    history.push(own.clone());
+    let with = HistoryModel::fit(history);
+    let without = HistoryModel::fit(pooled_history());
+    let mut req = request(&own, 2000, 9);
+    req.own_results = vec![own.clone()];
+    req.own_results_in_history = true;
+    let a = FunnelPerformancePredictor::new(&with)
+        .predict(&req)
+        .unwrap();
+    req.own_results_in_history = false;
+    let b = FunnelPerformancePredictor::new(&without)
+        .predict(&req)
+        .unwrap();
+    let (a, b) = (
+        a.stage(Stage::Clicks).unwrap(),
+        b.stage(Stage::Clicks).unwrap(),
+    );
+    assert!((a.count.median - b.count.median).abs() / b.count.median < 0.02);
+    assert_eq!(with.outcomes.len(), 201);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_prediction_and_another_seed_differs() {
+    let model = HistoryModel::fit(pooled_history());
+    let target = campaign_with_rate(Uuid::from_u128(7), 1, 80_000.0, 0.0);
+    let predictor = FunnelPerformancePredictor::new(&model);
+    let a = predictor.predict(&request(&target, 3000, 11)).unwrap();
+    let b = predictor.predict(&request(&target, 3000, 11)).unwrap();
+    let c = predictor.predict(&request(&target, 3000, 12)).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.stages, c.stages);
+    let refit = HistoryModel::fit(pooled_history());
+    assert_eq!(
+        FunnelPerformancePredictor::new(&refit)
+            .predict(&request(&target, 3000, 11))
+            .unwrap(),
+        a
+    );
+}
+
+#[test]
+fn stages_never_measured_are_skipped_not_invented() {
+    let model = HistoryModel::fit(pooled_history());
+    let target = campaign_with_rate(Uuid::from_u128(7), 1, 80_000.0, 0.0);
+    let prediction = FunnelPerformancePredictor::new(&model)
+        .predict(&request(&target, 1000, 1))
+        .unwrap();
+    let stages: Vec<Stage> = prediction.stages.iter().map(|s| s.stage).collect();
+    assert_eq!(stages, [Stage::Reach, Stage::Clicks]);
+    let skipped: Vec<Stage> = prediction.skipped.iter().map(|s| s.stage).collect();
+    assert_eq!(skipped, [Stage::Leads, Stage::Conversions]);
+    assert!(prediction.skipped[0].reason.contains("never measured"));
+    assert!(
+        prediction
+            .explanation
+            .contains("not predicted: leads, conversions")
+    );
+    assert_eq!(prediction.cost_per_conversion, None);
+}
+
+#[test]
+fn leads_that_exceed_clicks_become_a_rate_of_reach() {
+    let mut history = pooled_history();
+    for o in &mut history {
+        o.counts[2] = o.counts[1].map(|c| c + 3.0);
+        o.counts[3] = o.counts[2].map(|l| (l / 3.0).floor());
+    }
+    let model = HistoryModel::fit(history);
+    let bases: Vec<(Stage, Stage)> = model.hyperparameters().iter().map(|h| (h.0, h.1)).collect();
+    assert_eq!(
+        bases,
+        [
+            (Stage::Clicks, Stage::Reach),
+            (Stage::Leads, Stage::Reach),
+            (Stage::Conversions, Stage::Leads)
+        ]
+    );
+}
+
+#[test]
+fn reach_comes_from_the_plan_or_the_budget_or_is_reported_unknown() {
+    let model = HistoryModel::fit(pooled_history());
+    let predictor = FunnelPerformancePredictor::new(&model);
+    let target = campaign_with_rate(Uuid::from_u128(7), 1, 0.0, 0.0);
+    let mut req = request(&target, 2000, 1);
+    req.planned_reach = None;
+    let err = predictor.predict(&req).unwrap_err();
+    assert!(err.to_string().contains("planned_reach"), "{err}");
+    req.budget = Some(500.0);
+    let by_budget = predictor.predict(&req).unwrap();
+    assert_eq!(by_budget.reach_source, ReachSource::Budget);
+    let reach = by_budget.stage(Stage::Reach).unwrap();
+    assert!(
+        (reach.count.median - 100_000.0).abs() < 5_000.0,
+        "{reach:?}"
+    );
+    assert!(reach.count.low_95 < reach.count.median && reach.count.median < reach.count.high_95);
+    let cold = HistoryModel::fit(Vec::new());
+    let err = FunnelPerformancePredictor::new(&cold)
+        .predict(&req)
+        .unwrap_err();
+    assert!(err.to_string().contains("planned_reach"));
+}
+
+#[test]
+fn cold_start_uses_weak_benchmark_priors_and_says_so() {
+    let cold = HistoryModel::fit(Vec::new());
+    let target = campaign_with_rate(Uuid::from_u128(7), 1, 100_000.0, 0.0);
+    let mut req = request(&target, 4000, 1);
+    req.channels = vec![Channel::GoogleSearch];
+    req.budget = Some(5_000.0);
+    let prediction = FunnelPerformancePredictor::new(&cold)
+        .predict(&req)
+        .unwrap();
+    assert!(prediction.cold_start);
+    assert!(prediction.explanation.contains("benchmarks"));
+    let clicks = prediction.stage(Stage::Clicks).unwrap();
+    assert!(clicks.count.low_80 < 6_420.0 && 6_420.0 < clicks.count.high_80);
+    assert!(
+        clicks.count.high_95 / clicks.count.low_95.max(1.0) > 10.0,
+        "weak prior: {clicks:?}"
+    );
+    assert_eq!(prediction.stages.len(), 4);
+    assert!(prediction.cost_per_conversion.is_some());
+    assert!(prediction.confidence < 40, "{}", prediction.confidence);
+}
+
+#[test]
+fn confidence_follows_the_relative_width_of_the_interval() {
+    let history = HistoryModel::fit(pooled_history());
+    let cold = HistoryModel::fit(Vec::new());
+    let confidence = |model: &HistoryModel, reach: f64| {
+        let target = campaign_with_rate(Uuid::from_u128(7), 1, reach, 0.0);
+        let p = FunnelPerformancePredictor::new(model)
+            .predict(&request(&target, 4000, 2))
+            .unwrap();
+        let last = p.stages.last().unwrap();
+        let width = (last.count.high_80 - last.count.low_80) / last.expected.max(1.0);
+        assert_eq!(p.confidence, (100.0 / (1.0 + width)).round() as u8);
+        p.confidence
+    };
+    assert!(confidence(&history, 1_000.0) < confidence(&history, 1_000_000.0));
+    assert!(confidence(&cold, 1_000_000.0) < confidence(&history, 1_000_000.0));
+}
+
+#[test]
+fn history_used_counts_campaigns_and_records_per_level() {
+    let ours = Uuid::from_u128(7);
+    let mut history = pooled_history();
+    history.push(campaign_with_rate(ours, 500, 10_000.0, 100.0));
+    let mut email = campaign_with_rate(ours, 501, 10_000.0, 100.0);
+    email.channel = Channel::Email;
+    history.push(email);
+    let model = HistoryModel::fit(history);
+    let target = campaign_with_rate(ours, 1, 10_000.0, 0.0);
+    let used = FunnelPerformancePredictor::new(&model)
+        .predict(&request(&target, 500, 1))
+        .unwrap()
+        .history;
+    assert_eq!(used.global.campaigns, 202);
+    assert_eq!(used.segment.campaigns, 201);
+    assert_eq!(used.organization.campaigns, 1);
+    assert_eq!(used.organization.records, 10);
+    assert_eq!(used.organizations, 41);
+}

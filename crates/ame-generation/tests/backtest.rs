@@ -1,0 +1,83 @@
+//! Backtest on real results: the Facebook ad sets of `facebook_ads_conversions.csv` (one
+//! anonymous advertiser, 1,143 ads in 691 ad sets), when the shared dataset is present.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use ame_domain::{CampaignType, Channel};
+use ame_generation::prediction::backtest::leave_one_campaign_out;
+use ame_generation::prediction::{Outcome, Stage};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+fn dataset() -> Option<PathBuf> {
+    let dir = std::env::var_os("AME_DATASETS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")
+        });
+    let path = dir.join("facebook_ads_conversions.csv");
+    path.exists().then_some(path)
+}
+
+/// Ad sets (`fb_campaign_id`) as campaigns, summed over their ads; the advertiser's three
+/// campaigns (`xyz_campaign_id`) as the group above them.
+fn ad_sets(path: &PathBuf) -> Vec<Vec<Outcome>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (set, group) = (col("fb_campaign_id"), col("xyz_campaign_id"));
+    let (reach, clicks, leads, conversions, spend) = (
+        col("Impressions"),
+        col("Clicks"),
+        col("Total_Conversion"),
+        col("Approved_Conversion"),
+        col("Spent"),
+    );
+    let mut sets: BTreeMap<u128, Outcome> = BTreeMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let number = |i: usize| row[i].parse::<f64>().unwrap();
+        let id: u128 = row[set].parse().unwrap();
+        let outcome = sets.entry(id).or_insert_with(|| Outcome {
+            org_group: Uuid::from_u128(row[group].parse().unwrap()),
+            campaign: Uuid::from_u128(id),
+            campaign_type: CampaignType::LeadGen,
+            channel: Channel::Facebook,
+            records: 0,
+            counts: [Some(0.0); 4],
+            spend: Some(0.0),
+            revenue: None,
+        });
+        outcome.records += 1;
+        for (stage, i) in [(0, reach), (1, clicks), (2, leads), (3, conversions)] {
+            outcome.counts[stage] = outcome.counts[stage].map(|c| c + number(i));
+        }
+        outcome.spend = outcome.spend.map(|s| s + number(spend));
+    }
+    sets.into_values().map(|o| vec![o]).collect()
+}
+
+#[test]
+fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_baselines() {
+    let Some(path) = dataset() else {
+        println!("facebook_ads_conversions.csv not found: backtest not run");
+        return;
+    };
+    let campaigns = ad_sets(&path);
+    assert_eq!(campaigns.len(), 691);
+    let report = leave_one_campaign_out(&campaigns, 2000, 20261126);
+    println!("backtest on {}:\n{}", path.display(), report.table());
+    for stage in [Stage::Clicks, Stage::Conversions] {
+        let s = report.stage(stage).unwrap();
+        assert!(
+            (0.70..=0.90).contains(&s.coverage_80),
+            "{stage:?}: 80% coverage {}",
+            s.coverage_80
+        );
+        let mdape = s.mdape.unwrap();
+        assert!(mdape < s.mdape_mean_rate.unwrap(), "{stage:?}: {s:?}");
+        if let Some(seed) = s.mdape_seed_constant {
+            assert!(mdape < seed, "{stage:?}: {s:?}");
+        }
+    }
+}
