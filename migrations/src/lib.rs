@@ -13,6 +13,7 @@ mod m20260101_000002_marketing_campaigns;
 mod m20260101_000003_marketing_assets;
 mod m20260201_000004_api_keys_and_idempotency;
 mod m20261125_000005_brands_versions_pages;
+mod m20261126_000006_campaign_results;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000003_marketing_assets::Migration),
             Box::new(m20260201_000004_api_keys_and_idempotency::Migration),
             Box::new(m20261125_000005_brands_versions_pages::Migration),
+            Box::new(m20261126_000006_campaign_results::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Repository latency on SQLite and PostgreSQL with 10,000 campaigns in the organization read
-//! (and as many in another), run by `cargo xtask bench storage`.
+//! (and as many in another), and the predictor's history over 10,000 channel totals (half of
+//! them another organization's), run by `cargo xtask bench storage`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -7,7 +8,7 @@ use ame_domain::{
     CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, NewCampaign, OrgId,
     PageRequest,
 };
-use ame_storage::{Backend, CampaignRepository, OrganizationRepository};
+use ame_storage::{Backend, CampaignRepository, OrganizationRepository, ResultRepository};
 use ame_test_support::TestDb;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
@@ -48,6 +49,33 @@ async fn seed(db: &TestDb, org: OrgId) {
     }
 }
 
+/// Gives 5,000 of `org`'s seeded campaigns one channel total each.
+async fn seed_totals(db: &TestDb, org: OrgId) {
+    let sql = match db.backend() {
+        Backend::Postgres => format!(
+            "INSERT INTO campaign_channel_totals \
+             (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, spend, revision) \
+             SELECT id, 'email', org_id, campaign_type, 30, 10000, 200, 12, 450.50, \
+                    nextval('campaign_result_revision') \
+             FROM marketing_campaigns WHERE org_id = '{org}' ORDER BY id LIMIT 5000"
+        ),
+        Backend::Sqlite => format!(
+            "INSERT INTO campaign_channel_totals \
+             (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, spend, revision) \
+             SELECT id, 'email', org_id, campaign_type, 30, 10000, 200, 12, 450.5, rowid \
+             FROM marketing_campaigns WHERE org_id = X'{}' ORDER BY id LIMIT 5000",
+            org.as_uuid().simple()
+        ),
+    };
+    db.admin.execute_sql(&sql).await.unwrap();
+    if db.backend() == Backend::Postgres {
+        db.admin
+            .execute_sql("ANALYZE campaign_channel_totals")
+            .await
+            .unwrap();
+    }
+}
+
 fn bench_backend(c: &mut Criterion, backend: Backend) {
     let runtime = Runtime::new().unwrap();
     let name = match backend {
@@ -60,6 +88,8 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
         let other = db.storage.organizations().create("Bench B").await.unwrap();
         seed(&db, org.id).await;
         seed(&db, other.id).await;
+        seed_totals(&db, org.id).await;
+        seed_totals(&db, other.id).await;
         let valid = NewCampaign::new(CampaignType::LeadGen, "Benchmark campaign")
             .validate()
             .unwrap();
@@ -157,7 +187,17 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
             change(&campaigns, org, sample, CampaignStatus::Draft).await;
         })
     });
+    let results = db.storage.results();
+    group.bench_function("results_history_of_10000", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { results.history(org, Some(sample)).await.unwrap() })
+    });
+    group.bench_function("results_history_revision", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { results.history_revision(org).await.unwrap() })
+    });
     group.finish();
+    drop(results);
     drop(campaigns);
     drop(db);
 }

@@ -30,7 +30,7 @@ impl SqlCampaigns {
 }
 
 /// Budgets always carry two decimals, whichever backend stored them.
-fn money(value: Decimal) -> Decimal {
+pub(crate) fn money(value: Decimal) -> Decimal {
     let mut v = value.round_dp(2);
     v.rescale(2);
     v

@@ -21,6 +21,7 @@ mod idempotency;
 mod organizations;
 mod pages;
 mod repository;
+mod results;
 mod scope;
 mod storage;
 
@@ -36,12 +37,13 @@ pub use pages::{SqlLeads, SqlPublicPages};
 pub use repository::{
     ApiKeyRepository, AssetRepository, BrandRepository, CampaignRepository, IdempotencyClaim,
     IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRepository, OrganizationRepository,
-    PageToPublish, PublicPageRepository, PublishedPage,
+    PageToPublish, PublicPageRepository, PublishedPage, ResultRepository,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use repository::{
     MockApiKeyRepository, MockAssetRepository, MockBrandRepository, MockCampaignRepository,
     MockIdempotencyRepository, MockLeadRepository, MockOrganizationRepository,
-    MockPublicPageRepository,
+    MockPublicPageRepository, MockResultRepository,
 };
+pub use results::{MAX_TOTAL_AMOUNT, SqlResults};
 pub use storage::{Backend, Storage};

@@ -3,8 +3,9 @@
 use crate::StorageResult;
 use ame_domain::{
     ApiKey, ApiKeyId, Asset, AssetId, AssetSetVersion, Brand, BrandProfile, Campaign,
-    CampaignFilter, CampaignId, CampaignStatus, Lead, MemberRole, NewAsset, OrgId, Organization,
-    Page, PageRequest, PlanPatch, UserId, ValidCampaign,
+    CampaignFilter, CampaignId, CampaignStatus, ChannelOutcome, Lead, MemberRole, NewAsset, OrgId,
+    Organization, Page, PageRequest, PlanPatch, ResultRecord, ResultRecordInput, ResultTotals,
+    UserId, ValidCampaign,
 };
 use async_trait::async_trait;
 
@@ -181,6 +182,51 @@ pub trait PublicPageRepository: Send + Sync {
 pub trait LeadRepository: Send + Sync {
     /// The campaign's newest leads, at most `limit`.
     async fn list(&self, org: OrgId, campaign: CampaignId, limit: u64) -> StorageResult<Vec<Lead>>;
+}
+
+/// Recorded campaign results, their totals, and every organization's per-channel outcomes (the
+/// history the predictor learns from).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ResultRepository: Send + Sync {
+    /// Records results of the organization's campaign and returns the campaign's new totals.
+    ///
+    /// The records are validated first (`Validation`, with each problem's record index); every
+    /// `asset_id` must name an asset of this campaign, of any version (`Validation` on
+    /// `[i].asset_id` otherwise). A record whose day, channel and asset were recorded before
+    /// replaces that record entirely, so a measurement sent as `null` becomes "not measured"
+    /// again. In the same transaction the campaign's per-channel totals of the touched channels
+    /// are recomputed under a new history revision, and the campaign's overall totals are stored
+    /// as its `performance` (its `updated_at` stays as it was). All or nothing: on any error
+    /// nothing is written. `NotFound` when the campaign is not the organization's.
+    async fn record(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        records: Vec<ResultRecordInput>,
+    ) -> StorageResult<ResultTotals>;
+    /// The campaign's records, ordered by date, channel and asset (records without an asset
+    /// first), with their totals; `NotFound` when the campaign is not the organization's.
+    async fn list(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<(Vec<ResultRecord>, ResultTotals)>;
+    /// Every organization's per-campaign, per-channel totals, as seen by `org`: its own marked
+    /// `own_org`, everyone's grouped under an opaque key per organization (never its id), and
+    /// the campaign `exclude` (if any) left out. `NotFound` when the acting principal is not a
+    /// member of `org`.
+    async fn history(
+        &self,
+        org: OrgId,
+        exclude: Option<CampaignId>,
+    ) -> StorageResult<Vec<ChannelOutcome>>;
+    /// `(revision, units)` of the whole history: the latest revision written (0 before any) and
+    /// the number of per-channel totals. The pair changes whenever any organization records
+    /// results or deletes a campaign that had some, so a cache of [`ResultRepository::history`]
+    /// stays valid while it does not. `NotFound` when the acting principal is not a member of
+    /// `org`.
+    async fn history_revision(&self, org: OrgId) -> StorageResult<(i64, i64)>;
 }
 
 /// What a presented API key secret resolves to.

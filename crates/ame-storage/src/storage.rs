@@ -8,6 +8,7 @@ use crate::error::{DbResultExt, from_db};
 use crate::idempotency::SqlIdempotency;
 use crate::organizations::SqlOrganizations;
 use crate::pages::{SqlLeads, SqlPublicPages};
+use crate::results::SqlResults;
 use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
@@ -198,6 +199,11 @@ impl Storage {
     /// The lead repository.
     pub fn leads(&self) -> SqlLeads {
         SqlLeads::new(self.scope.clone())
+    }
+
+    /// The result repository (recorded results and the predictor's history).
+    pub fn results(&self) -> SqlResults {
+        SqlResults::new(self.scope.clone())
     }
 
     /// The idempotency-key repository.

@@ -381,7 +381,8 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
                 "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class \
                  WHERE relname IN ('marketing_campaigns', 'marketing_assets', 'organizations', \
                  'users', 'user_organizations', 'api_keys', 'idempotency_keys', 'brand_profiles', \
-                 'published_pages', 'landing_page_leads') AND relkind = 'r' ORDER BY relname",
+                 'published_pages', 'landing_page_leads', 'campaign_results', \
+                 'campaign_channel_totals') AND relkind = 'r' ORDER BY relname",
                 None,
             )
             .await
@@ -390,7 +391,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             assert_eq!(row["relrowsecurity"], json!(true), "{row}");
             assert_eq!(row["relforcerowsecurity"], json!(true), "{row}");
         }
-        assert_eq!(forced.len(), 10);
+        assert_eq!(forced.len(), 12);
         let role = db
             .storage
             .query_json(
@@ -1050,7 +1051,7 @@ async fn memberships_are_recorded(db: TestDb) {
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 5, "{applied:?}");
+    assert_eq!(applied.len(), 6, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

@@ -4,6 +4,8 @@ pub(crate) mod api_key;
 pub(crate) mod asset;
 pub(crate) mod brand_profile;
 pub(crate) mod campaign;
+pub(crate) mod campaign_result;
+pub(crate) mod channel_totals;
 pub(crate) mod idempotency_key;
 pub(crate) mod lead;
 pub(crate) mod membership;
