@@ -9,14 +9,16 @@
 //!   `NULL` until some record measured it), stamped with a revision that grows with every write,
 //!   so a reader can tell from `(max(revision), count(*))` whether anything changed. On
 //!   PostgreSQL the sequence `campaign_result_revision` hands out revisions; on SQLite a one-row
-//!   table of the same name does.
+//!   table of the same name does. `org_group` and `campaign_group` are opaque keys of the
+//!   organization and the campaign (hashes of their ids, written by the application), the only
+//!   way the history names them.
 //!
 //! Both tables carry `org_id` with a composite foreign key to their campaign and, on PostgreSQL,
 //! forced row-level security with the same policies as `marketing_assets`. The predictor reads
 //! every organization's totals, so on PostgreSQL that read goes through the security-definer
 //! functions `ame_prediction_history` and `ame_prediction_history_revision`: they check that the
-//! caller is a member of the organization asking and reveal other organizations only through an
-//! opaque group key (a hash), never their ids, campaigns or records.
+//! caller is a member of the organization asking and reveal other organizations only through the
+//! opaque group keys, never their ids, campaign ids or records.
 
 use crate::run;
 use sea_orm_migration::prelude::*;
@@ -118,6 +120,8 @@ CREATE TABLE campaign_channel_totals (
   campaign_id UUID NOT NULL,
   channel TEXT NOT NULL,
   org_id UUID NOT NULL,
+  org_group UUID NOT NULL,
+  campaign_group UUID NOT NULL,
   campaign_type TEXT NOT NULL,
   records INTEGER NOT NULL,
   reach BIGINT,
@@ -205,14 +209,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON campaign_channel_totals TO authenticated
 
 COMMENT ON TABLE campaign_channel_totals IS 'Per-campaign, per-channel result totals (predictor input)';
 
--- Every organization's channel totals, for the predictor of organization p_org: other
--- organizations appear only under an opaque group key (a hash of their id), never by id, and
--- without campaign ids. p_exclude_campaign (NULL: none) leaves the campaign being predicted out.
--- Only a member of p_org (auth.uid()) may ask.
+-- Every organization's channel totals, for the predictor of organization p_org: organizations
+-- and campaigns appear only under their opaque group keys, never by id. p_exclude_campaign
+-- (NULL: none) leaves the campaign being predicted out. Only a member of p_org (auth.uid()) may
+-- ask.
 CREATE FUNCTION ame_prediction_history(p_org uuid, p_exclude_campaign uuid)
   RETURNS TABLE (
-    org_group uuid, own_org boolean, campaign_type text, channel text, records integer,
-    reach bigint, clicks bigint, leads bigint, conversions bigint, spend numeric, revenue numeric
+    org_group uuid, campaign_group uuid, own_org boolean, campaign_type text, channel text,
+    records integer, reach bigint, clicks bigint, leads bigint, conversions bigint,
+    spend numeric, revenue numeric
   )
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $fn$
@@ -223,15 +228,11 @@ BEGIN
   ) THEN
     RAISE EXCEPTION 'not a member of the organization' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  -- The group key is hashed once per organization, not once per row.
   RETURN QUERY
-    WITH groups AS MATERIALIZED (
-      SELECT o.org_id, md5('ame_org_group:' || o.org_id::text)::uuid AS org_group
-      FROM (SELECT DISTINCT d.org_id FROM campaign_channel_totals d) o
-    )
-    SELECT g.org_group, t.org_id = p_org, t.campaign_type, t.channel, t.records, t.reach,
-           t.clicks, t.leads, t.conversions, t.spend::numeric, t.revenue::numeric
-    FROM campaign_channel_totals t JOIN groups g ON g.org_id = t.org_id
+    SELECT t.org_group, t.campaign_group, t.org_id = p_org, t.campaign_type, t.channel,
+           t.records, t.reach, t.clicks, t.leads, t.conversions, t.spend::numeric,
+           t.revenue::numeric
+    FROM campaign_channel_totals t
     WHERE p_exclude_campaign IS NULL OR t.campaign_id <> p_exclude_campaign;
 END
 $fn$;
@@ -318,6 +319,8 @@ CREATE TABLE campaign_channel_totals (
   campaign_id BLOB NOT NULL,
   channel TEXT NOT NULL,
   org_id BLOB NOT NULL,
+  org_group BLOB NOT NULL,
+  campaign_group BLOB NOT NULL,
   campaign_type TEXT NOT NULL,
   records INTEGER NOT NULL,
   reach INTEGER,

@@ -258,11 +258,13 @@ impl ResultTotals {
 
 /// One campaign's totals on one channel: the unit the predictor learns from.
 ///
-/// Other organizations' outcomes carry only an opaque group key, never their ids.
+/// Outcomes carry only opaque group keys of their organization and campaign, never their ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelOutcome {
     /// An opaque key shared by all outcomes of one organization.
     pub org_group: Uuid,
+    /// An opaque key shared by all outcomes (channels) of one campaign.
+    pub campaign_group: Uuid,
     /// Whether the outcome belongs to the organization asking.
     pub own_org: bool,
     /// The campaign's type.

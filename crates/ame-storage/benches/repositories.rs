@@ -51,19 +51,24 @@ async fn seed(db: &TestDb, org: OrgId) {
 
 /// Gives 5,000 of `org`'s seeded campaigns one channel total each.
 async fn seed_totals(db: &TestDb, org: OrgId) {
+    let group = ame_storage::org_group(org);
     let sql = match db.backend() {
         Backend::Postgres => format!(
             "INSERT INTO campaign_channel_totals \
-             (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, spend, revision) \
-             SELECT id, 'email', org_id, campaign_type, 30, 10000, 200, 12, 450.50, \
-                    nextval('campaign_result_revision') \
+             (campaign_id, channel, org_id, org_group, campaign_group, campaign_type, records, \
+              reach, clicks, leads, spend, revision) \
+             SELECT id, 'email', org_id, '{group}', gen_random_uuid(), campaign_type, 30, 10000, \
+                    200, 12, 450.50, nextval('campaign_result_revision') \
              FROM marketing_campaigns WHERE org_id = '{org}' ORDER BY id LIMIT 5000"
         ),
         Backend::Sqlite => format!(
             "INSERT INTO campaign_channel_totals \
-             (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, spend, revision) \
-             SELECT id, 'email', org_id, campaign_type, 30, 10000, 200, 12, 450.5, rowid \
+             (campaign_id, channel, org_id, org_group, campaign_group, campaign_type, records, \
+              reach, clicks, leads, spend, revision) \
+             SELECT id, 'email', org_id, X'{}', randomblob(16), campaign_type, 30, 10000, 200, \
+                    12, 450.5, rowid \
              FROM marketing_campaigns WHERE org_id = X'{}' ORDER BY id LIMIT 5000",
+            group.simple(),
             org.as_uuid().simple()
         ),
     };

@@ -45,5 +45,5 @@ pub use repository::{
     MockIdempotencyRepository, MockLeadRepository, MockOrganizationRepository,
     MockPublicPageRepository, MockResultRepository,
 };
-pub use results::{MAX_TOTAL_AMOUNT, SqlResults};
+pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
 pub use storage::{Backend, Storage};

@@ -6,6 +6,10 @@
 //! `campaign_result_revision`, under a transaction-level advisory lock so revisions become visible
 //! in the order they were taken (a reader that saw revision `r` has seen every write up to `r`);
 //! on SQLite, where one connection serialises all work, from a one-row counter table.
+//!
+//! The history names organizations and campaigns only by opaque keys ([`org_group`],
+//! [`campaign_group`]: truncated SHA-256 hashes of their ids), stored beside each channel total
+//! when it is written, so both engines return the same keys and reading them costs nothing.
 
 use crate::campaigns::money;
 use crate::entity::{asset, campaign, campaign_result, channel_totals};
@@ -27,7 +31,7 @@ use sea_orm::{
     EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
 
 /// The largest total of spend or revenue one campaign may reach on one channel
@@ -44,9 +48,11 @@ const REVISION_LOCK: i64 = 0x0061_6d65_5f72_6576;
 /// caller is not a member of the organization asking.
 const PG_INSUFFICIENT_PRIVILEGE: &str = "42501";
 
-/// One row of the SQLite history: the organization's id, whether it is the asking organization,
-/// campaign type, channel, records, the four counts, and spend and revenue in cents.
+/// One row of the SQLite history: the organization's and the campaign's group keys, whether it
+/// is the asking organization, campaign type, channel, records, the four counts, and spend and
+/// revenue in cents.
 type HistoryRow = (
+    Uuid,
     Uuid,
     bool,
     CampaignType,
@@ -100,16 +106,26 @@ fn from_cents(cents: Option<i64>) -> Option<Decimal> {
     cents.map(|c| Decimal::new(c, 2))
 }
 
-/// The opaque key under which an organization's outcomes appear in the history on SQLite (on
-/// PostgreSQL `ame_prediction_history` derives its own): a hash of the id, never the id.
-fn org_group(org: Uuid) -> Uuid {
+/// The opaque key under which `org`'s outcomes appear in [`ResultRepository::history`]: the
+/// first 16 bytes of a SHA-256 hash of its id, never the id itself.
+pub fn org_group(org: OrgId) -> Uuid {
+    opaque_key(b"ame_org_group:", org.as_uuid())
+}
+
+/// The opaque key shared by the outcomes (channels) of `campaign` in
+/// [`ResultRepository::history`]: the first 16 bytes of a SHA-256 hash of its id.
+pub fn campaign_group(campaign: CampaignId) -> Uuid {
+    opaque_key(b"ame_campaign_group:", campaign.as_uuid())
+}
+
+fn opaque_key(label: &[u8], id: Uuid) -> Uuid {
     let digest = Sha256::new()
-        .chain_update(b"ame_org_group:")
-        .chain_update(org.as_bytes())
+        .chain_update(label)
+        .chain_update(id.as_bytes())
         .finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    Uuid::from_bytes(bytes)
 }
 
 /// Maps the history functions' "not a member" refusal to `NotFound`.
@@ -443,8 +459,7 @@ async fn campaign_totals(
     Ok(totals)
 }
 
-/// The history on PostgreSQL, from `ame_prediction_history` (which hands out the group keys),
-/// amounts as whole cents.
+/// The history on PostgreSQL, through `ame_prediction_history`; amounts as whole cents.
 async fn history_postgres(
     txn: &DatabaseTransaction,
     org: OrgId,
@@ -453,8 +468,8 @@ async fn history_postgres(
     let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT org_group, own_org, campaign_type, channel, records, reach, clicks, leads, \
-             conversions, (spend * 100)::bigint, (revenue * 100)::bigint \
+            "SELECT org_group, campaign_group, own_org, campaign_type, channel, records, reach, \
+             clicks, leads, conversions, (spend * 100)::bigint, (revenue * 100)::bigint \
              FROM ame_prediction_history($1, $2)",
             [org.as_uuid().into(), exclude.map(|c| c.as_uuid()).into()],
         ))
@@ -462,22 +477,23 @@ async fn history_postgres(
         .map_err(history_error)?;
     rows.iter()
         .map(|row| {
-            let campaign_type: String = row.try_get_by_index(2).db()?;
-            let channel: String = row.try_get_by_index(3).db()?;
-            let records: i32 = row.try_get_by_index(4).db()?;
+            let campaign_type: String = row.try_get_by_index(3).db()?;
+            let channel: String = row.try_get_by_index(4).db()?;
+            let records: i32 = row.try_get_by_index(5).db()?;
             Ok(ChannelOutcome {
                 org_group: row.try_get_by_index(0).db()?,
-                own_org: row.try_get_by_index(1).db()?,
+                campaign_group: row.try_get_by_index(1).db()?,
+                own_org: row.try_get_by_index(2).db()?,
                 campaign_type: parse_stored("campaign_type", &campaign_type)?,
                 channel: parse_stored("channel", &channel)?,
                 records: u32::try_from(records).unwrap_or_default(),
                 metrics: FunnelMetrics {
-                    reach: row.try_get_by_index(5).db()?,
-                    clicks: row.try_get_by_index(6).db()?,
-                    leads: row.try_get_by_index(7).db()?,
-                    conversions: row.try_get_by_index(8).db()?,
-                    spend: from_cents(row.try_get_by_index(9).db()?),
-                    revenue: from_cents(row.try_get_by_index(10).db()?),
+                    reach: row.try_get_by_index(6).db()?,
+                    clicks: row.try_get_by_index(7).db()?,
+                    leads: row.try_get_by_index(8).db()?,
+                    conversions: row.try_get_by_index(9).db()?,
+                    spend: from_cents(row.try_get_by_index(10).db()?),
+                    revenue: from_cents(row.try_get_by_index(11).db()?),
                 },
             })
         })
@@ -486,8 +502,7 @@ async fn history_postgres(
 
 /// The history on SQLite, built by SQLite as one JSON array of rows: handing over one value is
 /// about three times faster than streaming thousands of rows from the driver's worker thread.
-/// Amounts travel as whole cents; the organization ids are hashed into group keys here, once per
-/// organization.
+/// Amounts travel as whole cents.
 async fn history_sqlite(
     txn: &DatabaseTransaction,
     org: OrgId,
@@ -497,7 +512,7 @@ async fn history_sqlite(
     let text: String = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            "SELECT json_group_array(json_array(hex(org_id), \
+            "SELECT json_group_array(json_array(hex(org_group), hex(campaign_group), \
              json(iif(org_id = ?, 'true', 'false')), campaign_type, channel, records, reach, \
              clicks, leads, conversions, CAST(ROUND(spend * 100) AS INTEGER), \
              CAST(ROUND(revenue * 100) AS INTEGER))) FROM campaign_channel_totals \
@@ -511,12 +526,12 @@ async fn history_sqlite(
         .db()?;
     let rows: Vec<HistoryRow> = serde_json::from_str(&text)
         .map_err(|e| StorageError::Database(format!("unexpected history row: {e}")))?;
-    let mut groups: HashMap<Uuid, Uuid> = HashMap::new();
     Ok(rows
         .into_iter()
         .map(
             |(
-                org_id,
+                org_group,
+                campaign_group,
                 own_org,
                 campaign_type,
                 channel,
@@ -527,22 +542,21 @@ async fn history_sqlite(
                 conversions,
                 spend,
                 revenue,
-            )| {
-                ChannelOutcome {
-                    org_group: *groups.entry(org_id).or_insert_with(|| org_group(org_id)),
-                    own_org,
-                    campaign_type,
-                    channel,
-                    records,
-                    metrics: FunnelMetrics {
-                        reach,
-                        clicks,
-                        leads,
-                        conversions,
-                        spend: from_cents(spend),
-                        revenue: from_cents(revenue),
-                    },
-                }
+            )| ChannelOutcome {
+                org_group,
+                campaign_group,
+                own_org,
+                campaign_type,
+                channel,
+                records,
+                metrics: FunnelMetrics {
+                    reach,
+                    clicks,
+                    leads,
+                    conversions,
+                    spend: from_cents(spend),
+                    revenue: from_cents(revenue),
+                },
             },
         )
         .collect())
@@ -578,6 +592,8 @@ impl ResultRepository for SqlResults {
                     campaign_id: Set(campaign_id.as_uuid()),
                     channel: Set(channel.as_str().to_owned()),
                     org_id: Set(org.as_uuid()),
+                    org_group: Set(org_group(org)),
+                    campaign_group: Set(campaign_group(campaign_id)),
                     campaign_type: Set(campaign.campaign_type.clone()),
                     records: Set(records),
                     reach: Set(m.reach),
@@ -712,11 +728,15 @@ mod tests {
     }
 
     #[test]
-    fn org_groups_are_stable_distinct_and_not_the_id() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    fn group_keys_are_stable_distinct_and_not_the_id() {
+        let (a, b) = (OrgId::new(), OrgId::new());
         assert_eq!(org_group(a), org_group(a));
         assert_ne!(org_group(a), org_group(b));
-        assert_ne!(org_group(a), a);
+        assert_ne!(org_group(a), a.as_uuid());
+        // The same UUID as a campaign id gets another key.
+        let same = CampaignId::from_uuid(a.as_uuid());
+        assert_ne!(campaign_group(same), org_group(a));
+        assert_ne!(campaign_group(same), same.as_uuid());
     }
 
     #[test]

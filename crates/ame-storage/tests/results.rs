@@ -495,13 +495,31 @@ async fn history_spans_organizations_without_their_ids(db: TestDb) {
     assert!(own.iter().all(|o| o.org_group == a_group));
     let b_group = theirs[0].org_group;
     assert_ne!(a_group, b_group);
+    assert_eq!(
+        (a_group, b_group),
+        (ame_storage::org_group(a), ame_storage::org_group(b)),
+        "the keys the application derives are the ones the history returns"
+    );
+    // One key per campaign, shared by its channels.
+    let campaigns_of = |c: CampaignId| {
+        history
+            .iter()
+            .filter(|o| o.campaign_group == ame_storage::campaign_group(c))
+            .count()
+    };
+    assert_eq!(
+        (campaigns_of(a1), campaigns_of(a2), campaigns_of(b1)),
+        (2, 1, 1)
+    );
     let ids: HashSet<uuid::Uuid> = [a, b]
         .map(|o| o.as_uuid())
         .into_iter()
         .chain([a1, a2, b1].map(|c| c.as_uuid()))
         .collect();
     assert!(
-        !ids.contains(&a_group) && !ids.contains(&b_group),
+        history
+            .iter()
+            .all(|o| !ids.contains(&o.org_group) && !ids.contains(&o.campaign_group)),
         "a group key must not be an id"
     );
     let email_a1 = own

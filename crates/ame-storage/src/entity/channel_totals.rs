@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub channel: String,
     pub org_id: Uuid,
+    pub org_group: Uuid,
+    pub campaign_group: Uuid,
     pub campaign_type: String,
     pub records: i32,
     pub reach: Option<i64>,
