@@ -7,10 +7,12 @@
 //! * `e2e` — the real binary against fresh databases, checked by schemathesis and a generated
 //!   Python client (also the last step of `test`).
 //! * `openapi` — regenerate the committed `docs/openapi.json`.
+//! * `backtest` — the predictor on the shared Facebook ads dataset (also a step of `test`).
 //! * `postgres` — only make sure the PostgreSQL test server is reachable.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod backtest;
 mod bench_api;
 mod browser;
 mod e2e;
@@ -55,12 +57,16 @@ enum Task {
     Browser,
     /// Store rendered files in S3 (moto's S3 server on loopback) and serve them back.
     S3,
+    /// Backtest the predictor on the shared Facebook ads dataset and import it (when present).
+    Backtest,
     /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
     Postgres,
     /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
     Bench {
-        /// Which suite: `storage` (repository latency with 10,000 campaigns per organization) or
-        /// `api` (HTTP load with wrk against the release binary on PostgreSQL, beside pgbench).
+        /// Which suite: `storage` (repository latency with 10,000 campaigns per organization),
+        /// `generation` (asset rendering), `prediction` (predict latency with 10,000 historical
+        /// campaigns, database reads included) or `api` (HTTP load with wrk against the release
+        /// binary on PostgreSQL, beside pgbench).
         #[arg(default_value = "storage")]
         suite: String,
         /// Only benchmarks whose name contains this (e.g. `postgres/list`).
@@ -79,6 +85,7 @@ fn main() -> Result<()> {
         Task::Samples => samples(&root),
         Task::Llm => llm_e2e::end_to_end(&root),
         Task::S3 => s3::end_to_end(&root),
+        Task::Backtest => backtest::run_on_shared_data(&root),
         Task::Browser => browser::check_landing_page(&root, &root.join(SAMPLE_PAGE)),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
@@ -117,6 +124,7 @@ pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
 const BENCH_SUITES: &[(&str, &str, &str)] = &[
     ("storage", "ame-storage", "repositories"),
     ("generation", "ame-generation", "generation"),
+    ("prediction", "ame-api", "prediction"),
 ];
 
 fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
@@ -252,6 +260,7 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
         e2e::run_all(root)?;
         println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
         browser::check_landing_page(root, &root.join(SAMPLE_PAGE))?;
+        backtest::run_on_shared_data(root)?;
         s3::end_to_end(root)?;
         println!("s3: rendered files stored in and served from an S3 bucket");
         llm_e2e::end_to_end(root)?;

@@ -3,7 +3,7 @@
 
 use crate::openapi::ApiDoc;
 use crate::problem::Problem;
-use crate::routes::{assets, brand, campaigns, keys, ops, public};
+use crate::routes::{assets, brand, campaigns, keys, ops, public, results};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -43,7 +43,9 @@ where
                 .service(campaigns::patch_campaign)
                 .service(campaigns::delete_campaign)
                 .service(campaigns::change_status)
-                .service(campaigns::predict)
+                .service(results::predict)
+                .service(results::record_results)
+                .service(results::list_results)
                 .service(assets::generate_assets)
                 .service(assets::list_campaign_assets)
                 .service(assets::get_asset)

@@ -18,8 +18,9 @@ use sha2::{Digest, Sha256};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON request body decoded into `T`, with a fingerprint of the raw bytes (for idempotency).
+/// The root must be an object, or an array when `ARRAY`; bodies over `LIMIT` bytes get 413.
 #[derive(Debug)]
-pub struct JsonBody<T> {
+pub struct JsonBody<T, const LIMIT: usize = MAX_BODY_BYTES, const ARRAY: bool = false> {
     /// The decoded body.
     pub value: T,
     /// SHA-256 of the raw body, hex.
@@ -43,15 +44,17 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn too_large() -> Problem {
+fn too_large(limit: usize) -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        format!("the request body is larger than the {MAX_BODY_BYTES} bytes allowed"),
+        format!("the request body is larger than the {limit} bytes allowed"),
     )
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromRequest
+    for JsonBody<T, LIMIT, ARRAY>
+{
     type Error = Problem;
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
@@ -80,10 +83,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-                return Err(too_large());
+            if declared.is_some_and(|n| n > LIMIT) {
+                return Err(too_large(LIMIT));
             }
-            let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(MAX_BODY_BYTES));
+            let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(LIMIT));
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
                     Problem::bad_request(
@@ -91,12 +94,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                         format!("the body could not be read: {e}"),
                     )
                 })?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(too_large(LIMIT));
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value = decode_json(&body)?;
+            let value = if ARRAY {
+                decode_json_array(&body)?
+            } else {
+                decode_json(&body)?
+            };
             Ok(JsonBody {
                 value,
                 digest: hex(&Sha256::digest(&body)),
@@ -114,14 +121,24 @@ pub fn hex(bytes: &[u8]) -> String {
 /// shape (including a body that is not an object). Integral numbers written with a fraction
 /// (`10.0`) count as integers, as JSON Schema says.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    decode_shaped(body, serde_json::Value::is_object, "must be a JSON object")
+}
+
+/// Decodes a JSON array into `T`, as [`decode_json`] does objects.
+pub fn decode_json_array<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    decode_shaped(body, serde_json::Value::is_array, "must be a JSON array")
+}
+
+fn decode_shaped<T: DeserializeOwned>(
+    body: &[u8],
+    shape: fn(&serde_json::Value) -> bool,
+    expected: &str,
+) -> Result<T, Problem> {
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         Problem::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    if !value.is_object() {
-        return Err(Problem::validation(vec![FieldError::new(
-            "body",
-            "must be a JSON object",
-        )]));
+    if !shape(&value) {
+        return Err(Problem::validation(vec![FieldError::new("body", expected)]));
     }
     integral_floats_to_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod key_cache;
 pub mod openapi;
 pub mod problem;
+pub mod results_csv;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "AME — Autonomous Marketing Engine",
-        description = "Create marketing campaigns, generate their assets and follow them through their lifecycle, per organization.\n\nAuthenticate every `/api/` call with `Authorization: Bearer <token>`: an organization API key (`ame_...`), or a user JWT plus the `X-Org-Id` header naming the organization. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+        description = "Create marketing campaigns, generate their assets, record their results, predict their performance and follow them through their lifecycle, per organization.\n\nAuthenticate every `/api/` call with `Authorization: Bearer <token>`: an organization API key (`ame_...`), or a user JWT plus the `X-Org-Id` header naming the organization. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(ProblemDetails)),
@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "campaigns", description = "Campaigns and their lifecycle"),
         (name = "assets", description = "Generated campaign assets"),
+        (name = "results", description = "Recorded campaign results, the basis of predictions"),
         (name = "api-keys", description = "Organization API keys"),
         (name = "operations", description = "Health probes"),
     )

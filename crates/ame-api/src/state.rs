@@ -2,6 +2,7 @@
 
 use crate::auth::JwtVerifier;
 use crate::key_cache::KeyCache;
+use crate::routes::results::PredictionCache;
 use ame_generation::speech::EspeakNg;
 use ame_generation::{BuiltInModel, Generator};
 use ame_storage::{BlobStore, ObjectBlobs, Storage};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub generator: Generator,
     /// Where rendered files live.
     pub blobs: Arc<dyn BlobStore>,
+    /// The fitted prediction history.
+    pub prediction_cache: Arc<PredictionCache>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             key_cache: Arc::new(KeyCache::new(Duration::from_secs(5))),
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             blobs: Arc::new(ObjectBlobs::in_memory()),
+            prediction_cache: Arc::default(),
         }
     }
 

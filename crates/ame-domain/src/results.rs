@@ -111,7 +111,7 @@ impl FunnelMetrics {
 #[serde(deny_unknown_fields)]
 pub struct ResultRecordInput {
     /// The day the results are for (`YYYY-MM-DD`).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2026-11-20"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2026-11-20", pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub date: NaiveDate,
     /// The channel the results were measured on.
     pub channel: Channel,
@@ -121,23 +121,39 @@ pub struct ResultRecordInput {
     pub asset_id: Option<AssetId>,
     /// People (or impressions) reached; leave out or `null` when not measured.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub reach: Option<i64>,
     /// Clicks; leave out or `null` when not measured.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub clicks: Option<i64>,
     /// Leads (sign-ups, enquiries); leave out or `null` when not measured.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub leads: Option<i64>,
     /// Conversions (purchases, closed deals); leave out or `null` when not measured.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub conversions: Option<i64>,
     /// Money spent, a decimal string with at most two decimals; `null` when not measured.
     #[serde(default, deserialize_with = "money_text")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "120.50"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "120.50", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))]
     pub spend: Option<Decimal>,
     /// Revenue attributed, a decimal string with at most two decimals; `null` when not measured.
     #[serde(default, deserialize_with = "money_text")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "900.00"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "900.00", pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))]
     pub revenue: Option<Decimal>,
 }
 

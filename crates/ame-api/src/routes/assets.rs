@@ -134,11 +134,11 @@ pub async fn generate_assets(
 }
 
 /// Largest accepted seed (the largest integer JSON numbers carry exactly).
-const MAX_SEED: u64 = 9_007_199_254_740_991;
+pub(crate) const MAX_SEED: u64 = 9_007_199_254_740_991;
 
 /// The seed used when the request names none: derived from the campaign id, so regenerating a
 /// campaign without a seed gives the same words.
-fn default_seed(id: CampaignId) -> u64 {
+pub(crate) fn default_seed(id: CampaignId) -> u64 {
     let bytes = id.as_uuid().as_bytes().to_owned();
     let mut first = [0u8; 8];
     first.copy_from_slice(&bytes[8..]);

@@ -378,37 +378,6 @@ pub async fn change_status(
     Ok(web::Json(campaign))
 }
 
-/// Predict a campaign's performance.
-///
-/// Predictions come from recorded campaign results; this server does not record results yet,
-/// so it answers 501 rather than inventing numbers.
-#[utoipa::path(
-    tag = "campaigns",
-    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
-    responses(
-        (status = 501, description = "Prediction is not available on this server yet", body = ProblemDetails, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/predict/{id}")]
-pub async fn predict(
-    principal: Principal,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Problem> {
-    let id = campaign_id(&path)?;
-    principal
-        .storage(&state.storage)
-        .campaigns()
-        .get(principal.org, id)
-        .await?;
-    Err(Problem::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "prediction_unavailable",
-        "performance prediction needs recorded campaign results, which this server does not collect yet; no estimate is given rather than a made-up one",
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod keys;
 pub mod ops;
 pub mod public;
+pub mod results;
 
 use crate::problem::Problem;
 use actix_web::web;

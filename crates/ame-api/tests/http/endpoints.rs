@@ -14,7 +14,6 @@ backend_tests!(
     drafts_are_edited_and_campaigns_deleted,
     assets_are_generated_and_read,
     creation_is_idempotent,
-    prediction_answers_501_without_numbers,
     api_keys_are_managed_by_owners_and_admins,
     operations_endpoints,
 );
@@ -614,26 +613,6 @@ async fn with_key(
             &[("idempotency-key", idempotency_key)],
         )
         .await
-}
-
-async fn prediction_answers_501_without_numbers(db: TestDb) {
-    let server = Server::start(db).await;
-    let (_, key) = server.org_with_key("Acme", MemberRole::Viewer).await;
-    let (_, writer) = server.org_with_key("Writer", MemberRole::Member).await;
-    let id = server.campaign(&writer, "lead_gen", "Get 300 leads").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let reply = server
-        .get(&format!("/api/marketing/predict/{id}"), &writer)
-        .await;
-    let body = reply.problem(501, "prediction_unavailable");
-    assert!(body.get("estimated_reach").is_none());
-    // Another organization's campaign is simply not found.
-    server
-        .get(&format!("/api/marketing/predict/{id}"), &key)
-        .await
-        .problem(404, "not_found");
 }
 
 async fn api_keys_are_managed_by_owners_and_admins(db: TestDb) {

@@ -7,3 +7,4 @@ mod endpoints;
 mod generation;
 mod isolation;
 mod jwt;
+mod results;

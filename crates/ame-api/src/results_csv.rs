@@ -1,0 +1,413 @@
+//! The results CSV format read by `ame results import` and `ame backtest`
+//! (columns in `docs/prediction.md`).
+
+use ame_domain::{
+    CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, Cursor, NewCampaign, OrgId,
+    PageRequest, ResultRecordInput, ResultTotals, ValidationError, validate_result_records,
+};
+use ame_generation::prediction::Outcome;
+use ame_storage::{CampaignRepository, ResultRepository, Storage, StorageError};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use uuid::Uuid;
+
+/// Columns the format knows.
+pub const COLUMNS: [&str; 13] = [
+    "campaign",
+    "campaign_type",
+    "channel",
+    "date",
+    "planned_reach",
+    "budget",
+    "reach",
+    "clicks",
+    "leads",
+    "conversions",
+    "spend",
+    "revenue",
+    "org",
+];
+
+/// A problem in a results file, with the line it is on.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The file could not be read as CSV.
+    #[error("line {line}: {message}")]
+    Malformed {
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The header lacks a required column or has an unknown one.
+    #[error("header: {0}")]
+    Header(String),
+}
+
+/// One campaign's rows of a results file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvCampaign {
+    /// The `campaign` value.
+    pub name: String,
+    /// Its type.
+    pub campaign_type: CampaignType,
+    /// The `org` value, when the file has one.
+    pub org: Option<String>,
+    /// Planned reach (the largest given on its rows).
+    pub planned_reach: Option<i64>,
+    /// Budget (the largest given on its rows).
+    pub budget: Option<Decimal>,
+    /// Its records, in file order.
+    pub records: Vec<ResultRecordInput>,
+}
+
+impl CsvCampaign {
+    /// Distinct channels, in order of appearance.
+    pub fn channels(&self) -> Vec<Channel> {
+        let mut channels = Vec::new();
+        for r in &self.records {
+            if !channels.contains(&r.channel) {
+                channels.push(r.channel);
+            }
+        }
+        channels
+    }
+
+    /// The campaign's totals per channel as predictor outcomes.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        let org = group_key("org", self.org.as_deref().unwrap_or(""));
+        let campaign = group_key("campaign", &self.name);
+        self.channels()
+            .into_iter()
+            .map(|channel| {
+                let mut totals = ResultTotals::default();
+                for r in self.records.iter().filter(|r| r.channel == channel) {
+                    totals.records += 1;
+                    totals.metrics.accumulate(&r.metrics());
+                }
+                Outcome::new(
+                    org,
+                    campaign,
+                    self.campaign_type,
+                    channel,
+                    u32::try_from(totals.records).unwrap_or(u32::MAX),
+                    &totals.metrics,
+                )
+            })
+            .collect()
+    }
+}
+
+fn group_key(kind: &str, value: &str) -> Uuid {
+    let digest = Sha256::new()
+        .chain_update(kind.as_bytes())
+        .chain_update([0])
+        .chain_update(value.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    Uuid::from_bytes(bytes)
+}
+
+/// Reads a results file: every row checked (types, numbers, the same campaign type on every row
+/// of a campaign), then every campaign's records validated like an API upload.
+pub fn read(input: impl Read) -> Result<Vec<CsvCampaign>, CsvError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| CsvError::Header(e.to_string()))?
+        .clone();
+    for h in &headers {
+        if !COLUMNS.contains(&h) {
+            return Err(CsvError::Header(format!(
+                "unknown column `{h}`; the columns are {}",
+                COLUMNS.join(", ")
+            )));
+        }
+    }
+    for required in &COLUMNS[..4] {
+        if !headers.iter().any(|h| h == *required) {
+            return Err(CsvError::Header(format!(
+                "column `{required}` is required (required: campaign, campaign_type, channel, date)"
+            )));
+        }
+    }
+    let index: BTreeMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let mut campaigns: Vec<CsvCampaign> = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| CsvError::Malformed {
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = row.position().map_or(0, |p| p.line());
+        let bad = |message: String| CsvError::Malformed { line, message };
+        let cell = |name: &str| -> Option<&str> {
+            index
+                .get(name)
+                .and_then(|i| row.get(*i))
+                .filter(|v| !v.is_empty())
+        };
+        let count = |name: &str| -> Result<Option<i64>, CsvError> {
+            cell(name)
+                .map(|v| {
+                    v.parse::<i64>().map_err(|_| {
+                        bad(format!(
+                            "`{name}` must be a whole number or empty; got `{v}`"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let money = |name: &str| -> Result<Option<Decimal>, CsvError> {
+            cell(name)
+                .map(|v| {
+                    v.parse::<Decimal>()
+                        .map(|d| d.round_dp(2))
+                        .map_err(|_| bad(format!("`{name}` must be an amount or empty; got `{v}`")))
+                })
+                .transpose()
+        };
+        let name = cell("campaign")
+            .ok_or_else(|| bad("`campaign` is empty".to_owned()))?
+            .to_owned();
+        let campaign_type: CampaignType = cell("campaign_type")
+            .unwrap_or("")
+            .parse()
+            .map_err(|e: ame_domain::ParseEnumError| bad(e.to_string()))?;
+        let channel: Channel = cell("channel")
+            .unwrap_or("")
+            .parse()
+            .map_err(|e: ame_domain::ParseEnumError| bad(e.to_string()))?;
+        let date = cell("date").unwrap_or("").parse().map_err(|_| {
+            bad(format!(
+                "`date` must be YYYY-MM-DD; got `{}`",
+                cell("date").unwrap_or("")
+            ))
+        })?;
+        let record = ResultRecordInput {
+            date,
+            channel,
+            asset_id: None,
+            reach: count("reach")?,
+            clicks: count("clicks")?,
+            leads: count("leads")?,
+            conversions: count("conversions")?,
+            spend: money("spend")?,
+            revenue: money("revenue")?,
+        };
+        let planned_reach = count("planned_reach")?;
+        let budget = money("budget")?;
+        let org = cell("org").map(str::to_owned);
+        let campaign = match campaigns
+            .iter_mut()
+            .find(|c| c.name == name && c.org == org)
+        {
+            Some(c) => c,
+            None => {
+                campaigns.push(CsvCampaign {
+                    name: name.clone(),
+                    campaign_type,
+                    org,
+                    planned_reach: None,
+                    budget: None,
+                    records: Vec::new(),
+                });
+                campaigns
+                    .last_mut()
+                    .ok_or_else(|| bad("no campaign".to_owned()))?
+            }
+        };
+        if campaign.campaign_type != campaign_type {
+            return Err(bad(format!(
+                "campaign `{name}` is `{}` on an earlier row and `{campaign_type}` here",
+                campaign.campaign_type
+            )));
+        }
+        campaign.planned_reach = campaign.planned_reach.max(planned_reach);
+        campaign.budget = campaign.budget.max(budget);
+        campaign.records.push(record);
+    }
+    for c in &campaigns {
+        for chunk in c.records.chunks(ame_domain::MAX_RECORDS_PER_REQUEST) {
+            validate_result_records(chunk).map_err(|e| CsvError::Malformed {
+                line: 0,
+                message: format!("campaign `{}`: {e}", c.name),
+            })?;
+        }
+    }
+    Ok(campaigns)
+}
+
+/// What an import did with one campaign of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The campaign's name.
+    pub name: String,
+    /// Its id.
+    pub id: CampaignId,
+    /// Whether it was created (`false`: an earlier import's campaign was reused).
+    pub created: bool,
+    /// Records written.
+    pub records: usize,
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file's campaign could not be stored as a campaign.
+    #[error("campaign `{name}`: {source}")]
+    Campaign {
+        /// The campaign's name.
+        name: String,
+        /// What was refused.
+        source: ValidationError,
+    },
+    /// Storage refused or failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Imports `campaigns` into `org`: one `completed` campaign per file campaign (an earlier
+/// import's campaign with the same name and type is reused, so importing a file twice changes
+/// nothing), then its records, upserted like an API upload.
+pub async fn import(
+    storage: &Storage,
+    org: OrgId,
+    campaigns: &[CsvCampaign],
+) -> Result<Vec<Imported>, ImportError> {
+    let mut existing = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest::new(100, after).map_err(|e| StorageError::Invalid(e.message))?;
+        let listed = storage
+            .campaigns()
+            .list(org, CampaignFilter::default(), page)
+            .await?;
+        after = listed.items.last().map(|c| Cursor {
+            created_at: c.created_at,
+            id: c.id.as_uuid(),
+        });
+        let last_page = listed.next_cursor.is_none();
+        existing.extend(listed.items);
+        if last_page {
+            break;
+        }
+    }
+    let mut done = Vec::new();
+    for c in campaigns {
+        let name: String = c.name.chars().take(200).collect();
+        let found = existing.iter().find(|e| {
+            e.plan.name.as_deref() == Some(name.as_str()) && e.campaign_type == c.campaign_type
+        });
+        let (id, created) = match found {
+            Some(e) => (e.id, false),
+            None => {
+                let first = c.records.iter().map(|r| r.date).min();
+                let last = c.records.iter().map(|r| r.date).max();
+                let at = |d: Option<chrono::NaiveDate>, days: i64| {
+                    d.and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc() + chrono::TimeDelta::days(days))
+                };
+                let new = NewCampaign {
+                    campaign_type: c.campaign_type,
+                    objective: format!("Imported results of {name}"),
+                    name: Some(name.clone()),
+                    planned_reach: c.planned_reach,
+                    budget: c.budget,
+                    channels: c.channels(),
+                    start_at: at(first, 0),
+                    end_at: at(last, 1),
+                    timezone: None,
+                };
+                let valid = new.validate().map_err(|source| ImportError::Campaign {
+                    name: name.clone(),
+                    source,
+                })?;
+                let campaign = storage.campaigns().create(org, valid).await?;
+                for status in [CampaignStatus::Active, CampaignStatus::Completed] {
+                    storage
+                        .campaigns()
+                        .change_status(org, campaign.id, status, None)
+                        .await?;
+                }
+                (campaign.id, true)
+            }
+        };
+        for chunk in c.records.chunks(ame_domain::MAX_RECORDS_PER_REQUEST) {
+            storage.results().record(org, id, chunk.to_vec()).await?;
+        }
+        done.push(Imported {
+            name,
+            id,
+            created,
+            records: c.records.len(),
+        });
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "campaign,campaign_type,channel,date,planned_reach,reach,clicks,leads,spend\n\
+        spring,lead_gen,facebook,2026-03-01,50000,1000,20,,12.50\n\
+        spring,lead_gen,facebook,2026-03-02,,1500,0,3,20\n\
+        spring,lead_gen,email,2026-03-02,,800,16,2,\n\
+        autumn,referral,email,2026-09-01,,400,,,\n";
+
+    #[test]
+    fn campaigns_group_their_rows_and_keep_empty_cells_unmeasured() {
+        let campaigns = read(FILE.as_bytes()).unwrap();
+        assert_eq!(campaigns.len(), 2);
+        let spring = &campaigns[0];
+        assert_eq!(spring.planned_reach, Some(50_000));
+        assert_eq!(spring.channels(), [Channel::Facebook, Channel::Email]);
+        assert_eq!(spring.records[0].leads, None);
+        assert_eq!(spring.records[1].clicks, Some(0));
+        let outcomes = spring.outcomes();
+        assert_eq!(
+            outcomes[0].counts,
+            [Some(2500.0), Some(20.0), Some(3.0), None]
+        );
+        assert_eq!(outcomes[0].spend, Some(32.5));
+        assert_eq!(outcomes[0].org_group, outcomes[1].org_group);
+        assert_ne!(outcomes[0].campaign, campaigns[1].outcomes()[0].campaign);
+        assert_eq!(campaigns[1].campaign_type, CampaignType::Referral);
+    }
+
+    #[test]
+    fn bad_files_name_the_line_and_the_problem() {
+        let unknown = read("campaign,campaign_type,channel,date,impressions\n".as_bytes());
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown column `impressions`")
+        );
+        let missing = read("campaign,channel,date\n".as_bytes());
+        assert!(
+            missing
+                .unwrap_err()
+                .to_string()
+                .contains("`campaign_type` is required")
+        );
+        let text = "campaign,campaign_type,channel,date,clicks\na,lead_gen,email,2026-01-01,1\na,lead_gen,fax,2026-01-02,2\n";
+        let err = read(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.starts_with("line 3:") && err.contains("fax"), "{err}");
+        let text = "campaign,campaign_type,channel,date,clicks\na,lead_gen,email,2026-01-01,-4\n";
+        let err = read(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("clicks"), "{err}");
+        let text = "campaign,campaign_type,channel,date\na,lead_gen,email,2026-01-01\na,upsell,email,2026-01-02\n";
+        assert!(
+            read(text.as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("`upsell` here")
+        );
+    }
+}
