@@ -9,7 +9,7 @@
 
 use ame_api::routes::results::{PredictionCache, predict_campaign};
 use ame_domain::{CampaignType, Channel, NewCampaign, OrgId};
-use ame_storage::{Backend, CampaignRepository, OrganizationRepository};
+use ame_storage::{Backend, CampaignRepository, OrganizationRepository, org_group};
 use ame_test_support::TestDb;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,25 @@ const CAMPAIGNS: usize = 10_000;
 /// of leads).
 async fn seed(db: &TestDb, orgs: &[OrgId]) {
     let ids: Vec<String> = orgs.iter().map(|o| o.as_uuid().to_string()).collect();
+    // The opaque organization keys the repository would store; the bench's campaigns use their
+    // own ids as campaign keys (any distinct value serves).
+    let group = |org: &OrgId, literal: &dyn Fn(String) -> String| {
+        format!(
+            "WHEN {} THEN {}",
+            literal(org.as_uuid().simple().to_string()),
+            literal(org_group(*org).simple().to_string())
+        )
+    };
+    let pg_groups = orgs
+        .iter()
+        .map(|o| group(o, &|hex| format!("'{hex}'::uuid")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sqlite_groups = orgs
+        .iter()
+        .map(|o| group(o, &|hex| format!("X'{hex}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
     let (campaigns, totals) = match db.backend() {
         Backend::Postgres => {
             let array = ids
@@ -36,15 +55,17 @@ async fn seed(db: &TestDb, orgs: &[OrgId]) {
                             'Seeded objective ' || i, 'completed', now(), now() \
                      FROM generate_series(1, {CAMPAIGNS}) AS i"
                 ),
-                "INSERT INTO campaign_channel_totals \
-                 (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, conversions, spend, revision) \
-                 SELECT id, (ARRAY['email','linkedin','facebook'])[1 + (hashtext(id::text) & 3) % 3], org_id, campaign_type, 30, r, c, l, \
-                        floor(l * (0.2 + random() * 0.2)), round((r * 0.02)::numeric, 2), nextval('campaign_result_revision') \
-                 FROM (SELECT id, org_id, campaign_type, r, c, floor(c * (0.05 + random() * 0.1)) AS l \
-                       FROM (SELECT id, org_id, campaign_type, r, floor(r * (0.005 + random() * 0.03)) AS c \
-                             FROM (SELECT id, org_id, campaign_type, 5000 + floor(random() * 100000) AS r \
-                                   FROM marketing_campaigns WHERE objective LIKE 'Seeded%') a) b) c"
-                    .to_owned(),
+                format!(
+                    "INSERT INTO campaign_channel_totals \
+                     (campaign_id, channel, org_id, org_group, campaign_group, campaign_type, records, reach, clicks, leads, conversions, spend, revision) \
+                     SELECT id, (ARRAY['email','linkedin','facebook'])[1 + (hashtext(id::text) & 3) % 3], org_id, \
+                            CASE org_id {pg_groups} END, id, campaign_type, 30, r, c, l, \
+                            floor(l * (0.2 + random() * 0.2)), round((r * 0.02)::numeric, 2), nextval('campaign_result_revision') \
+                     FROM (SELECT id, org_id, campaign_type, r, c, floor(c * (0.05 + random() * 0.1)) AS l \
+                           FROM (SELECT id, org_id, campaign_type, r, floor(r * (0.005 + random() * 0.03)) AS c \
+                                 FROM (SELECT id, org_id, campaign_type, 5000 + floor(random() * 100000) AS r \
+                                       FROM marketing_campaigns WHERE objective LIKE 'Seeded%') a) b) c"
+                ),
             )
         }
         Backend::Sqlite => {
@@ -64,16 +85,17 @@ async fn seed(db: &TestDb, orgs: &[OrgId]) {
                             strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') \
                      FROM seq"
                 ),
-                "INSERT INTO campaign_channel_totals \
-                 (campaign_id, channel, org_id, campaign_type, records, reach, clicks, leads, conversions, spend, revision) \
-                 SELECT id, CASE abs(random()) % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'linkedin' ELSE 'facebook' END, \
-                        org_id, campaign_type, 30, r, c, l, CAST(l * (0.2 + (abs(random()) % 1000) / 5000.0) AS INTEGER), \
-                        round(r * 0.02, 2), rowid \
-                 FROM (SELECT id, org_id, campaign_type, rowid, r, c, CAST(c * (0.05 + (abs(random()) % 1000) / 10000.0) AS INTEGER) AS l \
-                       FROM (SELECT id, org_id, campaign_type, rowid, r, CAST(r * (0.005 + (abs(random()) % 1000) / 33333.0) AS INTEGER) AS c \
-                             FROM (SELECT id, org_id, campaign_type, rowid, 5000 + abs(random()) % 100000 AS r \
-                                   FROM marketing_campaigns WHERE objective LIKE 'Seeded%')))"
-                    .to_owned(),
+                format!(
+                    "INSERT INTO campaign_channel_totals \
+                     (campaign_id, channel, org_id, org_group, campaign_group, campaign_type, records, reach, clicks, leads, conversions, spend, revision) \
+                     SELECT id, CASE abs(random()) % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'linkedin' ELSE 'facebook' END, \
+                            org_id, CASE org_id {sqlite_groups} END, id, campaign_type, 30, r, c, l, \
+                            CAST(l * (0.2 + (abs(random()) % 1000) / 5000.0) AS INTEGER), round(r * 0.02, 2), rowid \
+                     FROM (SELECT id, org_id, campaign_type, rowid, r, c, CAST(c * (0.05 + (abs(random()) % 1000) / 10000.0) AS INTEGER) AS l \
+                           FROM (SELECT id, org_id, campaign_type, rowid, r, CAST(r * (0.005 + (abs(random()) % 1000) / 33333.0) AS INTEGER) AS c \
+                                 FROM (SELECT id, org_id, campaign_type, rowid, 5000 + abs(random()) % 100000 AS r \
+                                       FROM marketing_campaigns WHERE objective LIKE 'Seeded%')))"
+                ),
             )
         }
     };

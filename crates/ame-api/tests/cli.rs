@@ -123,6 +123,94 @@ fn administration_commands_manage_organizations_keys_and_members() {
     assert!(!unknown_org.status.success());
 }
 
+#[test]
+fn results_import_is_repeatable_and_backtest_reports_every_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = stdout_of(&ame(dir.path(), &["org", "create", "Acme"]));
+    let mut csv = String::from(
+        "campaign,campaign_type,channel,date,planned_reach,budget,reach,clicks,leads,conversions,spend\n",
+    );
+    for c in 0..12 {
+        for day in 1..=3 {
+            let reach = 1000 + 97 * c + 13 * day;
+            csv.push_str(&format!(
+                "spring {c},lead_gen,email,2026-03-0{day},9000,300,{reach},{},{},{},{}.25\n",
+                reach / 25,
+                reach / 250,
+                if day == 3 {
+                    String::new()
+                } else {
+                    (reach / 1000).to_string()
+                },
+                10 + c
+            ));
+        }
+    }
+    let file = dir.path().join("results.csv");
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap();
+    let first = stdout_of(&ame(
+        dir.path(),
+        &["results", "import", path, "--org", &org],
+    ));
+    assert_eq!(
+        first.lines().filter(|l| l.starts_with("created")).count(),
+        12,
+        "{first}"
+    );
+    assert!(
+        first.ends_with("imported 12 campaigns, 36 records"),
+        "{first}"
+    );
+    let again = stdout_of(&ame(
+        dir.path(),
+        &["results", "import", path, "--org", &org],
+    ));
+    assert_eq!(
+        again.lines().filter(|l| l.starts_with("updated")).count(),
+        12,
+        "{again}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&ame(
+        dir.path(),
+        &["backtest", path, "--draws", "500", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(report["campaigns"], 12);
+    assert_eq!(report["predicted"], 12);
+    let stages: Vec<&str> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["clicks", "leads", "conversions"]);
+    assert_eq!(
+        report["stages"][2]["mdape_seed_constant"]
+            .as_f64()
+            .map(|v| v > 10.0),
+        Some(true)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "campaign,campaign_type,channel,date\na,lead_gen,fax,2026-01-01\n",
+    )
+    .unwrap();
+    let out = ame(
+        dir.path(),
+        &["results", "import", bad.to_str().unwrap(), "--org", &org],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 2") && stderr.contains("fax"),
+        "{stderr}"
+    );
+}
+
 /// Starts `ame serve` on a free port; returns the process, the lines it printed up to the
 /// address, the base URL and the rest of its output.
 fn start_serve(

@@ -663,7 +663,7 @@ fn request_pools(
         keys.iter()
             .filter_map(|k| model.orgs.get(&(*k, request.org_group))),
     );
-    let mut segment_others = Pool {
+    let segment_others = Pool {
         successes: (segment.successes - org.successes).max(0.0),
         failures: (segment.failures - org.failures).max(0.0),
     };
@@ -675,10 +675,9 @@ fn request_pools(
             own_trials += t.trials;
             if request.own_results_in_history {
                 global.remove(&t, model.kappa);
+                // A channel outside the segment was never in the segment's or the org's pool.
                 if keys.contains(&(o.campaign_type, o.channel)) {
                     org.remove(&t, model.kappa);
-                } else {
-                    segment_others.remove(&t, model.kappa);
                 }
             }
         }
