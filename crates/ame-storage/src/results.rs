@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    EntityTrait, Order, QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet};
@@ -99,6 +99,19 @@ impl SqlResults {
 /// Amounts always carry two decimals, whichever backend stored them.
 fn amount(value: Option<Decimal>) -> Option<Decimal> {
     value.map(money)
+}
+
+/// The six measurements of a row, starting at column `first`: reach, clicks, leads, conversions,
+/// then spend and revenue as whole cents.
+fn metrics_from(row: &QueryResult, first: usize) -> StorageResult<FunnelMetrics> {
+    Ok(FunnelMetrics {
+        reach: row.try_get_by_index(first).db()?,
+        clicks: row.try_get_by_index(first + 1).db()?,
+        leads: row.try_get_by_index(first + 2).db()?,
+        conversions: row.try_get_by_index(first + 3).db()?,
+        spend: from_cents(row.try_get_by_index(first + 4).db()?),
+        revenue: from_cents(row.try_get_by_index(first + 5).db()?),
+    })
 }
 
 /// An amount summed as whole cents.
@@ -360,14 +373,7 @@ async fn channel_sums(
             Ok((
                 parse_stored("channel", &channel)?,
                 row.try_get_by_index::<i64>(1).db()?,
-                FunnelMetrics {
-                    reach: row.try_get_by_index(2).db()?,
-                    clicks: row.try_get_by_index(3).db()?,
-                    leads: row.try_get_by_index(4).db()?,
-                    conversions: row.try_get_by_index(5).db()?,
-                    spend: from_cents(row.try_get_by_index(6).db()?),
-                    revenue: from_cents(row.try_get_by_index(7).db()?),
-                },
+                metrics_from(row, 2)?,
             ))
         })
         .collect()
@@ -487,14 +493,7 @@ async fn history_postgres(
                 campaign_type: parse_stored("campaign_type", &campaign_type)?,
                 channel: parse_stored("channel", &channel)?,
                 records: u32::try_from(records).unwrap_or_default(),
-                metrics: FunnelMetrics {
-                    reach: row.try_get_by_index(6).db()?,
-                    clicks: row.try_get_by_index(7).db()?,
-                    leads: row.try_get_by_index(8).db()?,
-                    conversions: row.try_get_by_index(9).db()?,
-                    spend: from_cents(row.try_get_by_index(10).db()?),
-                    revenue: from_cents(row.try_get_by_index(11).db()?),
-                },
+                metrics: metrics_from(row, 6)?,
             })
         })
         .collect()

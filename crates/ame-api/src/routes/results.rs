@@ -9,9 +9,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, get, post, web};
 use ame_domain::OrgId;
-use ame_domain::{
-    Campaign, CampaignId, ChannelOutcome, ResultRecord, ResultRecordInput, ResultTotals,
-};
+use ame_domain::{CampaignId, ChannelOutcome, ResultRecord, ResultRecordInput, ResultTotals};
 use ame_generation::prediction::{
     DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Outcome, Prediction, PredictionError,
     PredictionRequest, Stage,
@@ -21,7 +19,6 @@ use ame_storage::{
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use utoipa::ToSchema;
@@ -161,28 +158,6 @@ fn outcome(o: &ChannelOutcome) -> Outcome {
     )
 }
 
-/// The campaign's own results so far, per channel, as predictor outcomes.
-fn own_outcomes(campaign: &Campaign, records: &[ResultRecord]) -> Vec<Outcome> {
-    let mut per_channel: BTreeMap<_, Vec<&ResultRecord>> = BTreeMap::new();
-    for r in records {
-        per_channel.entry(r.channel).or_default().push(r);
-    }
-    per_channel
-        .into_iter()
-        .map(|(channel, records)| {
-            let totals = ResultTotals::of(records.iter().copied());
-            Outcome::new(
-                org_group(campaign.org_id),
-                campaign_group(campaign.id),
-                campaign.campaign_type,
-                channel,
-                u32::try_from(totals.records).unwrap_or(u32::MAX),
-                &totals.metrics,
-            )
-        })
-        .collect()
-}
-
 /// A performance prediction: the seed's three fields plus every stage's intervals, the rates,
 /// the history used and a one-line explanation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,8 +213,9 @@ pub async fn predict(
     .map(web::Json)
 }
 
-/// Predicts campaign `id` of `org`: reads the campaign, the history's revision (fitting the shared
-/// model when it changed) and the campaign's own results, then runs the Monte Carlo.
+/// Predicts campaign `id` of `org`: reads the campaign and the history's revision (fitting the
+/// shared model when it changed; it holds the campaign's own results too), then runs the Monte
+/// Carlo.
 pub async fn predict_campaign(
     storage: &Storage,
     cache: &PredictionCache,
@@ -252,8 +228,8 @@ pub async fn predict_campaign(
     let results = storage.results();
     let revision = results.history_revision(org).await?;
     let model = cache.model(revision, results.history(org, None)).await?;
-    let (records, _) = results.list(org, id).await?;
-    let own_results = own_outcomes(&campaign, &records);
+    // The history at this revision holds the campaign's own channel totals.
+    let own_results = model.outcomes_of(campaign_group(id));
     let request = PredictionRequest {
         campaign_type: campaign.campaign_type,
         channels: campaign.plan.channels.clone(),

@@ -395,6 +395,16 @@ impl HistoryModel {
         }
     }
 
+    /// The outcomes (one per channel) of the campaign with opaque key `campaign`: its results so
+    /// far, exactly as the model holds them.
+    pub fn outcomes_of(&self, campaign: Uuid) -> Vec<Outcome> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.campaign == campaign)
+            .cloned()
+            .collect()
+    }
+
     /// Whether the model was fitted without any history.
     pub fn is_empty(&self) -> bool {
         self.outcomes.is_empty()
