@@ -50,7 +50,31 @@ pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     StandardErrors.modify(&mut doc);
     mark_channels_unique(&mut doc);
     brand_text_patterns(&mut doc);
+    results_upload_bounds(&mut doc);
     doc
+}
+
+/// A results upload holds 1 to [`ame_domain::MAX_RECORDS_PER_REQUEST`] records; utoipa's
+/// request-body declaration cannot bound an array, so the bounds are added here.
+fn results_upload_bounds(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    let Some(RefOr::T(body)) = doc
+        .paths
+        .paths
+        .get_mut("/api/marketing/campaigns/{id}/results")
+        .and_then(|item| item.post.as_mut())
+        .and_then(|operation| operation.request_body.as_mut())
+    else {
+        return;
+    };
+    for content in body.content.values_mut() {
+        if let RefOr::T(content) = content
+            && let Some(RefOr::T(Schema::Array(array))) = content.schema.as_mut()
+        {
+            array.min_items = Some(1);
+            array.max_items = Some(ame_domain::MAX_RECORDS_PER_REQUEST);
+        }
+    }
 }
 
 /// Whitespace as Rust's `trim` removes it.
