@@ -3,6 +3,7 @@
 
 use super::{
     DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Outcome, PredictionRequest, Stage,
+    total_count,
 };
 use serde::Serialize;
 
@@ -65,11 +66,6 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     })
 }
 
-fn total(outcomes: &[Outcome], stage: Stage) -> Option<f64> {
-    let values: Vec<f64> = outcomes.iter().filter_map(|o| o.count(stage)).collect();
-    (!values.is_empty()).then(|| values.iter().sum())
-}
-
 /// How one held-out campaign's stage compared with its prediction.
 #[derive(Debug, Clone)]
 struct HeldStage {
@@ -86,7 +82,7 @@ type Held = Vec<HeldStage>;
 fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -> Option<Held> {
     let target = &campaigns[index];
     let first = target.first()?;
-    let reach = total(target, Stage::Reach).filter(|r| *r > 0.0)?;
+    let reach = total_count(target, Stage::Reach).filter(|r| *r > 0.0)?;
     let history: Vec<Outcome> = campaigns
         .iter()
         .enumerate()
@@ -120,7 +116,7 @@ fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -
         Stage::ALL[1..]
             .iter()
             .filter_map(|stage| {
-                let actual = total(target, *stage)?;
+                let actual = total_count(target, *stage)?;
                 let p = prediction.stage(*stage)?;
                 Some(HeldStage {
                     stage: *stage,

@@ -84,6 +84,14 @@ impl Stage {
     }
 }
 
+/// The sum of `stage` over `outcomes`, `None` when none of them measured it.
+pub fn total_count(outcomes: &[Outcome], stage: Stage) -> Option<f64> {
+    outcomes
+        .iter()
+        .filter_map(|o| o.count(stage))
+        .fold(None, |sum, v| Some(sum.unwrap_or(0.0) + v))
+}
+
 /// One history unit (a campaign's totals on one channel), as numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -784,14 +792,9 @@ impl<'a> FunnelPerformancePredictor<'a> {
         } else {
             &self.model.stages
         };
-        let own_total = |stage: Stage| -> Option<f64> {
-            let values: Vec<f64> = request
-                .own_results
-                .iter()
-                .filter_map(|o| o.count(stage))
-                .collect();
-            (!values.is_empty()).then(|| values.iter().sum())
-        };
+        // The campaign's recorded totals per stage, read once (the draws below use them).
+        let observed_totals = Stage::ALL.map(|stage| total_count(&request.own_results, stage));
+        let own_total = |stage: Stage| observed_totals[stage.index()];
         let own_spend: f64 = request.own_results.iter().filter_map(|o| o.spend).sum();
         let own_revenue: f64 = request.own_results.iter().filter_map(|o| o.revenue).sum();
         let own_reach = own_total(Stage::Reach).unwrap_or(0.0);
