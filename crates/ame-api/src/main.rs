@@ -448,7 +448,7 @@ async fn main() -> Result<()> {
             let campaigns = read_results_file(&file)?;
             let outcomes: Vec<_> = campaigns.iter().map(|c| c.outcomes()).collect();
             let report = tokio::task::spawn_blocking(move || {
-                ame_generation::prediction::backtest::leave_one_campaign_out(&outcomes, draws, seed)
+                ame_prediction::backtest::leave_one_campaign_out(&outcomes, draws, seed)
             })
             .await
             .context("running the backtest")?;

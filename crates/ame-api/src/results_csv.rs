@@ -2,10 +2,10 @@
 //! (columns in `docs/prediction.md`).
 
 use ame_domain::{
-    CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, Cursor, NewCampaign, OrgId,
-    PageRequest, ResultRecordInput, ResultTotals, ValidationError, validate_result_records,
+    CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, ChannelOutcome, Cursor,
+    NewCampaign, OrgId, PageRequest, ResultRecordInput, ResultTotals, ValidationError,
+    validate_result_records,
 };
-use ame_generation::prediction::Outcome;
 use ame_storage::{CampaignRepository, ResultRepository, Storage, StorageError};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -76,7 +76,7 @@ impl CsvCampaign {
     }
 
     /// The campaign's totals per channel as predictor outcomes.
-    pub fn outcomes(&self) -> Vec<Outcome> {
+    pub fn outcomes(&self) -> Vec<ChannelOutcome> {
         let org = group_key("org", self.org.as_deref().unwrap_or(""));
         let campaign = group_key("campaign", &self.name);
         self.channels()
@@ -87,14 +87,15 @@ impl CsvCampaign {
                     totals.records += 1;
                     totals.metrics.accumulate(&r.metrics());
                 }
-                Outcome::new(
-                    org,
-                    campaign,
-                    self.campaign_type,
+                ChannelOutcome {
+                    org_group: org,
+                    campaign_group: campaign,
+                    own_org: false,
+                    campaign_type: self.campaign_type,
                     channel,
-                    u32::try_from(totals.records).unwrap_or(u32::MAX),
-                    &totals.metrics,
-                )
+                    records: u32::try_from(totals.records).unwrap_or(u32::MAX),
+                    metrics: totals.metrics,
+                }
             })
             .collect()
     }
@@ -370,13 +371,17 @@ mod tests {
         assert_eq!(spring.records[0].leads, None);
         assert_eq!(spring.records[1].clicks, Some(0));
         let outcomes = spring.outcomes();
+        let m = &outcomes[0].metrics;
         assert_eq!(
-            outcomes[0].counts,
-            [Some(2500.0), Some(20.0), Some(3.0), None]
+            [m.reach, m.clicks, m.leads, m.conversions],
+            [Some(2500), Some(20), Some(3), None]
         );
-        assert_eq!(outcomes[0].spend, Some(32.5));
+        assert_eq!(m.spend, Some(Decimal::new(3250, 2)));
         assert_eq!(outcomes[0].org_group, outcomes[1].org_group);
-        assert_ne!(outcomes[0].campaign, campaigns[1].outcomes()[0].campaign);
+        assert_ne!(
+            outcomes[0].campaign_group,
+            campaigns[1].outcomes()[0].campaign_group
+        );
         assert_eq!(campaigns[1].campaign_type, CampaignType::Referral);
     }
 

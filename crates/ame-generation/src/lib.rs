@@ -1,6 +1,6 @@
-//! AME asset generation and performance prediction.
+//! AME asset generation.
 //!
-//! Content builders, renderers and predictors live here. It depends only on the domain crate,
+//! Content builders and renderers live here. It depends only on the domain crate,
 //! so generation can be tested without a database or web server.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -13,7 +13,6 @@ pub mod html;
 pub mod limits;
 pub mod openai;
 pub mod pipeline;
-pub mod prediction;
 pub mod readability;
 pub mod samples;
 pub mod speech;

@@ -10,8 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, get, post, web};
 use ame_domain::OrgId;
 use ame_domain::{CampaignId, ChannelOutcome, ResultRecord, ResultRecordInput, ResultTotals};
-use ame_generation::prediction::{
-    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Outcome, Prediction, PredictionError,
+use ame_prediction::{
+    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Prediction, PredictionError,
     PredictionRequest, Stage,
 };
 use ame_storage::{
@@ -134,7 +134,7 @@ impl PredictionCache {
         {
             return Ok(model.clone());
         }
-        let outcomes: Vec<Outcome> = load.await?.iter().map(outcome).collect();
+        let outcomes = load.await?;
         let model = tokio::task::spawn_blocking(move || HistoryModel::fit(outcomes))
             .await
             .map_err(|e| {
@@ -145,17 +145,6 @@ impl PredictionCache {
         *slot = Some((key, model.clone()));
         Ok(model)
     }
-}
-
-fn outcome(o: &ChannelOutcome) -> Outcome {
-    Outcome::new(
-        o.org_group,
-        o.campaign_group,
-        o.campaign_type,
-        o.channel,
-        o.records,
-        &o.metrics,
-    )
 }
 
 /// A performance prediction: the seed's three fields plus every stage's intervals, the rates,

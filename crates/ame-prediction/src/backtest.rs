@@ -1,10 +1,11 @@
 //! Leave-one-campaign-out backtest: each campaign is predicted from all the others (the model is
 //! refitted without it) given its actual reach and spend, then compared with what it recorded.
 
-use super::{
-    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Outcome, PredictionRequest, Stage,
+use crate::{
+    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Measured, PredictionRequest, Stage,
     total_count,
 };
+use ame_domain::ChannelOutcome;
 use serde::Serialize;
 
 /// The seed's constant prediction (`estimatedReach: 5000`, `estimatedConversions: 250`), where it
@@ -79,11 +80,16 @@ struct HeldStage {
 
 type Held = Vec<HeldStage>;
 
-fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -> Option<Held> {
+fn hold_out(
+    campaigns: &[Vec<ChannelOutcome>],
+    index: usize,
+    draws: usize,
+    seed: u64,
+) -> Option<Held> {
     let target = &campaigns[index];
     let first = target.first()?;
     let reach = total_count(target, Stage::Reach).filter(|r| *r > 0.0)?;
-    let history: Vec<Outcome> = campaigns
+    let history: Vec<ChannelOutcome> = campaigns
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != index)
@@ -97,7 +103,7 @@ fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -
         (n > 0.0).then(|| k / n * reach)
     };
     let model = HistoryModel::fit(history.clone());
-    let spend: f64 = target.iter().filter_map(|o| o.spend).sum();
+    let spend: f64 = target.iter().filter_map(Measured::spend_amount).sum();
     let request = PredictionRequest {
         campaign_type: first.campaign_type,
         channels: target.iter().map(|o| o.channel).collect(),
@@ -134,7 +140,7 @@ fn hold_out(campaigns: &[Vec<Outcome>], index: usize, draws: usize, seed: u64) -
 /// Runs the leave-one-campaign-out backtest over `campaigns` (each a campaign's outcomes per
 /// channel), on all available cores; the result does not depend on how many.
 pub fn leave_one_campaign_out(
-    campaigns: &[Vec<Outcome>],
+    campaigns: &[Vec<ChannelOutcome>],
     draws: usize,
     seed: u64,
 ) -> BacktestReport {

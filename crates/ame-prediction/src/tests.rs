@@ -1,6 +1,41 @@
 use super::*;
-use rand::Rng;
+use crate::history::SegmentKey;
+use crate::predict::{beta, binomial};
+use ame_domain::{CampaignType, Channel, FunnelMetrics};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rand_distr::Uniform;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+use uuid::Uuid;
+
+/// A history unit from counts in funnel order and a spend.
+fn outcome(
+    org_group: Uuid,
+    campaign: u128,
+    (campaign_type, channel): SegmentKey,
+    records: u32,
+    counts: [Option<f64>; 4],
+    spend: Option<f64>,
+) -> ChannelOutcome {
+    let count = |i: usize| counts[i].map(|c| c as i64);
+    ChannelOutcome {
+        org_group,
+        campaign_group: Uuid::from_u128(campaign),
+        own_org: false,
+        campaign_type,
+        channel,
+        records,
+        metrics: FunnelMetrics {
+            reach: count(0),
+            clicks: count(1),
+            leads: count(2),
+            conversions: count(3),
+            spend: spend.and_then(Decimal::from_f64).map(|d| d.round_dp(2)),
+            revenue: None,
+        },
+    }
+}
 
 const ORGS: usize = 30;
 
@@ -44,7 +79,13 @@ impl Process {
         }
     }
 
-    fn campaign(&self, rng: &mut ChaCha8Rng, org: usize, segment: usize, id: u128) -> Outcome {
+    fn campaign(
+        &self,
+        rng: &mut ChaCha8Rng,
+        org: usize,
+        segment: usize,
+        id: u128,
+    ) -> ChannelOutcome {
         let (org_group, means) = self.orgs[org];
         let reach = rng
             .sample(Uniform::new(2_000.0f64, 200_000.0).unwrap())
@@ -57,20 +98,18 @@ impl Process {
             previous = binomial(rng, previous, p);
             counts[s + 1] = Some(previous);
         }
-        Outcome {
+        outcome(
             org_group,
-            campaign: Uuid::from_u128(id),
-            campaign_type: self.segments[segment].0.0,
-            channel: self.segments[segment].0.1,
-            records: 30,
+            id,
+            self.segments[segment].0,
+            30,
             counts,
-            spend: Some(reach / 100.0),
-            revenue: None,
-        }
+            Some(reach / 100.0),
+        )
     }
 }
 
-fn request(outcome: &Outcome, draws: usize, seed: u64) -> PredictionRequest {
+fn request(outcome: &ChannelOutcome, draws: usize, seed: u64) -> PredictionRequest {
     PredictionRequest {
         campaign_type: outcome.campaign_type,
         channels: vec![outcome.channel],
@@ -88,7 +127,7 @@ fn request(outcome: &Outcome, draws: usize, seed: u64) -> PredictionRequest {
 fn intervals_cover_simulated_truth_at_their_nominal_rates() {
     let mut rng = ChaCha8Rng::seed_from_u64(20261126);
     let process = Process::new(&mut rng);
-    let history: Vec<Outcome> = (0..600)
+    let history: Vec<ChannelOutcome> = (0..600)
         .map(|i| process.campaign(&mut rng, i % ORGS, (i / ORGS) % 2, i as u128))
         .collect();
     let model = HistoryModel::fit(history);
@@ -124,21 +163,19 @@ fn intervals_cover_simulated_truth_at_their_nominal_rates() {
     }
 }
 
-fn campaign_with_rate(org: Uuid, id: u128, reach: f64, clicks: f64) -> Outcome {
-    Outcome {
-        org_group: org,
-        campaign: Uuid::from_u128(id),
-        campaign_type: CampaignType::LeadGen,
-        channel: Channel::Facebook,
-        records: 10,
-        counts: [Some(reach), Some(clicks), None, None],
-        spend: Some(reach / 200.0),
-        revenue: None,
-    }
+fn campaign_with_rate(org: Uuid, id: u128, reach: f64, clicks: f64) -> ChannelOutcome {
+    outcome(
+        org,
+        id,
+        (CampaignType::LeadGen, Channel::Facebook),
+        10,
+        [Some(reach), Some(clicks), None, None],
+        Some(reach / 200.0),
+    )
 }
 
 /// History: 40 other organizations whose campaigns click at about 1%.
-fn pooled_history() -> Vec<Outcome> {
+fn pooled_history() -> Vec<ChannelOutcome> {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     (0..200)
         .map(|i| {
@@ -275,8 +312,8 @@ fn stages_never_measured_are_skipped_not_invented() {
 fn leads_that_exceed_clicks_become_a_rate_of_reach() {
     let mut history = pooled_history();
     for o in &mut history {
-        o.counts[2] = o.counts[1].map(|c| c + 3.0);
-        o.counts[3] = o.counts[2].map(|l| (l / 3.0).floor());
+        o.metrics.leads = o.metrics.clicks.map(|c| c + 3);
+        o.metrics.conversions = o.metrics.leads.map(|l| l / 3);
     }
     let model = HistoryModel::fit(history);
     let bases: Vec<(Stage, Stage)> = model.hyperparameters().iter().map(|h| (h.0, h.1)).collect();

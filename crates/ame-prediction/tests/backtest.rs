@@ -2,9 +2,10 @@
 //! anonymous advertiser, 1,143 ads in 691 ad sets), when the shared dataset is present.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use ame_domain::{CampaignType, Channel};
-use ame_generation::prediction::backtest::leave_one_campaign_out;
-use ame_generation::prediction::{Outcome, Stage};
+use ame_domain::{CampaignType, Channel, ChannelOutcome, FunnelMetrics};
+use ame_prediction::Stage;
+use ame_prediction::backtest::leave_one_campaign_out;
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -21,7 +22,7 @@ fn dataset() -> Option<PathBuf> {
 
 /// Ad sets (`fb_campaign_id`) as campaigns, summed over their ads; the advertiser's three
 /// campaigns (`xyz_campaign_id`) as the group above them.
-fn ad_sets(path: &PathBuf) -> Vec<Vec<Outcome>> {
+fn ad_sets(path: &PathBuf) -> Vec<Vec<ChannelOutcome>> {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -33,26 +34,39 @@ fn ad_sets(path: &PathBuf) -> Vec<Vec<Outcome>> {
         col("Approved_Conversion"),
         col("Spent"),
     );
-    let mut sets: BTreeMap<u128, Outcome> = BTreeMap::new();
+    let mut sets: BTreeMap<u128, ChannelOutcome> = BTreeMap::new();
     for row in reader.records() {
         let row = row.unwrap();
-        let number = |i: usize| row[i].parse::<f64>().unwrap();
+        let count = |i: usize| row[i].parse::<i64>().unwrap();
         let id: u128 = row[set].parse().unwrap();
-        let outcome = sets.entry(id).or_insert_with(|| Outcome {
+        let outcome = sets.entry(id).or_insert_with(|| ChannelOutcome {
             org_group: Uuid::from_u128(row[group].parse().unwrap()),
-            campaign: Uuid::from_u128(id),
+            campaign_group: Uuid::from_u128(id),
+            own_org: false,
             campaign_type: CampaignType::LeadGen,
             channel: Channel::Facebook,
             records: 0,
-            counts: [Some(0.0); 4],
-            spend: Some(0.0),
-            revenue: None,
+            metrics: FunnelMetrics {
+                reach: Some(0),
+                clicks: Some(0),
+                leads: Some(0),
+                conversions: Some(0),
+                spend: Some(Decimal::ZERO),
+                revenue: None,
+            },
         });
         outcome.records += 1;
-        for (stage, i) in [(0, reach), (1, clicks), (2, leads), (3, conversions)] {
-            outcome.counts[stage] = outcome.counts[stage].map(|c| c + number(i));
+        let m = &mut outcome.metrics;
+        for (measure, i) in [
+            (&mut m.reach, reach),
+            (&mut m.clicks, clicks),
+            (&mut m.leads, leads),
+            (&mut m.conversions, conversions),
+        ] {
+            *measure = measure.map(|c| c + count(i));
         }
-        outcome.spend = outcome.spend.map(|s| s + number(spend));
+        let spent: Decimal = row[spend].parse().unwrap();
+        m.spend = m.spend.map(|s| s + spent);
     }
     sets.into_values().map(|o| vec![o]).collect()
 }

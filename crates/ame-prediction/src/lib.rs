@@ -1,0 +1,132 @@
+//! Funnel performance prediction from recorded results.
+//!
+//! The funnel is reach → clicks → leads → conversions (+ revenue). Each stage's rate is a
+//! hierarchical Beta-Binomial: a campaign's rate varies around its organization's mean for the
+//! campaign type and channel, which varies around the segment's (type × channel) mean across
+//! organizations, which varies around the global mean. The dispersion `κ` comes from maximum
+//! likelihood, the prior strengths `τ` of the segment and organization levels from the variation
+//! between groups (empirical Bayes), so a new organization starts from the pooled history and its
+//! own campaigns take over as they accumulate. Predictions are Monte Carlo draws through that
+//! chain, so the intervals hold the uncertainty of every mean, the between-campaign spread and
+//! the binomial noise. `docs/prediction.md` describes the model and its cold-start priors.
+//!
+//! Everything here is pure and deterministic for a given history, request and seed.
+
+pub mod backtest;
+mod fit;
+mod history;
+mod predict;
+
+pub use fit::{
+    KAPPA_RANGE, Pool, TAU_CAP, Trial, evidence_weight, fit_dispersion, fit_group,
+    fit_grouped_dispersion, prior_strength,
+};
+pub use history::{HistoryModel, SkippedStage};
+pub use predict::{
+    FunnelPerformancePredictor, HistoryUsed, Interval, LevelHistory, Prediction, PredictionError,
+    PredictionRequest, ReachSource, StagePrediction,
+};
+
+use ame_domain::ChannelOutcome;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+
+/// Default number of Monte Carlo draws.
+pub const DEFAULT_DRAWS: usize = 4000;
+/// Prior strength used for a level whose variation cannot be estimated (fewer than two groups):
+/// weak, so the level's own data soon dominates.
+pub const DEFAULT_TAU: f64 = 20.0;
+/// Strength, in campaigns' worth of evidence, of the cold-start benchmark priors.
+pub const COLD_START_STRENGTH: f64 = 2.0;
+/// Between-campaign dispersion assumed at cold start: wide (a campaign's rate may easily be a
+/// few times the benchmark or a fraction of it).
+pub const COLD_START_KAPPA: f64 = 20.0;
+
+/// A funnel stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// People or impressions reached.
+    Reach,
+    /// Clicks.
+    Clicks,
+    /// Leads.
+    Leads,
+    /// Conversions.
+    Conversions,
+}
+
+impl Stage {
+    /// Every stage in funnel order.
+    pub const ALL: [Stage; 4] = [
+        Stage::Reach,
+        Stage::Clicks,
+        Stage::Leads,
+        Stage::Conversions,
+    ];
+
+    /// The stage's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Reach => "reach",
+            Stage::Clicks => "clicks",
+            Stage::Leads => "leads",
+            Stage::Conversions => "conversions",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The sum of `stage` over `outcomes`, `None` when none of them measured it.
+pub fn total_count(outcomes: &[ChannelOutcome], stage: Stage) -> Option<f64> {
+    outcomes
+        .iter()
+        .filter_map(|o| o.count(stage))
+        .fold(None, |sum, v| Some(sum.unwrap_or(0.0) + v))
+}
+
+/// A history unit's measurements as the numbers the predictor works with.
+pub trait Measured {
+    /// The count of `stage` (`None`: not measured).
+    fn count(&self, stage: Stage) -> Option<f64>;
+    /// Money spent (`None`: not measured).
+    fn spend_amount(&self) -> Option<f64>;
+    /// Revenue (`None`: not measured).
+    fn revenue_amount(&self) -> Option<f64>;
+}
+
+impl Measured for ChannelOutcome {
+    fn count(&self, stage: Stage) -> Option<f64> {
+        let m = &self.metrics;
+        let count = match stage {
+            Stage::Reach => m.reach,
+            Stage::Clicks => m.clicks,
+            Stage::Leads => m.leads,
+            Stage::Conversions => m.conversions,
+        };
+        count.map(|c| c as f64)
+    }
+
+    fn spend_amount(&self) -> Option<f64> {
+        self.metrics.spend.and_then(|v| v.to_f64())
+    }
+
+    fn revenue_amount(&self) -> Option<f64> {
+        self.metrics.revenue.and_then(|v| v.to_f64())
+    }
+}
+
+/// `stage` as a binomial trial over `base` in `outcome`: `None` unless both are measured, the
+/// base is positive and bounds the stage.
+pub(crate) fn trial(outcome: &ChannelOutcome, stage: Stage, base: Stage) -> Option<Trial> {
+    let successes = outcome.count(stage)?;
+    let trials = outcome.count(base)?;
+    (trials > 0.0 && successes <= trials).then_some(Trial { successes, trials })
+}
+
+#[cfg(test)]
+mod tests;
