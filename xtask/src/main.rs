@@ -124,7 +124,7 @@ pub(crate) fn run(step: &str, command: &mut Command) -> Result<()> {
 const BENCH_SUITES: &[(&str, &str, &str)] = &[
     ("storage", "ame-storage", "repositories"),
     ("generation", "ame-generation", "generation"),
-    ("prediction", "ame-api", "prediction"),
+    ("prediction", "ame-app", "prediction"),
 ];
 
 fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {

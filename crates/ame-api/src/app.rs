@@ -2,7 +2,7 @@
 //! problem-details fallbacks for unknown paths and unsupported methods.
 
 use crate::openapi::ApiDoc;
-use crate::problem::Problem;
+use crate::problem::{ErrorCode, Problem};
 use crate::routes::{assets, brand, campaigns, keys, ops, public, results};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
@@ -120,7 +120,7 @@ async fn fallback(req: HttpRequest, table: web::Data<Arc<MethodTable>>) -> HttpR
     match table.allowed(req.path()) {
         Some(methods) => Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             format!(
                 "{} is not supported on {}; use {}",
                 req.method(),
@@ -133,7 +133,7 @@ async fn fallback(req: HttpRequest, table: web::Data<Arc<MethodTable>>) -> HttpR
         .error_response(),
         None => Problem::new(
             StatusCode::NOT_FOUND,
-            "no_route",
+            ErrorCode::NoRoute,
             format!("nothing is served at {}; see {OPENAPI_PATH}", req.path()),
         )
         .error_response(),

@@ -1,122 +1,31 @@
-//! Authentication (resolved once per request, then cached in its extensions): `Authorization: Bearer` with an organization API key (`ame_...`) or a
-//! Supabase-compatible HS256 JWT (the user picks the organization with `X-Org-Id`).
+//! Authentication, resolved once per request and then kept in its extensions:
+//! `Authorization: Bearer` with an organization API key (`ame_...`) or a Supabase-compatible
+//! HS256 JWT (the user picks the organization with `X-Org-Id`). Who the credential stands for is
+//! the application's decision ([`ame_app::Engine::authenticate_key`],
+//! [`ame_app::Engine::authenticate_user`]); this module reads the headers.
 
-use crate::problem::Problem;
+use crate::problem::{ErrorCode, Problem};
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use ame_domain::{ApiKeyId, MemberRole, OrgId, UserId};
-use ame_storage::{
-    API_KEY_PREFIX, ApiKeyRepository, OrganizationRepository, Storage, StorageError,
-};
+use ame_app::Caller;
+use ame_domain::OrgId;
+use ame_storage::API_KEY_PREFIX;
 use futures::future::LocalBoxFuture;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 
 /// The header a JWT user names the organization with.
 pub const ORG_HEADER: &str = "X-Org-Id";
 
-/// Who is calling, for which organization, with what role.
+/// The authenticated caller of a request (extracting it authenticates the request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Principal {
-    /// The organization every call of this request acts in.
-    pub org: OrgId,
-    /// What the caller may do there.
-    pub role: MemberRole,
-    /// The credential behind the call.
-    pub actor: Actor,
-}
+pub struct Principal(pub Caller);
 
-/// The credential behind a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor {
-    /// An organization API key.
-    ApiKey(ApiKeyId),
-    /// A user authenticated by a JWT.
-    User(UserId),
-}
+impl std::ops::Deref for Principal {
+    type Target = Caller;
 
-impl Principal {
-    /// Storage acting for this caller: API keys act through the organization's service
-    /// principal, users as themselves (so row-level security checks their own membership).
-    pub fn storage(&self, base: &Storage) -> Storage {
-        match self.actor {
-            Actor::ApiKey(_) => base.clone(),
-            Actor::User(user) => base.acting_as(user),
-        }
-    }
-
-    /// 403 unless the role may create and change campaigns.
-    pub fn require_write(&self) -> Result<(), Problem> {
-        if self.role.can_write() {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(format!(
-                "a {} may read but not change anything; this needs member, admin or owner",
-                self.role
-            )))
-        }
-    }
-
-    /// 403 unless the role may manage API keys.
-    pub fn require_manage(&self) -> Result<(), Problem> {
-        if self.role.can_manage() {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(format!(
-                "a {} may not manage API keys; this needs admin or owner",
-                self.role
-            )))
-        }
-    }
-}
-
-/// Verifies HS256 JWTs the way Supabase issues them.
-#[derive(Clone)]
-pub struct JwtVerifier {
-    key: DecodingKey,
-    validation: Validation,
-}
-
-impl std::fmt::Debug for JwtVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtVerifier")
-            .field("audience", &self.validation.aud)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Claims {
-    sub: String,
-}
-
-impl JwtVerifier {
-    /// Accepts only HS256 tokens signed with `secret`, for `audience`, with `sub` and an
-    /// unexpired `exp` (no leeway).
-    pub fn hs256(secret: &[u8], audience: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "aud", "sub"]);
-        validation.leeway = 0;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        Self {
-            key: DecodingKey::from_secret(secret),
-            validation,
-        }
-    }
-
-    /// The user a token authenticates, or why it does not.
-    pub fn verify(&self, token: &str) -> Result<UserId, String> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| format!("the token is not valid: {e}"))?;
-        data.claims
-            .sub
-            .parse::<uuid::Uuid>()
-            .map(UserId::from_uuid)
-            .map_err(|_| "the token's `sub` is not a user id (UUID)".to_owned())
+    fn deref(&self) -> &Caller {
+        &self.0
     }
 }
 
@@ -151,7 +60,7 @@ fn org_header(req: &HttpRequest) -> Result<Option<OrgId>, Problem> {
         .map(|u| Some(OrgId::from_uuid(u)))
         .ok_or_else(|| {
             Problem::bad_request(
-                "invalid_org_header",
+                ErrorCode::InvalidOrgHeader,
                 format!("the {ORG_HEADER} header must be an organization id (UUID)"),
             )
         })
@@ -163,29 +72,17 @@ async fn authenticate(
     org: Option<OrgId>,
 ) -> Result<Principal, Problem> {
     if token.starts_with(API_KEY_PREFIX) {
-        let principal = match state.key_cache.get(&token) {
-            Some(principal) => principal,
-            None => {
-                let principal = state
-                    .storage
-                    .api_keys()
-                    .authenticate(&token)
-                    .await?
-                    .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
-                state.key_cache.insert(&token, principal);
-                principal
-            }
-        };
-        if org.is_some_and(|o| o != principal.org) {
+        let caller = state
+            .engine
+            .authenticate_key(&token)
+            .await?
+            .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
+        if org.is_some_and(|o| o != caller.org) {
             return Err(Problem::forbidden(format!(
                 "this API key belongs to another organization than the {ORG_HEADER} header names"
             )));
         }
-        return Ok(Principal {
-            org: principal.org,
-            role: principal.role,
-            actor: Actor::ApiKey(principal.key_id),
-        });
+        return Ok(Principal(caller));
     }
     let verifier = state.jwt.as_ref().ok_or_else(|| {
         Problem::unauthorized(
@@ -195,28 +92,16 @@ async fn authenticate(
     let user = verifier.verify(&token).map_err(Problem::unauthorized)?;
     let org = org.ok_or_else(|| {
         Problem::bad_request(
-            "missing_org_header",
+            ErrorCode::MissingOrgHeader,
             format!("a user token must name the organization in the {ORG_HEADER} header"),
         )
     })?;
-    let role = match state
-        .storage
-        .acting_as(user)
-        .organizations()
-        .member_role(org, user)
-        .await
-    {
-        Ok(role) => role,
-        Err(StorageError::NotFound { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let role =
-        role.ok_or_else(|| Problem::forbidden("you are not a member of this organization"))?;
-    Ok(Principal {
-        org,
-        role,
-        actor: Actor::User(user),
-    })
+    state
+        .engine
+        .authenticate_user(user, org)
+        .await?
+        .map(Principal)
+        .ok_or_else(|| Problem::forbidden("you are not a member of this organization"))
 }
 
 impl FromRequest for Principal {
@@ -240,69 +125,5 @@ impl FromRequest for Principal {
             req.extensions_mut().insert(principal);
             Ok(principal)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jsonwebtoken::{EncodingKey, Header};
-    use serde_json::json;
-
-    fn token(alg: Algorithm, secret: &[u8], claims: serde_json::Value) -> String {
-        jsonwebtoken::encode(
-            &Header::new(alg),
-            &claims,
-            &EncodingKey::from_secret(secret),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn jwt_rules() {
-        let verifier = JwtVerifier::hs256(b"secret", "authenticated");
-        let user = uuid::Uuid::now_v7();
-        let exp = chrono::Utc::now().timestamp() + 600;
-        let good = json!({"sub": user, "aud": "authenticated", "exp": exp});
-        assert_eq!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"secret", good.clone()))
-                .unwrap(),
-            UserId::from_uuid(user)
-        );
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"other", good.clone()))
-                .is_err()
-        );
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS384, b"secret", good))
-                .is_err()
-        );
-        let expired = json!({"sub": user, "aud": "authenticated", "exp": exp - 1200});
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"secret", expired))
-                .is_err()
-        );
-        let wrong_aud = json!({"sub": user, "aud": "anon", "exp": exp});
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"secret", wrong_aud))
-                .is_err()
-        );
-        let no_exp = json!({"sub": user, "aud": "authenticated"});
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"secret", no_exp))
-                .is_err()
-        );
-        let not_uuid = json!({"sub": "alice", "aud": "authenticated", "exp": exp});
-        assert!(
-            verifier
-                .verify(&token(Algorithm::HS256, b"secret", not_uuid))
-                .is_err()
-        );
     }
 }

@@ -3,7 +3,7 @@
 //! naming the invalid field (with the allowed values for closed sets) for JSON of the wrong shape.
 
 use crate::auth::Principal;
-use crate::problem::Problem;
+use crate::problem::{ErrorCode, Problem};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -47,7 +47,7 @@ fn is_json(req: &HttpRequest) -> bool {
 fn too_large(limit: usize) -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than the {limit} bytes allowed"),
     )
 }
@@ -73,7 +73,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
                     .to_owned();
                 return Err(Problem::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     format!("the body must be JSON sent as `application/json`; got `{got}`"),
                 )
                 .with_allowed(["application/json"]));
@@ -90,7 +90,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
                     Problem::bad_request(
-                        "unreadable_body",
+                        ErrorCode::UnreadableBody,
                         format!("the body could not be read: {e}"),
                     )
                 })?;
@@ -135,7 +135,10 @@ fn decode_shaped<T: DeserializeOwned>(
     expected: &str,
 ) -> Result<T, Problem> {
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Problem::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        Problem::bad_request(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
     if !shape(&value) {
         return Err(Problem::validation(vec![FieldError::new("body", expected)]));
@@ -173,7 +176,7 @@ fn shape_error(path: &str, error: serde_json::Error) -> Problem {
         Category::Data => {}
         Category::Syntax | Category::Eof | Category::Io => {
             return Problem::bad_request(
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 format!("the body is not valid JSON: {error}"),
             );
         }

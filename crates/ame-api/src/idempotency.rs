@@ -1,48 +1,39 @@
-//! `Idempotency-Key` handling for requests that create things: the first response is stored and
-//! replayed to retries with the same key, path and body; the same key on the same path with a
-//! different body is refused with 422.
+//! `Idempotency-Key` over HTTP for requests that create things: reads and scopes the key, and
+//! turns what [`ame_app::Engine::run_idempotent`] gives into responses. The first response is
+//! stored and replayed to retries with the same key, path and body; the same key on the same path
+//! with a different body is refused with 422.
 
 use crate::auth::Principal;
-use crate::problem::{PROBLEM_JSON, Problem};
+use crate::problem::{ErrorCode, IDEMPOTENCY_HEADER, PROBLEM_JSON, Problem};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use ame_storage::{
-    CampaignRepository, IdempotencyClaim, IdempotencyRepository, MAX_IDEMPOTENCY_KEY_LEN,
-};
+use ame_app::{Idempotent, IdempotentRequest, StoredReply};
+use ame_storage::MAX_IDEMPOTENCY_KEY_LEN;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
-/// The request header carrying the key.
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// The response header marking a replayed response.
 pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
-
-/// A successful outcome of an idempotent operation.
-#[derive(Debug)]
-pub struct Reply {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// The JSON body.
-    pub body: String,
-}
-
-impl Reply {
-    /// A reply with `status` and `value` serialized as JSON.
-    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<Self, Problem> {
-        let body = serde_json::to_string(value).map_err(|e| {
-            tracing::error!(error = %e, "response serialization failed");
-            Problem::internal()
-        })?;
-        Ok(Self { status, body })
-    }
-}
 
 /// Where a created resource lives, derived from the response body (so replays carry it too).
 pub type Locate = fn(&serde_json::Value) -> Option<String>;
 
-fn respond(status: StatusCode, body: String, replayed: bool, locate: Locate) -> HttpResponse {
+/// A successful reply: `status` and `value` as JSON.
+pub fn reply<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<StoredReply, Problem> {
+    let body = serde_json::to_string(value).map_err(|e| {
+        tracing::error!(error = %e, "response serialization failed");
+        Problem::internal()
+    })?;
+    Ok(StoredReply {
+        status: status.as_u16(),
+        body,
+    })
+}
+
+fn respond(reply: StoredReply, replayed: bool, locate: Locate) -> HttpResponse {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     let content_type = if status.is_success() {
         "application/json"
     } else {
@@ -54,20 +45,25 @@ fn respond(status: StatusCode, body: String, replayed: bool, locate: Locate) -> 
         response.insert_header((REPLAYED_HEADER, "true"));
     }
     if status == StatusCode::CREATED
-        && let Some(location) = serde_json::from_str(&body).ok().as_ref().and_then(locate)
+        && let Some(location) = serde_json::from_str(&reply.body)
+            .ok()
+            .as_ref()
+            .and_then(locate)
     {
         response.insert_header((header::LOCATION, location));
     }
-    response.body(body)
+    response.body(reply.body)
 }
 
-fn key_of(req: &HttpRequest) -> Result<Option<String>, Problem> {
+/// The request's idempotency key, scoped to its method and path (the same key on another path
+/// is another key), with the request's fingerprint.
+fn request_of(req: &HttpRequest, fingerprint: &str) -> Result<Option<IdempotentRequest>, Problem> {
     let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
     };
     let invalid = || {
         Problem::bad_request(
-            "invalid_idempotency_key",
+            ErrorCode::InvalidIdempotencyKey,
             format!(
                 "{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters, e.g. a UUID"
             ),
@@ -80,108 +76,50 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, Problem> {
     {
         return Err(invalid());
     }
-    Ok(Some(text.to_owned()))
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b" ");
+    hasher.update(req.path());
+    hasher.update(b"\n");
+    hasher.update(text.as_bytes());
+    Ok(Some(IdempotentRequest {
+        key: crate::body::hex(&hasher.finalize()),
+        fingerprint: fingerprint.to_owned(),
+    }))
 }
 
-/// The campaign a stored creation response belongs to: its `campaign_id`, else its `id`.
-fn created_in_campaign(body: &str) -> Option<ame_domain::CampaignId> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let id = value["campaign_id"]
-        .as_str()
-        .or_else(|| value["id"].as_str())?;
-    id.parse::<uuid::Uuid>()
-        .ok()
-        .map(ame_domain::CampaignId::from_uuid)
-}
-
-/// Runs `operation` at most once per idempotency key. `operation` receives the id reserved for
-/// the resource it creates (the same on every retry), or `None` without a key.
+/// Runs `operation` at most once per idempotency key. It receives the id reserved for what it
+/// creates (the same on every retry), or `None` without a key. A refusal (4xx) is stored and
+/// replayed like a success; a failure of ours (5xx) frees the key for a retry.
 pub async fn run<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
     principal: &Principal,
-    body_digest: &str,
+    fingerprint: &str,
     locate: Locate,
     operation: F,
 ) -> Result<HttpResponse, Problem>
 where
     F: FnOnce(Option<uuid::Uuid>) -> Fut,
-    Fut: Future<Output = Result<Reply, Problem>>,
+    Fut: Future<Output = Result<StoredReply, Problem>>,
 {
-    let Some(key) = key_of(req)? else {
-        let reply = operation(None).await?;
-        return Ok(respond(reply.status, reply.body, false, locate));
+    let Some(request) = request_of(req, fingerprint)? else {
+        return Ok(respond(operation(None).await?, false, locate));
     };
-    // Keys are scoped to the operation and resource they were sent to: the same key on another
-    // path is another key. Within one path, the body must match.
-    let key = {
-        let mut hasher = Sha256::new();
-        hasher.update(req.method().as_str());
-        hasher.update(b" ");
-        hasher.update(req.path());
-        hasher.update(b"\n");
-        hasher.update(key.as_bytes());
-        crate::body::hex(&hasher.finalize())
-    };
-    let fingerprint = body_digest;
-    let store = principal.storage(&state.storage).idempotency();
-    let org = principal.org;
-    match store
-        .claim(org, &key, fingerprint, state.idempotency_lease)
-        .await?
-    {
-        IdempotencyClaim::Completed { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            // Never hand out a dangling Location: both idempotent operations create something
-            // that lives in a campaign, so a replayed creation whose campaign has since been
-            // deleted is refused instead.
-            if status == StatusCode::CREATED
-                && let Some(campaign) = created_in_campaign(&body)
-                && let Err(ame_storage::StorageError::NotFound { .. }) = principal
-                    .storage(&state.storage)
-                    .campaigns()
-                    .get(org, campaign)
-                    .await
-            {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_resource_deleted",
-                    format!(
-                        "a request with this {IDEMPOTENCY_HEADER} already ran, and what it created has since been deleted; send a new key to create it again"
-                    ),
-                ));
+    let outcome = state
+        .engine
+        .run_idempotent(principal, Some(&request), |reserved| async move {
+            match operation(reserved).await {
+                Err(problem) if problem.status < 500 => Ok(StoredReply {
+                    status: problem.status,
+                    body: problem.to_json(),
+                }),
+                other => other,
             }
-            Ok(respond(status, body, true, locate))
-        }
-        IdempotencyClaim::Mismatch => Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            format!(
-                "this {IDEMPOTENCY_HEADER} was already used for a different request; use a new key for a new request"
-            ),
-        )),
-        IdempotencyClaim::InProgress => Err(Problem::new(
-            StatusCode::CONFLICT,
-            "idempotency_in_progress",
-            "a request with this key is still being processed; retry shortly",
-        )
-        .with_header(header::RETRY_AFTER, "1".to_owned())),
-        IdempotencyClaim::Acquired { resource_id } => {
-            let (status, body) = match operation(Some(resource_id)).await {
-                Ok(reply) => (reply.status, reply.body),
-                Err(problem) if problem.status < 500 => (
-                    problem.status_code_value(),
-                    serde_json::to_string(&problem).unwrap_or_default(),
-                ),
-                Err(problem) => {
-                    if let Err(e) = store.release(org, &key).await {
-                        tracing::warn!(error = %e, "could not release an idempotency key");
-                    }
-                    return Err(problem);
-                }
-            };
-            store.complete(org, &key, status.as_u16(), &body).await?;
-            Ok(respond(status, body, false, locate))
-        }
-    }
+        })
+        .await?;
+    Ok(match outcome {
+        Idempotent::Fresh(reply) => respond(reply, false, locate),
+        Idempotent::Replayed(reply) => respond(reply, true, locate),
+    })
 }

@@ -2,7 +2,7 @@
 //! every operation can give, added to each operation from what it takes (path ids, bodies,
 //! query parameters, idempotency keys).
 
-use crate::problem::ProblemDetails;
+use crate::problem::{ErrorCode, ProblemDetails};
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
         description = "Create marketing campaigns, generate their assets, record their results, predict their performance and follow them through their lifecycle, per organization.\n\nAuthenticate every `/api/` call with `Authorization: Bearer <token>`: an organization API key (`ame_...`), or a user JWT plus the `X-Org-Id` header naming the organization. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(ProblemDetails)),
+    components(schemas(ProblemDetails, ErrorCode)),
     modifiers(&BearerScheme),
     tags(
         (name = "campaigns", description = "Campaigns and their lifecycle"),
@@ -189,7 +189,7 @@ fn has_param(operation: &Operation, location: ParameterIn) -> bool {
 fn has_idempotency_key(operation: &Operation) -> bool {
     operation.parameters.as_ref().is_some_and(|ps| {
         ps.iter()
-            .any(|p| matches!(p, RefOr::T(p) if p.name == crate::idempotency::IDEMPOTENCY_HEADER))
+            .any(|p| matches!(p, RefOr::T(p) if p.name == crate::problem::IDEMPOTENCY_HEADER))
     })
 }
 

@@ -1,13 +1,161 @@
 //! RFC 9457 problem details: every error the API returns, as `application/problem+json`.
+//!
+//! # The error policy
+//!
+//! - Every error body is a [`ProblemDetails`] whose `code` is one of the closed set
+//!   [`ErrorCode`] (published as an `enum` in the OpenAPI document); a code, once released, keeps
+//!   its name and meaning. `type` is `urn:ame:problem:<code>`.
+//! - Use cases fail with [`AppError`]; [`From<AppError>`](Problem#impl-From<AppError>-for-Problem)
+//!   is the one place that decides their status: missing or another organization's records 404
+//!   (indistinguishable), role refusals 403, lost races and refused transitions 409 (with the
+//!   allowed targets), invalid input 422 naming every field and the allowed values, reach that
+//!   cannot be known 422.
+//! - What the HTTP layer itself refuses (credentials 401, unreadable ids, queries, bodies and
+//!   headers 400, media types 415, sizes 413, routes 404/405) is built here too, with the same
+//!   codes.
+//! - A 500 says only that the failure was logged: its detail never names a table, a query, a
+//!   host, a file or a credential. The cause goes to the log with the request id.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use ame_app::AppError;
 use ame_domain::{FieldError, TransitionError};
-use ame_storage::StorageError;
 use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
+
+/// The stable machine-readable code of every problem the API returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 422: one or more fields are invalid (`errors` names each).
+    ValidationFailed,
+    /// 404: no such record in the caller's organization, no such file or page.
+    NotFound,
+    /// 401: missing, malformed, unknown, revoked or expired credentials.
+    Unauthorized,
+    /// 403: the caller's role does not allow this.
+    Forbidden,
+    /// 409: the record changed concurrently.
+    Conflict,
+    /// 409: the lifecycle does not allow this status change (`allowed` lists the targets).
+    InvalidTransition,
+    /// 422: the database refused input that passed validation.
+    Rejected,
+    /// 400: a path id is not a UUID.
+    InvalidId,
+    /// 400: the query string is malformed.
+    InvalidQuery,
+    /// 400: a lead form is malformed.
+    InvalidForm,
+    /// 400: the body is not well-formed JSON.
+    MalformedJson,
+    /// 400: the body could not be read.
+    UnreadableBody,
+    /// 415: the body's media type is not accepted.
+    UnsupportedMediaType,
+    /// 413: the body is too large.
+    PayloadTooLarge,
+    /// 400: a user token did not name the organization.
+    MissingOrgHeader,
+    /// 400: the organization header is not a UUID.
+    InvalidOrgHeader,
+    /// 400: the `Idempotency-Key` header is malformed.
+    InvalidIdempotencyKey,
+    /// 422: the `Idempotency-Key` was used before with a different request.
+    IdempotencyKeyReused,
+    /// 409: a request with the `Idempotency-Key` is still running.
+    IdempotencyInProgress,
+    /// 409: the `Idempotency-Key`'s request ran, and what it created was deleted since.
+    IdempotencyResourceDeleted,
+    /// 422: neither planned reach nor budget says how far the campaign will reach.
+    ReachUnknown,
+    /// 404: the organization has no brand profile yet.
+    BrandNotSet,
+    /// 404: the asset lists the file, but blob storage no longer holds it.
+    FileMissing,
+    /// 409: an API key tried to revoke itself.
+    CannotRevokeOwnKey,
+    /// 404: nothing is served at the path.
+    NoRoute,
+    /// 405: the path does not support the method (`allowed` lists those it does).
+    MethodNotAllowed,
+    /// 500: the server failed; the cause is logged, never returned.
+    InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 27] = [
+        ErrorCode::ValidationFailed,
+        ErrorCode::NotFound,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Conflict,
+        ErrorCode::InvalidTransition,
+        ErrorCode::Rejected,
+        ErrorCode::InvalidId,
+        ErrorCode::InvalidQuery,
+        ErrorCode::InvalidForm,
+        ErrorCode::MalformedJson,
+        ErrorCode::UnreadableBody,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::MissingOrgHeader,
+        ErrorCode::InvalidOrgHeader,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::IdempotencyInProgress,
+        ErrorCode::IdempotencyResourceDeleted,
+        ErrorCode::ReachUnknown,
+        ErrorCode::BrandNotSet,
+        ErrorCode::FileMissing,
+        ErrorCode::CannotRevokeOwnKey,
+        ErrorCode::NoRoute,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::InternalError,
+    ];
+
+    /// The code as it appears in `code` and `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::Rejected => "rejected",
+            ErrorCode::InvalidId => "invalid_id",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidForm => "invalid_form",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::UnreadableBody => "unreadable_body",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::MissingOrgHeader => "missing_org_header",
+            ErrorCode::InvalidOrgHeader => "invalid_org_header",
+            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
+            ErrorCode::IdempotencyResourceDeleted => "idempotency_resource_deleted",
+            ErrorCode::ReachUnknown => "reach_unknown",
+            ErrorCode::BrandNotSet => "brand_not_set",
+            ErrorCode::FileMissing => "file_missing",
+            ErrorCode::CannotRevokeOwnKey => "cannot_revoke_own_key",
+            ErrorCode::NoRoute => "no_route",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -45,7 +193,7 @@ pub struct ProblemDetails {
     /// What went wrong in this case and, where it helps, what is allowed.
     pub detail: String,
     /// A stable machine-readable code, e.g. `validation_failed`.
-    pub code: String,
+    pub code: ErrorCode,
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
@@ -61,13 +209,13 @@ pub struct ProblemDetails {
 
 impl Problem {
     /// A problem with a status, a stable code and a detail message.
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(ProblemDetails {
             problem_type: format!("urn:ame:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
-            code: code.to_owned(),
+            code,
             errors: Vec::new(),
             allowed: None,
             headers: Vec::new(),
@@ -75,26 +223,26 @@ impl Problem {
     }
 
     /// 400: the request could not be read.
-    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
     /// 401: no or invalid credentials.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, detail)
             .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"ame\"".to_owned())
     }
 
     /// 403: authenticated, but the role does not allow this.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
 
     /// 404: no such resource in the caller's organization.
     pub fn not_found(entity: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{entity} not found in this organization"),
         )
     }
@@ -108,7 +256,7 @@ impl Problem {
             .join("; ");
         let mut problem = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             detail,
         );
         problem.errors = errors;
@@ -119,7 +267,7 @@ impl Problem {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to handle the request; it has been logged, retry later",
         )
     }
@@ -138,6 +286,17 @@ impl Problem {
 }
 
 impl Problem {
+    /// The body as JSON. Serializing a problem cannot fail (strings, numbers and a closed enum);
+    /// should it ever, the body is the generic 500 body rather than an empty one.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a problem could not be serialized");
+            format!(
+                r#"{{"type":"urn:ame:problem:internal_error","title":"Internal Server Error","status":500,"detail":"the server failed to handle the request; it has been logged, retry later","code":"internal_error"}}"#
+            )
+        })
+    }
+
     /// The status as an actix status code.
     pub fn status_code_value(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -163,44 +322,99 @@ impl ResponseError for Problem {
                 response.insert_header((name.clone(), value));
             }
         }
-        response.body(serde_json::to_string(self).unwrap_or_default())
+        response.body(self.to_json())
     }
 }
 
 impl From<TransitionError> for Problem {
     fn from(e: TransitionError) -> Self {
-        Problem::new(StatusCode::CONFLICT, "invalid_transition", e.to_string())
-            .with_allowed(e.allowed.iter().map(|s| s.as_str()))
+        Problem::new(
+            StatusCode::CONFLICT,
+            ErrorCode::InvalidTransition,
+            e.to_string(),
+        )
+        .with_allowed(e.allowed.iter().map(|s| s.as_str()))
     }
 }
 
-impl From<StorageError> for Problem {
-    fn from(e: StorageError) -> Self {
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
         match e {
-            StorageError::NotFound { entity } => Problem::not_found(entity),
-            StorageError::Forbidden(detail) => Problem::forbidden(detail),
-            StorageError::Conflict(detail) => Problem::new(
+            AppError::NotFound { entity } => Problem::not_found(entity),
+            AppError::Forbidden(detail) => Problem::forbidden(detail),
+            AppError::Conflict(detail) => Problem::new(
                 StatusCode::CONFLICT,
-                "conflict",
+                ErrorCode::Conflict,
                 format!("the resource changed concurrently; re-read it and retry ({detail})"),
             ),
-            StorageError::Transition(t) => t.into(),
-            StorageError::Validation(v) => Problem::validation(v.errors),
-            StorageError::Invalid(detail) => {
+            AppError::Transition(t) => t.into(),
+            AppError::Validation(errors) => Problem::validation(errors),
+            AppError::Rejected(detail) => {
                 tracing::warn!(%detail, "the database rejected input that passed validation");
                 Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "rejected",
+                    ErrorCode::Rejected,
                     "the input breaks a data rule; check the field limits in the API documentation",
                 )
             }
-            StorageError::Database(detail) => {
-                tracing::error!(%detail, "storage failure");
+            AppError::ReachUnknown(detail) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ReachUnknown,
+                detail,
+            )
+            .with_allowed(["planned_reach", "budget"]),
+            AppError::BrandNotSet => Problem::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::BrandNotSet,
+                "the organization has no brand profile yet; PUT /api/marketing/brand to set one",
+            ),
+            AppError::NoSuchFile { name, allowed } => Problem::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                format!("the asset has no file `{name}`"),
+            )
+            .with_allowed(allowed),
+            e @ AppError::PageNotFound => {
+                Problem::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, e.to_string())
+            }
+            e @ AppError::FileMissing => {
+                Problem::new(StatusCode::NOT_FOUND, ErrorCode::FileMissing, e.to_string())
+            }
+            e @ AppError::CannotRevokeOwnKey => Problem::new(
+                StatusCode::CONFLICT,
+                ErrorCode::CannotRevokeOwnKey,
+                e.to_string(),
+            ),
+            AppError::IdempotencyKeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyKeyReused,
+                format!(
+                    "this {IDEMPOTENCY_HEADER} was already used for a different request; use a new key for a new request"
+                ),
+            ),
+            AppError::IdempotencyInProgress => Problem::new(
+                StatusCode::CONFLICT,
+                ErrorCode::IdempotencyInProgress,
+                "a request with this key is still being processed; retry shortly",
+            )
+            .with_header(header::RETRY_AFTER, "1".to_owned()),
+            AppError::IdempotencyResourceDeleted => Problem::new(
+                StatusCode::CONFLICT,
+                ErrorCode::IdempotencyResourceDeleted,
+                format!(
+                    "a request with this {IDEMPOTENCY_HEADER} already ran, and what it created has since been deleted; send a new key to create it again"
+                ),
+            ),
+            e @ (AppError::SchemaOutdated(_) | AppError::Internal(_)) => {
+                tracing::error!(error = %e, "request failed on our side");
                 Problem::internal()
             }
         }
     }
 }
+
+/// The request header carrying an idempotency key.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 #[cfg(test)]
 mod tests {
@@ -213,15 +427,15 @@ mod tests {
             .transition_to(CampaignStatus::Active)
             .unwrap_err();
         let p = Problem::from(e);
-        assert_eq!((p.status, p.code.as_str()), (409, "invalid_transition"));
+        assert_eq!((p.status, p.code), (409, ErrorCode::InvalidTransition));
         assert_eq!(p.allowed, Some(vec!["archived".to_owned()]));
     }
 
     #[test]
     fn database_failures_never_leak_details() {
-        let p = Problem::from(StorageError::Database(
+        let p = Problem::from(AppError::from(ame_storage::StorageError::Database(
             "password authentication failed".into(),
-        ));
+        )));
         assert_eq!(p.status, 500);
         assert!(!serde_json::to_string(&p).unwrap().contains("password"));
     }
@@ -235,5 +449,115 @@ mod tests {
         assert_eq!(v["type"], "urn:ame:problem:validation_failed");
         assert_eq!(v["errors"][0]["field"], "a");
         assert!(v.get("allowed").is_none());
+    }
+
+    #[test]
+    fn codes_are_pinned_and_serialize_as_their_names() {
+        let names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "validation_failed",
+                "not_found",
+                "unauthorized",
+                "forbidden",
+                "conflict",
+                "invalid_transition",
+                "rejected",
+                "invalid_id",
+                "invalid_query",
+                "invalid_form",
+                "malformed_json",
+                "unreadable_body",
+                "unsupported_media_type",
+                "payload_too_large",
+                "missing_org_header",
+                "invalid_org_header",
+                "invalid_idempotency_key",
+                "idempotency_key_reused",
+                "idempotency_in_progress",
+                "idempotency_resource_deleted",
+                "reach_unknown",
+                "brand_not_set",
+                "file_missing",
+                "cannot_revoke_own_key",
+                "no_route",
+                "method_not_allowed",
+                "internal_error",
+            ]
+        );
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn every_app_error_maps_to_a_client_status_except_our_own_failures() {
+        let cases = [
+            (
+                AppError::NotFound { entity: "campaign" },
+                404,
+                ErrorCode::NotFound,
+            ),
+            (AppError::Forbidden("x".into()), 403, ErrorCode::Forbidden),
+            (AppError::Conflict("x".into()), 409, ErrorCode::Conflict),
+            (
+                AppError::Validation(vec![FieldError::new("a", "b")]),
+                422,
+                ErrorCode::ValidationFailed,
+            ),
+            (AppError::Rejected("check".into()), 422, ErrorCode::Rejected),
+            (
+                AppError::ReachUnknown("x".into()),
+                422,
+                ErrorCode::ReachUnknown,
+            ),
+            (AppError::BrandNotSet, 404, ErrorCode::BrandNotSet),
+            (
+                AppError::NoSuchFile {
+                    name: "a".into(),
+                    allowed: vec!["b".into()],
+                },
+                404,
+                ErrorCode::NotFound,
+            ),
+            (AppError::PageNotFound, 404, ErrorCode::NotFound),
+            (AppError::FileMissing, 404, ErrorCode::FileMissing),
+            (
+                AppError::CannotRevokeOwnKey,
+                409,
+                ErrorCode::CannotRevokeOwnKey,
+            ),
+            (
+                AppError::IdempotencyKeyReused,
+                422,
+                ErrorCode::IdempotencyKeyReused,
+            ),
+            (
+                AppError::IdempotencyInProgress,
+                409,
+                ErrorCode::IdempotencyInProgress,
+            ),
+            (
+                AppError::IdempotencyResourceDeleted,
+                409,
+                ErrorCode::IdempotencyResourceDeleted,
+            ),
+            (
+                AppError::SchemaOutdated(vec!["m1".into()]),
+                500,
+                ErrorCode::InternalError,
+            ),
+            (
+                AppError::Internal("pool timed out at db.internal".into()),
+                500,
+                ErrorCode::InternalError,
+            ),
+        ];
+        for (error, status, code) in cases {
+            let p = Problem::from(error);
+            assert_eq!((p.status, p.code), (status, code), "{p}");
+            assert!(!p.to_json().contains("db.internal"));
+        }
     }
 }

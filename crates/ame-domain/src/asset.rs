@@ -34,6 +34,49 @@ pub struct Asset {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Asset {
+    /// The rendered files listed in the asset's `metadata.files` (none when it lists none or
+    /// the list is not in the [`AssetFile`] shape).
+    pub fn files(&self) -> Vec<AssetFile> {
+        self.metadata
+            .get("files")
+            .and_then(|files| Vec::<AssetFile>::deserialize(files).ok())
+            .unwrap_or_default()
+    }
+
+    /// The rendered file called `name`, if the asset has one.
+    pub fn file(&self, name: &str) -> Option<AssetFile> {
+        self.files().into_iter().find(|f| f.name == name)
+    }
+}
+
+/// A rendered file of an asset (HTML page or email, plain-text email, PNG banner, WAV), as
+/// listed in the asset's `metadata.files`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetFile {
+    /// File name within the asset, e.g. `index.html` or `banner-1200x628.png`.
+    pub name: String,
+    /// Media type, e.g. `text/html; charset=utf-8`.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Pixel width (images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Pixel height (images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Duration in milliseconds (audio).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The blob storage key the bytes are stored under (content-addressed).
+    pub key: String,
+    /// A URI naming the stored blob (`file:///…`, `s3://…`, `memory:///…`).
+    pub uri: String,
+}
+
 /// An asset about to be stored as part of a campaign's asset set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAsset {

@@ -19,7 +19,7 @@ mod pagination;
 mod results;
 mod validation;
 
-pub use asset::{Asset, AssetSetVersion, Lead, NewAsset};
+pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
 pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Tone};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,

@@ -303,6 +303,19 @@ impl OpenAiClient {
         &self.inner.config.model
     }
 
+    /// The longest `writes` requests may take together: each runs every attempt at the whole
+    /// timeout (one more attempt when the server refuses `json_schema`) and waits the longest
+    /// honoured `Retry-After` before each retry, `max_concurrency` of them at a time.
+    pub fn longest(&self, writes: usize) -> Duration {
+        let config = &self.inner.config;
+        let one = config
+            .timeout
+            .saturating_mul(config.max_retries.saturating_add(2))
+            + MAX_RETRY_AFTER.saturating_mul(config.max_retries);
+        let rounds = writes.div_ceil(config.max_concurrency.max(1));
+        one.saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX))
+    }
+
     /// Asks the model for an object matching `req.schema` and parses it.
     pub async fn complete_json(&self, req: &JsonRequest) -> Result<JsonReply, ProviderError> {
         let started = Instant::now();
@@ -1108,5 +1121,18 @@ mod tests {
         let fixed: Value = serde_json::from_str(&escape_raw_controls(raw)).unwrap();
         assert_eq!(fixed["a"], "line one\nline two\t\"q\"");
         assert_eq!(fixed["b"], serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn the_longest_set_counts_every_attempt_wait_and_round() {
+        let mut config = OpenAiConfig::new(Url::parse("http://127.0.0.1:9/v1").unwrap(), "m");
+        config.timeout = Duration::from_secs(60);
+        config.max_retries = 2;
+        config.max_concurrency = 4;
+        let client = OpenAiClient::new(config).unwrap();
+        assert_eq!(client.longest(1), Duration::from_secs(4 * 60 + 2 * 30));
+        assert_eq!(client.longest(4), client.longest(1));
+        assert_eq!(client.longest(5), Duration::from_secs(2 * 300));
+        assert_eq!(client.longest(0), Duration::ZERO);
     }
 }

@@ -11,7 +11,7 @@ use crate::limits::{self as l, Checks};
 use crate::readability::flesch_kincaid_grade;
 use crate::speech::SpeechSynthesizer;
 use crate::text_model::{BuiltInModel, TextModel, Written};
-use ame_domain::{AssetType, Channel};
+use ame_domain::{AssetType, CampaignType, Channel};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -98,6 +98,17 @@ impl Generator {
     /// The text model's provider and model names.
     pub fn text_model(&self) -> (&str, &str) {
         (self.text.provider(), self.text.model())
+    }
+
+    /// The longest the text model may take to write the largest asset set of any campaign
+    /// type, retries included (zero for the built-in copywriter).
+    pub fn longest_writing(&self) -> std::time::Duration {
+        let largest = CampaignType::ALL
+            .iter()
+            .map(|t| t.asset_types().len())
+            .max()
+            .unwrap_or(0);
+        self.text.longest(largest)
     }
 
     /// Generates every asset the campaign's type calls for, in plan order.

@@ -51,6 +51,12 @@ pub trait TextModel: Send + Sync + Debug {
     fn model(&self) -> &str;
     /// Writes the words of `spec`'s asset for `brief`.
     async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError>;
+    /// The longest `writes` concurrent calls of [`TextModel::write`] may take, retries
+    /// included; zero for a model that answers at once (the built-in copywriter).
+    fn longest(&self, writes: usize) -> std::time::Duration {
+        let _ = writes;
+        std::time::Duration::ZERO
+    }
 }
 
 /// The built-in copywriter (see [`crate::builtin`]).
@@ -160,6 +166,10 @@ impl TextModel for RemoteModel {
 
     fn model(&self) -> &str {
         self.client.model()
+    }
+
+    fn longest(&self, writes: usize) -> std::time::Duration {
+        self.client.longest(writes)
     }
 
     async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError> {

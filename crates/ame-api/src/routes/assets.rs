@@ -1,24 +1,14 @@
 //! Assets: generating a campaign's set (the seed's endpoint) and reading them.
 
 use crate::auth::Principal;
-use crate::idempotency::{self, Reply};
+use crate::extract::{campaign_id, path_id, query_number, seed};
+use crate::idempotency::{self, reply};
 use crate::problem::Problem;
-use crate::routes::campaigns::campaign_id;
-use crate::routes::path_id;
 use crate::state::AppState;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use ame_domain::{
-    Asset, AssetId, AssetSetVersion, AssetType, CampaignId, FieldError, Lead, NewAsset,
-};
-use ame_generation::Brief;
-use ame_storage::{
-    AssetRepository, BrandRepository, CampaignRepository, LeadRepository, PageToPublish, blob_key,
-};
-use bytes::Bytes;
-use futures::StreamExt;
+use ame_domain::{Asset, AssetId, AssetSetVersion, CampaignId, Lead};
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
@@ -66,63 +56,18 @@ pub async fn generate_assets(
 ) -> Result<HttpResponse, Problem> {
     principal.require_write()?;
     let id = campaign_id(&path)?;
-    let seed = query_number::<u64>(&req, "seed", (0, MAX_SEED))?;
-    let storage = principal.storage(&state.storage);
-    let org = principal.org;
+    let seed = seed(&req)?;
     let locate: idempotency::Locate = |body| {
         body["campaign_id"]
             .as_str()
             .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
     };
     let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
-    let generator = state.generator.clone();
-    let blobs = state.blobs.clone();
+    let engine = &state.engine;
+    let caller = &principal;
     idempotency::run(&req, &state, &principal, &digest, locate, |_| async move {
-        let campaign = storage.campaigns().get(org, id).await?;
-        let brand = storage.brands().get(org).await?.map(|p| p.brand);
-        let seed = seed.unwrap_or_else(|| default_seed(id));
-        let brief = Brief::new(campaign, brand, seed);
-        let generated = generator.generate(&brief).await;
-        let mut assets = Vec::with_capacity(generated.len());
-        let mut page = None;
-        for (index, mut g) in generated.into_iter().enumerate() {
-            let mut files = Vec::with_capacity(g.files.len());
-            for mut file in std::mem::take(&mut g.files) {
-                let key = blob_key(&org.to_string(), &file.sha256);
-                blobs
-                    .put(&key, Bytes::from(std::mem::take(&mut file.bytes)))
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "could not store a rendered file");
-                        Problem::internal()
-                    })?;
-                if g.asset_type == AssetType::LandingPage
-                    && file.name == "index.html"
-                    && !brief.brand_is_placeholder
-                {
-                    page = Some(PageToPublish {
-                        asset_index: index,
-                        slug: brief.page_slug(),
-                        file_key: key.clone(),
-                    });
-                }
-                let mut entry = serde_json::to_value(&file).unwrap_or_default();
-                entry["key"] = json!(key);
-                entry["uri"] = json!(blobs.uri(&key));
-                files.push(entry);
-            }
-            g.metadata["files"] = json!(files);
-            assets.push(NewAsset {
-                asset_type: g.asset_type,
-                content: g.content,
-                metadata: g.metadata,
-            });
-        }
-        let items = storage
-            .assets()
-            .replace_set_publishing(org, id, assets, page)
-            .await?;
-        Reply::json(
+        let items = engine.generate_assets(caller, id, seed).await?;
+        reply(
             StatusCode::CREATED,
             &AssetList {
                 campaign_id: id,
@@ -131,47 +76,6 @@ pub async fn generate_assets(
         )
     })
     .await
-}
-
-/// Largest accepted seed (the largest integer JSON numbers carry exactly).
-pub(crate) const MAX_SEED: u64 = 9_007_199_254_740_991;
-
-/// The seed used when the request names none: derived from the campaign id, so regenerating a
-/// campaign without a seed gives the same words.
-pub(crate) fn default_seed(id: CampaignId) -> u64 {
-    let bytes = id.as_uuid().as_bytes().to_owned();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&bytes[8..]);
-    u64::from_le_bytes(first) & MAX_SEED
-}
-
-/// An optional integer query parameter within `min..=max`.
-pub(crate) fn query_number<T: TryFrom<u64>>(
-    req: &HttpRequest,
-    name: &str,
-    (min, max): (u64, u64),
-) -> Result<Option<T>, Problem> {
-    let pairs =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|e| {
-            Problem::bad_request(
-                "invalid_query",
-                format!("the query string is malformed: {e}"),
-            )
-        })?;
-    let Some((_, raw)) = pairs.iter().find(|(k, _)| k == name) else {
-        return Ok(None);
-    };
-    let invalid = || {
-        Problem::validation(vec![FieldError::new(
-            name,
-            format!("must be an integer from {min} to {max}; got `{raw}`"),
-        )])
-    };
-    let value: u64 = raw.parse().map_err(|_| invalid())?;
-    if !(min..=max).contains(&value) {
-        return Err(invalid());
-    }
-    T::try_from(value).map(Some).map_err(|_| invalid())
 }
 
 /// List a campaign's assets: the current set, or an earlier version.
@@ -193,11 +97,10 @@ pub async fn list_campaign_assets(
 ) -> Result<web::Json<AssetList>, Problem> {
     let id = campaign_id(&path)?;
     let version = query_number::<i32>(&req, "version", (1, i32::MAX as u64))?;
-    let assets = principal.storage(&state.storage).assets();
-    let items = match version {
-        Some(v) => assets.list_version(principal.org, id, v).await?,
-        None => assets.list_for_campaign(principal.org, id).await?,
-    };
+    let items = state
+        .engine
+        .campaign_assets(&principal, id, version)
+        .await?;
     Ok(web::Json(AssetList {
         campaign_id: id,
         items,
@@ -218,12 +121,7 @@ pub async fn get_asset(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Asset>, Problem> {
     let id = AssetId::from_uuid(path_id(&path, "asset")?);
-    let asset = principal
-        .storage(&state.storage)
-        .assets()
-        .get(principal.org, id)
-        .await?;
-    Ok(web::Json(asset))
+    Ok(web::Json(state.engine.asset(&principal, id).await?))
 }
 
 /// The versions of a campaign's asset set.
@@ -249,11 +147,7 @@ pub async fn list_asset_versions(
     state: web::Data<AppState>,
 ) -> Result<web::Json<AssetVersionList>, Problem> {
     let id = campaign_id(&path)?;
-    let items = principal
-        .storage(&state.storage)
-        .assets()
-        .versions(principal.org, id)
-        .await?;
+    let items = state.engine.asset_versions(&principal, id).await?;
     Ok(web::Json(AssetVersionList {
         campaign_id: id,
         items,
@@ -282,66 +176,9 @@ pub async fn get_asset_file(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (id, name) = path.into_inner();
-    let id = AssetId::from_uuid(crate::routes::path_id(&web::Path::from(id), "asset")?);
-    let asset = principal
-        .storage(&state.storage)
-        .assets()
-        .get(principal.org, id)
-        .await?;
-    let file = asset.metadata["files"]
-        .as_array()
-        .and_then(|files| files.iter().find(|f| f["name"] == name.as_str()))
-        .ok_or_else(|| {
-            let names: Vec<String> = asset.metadata["files"]
-                .as_array()
-                .map(|f| {
-                    f.iter()
-                        .filter_map(|x| x["name"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("the asset has no file `{name}`"),
-            )
-            .with_allowed(names)
-        })?;
-    let key = file["key"].as_str().unwrap_or_default();
-    let media_type = file["media_type"]
-        .as_str()
-        .unwrap_or("application/octet-stream");
-    stream_file(&state, key, media_type, "private, max-age=300").await
-}
-
-/// Streams the stored file under `key` (content-addressed, so its hash is the ETag).
-pub(crate) async fn stream_file(
-    state: &AppState,
-    key: &str,
-    media_type: &str,
-    cache: &str,
-) -> Result<HttpResponse, Problem> {
-    let sha = key.rsplit('/').next().unwrap_or_default().to_owned();
-    let media_type = media_type.to_owned();
-    let opened = state.blobs.open(key).await.map_err(|e| {
-        tracing::error!(error = %e, "could not read a rendered file");
-        Problem::internal()
-    })?;
-    let Some((size, stream)) = opened else {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "file_missing",
-            "the file is no longer in blob storage; regenerate the campaign's assets",
-        ));
-    };
-    let stream = stream.map(|chunk| chunk.map_err(actix_web::error::ErrorInternalServerError));
-    Ok(HttpResponse::Ok()
-        .content_type(media_type)
-        .insert_header((header::CACHE_CONTROL, cache.to_owned()))
-        .insert_header((header::ETAG, format!("\"{sha}\"")))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .no_chunking(size)
-        .streaming(stream))
+    let id = AssetId::from_uuid(path_id(&id, "asset")?);
+    let file = state.engine.open_asset_file(&principal, id, &name).await?;
+    Ok(crate::files::stream(file, "private, max-age=300"))
 }
 
 /// A campaign's leads.
@@ -372,11 +209,7 @@ pub async fn list_leads(
 ) -> Result<web::Json<LeadList>, Problem> {
     let id = campaign_id(&path)?;
     let limit = query_number::<u64>(&req, "limit", (1, 500))?.unwrap_or(100);
-    let items = principal
-        .storage(&state.storage)
-        .leads()
-        .list(principal.org, id, limit)
-        .await?;
+    let items = state.engine.leads(&principal, id, limit).await?;
     Ok(web::Json(LeadList {
         campaign_id: id,
         items,

@@ -3,9 +3,9 @@
 
 use crate::auth::Principal;
 use crate::body::{JsonBody, field_error};
-use crate::idempotency::{self, Reply};
+use crate::extract::{campaign_id, query_pairs};
+use crate::idempotency::{self, reply};
 use crate::problem::{Problem, ProblemDetails};
-use crate::routes::path_id;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -13,7 +13,6 @@ use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, Cursor,
     FieldError, NewCampaign, PageRequest, PlanPatch,
 };
-use ame_storage::{CampaignRepository, StorageError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -123,10 +122,6 @@ impl From<CampaignPatch> for PlanPatch {
     }
 }
 
-pub(crate) fn campaign_id(path: &web::Path<String>) -> Result<CampaignId, Problem> {
-    path_id(path, "campaign").map(CampaignId::from_uuid)
-}
-
 /// Create a campaign (in `draft`).
 ///
 /// Send `Idempotency-Key` to make retries safe: a retry with the same key and body returns the
@@ -156,18 +151,14 @@ pub async fn create_campaign(
     state: web::Data<AppState>,
     body: JsonBody<NewCampaign>,
 ) -> Result<HttpResponse, Problem> {
-    principal.require_write()?;
-    let valid = body
-        .value
-        .validate()
-        .map_err(|e| Problem::validation(e.errors))?;
-    let campaigns = principal.storage(&state.storage).campaigns();
-    let org = principal.org;
+    let valid = state.engine.check_new_campaign(&principal, body.value)?;
     let locate: idempotency::Locate = |body| {
         body["id"]
             .as_str()
             .map(|id| format!("/api/marketing/campaigns/{id}"))
     };
+    let engine = &state.engine;
+    let caller = &principal;
     idempotency::run(
         &req,
         &state,
@@ -175,34 +166,16 @@ pub async fn create_campaign(
         &body.digest,
         locate,
         |reserved| async move {
-            let campaign = match reserved {
-                None => campaigns.create(org, valid).await?,
-                Some(id) => {
-                    let id = CampaignId::from_uuid(id);
-                    match campaigns.create_with_id(org, id, valid).await {
-                        Ok(c) => c,
-                        // An earlier attempt with this key stored the campaign, then died before
-                        // recording its response.
-                        Err(StorageError::Conflict(_)) => campaigns.get(org, id).await?,
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            };
-            Reply::json(StatusCode::CREATED, &campaign)
+            let reserved = reserved.map(CampaignId::from_uuid);
+            let campaign = engine.create_campaign(caller, valid, reserved).await?;
+            reply(StatusCode::CREATED, &campaign)
         },
     )
     .await
 }
 
 fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Problem> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map_err(|e| {
-            Problem::bad_request(
-                "invalid_query",
-                format!("the query string is malformed: {e}"),
-            )
-        })?
-        .into_inner();
+    let pairs = query_pairs(query)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut filter = CampaignFilter::default();
     let mut limit = 20u32;
@@ -262,10 +235,9 @@ pub async fn list_campaigns(
     state: web::Data<AppState>,
 ) -> Result<web::Json<CampaignPage>, Problem> {
     let (filter, page) = parse_list_query(req.query_string())?;
-    let page = principal
-        .storage(&state.storage)
-        .campaigns()
-        .list(principal.org, filter, page)
+    let page = state
+        .engine
+        .list_campaigns(&principal, filter, page)
         .await?;
     Ok(web::Json(CampaignPage {
         items: page.items,
@@ -287,12 +259,7 @@ pub async fn get_campaign(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Campaign>, Problem> {
     let id = campaign_id(&path)?;
-    let campaign = principal
-        .storage(&state.storage)
-        .campaigns()
-        .get(principal.org, id)
-        .await?;
-    Ok(web::Json(campaign))
+    Ok(web::Json(state.engine.campaign(&principal, id).await?))
 }
 
 /// Edit the objective and plan of a draft campaign.
@@ -313,12 +280,10 @@ pub async fn patch_campaign(
     state: web::Data<AppState>,
     body: JsonBody<CampaignPatch>,
 ) -> Result<web::Json<Campaign>, Problem> {
-    principal.require_write()?;
     let id = campaign_id(&path)?;
-    let campaign = principal
-        .storage(&state.storage)
-        .campaigns()
-        .update_plan(principal.org, id, body.value.into())
+    let campaign = state
+        .engine
+        .edit_campaign(&principal, id, body.value.into())
         .await?;
     Ok(web::Json(campaign))
 }
@@ -336,13 +301,8 @@ pub async fn delete_campaign(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    principal.require_write()?;
     let id = campaign_id(&path)?;
-    principal
-        .storage(&state.storage)
-        .campaigns()
-        .delete(principal.org, id)
-        .await?;
+    state.engine.delete_campaign(&principal, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -367,13 +327,11 @@ pub async fn change_status(
     state: web::Data<AppState>,
     body: JsonBody<StatusChange>,
 ) -> Result<web::Json<Campaign>, Problem> {
-    principal.require_write()?;
     let id = campaign_id(&path)?;
     let change = body.value;
-    let campaign = principal
-        .storage(&state.storage)
-        .campaigns()
-        .change_status(principal.org, id, change.status, change.expected_status)
+    let campaign = state
+        .engine
+        .change_status(&principal, id, change.status, change.expected_status)
         .await?;
     Ok(web::Json(campaign))
 }

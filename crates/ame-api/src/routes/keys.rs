@@ -1,14 +1,12 @@
 //! Organization API keys: issue, list, revoke (owners and admins).
 
-use crate::auth::{Actor, Principal};
+use crate::auth::Principal;
 use crate::body::JsonBody;
+use crate::extract::path_id;
 use crate::problem::{Problem, ProblemDetails};
-use crate::routes::path_id;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use ame_domain::{ApiKey, ApiKeyId, MemberRole};
-use ame_storage::ApiKeyRepository;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,15 +55,10 @@ pub async fn create_key(
     state: web::Data<AppState>,
     body: JsonBody<NewApiKey>,
 ) -> Result<HttpResponse, Problem> {
-    principal.require_manage()?;
     let request = body.value;
-    if request.role == MemberRole::Owner && principal.role != MemberRole::Owner {
-        return Err(Problem::forbidden("only an owner may issue owner keys"));
-    }
-    let issued = principal
-        .storage(&state.storage)
-        .api_keys()
-        .create(principal.org, &request.name, request.role)
+    let issued = state
+        .engine
+        .issue_key(&principal, &request.name, request.role)
         .await?;
     Ok(HttpResponse::Created().json(IssuedKey {
         key: issued.key,
@@ -84,12 +77,7 @@ pub async fn list_keys(
     principal: Principal,
     state: web::Data<AppState>,
 ) -> Result<web::Json<ApiKeyList>, Problem> {
-    principal.require_manage()?;
-    let items = principal
-        .storage(&state.storage)
-        .api_keys()
-        .list(principal.org)
-        .await?;
+    let items = state.engine.api_keys(&principal).await?;
     Ok(web::Json(ApiKeyList { items }))
 }
 
@@ -111,26 +99,5 @@ pub async fn revoke_key(
 ) -> Result<web::Json<ApiKey>, Problem> {
     principal.require_manage()?;
     let id = ApiKeyId::from_uuid(path_id(&path, "API key")?);
-    if principal.actor == Actor::ApiKey(id) {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "cannot_revoke_own_key",
-            "a key cannot revoke itself; revoke it with another owner or admin key",
-        ));
-    }
-    let keys = principal.storage(&state.storage).api_keys();
-    if principal.role != MemberRole::Owner {
-        let target = keys
-            .list(principal.org)
-            .await?
-            .into_iter()
-            .find(|k| k.id == id)
-            .ok_or_else(|| Problem::not_found("API key"))?;
-        if target.role == MemberRole::Owner {
-            return Err(Problem::forbidden("only an owner may revoke owner keys"));
-        }
-    }
-    let revoked = keys.revoke(principal.org, id).await?;
-    state.key_cache.evict(id);
-    Ok(web::Json(revoked))
+    Ok(web::Json(state.engine.revoke_key(&principal, id).await?))
 }

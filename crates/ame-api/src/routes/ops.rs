@@ -31,7 +31,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.storage.ping().await {
+    match state.engine.ping().await {
         Ok(()) => HttpResponse::Ok().json(Health {
             status: "ok".to_owned(),
         }),

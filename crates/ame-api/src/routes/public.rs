@@ -1,15 +1,12 @@
 //! Public landing pages: `GET /p/{slug}` serves a campaign's generated page to anyone, and its
 //! form posts leads to `POST /p/{slug}/leads`. No credentials; a page reveals only itself.
 
-use crate::problem::Problem;
-use crate::routes::assets::stream_file;
+use crate::problem::{ErrorCode, Problem};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use ame_domain::FieldError;
-use ame_storage::PublicPageRepository;
+use ame_app::LeadSubmission;
 use maud::html;
-use serde_json::{Map, Value, json};
 
 /// What a generated page may load and do: its own inline styles, images over HTTPS, and posting
 /// its form back here.
@@ -18,22 +15,6 @@ const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 /// Largest accepted lead form, in bytes.
 const MAX_FORM_BYTES: usize = 8 * 1024;
-
-fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.len() <= 80
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-fn page_not_found() -> Problem {
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no page is published under this address",
-    )
-}
 
 /// Serve a campaign's published landing page (public, no credentials).
 #[utoipa::path(
@@ -46,23 +27,8 @@ pub async fn public_page(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let slug = path.into_inner();
-    if !valid_slug(&slug) {
-        return Err(page_not_found());
-    }
-    let page = state
-        .storage
-        .public_pages()
-        .find(&slug)
-        .await?
-        .ok_or_else(page_not_found)?;
-    let mut response = stream_file(
-        &state,
-        &page.file_key,
-        "text/html; charset=utf-8",
-        "public, max-age=60",
-    )
-    .await?;
+    let page = state.engine.open_public_page(&path).await?;
+    let mut response = crate::files::stream(page, "public, max-age=60");
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(PAGE_POLICY),
@@ -127,8 +93,8 @@ pub async fn submit_lead(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let slug = path.into_inner();
-    if !valid_slug(&slug) {
-        return Err(page_not_found());
+    if !ame_app::is_page_slug(&slug) {
+        return Err(ame_app::AppError::PageNotFound.into());
     }
     let form_type = req
         .headers()
@@ -138,7 +104,7 @@ pub async fn submit_lead(
     if !form_type {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the form as application/x-www-form-urlencoded",
         )
         .with_allowed(["application/x-www-form-urlencoded"]));
@@ -146,30 +112,30 @@ pub async fn submit_lead(
     if body.len() > MAX_FORM_BYTES {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the form may be at most {MAX_FORM_BYTES} bytes"),
         ));
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| Problem::bad_request("invalid_form", format!("the form is malformed: {e}")))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        Problem::bad_request(
+            ErrorCode::InvalidForm,
+            format!("the form is malformed: {e}"),
+        )
+    })?;
     let field = |name: &str| {
         pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_owned())
     };
-    let trapped = field("website").is_some_and(|v| !v.is_empty());
-    let fields = validate_lead(&field)?;
-    let pages = state.storage.public_pages();
-    if trapped {
-        // Answer a bot like a person, but only for a page that exists, and store nothing.
-        pages.find(&slug).await?.ok_or_else(page_not_found)?;
-    } else {
-        pages
-            .record_lead(&slug, Value::Object(fields))
-            .await?
-            .ok_or_else(page_not_found)?;
-    }
+    let form = LeadSubmission {
+        name: field("name"),
+        email: field("email"),
+        company: field("company"),
+        consent: field("consent"),
+        website: field("website"),
+    };
+    state.engine.submit_lead(&slug, form).await?;
     let thanks = html! {
         (maud::DOCTYPE)
         html lang="en" {
@@ -187,86 +153,4 @@ pub async fn submit_lead(
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
         .body(thanks.into_string()))
-}
-
-fn validate_lead(field: &dyn Fn(&str) -> Option<String>) -> Result<Map<String, Value>, Problem> {
-    let mut errors = Vec::new();
-    let mut fields = Map::new();
-    match field("name") {
-        Some(n) if (1..=200).contains(&n.chars().count()) && !n.chars().any(char::is_control) => {
-            fields.insert("name".into(), json!(n));
-        }
-        _ => errors.push(FieldError::new(
-            "name",
-            "is required: 1 to 200 characters without control characters",
-        )),
-    }
-    match field("email") {
-        Some(e) if is_email(&e) => {
-            fields.insert("email".into(), json!(e));
-        }
-        _ => errors.push(FieldError::new(
-            "email",
-            "is required: an email address such as ada@example.com, at most 254 characters",
-        )),
-    }
-    match field("company") {
-        None => {}
-        Some(c) if c.is_empty() => {}
-        Some(c) if c.chars().count() <= 200 && !c.chars().any(char::is_control) => {
-            fields.insert("company".into(), json!(c));
-        }
-        Some(_) => errors.push(FieldError::new(
-            "company",
-            "must be at most 200 characters without control characters",
-        )),
-    }
-    if field("consent").as_deref() == Some("yes") {
-        fields.insert("consent".into(), json!(true));
-    } else {
-        errors.push(FieldError::with_allowed(
-            "consent",
-            "must be given to be contacted",
-            &["yes"],
-        ));
-    }
-    if errors.is_empty() {
-        Ok(fields)
-    } else {
-        Err(Problem::validation(errors))
-    }
-}
-
-fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.rsplit_once('@') else {
-        return false;
-    };
-    text.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && text.chars().all(|c| c.is_ascii_graphic())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_and_slugs() {
-        assert!(is_email("ada@example.com"));
-        for bad in [
-            "ada",
-            "@example.com",
-            "ada@example",
-            "ada@.com",
-            "a da@example.com",
-        ] {
-            assert!(!is_email(bad), "{bad}");
-        }
-        assert!(valid_slug("book-demos-0a1b2c3d"));
-        assert!(!valid_slug("../etc") && !valid_slug("UPPER") && !valid_slug(""));
-    }
 }

@@ -7,8 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use ame_api::routes::results::{PredictionCache, predict_campaign};
-use ame_domain::{CampaignType, Channel, NewCampaign, OrgId};
+use ame_app::{Actor, Caller, Engine};
+use ame_domain::{ApiKeyId, CampaignType, Channel, MemberRole, NewCampaign, OrgId};
 use ame_storage::{Backend, CampaignRepository, OrganizationRepository, org_group};
 use ame_test_support::TestDb;
 use std::time::{Duration, Instant};
@@ -147,26 +147,26 @@ async fn run(backend: Backend) {
     .unwrap();
     let id = db.storage.campaigns().create(org, target).await.unwrap().id;
 
+    let caller = Caller {
+        org,
+        role: MemberRole::Owner,
+        actor: Actor::ApiKey(ApiKeyId::new()),
+    };
     let mut cold = Vec::new();
     for _ in 0..5 {
-        let cache = PredictionCache::default();
+        // A new engine starts with an empty prediction cache.
+        let engine = Engine::new(db.storage.clone());
         let start = Instant::now();
-        predict_campaign(&db.storage, &cache, org, id, None, None)
-            .await
-            .unwrap();
+        engine.predict(&caller, id, None, None).await.unwrap();
         cold.push(start.elapsed());
     }
-    let cache = PredictionCache::default();
-    let first = predict_campaign(&db.storage, &cache, org, id, None, None)
-        .await
-        .unwrap();
-    assert_eq!(first.prediction.history.global.campaigns, CAMPAIGNS as u64);
+    let engine = Engine::new(db.storage.clone());
+    let first = engine.predict(&caller, id, None, None).await.unwrap();
+    assert_eq!(first.history.global.campaigns, CAMPAIGNS as u64);
     let mut warm = Vec::new();
     for _ in 0..1_000 {
         let start = Instant::now();
-        predict_campaign(&db.storage, &cache, org, id, None, None)
-            .await
-            .unwrap();
+        engine.predict(&caller, id, None, None).await.unwrap();
         warm.push(start.elapsed());
     }
     warm.sort();

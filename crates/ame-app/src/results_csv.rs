@@ -1,12 +1,15 @@
 //! The results CSV format read by `ame results import` and `ame backtest`
 //! (columns in `docs/prediction.md`).
 
+use crate::engine::Engine;
+use crate::error::AppResult;
 use ame_domain::{
     CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, ChannelOutcome, Cursor,
     NewCampaign, OrgId, PageRequest, ResultRecordInput, ResultTotals, ValidationError,
     validate_result_records,
 };
-use ame_storage::{CampaignRepository, ResultRepository, Storage, StorageError};
+use ame_prediction::backtest::{BacktestReport, leave_one_campaign_out};
+use ame_storage::StorageError;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -272,11 +275,33 @@ pub enum ImportError {
     Storage(#[from] StorageError),
 }
 
-/// Imports `campaigns` into `org`: one `completed` campaign per file campaign (an earlier
-/// import's campaign with the same name and type is reused, so importing a file twice changes
-/// nothing), then its records, upserted like an API upload.
-pub async fn import(
-    storage: &Storage,
+/// Runs the leave-one-campaign-out backtest of the predictor over a results file's campaigns
+/// (off the async runtime: it refits the model once per campaign).
+pub async fn backtest(
+    campaigns: &[CsvCampaign],
+    draws: usize,
+    seed: u64,
+) -> AppResult<BacktestReport> {
+    let outcomes: Vec<_> = campaigns.iter().map(CsvCampaign::outcomes).collect();
+    Ok(tokio::task::spawn_blocking(move || leave_one_campaign_out(&outcomes, draws, seed)).await?)
+}
+
+impl Engine {
+    /// Imports `campaigns` into `org`: one `completed` campaign per file campaign (an earlier
+    /// import's campaign with the same name and type is reused, so importing a file twice
+    /// changes nothing), then its records, upserted like an API upload.
+    pub async fn import_results(
+        &self,
+        org: OrgId,
+        campaigns: &[CsvCampaign],
+    ) -> Result<Vec<Imported>, ImportError> {
+        let repos = self.service_repos();
+        import(&repos, org, campaigns).await
+    }
+}
+
+async fn import(
+    repos: &crate::repos::Repositories,
     org: OrgId,
     campaigns: &[CsvCampaign],
 ) -> Result<Vec<Imported>, ImportError> {
@@ -284,8 +309,8 @@ pub async fn import(
     let mut after = None;
     loop {
         let page = PageRequest::new(100, after).map_err(|e| StorageError::Invalid(e.message))?;
-        let listed = storage
-            .campaigns()
+        let listed = repos
+            .campaigns
             .list(org, CampaignFilter::default(), page)
             .await?;
         after = listed.items.last().map(|c| Cursor {
@@ -328,10 +353,10 @@ pub async fn import(
                     name: name.clone(),
                     source,
                 })?;
-                let campaign = storage.campaigns().create(org, valid).await?;
+                let campaign = repos.campaigns.create(org, valid).await?;
                 for status in [CampaignStatus::Active, CampaignStatus::Completed] {
-                    storage
-                        .campaigns()
+                    repos
+                        .campaigns
                         .change_status(org, campaign.id, status, None)
                         .await?;
                 }
@@ -339,7 +364,7 @@ pub async fn import(
             }
         };
         for chunk in c.records.chunks(ame_domain::MAX_RECORDS_PER_REQUEST) {
-            storage.results().record(org, id, chunk.to_vec()).await?;
+            repos.results.record(org, id, chunk.to_vec()).await?;
         }
         done.push(Imported {
             name,

@@ -1,17 +1,20 @@
 //! A short-lived in-process cache of resolved API keys, so a busy client does not cost a database
 //! round trip per request just to be recognised.
 //!
-//! Entries live for [`KeyCache::ttl`] (5 s by default) and are keyed by the SHA-256 of the
+//! Entries live for the cache's time to live (5 s by default, measured on the engine's
+//! [`Clock`]) and are keyed by the SHA-256 of the
 //! secret, never the secret. Unknown keys are not cached. Revoking through this process evicts
 //! the key at once; another process running against the same database stops accepting it within
 //! the TTL.
 
+use crate::clock::Clock;
 use ame_domain::ApiKeyId;
 use ame_storage::KeyPrincipal;
+use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Most entries kept; past this the cache is cleared (keys are re-resolved on next use).
 const MAX_ENTRIES: usize = 10_000;
@@ -19,15 +22,17 @@ const MAX_ENTRIES: usize = 10_000;
 /// Resolved API keys with their expiry.
 #[derive(Debug)]
 pub struct KeyCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<[u8; 32], (KeyPrincipal, Instant)>>,
+    ttl: TimeDelta,
+    clock: Arc<dyn Clock>,
+    entries: Mutex<HashMap<[u8; 32], (KeyPrincipal, DateTime<Utc>)>>,
 }
 
 impl KeyCache {
-    /// A cache whose entries live for `ttl` (zero disables caching).
-    pub fn new(ttl: Duration) -> Self {
+    /// A cache whose entries live for `ttl` on `clock` (zero disables caching).
+    pub fn new(ttl: Duration, clock: Arc<dyn Clock>) -> Self {
         Self {
-            ttl,
+            ttl: TimeDelta::from_std(ttl).unwrap_or(TimeDelta::MAX),
+            clock,
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -41,7 +46,7 @@ impl KeyCache {
         let digest = Self::digest(secret);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(&digest) {
-            Some((principal, expires)) if *expires > Instant::now() => Some(*principal),
+            Some((principal, expires)) if *expires > self.clock.now() => Some(*principal),
             Some(_) => {
                 entries.remove(&digest);
                 None
@@ -52,14 +57,19 @@ impl KeyCache {
 
     /// Remembers what `secret` resolved to.
     pub fn insert(&self, secret: &str, principal: KeyPrincipal) {
-        if self.ttl.is_zero() {
+        if self.ttl <= TimeDelta::zero() {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(Self::digest(secret), (principal, Instant::now() + self.ttl));
+        let expires = self
+            .clock
+            .now()
+            .checked_add_signed(self.ttl)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        entries.insert(Self::digest(secret), (principal, expires));
     }
 
     /// Forgets a key (after it was revoked).
@@ -72,6 +82,7 @@ impl KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::{ManualClock, SystemClock};
     use ame_domain::{MemberRole, OrgId};
 
     fn principal() -> KeyPrincipal {
@@ -84,7 +95,8 @@ mod tests {
 
     #[test]
     fn entries_expire_and_can_be_evicted() {
-        let cache = KeyCache::new(Duration::from_millis(30));
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let cache = KeyCache::new(Duration::from_secs(5), clock.clone());
         let p = principal();
         cache.insert("ame_a", p);
         assert_eq!(cache.get("ame_a"), Some(p));
@@ -92,13 +104,15 @@ mod tests {
         cache.evict(p.key_id);
         assert_eq!(cache.get("ame_a"), None);
         cache.insert("ame_a", p);
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(Duration::from_millis(4_999));
+        assert_eq!(cache.get("ame_a"), Some(p));
+        clock.advance(Duration::from_millis(1));
         assert_eq!(cache.get("ame_a"), None);
     }
 
     #[test]
     fn a_zero_ttl_caches_nothing() {
-        let cache = KeyCache::new(Duration::ZERO);
+        let cache = KeyCache::new(Duration::ZERO, Arc::new(SystemClock));
         cache.insert("ame_a", principal());
         assert_eq!(cache.get("ame_a"), None);
     }

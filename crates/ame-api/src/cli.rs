@@ -1,0 +1,221 @@
+//! The `ame` command line: its commands, flags and `AME_*` variables.
+
+use ame_domain::MemberRole;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+
+/// Default database: an SQLite file in the working directory, created on first use.
+pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://ame.db?mode=rwc";
+
+#[derive(Parser)]
+#[command(name = "ame", version, about = "AME, the Autonomous Marketing Engine")]
+pub(crate) struct Cli {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "AME_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub(crate) database_url: String,
+
+    /// Log format.
+    #[arg(long, env = "AME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub(crate) log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where rendered files go and who writes and speaks the assets.
+#[derive(clap::Args)]
+pub(crate) struct GenerationArgs {
+    /// Where rendered files (HTML, PNG, WAV) are stored: a directory, or `s3://bucket/prefix`
+    /// (credentials and endpoint from the `AWS_*` variables).
+    #[arg(long, env = "AME_BLOB_STORE", default_value = "./ame-data")]
+    pub(crate) blob_store: String,
+    /// Base URL of an OpenAI-compatible chat-completions API (e.g. `http://127.0.0.1:8000/v1`);
+    /// without it the built-in copywriter writes every asset.
+    #[arg(long, env = "AME_TEXT_MODEL_URL")]
+    pub(crate) text_model_url: Option<String>,
+    /// Model name sent to the text model API.
+    #[arg(long, env = "AME_TEXT_MODEL", default_value = "gpt-4o-mini")]
+    pub(crate) text_model: String,
+    /// Bearer token for the text model API.
+    #[arg(long, env = "AME_TEXT_MODEL_API_KEY", hide_env_values = true)]
+    pub(crate) text_model_api_key: Option<String>,
+    /// Seconds each text model request may take before it is retried (then the built-in
+    /// copywriter steps in).
+    #[arg(long, env = "AME_TEXT_MODEL_TIMEOUT", default_value_t = 60)]
+    pub(crate) text_model_timeout: u64,
+    /// Most tokens the text model may write for one asset.
+    #[arg(long, env = "AME_TEXT_MODEL_MAX_TOKENS", default_value_t = 1536)]
+    pub(crate) text_model_max_tokens: u32,
+    /// Text model requests in flight at once.
+    #[arg(long, env = "AME_TEXT_MODEL_CONCURRENCY", default_value_t = 4)]
+    pub(crate) text_model_concurrency: usize,
+    /// espeak-ng voice for voice ads.
+    #[arg(long, env = "AME_ESPEAK_VOICE", default_value = "en-us")]
+    pub(crate) espeak_voice: String,
+    /// Piper voice model (`.onnx`); when set, voice ads are spoken by Piper instead of espeak-ng.
+    #[arg(long, env = "AME_PIPER_MODEL")]
+    pub(crate) piper_model: Option<std::path::PathBuf>,
+    /// The `piper` program (PyPI `piper-tts`).
+    #[arg(long, env = "AME_PIPER_PROGRAM", default_value = "piper")]
+    pub(crate) piper_program: std::path::PathBuf,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the HTTP API (migrates an SQLite database first; on an empty one, creates a demo
+    /// organization and prints an API key for it).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "AME_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Worker threads (default: one per CPU).
+        #[arg(long, env = "AME_WORKERS")]
+        workers: Option<usize>,
+        /// HS256 secret for user JWTs (Supabase's JWT secret); without it only API keys work.
+        #[arg(long, env = "AME_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+        /// Expected `aud` of user JWTs.
+        #[arg(long, env = "AME_JWT_AUDIENCE", default_value = "authenticated")]
+        jwt_audience: String,
+        /// Seconds a resolved API key is trusted without asking the database again (a key revoked
+        /// through another AME process stops working within this time; 0 disables the cache).
+        #[arg(long, env = "AME_API_KEY_CACHE_SECONDS", default_value_t = 5)]
+        api_key_cache_seconds: u64,
+        /// Seconds in-flight requests get to finish after SIGTERM.
+        #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+        shutdown_timeout: u64,
+        #[command(flatten)]
+        generation: Box<GenerationArgs>,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        /// On PostgreSQL, also create or update this ordinary login role for the application to
+        /// connect as (not superuser, not BYPASSRLS, member of `authenticated`).
+        #[arg(long, env = "AME_APP_ROLE")]
+        app_role: Option<String>,
+        /// Password for `--app-role`.
+        #[arg(long, env = "AME_APP_ROLE_PASSWORD", requires = "app_role")]
+        app_role_password: Option<String>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage organization API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Manage organization members.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import recorded campaign results.
+    Results {
+        #[command(subcommand)]
+        command: ResultsCommand,
+    },
+    /// Leave-one-campaign-out backtest of the predictor on a results file (no database needed):
+    /// interval coverage and median absolute percentage error per stage, against two baselines.
+    Backtest {
+        /// A results CSV (the import format; an `org` column groups campaigns into organizations).
+        file: std::path::PathBuf,
+        /// Monte Carlo draws per prediction.
+        #[arg(long, default_value_t = 2000)]
+        draws: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 20261126)]
+        seed: u64,
+        /// Output: a Markdown table, or JSON.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
+}
+
+/// How `ame backtest` prints its report.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// A Markdown table.
+    Table,
+    /// JSON.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ResultsCommand {
+    /// Import a results CSV into an organization: one completed campaign per distinct
+    /// `campaign` value (reused when imported before), records upserted (importing twice changes
+    /// nothing).
+    Import {
+        /// The CSV file (columns in docs/prediction.md).
+        file: std::path::PathBuf,
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Create an organization and print its id.
+    Create {
+        /// Display name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ApiKeyCommand {
+    /// Issue an API key and print its secret (shown only once).
+    Create {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// What the key may do: owner, admin, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: MemberRole,
+        /// What the key is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+    /// Revoke an API key.
+    Revoke {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// Key id.
+        #[arg(long)]
+        key: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user (by identity-provider id) to an organization, or change their role.
+    Add {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// User id (the JWT `sub`).
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// owner, admin, member or viewer.
+        #[arg(long)]
+        role: MemberRole,
+    },
+}

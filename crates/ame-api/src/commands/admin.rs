@@ -1,0 +1,76 @@
+//! `ame migrate`, `ame org`, `ame apikey` and `ame user`: administration of a database and its
+//! organizations.
+
+use super::{connect, ready_storage, redact};
+use crate::cli::{ApiKeyCommand, OrgCommand, UserCommand};
+use ame_app::Engine;
+use ame_domain::{ApiKeyId, OrgId, UserId};
+use ame_storage::Backend;
+use anyhow::{Context, Result, bail};
+
+/// Applies pending migrations and, on PostgreSQL, provisions the application's login role.
+pub(super) async fn migrate(
+    url: &str,
+    app_role: Option<String>,
+    app_role_password: Option<String>,
+) -> Result<()> {
+    let storage = connect(url).await?;
+    storage.migrate().await.context("applying migrations")?;
+    if let Some(role) = app_role {
+        if storage.backend() != Backend::Postgres {
+            bail!("--app-role applies to PostgreSQL only");
+        }
+        storage
+            .provision_app_role(&role, app_role_password.as_deref())
+            .await
+            .context("setting up the application role")?;
+        println!("application role `{role}` is ready");
+    }
+    let applied = storage.applied_migrations().await?;
+    println!("{} migrations applied to {}", applied.len(), redact(url));
+    storage.close().await?;
+    Ok(())
+}
+
+/// `ame org create`.
+pub(super) async fn org(url: &str, command: OrgCommand) -> Result<()> {
+    let engine = Engine::new(ready_storage(url).await?);
+    let OrgCommand::Create { name } = command;
+    println!("{}", engine.create_organization(&name).await?.id);
+    Ok(())
+}
+
+/// `ame apikey create|revoke`.
+pub(super) async fn api_key(url: &str, command: ApiKeyCommand) -> Result<()> {
+    let engine = Engine::new(ready_storage(url).await?);
+    match command {
+        ApiKeyCommand::Create { org, role, name } => {
+            let issued = engine
+                .issue_key_for(OrgId::from_uuid(org), &name, role)
+                .await?;
+            eprintln!(
+                "key {} ({role}); the secret is shown only now:",
+                issued.key.id
+            );
+            println!("{}", issued.secret);
+        }
+        ApiKeyCommand::Revoke { org, key } => {
+            let revoked = engine
+                .revoke_key_for(OrgId::from_uuid(org), ApiKeyId::from_uuid(key))
+                .await?;
+            println!("revoked key {} ({})", revoked.id, revoked.display_prefix);
+        }
+    }
+    Ok(())
+}
+
+/// `ame user add`.
+pub(super) async fn user(url: &str, command: UserCommand) -> Result<()> {
+    let engine = Engine::new(ready_storage(url).await?);
+    let UserCommand::Add { org, user, role } = command;
+    engine
+        .set_member(OrgId::from_uuid(org), UserId::from_uuid(user), role)
+        .await?;
+    println!("{user} is now {role} of {org}");
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! `ame serve`: the HTTP API over the engine, with the demo organization on a fresh embedded
+//! database.
+
+use super::{ready_storage, say};
+use crate::cli::GenerationArgs;
+use ame_api::{AppState, JwtVerifier};
+use ame_app::Engine;
+use ame_generation::openai::{OpenAiClient, OpenAiConfig};
+use ame_generation::speech::{EspeakNg, Piper, SpeechSynthesizer};
+use ame_generation::{BuiltInModel, Generator, RemoteModel, TextModel};
+use ame_storage::{BlobStore, ObjectBlobs};
+use anyhow::{Context, Result};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How `serve` listens and authenticates.
+pub(super) struct Settings {
+    pub(super) bind: SocketAddr,
+    pub(super) workers: Option<usize>,
+    pub(super) jwt_secret: Option<String>,
+    pub(super) jwt_audience: String,
+    pub(super) api_key_cache_seconds: u64,
+    pub(super) shutdown_timeout: u64,
+}
+
+/// Serves the API until SIGINT or SIGTERM.
+pub(super) async fn serve(
+    url: &str,
+    settings: Settings,
+    generation: &GenerationArgs,
+) -> Result<()> {
+    let storage = ready_storage(url).await?;
+    let listener = TcpListener::bind(settings.bind)
+        .with_context(|| format!("listening on {}", settings.bind))?;
+    let address = listener.local_addr()?;
+    let (generator, blobs) = generation.build()?;
+    let engine = Engine::new(storage.clone())
+        .with_key_cache_ttl(Duration::from_secs(settings.api_key_cache_seconds))
+        .with_generator(generator)
+        .with_blobs(blobs);
+    if let Some(demo) = engine.bootstrap_demo(&storage).await? {
+        say(format!("Created the demo organization {}.", demo.org.id));
+        say(format!(
+            "Its owner API key (shown only now): {}",
+            demo.secret
+        ));
+        say(format!(
+            "  curl -H 'Authorization: Bearer {}' http://{address}/api/marketing/campaigns",
+            demo.secret
+        ));
+    }
+    say(format!("AME listens on http://{address}"));
+    say(format!(
+        "API documentation: http://{address}/docs/ (OpenAPI: http://{address}/api-docs/openapi.json)"
+    ));
+    let (provider, model) = engine.text_model();
+    say(format!(
+        "Assets are written by {provider} ({model}); files go to {}",
+        generation.blob_store
+    ));
+    let mut state = AppState::from_engine(engine);
+    if let Some(secret) = settings.jwt_secret {
+        state = state.with_jwt(JwtVerifier::hs256(
+            secret.as_bytes(),
+            &settings.jwt_audience,
+        ));
+    }
+    let workers = settings
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get));
+    ame_api::serve(state, listener, workers, settings.shutdown_timeout)
+        .await
+        .context("serving HTTP")?;
+    say("AME stopped".to_owned());
+    Ok(())
+}
+
+impl GenerationArgs {
+    /// The generator and blob store these settings describe.
+    pub(super) fn build(&self) -> Result<(Generator, Arc<dyn BlobStore>)> {
+        let blobs = ObjectBlobs::from_location(&self.blob_store)
+            .with_context(|| format!("opening the blob store `{}`", self.blob_store))?;
+        let text: Arc<dyn TextModel> = match &self.text_model_url {
+            None => Arc::new(BuiltInModel),
+            Some(url) => {
+                let mut config = OpenAiConfig::new(
+                    url.parse()
+                        .with_context(|| format!("AME_TEXT_MODEL_URL `{url}` is not a URL"))?,
+                    self.text_model.clone(),
+                );
+                config.api_key = self.text_model_api_key.clone();
+                config.timeout = std::time::Duration::from_secs(self.text_model_timeout);
+                config.max_concurrency = self.text_model_concurrency;
+                config.max_tokens = self.text_model_max_tokens;
+                Arc::new(RemoteModel::new(
+                    OpenAiClient::new(config).context("configuring the text model")?,
+                ))
+            }
+        };
+        let speech: Arc<dyn SpeechSynthesizer> = match &self.piper_model {
+            Some(model) => Arc::new(Piper::new(self.piper_program.clone(), model.clone())),
+            None => Arc::new(EspeakNg::new().with_voice(self.espeak_voice.clone())),
+        };
+        Ok((Generator::new(text, speech), Arc::new(blobs)))
+    }
+}

@@ -1,0 +1,84 @@
+//! Administration from the command line, where no caller is signed in: organizations, their
+//! members and keys, the demo organization of a fresh embedded database, and making sure a
+//! database's schema is current.
+
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, Organization, UserId};
+use ame_storage::{Backend, IssuedApiKey, Storage};
+
+/// The demo organization created on a fresh embedded database, with its owner key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOrganization {
+    /// The organization.
+    pub org: Organization,
+    /// Its owner API key's secret (shown only now).
+    pub secret: String,
+}
+
+impl Engine {
+    /// Creates an organization.
+    pub async fn create_organization(&self, name: &str) -> AppResult<Organization> {
+        Ok(self.service_repos().organizations.create(name).await?)
+    }
+
+    /// Adds `user` to `org` with `role`, or changes their role.
+    pub async fn set_member(&self, org: OrgId, user: UserId, role: MemberRole) -> AppResult<()> {
+        Ok(self
+            .service_repos()
+            .organizations
+            .set_member(org, user, role)
+            .await?)
+    }
+
+    /// Issues an API key for `org` (an administrator's act: no role check).
+    pub async fn issue_key_for(
+        &self,
+        org: OrgId,
+        name: &str,
+        role: MemberRole,
+    ) -> AppResult<IssuedApiKey> {
+        Ok(self
+            .service_repos()
+            .api_keys
+            .create(org, name, role)
+            .await?)
+    }
+
+    /// Revokes an API key of `org` (an administrator's act: no role check).
+    pub async fn revoke_key_for(&self, org: OrgId, key: ApiKeyId) -> AppResult<ApiKey> {
+        let revoked = self.service_repos().api_keys.revoke(org, key).await?;
+        self.key_cache().evict(key);
+        Ok(revoked)
+    }
+
+    /// On an embedded database with no organization yet, creates a demo organization and an
+    /// owner key for it, so a first run works at once; `None` otherwise.
+    pub async fn bootstrap_demo(&self, storage: &Storage) -> AppResult<Option<DemoOrganization>> {
+        if storage.backend() != Backend::Sqlite || !storage.has_no_organizations().await? {
+            return Ok(None);
+        }
+        let org = self.create_organization("Demo organization").await?;
+        let key = self
+            .issue_key_for(org.id, "demo", MemberRole::Owner)
+            .await?;
+        Ok(Some(DemoOrganization {
+            org,
+            secret: key.secret,
+        }))
+    }
+}
+
+/// Makes sure the schema is current: an embedded database is migrated on start; a PostgreSQL
+/// database must already be migrated by an administrator (`ame migrate`), since the application
+/// role may not change the schema.
+pub async fn prepare_database(storage: &Storage) -> AppResult<()> {
+    if storage.backend() == Backend::Sqlite {
+        return Ok(storage.migrate().await?);
+    }
+    let pending = storage.pending_migrations().await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::SchemaOutdated(pending))
+}

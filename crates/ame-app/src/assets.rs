@@ -1,0 +1,195 @@
+//! Asset sets: generating a campaign's set (words, rendered files, the published landing page)
+//! and reading sets, versions, files and the leads their pages collect.
+
+use crate::caller::Caller;
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use ame_domain::{
+    Asset, AssetFile, AssetId, AssetSetVersion, AssetType, CampaignId, Lead, NewAsset,
+};
+use ame_generation::{Brief, GeneratedAsset};
+use ame_storage::{BlobStore, BlobStream, PageToPublish, blob_key};
+use bytes::Bytes;
+
+/// Largest accepted generation seed: the largest integer JSON numbers carry exactly.
+pub const MAX_SEED: u64 = 9_007_199_254_740_991;
+
+/// The seed used when a request names none: derived from the campaign id, so regenerating a
+/// campaign without a seed gives the same words (and predicting it the same draws).
+pub fn default_seed(id: CampaignId) -> u64 {
+    let uuid = id.as_uuid();
+    let bytes = uuid.as_bytes();
+    let mut last = [0u8; 8];
+    last.copy_from_slice(&bytes[8..]);
+    u64::from_le_bytes(last) & MAX_SEED
+}
+
+/// A stored file opened for reading.
+pub struct OpenedFile {
+    /// Media type to serve it as.
+    pub media_type: String,
+    /// Hex SHA-256 of its bytes (it is stored under that content address).
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Its bytes.
+    pub stream: BlobStream,
+}
+
+impl std::fmt::Debug for OpenedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedFile")
+            .field("media_type", &self.media_type)
+            .field("sha256", &self.sha256)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Generates every asset the campaign's type calls for as its new current set: words from
+    /// the text model, files rendered and written to blob storage first, then the set stored
+    /// (and, once the organization has a real brand, its landing page published) in one
+    /// transaction. `seed` defaults to [`default_seed`].
+    pub async fn generate_assets(
+        &self,
+        caller: &Caller,
+        id: CampaignId,
+        seed: Option<u64>,
+    ) -> AppResult<Vec<Asset>> {
+        caller.require_write()?;
+        let repos = self.repos(caller);
+        let campaign = repos.campaigns.get(caller.org, id).await?;
+        let brand = repos.brands.get(caller.org).await?.map(|p| p.brand);
+        let brief = Brief::new(campaign, brand, seed.unwrap_or_else(|| default_seed(id)));
+        let generated = self.generator().generate(&brief).await;
+        let mut assets = Vec::with_capacity(generated.len());
+        let mut page = None;
+        for (index, asset) in generated.into_iter().enumerate() {
+            let (asset, files) = store_files(self.blobs().as_ref(), caller, asset).await?;
+            if asset.asset_type == AssetType::LandingPage && !brief.brand_is_placeholder {
+                page = files
+                    .iter()
+                    .find(|f| f.name == "index.html")
+                    .map(|f| PageToPublish {
+                        asset_index: index,
+                        slug: brief.page_slug(),
+                        file_key: f.key.clone(),
+                    });
+            }
+            assets.push(asset);
+        }
+        Ok(repos
+            .assets
+            .replace_set_publishing(caller.org, id, assets, page)
+            .await?)
+    }
+
+    /// The campaign's current asset set, or version `version` of it.
+    pub async fn campaign_assets(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+        version: Option<i32>,
+    ) -> AppResult<Vec<Asset>> {
+        let assets = self.repos(caller).assets;
+        Ok(match version {
+            Some(v) => assets.list_version(caller.org, campaign, v).await?,
+            None => assets.list_for_campaign(caller.org, campaign).await?,
+        })
+    }
+
+    /// One asset.
+    pub async fn asset(&self, caller: &Caller, id: AssetId) -> AppResult<Asset> {
+        Ok(self.repos(caller).assets.get(caller.org, id).await?)
+    }
+
+    /// Every version of the campaign's asset set, newest first.
+    pub async fn asset_versions(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+    ) -> AppResult<Vec<AssetSetVersion>> {
+        Ok(self
+            .repos(caller)
+            .assets
+            .versions(caller.org, campaign)
+            .await?)
+    }
+
+    /// Opens the rendered file `name` of an asset.
+    pub async fn open_asset_file(
+        &self,
+        caller: &Caller,
+        id: AssetId,
+        name: &str,
+    ) -> AppResult<OpenedFile> {
+        let asset = self.asset(caller, id).await?;
+        let files = asset.files();
+        let Some(file) = files.iter().find(|f| f.name == name) else {
+            return Err(AppError::NoSuchFile {
+                name: name.to_owned(),
+                allowed: files.into_iter().map(|f| f.name).collect(),
+            });
+        };
+        self.open_blob(&file.key, &file.media_type).await
+    }
+
+    /// The campaign's newest leads, at most `limit`.
+    pub async fn leads(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+        limit: u64,
+    ) -> AppResult<Vec<Lead>> {
+        Ok(self
+            .repos(caller)
+            .leads
+            .list(caller.org, campaign, limit)
+            .await?)
+    }
+
+    /// Opens the blob under `key` (content-addressed: the last path segment is its SHA-256).
+    pub(crate) async fn open_blob(&self, key: &str, media_type: &str) -> AppResult<OpenedFile> {
+        let (size, stream) = self.blobs().open(key).await?.ok_or(AppError::FileMissing)?;
+        Ok(OpenedFile {
+            media_type: media_type.to_owned(),
+            sha256: key.rsplit('/').next().unwrap_or_default().to_owned(),
+            size,
+            stream,
+        })
+    }
+}
+
+/// Writes a generated asset's rendered files to blob storage (before any row refers to them)
+/// and lists them in its metadata.
+async fn store_files(
+    blobs: &dyn BlobStore,
+    caller: &Caller,
+    mut generated: GeneratedAsset,
+) -> AppResult<(NewAsset, Vec<AssetFile>)> {
+    let mut files = Vec::with_capacity(generated.files.len());
+    for rendition in std::mem::take(&mut generated.files) {
+        let key = blob_key(&caller.org.to_string(), &rendition.sha256);
+        let file = AssetFile {
+            name: rendition.name,
+            media_type: rendition.media_type.to_owned(),
+            size: rendition.size as u64,
+            sha256: rendition.sha256,
+            width: rendition.width,
+            height: rendition.height,
+            duration_ms: rendition.duration_ms,
+            uri: blobs.uri(&key),
+            key,
+        };
+        blobs.put(&file.key, Bytes::from(rendition.bytes)).await?;
+        files.push(file);
+    }
+    generated.metadata["files"] = serde_json::to_value(&files).map_err(AppError::internal)?;
+    let asset = NewAsset {
+        asset_type: generated.asset_type,
+        content: generated.content,
+        metadata: generated.metadata,
+    };
+    Ok((asset, files))
+}

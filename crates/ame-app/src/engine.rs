@@ -1,0 +1,134 @@
+//! The [`Engine`]: the one service object every entry point (HTTP handlers, the command line,
+//! the worker, the dashboard) calls. It holds the repositories, blob storage, the generator, the
+//! fitted prediction history, the API key cache and the clock; the use cases are its methods,
+//! one module per area.
+
+use crate::caller::Caller;
+use crate::clock::{Clock, SystemClock};
+use crate::key_cache::KeyCache;
+use crate::prediction::PredictionCache;
+use crate::repos::{Repositories, RepositorySource, SqlRepositories};
+use ame_generation::speech::EspeakNg;
+use ame_generation::{BuiltInModel, Generator};
+use ame_storage::{BlobStore, ObjectBlobs, Storage, StorageResult};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long an unfinished idempotent request holds its key, at least.
+pub const DEFAULT_IDEMPOTENCY_LEASE: Duration = Duration::from_secs(60);
+/// How long a resolved API key is trusted without asking the database again, by default.
+pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Time a generation needs beyond the text model's writing: rendering, speech, storing.
+const RENDERING_ALLOWANCE: Duration = Duration::from_secs(60);
+
+/// The application: every use case, over injected storage, generator, blob store and clock.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(crate) repos: Arc<dyn RepositorySource>,
+    blobs: Arc<dyn BlobStore>,
+    generator: Generator,
+    predictions: Arc<PredictionCache>,
+    clock: Arc<dyn Clock>,
+    key_cache_ttl: Duration,
+    key_cache: Arc<KeyCache>,
+}
+
+impl Engine {
+    /// An engine over the database `storage`, with the built-in copywriter, espeak-ng, rendered
+    /// files kept in memory, the system clock and API keys cached for 5 seconds.
+    pub fn new(storage: Storage) -> Self {
+        Self::with_repositories(Arc::new(SqlRepositories::new(storage)))
+    }
+
+    /// An engine over any repository source (the database, or fakes in tests).
+    pub fn with_repositories(repos: Arc<dyn RepositorySource>) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Self {
+            repos,
+            blobs: Arc::new(ObjectBlobs::in_memory()),
+            generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
+            predictions: Arc::default(),
+            key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
+            key_cache_ttl: DEFAULT_KEY_CACHE_TTL,
+            clock,
+        }
+    }
+
+    /// Keeps rendered files in `blobs`.
+    pub fn with_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = blobs;
+        self
+    }
+
+    /// Generates assets with `generator`.
+    pub fn with_generator(mut self, generator: Generator) -> Self {
+        self.generator = generator;
+        self
+    }
+
+    /// Tells time by `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self.key_cache = Arc::new(KeyCache::new(self.key_cache_ttl, self.clock.clone()));
+        self
+    }
+
+    /// Caches resolved API keys for `ttl` (zero: resolve every request).
+    pub fn with_key_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.key_cache_ttl = ttl;
+        self.key_cache = Arc::new(KeyCache::new(ttl, self.clock.clone()));
+        self
+    }
+
+    /// The clock every use case tells time by.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The generator's text model: provider and model names.
+    pub fn text_model(&self) -> (&str, &str) {
+        self.generator.text_model()
+    }
+
+    /// How long an unfinished idempotent request holds its key before a retry may take it
+    /// over: long enough for the slowest generation the text model allows (every retry of
+    /// every asset), so a client's retry never starts a second generation of a live one.
+    pub fn idempotency_lease(&self) -> Duration {
+        DEFAULT_IDEMPOTENCY_LEASE.max(self.generator.longest_writing() + RENDERING_ALLOWANCE)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StorageResult<()> {
+        self.repos.ping().await
+    }
+
+    /// Repositories acting for `caller`: API keys through the organization's service principal,
+    /// users as themselves.
+    pub(crate) fn repos(&self, caller: &Caller) -> Repositories {
+        match caller.user() {
+            Some(user) => self.repos.acting_as(user),
+            None => self.repos.service(),
+        }
+    }
+
+    /// Repositories acting as the service principal (command line, visitors of public pages).
+    pub(crate) fn service_repos(&self) -> Repositories {
+        self.repos.service()
+    }
+
+    pub(crate) fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    pub(crate) fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    pub(crate) fn predictions(&self) -> &PredictionCache {
+        &self.predictions
+    }
+
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.key_cache
+    }
+}

@@ -1,0 +1,102 @@
+//! API keys: issuing, listing and revoking them (owners and admins), and resolving a presented
+//! key or a signed-in user into a [`Caller`].
+
+use crate::caller::{Actor, Caller};
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, UserId};
+use ame_storage::{IssuedApiKey, StorageError};
+
+impl Engine {
+    /// Issues an API key for the caller's organization; only owners issue owner keys.
+    pub async fn issue_key(
+        &self,
+        caller: &Caller,
+        name: &str,
+        role: MemberRole,
+    ) -> AppResult<IssuedApiKey> {
+        caller.require_manage()?;
+        if role == MemberRole::Owner && caller.role != MemberRole::Owner {
+            return Err(AppError::Forbidden(
+                "only an owner may issue owner keys".to_owned(),
+            ));
+        }
+        Ok(self
+            .repos(caller)
+            .api_keys
+            .create(caller.org, name, role)
+            .await?)
+    }
+
+    /// The organization's API keys, newest first, revoked ones included (never their secrets).
+    pub async fn api_keys(&self, caller: &Caller) -> AppResult<Vec<ApiKey>> {
+        caller.require_manage()?;
+        Ok(self.repos(caller).api_keys.list(caller.org).await?)
+    }
+
+    /// Revokes an API key; it stops authenticating at once in this process. A key cannot revoke
+    /// itself, and only owners revoke owner keys.
+    pub async fn revoke_key(&self, caller: &Caller, id: ApiKeyId) -> AppResult<ApiKey> {
+        caller.require_manage()?;
+        if caller.actor == Actor::ApiKey(id) {
+            return Err(AppError::CannotRevokeOwnKey);
+        }
+        let keys = self.repos(caller).api_keys;
+        if caller.role != MemberRole::Owner {
+            let target = keys
+                .list(caller.org)
+                .await?
+                .into_iter()
+                .find(|k| k.id == id)
+                .ok_or(AppError::NotFound { entity: "API key" })?;
+            if target.role == MemberRole::Owner {
+                return Err(AppError::Forbidden(
+                    "only an owner may revoke owner keys".to_owned(),
+                ));
+            }
+        }
+        let revoked = keys.revoke(caller.org, id).await?;
+        self.key_cache().evict(id);
+        Ok(revoked)
+    }
+
+    /// The caller a presented API key secret stands for (`None`: unknown or revoked), from the
+    /// key cache when it is fresh there.
+    pub async fn authenticate_key(&self, secret: &str) -> AppResult<Option<Caller>> {
+        let principal = match self.key_cache().get(secret) {
+            Some(principal) => principal,
+            None => match self.service_repos().api_keys.authenticate(secret).await? {
+                Some(principal) => {
+                    self.key_cache().insert(secret, principal);
+                    principal
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(Caller {
+            org: principal.org,
+            role: principal.role,
+            actor: Actor::ApiKey(principal.key_id),
+        }))
+    }
+
+    /// The caller a signed-in `user` is in `org` (`None`: not a member).
+    pub async fn authenticate_user(&self, user: UserId, org: OrgId) -> AppResult<Option<Caller>> {
+        let role = match self
+            .repos
+            .acting_as(user)
+            .organizations
+            .member_role(org, user)
+            .await
+        {
+            Ok(role) => role,
+            Err(StorageError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(role.map(|role| Caller {
+            org,
+            role,
+            actor: Actor::User(user),
+        }))
+    }
+}

@@ -1,0 +1,175 @@
+//! Public landing pages: what anyone may see and submit without credentials. A page reveals only
+//! itself; a lead is stored only for a page that is published.
+
+use crate::assets::OpenedFile;
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use ame_domain::FieldError;
+use serde_json::{Map, Value, json};
+
+/// The fields of a landing page's lead form, as submitted (trimmed; `None` when left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadSubmission {
+    /// The visitor's name.
+    pub name: Option<String>,
+    /// Their email address.
+    pub email: Option<String>,
+    /// Their company.
+    pub company: Option<String>,
+    /// `yes` when they agreed to be contacted.
+    pub consent: Option<String>,
+    /// The hidden trap field people never fill in.
+    pub website: Option<String>,
+}
+
+/// What happened to a submitted lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadOutcome {
+    /// The lead was stored.
+    Stored,
+    /// The trap field was filled (a bot): answered like a success, nothing stored.
+    Trapped,
+}
+
+/// Whether `slug` could name a page: lower-case letters, digits and hyphens, 1 to 80.
+pub fn is_page_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 80
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Engine {
+    /// Opens the landing page published under `slug`.
+    pub async fn open_public_page(&self, slug: &str) -> AppResult<OpenedFile> {
+        if !is_page_slug(slug) {
+            return Err(AppError::PageNotFound);
+        }
+        let page = self
+            .service_repos()
+            .public_pages
+            .find(slug)
+            .await?
+            .ok_or(AppError::PageNotFound)?;
+        self.open_blob(&page.file_key, "text/html; charset=utf-8")
+            .await
+    }
+
+    /// Checks and stores a lead submitted through the page under `slug`.
+    pub async fn submit_lead(&self, slug: &str, form: LeadSubmission) -> AppResult<LeadOutcome> {
+        if !is_page_slug(slug) {
+            return Err(AppError::PageNotFound);
+        }
+        let trapped = form.website.as_deref().is_some_and(|v| !v.is_empty());
+        let fields = validate_lead(&form)?;
+        let pages = self.service_repos().public_pages;
+        if trapped {
+            // Answer a bot like a person, but only for a page that exists, and store nothing.
+            pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
+            return Ok(LeadOutcome::Trapped);
+        }
+        pages
+            .record_lead(slug, Value::Object(fields))
+            .await?
+            .ok_or(AppError::PageNotFound)?;
+        Ok(LeadOutcome::Stored)
+    }
+}
+
+fn validate_lead(form: &LeadSubmission) -> AppResult<Map<String, Value>> {
+    let mut errors = Vec::new();
+    let mut fields = Map::new();
+    match form.name.as_deref() {
+        Some(n) if (1..=200).contains(&n.chars().count()) && !n.chars().any(char::is_control) => {
+            fields.insert("name".into(), json!(n));
+        }
+        _ => errors.push(FieldError::new(
+            "name",
+            "is required: 1 to 200 characters without control characters",
+        )),
+    }
+    match form.email.as_deref() {
+        Some(e) if is_email(e) => {
+            fields.insert("email".into(), json!(e));
+        }
+        _ => errors.push(FieldError::new(
+            "email",
+            "is required: an email address such as ada@example.com, at most 254 characters",
+        )),
+    }
+    match form.company.as_deref() {
+        None | Some("") => {}
+        Some(c) if c.chars().count() <= 200 && !c.chars().any(char::is_control) => {
+            fields.insert("company".into(), json!(c));
+        }
+        Some(_) => errors.push(FieldError::new(
+            "company",
+            "must be at most 200 characters without control characters",
+        )),
+    }
+    if form.consent.as_deref() == Some("yes") {
+        fields.insert("consent".into(), json!(true));
+    } else {
+        errors.push(FieldError::with_allowed(
+            "consent",
+            "must be given to be contacted",
+            &["yes"],
+        ));
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    text.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && text.chars().all(|c| c.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_and_slugs() {
+        assert!(is_email("ada@example.com"));
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@example.com",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_page_slug("book-demos-0a1b2c3d"));
+        assert!(!is_page_slug("../etc") && !is_page_slug("UPPER") && !is_page_slug(""));
+    }
+
+    #[test]
+    fn a_lead_form_reports_every_bad_field() {
+        let form = LeadSubmission {
+            name: Some(String::new()),
+            email: Some("ada".into()),
+            company: Some("x".repeat(201)),
+            consent: None,
+            website: None,
+        };
+        let Err(AppError::Validation(errors)) = validate_lead(&form) else {
+            panic!("accepted a bad form");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email", "company", "consent"]);
+    }
+}

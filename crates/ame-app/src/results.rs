@@ -1,0 +1,37 @@
+//! Recorded campaign results.
+
+use crate::caller::Caller;
+use crate::engine::Engine;
+use crate::error::AppResult;
+use ame_domain::{CampaignId, ResultRecord, ResultRecordInput, ResultTotals};
+
+impl Engine {
+    /// Records results of a campaign (upserted by day, channel and asset) and returns the
+    /// campaign's new totals. All or nothing.
+    pub async fn record_results(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+        records: Vec<ResultRecordInput>,
+    ) -> AppResult<ResultTotals> {
+        caller.require_write()?;
+        Ok(self
+            .repos(caller)
+            .results
+            .record(caller.org, campaign, records)
+            .await?)
+    }
+
+    /// The campaign's records, by date, channel and asset, with their totals.
+    pub async fn results(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+    ) -> AppResult<(Vec<ResultRecord>, ResultTotals)> {
+        Ok(self
+            .repos(caller)
+            .results
+            .list(caller.org, campaign)
+            .await?)
+    }
+}
