@@ -7,7 +7,7 @@
 use crate::brief::{Brief, capitalize, lowercase_first};
 use crate::copy::{
     AdCopy, AssetCopy, Benefit, CopySpec, EmailCopy, EmailSequenceCopy, Faq, ImageCopy,
-    LandingCopy, SceneCopy, SocialCopy, VARIANTS, VideoScriptCopy, VoiceCopy,
+    LandingCopy, Purpose, SceneCopy, SocialCopy, VARIANTS, VideoScriptCopy, VoiceCopy,
 };
 use crate::limits::{self as l, fit};
 use ame_domain::{AssetType, CampaignType, Tone};
@@ -343,134 +343,140 @@ fn landing(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
     }
 }
 
-fn subjects(purpose: &str) -> &'static [&'static str] {
+fn subjects(purpose: Purpose) -> &'static [&'static str] {
     match purpose {
-        "deliver" => &[
+        Purpose::Deliver => &[
             "Here's how to {vp1}",
             "Your first step to {vp1}",
             "{Audience}: a quick win inside",
             "Thanks for your interest in {company}",
         ],
-        "educate" => &[
+        Purpose::Educate => &[
             "The hidden cost of doing it by hand",
             "3 signs it's time to change how you work",
             "Why {audience} switch to {company}",
             "A better way to {vp1}",
         ],
-        "proof" => &[
+        Purpose::Proof => &[
             "How teams like yours {vp1}",
             "Real results from {audience}",
             "What changed after switching to {company}",
             "A simpler way to {vp1}",
         ],
-        "convert" => &[
+        Purpose::Convert => &[
             "Ready to {vp1}?",
             "Your next step: {cta}",
             "Let's make it happen{deadline}",
             "Last chance to {cta}{deadline}",
         ],
-        "value_recap" => &[
+        Purpose::ValueRecap => &[
             "Your progress with {company}",
             "Here's what you achieved with us",
             "A quick look at your results",
             "Thanks for being with {company}",
         ],
-        "tips" => &[
+        Purpose::Tips => &[
             "3 tips to {vp2}",
             "Get more from {product}",
             "Little-known ways to {vp2}",
             "Your monthly tips from {company}",
         ],
-        "check_in" => &[
+        Purpose::CheckIn => &[
             "How are things going?",
             "Can we help you {vp1}?",
             "A quick check-in from {company}",
             "Got 2 minutes for feedback?",
         ],
-        "we_miss_you" => &[
+        Purpose::WeMissYou => &[
             "We've missed you",
             "It's been a while",
             "Still want to {vp1}?",
             "Come back to {company}",
         ],
-        "whats_new" => &[
+        Purpose::WhatsNew => &[
             "Here's what's new at {company}",
             "We made it easier to {vp1}",
             "You asked, we built it",
             "New since your last visit",
         ],
-        "last_call" => &[
+        Purpose::LastCall => &[
             "Should we stay in touch?",
             "One last note from {company}",
             "Before we say goodbye",
             "Last call: {cta}",
         ],
-        "opportunity" => &[
+        Purpose::Opportunity => &[
             "Ready for the next step?",
             "You're ready to {vp2}",
             "Unlock more with {company}",
             "Time to grow with {company}?",
         ],
-        "offer" => &[
+        Purpose::Offer => &[
             "Your upgrade offer{deadline}",
             "Ready to {vp2}?",
             "A special offer for you",
             "Upgrade and {vp2}",
         ],
-        "invite" => &[
+        Purpose::Invite => &[
             "Share {company}, get rewarded",
             "Know someone who'd love {company}?",
             "Give a friend a head start",
             "Invite a friend, you both win",
         ],
-        "reminder" => &[
+        Purpose::Reminder => &[
             "Your invite link is waiting",
             "Who do you know who should {vp1}?",
             "A friendly reminder to share",
             "Your friends can {vp1} too",
         ],
-        "thank_you" => &[
+        Purpose::ThankYou => &[
             "Thank you for spreading the word",
             "You made a difference",
             "Thanks from all of us at {company}",
             "Our thanks — and what's next",
         ],
-        "introduce" => &[
+        Purpose::Introduce => &[
             "Meet {company}",
             "Hello from {company}",
             "A new way to {vp1}",
             "Built for {audience}",
         ],
-        "story" => &[
+        Purpose::Story => &[
             "Why we started {company}",
             "The story behind {company}",
             "What drives us",
             "How {company} came to be",
         ],
-        _ => &[
-            "Come and see {company}",
-            "Your invitation from {company}",
-            "Join {audience} at {company}",
-            "See how to {vp1}",
-        ],
     }
 }
 
-fn preheaders(purpose: &str) -> &'static [&'static str] {
+fn preheaders(purpose: Purpose) -> &'static [&'static str] {
     match purpose {
-        "deliver" | "introduce" | "invite" | "opportunity" | "value_recap" => &[
+        Purpose::Deliver
+        | Purpose::Introduce
+        | Purpose::Invite
+        | Purpose::Opportunity
+        | Purpose::ValueRecap => &[
             "A short read with one practical idea you can use today.",
             "{Vp1} — here's where to start.",
             "Inside: what {audience} do differently.",
             "Two minutes that could change how you work.",
         ],
-        "convert" | "offer" | "last_call" => &[
+        Purpose::Convert | Purpose::Offer | Purpose::LastCall => &[
             "Take the next step{deadline}.",
             "It takes two minutes: {cta}.",
             "Here's everything you need to decide.",
             "Don't miss out{deadline}.",
         ],
-        _ => &[
+        Purpose::Educate
+        | Purpose::Proof
+        | Purpose::Tips
+        | Purpose::CheckIn
+        | Purpose::WeMissYou
+        | Purpose::WhatsNew
+        | Purpose::Reminder
+        | Purpose::ThankYou
+        | Purpose::Story => &[
             "A quick note with something useful.",
             "Here's how to {vp2}.",
             "We thought you'd find this helpful.",
@@ -479,97 +485,92 @@ fn preheaders(purpose: &str) -> &'static [&'static str] {
     }
 }
 
-fn body(purpose: &str) -> [&'static str; 3] {
+fn body(purpose: Purpose) -> [&'static str; 3] {
     match purpose {
-        "deliver" => [
+        Purpose::Deliver => [
             "Thanks for your interest in {company}. You told us you want to {outcome}, and we want to help you get there{deadline}.",
             "Here's the short version: {company} helps {audience} {vp1}. Over the next few emails we'll share what works, what doesn't, and how others did it.",
             "Want to skip ahead? {cta} and we'll walk you through it.",
         ],
-        "educate" => [
+        Purpose::Educate => [
             "Most {audience} still do this the slow way: spreadsheets, follow-ups, and late nights.",
             "It works — until it doesn't. Mistakes slip through and the important work waits.",
             "{company} changes that. You {vp1} and {vp2}, without adding to your to-do list.",
         ],
-        "proof" => [
+        Purpose::Proof => [
             "Teams like yours were in the same spot: too much manual work and too little time.",
             "After switching to {company}, they could {vp1} — and {vp2}.",
             "You can get the same results. Here's how to start.",
         ],
-        "convert" => [
+        Purpose::Convert => [
             "Over the past week we've shown how {company} helps {audience} {vp1}.",
             "If you're ready to {outcome}, the next step is simple and takes a couple of minutes.",
             "{cta} — we'll take it from there{deadline}.",
         ],
-        "value_recap" => [
+        Purpose::ValueRecap => [
             "Thank you for being with {company}. Here's a quick look at what you've achieved.",
             "You've been able to {vp1}. That's time and focus back for the work that matters.",
             "Keep an eye out: next time we'll share tips to {vp2}.",
         ],
-        "tips" => [
+        Purpose::Tips => [
             "Here are three quick ways to get more from {product}.",
             "First, set it up once and let it run. Second, share it with your team. Third, review the results weekly so you {vp2}.",
             "Try one this week and tell us how it goes.",
         ],
-        "check_in" => [
+        Purpose::CheckIn => [
             "We wanted to check in. Is {company} helping you {vp1}?",
             "If anything is getting in the way, reply to this email — a real person reads every answer.",
             "And if things are going well, we'd love to hear that too.",
         ],
-        "we_miss_you" => [
+        Purpose::WeMissYou => [
             "It's been a while since we've seen you, and we wanted to say hello.",
             "Before, getting this done meant extra work. Now {company} helps {audience} {vp1}.",
             "Come back and see what's changed — it only takes a minute.",
         ],
-        "whats_new" => [
+        Purpose::WhatsNew => [
             "A lot has changed at {company} since your last visit.",
             "We've made it easier to {vp1} and added ways to {vp2}.",
             "Your account is ready when you are.",
         ],
-        "last_call" => [
+        Purpose::LastCall => [
             "We don't want to fill your inbox if this isn't for you anymore.",
             "If you'd still like to {vp1}, one click brings you back.",
             "Otherwise, thank you for the time you spent with {company}.",
         ],
-        "opportunity" => [
+        Purpose::Opportunity => [
             "You've been getting real value from {company} — thank you.",
             "Many teams at your stage take the next step so they can {vp2}.",
             "Here's what that would look like for you.",
         ],
-        "offer" => [
+        Purpose::Offer => [
             "Upgrading takes a couple of minutes and nothing you've set up changes.",
             "You keep everything that works today and add the ability to {vp2} and {vp3}.",
             "{cta}{deadline}.",
         ],
-        "invite" => [
+        Purpose::Invite => [
             "You know better than anyone what {company} can do.",
             "Know someone who wants to {vp1}? Invite them with your personal link.",
             "When they join, you both get a thank-you from us.",
         ],
-        "reminder" => [
+        Purpose::Reminder => [
             "Your personal invite link is still waiting.",
             "Think of one colleague or friend who'd want to {vp1} — that's all it takes.",
             "Share your link and we'll take care of the rest.",
         ],
-        "thank_you" => [
+        Purpose::ThankYou => [
             "Thank you for sharing {company} with the people you know.",
             "Recommendations like yours are how we grow, and we don't take them for granted.",
             "Keep sharing — every friend who joins brings you another reward.",
         ],
-        "introduce" => [
+        Purpose::Introduce => [
             "Hello! We're {company}, and we help {audience} {vp1}.",
             "We started because doing it the old way cost too much time and too many mistakes.",
             "Over the next few emails, we'll show you what that means in practice.",
         ],
-        "story" => [
+        Purpose::Story => [
             "Every company starts with a problem worth solving. Ours was simple: {audience} deserved a better way to {vp1}.",
             "So we built {product} — and made sure it also helps you {vp2}.",
             "We'd love for you to see it for yourself.",
-        ],
-        _ => [
-            "Thanks for reading along these past days.",
-            "If you want to {vp1}, {company} is ready when you are.",
-            "{cta} and see for yourself.",
         ],
     }
 }
