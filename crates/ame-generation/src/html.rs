@@ -2,7 +2,7 @@
 //! Every piece of user or model text goes through maud's escaping; only the stylesheet, built
 //! from validated `#rrggbb` colours, is inserted unescaped.
 
-use crate::banner::{MIN_TEXT_CONTRAST, Rgb, readable_on};
+use crate::colour::{MIN_TEXT_CONTRAST, Rgb, readable_on};
 use crate::copy::{EmailCopy, LandingCopy};
 use ame_domain::Brand;
 use maud::{DOCTYPE, Markup, PreEscaped, html};

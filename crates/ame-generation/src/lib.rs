@@ -8,6 +8,7 @@
 pub mod banner;
 pub mod brief;
 pub mod builtin;
+pub mod colour;
 pub mod copy;
 pub mod html;
 pub mod limits;

@@ -2,9 +2,10 @@
 //! (falling back to the built-in copywriter), check them, lay them out, and render the files
 //! (HTML pages and emails, PNG banners, WAV audio).
 
-use crate::banner::{self, BannerSpec, Rgb, STANDARD_SIZES};
+use crate::banner::{self, BannerSpec, STANDARD_SIZES};
 use crate::brief::Brief;
 use crate::builtin;
+use crate::colour::Rgb;
 use crate::copy::{AssetCopy, CopySpec, VideoScriptCopy};
 use crate::html::{self, EmailContext, PageContext};
 use crate::limits::{self as l, Checks};
