@@ -12,6 +12,8 @@ const RULES: &[(&str, &[&str], &str)] = &[
         &[
             "ame-storage",
             "ame-generation",
+            "ame-prediction",
+            "ame-app",
             "ame-api",
             "ame-migration",
             "sea-orm",
@@ -26,13 +28,22 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "ame-migration",
-        &["ame-domain", "ame-storage", "ame-generation", "ame-api"],
+        &[
+            "ame-domain",
+            "ame-storage",
+            "ame-generation",
+            "ame-prediction",
+            "ame-app",
+            "ame-api",
+        ],
         "migrations import no workspace crate",
     ),
     (
         "ame-generation",
         &[
             "ame-storage",
+            "ame-prediction",
+            "ame-app",
             "ame-api",
             "ame-migration",
             "sea-orm",
@@ -42,9 +53,44 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "generation depends only inward, on the domain",
     ),
     (
+        "ame-prediction",
+        &[
+            "ame-storage",
+            "ame-generation",
+            "ame-app",
+            "ame-api",
+            "ame-migration",
+            "sea-orm",
+            "sqlx",
+            "actix-web",
+            "tokio",
+            "reqwest",
+            "hyper",
+        ],
+        "the predictor knows only the domain: pure functions of the history, no I/O",
+    ),
+    (
         "ame-storage",
-        &["ame-api", "ame-generation", "actix-web", "hyper"],
+        &[
+            "ame-api",
+            "ame-app",
+            "ame-generation",
+            "ame-prediction",
+            "actix-web",
+            "hyper",
+        ],
         "storage knows the database, never HTTP",
+    ),
+    (
+        "ame-app",
+        &[
+            "ame-api",
+            "actix-web",
+            "actix-http",
+            "hyper",
+            "utoipa-actix-web",
+        ],
+        "the application layer knows no HTTP; the API, the CLI and the worker call it alike",
     ),
 ];
 
@@ -129,6 +175,32 @@ mod tests {
             violations(&metadata).is_empty(),
             "{:?}",
             violations(&metadata)
+        );
+    }
+
+    #[test]
+    fn the_application_layer_knows_no_http_and_the_predictor_no_io() {
+        let metadata = json!({"packages": [
+            package("ame-app", &[("ame-storage", None), ("actix-web", None)]),
+            package("ame-prediction", &[("ame-domain", None), ("tokio", None), ("ame-storage", None)]),
+            package("ame-api", &[("ame-app", None), ("sea-orm-migration", None)]),
+        ]});
+        let found = violations(&metadata);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|v| v.starts_with("ame-app depends on actix-web"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|v| v.starts_with("ame-prediction depends on tokio"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|v| v.starts_with("ame-api depends on sea-orm"))
         );
     }
 

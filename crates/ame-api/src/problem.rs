@@ -291,9 +291,8 @@ impl Problem {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|e| {
             tracing::error!(error = %e, "a problem could not be serialized");
-            format!(
-                r#"{{"type":"urn:ame:problem:internal_error","title":"Internal Server Error","status":500,"detail":"the server failed to handle the request; it has been logged, retry later","code":"internal_error"}}"#
-            )
+            r#"{"type":"urn:ame:problem:internal_error","title":"Internal Server Error","status":500,"detail":"the server failed to handle the request; it has been logged, retry later","code":"internal_error"}"#
+                .to_owned()
         })
     }
 

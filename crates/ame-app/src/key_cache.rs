@@ -19,12 +19,15 @@ use std::time::Duration;
 /// Most entries kept; past this the cache is cleared (keys are re-resolved on next use).
 const MAX_ENTRIES: usize = 10_000;
 
+/// Resolved keys by the SHA-256 of their secret, with the instant they expire.
+type Entries = HashMap<[u8; 32], (KeyPrincipal, DateTime<Utc>)>;
+
 /// Resolved API keys with their expiry.
 #[derive(Debug)]
 pub struct KeyCache {
     ttl: TimeDelta,
     clock: Arc<dyn Clock>,
-    entries: Mutex<HashMap<[u8; 32], (KeyPrincipal, DateTime<Utc>)>>,
+    entries: Mutex<Entries>,
 }
 
 impl KeyCache {

@@ -12,6 +12,8 @@
 //!
 //! Everything here is pure and deterministic for a given history, request and seed.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod backtest;
 mod fit;
 mod history;
