@@ -193,3 +193,147 @@ async fn store_files(
     };
     Ok((asset, files))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+    use ame_domain::AssetType;
+    use ame_storage::PageToPublish;
+
+    /// Mocks for generating `campaign`'s assets with `brand`; `check` sees what is stored.
+    fn generation_mocks(
+        caller: &Caller,
+        campaign: &Campaign,
+        brand: Option<Brand>,
+        check: impl Fn(&[NewAsset], &Option<PageToPublish>) + Send + 'static,
+    ) -> Mocks {
+        let mut mocks = Mocks::default();
+        let found = campaign.clone();
+        mocks
+            .campaigns
+            .expect_get()
+            .returning(move |_, _| Ok(found.clone()));
+        let org = caller.org;
+        mocks.brands.expect_get().returning(move |_| {
+            Ok(brand.clone().map(|brand| BrandProfile {
+                org_id: org,
+                brand,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }))
+        });
+        let target = campaign.clone();
+        mocks
+            .assets
+            .expect_replace_set_publishing()
+            .times(1)
+            .returning(move |org, _, assets, page| {
+                check(&assets, &page);
+                Ok(stored(org, &target, assets))
+            });
+        mocks
+    }
+
+    #[tokio::test]
+    async fn rendered_files_are_in_blob_storage_before_the_rows_that_list_them() {
+        let caller = caller(MemberRole::Member);
+        let campaign = campaign(CampaignType::Upsell, caller.org);
+        let blobs = Arc::new(FakeBlobs::default());
+        let seen = blobs.clone();
+        let checked = Arc::new(AtomicUsize::new(0));
+        let count = checked.clone();
+        let mocks = generation_mocks(&caller, &campaign, None, move |assets, _| {
+            for asset in assets {
+                for file in asset.metadata["files"].as_array().unwrap() {
+                    let key = file["key"].as_str().unwrap();
+                    assert!(seen.contains(key), "{key} was not stored before its row");
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let engine = mocks.engine().with_blobs(blobs);
+        let assets = engine
+            .generate_assets(&caller, campaign.id, Some(7))
+            .await
+            .unwrap();
+        assert!(checked.load(Ordering::SeqCst) >= 2, "no files were listed");
+        let files = assets[1].files();
+        assert_eq!(assets[1].asset_type, AssetType::LandingPage);
+        let page = files.iter().find(|f| f.name == "index.html").unwrap();
+        assert_eq!(page.key, format!("{}/{}", caller.org, page.sha256));
+        assert_eq!(page.uri, format!("memory:///{}", page.key));
+    }
+
+    #[tokio::test]
+    async fn a_placeholder_brand_page_is_not_published_and_a_real_one_is() {
+        let caller = caller(MemberRole::Member);
+        let campaign = campaign(CampaignType::Upsell, caller.org);
+        let mocks = generation_mocks(&caller, &campaign, None, |_, page| {
+            assert_eq!(*page, None, "a page with placeholder details was published");
+        });
+        mocks
+            .engine()
+            .generate_assets(&caller, campaign.id, None)
+            .await
+            .unwrap();
+
+        let org = caller.org;
+        let mocks = generation_mocks(
+            &caller,
+            &campaign,
+            Some(ame_generation::samples::brand()),
+            move |assets, page| {
+                let page = page.as_ref().expect("the landing page was not published");
+                assert_eq!(assets[page.asset_index].asset_type, AssetType::LandingPage);
+                assert!(page.file_key.starts_with(&format!("{org}/")));
+                assert!(!page.slug.is_empty());
+            },
+        );
+        mocks
+            .engine()
+            .generate_assets(&caller, campaign.id, None)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_file_the_asset_does_not_list_names_the_ones_it_does() {
+        let caller = caller(MemberRole::Viewer);
+        let campaign = campaign(CampaignType::Upsell, caller.org);
+        let mut asset = stored(
+            caller.org,
+            &campaign,
+            vec![NewAsset {
+                asset_type: AssetType::LandingPage,
+                content: serde_json::json!({}),
+                metadata: serde_json::json!({"files": [{
+                    "name": "index.html", "media_type": "text/html; charset=utf-8", "size": 3,
+                    "sha256": "abc", "key": "org/abc", "uri": "memory:///org/abc"
+                }]}),
+            }],
+        );
+        let asset = asset.remove(0);
+        let mut mocks = Mocks::default();
+        mocks
+            .assets
+            .expect_get()
+            .returning(move |_, _| Ok(asset.clone()));
+        let engine = mocks.engine().with_blobs(Arc::new(FakeBlobs::default()));
+        let missing = engine
+            .open_asset_file(&caller, AssetId::new(), "other.html")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            missing,
+            AppError::NoSuchFile {
+                name: "other.html".into(),
+                allowed: vec!["index.html".into()],
+            }
+        );
+        let gone = engine
+            .open_asset_file(&caller, AssetId::new(), "index.html")
+            .await
+            .unwrap_err();
+        assert_eq!(gone, AppError::FileMissing);
+    }
+}

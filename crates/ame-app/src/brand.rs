@@ -26,3 +26,20 @@ impl Engine {
         Ok(self.repos(caller).brands.put(caller.org, brand).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+
+    #[tokio::test]
+    async fn a_missing_brand_is_reported_as_not_set() {
+        let mut mocks = Mocks::default();
+        mocks.brands.expect_get().returning(|_| Ok(None));
+        let error = mocks
+            .engine()
+            .brand(&caller(MemberRole::Viewer))
+            .await
+            .unwrap_err();
+        assert_eq!(error, AppError::BrandNotSet);
+    }
+}

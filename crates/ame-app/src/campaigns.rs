@@ -99,3 +99,68 @@ impl Engine {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+    use ame_storage::StorageError;
+
+    #[tokio::test]
+    async fn a_viewer_changes_nothing_and_no_repository_is_asked() {
+        let engine = Mocks::default().engine();
+        let viewer = caller(MemberRole::Viewer);
+        let id = ame_domain::CampaignId::new();
+        let refused = [
+            engine.generate_assets(&viewer, id, None).await.unwrap_err(),
+            engine.delete_campaign(&viewer, id).await.unwrap_err(),
+            engine
+                .record_results(&viewer, id, Vec::new())
+                .await
+                .unwrap_err(),
+            engine.api_keys(&viewer).await.unwrap_err(),
+        ];
+        for error in refused {
+            assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retried_creation_returns_the_campaign_its_first_attempt_stored() {
+        let caller = caller(MemberRole::Member);
+        let existing = campaign(CampaignType::LeadGen, caller.org);
+        let mut mocks = Mocks::default();
+        mocks
+            .campaigns
+            .expect_create_with_id()
+            .times(1)
+            .returning(|_, _, _| Err(StorageError::Conflict("id taken".into())));
+        let found = existing.clone();
+        mocks
+            .campaigns
+            .expect_get()
+            .times(1)
+            .returning(move |_, _| Ok(found.clone()));
+        let engine = mocks.engine();
+        let valid = engine
+            .check_new_campaign(
+                &caller,
+                ame_domain::NewCampaign {
+                    campaign_type: CampaignType::LeadGen,
+                    objective: "Book 40 demos with finance teams".into(),
+                    name: None,
+                    planned_reach: None,
+                    budget: None,
+                    channels: Vec::new(),
+                    start_at: None,
+                    end_at: None,
+                    timezone: None,
+                },
+            )
+            .unwrap();
+        let created = engine
+            .create_campaign(&caller, valid, Some(existing.id))
+            .await
+            .unwrap();
+        assert_eq!(created, existing);
+    }
+}

@@ -109,3 +109,133 @@ fn created_in_campaign(body: &str) -> Option<CampaignId> {
         .or_else(|| value["id"].as_str())?;
     id.parse::<uuid::Uuid>().ok().map(CampaignId::from_uuid)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+    use ame_storage::{IdempotencyClaim, StorageError};
+
+    #[tokio::test]
+    async fn the_idempotency_lease_covers_every_retry_of_the_slowest_generation() {
+        let engine = Mocks::default().engine();
+        assert_eq!(engine.idempotency_lease(), DEFAULT_IDEMPOTENCY_LEASE);
+
+        let slow = FakeModel {
+            longest: Duration::from_secs(300),
+            ..FakeModel::default()
+        };
+        let mut mocks = Mocks::default();
+        let lease = Arc::new(Mutex::new(None));
+        let claimed = lease.clone();
+        mocks
+            .idempotency
+            .expect_claim()
+            .times(1)
+            .returning(move |_, _, _, lease| {
+                *claimed.lock().unwrap() = Some(lease);
+                Ok(IdempotencyClaim::InProgress)
+            });
+        let engine = mocks
+            .engine()
+            .with_generator(Generator::new(Arc::new(slow), Arc::new(SilentSpeech)));
+        // The largest asset set has three assets: 3 × 300 s of writing, plus time to render.
+        assert!(engine.idempotency_lease() >= Duration::from_secs(900));
+        let request = IdempotentRequest {
+            key: "k".into(),
+            fingerprint: "f".into(),
+        };
+        let outcome = engine
+            .run_idempotent(&caller(MemberRole::Member), Some(&request), |_| async {
+                Ok::<_, AppError>(StoredReply {
+                    status: 201,
+                    body: "{}".into(),
+                })
+            })
+            .await;
+        assert_eq!(outcome, Err(AppError::IdempotencyInProgress));
+        assert_eq!(*lease.lock().unwrap(), Some(engine.idempotency_lease()));
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_failure_of_ours_frees_the_key_and_a_reply_is_stored() {
+        let request = IdempotentRequest {
+            key: "k".into(),
+            fingerprint: "f".into(),
+        };
+        let reserved = uuid::Uuid::now_v7();
+        let mut mocks = Mocks::default();
+        mocks
+            .idempotency
+            .expect_claim()
+            .times(2)
+            .returning(move |_, _, _, _| {
+                Ok(IdempotencyClaim::Acquired {
+                    resource_id: reserved,
+                })
+            });
+        mocks
+            .idempotency
+            .expect_release()
+            .times(1)
+            .returning(|_, _| Ok(()));
+        mocks
+            .idempotency
+            .expect_complete()
+            .withf(|_, key, status, body| key == "k" && *status == 422 && body == "refused")
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let engine = mocks.engine();
+        let caller = caller(MemberRole::Member);
+        let failed = engine
+            .run_idempotent(&caller, Some(&request), |id| async move {
+                assert_eq!(id, Some(reserved));
+                Err::<StoredReply, _>(AppError::internal("disk full"))
+            })
+            .await;
+        assert!(matches!(failed, Err(AppError::Internal(_))));
+        let refused = engine
+            .run_idempotent(&caller, Some(&request), |_| async {
+                Ok::<_, AppError>(StoredReply {
+                    status: 422,
+                    body: "refused".into(),
+                })
+            })
+            .await
+            .unwrap();
+        assert!(matches!(refused, Idempotent::Fresh(r) if r.status == 422));
+    }
+
+    #[tokio::test]
+    async fn a_replayed_creation_whose_campaign_was_deleted_is_refused() {
+        let gone = ame_domain::CampaignId::new();
+        let mut mocks = Mocks::default();
+        mocks
+            .idempotency
+            .expect_claim()
+            .returning(move |_, _, _, _| {
+                Ok(IdempotencyClaim::Completed {
+                    status: 201,
+                    body: format!(r#"{{"id":"{gone}"}}"#),
+                })
+            });
+        mocks
+            .campaigns
+            .expect_get()
+            .withf(move |_, id| *id == gone)
+            .returning(|_, _| Err(StorageError::NotFound { entity: "campaign" }));
+        let request = IdempotentRequest {
+            key: "k".into(),
+            fingerprint: "f".into(),
+        };
+        let outcome = mocks
+            .engine()
+            .run_idempotent(&caller(MemberRole::Member), Some(&request), |_| async {
+                panic!("a completed request ran again")
+            })
+            .await;
+        assert_eq!(
+            outcome,
+            Err::<Idempotent, _>(AppError::IdempotencyResourceDeleted)
+        );
+    }
+}

@@ -100,3 +100,77 @@ impl Engine {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+
+    #[tokio::test]
+    async fn a_resolved_key_is_trusted_until_its_time_to_live_passes_on_the_clock() {
+        let principal = KeyPrincipal {
+            key_id: ApiKeyId::new(),
+            org: OrgId::new(),
+            role: MemberRole::Admin,
+        };
+        let mut mocks = Mocks::default();
+        mocks
+            .api_keys
+            .expect_authenticate()
+            .times(2)
+            .returning(move |_| Ok(Some(principal)));
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let engine = mocks.engine().with_clock(clock.clone());
+        for _ in 0..3 {
+            let caller = engine
+                .authenticate_key("ame_secret")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((caller.org, caller.role), (principal.org, principal.role));
+        }
+        clock.advance(DEFAULT_KEY_CACHE_TTL);
+        engine
+            .authenticate_key("ame_secret")
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn keys_cannot_revoke_themselves_and_admins_cannot_revoke_owner_keys() {
+        let admin = caller(MemberRole::Admin);
+        let Actor::ApiKey(own) = admin.actor else {
+            unreachable!()
+        };
+        let owner_key = ApiKeyId::new();
+        let mut mocks = Mocks::default();
+        let org = admin.org;
+        mocks.api_keys.expect_list().returning(move |_| {
+            Ok(vec![ame_domain::ApiKey {
+                id: owner_key,
+                org_id: org,
+                name: "root".into(),
+                role: MemberRole::Owner,
+                display_prefix: "ame_abc".into(),
+                created_at: Utc::now(),
+                revoked_at: None,
+            }])
+        });
+        let engine = mocks.engine();
+        assert_eq!(
+            engine.revoke_key(&admin, own).await.unwrap_err(),
+            AppError::CannotRevokeOwnKey
+        );
+        assert!(matches!(
+            engine.revoke_key(&admin, owner_key).await.unwrap_err(),
+            AppError::Forbidden(_)
+        ));
+        assert!(matches!(
+            engine
+                .issue_key(&admin, "new", MemberRole::Owner)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden(_)
+        ));
+    }
+}

@@ -41,4 +41,4 @@ pub use public::{LeadOutcome, LeadSubmission, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};
 
 #[cfg(test)]
-mod tests;
+mod fakes;

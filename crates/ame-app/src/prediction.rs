@@ -82,3 +82,74 @@ impl Engine {
         Ok(prediction)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::*;
+
+    #[tokio::test]
+    async fn the_prediction_history_is_refitted_only_when_its_revision_changes() {
+        let caller = caller(MemberRole::Viewer);
+        let mut target = campaign(CampaignType::LeadGen, caller.org);
+        target.plan.planned_reach = Some(10_000);
+        let mut mocks = Mocks::default();
+        mocks
+            .campaigns
+            .expect_get()
+            .returning(move |_, _| Ok(target.clone()));
+        let revisions = Arc::new(Mutex::new(vec![(2, 1), (1, 0), (1, 0)]));
+        mocks
+            .results
+            .expect_history_revision()
+            .times(3)
+            .returning(move |_| Ok(revisions.lock().unwrap().pop().unwrap()));
+        mocks
+            .results
+            .expect_history()
+            .times(2)
+            .returning(|_, _| Ok(Vec::new()));
+        let engine = mocks.engine();
+        let id = ame_domain::CampaignId::new();
+        let first = engine
+            .predict(&caller, id, Some(1), Some(200))
+            .await
+            .unwrap();
+        let again = engine
+            .predict(&caller, id, Some(1), Some(200))
+            .await
+            .unwrap();
+        assert_eq!(first, again);
+        assert!(first.cold_start);
+        engine
+            .predict(&caller, id, Some(1), Some(200))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_prediction_without_reach_says_what_is_missing() {
+        let caller = caller(MemberRole::Viewer);
+        let mut target = campaign(CampaignType::LeadGen, caller.org);
+        target.plan.planned_reach = None;
+        target.plan.budget = None;
+        let mut mocks = Mocks::default();
+        mocks
+            .campaigns
+            .expect_get()
+            .returning(move |_, _| Ok(target.clone()));
+        mocks
+            .results
+            .expect_history_revision()
+            .returning(|_| Ok((0, 0)));
+        mocks
+            .results
+            .expect_history()
+            .returning(|_, _| Ok(Vec::new()));
+        let error = mocks
+            .engine()
+            .predict(&caller, ame_domain::CampaignId::new(), None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, AppError::ReachUnknown(ref d) if d.contains("planned_reach")));
+    }
+}

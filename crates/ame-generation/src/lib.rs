@@ -10,6 +10,7 @@ pub mod brief;
 pub mod builtin;
 pub mod colour;
 pub mod copy;
+pub mod email_plan;
 pub mod html;
 pub mod limits;
 pub mod openai;

@@ -17,17 +17,17 @@
 pub mod backtest;
 mod fit;
 mod history;
+mod monte_carlo;
 mod predict;
+mod report;
 
 pub use fit::{
     KAPPA_RANGE, Pool, TAU_CAP, Trial, evidence_weight, fit_dispersion, fit_group,
     fit_grouped_dispersion, prior_strength,
 };
 pub use history::{HistoryModel, SkippedStage};
-pub use predict::{
-    FunnelPerformancePredictor, HistoryUsed, Interval, LevelHistory, Prediction, PredictionError,
-    PredictionRequest, ReachSource, StagePrediction,
-};
+pub use predict::{FunnelPerformancePredictor, PredictionError, PredictionRequest};
+pub use report::{HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction};
 
 use ame_domain::ChannelOutcome;
 use rust_decimal::prelude::ToPrimitive;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::history::SegmentKey;
-use crate::predict::{beta, binomial};
+use crate::monte_carlo::{beta, binomial};
 use ame_domain::{CampaignType, Channel, FunnelMetrics};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

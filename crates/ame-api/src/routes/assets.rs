@@ -57,11 +57,7 @@ pub async fn generate_assets(
     principal.require_write()?;
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
-    let locate: idempotency::Locate = |body| {
-        body["campaign_id"]
-            .as_str()
-            .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
-    };
+    let locate: idempotency::Locate = asset_list_location;
     let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
     let engine = &state.engine;
     let caller = &principal;
@@ -76,6 +72,13 @@ pub async fn generate_assets(
         )
     })
     .await
+}
+
+/// Where a generated set lives: its campaign's asset list.
+fn asset_list_location(created: &serde_json::Value) -> Option<String> {
+    created["campaign_id"]
+        .as_str()
+        .map(|id| format!("/api/marketing/campaigns/{id}/assets"))
 }
 
 /// List a campaign's assets: the current set, or an earlier version.

@@ -152,11 +152,7 @@ pub async fn create_campaign(
     body: JsonBody<NewCampaign>,
 ) -> Result<HttpResponse, Problem> {
     let valid = state.engine.check_new_campaign(&principal, body.value)?;
-    let locate: idempotency::Locate = |body| {
-        body["id"]
-            .as_str()
-            .map(|id| format!("/api/marketing/campaigns/{id}"))
-    };
+    let locate: idempotency::Locate = campaign_location;
     let engine = &state.engine;
     let caller = &principal;
     idempotency::run(
@@ -172,6 +168,13 @@ pub async fn create_campaign(
         },
     )
     .await
+}
+
+/// Where a created campaign lives: `/api/marketing/campaigns/{id}`.
+fn campaign_location(created: &serde_json::Value) -> Option<String> {
+    created["id"]
+        .as_str()
+        .map(|id| format!("/api/marketing/campaigns/{id}"))
 }
 
 fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Problem> {

@@ -96,6 +96,17 @@ pub async fn submit_lead(
     if !ame_app::is_page_slug(&slug) {
         return Err(ame_app::AppError::PageNotFound.into());
     }
+    let form = read_lead_form(&req, &body)?;
+    state.engine.submit_lead(&slug, form).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .body(thank_you_page(&slug)))
+}
+
+/// The lead form's fields from a `application/x-www-form-urlencoded` body of at most
+/// [`MAX_FORM_BYTES`], trimmed.
+fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Problem> {
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -116,7 +127,7 @@ pub async fn submit_lead(
             format!("the form may be at most {MAX_FORM_BYTES} bytes"),
         ));
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
         Problem::bad_request(
             ErrorCode::InvalidForm,
             format!("the form is malformed: {e}"),
@@ -128,15 +139,18 @@ pub async fn submit_lead(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_owned())
     };
-    let form = LeadSubmission {
+    Ok(LeadSubmission {
         name: field("name"),
         email: field("email"),
         company: field("company"),
         consent: field("consent"),
         website: field("website"),
-    };
-    state.engine.submit_lead(&slug, form).await?;
-    let thanks = html! {
+    })
+}
+
+/// The page a visitor sees after submitting the form.
+fn thank_you_page(slug: &str) -> String {
+    html! {
         (maud::DOCTYPE)
         html lang="en" {
             head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { "Thank you" } }
@@ -148,9 +162,6 @@ pub async fn submit_lead(
                 }
             }
         }
-    };
-    Ok(HttpResponse::build(StatusCode::CREATED)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
-        .body(thanks.into_string()))
+    }
+    .into_string()
 }

@@ -1,0 +1,282 @@
+//! The Monte Carlo of one prediction: the evidence pools of each level for the request, where
+//! each draw's reach comes from, one draw down the levels (global, segment, organization,
+//! campaign) through every stage, and the draws collected into intervals.
+
+use crate::fit::{Pool, TAU_CAP, Trial};
+use crate::history::{SegmentKey, StageModel};
+use crate::predict::PredictionRequest;
+use crate::report::{Interval, ReachSource, StagePrediction};
+use crate::{Stage, trial};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Beta, Binomial, Distribution, Normal};
+
+fn sum_pools<'a>(pools: impl Iterator<Item = &'a Pool>) -> Pool {
+    pools.fold(Pool::default(), |mut acc, p| {
+        acc.successes += p.successes;
+        acc.failures += p.failures;
+        acc
+    })
+}
+
+pub(crate) fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
+    let a = a.max(1e-6);
+    let b = b.max(1e-6);
+    match Beta::new(a, b) {
+        Ok(d) => d.sample(rng).clamp(0.0, 1.0),
+        Err(_) => a / (a + b),
+    }
+}
+
+pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: f64, p: f64) -> f64 {
+    let n = n.max(0.0).round() as u64;
+    match Binomial::new(n, p.clamp(0.0, 1.0)) {
+        Ok(d) => d.sample(rng) as f64,
+        Err(_) => n as f64 * p,
+    }
+}
+
+/// A group mean drawn around its parent's: `Beta(τ·parent + s, τ·(1−parent) + f)`; the parent
+/// itself when the level's strength is capped (groups do not differ) and it has no own evidence.
+fn draw_level(rng: &mut ChaCha8Rng, parent: f64, tau: f64, pool: &Pool) -> f64 {
+    if tau >= TAU_CAP && pool.weight() == 0.0 {
+        return parent;
+    }
+    let tau = tau.min(TAU_CAP);
+    beta(
+        rng,
+        tau * parent + pool.successes,
+        tau * (1.0 - parent) + pool.failures,
+    )
+}
+
+/// The stage's evidence pools for a request: every unit, the segment's other organizations,
+/// and this organization — with the campaign's own results taken out when the model holds them.
+pub(crate) struct RequestPools {
+    global: Pool,
+    segment_others: Pool,
+    org: Pool,
+    own: Option<Trial>,
+}
+
+pub(crate) fn request_pools(
+    model: &StageModel,
+    keys: &[SegmentKey],
+    request: &PredictionRequest,
+) -> RequestPools {
+    let mut global = model.global;
+    let segment = sum_pools(keys.iter().filter_map(|k| model.segments.get(k)));
+    let mut org = sum_pools(
+        keys.iter()
+            .filter_map(|k| model.orgs.get(&(*k, request.org_group))),
+    );
+    let segment_others = Pool {
+        successes: (segment.successes - org.successes).max(0.0),
+        failures: (segment.failures - org.failures).max(0.0),
+    };
+    let mut own_successes = 0.0;
+    let mut own_trials = 0.0;
+    for o in &request.own_results {
+        if let Some(t) = trial(o, model.stage, model.base) {
+            own_successes += t.successes;
+            own_trials += t.trials;
+            if request.own_results_in_history {
+                global.remove(&t, model.kappa);
+                // A channel outside the segment was never in the segment's or the org's pool.
+                if keys.contains(&(o.campaign_type, o.channel)) {
+                    org.remove(&t, model.kappa);
+                }
+            }
+        }
+    }
+    RequestPools {
+        global,
+        segment_others,
+        org,
+        own: (own_trials > 0.0).then_some(Trial {
+            successes: own_successes,
+            trials: own_trials,
+        }),
+    }
+}
+
+/// Where each draw's reach still to come is taken from.
+pub(crate) enum ReachPlan {
+    /// The planned reach not reached yet.
+    Planned(f64),
+    /// The budget not spent yet, at a drawn reach per unit of spend.
+    Budget {
+        remaining: f64,
+        reach_per_spend: Normal<f64>,
+    },
+}
+
+impl ReachPlan {
+    /// Where the reach comes from, as reported.
+    pub(crate) fn source(&self) -> ReachSource {
+        match self {
+            ReachPlan::Planned(_) => ReachSource::PlannedReach,
+            ReachPlan::Budget { .. } => ReachSource::Budget,
+        }
+    }
+
+    fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match self {
+            ReachPlan::Planned(remaining) => *remaining,
+            ReachPlan::Budget {
+                remaining,
+                reach_per_spend,
+            } => (remaining * reach_per_spend.sample(rng).exp()).round(),
+        }
+    }
+}
+
+/// Everything one Monte Carlo draw needs, fixed for the whole prediction.
+pub(crate) struct Simulation<'r> {
+    pub(crate) request: &'r PredictionRequest,
+    pub(crate) stages: &'r [StageModel],
+    pub(crate) pools: Vec<RequestPools>,
+    /// The campaign's recorded totals, in funnel order.
+    pub(crate) observed: [Option<f64>; 4],
+    pub(crate) own_reach: f64,
+    pub(crate) own_revenue: f64,
+    pub(crate) reach: ReachPlan,
+    pub(crate) value_per_conversion: Option<Normal<f64>>,
+    pub(crate) predicts_conversions: bool,
+}
+
+/// Per stage of one draw: (total count, remaining count, expected total, expected remaining).
+type DrawnStage = (f64, f64, f64, f64);
+
+impl Simulation<'_> {
+    /// One draw: the reach still to come, every stage's rate down the levels (global, segment,
+    /// organization, campaign) and its count, then revenue, cost per conversion and ROI.
+    pub(crate) fn draw(&self, rng: &mut ChaCha8Rng, samples: &mut Samples) {
+        let remaining_reach = self.reach.draw(rng);
+        let mut state: [DrawnStage; 4] = [(0.0, 0.0, 0.0, 0.0); 4];
+        state[0] = (
+            self.own_reach + remaining_reach,
+            remaining_reach,
+            self.own_reach + remaining_reach,
+            remaining_reach,
+        );
+        samples.totals[0].push(state[0].0);
+        samples.expected[0].push(state[0].2);
+        for (model, pool) in self.stages.iter().zip(&self.pools) {
+            let (drawn, p) = self.draw_stage(rng, model, pool, state[model.base.index()]);
+            let i = model.stage.index();
+            state[i] = drawn;
+            samples.totals[i].push(drawn.0);
+            samples.expected[i].push(drawn.2);
+            samples.rates[i].push(p);
+        }
+        if self.predicts_conversions {
+            self.draw_money(rng, state[Stage::Conversions.index()], samples);
+        }
+    }
+
+    /// One stage's rate and counts, given its base stage's draw.
+    fn draw_stage(
+        &self,
+        rng: &mut ChaCha8Rng,
+        model: &StageModel,
+        pool: &RequestPools,
+        base: DrawnStage,
+    ) -> (DrawnStage, f64) {
+        let mu_global = beta(rng, 0.5 + pool.global.successes, 0.5 + pool.global.failures);
+        let mu_segment = draw_level(rng, mu_global, model.tau_segment, &pool.segment_others);
+        let mu_org = draw_level(rng, mu_segment, model.tau_org, &pool.org);
+        let (successes, trials) = pool.own.map_or((0.0, 0.0), |t| (t.successes, t.trials));
+        let p = beta(
+            rng,
+            model.kappa * mu_org + successes,
+            model.kappa * (1.0 - mu_org) + trials - successes,
+        );
+        let drawn = match (pool.own, self.observed[model.stage.index()]) {
+            (Some(_), Some(k)) => {
+                let remaining = binomial(rng, base.1, p);
+                (k + remaining, remaining, k + base.3 * p, base.3 * p)
+            }
+            _ => {
+                let total = binomial(rng, base.0, p);
+                (total, total, base.2 * p, base.2 * p)
+            }
+        };
+        (drawn, p)
+    }
+
+    /// Revenue (recorded plus the new conversions at a drawn value each), and against the
+    /// budget, cost per conversion and ROI.
+    fn draw_money(&self, rng: &mut ChaCha8Rng, conversions: DrawnStage, samples: &mut Samples) {
+        let revenue = self
+            .value_per_conversion
+            .as_ref()
+            .map(|dist| self.own_revenue + conversions.1 * dist.sample(rng).exp());
+        if let Some(r) = revenue {
+            samples.revenue.push(r);
+        }
+        if let Some(budget) = self.request.budget.filter(|b| *b > 0.0) {
+            samples.cost.push(if conversions.0 > 0.0 {
+                budget / conversions.0
+            } else {
+                f64::INFINITY
+            });
+            if let Some(r) = revenue {
+                samples.roi.push((r - budget) / budget);
+            }
+        }
+    }
+}
+
+/// The draws of one prediction: per stage (funnel order) and for the money figures.
+pub(crate) struct Samples {
+    pub(crate) totals: [Vec<f64>; 4],
+    pub(crate) expected: [Vec<f64>; 4],
+    pub(crate) rates: [Vec<f64>; 4],
+    pub(crate) revenue: Vec<f64>,
+    pub(crate) cost: Vec<f64>,
+    pub(crate) roi: Vec<f64>,
+}
+
+impl Samples {
+    /// Room for `draws` draws.
+    pub(crate) fn with_capacity(draws: usize) -> Self {
+        let per_stage = || std::array::from_fn(|_| Vec::with_capacity(draws));
+        Samples {
+            totals: per_stage(),
+            expected: per_stage(),
+            rates: per_stage(),
+            revenue: Vec::with_capacity(draws),
+            cost: Vec::with_capacity(draws),
+            roi: Vec::with_capacity(draws),
+        }
+    }
+
+    /// Every drawn stage's count, point forecast and rate intervals.
+    pub(crate) fn stage_predictions(
+        &mut self,
+        stages: &[StageModel],
+        observed: &[Option<f64>; 4],
+    ) -> Vec<StagePrediction> {
+        let mut predicted = Vec::new();
+        for stage in Stage::ALL {
+            let i = stage.index();
+            if self.totals[i].is_empty() {
+                continue;
+            }
+            let Some(count) = Interval::of(std::mem::take(&mut self.totals[i])) else {
+                continue;
+            };
+            let point = Interval::of(std::mem::take(&mut self.expected[i]))
+                .map_or(count.median, |e| e.median);
+            predicted.push(StagePrediction {
+                stage,
+                base: stages.iter().find(|m| m.stage == stage).map(|m| m.base),
+                count,
+                expected: point,
+                rate: Interval::of(std::mem::take(&mut self.rates[i])),
+                observed: observed[i],
+            });
+        }
+        predicted
+    }
+}

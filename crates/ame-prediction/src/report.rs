@@ -1,0 +1,144 @@
+//! What a prediction reports: every stage's count and rate intervals, the money figures, where
+//! reach came from and the history behind it.
+
+use crate::Stage;
+use crate::history::SkippedStage;
+use serde::Serialize;
+
+/// How much history stands behind one level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LevelHistory {
+    /// Distinct campaigns.
+    pub campaigns: u64,
+    /// Result records summed into them.
+    pub records: u64,
+}
+
+/// The history behind a prediction, per pooling level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryUsed {
+    /// Every organization's campaigns.
+    pub global: LevelHistory,
+    /// Campaigns of the same type on the same channels (every organization).
+    pub segment: LevelHistory,
+    /// This organization's campaigns of the same type on the same channels.
+    pub organization: LevelHistory,
+    /// Organizations contributing.
+    pub organizations: u64,
+}
+
+/// Median and intervals of a predicted quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Interval {
+    /// Median.
+    pub median: f64,
+    /// 10th percentile.
+    pub low_80: f64,
+    /// 90th percentile.
+    pub high_80: f64,
+    /// 2.5th percentile.
+    pub low_95: f64,
+    /// 97.5th percentile.
+    pub high_95: f64,
+}
+
+impl Interval {
+    /// The median and intervals of `values` (`None` when none is a number).
+    pub(crate) fn of(mut values: Vec<f64>) -> Option<Self> {
+        values.retain(|v| !v.is_nan());
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_by(f64::total_cmp);
+        let q = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+        Some(Interval {
+            median: q(0.5),
+            low_80: q(0.1),
+            high_80: q(0.9),
+            low_95: q(0.025),
+            high_95: q(0.975),
+        })
+    }
+
+    /// Whether `value` lies in the 80% interval.
+    pub fn covers_80(&self, value: f64) -> bool {
+        self.low_80 <= value && value <= self.high_80
+    }
+
+    /// Whether `value` lies in the 95% interval.
+    pub fn covers_95(&self, value: f64) -> bool {
+        self.low_95 <= value && value <= self.high_95
+    }
+}
+
+/// One predicted stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StagePrediction {
+    /// The stage.
+    pub stage: Stage,
+    /// The stage its rate is relative to (`null` for reach).
+    pub base: Option<Stage>,
+    /// The predicted count: median and intervals of the campaign's total.
+    #[serde(flatten)]
+    pub count: Interval,
+    /// Point forecast: the median of the campaign's expected count (base × rate, without the
+    /// binomial noise of the count itself).
+    pub expected: f64,
+    /// The campaign's rate relative to `base` (median and intervals).
+    pub rate: Option<Interval>,
+    /// What the campaign has recorded so far, when it has results.
+    pub observed: Option<f64>,
+}
+
+/// Where the reach of a prediction comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReachSource {
+    /// The plan's `planned_reach`.
+    PlannedReach,
+    /// The plan's `budget` times the historical reach per unit of spend.
+    Budget,
+}
+
+/// A funnel prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Prediction {
+    /// Every predicted stage, reach first.
+    pub stages: Vec<StagePrediction>,
+    /// Stages left out, and why.
+    pub skipped: Vec<SkippedStage>,
+    /// Where reach comes from.
+    pub reach_source: ReachSource,
+    /// Revenue, when the history measured revenue per conversion.
+    pub revenue: Option<Interval>,
+    /// Budget per conversion, when a budget is planned and conversions are predicted.
+    pub cost_per_conversion: Option<Interval>,
+    /// Return on the budget, `(revenue − budget) / budget`, when both exist.
+    pub roi: Option<Interval>,
+    /// 0–100 from the relative width of the 80% interval of the last predicted stage
+    /// (conversions when predicted): `100 / (1 + (high_80 − low_80) / max(expected, 1))`.
+    pub confidence: u8,
+    /// The history behind it.
+    pub history: HistoryUsed,
+    /// Whether the prediction rests on cold-start benchmark priors (no history at all).
+    pub cold_start: bool,
+    /// One line on what the prediction is based on.
+    pub explanation: String,
+    /// Monte Carlo draws.
+    pub draws: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Prediction {
+    /// The prediction of `stage`, if it was predicted.
+    pub fn stage(&self, stage: Stage) -> Option<&StagePrediction> {
+        self.stages.iter().find(|s| s.stage == stage)
+    }
+}
