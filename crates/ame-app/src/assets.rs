@@ -336,4 +336,20 @@ mod tests {
             .unwrap_err();
         assert_eq!(gone, AppError::FileMissing);
     }
+
+    #[tokio::test]
+    async fn leads_are_read_in_the_callers_organization_up_to_the_limit() {
+        let caller = caller(MemberRole::Viewer);
+        let org = caller.org;
+        let campaign = ame_domain::CampaignId::new();
+        let mut mocks = Mocks::default();
+        mocks
+            .leads
+            .expect_list()
+            .withf(move |o, c, limit| *o == org && *c == campaign && *limit == 25)
+            .times(1)
+            .returning(|_, _, _| Ok(Vec::new()));
+        let leads = mocks.engine().leads(&caller, campaign, 25).await.unwrap();
+        assert!(leads.is_empty());
+    }
 }

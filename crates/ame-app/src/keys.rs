@@ -104,6 +104,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use crate::fakes::*;
+    use ame_storage::StorageError;
 
     #[tokio::test]
     async fn a_resolved_key_is_trusted_until_its_time_to_live_passes_on_the_clock() {
@@ -172,5 +173,36 @@ mod tests {
                 .unwrap_err(),
             AppError::Forbidden(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_user_is_a_caller_only_in_organizations_they_belong_to() {
+        let member_of = OrgId::new();
+        let user = ame_domain::UserId::new();
+        let mut mocks = Mocks::default();
+        mocks
+            .organizations
+            .expect_member_role()
+            .returning(move |org, _| {
+                if org == member_of {
+                    Ok(Some(MemberRole::Viewer))
+                } else {
+                    Err(StorageError::NotFound {
+                        entity: "organization",
+                    })
+                }
+            });
+        let engine = mocks.engine();
+        let caller = engine
+            .authenticate_user(user, member_of)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(caller.actor, Actor::User(user));
+        assert_eq!(caller.role, MemberRole::Viewer);
+        assert_eq!(
+            engine.authenticate_user(user, OrgId::new()).await.unwrap(),
+            None
+        );
     }
 }

@@ -140,6 +140,96 @@ fn is_email(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::{Mocks, Utc};
+    use ame_domain::{AssetId, CampaignId, Lead, OrgId};
+    use ame_storage::PublishedPage;
+
+    fn form() -> LeadSubmission {
+        LeadSubmission {
+            name: Some("Ada Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            company: None,
+            consent: Some("yes".into()),
+            website: None,
+        }
+    }
+
+    fn page(slug: &str) -> PublishedPage {
+        PublishedPage {
+            slug: slug.to_owned(),
+            org: OrgId::new(),
+            campaign: CampaignId::new(),
+            asset: AssetId::new(),
+            file_key: "org/abc".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_checked_lead_is_stored_with_its_fields_and_a_bot_only_gets_an_answer() {
+        let mut mocks = Mocks::default();
+        mocks
+            .public_pages
+            .expect_record_lead()
+            .withf(|slug, fields| {
+                slug == "spring"
+                    && fields["email"] == "ada@example.com"
+                    && fields["consent"] == true
+            })
+            .times(1)
+            .returning(|_, fields| {
+                Ok(Some(Lead {
+                    id: uuid::Uuid::now_v7(),
+                    campaign_id: CampaignId::new(),
+                    fields,
+                    created_at: Utc::now(),
+                }))
+            });
+        mocks
+            .public_pages
+            .expect_find()
+            .times(1)
+            .returning(|slug| Ok(Some(page(slug))));
+        let engine = mocks.engine();
+        assert_eq!(
+            engine.submit_lead("spring", form()).await.unwrap(),
+            LeadOutcome::Stored
+        );
+        let bot = LeadSubmission {
+            website: Some("https://spam.example".into()),
+            ..form()
+        };
+        assert_eq!(
+            engine.submit_lead("spring", bot).await.unwrap(),
+            LeadOutcome::Trapped
+        );
+    }
+
+    #[tokio::test]
+    async fn leads_for_unknown_or_malformed_pages_are_not_found_and_bad_forms_store_nothing() {
+        let mut mocks = Mocks::default();
+        mocks
+            .public_pages
+            .expect_record_lead()
+            .times(1)
+            .returning(|_, _| Ok(None));
+        let engine = mocks.engine();
+        assert_eq!(
+            engine.submit_lead("gone", form()).await.unwrap_err(),
+            AppError::PageNotFound
+        );
+        assert_eq!(
+            engine.submit_lead("../etc", form()).await.unwrap_err(),
+            AppError::PageNotFound
+        );
+        let bad = LeadSubmission {
+            consent: None,
+            ..form()
+        };
+        assert!(matches!(
+            engine.submit_lead("spring", bad).await.unwrap_err(),
+            AppError::Validation(_)
+        ));
+    }
 
     #[test]
     fn emails_and_slugs() {

@@ -43,11 +43,6 @@ impl Asset {
             .and_then(|files| Vec::<AssetFile>::deserialize(files).ok())
             .unwrap_or_default()
     }
-
-    /// The rendered file called `name`, if the asset has one.
-    pub fn file(&self, name: &str) -> Option<AssetFile> {
-        self.files().into_iter().find(|f| f.name == name)
-    }
 }
 
 /// A rendered file of an asset (HTML page or email, plain-text email, PNG banner, WAV), as
@@ -116,4 +111,45 @@ pub struct Lead {
     pub fields: serde_json::Value,
     /// When it was submitted.
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn asset(metadata: serde_json::Value) -> Asset {
+        Asset {
+            id: AssetId::new(),
+            org_id: OrgId::new(),
+            campaign_id: CampaignId::new(),
+            asset_type: AssetType::ImageAsset,
+            version: 1,
+            current: true,
+            content: json!({}),
+            metadata,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn files_are_read_from_the_metadata_list_with_their_optional_measures() {
+        let listed = asset(json!({"files": [{
+            "name": "banner-728x90.png", "media_type": "image/png", "size": 1200,
+            "sha256": "ab", "width": 728, "height": 90, "key": "o/ab", "uri": "memory:///o/ab"
+        }]}));
+        let files = listed.files();
+        let file = &files[0];
+        assert_eq!(file.name, "banner-728x90.png");
+        assert_eq!(
+            (file.width, file.height, file.duration_ms),
+            (Some(728), Some(90), None)
+        );
+        assert_eq!(file.key, "o/ab");
+        let round_trip = serde_json::to_value(file).unwrap();
+        assert!(round_trip.get("duration_ms").is_none());
+        assert!(asset(json!({})).files().is_empty());
+        assert!(asset(json!({"files": [{"name": 3}]})).files().is_empty());
+    }
 }

@@ -2,7 +2,7 @@
 //! refitted without it) given its actual reach and spend, then compared with what it recorded.
 
 use crate::{
-    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Measured, PredictionRequest, Stage,
+    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, PredictionRequest, Stage, amount,
     total_count,
 };
 use ame_domain::ChannelOutcome;
@@ -98,12 +98,12 @@ fn hold_out(
     let mean_rate = |stage: Stage| {
         let (k, n) = history
             .iter()
-            .filter_map(|o| Some((o.count(stage)?, o.count(Stage::Reach)?)))
+            .filter_map(|o| Some((stage.count(o)?, Stage::Reach.count(o)?)))
             .fold((0.0, 0.0), |(k, n), (a, b)| (k + a, n + b));
         (n > 0.0).then(|| k / n * reach)
     };
     let model = HistoryModel::fit(history.clone());
-    let spend: f64 = target.iter().filter_map(Measured::spend_amount).sum();
+    let spend: f64 = target.iter().filter_map(|o| amount(o.metrics.spend)).sum();
     let request = PredictionRequest {
         campaign_type: first.campaign_type,
         channels: target.iter().map(|o| o.channel).collect(),

@@ -3,7 +3,7 @@
 //! dispersion and prior strengths. The expensive part, shared by every prediction.
 
 use crate::fit::{Pool, TAU_CAP, Trial, fit_group, fit_grouped_dispersion, prior_strength};
-use crate::{COLD_START_KAPPA, COLD_START_STRENGTH, DEFAULT_TAU, Measured, Stage, trial};
+use crate::{COLD_START_KAPPA, COLD_START_STRENGTH, DEFAULT_TAU, Stage, amount, trial};
 use ame_domain::{CampaignType, Channel, ChannelOutcome};
 use rand_distr::Normal;
 use serde::Serialize;
@@ -103,7 +103,7 @@ fn choose_base(outcomes: &[ChannelOutcome], stage: Stage) -> Result<Stage, Strin
     for base in earlier.iter().rev() {
         let pairs: Vec<(f64, f64)> = outcomes
             .iter()
-            .filter_map(|o| Some((o.count(stage)?, o.count(*base)?)))
+            .filter_map(|o| Some((stage.count(o)?, base.count(o)?)))
             .filter(|(_, n)| *n > 0.0)
             .collect();
         if pairs.is_empty() {
@@ -218,14 +218,14 @@ impl HistoryModel {
         let mut value_per_conversion = LogRatios::default();
         for o in &outcomes {
             let key = (o.campaign_type, o.channel);
-            if let (Some(reach), Some(spend)) = (o.count(Stage::Reach), o.spend_amount())
+            if let (Some(reach), Some(spend)) = (Stage::Reach.count(o), amount(o.metrics.spend))
                 && reach > 0.0
                 && spend > 0.0
             {
                 reach_per_spend.push(key, (reach / spend).ln());
             }
             if let (Some(conversions), Some(revenue)) =
-                (o.count(Stage::Conversions), o.revenue_amount())
+                (Stage::Conversions.count(o), amount(o.metrics.revenue))
                 && conversions > 0.0
                 && revenue > 0.0
             {

@@ -78,6 +78,18 @@ impl Stage {
         }
     }
 
+    /// This stage's count in `outcome` (`None`: not measured).
+    pub fn count(self, outcome: &ChannelOutcome) -> Option<f64> {
+        let m = &outcome.metrics;
+        let count = match self {
+            Stage::Reach => m.reach,
+            Stage::Clicks => m.clicks,
+            Stage::Leads => m.leads,
+            Stage::Conversions => m.conversions,
+        };
+        count.map(|c| c as f64)
+    }
+
     pub(crate) fn index(self) -> usize {
         self as usize
     }
@@ -87,46 +99,20 @@ impl Stage {
 pub fn total_count(outcomes: &[ChannelOutcome], stage: Stage) -> Option<f64> {
     outcomes
         .iter()
-        .filter_map(|o| o.count(stage))
+        .filter_map(|o| stage.count(o))
         .fold(None, |sum, v| Some(sum.unwrap_or(0.0) + v))
 }
 
-/// A history unit's measurements as the numbers the predictor works with.
-pub trait Measured {
-    /// The count of `stage` (`None`: not measured).
-    fn count(&self, stage: Stage) -> Option<f64>;
-    /// Money spent (`None`: not measured).
-    fn spend_amount(&self) -> Option<f64>;
-    /// Revenue (`None`: not measured).
-    fn revenue_amount(&self) -> Option<f64>;
-}
-
-impl Measured for ChannelOutcome {
-    fn count(&self, stage: Stage) -> Option<f64> {
-        let m = &self.metrics;
-        let count = match stage {
-            Stage::Reach => m.reach,
-            Stage::Clicks => m.clicks,
-            Stage::Leads => m.leads,
-            Stage::Conversions => m.conversions,
-        };
-        count.map(|c| c as f64)
-    }
-
-    fn spend_amount(&self) -> Option<f64> {
-        self.metrics.spend.and_then(|v| v.to_f64())
-    }
-
-    fn revenue_amount(&self) -> Option<f64> {
-        self.metrics.revenue.and_then(|v| v.to_f64())
-    }
+/// A measured amount as a number (`None`: not measured).
+pub fn amount(value: Option<rust_decimal::Decimal>) -> Option<f64> {
+    value.and_then(|v| v.to_f64())
 }
 
 /// `stage` as a binomial trial over `base` in `outcome`: `None` unless both are measured, the
 /// base is positive and bounds the stage.
 pub(crate) fn trial(outcome: &ChannelOutcome, stage: Stage, base: Stage) -> Option<Trial> {
-    let successes = outcome.count(stage)?;
-    let trials = outcome.count(base)?;
+    let successes = stage.count(outcome)?;
+    let trials = base.count(outcome)?;
     (trials > 0.0 && successes <= trials).then_some(Trial { successes, trials })
 }
 

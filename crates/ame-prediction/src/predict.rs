@@ -6,7 +6,7 @@ use crate::monte_carlo::{ReachPlan, Samples, Simulation, request_pools};
 use crate::report::{
     HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction,
 };
-use crate::{Measured, Stage, total_count};
+use crate::{Stage, amount, total_count};
 use ame_domain::{CampaignType, Channel, ChannelOutcome};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -135,7 +135,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
         let own_spend: f64 = request
             .own_results
             .iter()
-            .filter_map(Measured::spend_amount)
+            .filter_map(|o| amount(o.metrics.spend))
             .sum();
         let simulation = Simulation {
             request,
@@ -149,7 +149,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
             own_revenue: request
                 .own_results
                 .iter()
-                .filter_map(Measured::revenue_amount)
+                .filter_map(|o| amount(o.metrics.revenue))
                 .sum(),
             reach: self.reach_plan(request, &keys, own_spend, observed)?,
             value_per_conversion: self

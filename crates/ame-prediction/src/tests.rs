@@ -114,7 +114,7 @@ fn request(outcome: &ChannelOutcome, draws: usize, seed: u64) -> PredictionReque
         campaign_type: outcome.campaign_type,
         channels: vec![outcome.channel],
         org_group: outcome.org_group,
-        planned_reach: outcome.count(Stage::Reach),
+        planned_reach: Stage::Reach.count(outcome),
         budget: None,
         own_results: Vec::new(),
         own_results_in_history: false,
@@ -143,7 +143,7 @@ fn intervals_cover_simulated_truth_at_their_nominal_rates() {
             .iter()
             .enumerate()
         {
-            let actual = truth.count(*stage).unwrap();
+            let actual = stage.count(&truth).unwrap();
             let p = prediction.stage(*stage).unwrap();
             covered[s][0] += usize::from(p.count.covers_80(actual));
             covered[s][1] += usize::from(p.count.covers_95(actual));
