@@ -90,7 +90,7 @@ const RULES: &[(&str, &[&str], &str)] = &[
             "hyper",
             "utoipa-actix-web",
         ],
-        "the application layer knows no HTTP; the API, the CLI and the worker call it alike",
+        "the application layer knows no HTTP; every entry point calls it alike",
     ),
 ];
 

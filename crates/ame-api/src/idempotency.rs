@@ -9,7 +9,8 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use ame_app::{Idempotent, IdempotentRequest, StoredReply};
+use ame_app::{AppError, Idempotent, IdempotentRequest, StoredReply};
+use ame_domain::CampaignId;
 use ame_storage::MAX_IDEMPOTENCY_KEY_LEN;
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -90,7 +91,8 @@ fn request_of(req: &HttpRequest, fingerprint: &str) -> Result<Option<IdempotentR
 
 /// Runs `operation` at most once per idempotency key. It receives the id reserved for what it
 /// creates (the same on every retry), or `None` without a key. A refusal (4xx) is stored and
-/// replayed like a success; a failure of ours (5xx) frees the key for a retry.
+/// replayed like a success; a failure of ours (5xx) frees the key for a retry. A replayed
+/// creation whose campaign has since been deleted is refused (409), never a dangling `Location`.
 pub async fn run<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
@@ -108,8 +110,8 @@ where
     };
     let outcome = state
         .engine
-        .run_idempotent(principal, Some(&request), |reserved| async move {
-            match operation(reserved).await {
+        .run_idempotent(principal, &request, |reserved| async move {
+            match operation(Some(reserved)).await {
                 Err(problem) if problem.status < 500 => Ok(StoredReply {
                     status: problem.status,
                     body: problem.to_json(),
@@ -118,8 +120,33 @@ where
             }
         })
         .await?;
-    Ok(match outcome {
-        Idempotent::Fresh(reply) => respond(reply, false, locate),
-        Idempotent::Replayed(reply) => respond(reply, true, locate),
-    })
+    match outcome {
+        Idempotent::Fresh(reply) => Ok(respond(reply, false, locate)),
+        Idempotent::Replayed(reply) => {
+            if reply.status == StatusCode::CREATED.as_u16()
+                && let Some(campaign) = created_in_campaign(&reply.body)
+                && let Err(AppError::NotFound { .. }) =
+                    state.engine.campaign(principal, campaign).await
+            {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::IdempotencyResourceDeleted,
+                    format!(
+                        "a request with this {IDEMPOTENCY_HEADER} already ran, and what it created has since been deleted; send a new key to create it again"
+                    ),
+                ));
+            }
+            Ok(respond(reply, true, locate))
+        }
+    }
+}
+
+/// The campaign a stored creation response belongs to: its `campaign_id`, else its `id` (both
+/// idempotent operations create something that lives in a campaign).
+fn created_in_campaign(body: &str) -> Option<CampaignId> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let id = value["campaign_id"]
+        .as_str()
+        .or_else(|| value["id"].as_str())?;
+    id.parse::<uuid::Uuid>().ok().map(CampaignId::from_uuid)
 }

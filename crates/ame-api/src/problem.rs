@@ -25,130 +25,85 @@ use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
 
-/// The stable machine-readable code of every problem the API returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 422: one or more fields are invalid (`errors` names each).
-    ValidationFailed,
-    /// 404: no such record in the caller's organization, no such file or page.
-    NotFound,
-    /// 401: missing, malformed, unknown, revoked or expired credentials.
-    Unauthorized,
-    /// 403: the caller's role does not allow this.
-    Forbidden,
-    /// 409: the record changed concurrently.
-    Conflict,
-    /// 409: the lifecycle does not allow this status change (`allowed` lists the targets).
-    InvalidTransition,
-    /// 422: the database refused input that passed validation.
-    Rejected,
-    /// 400: a path id is not a UUID.
-    InvalidId,
-    /// 400: the query string is malformed.
-    InvalidQuery,
-    /// 400: a lead form is malformed.
-    InvalidForm,
-    /// 400: the body is not well-formed JSON.
-    MalformedJson,
-    /// 400: the body could not be read.
-    UnreadableBody,
-    /// 415: the body's media type is not accepted.
-    UnsupportedMediaType,
-    /// 413: the body is too large.
-    PayloadTooLarge,
-    /// 400: a user token did not name the organization.
-    MissingOrgHeader,
-    /// 400: the organization header is not a UUID.
-    InvalidOrgHeader,
-    /// 400: the `Idempotency-Key` header is malformed.
-    InvalidIdempotencyKey,
-    /// 422: the `Idempotency-Key` was used before with a different request.
-    IdempotencyKeyReused,
-    /// 409: a request with the `Idempotency-Key` is still running.
-    IdempotencyInProgress,
-    /// 409: the `Idempotency-Key`'s request ran, and what it created was deleted since.
-    IdempotencyResourceDeleted,
-    /// 422: neither planned reach nor budget says how far the campaign will reach.
-    ReachUnknown,
-    /// 404: the organization has no brand profile yet.
-    BrandNotSet,
-    /// 404: the asset lists the file, but blob storage no longer holds it.
-    FileMissing,
-    /// 409: an API key tried to revoke itself.
-    CannotRevokeOwnKey,
-    /// 404: nothing is served at the path.
-    NoRoute,
-    /// 405: the path does not support the method (`allowed` lists those it does).
-    MethodNotAllowed,
-    /// 500: the server failed; the cause is logged, never returned.
-    InternalError,
+/// Defines [`ErrorCode`] from one list: each variant, its doc and its wire name.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $text:literal),+ $(,)?) => {
+        /// The stable machine-readable code of every problem the API returns.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            /// The code as it appears in `code` and `type`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text),+
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 27] = [
-        ErrorCode::ValidationFailed,
-        ErrorCode::NotFound,
-        ErrorCode::Unauthorized,
-        ErrorCode::Forbidden,
-        ErrorCode::Conflict,
-        ErrorCode::InvalidTransition,
-        ErrorCode::Rejected,
-        ErrorCode::InvalidId,
-        ErrorCode::InvalidQuery,
-        ErrorCode::InvalidForm,
-        ErrorCode::MalformedJson,
-        ErrorCode::UnreadableBody,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::MissingOrgHeader,
-        ErrorCode::InvalidOrgHeader,
-        ErrorCode::InvalidIdempotencyKey,
-        ErrorCode::IdempotencyKeyReused,
-        ErrorCode::IdempotencyInProgress,
-        ErrorCode::IdempotencyResourceDeleted,
-        ErrorCode::ReachUnknown,
-        ErrorCode::BrandNotSet,
-        ErrorCode::FileMissing,
-        ErrorCode::CannotRevokeOwnKey,
-        ErrorCode::NoRoute,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::InternalError,
-    ];
-
-    /// The code as it appears in `code` and `type`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::ValidationFailed => "validation_failed",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::InvalidTransition => "invalid_transition",
-            ErrorCode::Rejected => "rejected",
-            ErrorCode::InvalidId => "invalid_id",
-            ErrorCode::InvalidQuery => "invalid_query",
-            ErrorCode::InvalidForm => "invalid_form",
-            ErrorCode::MalformedJson => "malformed_json",
-            ErrorCode::UnreadableBody => "unreadable_body",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::MissingOrgHeader => "missing_org_header",
-            ErrorCode::InvalidOrgHeader => "invalid_org_header",
-            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
-            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
-            ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
-            ErrorCode::IdempotencyResourceDeleted => "idempotency_resource_deleted",
-            ErrorCode::ReachUnknown => "reach_unknown",
-            ErrorCode::BrandNotSet => "brand_not_set",
-            ErrorCode::FileMissing => "file_missing",
-            ErrorCode::CannotRevokeOwnKey => "cannot_revoke_own_key",
-            ErrorCode::NoRoute => "no_route",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::InternalError => "internal_error",
-        }
-    }
+error_codes! {
+    /// 422: one or more fields are invalid (`errors` names each).
+    ValidationFailed => "validation_failed",
+    /// 404: no such record in the caller's organization, no such file or page.
+    NotFound => "not_found",
+    /// 401: missing, malformed, unknown, revoked or expired credentials.
+    Unauthorized => "unauthorized",
+    /// 403: the caller's role does not allow this.
+    Forbidden => "forbidden",
+    /// 409: the record changed concurrently.
+    Conflict => "conflict",
+    /// 409: the lifecycle does not allow this status change (`allowed` lists the targets).
+    InvalidTransition => "invalid_transition",
+    /// 422: the database refused input that passed validation.
+    Rejected => "rejected",
+    /// 400: a path id is not a UUID.
+    InvalidId => "invalid_id",
+    /// 400: the query string is malformed.
+    InvalidQuery => "invalid_query",
+    /// 400: a lead form is malformed.
+    InvalidForm => "invalid_form",
+    /// 400: the body is not well-formed JSON.
+    MalformedJson => "malformed_json",
+    /// 400: the body could not be read.
+    UnreadableBody => "unreadable_body",
+    /// 415: the body's media type is not accepted.
+    UnsupportedMediaType => "unsupported_media_type",
+    /// 413: the body is too large.
+    PayloadTooLarge => "payload_too_large",
+    /// 400: a user token did not name the organization.
+    MissingOrgHeader => "missing_org_header",
+    /// 400: the organization header is not a UUID.
+    InvalidOrgHeader => "invalid_org_header",
+    /// 400: the `Idempotency-Key` header is malformed.
+    InvalidIdempotencyKey => "invalid_idempotency_key",
+    /// 422: the `Idempotency-Key` was used before with a different request.
+    IdempotencyKeyReused => "idempotency_key_reused",
+    /// 409: a request with the `Idempotency-Key` is still running.
+    IdempotencyInProgress => "idempotency_in_progress",
+    /// 409: the `Idempotency-Key`'s request ran, and what it created was deleted since.
+    IdempotencyResourceDeleted => "idempotency_resource_deleted",
+    /// 422: neither planned reach nor budget says how far the campaign will reach.
+    ReachUnknown => "reach_unknown",
+    /// 404: the organization has no brand profile yet.
+    BrandNotSet => "brand_not_set",
+    /// 404: the asset lists the file, but blob storage no longer holds it.
+    FileMissing => "file_missing",
+    /// 409: an API key tried to revoke itself.
+    CannotRevokeOwnKey => "cannot_revoke_own_key",
+    /// 404: nothing is served at the path.
+    NoRoute => "no_route",
+    /// 405: the path does not support the method (`allowed` lists those it does).
+    MethodNotAllowed => "method_not_allowed",
+    /// 500: the server failed; the cause is logged, never returned.
+    InternalError => "internal_error",
 }
 
 impl fmt::Display for ErrorCode {
@@ -341,11 +296,9 @@ impl From<AppError> for Problem {
         match e {
             AppError::NotFound { entity } => Problem::not_found(entity),
             AppError::Forbidden(detail) => Problem::forbidden(detail),
-            AppError::Conflict(detail) => Problem::new(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                format!("the resource changed concurrently; re-read it and retry ({detail})"),
-            ),
+            e @ AppError::Conflict(_) => {
+                Problem::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string())
+            }
             AppError::Transition(t) => t.into(),
             AppError::Validation(errors) => Problem::validation(errors),
             AppError::Rejected(detail) => {
@@ -397,13 +350,6 @@ impl From<AppError> for Problem {
                 "a request with this key is still being processed; retry shortly",
             )
             .with_header(header::RETRY_AFTER, "1".to_owned()),
-            AppError::IdempotencyResourceDeleted => Problem::new(
-                StatusCode::CONFLICT,
-                ErrorCode::IdempotencyResourceDeleted,
-                format!(
-                    "a request with this {IDEMPOTENCY_HEADER} already ran, and what it created has since been deleted; send a new key to create it again"
-                ),
-            ),
             e @ (AppError::SchemaOutdated(_) | AppError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed on our side");
                 Problem::internal()
@@ -536,11 +482,6 @@ mod tests {
                 AppError::IdempotencyInProgress,
                 409,
                 ErrorCode::IdempotencyInProgress,
-            ),
-            (
-                AppError::IdempotencyResourceDeleted,
-                409,
-                ErrorCode::IdempotencyResourceDeleted,
             ),
             (
                 AppError::SchemaOutdated(vec!["m1".into()]),

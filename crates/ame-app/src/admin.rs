@@ -32,7 +32,7 @@ impl Engine {
     }
 
     /// Issues an API key for `org` (an administrator's act: no role check).
-    pub async fn issue_key_for(
+    pub async fn admin_issue_key(
         &self,
         org: OrgId,
         name: &str,
@@ -46,7 +46,7 @@ impl Engine {
     }
 
     /// Revokes an API key of `org` (an administrator's act: no role check).
-    pub async fn revoke_key_for(&self, org: OrgId, key: ApiKeyId) -> AppResult<ApiKey> {
+    pub async fn admin_revoke_key(&self, org: OrgId, key: ApiKeyId) -> AppResult<ApiKey> {
         let revoked = self.service_repos().api_keys.revoke(org, key).await?;
         self.key_cache().evict(key);
         Ok(revoked)
@@ -60,7 +60,7 @@ impl Engine {
         }
         let org = self.create_organization("Demo organization").await?;
         let key = self
-            .issue_key_for(org.id, "demo", MemberRole::Owner)
+            .admin_issue_key(org.id, "demo", MemberRole::Owner)
             .await?;
         Ok(Some(DemoOrganization {
             org,

@@ -3,7 +3,7 @@
 
 use crate::caller::Caller;
 use crate::engine::Engine;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, within};
 use ame_domain::{
     Asset, AssetFile, AssetId, AssetSetVersion, AssetType, CampaignId, Lead, NewAsset,
 };
@@ -23,6 +23,11 @@ pub fn default_seed(id: CampaignId) -> u64 {
     last.copy_from_slice(&bytes[8..]);
     u64::from_le_bytes(last) & MAX_SEED
 }
+
+/// The fewest and most leads one read may ask for.
+pub const LEADS_LIMIT_RANGE: (u64, u64) = (1, 500);
+/// How many leads a read returns when it names no limit.
+pub const DEFAULT_LEADS_LIMIT: u64 = 100;
 
 /// A stored file opened for reading.
 pub struct OpenedFile {
@@ -135,13 +140,15 @@ impl Engine {
         self.open_blob(&file.key, &file.media_type).await
     }
 
-    /// The campaign's newest leads, at most `limit`.
+    /// The campaign's newest leads, at most `limit` (default [`DEFAULT_LEADS_LIMIT`], within
+    /// [`LEADS_LIMIT_RANGE`]).
     pub async fn leads(
         &self,
         caller: &Caller,
         campaign: CampaignId,
-        limit: u64,
+        limit: Option<u64>,
     ) -> AppResult<Vec<Lead>> {
+        let limit = within("limit", limit, LEADS_LIMIT_RANGE)?.unwrap_or(DEFAULT_LEADS_LIMIT);
         Ok(self
             .repos(caller)
             .leads
@@ -349,7 +356,13 @@ mod tests {
             .withf(move |o, c, limit| *o == org && *c == campaign && *limit == 25)
             .times(1)
             .returning(|_, _, _| Ok(Vec::new()));
-        let leads = mocks.engine().leads(&caller, campaign, 25).await.unwrap();
+        let engine = mocks.engine();
+        let leads = engine.leads(&caller, campaign, Some(25)).await.unwrap();
         assert!(leads.is_empty());
+        let too_many = engine
+            .leads(&caller, campaign, Some(501))
+            .await
+            .unwrap_err();
+        assert!(matches!(too_many, AppError::Validation(ref e) if e[0].field == "limit"));
     }
 }

@@ -33,7 +33,9 @@ impl Caller {
         }
     }
 
-    /// `Forbidden` unless the role may create and change campaigns.
+    /// `Forbidden` unless the role may create and change campaigns. Every changing use case
+    /// checks it; an entry point may check it first too, so a refusal comes before any error
+    /// about the request's shape.
     pub fn require_write(&self) -> Result<(), AppError> {
         if self.role.can_write() {
             Ok(())

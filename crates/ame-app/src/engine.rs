@@ -1,5 +1,5 @@
-//! The [`Engine`]: the one service object every entry point (HTTP handlers, the command line,
-//! the worker, the dashboard) calls. It holds the repositories, blob storage, the generator, the
+//! The [`Engine`]: the one service object every entry point (the HTTP handlers, the command
+//! line) calls. It holds the repositories, blob storage, the generator, the
 //! fitted prediction history, the API key cache and the clock; the use cases are its methods,
 //! one module per area.
 
@@ -24,12 +24,11 @@ const RENDERING_ALLOWANCE: Duration = Duration::from_secs(60);
 /// The application: every use case, over injected storage, generator, blob store and clock.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    pub(crate) repos: Arc<dyn RepositorySource>,
+    source: Arc<dyn RepositorySource>,
     blobs: Arc<dyn BlobStore>,
     generator: Generator,
     predictions: Arc<PredictionCache>,
     clock: Arc<dyn Clock>,
-    key_cache_ttl: Duration,
     key_cache: Arc<KeyCache>,
 }
 
@@ -41,15 +40,14 @@ impl Engine {
     }
 
     /// An engine over any repository source (the database, or fakes in tests).
-    pub fn with_repositories(repos: Arc<dyn RepositorySource>) -> Self {
+    pub fn with_repositories(source: Arc<dyn RepositorySource>) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Self {
-            repos,
+            source,
             blobs: Arc::new(ObjectBlobs::in_memory()),
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             predictions: Arc::default(),
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
-            key_cache_ttl: DEFAULT_KEY_CACHE_TTL,
             clock,
         }
     }
@@ -68,21 +66,15 @@ impl Engine {
 
     /// Tells time by `clock`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.key_cache = Arc::new(KeyCache::new(self.key_cache.ttl(), clock.clone()));
         self.clock = clock;
-        self.key_cache = Arc::new(KeyCache::new(self.key_cache_ttl, self.clock.clone()));
         self
     }
 
     /// Caches resolved API keys for `ttl` (zero: resolve every request).
     pub fn with_key_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.key_cache_ttl = ttl;
         self.key_cache = Arc::new(KeyCache::new(ttl, self.clock.clone()));
         self
-    }
-
-    /// The clock every use case tells time by.
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
     }
 
     /// The generator's text model: provider and model names.
@@ -99,21 +91,21 @@ impl Engine {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
-        self.repos.ping().await
+        self.source.ping().await
     }
 
     /// Repositories acting for `caller`: API keys through the organization's service principal,
     /// users as themselves.
     pub(crate) fn repos(&self, caller: &Caller) -> Repositories {
         match caller.user() {
-            Some(user) => self.repos.acting_as(user),
-            None => self.repos.service(),
+            Some(user) => self.source.acting_as(user),
+            None => self.source.service(),
         }
     }
 
     /// Repositories acting as the service principal (command line, visitors of public pages).
     pub(crate) fn service_repos(&self) -> Repositories {
-        self.repos.service()
+        self.source.service()
     }
 
     pub(crate) fn blobs(&self) -> &Arc<dyn BlobStore> {
@@ -130,5 +122,10 @@ impl Engine {
 
     pub(crate) fn key_cache(&self) -> &KeyCache {
         &self.key_cache
+    }
+
+    /// Repositories acting as `user` (authentication, before a caller exists).
+    pub(crate) fn repos_acting_as(&self, user: ame_domain::UserId) -> Repositories {
+        self.source.acting_as(user)
     }
 }

@@ -62,11 +62,6 @@ pub enum AppError {
     /// Another attempt with the idempotency key is running.
     #[error("a request with this idempotency key is still being processed")]
     IdempotencyInProgress,
-    /// The request already ran, and what it created has since been deleted.
-    #[error(
-        "a request with this idempotency key already ran, and what it created has since been deleted"
-    )]
-    IdempotencyResourceDeleted,
     /// The database lacks migrations, which only an administrator may apply.
     #[error("the database lacks {} migration(s) ({}); run `ame migrate --app-role ...` as a database administrator first", .0.len(), .0.join(", "))]
     SchemaOutdated(Vec<String>),
@@ -81,6 +76,26 @@ fn describe(errors: &[FieldError]) -> String {
         .map(|e| format!("{}: {}", e.field, e.message))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// `value` if it lies within `min..=max`; a validation error naming `field` otherwise.
+pub(crate) fn within<T>(
+    field: &str,
+    value: Option<T>,
+    (min, max): (u64, u64),
+) -> AppResult<Option<T>>
+where
+    T: Copy + TryInto<u64>,
+{
+    match value {
+        Some(v) if !v.try_into().is_ok_and(|v| (min..=max).contains(&v)) => {
+            Err(AppError::Validation(vec![FieldError::new(
+                field,
+                format!("must be an integer from {min} to {max}"),
+            )]))
+        }
+        _ => Ok(value),
+    }
 }
 
 impl AppError {

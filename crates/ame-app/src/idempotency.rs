@@ -1,12 +1,12 @@
 //! Running a creating operation at most once per idempotency key: the first reply is stored and
-//! replayed to retries with the same key and request; a crashed attempt's claim is taken over
+//! handed back to retries with the same key and request; a crashed attempt's claim is taken over
 //! after the lease, and the retry creates the resource under the id reserved the first time.
+//! What a reply is (a status and a body) is the caller's business; this module only keeps it.
 
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::AppError;
-use ame_domain::CampaignId;
-use ame_storage::{IdempotencyClaim, StorageError};
+use ame_storage::IdempotencyClaim;
 use std::future::Future;
 
 /// A request made idempotent by a client's key.
@@ -18,13 +18,13 @@ pub struct IdempotentRequest {
     pub fingerprint: String,
 }
 
-/// The reply of an idempotent operation, stored and replayed as it is (the caller decides what
-/// the body is: a created resource or an error it must not retry, as JSON).
+/// The reply of an idempotent operation, stored and handed back as it is (the caller decides
+/// what it means: a created resource, or a refusal that a retry would only repeat).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReply {
-    /// The status the reply carries (HTTP semantics: < 500).
+    /// The reply's status.
     pub status: u16,
-    /// The body, JSON.
+    /// The reply's body.
     pub body: String,
 }
 
@@ -39,24 +39,20 @@ pub enum Idempotent {
 
 impl Engine {
     /// Runs `operation` at most once per `request` key. It receives the id reserved for what it
-    /// creates (the same on every retry), or `None` without a key. A failure that is worth
-    /// retrying (`Err`) releases the key; a reply (`Ok`, also for refusals) is stored.
+    /// creates, the same on every retry. A failure worth retrying (`Err`) releases the key; a
+    /// reply (`Ok`, refusals included) is stored.
     pub async fn run_idempotent<F, Fut, E>(
         &self,
         caller: &Caller,
-        request: Option<&IdempotentRequest>,
+        request: &IdempotentRequest,
         operation: F,
     ) -> Result<Idempotent, E>
     where
-        F: FnOnce(Option<uuid::Uuid>) -> Fut,
+        F: FnOnce(uuid::Uuid) -> Fut,
         Fut: Future<Output = Result<StoredReply, E>>,
         E: From<AppError>,
     {
-        let Some(request) = request else {
-            return operation(None).await.map(Idempotent::Fresh);
-        };
-        let repos = self.repos(caller);
-        let store = repos.idempotency;
+        let store = self.repos(caller).idempotency;
         let claim = store
             .claim(
                 caller.org,
@@ -68,21 +64,12 @@ impl Engine {
             .map_err(AppError::from)?;
         match claim {
             IdempotencyClaim::Completed { status, body } => {
-                // Never replay a creation whose campaign has since been deleted: both idempotent
-                // operations create something that lives in a campaign.
-                if status == 201
-                    && let Some(campaign) = created_in_campaign(&body)
-                    && let Err(StorageError::NotFound { .. }) =
-                        repos.campaigns.get(caller.org, campaign).await
-                {
-                    return Err(AppError::IdempotencyResourceDeleted.into());
-                }
                 Ok(Idempotent::Replayed(StoredReply { status, body }))
             }
             IdempotencyClaim::Mismatch => Err(AppError::IdempotencyKeyReused.into()),
             IdempotencyClaim::InProgress => Err(AppError::IdempotencyInProgress.into()),
             IdempotencyClaim::Acquired { resource_id } => {
-                let reply = match operation(Some(resource_id)).await {
+                let reply = match operation(resource_id).await {
                     Ok(reply) => reply,
                     Err(failure) => {
                         if let Err(e) = store.release(caller.org, &request.key).await {
@@ -101,19 +88,10 @@ impl Engine {
     }
 }
 
-/// The campaign a stored creation reply belongs to: its `campaign_id`, else its `id`.
-fn created_in_campaign(body: &str) -> Option<CampaignId> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let id = value["campaign_id"]
-        .as_str()
-        .or_else(|| value["id"].as_str())?;
-    id.parse::<uuid::Uuid>().ok().map(CampaignId::from_uuid)
-}
-
 #[cfg(test)]
 mod tests {
     use crate::fakes::*;
-    use ame_storage::{IdempotencyClaim, StorageError};
+    use ame_storage::IdempotencyClaim;
 
     #[tokio::test]
     async fn the_idempotency_lease_covers_every_retry_of_the_slowest_generation() {
@@ -145,7 +123,7 @@ mod tests {
             fingerprint: "f".into(),
         };
         let outcome = engine
-            .run_idempotent(&caller(MemberRole::Member), Some(&request), |_| async {
+            .run_idempotent(&caller(MemberRole::Member), &request, |_| async {
                 Ok::<_, AppError>(StoredReply {
                     status: 201,
                     body: "{}".into(),
@@ -187,14 +165,14 @@ mod tests {
         let engine = mocks.engine();
         let caller = caller(MemberRole::Member);
         let failed = engine
-            .run_idempotent(&caller, Some(&request), |id| async move {
-                assert_eq!(id, Some(reserved));
+            .run_idempotent(&caller, &request, |id| async move {
+                assert_eq!(id, reserved);
                 Err::<StoredReply, _>(AppError::internal("disk full"))
             })
             .await;
         assert!(matches!(failed, Err(AppError::Internal(_))));
         let refused = engine
-            .run_idempotent(&caller, Some(&request), |_| async {
+            .run_idempotent(&caller, &request, |_| async {
                 Ok::<_, AppError>(StoredReply {
                     status: 422,
                     body: "refused".into(),
@@ -203,39 +181,5 @@ mod tests {
             .await
             .unwrap();
         assert!(matches!(refused, Idempotent::Fresh(r) if r.status == 422));
-    }
-
-    #[tokio::test]
-    async fn a_replayed_creation_whose_campaign_was_deleted_is_refused() {
-        let gone = ame_domain::CampaignId::new();
-        let mut mocks = Mocks::default();
-        mocks
-            .idempotency
-            .expect_claim()
-            .returning(move |_, _, _, _| {
-                Ok(IdempotencyClaim::Completed {
-                    status: 201,
-                    body: format!(r#"{{"id":"{gone}"}}"#),
-                })
-            });
-        mocks
-            .campaigns
-            .expect_get()
-            .withf(move |_, id| *id == gone)
-            .returning(|_, _| Err(StorageError::NotFound { entity: "campaign" }));
-        let request = IdempotentRequest {
-            key: "k".into(),
-            fingerprint: "f".into(),
-        };
-        let outcome = mocks
-            .engine()
-            .run_idempotent(&caller(MemberRole::Member), Some(&request), |_| async {
-                panic!("a completed request ran again")
-            })
-            .await;
-        assert_eq!(
-            outcome,
-            Err::<Idempotent, _>(AppError::IdempotencyResourceDeleted)
-        );
     }
 }

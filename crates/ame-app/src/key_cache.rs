@@ -40,6 +40,11 @@ impl KeyCache {
         }
     }
 
+    /// How long an entry lives.
+    pub fn ttl(&self) -> Duration {
+        self.ttl.to_std().unwrap_or(Duration::MAX)
+    }
+
     fn digest(secret: &str) -> [u8; 32] {
         Sha256::digest(secret.as_bytes()).into()
     }

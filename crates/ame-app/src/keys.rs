@@ -83,8 +83,7 @@ impl Engine {
     /// The caller a signed-in `user` is in `org` (`None`: not a member).
     pub async fn authenticate_user(&self, user: UserId, org: OrgId) -> AppResult<Option<Caller>> {
         let role = match self
-            .repos
-            .acting_as(user)
+            .repos_acting_as(user)
             .organizations
             .member_role(org, user)
             .await

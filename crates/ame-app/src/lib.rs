@@ -1,7 +1,7 @@
 //! The AME application layer: every use case, in one place, under every entry point.
 //!
-//! The HTTP API, the `ame` command line, the background worker and the dashboard all call the
-//! [`Engine`]'s methods; none of them repeats a rule. A use case takes the [`Caller`] it acts
+//! Every entry point (the HTTP API and the `ame` command line) calls the [`Engine`]'s methods;
+//! none of them repeats a rule. A use case takes the [`Caller`] it acts
 //! for (organization, role, credential), checks what the role allows, and works through the
 //! repository traits of `ame-storage`, the generator of `ame-generation` and the predictor of
 //! `ame-prediction`. Failures are typed ([`AppError`]); each entry point maps them once. Time
@@ -29,14 +29,13 @@ mod results;
 pub mod results_csv;
 
 pub use admin::{DemoOrganization, prepare_database};
-pub use assets::{MAX_SEED, OpenedFile, default_seed};
+pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};
 pub use caller::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{DEFAULT_IDEMPOTENCY_LEASE, DEFAULT_KEY_CACHE_TTL, Engine};
 pub use error::{AppError, AppResult};
 pub use idempotency::{Idempotent, IdempotentRequest, StoredReply};
-pub use key_cache::KeyCache;
-pub use prediction::PredictionCache;
+pub use prediction::DRAWS_RANGE;
 pub use public::{LeadOutcome, LeadSubmission, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};
 

@@ -4,7 +4,7 @@
 use crate::assets::default_seed;
 use crate::caller::Caller;
 use crate::engine::Engine;
-use crate::error::AppResult;
+use crate::error::{AppResult, within};
 use ame_domain::{CampaignId, ChannelOutcome};
 use ame_prediction::{
     DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Prediction, PredictionRequest,
@@ -13,6 +13,9 @@ use ame_storage::{StorageError, campaign_group, org_group};
 use rust_decimal::prelude::ToPrimitive;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+
+/// The fewest and most Monte Carlo draws a prediction may ask for.
+pub const DRAWS_RANGE: (u64, u64) = (100, 20_000);
 
 /// A fitted history and the history revision `(revision, units)` it was fitted at.
 type CachedModel = ((i64, i64), Arc<HistoryModel>);
@@ -48,7 +51,7 @@ impl Engine {
     /// Predicts a campaign's funnel: reads the campaign and the history's revision (refitting
     /// the shared model when it changed; the model holds the campaign's own results too), then
     /// runs the Monte Carlo with `seed` (default [`default_seed`]) and `draws` (default
-    /// [`DEFAULT_DRAWS`]).
+    /// [`DEFAULT_DRAWS`], within [`DRAWS_RANGE`]).
     pub async fn predict(
         &self,
         caller: &Caller,
@@ -56,6 +59,7 @@ impl Engine {
         seed: Option<u64>,
         draws: Option<usize>,
     ) -> AppResult<Prediction> {
+        let draws = within("draws", draws, DRAWS_RANGE)?;
         let repos = self.repos(caller);
         let campaign = repos.campaigns.get(caller.org, id).await?;
         let revision = repos.results.history_revision(caller.org).await?;

@@ -63,7 +63,7 @@ pub trait RepositorySource: Send + Sync + Debug {
     /// Whether the database answers.
     async fn ping(&self) -> StorageResult<()>;
     /// Repositories acting as the organization's service principal (API keys, the command line,
-    /// the worker, visitors of public pages).
+    /// visitors of public pages).
     fn service(&self) -> Repositories;
     /// Repositories acting as `user`, so row-level security checks the user's own membership.
     fn acting_as(&self, user: UserId) -> Repositories;

@@ -215,11 +215,9 @@ impl Simulation<'_> {
             samples.revenue.push(r);
         }
         if let Some(budget) = self.request.budget.filter(|b| *b > 0.0) {
-            samples.cost.push(if conversions.0 > 0.0 {
-                budget / conversions.0
-            } else {
-                f64::INFINITY
-            });
+            // A draw that converts nobody spent the whole budget without a conversion: it
+            // counts as the whole budget for one, so the interval stays bounded.
+            samples.cost.push(budget / conversions.0.max(1.0));
             if let Some(r) = revenue {
                 samples.roi.push((r - budget) / budget);
             }

@@ -46,7 +46,8 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// The median and intervals of `values` (`None` when none is a number).
+    /// The median and intervals of `values`: `None` when none is a number or a bound is
+    /// infinite (JSON has no number for it).
     pub(crate) fn of(mut values: Vec<f64>) -> Option<Self> {
         values.retain(|v| !v.is_nan());
         if values.is_empty() {
@@ -54,13 +55,14 @@ impl Interval {
         }
         values.sort_by(f64::total_cmp);
         let q = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
-        Some(Interval {
+        let interval = Interval {
             median: q(0.5),
             low_80: q(0.1),
             high_80: q(0.9),
             low_95: q(0.025),
             high_95: q(0.975),
-        })
+        };
+        (interval.low_95.is_finite() && interval.high_95.is_finite()).then_some(interval)
     }
 
     /// Whether `value` lies in the 80% interval.
@@ -117,7 +119,8 @@ pub struct Prediction {
     pub reach_source: ReachSource,
     /// Revenue, when the history measured revenue per conversion.
     pub revenue: Option<Interval>,
-    /// Budget per conversion, when a budget is planned and conversions are predicted.
+    /// Budget per conversion, when a budget is planned and conversions are predicted (a draw
+    /// that converts nobody counts as the whole budget for one conversion).
     pub cost_per_conversion: Option<Interval>,
     /// Return on the budget, `(revenue − budget) / budget`, when both exist.
     pub roi: Option<Interval>,

@@ -413,3 +413,22 @@ fn history_used_counts_campaigns_and_records_per_level() {
     assert_eq!(used.organization.records, 10);
     assert_eq!(used.organizations, 41);
 }
+
+#[test]
+fn a_draw_without_conversions_costs_the_whole_budget_so_the_cost_interval_stays_bounded() {
+    let cold = HistoryModel::fit(Vec::new());
+    let target = campaign_with_rate(Uuid::from_u128(7), 1, 12.0, 0.0);
+    let mut req = request(&target, 2000, 72);
+    let budget = 906_036_299.0;
+    req.budget = Some(budget);
+    let prediction = FunnelPerformancePredictor::new(&cold)
+        .predict(&req)
+        .unwrap();
+    let cost = prediction.cost_per_conversion.unwrap();
+    assert_eq!(cost.high_95, budget);
+    assert!(cost.low_95 > 0.0 && cost.low_95 <= cost.median);
+    let json = serde_json::to_value(&prediction).unwrap();
+    for bound in ["median", "low_80", "high_80", "low_95", "high_95"] {
+        assert!(json["cost_per_conversion"][bound].is_number(), "{json}");
+    }
+}

@@ -46,7 +46,7 @@ pub(super) async fn api_key(url: &str, command: ApiKeyCommand) -> Result<()> {
     match command {
         ApiKeyCommand::Create { org, role, name } => {
             let issued = engine
-                .issue_key_for(OrgId::from_uuid(org), &name, role)
+                .admin_issue_key(OrgId::from_uuid(org), &name, role)
                 .await?;
             eprintln!(
                 "key {} ({role}); the secret is shown only now:",
@@ -56,7 +56,7 @@ pub(super) async fn api_key(url: &str, command: ApiKeyCommand) -> Result<()> {
         }
         ApiKeyCommand::Revoke { org, key } => {
             let revoked = engine
-                .revoke_key_for(OrgId::from_uuid(org), ApiKeyId::from_uuid(key))
+                .admin_revoke_key(OrgId::from_uuid(org), ApiKeyId::from_uuid(key))
                 .await?;
             println!("revoked key {} ({})", revoked.id, revoked.display_prefix);
         }

@@ -66,7 +66,9 @@ async fn connect(url: &str) -> Result<Storage> {
 /// Connects and makes sure the schema is current.
 async fn ready_storage(url: &str) -> Result<Storage> {
     let storage = connect(url).await?;
-    ame_app::prepare_database(&storage).await?;
+    ame_app::prepare_database(&storage)
+        .await
+        .context("preparing the database")?;
     Ok(storage)
 }
 

@@ -16,11 +16,17 @@ use std::time::Duration;
 
 /// How `serve` listens and authenticates.
 pub(super) struct Settings {
+    /// Address to listen on.
     pub(super) bind: SocketAddr,
+    /// Worker threads (default: one per CPU).
     pub(super) workers: Option<usize>,
+    /// HS256 secret for user JWTs; without it only API keys work.
     pub(super) jwt_secret: Option<String>,
+    /// Expected `aud` of user JWTs.
     pub(super) jwt_audience: String,
+    /// Seconds a resolved API key is trusted without asking the database again.
     pub(super) api_key_cache_seconds: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM.
     pub(super) shutdown_timeout: u64,
 }
 

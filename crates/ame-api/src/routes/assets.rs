@@ -211,7 +211,7 @@ pub async fn list_leads(
     state: web::Data<AppState>,
 ) -> Result<web::Json<LeadList>, Problem> {
     let id = campaign_id(&path)?;
-    let limit = query_number::<u64>(&req, "limit", (1, 500))?.unwrap_or(100);
+    let limit = query_number::<u64>(&req, "limit", ame_app::LEADS_LIMIT_RANGE)?;
     let items = state.engine.leads(&principal, id, limit).await?;
     Ok(web::Json(LeadList {
         campaign_id: id,

@@ -283,6 +283,7 @@ pub async fn patch_campaign(
     state: web::Data<AppState>,
     body: JsonBody<CampaignPatch>,
 ) -> Result<web::Json<Campaign>, Problem> {
+    principal.require_write()?;
     let id = campaign_id(&path)?;
     let campaign = state
         .engine
@@ -304,6 +305,7 @@ pub async fn delete_campaign(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
+    principal.require_write()?;
     let id = campaign_id(&path)?;
     state.engine.delete_campaign(&principal, id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -330,6 +332,7 @@ pub async fn change_status(
     state: web::Data<AppState>,
     body: JsonBody<StatusChange>,
 ) -> Result<web::Json<Campaign>, Problem> {
+    principal.require_write()?;
     let id = campaign_id(&path)?;
     let change = body.value;
     let campaign = state

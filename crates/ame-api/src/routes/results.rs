@@ -54,6 +54,7 @@ pub async fn record_results(
     state: web::Data<AppState>,
     body: JsonBody<Vec<ResultRecordInput>, RESULTS_BODY_BYTES, true>,
 ) -> Result<web::Json<RecordedResults>, Problem> {
+    principal.require_write()?;
     let id = campaign_id(&path)?;
     let records = body.value;
     let written = records.len();
@@ -128,7 +129,7 @@ pub async fn predict(
 ) -> Result<web::Json<PredictionResponse>, Problem> {
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
-    let draws = query_number::<usize>(&req, "draws", (100, 20_000))?;
+    let draws = query_number::<usize>(&req, "draws", ame_app::DRAWS_RANGE)?;
     let prediction = state.engine.predict(&principal, id, seed, draws).await?;
     Ok(web::Json(PredictionResponse::new(id, prediction)))
 }
