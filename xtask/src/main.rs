@@ -103,9 +103,31 @@ fn workspace_root() -> Result<PathBuf> {
         .context("xtask lives one level below the workspace root")
 }
 
-/// A `cargo` command (the one running this task).
+/// A `cargo` command (the one running this task), without the variables `cargo run` set for
+/// this task: build scripts that watch them (ring's, through the cc crate, watches
+/// `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`) would otherwise rerun, and everything above them
+/// rebuild, each time a developer alternates between plain `cargo` and `cargo xtask`.
 pub(crate) fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    for (name, _) in std::env::vars_os() {
+        if task_variable(&name.to_string_lossy()) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Whether `name` is a variable cargo sets for the binary it runs (not one a user set).
+fn task_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 /// Runs `command`, announcing it as `step`, and fails unless it succeeds.
@@ -267,4 +289,24 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
         println!("llm: a campaign's assets were generated through a real local model server");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::task_variable;
+
+    #[test]
+    fn only_what_cargo_sets_for_a_running_binary_is_dropped_from_child_cargos() {
+        for set_by_cargo_run in ["CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_MANIFEST_DIR"] {
+            assert!(task_variable(set_by_cargo_run), "{set_by_cargo_run}");
+        }
+        for chosen_by_the_user in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_TERM_COLOR",
+        ] {
+            assert!(!task_variable(chosen_by_the_user), "{chosen_by_the_user}");
+        }
+    }
 }
