@@ -30,6 +30,30 @@ pub(crate) enum LogFormat {
     Json,
 }
 
+/// How `serve` listens and authenticates.
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AME_BIND", default_value = "127.0.0.1:8080")]
+    pub(crate) bind: SocketAddr,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, env = "AME_WORKERS")]
+    pub(crate) workers: Option<usize>,
+    /// HS256 secret for user JWTs (Supabase's JWT secret); without it only API keys work.
+    #[arg(long, env = "AME_JWT_SECRET", hide_env_values = true)]
+    pub(crate) jwt_secret: Option<String>,
+    /// Expected `aud` of user JWTs.
+    #[arg(long, env = "AME_JWT_AUDIENCE", default_value = "authenticated")]
+    pub(crate) jwt_audience: String,
+    /// Seconds a resolved API key is trusted without asking the database again (a key revoked
+    /// through another AME process stops working within this time; 0 disables the cache).
+    #[arg(long, env = "AME_API_KEY_CACHE_SECONDS", default_value_t = 5)]
+    pub(crate) api_key_cache_seconds: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub(crate) shutdown_timeout: u64,
+}
+
 /// Where rendered files go and who writes and speaks the assets.
 #[derive(clap::Args)]
 pub(crate) struct GenerationArgs {
@@ -73,25 +97,8 @@ pub(crate) enum Command {
     /// Run the HTTP API (migrates an SQLite database first; on an empty one, creates a demo
     /// organization and prints an API key for it).
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "AME_BIND", default_value = "127.0.0.1:8080")]
-        bind: SocketAddr,
-        /// Worker threads (default: one per CPU).
-        #[arg(long, env = "AME_WORKERS")]
-        workers: Option<usize>,
-        /// HS256 secret for user JWTs (Supabase's JWT secret); without it only API keys work.
-        #[arg(long, env = "AME_JWT_SECRET", hide_env_values = true)]
-        jwt_secret: Option<String>,
-        /// Expected `aud` of user JWTs.
-        #[arg(long, env = "AME_JWT_AUDIENCE", default_value = "authenticated")]
-        jwt_audience: String,
-        /// Seconds a resolved API key is trusted without asking the database again (a key revoked
-        /// through another AME process stops working within this time; 0 disables the cache).
-        #[arg(long, env = "AME_API_KEY_CACHE_SECONDS", default_value_t = 5)]
-        api_key_cache_seconds: u64,
-        /// Seconds in-flight requests get to finish after SIGTERM.
-        #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
-        shutdown_timeout: u64,
+        #[command(flatten)]
+        settings: ServeArgs,
         #[command(flatten)]
         generation: Box<GenerationArgs>,
     },

@@ -13,24 +13,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let url = cli.database_url;
     match cli.command {
         Command::Serve {
-            bind,
-            workers,
-            jwt_secret,
-            jwt_audience,
-            api_key_cache_seconds,
-            shutdown_timeout,
+            settings,
             generation,
-        } => {
-            let settings = serve::Settings {
-                bind,
-                workers,
-                jwt_secret,
-                jwt_audience,
-                api_key_cache_seconds,
-                shutdown_timeout,
-            };
-            serve::serve(&url, settings, &generation).await
-        }
+        } => serve::serve(&url, settings, &generation).await,
         Command::Migrate {
             app_role,
             app_role_password,

@@ -2,7 +2,7 @@
 //! database.
 
 use super::{ready_storage, say};
-use crate::cli::GenerationArgs;
+use crate::cli::{GenerationArgs, ServeArgs};
 use ame_api::{AppState, JwtVerifier};
 use ame_app::Engine;
 use ame_generation::openai::{OpenAiClient, OpenAiConfig};
@@ -10,30 +10,14 @@ use ame_generation::speech::{EspeakNg, Piper, SpeechSynthesizer};
 use ame_generation::{BuiltInModel, Generator, RemoteModel, TextModel};
 use ame_storage::{BlobStore, ObjectBlobs};
 use anyhow::{Context, Result};
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How `serve` listens and authenticates.
-pub(super) struct Settings {
-    /// Address to listen on.
-    pub(super) bind: SocketAddr,
-    /// Worker threads (default: one per CPU).
-    pub(super) workers: Option<usize>,
-    /// HS256 secret for user JWTs; without it only API keys work.
-    pub(super) jwt_secret: Option<String>,
-    /// Expected `aud` of user JWTs.
-    pub(super) jwt_audience: String,
-    /// Seconds a resolved API key is trusted without asking the database again.
-    pub(super) api_key_cache_seconds: u64,
-    /// Seconds in-flight requests get to finish after SIGTERM.
-    pub(super) shutdown_timeout: u64,
-}
 
 /// Serves the API until SIGINT or SIGTERM.
 pub(super) async fn serve(
     url: &str,
-    settings: Settings,
+    settings: ServeArgs,
     generation: &GenerationArgs,
 ) -> Result<()> {
     let storage = ready_storage(url).await?;
