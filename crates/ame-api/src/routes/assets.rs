@@ -57,20 +57,26 @@ pub async fn generate_assets(
     principal.require_write()?;
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
-    let locate: idempotency::Locate = asset_list_location;
     let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
     let engine = &state.engine;
     let caller = &principal;
-    idempotency::run(&req, &state, &principal, &digest, locate, |_| async move {
-        let items = engine.generate_assets(caller, id, seed).await?;
-        reply(
-            StatusCode::CREATED,
-            &AssetList {
-                campaign_id: id,
-                items,
-            },
-        )
-    })
+    idempotency::run(
+        &req,
+        &state,
+        &principal,
+        &digest,
+        asset_list_location,
+        |_| async move {
+            let items = engine.generate_assets(caller, id, seed).await?;
+            reply(
+                StatusCode::CREATED,
+                &AssetList {
+                    campaign_id: id,
+                    items,
+                },
+            )
+        },
+    )
     .await
 }
 

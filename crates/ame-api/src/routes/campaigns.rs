@@ -152,7 +152,6 @@ pub async fn create_campaign(
     body: JsonBody<NewCampaign>,
 ) -> Result<HttpResponse, Problem> {
     let valid = state.engine.check_new_campaign(&principal, body.value)?;
-    let locate: idempotency::Locate = campaign_location;
     let engine = &state.engine;
     let caller = &principal;
     idempotency::run(
@@ -160,7 +159,7 @@ pub async fn create_campaign(
         &state,
         &principal,
         &body.digest,
-        locate,
+        campaign_location,
         |reserved| async move {
             let reserved = reserved.map(CampaignId::from_uuid);
             let campaign = engine.create_campaign(caller, valid, reserved).await?;
