@@ -92,6 +92,8 @@ error_codes! {
     IdempotencyResourceDeleted => "idempotency_resource_deleted",
     /// 422: neither planned reach nor budget says how far the campaign will reach.
     ReachUnknown => "reach_unknown",
+    /// 409: the campaign is archived and gets no new assets.
+    CampaignArchived => "campaign_archived",
     /// 404: the organization has no brand profile yet.
     BrandNotSet => "brand_not_set",
     /// 404: the asset lists the file, but blob storage no longer holds it.
@@ -315,6 +317,11 @@ impl From<AppError> for Problem {
                 detail,
             )
             .with_allowed(["planned_reach", "budget"]),
+            e @ AppError::CampaignArchived => Problem::new(
+                StatusCode::CONFLICT,
+                ErrorCode::CampaignArchived,
+                e.to_string(),
+            ),
             AppError::BrandNotSet => Problem::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::BrandNotSet,
@@ -423,6 +430,7 @@ mod tests {
                 "idempotency_in_progress",
                 "idempotency_resource_deleted",
                 "reach_unknown",
+                "campaign_archived",
                 "brand_not_set",
                 "file_missing",
                 "cannot_revoke_own_key",
@@ -457,6 +465,7 @@ mod tests {
                 422,
                 ErrorCode::ReachUnknown,
             ),
+            (AppError::CampaignArchived, 409, ErrorCode::CampaignArchived),
             (AppError::BrandNotSet, 404, ErrorCode::BrandNotSet),
             (
                 AppError::NoSuchFile {

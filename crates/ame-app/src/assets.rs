@@ -5,7 +5,8 @@ use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult, within};
 use ame_domain::{
-    Asset, AssetFile, AssetId, AssetSetVersion, AssetType, CampaignId, Lead, NewAsset,
+    Asset, AssetFile, AssetId, AssetSetVersion, AssetType, CampaignId, CampaignStatus, Lead,
+    NewAsset,
 };
 use ame_generation::{Brief, GeneratedAsset};
 use ame_storage::{BlobStore, BlobStream, PageToPublish, blob_key};
@@ -55,7 +56,8 @@ impl Engine {
     /// Generates every asset the campaign's type calls for as its new current set: words from
     /// the text model, files rendered and written to blob storage first, then the set stored
     /// (and, once the organization has a real brand, its landing page published) in one
-    /// transaction. `seed` defaults to [`default_seed`].
+    /// transaction. `seed` defaults to [`default_seed`]. An archived campaign gets no new set
+    /// (`CampaignArchived`), so nothing republishes its page.
     pub async fn generate_assets(
         &self,
         caller: &Caller,
@@ -65,6 +67,9 @@ impl Engine {
         caller.require_write()?;
         let repos = self.repos(caller);
         let campaign = repos.campaigns.get(caller.org, id).await?;
+        if campaign.status == CampaignStatus::Archived {
+            return Err(AppError::CampaignArchived);
+        }
         let brand = repos.brands.get(caller.org).await?.map(|p| p.brand);
         let brief = Brief::new(campaign, brand, seed.unwrap_or_else(|| default_seed(id)));
         let generated = self.generator().generate(&brief).await;
@@ -364,5 +369,28 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(too_many, AppError::Validation(ref e) if e[0].field == "limit"));
+    }
+
+    #[tokio::test]
+    async fn an_archived_campaign_gets_no_new_assets() {
+        let caller = caller(MemberRole::Member);
+        let mut archived = campaign(CampaignType::Upsell, caller.org);
+        archived.status = ame_domain::CampaignStatus::Archived;
+        let mut mocks = Mocks::default();
+        let found = archived.clone();
+        mocks
+            .campaigns
+            .expect_get()
+            .returning(move |_, _| Ok(found.clone()));
+        let model = Arc::new(FakeModel::default());
+        let engine = mocks
+            .engine()
+            .with_generator(Generator::new(model.clone(), Arc::new(SilentSpeech)));
+        let refused = engine
+            .generate_assets(&caller, archived.id, None)
+            .await
+            .unwrap_err();
+        assert_eq!(refused, AppError::CampaignArchived);
+        assert_eq!(model.writes.load(Ordering::SeqCst), 0, "words were written");
     }
 }

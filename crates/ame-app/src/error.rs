@@ -36,6 +36,9 @@ pub enum AppError {
     /// Nothing says how many people the campaign will reach.
     #[error("{0}")]
     ReachUnknown(String),
+    /// The campaign is archived: it keeps its assets and gets no new ones.
+    #[error("the campaign is archived; archived campaigns keep their assets but get no new ones")]
+    CampaignArchived,
     /// The organization has not saved a brand profile.
     #[error("the organization has no brand profile yet")]
     BrandNotSet,

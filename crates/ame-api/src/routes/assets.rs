@@ -3,7 +3,7 @@
 use crate::auth::Principal;
 use crate::extract::{campaign_id, path_id, query_number, seed};
 use crate::idempotency::{self, reply};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -29,8 +29,9 @@ pub struct AssetList {
 /// previous set stays readable as an earlier version. With the built-in copywriter the same
 /// `seed` gives the same words (by default the seed comes from the campaign id); a remote model
 /// gets the seed too but need not honour it. The landing page is published at `/p/{slug}` once
-/// the organization has a brand profile (pages with placeholder details stay private). Send
-/// `Idempotency-Key` to make retries safe.
+/// the organization has a brand profile (pages with placeholder details stay private). An
+/// archived campaign gets no new set (409 `campaign_archived`). Send `Idempotency-Key` to make
+/// retries safe.
 #[utoipa::path(
     tag = "assets",
     params(
@@ -44,7 +45,9 @@ pub struct AssetList {
             ("GetFirstAsset" = (operation_id = "get_asset", parameters(("id" = "$response.body#/items/0/id")))),
             ("ListAssets" = (operation_id = "list_campaign_assets", parameters(("id" = "$response.body#/campaign_id")))),
         )
-    )),
+    ),
+    (status = 409, description = "The campaign is archived; or a request with the same `Idempotency-Key` is still running, or what it created has since been deleted", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/generate-assets/{id}")]

@@ -13,6 +13,7 @@ backend_tests!(
     public_pages_serve_and_collect_leads,
     versions_and_seeds,
     replaying_a_deleted_creation_is_a_conflict,
+    an_archived_campaign_gets_no_new_assets,
 );
 
 fn brand() -> Value {
@@ -539,4 +540,47 @@ async fn replaying_a_deleted_creation_is_a_conflict(db: TestDb) {
     generate()
         .await
         .problem(409, "idempotency_resource_deleted");
+}
+
+async fn an_archived_campaign_gets_no_new_assets(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Member).await;
+    assert_eq!(
+        put_brand(&server, &key, brand()).await.status,
+        StatusCode::OK
+    );
+    let created = server
+        .send(
+            Method::POST,
+            "/api/marketing/campaign",
+            Some(&key),
+            Some(json!({"campaign_type": "upsell", "objective": "Move 120 customers to Business"})),
+            &[],
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let generate_path = format!("/api/marketing/generate-assets/{id}");
+    let generate = || server.send(Method::POST, &generate_path, Some(&key), None, &[]);
+    assert_eq!(generate().await.status, StatusCode::CREATED);
+    let archived = server
+        .send(
+            Method::POST,
+            &format!("/api/marketing/campaigns/{id}/status"),
+            Some(&key),
+            Some(json!({"status": "archived"})),
+            &[],
+        )
+        .await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.body);
+    generate().await.problem(409, "campaign_archived");
+    let versions = server
+        .send(
+            Method::GET,
+            &format!("/api/marketing/campaigns/{id}/asset-versions"),
+            Some(&key),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(versions.body["items"].as_array().unwrap().len(), 1);
 }
