@@ -52,6 +52,16 @@ pub(crate) struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM.
     #[arg(long, env = "AME_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub(crate) shutdown_timeout: u64,
+    /// Whether predictions pool results across organizations (`true`/`false`). Off, each
+    /// organization learns from its own results and published benchmarks only, which is all a
+    /// single-organization install has anyway; turn it on for a multi-tenant instance whose
+    /// tenants agreed to share.
+    #[arg(long, env = "AME_SHARED_BENCHMARKS", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) shared_benchmarks: bool,
+    /// With shared benchmarks, the fewest organizations a campaign type on a channel (or the
+    /// whole history) must hold before it is pooled into anyone's predictions.
+    #[arg(long, env = "AME_SHARED_BENCHMARKS_MIN_ORGS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub(crate) shared_benchmarks_min_orgs: u64,
 }
 
 /// Where rendered files go and who writes and speaks the assets.

@@ -6,7 +6,7 @@
 use crate::caller::Caller;
 use crate::clock::{Clock, SystemClock};
 use crate::key_cache::KeyCache;
-use crate::prediction::PredictionCache;
+use crate::prediction::{BenchmarkSharing, PredictionCache};
 use crate::repos::{Repositories, RepositorySource, SqlRepositories};
 use ame_generation::speech::EspeakNg;
 use ame_generation::{BuiltInModel, Generator};
@@ -28,6 +28,7 @@ pub struct Engine {
     blobs: Arc<dyn BlobStore>,
     generator: Generator,
     predictions: Arc<PredictionCache>,
+    sharing: BenchmarkSharing,
     clock: Arc<dyn Clock>,
     key_cache: Arc<KeyCache>,
 }
@@ -47,6 +48,7 @@ impl Engine {
             blobs: Arc::new(ObjectBlobs::in_memory()),
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             predictions: Arc::default(),
+            sharing: BenchmarkSharing::default(),
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
             clock,
         }
@@ -114,6 +116,17 @@ impl Engine {
 
     pub(crate) fn generator(&self) -> &Generator {
         &self.generator
+    }
+
+    /// Sets how far predictions pool results across organizations.
+    pub fn with_benchmark_sharing(mut self, sharing: BenchmarkSharing) -> Self {
+        self.sharing = sharing;
+        self
+    }
+
+    /// How far predictions pool results across organizations.
+    pub fn benchmark_sharing(&self) -> BenchmarkSharing {
+        self.sharing
     }
 
     pub(crate) fn predictions(&self) -> &PredictionCache {

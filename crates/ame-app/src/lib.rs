@@ -35,7 +35,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{DEFAULT_IDEMPOTENCY_LEASE, DEFAULT_KEY_CACHE_TTL, Engine};
 pub use error::{AppError, AppResult};
 pub use idempotency::{Idempotent, IdempotentRequest, StoredReply};
-pub use prediction::DRAWS_RANGE;
+pub use prediction::{BenchmarkSharing, DRAWS_RANGE};
 pub use public::{LeadOutcome, LeadSubmission, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};
 

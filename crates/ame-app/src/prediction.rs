@@ -1,48 +1,90 @@
-//! Predicting a campaign's performance: the fitted history is shared by every organization and
-//! refitted (off the async runtime) only when any organization's results change.
+//! Predicting a campaign's performance: the fitted history is refitted (off the async runtime)
+//! only when any organization's results change. Each organization learns from its own results
+//! unless the instance shares benchmarks, and then only from levels at least
+//! [`BenchmarkSharing::min_orgs`] organizations contribute to.
 
 use crate::assets::default_seed;
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppResult, within};
+use ame_domain::OrgId;
 use ame_domain::{CampaignId, ChannelOutcome};
 use ame_prediction::{
-    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Prediction, PredictionRequest,
+    DEFAULT_DRAWS, DEFAULT_MIN_ORGS, FunnelPerformancePredictor, HistoryModel, Pooling, Prediction,
+    PredictionRequest,
 };
 use ame_storage::{StorageError, campaign_group, org_group};
 use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// The fewest and most Monte Carlo draws a prediction may ask for.
 pub const DRAWS_RANGE: (u64, u64) = (100, 20_000);
 
+/// Whether organizations learn from each other's results, and from how many on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchmarkSharing {
+    /// Whether results are pooled across organizations at all. Off, every organization's
+    /// predictions rest on its own results and published benchmarks only (which is all a
+    /// single-organization install has to pool anyway).
+    pub shared: bool,
+    /// With sharing on, the fewest organizations a level (a campaign type on a channel, or
+    /// everything) must hold before it is pooled into any organization's predictions.
+    pub min_orgs: usize,
+}
+
+impl Default for BenchmarkSharing {
+    fn default() -> Self {
+        BenchmarkSharing {
+            shared: false,
+            min_orgs: DEFAULT_MIN_ORGS,
+        }
+    }
+}
+
 /// A fitted history and the history revision `(revision, units)` it was fitted at.
 type CachedModel = ((i64, i64), Arc<HistoryModel>);
 
-/// The fitted history, shared by every organization until any organization records results.
+/// Most organizations' own models kept at once when benchmarks are not shared.
+const CACHED_MODELS: usize = 256;
+
+/// The fitted histories: one shared by every organization (benchmarks shared) or one per
+/// organization, each kept until any organization records results.
 #[derive(Debug, Default)]
 pub struct PredictionCache {
-    slot: Mutex<Option<CachedModel>>,
+    slots: Mutex<HashMap<Option<OrgId>, CachedModel>>,
 }
 
 impl PredictionCache {
-    /// The model for history revision `key`, fitting it from `load` on a miss. Concurrent misses
-    /// wait for one fit instead of fitting in parallel.
-    pub async fn model<F>(&self, key: (i64, i64), load: F) -> AppResult<Arc<HistoryModel>>
+    /// The model of `scope` (`None`: the shared one) for history revision `key`, fitting it
+    /// from `load` under `pooling` on a miss. Concurrent misses wait for one fit instead of
+    /// fitting in parallel.
+    pub async fn model<F>(
+        &self,
+        scope: Option<OrgId>,
+        key: (i64, i64),
+        pooling: Pooling,
+        load: F,
+    ) -> AppResult<Arc<HistoryModel>>
     where
         F: Future<Output = Result<Vec<ChannelOutcome>, StorageError>>,
     {
-        let mut slot = self.slot.lock().await;
-        if let Some((cached, model)) = slot.as_ref()
+        let mut slots = self.slots.lock().await;
+        if let Some((cached, model)) = slots.get(&scope)
             && *cached == key
         {
             return Ok(model.clone());
         }
         let outcomes = load.await?;
-        let model =
-            Arc::new(tokio::task::spawn_blocking(move || HistoryModel::fit(outcomes)).await?);
-        *slot = Some((key, model.clone()));
+        let model = Arc::new(
+            tokio::task::spawn_blocking(move || HistoryModel::fit_with(outcomes, pooling)).await?,
+        );
+        slots.retain(|_, (cached, _)| *cached == key);
+        if slots.len() >= CACHED_MODELS {
+            slots.clear();
+        }
+        slots.insert(scope, (key, model.clone()));
         Ok(model)
     }
 }
@@ -63,9 +105,24 @@ impl Engine {
         let repos = self.repos(caller);
         let campaign = repos.campaigns.get(caller.org, id).await?;
         let revision = repos.results.history_revision(caller.org).await?;
+        let sharing = self.benchmark_sharing();
+        let load = async {
+            let mut history = repos.results.history(caller.org, None).await?;
+            if !sharing.shared {
+                history.retain(|o| o.own_org);
+            }
+            Ok(history)
+        };
         let model = self
             .predictions()
-            .model(revision, repos.results.history(caller.org, None))
+            .model(
+                (!sharing.shared).then_some(caller.org),
+                revision,
+                Pooling {
+                    min_orgs: sharing.min_orgs,
+                },
+                load,
+            )
             .await?;
         let own_results = model.outcomes_of(campaign_group(id));
         let request = PredictionRequest {

@@ -13,8 +13,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Largest accepted count in one record (reach, clicks, leads, conversions).
-pub const MAX_COUNT: i64 = 1_000_000_000_000;
+/// Largest accepted count in one record, which is one day on one channel (reach, clicks,
+/// leads, conversions): ten billion, more people than there are.
+pub const MAX_COUNT: i64 = 10_000_000_000;
 /// Most records accepted in one submission.
 pub const MAX_RECORDS_PER_REQUEST: usize = 1_000;
 /// Earliest and latest accepted record years.
@@ -74,19 +75,51 @@ impl FunnelMetrics {
         self.revenue = add(self.revenue, other.revenue);
     }
 
+    /// The funnel's impossibilities: `(stage, its base, stage count, base count)` for every
+    /// measured stage larger than its measured base. Every stage is bounded by reach (nobody
+    /// clicks, signs up or buys without being reached) and conversions by leads; leads may
+    /// exceed clicks (view-through sign-ups).
+    pub fn funnel_violations(&self) -> Vec<(&'static str, &'static str, i64, i64)> {
+        let mut found = Vec::new();
+        let pairs = [
+            ("clicks", self.clicks, "reach", self.reach),
+            ("leads", self.leads, "reach", self.reach),
+            ("conversions", self.conversions, "reach", self.reach),
+            ("conversions", self.conversions, "leads", self.leads),
+        ];
+        for (stage, count, base, bound) in pairs {
+            if let (Some(k), Some(n)) = (count, bound)
+                && k > n
+            {
+                found.push((stage, base, k, n));
+            }
+        }
+        found
+    }
+
     /// Whether nothing was measured.
     pub fn is_empty(&self) -> bool {
         *self == FunnelMetrics::default()
     }
 
     fn check(&self, prefix: &str, errors: &mut Collector) {
+        let mut in_range = true;
         for (name, value) in self.counts() {
             if let Some(v) = value
                 && !(0..=MAX_COUNT).contains(&v)
             {
+                in_range = false;
                 errors.push(FieldError::new(
                     format!("{prefix}{name}"),
-                    format!("must be a whole number between 0 and {MAX_COUNT}, or null when not measured; got {v}"),
+                    format!("must be a whole number between 0 and {MAX_COUNT} (one day on one channel), or null when not measured; got {v}"),
+                ));
+            }
+        }
+        if in_range {
+            for (stage, base, k, n) in self.funnel_violations() {
+                errors.push(FieldError::new(
+                    format!("{prefix}{stage}"),
+                    format!("must not exceed {base} ({n}) measured in the same record; got {k}"),
                 ));
             }
         }
@@ -121,31 +154,19 @@ pub struct ResultRecordInput {
     pub asset_id: Option<AssetId>,
     /// People (or impressions) reached; leave out or `null` when not measured.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
-    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000_000_i64))]
     pub reach: Option<i64>,
     /// Clicks; leave out or `null` when not measured.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
-    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000_000_i64))]
     pub clicks: Option<i64>,
     /// Leads (sign-ups, enquiries); leave out or `null` when not measured.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
-    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000_000_i64))]
     pub leads: Option<i64>,
     /// Conversions (purchases, closed deals); leave out or `null` when not measured.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(minimum = 0, maximum = 1_000_000_000_000_i64)
-    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000_000_i64))]
     pub conversions: Option<i64>,
     /// Money spent, a decimal string with at most two decimals; `null` when not measured.
     #[serde(default, deserialize_with = "money_text")]
@@ -344,6 +365,34 @@ mod tests {
         assert_eq!(
             fields(&err),
             ["[1].clicks", "[1].spend", "[2].date", "[2].revenue"]
+        );
+    }
+
+    #[test]
+    fn a_stage_larger_than_its_measured_base_is_refused() {
+        let mut impossible = record("2026-11-20", Channel::Email);
+        impossible.reach = Some(0);
+        impossible.clicks = Some(MAX_COUNT);
+        impossible.leads = Some(MAX_COUNT);
+        impossible.conversions = Some(5);
+        let err = validate_result_records(&[impossible]).unwrap_err();
+        assert_eq!(fields(&err), ["[0].clicks", "[0].leads", "[0].conversions"]);
+        assert!(err.errors[0].message.contains("reach (0)"));
+        let mut view_through = record("2026-11-20", Channel::Email);
+        view_through.clicks = Some(3);
+        view_through.leads = Some(9);
+        view_through.conversions = Some(9);
+        validate_result_records(&[view_through.clone()]).unwrap();
+        view_through.reach = None;
+        view_through.conversions = Some(10);
+        let err = validate_result_records(&[view_through]).unwrap_err();
+        assert_eq!(fields(&err), ["[0].conversions"]);
+        assert!(err.errors[0].message.contains("leads (9)"));
+        let mut huge = record("2026-11-20", Channel::Email);
+        huge.reach = Some(MAX_COUNT + 1);
+        assert_eq!(
+            fields(&validate_result_records(&[huge]).unwrap_err()),
+            ["[0].reach"]
         );
     }
 

@@ -62,7 +62,12 @@ impl Pool {
 
     /// Removes one campaign's evidence (never below zero).
     pub fn remove(&mut self, trial: &Trial, kappa: f64) {
-        let w = evidence_weight(trial.trials, kappa);
+        self.remove_scaled(trial, kappa, 1.0);
+    }
+
+    /// Removes one campaign's evidence taken at `scale` of its weight (never below zero).
+    pub fn remove_scaled(&mut self, trial: &Trial, kappa: f64, scale: f64) {
+        let w = evidence_weight(trial.trials, kappa) * scale;
         let r = trial.rate();
         self.successes = (self.successes - w * r).max(0.0);
         self.failures = (self.failures - w * (1.0 - r)).max(0.0);

@@ -3,6 +3,7 @@
 //! dispersion and prior strengths. The expensive part, shared by every prediction.
 
 use crate::fit::{Pool, TAU_CAP, Trial, fit_group, fit_grouped_dispersion, prior_strength};
+use crate::robust::{capped_scales, org_weights, scaled};
 use crate::{COLD_START_KAPPA, COLD_START_STRENGTH, DEFAULT_TAU, Stage, amount, trial};
 use ame_domain::{CampaignType, Channel, ChannelOutcome};
 use rand_distr::Normal;
@@ -18,6 +19,43 @@ pub(crate) type DetMap<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
 /// A campaign type on a channel: the level between an organization and the whole history.
 pub(crate) type SegmentKey = (CampaignType, Channel);
 
+/// Default fewest organizations a pooled level must hold before other organizations' results
+/// are pooled into anyone's prediction.
+pub const DEFAULT_MIN_ORGS: usize = 5;
+
+/// How far results are pooled across organizations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pooling {
+    /// Fewest organizations a level (a segment, or the whole history) must hold before other
+    /// organizations' results are pooled into it; below that a level holds only the asking
+    /// organization's own results and the published benchmarks.
+    pub min_orgs: usize,
+}
+
+impl Default for Pooling {
+    fn default() -> Self {
+        Pooling {
+            min_orgs: DEFAULT_MIN_ORGS,
+        }
+    }
+}
+
+/// One organization's evidence in a pooled level: what it contributes after the weight cap and
+/// outlier down-weighting, and that contribution's share of its raw evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Contribution {
+    pub(crate) pool: Pool,
+    pub(crate) scale: f64,
+    pub(crate) plausibility: f64,
+}
+
+/// A pooled level: the organizations' contributions summed, and how many organizations there are.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct PooledLevel {
+    pub(crate) pool: Pool,
+    pub(crate) orgs: usize,
+}
+
 /// A fitted stage: its base, dispersion, prior strengths and the evidence pools per level.
 #[derive(Debug, Clone)]
 pub(crate) struct StageModel {
@@ -26,9 +64,18 @@ pub(crate) struct StageModel {
     pub(crate) kappa: f64,
     pub(crate) tau_segment: f64,
     pub(crate) tau_org: f64,
-    pub(crate) global: Pool,
-    pub(crate) segments: DetMap<SegmentKey, Pool>,
+    /// Every organization's contributions.
+    pub(crate) global: PooledLevel,
+    /// Each organization's contribution to `global`.
+    pub(crate) global_shares: DetMap<Uuid, Contribution>,
+    /// Per segment, its organizations' contributions.
+    pub(crate) segments: DetMap<SegmentKey, PooledLevel>,
+    /// Each organization's contribution to its segments.
+    pub(crate) segment_shares: DetMap<(SegmentKey, Uuid), Contribution>,
+    /// Each organization's own evidence per segment, unscaled.
     pub(crate) orgs: DetMap<(SegmentKey, Uuid), Pool>,
+    /// Fewest organizations a level needs before it is pooled across organizations.
+    pub(crate) min_orgs: usize,
 }
 
 /// A stage the predictor leaves out, and why.
@@ -41,46 +88,65 @@ pub struct SkippedStage {
     pub reason: String,
 }
 
-/// Logarithms of a ratio (reach per spend, revenue per conversion) by segment and overall.
+/// Logarithms of a ratio (reach per spend, revenue per conversion), one per campaign, with the
+/// organization and segment each came from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LogRatios {
-    global: Vec<f64>,
-    segments: DetMap<SegmentKey, Vec<f64>>,
+    values: Vec<(Uuid, SegmentKey, f64)>,
 }
 
 impl LogRatios {
-    fn push(&mut self, key: SegmentKey, value: f64) {
-        self.global.push(value);
-        self.segments.entry(key).or_default().push(value);
+    fn push(&mut self, org: Uuid, key: SegmentKey, value: f64) {
+        self.values.push((org, key, value));
+    }
+
+    /// The values `org` may learn from: its own, and everyone's when at least `min_orgs`
+    /// organizations measured the ratio.
+    fn visible(&self, org: Uuid, min_orgs: usize) -> Vec<&(Uuid, SegmentKey, f64)> {
+        let orgs: std::collections::BTreeSet<Uuid> = self.values.iter().map(|v| v.0).collect();
+        let shared = orgs.len() >= min_orgs;
+        self.values
+            .iter()
+            .filter(|v| shared || v.0 == org)
+            .collect()
     }
 
     /// A normal predictive distribution for a new campaign's log ratio: the target's segments if
-    /// they hold at least 3 campaigns, else everything; `None` without data.
-    pub(crate) fn predictive(&self, keys: &[SegmentKey]) -> Option<(Normal<f64>, usize)> {
-        let segment: Vec<f64> = keys
+    /// they hold at least 3 campaigns, else everything visible to `org`; `None` without data.
+    /// Every organization weighs the same in the centre and spread (a weighted median and
+    /// median absolute deviation), so no single organization can move them far.
+    pub(crate) fn predictive(
+        &self,
+        keys: &[SegmentKey],
+        org: Uuid,
+        min_orgs: usize,
+    ) -> Option<(Normal<f64>, usize)> {
+        let visible = self.visible(org, min_orgs);
+        let segment: Vec<&(Uuid, SegmentKey, f64)> = visible
             .iter()
-            .filter_map(|k| self.segments.get(k))
-            .flatten()
+            .filter(|v| keys.contains(&v.1))
             .copied()
             .collect();
-        let values = if segment.len() >= 3 {
-            &segment
-        } else {
-            &self.global
-        };
+        let values = if segment.len() >= 3 { segment } else { visible };
         let n = values.len();
         if n == 0 {
             return None;
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
+        let mut per_org: DetMap<Uuid, f64> = DetMap::default();
+        for v in &values {
+            *per_org.entry(v.0).or_default() += 1.0;
+        }
+        let ratios: Vec<f64> = values.iter().map(|v| v.2).collect();
+        let weights: Vec<f64> = values.iter().map(|v| 1.0 / per_org[&v.0]).collect();
+        let centre = crate::robust::weighted_median(&ratios, &weights);
         let sd = if n >= 2 {
-            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            var.sqrt().max(0.05)
+            let deviations: Vec<f64> = ratios.iter().map(|r| (r - centre).abs()).collect();
+            (1.4826 * crate::robust::weighted_median(&deviations, &weights)).max(0.05)
         } else {
             1.0
         };
         let spread = sd * (1.0 + 1.0 / n as f64).sqrt();
-        Normal::new(mean, spread).ok().map(|d| (d, n))
+        Normal::new(centre, spread).ok().map(|d| (d, n))
     }
 }
 
@@ -92,6 +158,10 @@ pub struct HistoryModel {
     pub(crate) skipped: Vec<SkippedStage>,
     pub(crate) reach_per_spend: LogRatios,
     pub(crate) value_per_conversion: LogRatios,
+    pub(crate) pooling: Pooling,
+    /// With fewer organizations than [`Pooling::min_orgs`], one model per organization fitted
+    /// on its own results alone (nothing, not even the dispersion, is learnt across them).
+    pub(crate) per_org: Option<DetMap<Uuid, HistoryModel>>,
 }
 
 /// The earlier stage a stage is a rate of: the nearest earlier stage measured together with it
@@ -127,55 +197,130 @@ fn choose_base(outcomes: &[ChannelOutcome], stage: Stage) -> Result<Stage, Strin
     })
 }
 
-/// Evidence pools of one stage: overall, per segment and per organization within a segment.
-type LevelPools = (
-    Pool,
-    DetMap<SegmentKey, Pool>,
-    DetMap<(SegmentKey, Uuid), Pool>,
+/// One stage's pooled levels: per segment, each organization's contribution to its segments,
+/// overall, and each organization's contribution overall.
+type Levels = (
+    DetMap<SegmentKey, PooledLevel>,
+    DetMap<(SegmentKey, Uuid), Contribution>,
+    PooledLevel,
+    DetMap<Uuid, Contribution>,
 );
 
-fn pools(units: &[(usize, SegmentKey, Uuid, Trial)], kappa: f64) -> LevelPools {
-    let mut global = Pool::default();
-    let mut segments: DetMap<SegmentKey, Pool> = DetMap::default();
-    let mut orgs: DetMap<(SegmentKey, Uuid), Pool> = DetMap::default();
-    for (_, key, org, t) in units {
-        global.add(t, kappa);
-        segments.entry(*key).or_default().add(t, kappa);
-        orgs.entry((*key, *org)).or_default().add(t, kappa);
+/// The pooled levels of one stage from each organization's raw evidence per segment: within
+/// each segment the organizations are weighed by [`org_scales`], and across segments each
+/// organization's total contribution is capped again.
+fn pooled_levels(orgs: &DetMap<(SegmentKey, Uuid), Pool>) -> Levels {
+    let mut by_segment: DetMap<SegmentKey, Vec<(Uuid, Pool)>> = DetMap::default();
+    for ((key, org), pool) in orgs {
+        by_segment.entry(*key).or_default().push((*org, *pool));
     }
-    (global, segments, orgs)
+    let mut segments = DetMap::default();
+    let mut segment_shares = DetMap::default();
+    let mut raw_totals: DetMap<Uuid, (Pool, Pool)> = DetMap::default();
+    for (key, mut members) in by_segment {
+        members.sort_by_key(|(org, _)| *org);
+        let pools: Vec<Pool> = members.iter().map(|(_, p)| *p).collect();
+        let mut level = PooledLevel {
+            pool: Pool::default(),
+            orgs: members.len(),
+        };
+        for ((org, raw), weight) in members.iter().zip(org_weights(&pools)) {
+            let pool = scaled(raw, weight.scale());
+            level.pool = sum(&level.pool, &pool);
+            segment_shares.insert(
+                (key, *org),
+                Contribution {
+                    pool,
+                    scale: weight.scale(),
+                    plausibility: weight.plausibility,
+                },
+            );
+            let totals = raw_totals.entry(*org).or_default();
+            totals.0 = sum(&totals.0, raw);
+            totals.1 = sum(&totals.1, &pool);
+        }
+        segments.insert(key, level);
+    }
+    let mut members: Vec<(Uuid, (Pool, Pool))> = raw_totals.into_iter().collect();
+    members.sort_by_key(|(org, _)| *org);
+    let contributed: Vec<Pool> = members.iter().map(|(_, (_, c))| *c).collect();
+    let caps = capped_scales(&contributed);
+    let mut global = PooledLevel {
+        pool: Pool::default(),
+        orgs: members.len(),
+    };
+    let mut global_shares = DetMap::default();
+    for ((org, (raw, contribution)), cap) in members.iter().zip(caps) {
+        let pool = scaled(contribution, cap);
+        global.pool = sum(&global.pool, &pool);
+        let scale = if raw.weight() > 0.0 {
+            pool.weight() / raw.weight()
+        } else {
+            1.0
+        };
+        global_shares.insert(
+            *org,
+            Contribution {
+                pool,
+                scale,
+                plausibility: 1.0,
+            },
+        );
+    }
+    (segments, segment_shares, global, global_shares)
 }
 
-fn fit_stage(outcomes: &[ChannelOutcome], stage: Stage, base: Stage) -> Option<StageModel> {
-    let units: Vec<(usize, SegmentKey, Uuid, Trial)> = outcomes
+fn sum(a: &Pool, b: &Pool) -> Pool {
+    Pool {
+        successes: a.successes + b.successes,
+        failures: a.failures + b.failures,
+    }
+}
+
+fn fit_stage(
+    outcomes: &[ChannelOutcome],
+    stage: Stage,
+    base: Stage,
+    pooling: Pooling,
+) -> Option<StageModel> {
+    let units: Vec<(SegmentKey, Uuid, Trial)> = outcomes
         .iter()
-        .enumerate()
-        .filter_map(|(i, o)| {
+        .filter_map(|o| {
             Some((
-                i,
                 (o.campaign_type, o.channel),
                 o.org_group,
                 trial(o, stage, base)?,
             ))
         })
         .collect();
-    let trials: Vec<Trial> = units.iter().map(|u| u.3).collect();
+    let trials: Vec<Trial> = units.iter().map(|u| u.2).collect();
     let (_, global_kappa) = fit_group(&trials)?;
     let mut groups: DetMap<(SegmentKey, Uuid), Vec<Trial>> = DetMap::default();
-    for (_, key, org, t) in &units {
+    for (key, org, t) in &units {
         groups.entry((*key, *org)).or_default().push(*t);
     }
     let groups: Vec<Vec<Trial>> = groups.into_values().collect();
     let kappa = fit_grouped_dispersion(&groups).unwrap_or(global_kappa);
-    let (global, segments, orgs) = pools(&units, kappa);
-    let global_mean = global.mean().unwrap_or(0.0);
-    let segment_groups: Vec<(Pool, f64)> = segments.values().map(|p| (*p, global_mean)).collect();
+    let mut orgs: DetMap<(SegmentKey, Uuid), Pool> = DetMap::default();
+    for (key, org, t) in &units {
+        orgs.entry((*key, *org)).or_default().add(t, kappa);
+    }
+    let (segments, segment_shares, global, global_shares) = pooled_levels(&orgs);
+    let global_mean = global.pool.mean().unwrap_or(0.0);
+    let segment_groups: Vec<(Pool, f64)> =
+        segments.values().map(|l| (l.pool, global_mean)).collect();
+    // Organizations all but dropped as implausible do not widen the spread between organizations.
     let org_groups: Vec<(Pool, f64)> = orgs
         .iter()
+        .filter(|(k, _)| {
+            segment_shares
+                .get(*k)
+                .is_some_and(|c| c.plausibility >= 0.5)
+        })
         .map(|((key, _), p)| {
             let seg_mean = segments
                 .get(key)
-                .and_then(Pool::mean)
+                .and_then(|l| l.pool.mean())
                 .unwrap_or(global_mean);
             (*p, seg_mean)
         })
@@ -187,20 +332,47 @@ fn fit_stage(outcomes: &[ChannelOutcome], stage: Stage, base: Stage) -> Option<S
         tau_segment: prior_strength(&segment_groups).unwrap_or(DEFAULT_TAU),
         tau_org: prior_strength(&org_groups).unwrap_or(DEFAULT_TAU),
         global,
+        global_shares,
         segments,
+        segment_shares,
         orgs,
+        min_orgs: pooling.min_orgs,
     })
 }
 
 impl HistoryModel {
-    /// Fits the model to every organization's outcomes.
+    /// Fits the model to every organization's outcomes under the default [`Pooling`].
     pub fn fit(outcomes: Vec<ChannelOutcome>) -> Self {
+        Self::fit_with(outcomes, Pooling::default())
+    }
+
+    /// Fits the model to every organization's outcomes, pooling across organizations only as
+    /// far as `pooling` allows.
+    pub fn fit_with(outcomes: Vec<ChannelOutcome>, pooling: Pooling) -> Self {
+        let orgs: std::collections::BTreeSet<Uuid> = outcomes.iter().map(|o| o.org_group).collect();
+        if orgs.len() > 1 && orgs.len() < pooling.min_orgs {
+            let per_org = orgs
+                .iter()
+                .map(|org| {
+                    let own = outcomes
+                        .iter()
+                        .filter(|o| o.org_group == *org)
+                        .cloned()
+                        .collect();
+                    (*org, Self::fit_with(own, pooling))
+                })
+                .collect();
+            let mut model = Self::fit_with(Vec::new(), pooling);
+            model.outcomes = outcomes;
+            model.per_org = Some(per_org);
+            return model;
+        }
         let mut stages = Vec::new();
         let mut skipped = Vec::new();
         if !outcomes.is_empty() {
             for stage in &Stage::ALL[1..] {
                 match choose_base(&outcomes, *stage) {
-                    Ok(base) => match fit_stage(&outcomes, *stage, base) {
+                    Ok(base) => match fit_stage(&outcomes, *stage, base, pooling) {
                         Some(model) => stages.push(model),
                         None => skipped.push(SkippedStage {
                             stage: *stage,
@@ -222,14 +394,14 @@ impl HistoryModel {
                 && reach > 0.0
                 && spend > 0.0
             {
-                reach_per_spend.push(key, (reach / spend).ln());
+                reach_per_spend.push(o.org_group, key, (reach / spend).ln());
             }
             if let (Some(conversions), Some(revenue)) =
                 (Stage::Conversions.count(o), amount(o.metrics.revenue))
                 && conversions > 0.0
                 && revenue > 0.0
             {
-                value_per_conversion.push(key, (revenue / conversions).ln());
+                value_per_conversion.push(o.org_group, key, (revenue / conversions).ln());
             }
         }
         HistoryModel {
@@ -238,7 +410,14 @@ impl HistoryModel {
             skipped,
             reach_per_spend,
             value_per_conversion,
+            pooling,
+            per_org: None,
         }
+    }
+
+    /// The model fitted on `org`'s results alone, when organizations are too few to pool.
+    pub(crate) fn own_model(&self, org: Uuid) -> Option<&HistoryModel> {
+        self.per_org.as_ref().and_then(|models| models.get(&org))
     }
 
     /// The outcomes (one per channel) of the campaign with opaque key `campaign`: its results so
@@ -290,24 +469,39 @@ fn cold_start_rate(stage: Stage, channels: &[Channel]) -> f64 {
     }
 }
 
+/// The benchmark prior of `stage` as a rate of `base` (the product of the benchmark rates in
+/// between), worth [`COLD_START_STRENGTH`] campaigns.
+pub(crate) fn cold_start_pool(stage: Stage, base: Stage, channels: &[Channel]) -> Pool {
+    let mean: f64 = Stage::ALL[base.index() + 1..=stage.index()]
+        .iter()
+        .map(|s| cold_start_rate(*s, channels))
+        .product();
+    Pool {
+        successes: mean * COLD_START_STRENGTH,
+        failures: (1.0 - mean) * COLD_START_STRENGTH,
+    }
+}
+
 pub(crate) fn cold_start_stages(channels: &[Channel]) -> Vec<StageModel> {
     let mut base = Stage::Reach;
     Stage::ALL[1..]
         .iter()
         .map(|stage| {
-            let mean = cold_start_rate(*stage, channels);
             let model = StageModel {
                 stage: *stage,
                 base,
                 kappa: COLD_START_KAPPA,
                 tau_segment: TAU_CAP,
                 tau_org: TAU_CAP,
-                global: Pool {
-                    successes: mean * COLD_START_STRENGTH,
-                    failures: (1.0 - mean) * COLD_START_STRENGTH,
+                global: PooledLevel {
+                    pool: cold_start_pool(*stage, base, channels),
+                    orgs: 0,
                 },
+                global_shares: DetMap::default(),
                 segments: DetMap::default(),
+                segment_shares: DetMap::default(),
                 orgs: DetMap::default(),
+                min_orgs: 0,
             };
             base = *stage;
             model

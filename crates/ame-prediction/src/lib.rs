@@ -20,12 +20,13 @@ mod history;
 mod monte_carlo;
 mod predict;
 mod report;
+pub mod robust;
 
 pub use fit::{
     KAPPA_RANGE, Pool, TAU_CAP, Trial, evidence_weight, fit_dispersion, fit_group,
     fit_grouped_dispersion, prior_strength,
 };
-pub use history::{HistoryModel, SkippedStage};
+pub use history::{DEFAULT_MIN_ORGS, HistoryModel, Pooling, SkippedStage};
 pub use predict::{FunnelPerformancePredictor, PredictionError, PredictionRequest};
 pub use report::{HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction};
 

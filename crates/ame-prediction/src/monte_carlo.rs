@@ -3,10 +3,10 @@
 //! campaign) through every stage, and the draws collected into intervals.
 
 use crate::fit::{Pool, TAU_CAP, Trial};
-use crate::history::{SegmentKey, StageModel};
+use crate::history::{SegmentKey, StageModel, cold_start_pool};
 use crate::predict::PredictionRequest;
 use crate::report::{Interval, ReachSource, StagePrediction};
-use crate::{Stage, trial};
+use crate::{DEFAULT_TAU, Stage, trial};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Binomial, Distribution, Normal};
 
@@ -52,6 +52,10 @@ fn draw_level(rng: &mut ChaCha8Rng, parent: f64, tau: f64, pool: &Pool) -> f64 {
 /// The stage's evidence pools for a request: every unit, the segment's other organizations,
 /// and this organization — with the campaign's own results taken out when the model holds them.
 pub(crate) struct RequestPools {
+    /// The organization level's prior strength for this organization: the fitted one, or a
+    /// weak one when the organization's own results are implausible under the others' (its
+    /// own results then speak for it).
+    tau_org: f64,
     global: Pool,
     segment_others: Pool,
     org: Pool,
@@ -63,16 +67,35 @@ pub(crate) fn request_pools(
     keys: &[SegmentKey],
     request: &PredictionRequest,
 ) -> RequestPools {
-    let mut global = model.global;
-    let segment = sum_pools(keys.iter().filter_map(|k| model.segments.get(k)));
-    let mut org = sum_pools(
-        keys.iter()
-            .filter_map(|k| model.orgs.get(&(*k, request.org_group))),
-    );
-    let segment_others = Pool {
-        successes: (segment.successes - org.successes).max(0.0),
-        failures: (segment.failures - org.failures).max(0.0),
+    let asker = request.org_group;
+    let own_share = model.global_shares.get(&asker).copied().unwrap_or_default();
+    let mut global = if model.global.orgs >= model.min_orgs {
+        model.global.pool
+    } else {
+        // Too few organizations to pool: the benchmarks and the organization's own results.
+        let cold = cold_start_pool(model.stage, model.base, &request.channels);
+        sum_pools([cold, own_share.pool].iter())
     };
+    let segment_others = sum_pools(
+        keys.iter()
+            .filter_map(|k| {
+                let level = model.segments.get(k)?;
+                (level.orgs >= model.min_orgs).then(|| {
+                    let own = model
+                        .segment_shares
+                        .get(&(*k, asker))
+                        .map(|c| c.pool)
+                        .unwrap_or_default();
+                    Pool {
+                        successes: (level.pool.successes - own.successes).max(0.0),
+                        failures: (level.pool.failures - own.failures).max(0.0),
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
+            .iter(),
+    );
+    let mut org = sum_pools(keys.iter().filter_map(|k| model.orgs.get(&(*k, asker))));
     let mut own_successes = 0.0;
     let mut own_trials = 0.0;
     for o in &request.own_results {
@@ -80,7 +103,7 @@ pub(crate) fn request_pools(
             own_successes += t.successes;
             own_trials += t.trials;
             if request.own_results_in_history {
-                global.remove(&t, model.kappa);
+                global.remove_scaled(&t, model.kappa, own_share.scale);
                 // A channel outside the segment was never in the segment's or the org's pool.
                 if keys.contains(&(o.campaign_type, o.channel)) {
                     org.remove(&t, model.kappa);
@@ -88,7 +111,18 @@ pub(crate) fn request_pools(
             }
         }
     }
+    let outlying = keys.iter().any(|k| {
+        model
+            .segment_shares
+            .get(&(*k, asker))
+            .is_some_and(|c| c.plausibility < 0.5)
+    });
     RequestPools {
+        tau_org: if outlying {
+            model.tau_org.min(DEFAULT_TAU)
+        } else {
+            model.tau_org
+        },
         global,
         segment_others,
         org,
@@ -184,7 +218,7 @@ impl Simulation<'_> {
     ) -> (DrawnStage, f64) {
         let mu_global = beta(rng, 0.5 + pool.global.successes, 0.5 + pool.global.failures);
         let mu_segment = draw_level(rng, mu_global, model.tau_segment, &pool.segment_others);
-        let mu_org = draw_level(rng, mu_segment, model.tau_org, &pool.org);
+        let mu_org = draw_level(rng, mu_segment, pool.tau_org, &pool.org);
         let (successes, trials) = pool.own.map_or((0.0, 0.0), |t| (t.successes, t.trials));
         let p = beta(
             rng,

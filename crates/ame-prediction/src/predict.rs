@@ -79,6 +79,9 @@ impl<'a> FunnelPerformancePredictor<'a> {
         }
     }
 
+    /// The asking organization's history behind the prediction, and how many organizations
+    /// were pooled in when that is at least the pooling minimum (other organizations' campaign
+    /// and record counts are never reported).
     fn history_used(&self, keys: &[SegmentKey], request: &PredictionRequest) -> HistoryUsed {
         let own: BTreeSet<Uuid> = if request.own_results_in_history {
             request
@@ -89,18 +92,15 @@ impl<'a> FunnelPerformancePredictor<'a> {
         } else {
             BTreeSet::new()
         };
-        let mut levels: [(BTreeSet<Uuid>, u64); 3] = Default::default();
-        let mut orgs = BTreeSet::new();
+        let mut levels: [(BTreeSet<Uuid>, u64); 2] = Default::default();
         for o in self
             .model
             .outcomes
             .iter()
-            .filter(|o| !own.contains(&o.campaign_group))
+            .filter(|o| o.org_group == request.org_group && !own.contains(&o.campaign_group))
         {
-            orgs.insert(o.org_group);
             let in_segment = keys.contains(&(o.campaign_type, o.channel));
-            let in_org = in_segment && o.org_group == request.org_group;
-            for (level, applies) in levels.iter_mut().zip([true, in_segment, in_org]) {
+            for (level, applies) in levels.iter_mut().zip([true, in_segment]) {
                 if applies {
                     level.0.insert(o.campaign_group);
                     level.1 += u64::from(o.records);
@@ -111,18 +111,28 @@ impl<'a> FunnelPerformancePredictor<'a> {
             campaigns: levels[i].0.len() as u64,
             records: levels[i].1,
         };
+        let pooled_organizations = self
+            .model
+            .stages
+            .iter()
+            .filter(|m| m.min_orgs > 0 && m.global.orgs >= m.min_orgs)
+            .map(|m| m.global.orgs as u64)
+            .max();
         HistoryUsed {
-            global: level(0),
-            segment: level(1),
-            organization: level(2),
-            organizations: orgs.len() as u64,
+            organization: level(1),
+            organization_all: level(0),
+            pooled_organizations,
         }
     }
 
     /// Predicts the campaign's funnel. Fails only when its reach cannot be known.
     pub fn predict(&self, request: &PredictionRequest) -> Result<Prediction, PredictionError> {
         let keys = self.segment_keys(request);
-        let cold_start = self.model.is_empty();
+        if let Some(own) = self.model.own_model(request.org_group) {
+            return FunnelPerformancePredictor::new(own).predict(request);
+        }
+        // Organizations too few to pool and none of the history this organization's: benchmarks.
+        let cold_start = self.model.is_empty() || self.model.per_org.is_some();
         let cold_stages;
         let stages: &[StageModel] = if cold_start {
             cold_stages = cold_start_stages(&request.channels);
@@ -155,7 +165,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
             value_per_conversion: self
                 .model
                 .value_per_conversion
-                .predictive(&keys)
+                .predictive(&keys, request.org_group, self.model.pooling.min_orgs)
                 .map(|(dist, _)| dist),
             predicts_conversions: stages.iter().any(|m| m.stage == Stage::Conversions),
         };
@@ -206,7 +216,11 @@ impl<'a> FunnelPerformancePredictor<'a> {
         match (request.planned_reach, request.budget) {
             (Some(planned), _) => Ok(ReachPlan::Planned((planned - own_reach).max(0.0))),
             (None, Some(budget)) => {
-                let Some((reach_per_spend, _)) = self.model.reach_per_spend.predictive(keys) else {
+                let Some((reach_per_spend, _)) = self
+                    .model
+                    .reach_per_spend
+                    .predictive(keys, request.org_group, self.model.pooling.min_orgs)
+                else {
                     return Err(PredictionError::ReachUnknown(
                         "reach is unknown: the history holds no campaign with both reach and spend, so the budget cannot be turned into reach; set the plan's planned_reach".to_owned(),
                     ));
@@ -246,13 +260,16 @@ fn explain(
         "No recorded results yet: rates start from published industry benchmarks (weak priors)"
             .to_owned()
     } else {
+        let pooled = match history.pooled_organizations {
+            Some(n) => format!("pooled from the results of {n} organizations"),
+            None => "your own results and published benchmarks (too few organizations to pool)"
+                .to_owned(),
+        };
         format!(
-            "Pooled from {} campaigns of {} organizations, {} of them {} campaigns on the same channels, {} yours",
-            history.global.campaigns,
-            history.organizations,
-            history.segment.campaigns,
+            "Rates {pooled}; {} of your campaigns have results, {} of them {} campaigns on the same channels",
+            history.organization_all.campaigns,
+            history.organization.campaigns,
             request.campaign_type,
-            history.organization.campaigns
         )
     };
     let reach = match reach_source {

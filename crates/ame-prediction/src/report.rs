@@ -15,18 +15,18 @@ pub struct LevelHistory {
     pub records: u64,
 }
 
-/// The history behind a prediction, per pooling level.
+/// The history behind a prediction. Only the asking organization's own counts are reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryUsed {
-    /// Every organization's campaigns.
-    pub global: LevelHistory,
-    /// Campaigns of the same type on the same channels (every organization).
-    pub segment: LevelHistory,
     /// This organization's campaigns of the same type on the same channels.
     pub organization: LevelHistory,
-    /// Organizations contributing.
-    pub organizations: u64,
+    /// All of this organization's campaigns with results.
+    pub organization_all: LevelHistory,
+    /// How many organizations' results the rates are pooled from; `null` when fewer than the
+    /// instance's pooling minimum share results (only the organization's own results and
+    /// published benchmarks are used then).
+    pub pooled_organizations: Option<u64>,
 }
 
 /// Median and intervals of a predicted quantity.

@@ -215,8 +215,14 @@ fn the_posterior_moves_from_the_pool_toward_the_organizations_own_data() {
         );
     }
     assert!((medians[0] - 0.01).abs() < 0.003, "{medians:?}");
+    // An organization this far from the others is predicted from its own results as soon as
+    // it has some; the rate never moves back toward the pool (beyond Monte Carlo noise).
+    assert!(medians[1] > medians[0] + 0.01, "{medians:?}");
     for pair in medians.windows(2) {
-        assert!(pair[1] > pair[0], "not moving toward the data: {medians:?}");
+        assert!(
+            pair[1] > pair[0] - 0.002,
+            "not moving toward the data: {medians:?}"
+        );
     }
     assert!((medians[4] - 0.05).abs() < 0.01, "{medians:?}");
 }
@@ -407,11 +413,104 @@ fn history_used_counts_campaigns_and_records_per_level() {
         .predict(&request(&target, 500, 1))
         .unwrap()
         .history;
-    assert_eq!(used.global.campaigns, 202);
-    assert_eq!(used.segment.campaigns, 201);
+    assert_eq!(used.organization_all.campaigns, 2);
     assert_eq!(used.organization.campaigns, 1);
     assert_eq!(used.organization.records, 10);
-    assert_eq!(used.organizations, 41);
+    assert_eq!(used.pooled_organizations, Some(41));
+    let json = serde_json::to_string(&used).unwrap();
+    assert!(!json.contains("202") && !json.contains("201"), "{json}");
+}
+
+/// A lead-generation campaign on Facebook with the full funnel drawn around fixed rates.
+fn honest_campaign(rng: &mut ChaCha8Rng, org: Uuid, id: u128) -> ChannelOutcome {
+    let reach = 28_000.0;
+    let p = beta(rng, 200.0 * 0.05, 200.0 * 0.95);
+    let clicks = binomial(rng, reach, p);
+    let p = beta(rng, 100.0 * 0.25, 100.0 * 0.75);
+    let leads = binomial(rng, clicks, p);
+    let p = beta(rng, 100.0 * 0.15, 100.0 * 0.85);
+    let conversions = binomial(rng, leads, p);
+    outcome(
+        org,
+        id,
+        (CampaignType::LeadGen, Channel::Facebook),
+        28,
+        [Some(reach), Some(clicks), Some(leads), Some(conversions)],
+        Some(reach / 100.0),
+    )
+}
+
+/// Organization B's conversions for a 10,000-reach campaign, with `history`.
+fn conversions_of_b(history: Vec<ChannelOutcome>) -> Prediction {
+    let model = HistoryModel::fit(history);
+    let target = outcome(
+        Uuid::from_u128(2),
+        1,
+        (CampaignType::LeadGen, Channel::Facebook),
+        0,
+        [Some(10_000.0), None, None, None],
+        None,
+    );
+    FunnelPerformancePredictor::new(&model)
+        .predict(&request(&target, 4000, 11))
+        .unwrap()
+}
+
+#[test]
+fn one_organization_posting_a_perfect_funnel_cannot_move_another_organizations_prediction() {
+    let mut rng = ChaCha8Rng::seed_from_u64(61);
+    let honest: Vec<ChannelOutcome> = (0..36)
+        .map(|i| honest_campaign(&mut rng, Uuid::from_u128(2 + i % 6), 100 + i))
+        .collect();
+    let clean = conversions_of_b(honest.clone());
+    let mut poisoned = honest;
+    for i in 0..20 {
+        poisoned.push(outcome(
+            Uuid::from_u128(99),
+            5_000 + i,
+            (CampaignType::LeadGen, Channel::Facebook),
+            28,
+            [Some(28_000.0); 4],
+            Some(280.0),
+        ));
+    }
+    let attacked = conversions_of_b(poisoned);
+    let before = clean.stage(Stage::Conversions).unwrap();
+    let after = attacked.stage(Stage::Conversions).unwrap();
+    let width = before.count.high_80 - before.count.low_80;
+    assert!(
+        (after.count.median - before.count.median).abs() < width,
+        "before {before:?}, after {after:?}"
+    );
+    assert!(after.count.high_80 < 1_000.0, "{after:?}");
+    assert_eq!(attacked.history.pooled_organizations, Some(7));
+}
+
+#[test]
+fn results_of_fewer_organizations_than_the_minimum_are_not_pooled_into_others_predictions() {
+    let mut rng = ChaCha8Rng::seed_from_u64(62);
+    let own: Vec<ChannelOutcome> = (0..3)
+        .map(|i| honest_campaign(&mut rng, Uuid::from_u128(2), 10 + i))
+        .collect();
+    let mut with_others = own.clone();
+    for org in 0..3 {
+        for i in 0..5 {
+            let mut c = campaign_with_rate(
+                Uuid::from_u128(50 + org),
+                200 + org * 10 + i,
+                28_000.0,
+                2_800.0,
+            );
+            c.metrics.leads = Some(2_000);
+            c.metrics.conversions = Some(1_000);
+            with_others.push(c);
+        }
+    }
+    let alone = conversions_of_b(own);
+    let beside_four = conversions_of_b(with_others);
+    assert_eq!(alone.stages, beside_four.stages);
+    assert_eq!(beside_four.history.pooled_organizations, None);
+    assert!(beside_four.explanation.contains("too few organizations"));
 }
 
 #[test]

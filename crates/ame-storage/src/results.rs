@@ -381,9 +381,20 @@ async fn channel_sums(
 
 /// Refuses totals the `campaign_channel_totals` columns cannot hold.
 fn check_total_limits(sums: &[(Channel, i64, FunnelMetrics)]) -> StorageResult<()> {
-    let errors: Vec<FieldError> = sums
-        .iter()
-        .flat_map(|(channel, _, m)| {
+    let funnel = sums.iter().flat_map(|(channel, _, m)| {
+        m.funnel_violations()
+            .into_iter()
+            .map(move |(stage, base, k, n)| {
+                FieldError::new(
+                    "records",
+                    format!(
+                        "the campaign's {stage} on {channel} would total {k}, more than its {base} ({n}); record {base} on the same days as {stage}"
+                    ),
+                )
+            })
+    });
+    let errors: Vec<FieldError> = funnel
+        .chain(sums.iter().flat_map(|(channel, _, m)| {
             [("spend", m.spend), ("revenue", m.revenue)]
                 .into_iter()
                 .filter(|(_, v)| v.is_some_and(|v| v > MAX_TOTAL_AMOUNT))
@@ -396,7 +407,7 @@ fn check_total_limits(sums: &[(Channel, i64, FunnelMetrics)]) -> StorageResult<(
                         ),
                     )
                 })
-        })
+        }))
         .collect();
     if errors.is_empty() {
         Ok(())

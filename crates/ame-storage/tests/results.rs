@@ -26,6 +26,7 @@ backend_tests!(
     history_revision_tracks_writes_and_deletes,
     concurrent_submissions_all_count,
     results_are_private_to_their_organization,
+    totals_that_break_the_funnel_write_nothing,
 );
 
 async fn new_org(db: &TestDb, name: &str) -> OrgId {
@@ -805,4 +806,31 @@ async fn results_are_private_to_their_organization(db: TestDb) {
             .any(|v| *v == json!(b.to_string()) || *v == json!(b1.to_string())),
         "{row:?}"
     );
+}
+
+async fn totals_that_break_the_funnel_write_nothing(db: TestDb) {
+    let org = new_org(&db, "Funnel").await;
+    let id = new_campaign(&db, org, CampaignType::LeadGen).await;
+    let results = db.storage.results();
+    let clicks_only = ResultRecordInput {
+        clicks: Some(500),
+        ..record("2026-11-01", Channel::Email)
+    };
+    results.record(org, id, vec![clicks_only]).await.unwrap();
+    let small_reach = ResultRecordInput {
+        reach: Some(100),
+        ..record("2026-11-02", Channel::Email)
+    };
+    let refused = results.record(org, id, vec![small_reach]).await;
+    let message = match refused {
+        Err(StorageError::Validation(e)) => e.errors[0].message.clone(),
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    assert!(
+        message.contains("clicks on email would total 500"),
+        "{message}"
+    );
+    let (records, totals) = results.list(org, id).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(totals.metrics.reach, None);
 }

@@ -4,7 +4,7 @@
 use super::{ready_storage, say};
 use crate::cli::{GenerationArgs, ServeArgs};
 use ame_api::{AppState, JwtVerifier};
-use ame_app::Engine;
+use ame_app::{BenchmarkSharing, Engine};
 use ame_generation::openai::{OpenAiClient, OpenAiConfig};
 use ame_generation::speech::{EspeakNg, Piper, SpeechSynthesizer};
 use ame_generation::{BuiltInModel, Generator, RemoteModel, TextModel};
@@ -28,7 +28,11 @@ pub(super) async fn serve(
     let engine = Engine::new(storage.clone())
         .with_key_cache_ttl(Duration::from_secs(settings.api_key_cache_seconds))
         .with_generator(generator)
-        .with_blobs(blobs);
+        .with_blobs(blobs)
+        .with_benchmark_sharing(BenchmarkSharing {
+            shared: settings.shared_benchmarks,
+            min_orgs: settings.shared_benchmarks_min_orgs as usize,
+        });
     if let Some(demo) = engine.bootstrap_demo(&storage).await? {
         say(format!("Created the demo organization {}.", demo.org.id));
         say(format!(

@@ -3,6 +3,7 @@
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
 use ame_api::{AppState, JwtVerifier, build_app, metrics};
+use ame_app::{BenchmarkSharing, Engine};
 use ame_domain::{MemberRole, OrgId};
 use ame_storage::{ApiKeyRepository, OrganizationRepository};
 use ame_test_support::TestDb;
@@ -59,12 +60,23 @@ impl Reply {
 
 impl Server {
     pub async fn start(db: TestDb) -> Self {
+        let engine = Engine::new(db.storage.clone());
+        Self::start_engine(db, engine).await
+    }
+
+    /// A server whose engine pools results across organizations as `sharing` allows.
+    pub async fn start_sharing(db: TestDb, sharing: BenchmarkSharing) -> Self {
+        let engine = Engine::new(db.storage.clone()).with_benchmark_sharing(sharing);
+        Self::start_engine(db, engine).await
+    }
+
+    async fn start_engine(db: TestDb, engine: Engine) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
             .try_init();
-        let state = AppState::new(db.storage.clone())
-            .with_jwt(JwtVerifier::hs256(JWT_SECRET, JWT_AUDIENCE));
+        let state =
+            AppState::from_engine(engine).with_jwt(JwtVerifier::hs256(JWT_SECRET, JWT_AUDIENCE));
         let metrics = metrics().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

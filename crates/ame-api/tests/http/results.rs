@@ -13,6 +13,8 @@ backend_tests!(
     prediction_for_an_org_without_history,
     prediction_for_an_org_with_history,
     another_orgs_campaign_is_not_found,
+    one_tenant_cannot_poison_another_tenants_pooled_prediction,
+    impossible_funnels_are_refused,
 );
 
 async fn planned_campaign(server: &Server, key: &str, plan: Value) -> String {
@@ -226,7 +228,8 @@ async fn prediction_for_an_org_without_history(db: TestDb) {
     }
     assert!(p["cost_per_conversion"]["median"].as_f64().unwrap() > 0.0);
     assert!(p["explanation"].as_str().unwrap().contains("benchmarks"));
-    assert_eq!(p["history"]["global"]["campaigns"], 0);
+    assert_eq!(p["history"]["organization_all"]["campaigns"], 0);
+    assert_eq!(p["history"]["pooled_organizations"], Value::Null);
 
     let unplanned = planned_campaign(&server, &key, json!({})).await;
     let reply = server
@@ -291,7 +294,7 @@ async fn prediction_for_an_org_with_history(db: TestDb) {
     let other = server.get(&format!("{path}?seed=8"), &key).await;
     assert_ne!(other.body["stages"], first.body["stages"]);
 
-    // A new organization starts from the pooled history.
+    // Without shared benchmarks a new organization learns nothing from another's results.
     let (_, newcomer) = server.org_with_key("Newcomer", MemberRole::Owner).await;
     let fresh = planned_campaign(
         &server,
@@ -303,11 +306,10 @@ async fn prediction_for_an_org_with_history(db: TestDb) {
         .get(&format!("/api/marketing/predict/{fresh}"), &newcomer)
         .await;
     assert_eq!(pooled.status, StatusCode::OK, "{}", pooled.body);
-    assert_eq!(pooled.body["cold_start"], false);
-    assert_eq!(pooled.body["history"]["organization"]["campaigns"], 0);
-    assert_eq!(pooled.body["history"]["global"]["campaigns"], 6);
-    let pooled_median = pooled.body["stages"][1]["median"].as_f64().unwrap();
-    assert!((150.0..=500.0).contains(&pooled_median), "{}", pooled.body);
+    assert_eq!(pooled.body["cold_start"], true, "{}", pooled.body);
+    assert_eq!(pooled.body["history"]["organization_all"]["campaigns"], 0);
+    assert_eq!(pooled.body["history"]["pooled_organizations"], Value::Null);
+    assert!(!pooled.body.to_string().contains("\"campaigns\":6"));
 
     // While it runs, the campaign's own results condition the rest.
     let running = record(
@@ -366,4 +368,86 @@ async fn another_orgs_campaign_is_not_found(db: TestDb) {
         .get(&format!("/api/marketing/campaigns/{id}/results"), &a)
         .await;
     assert_eq!(listed.body["totals"]["clicks"], 7);
+}
+
+/// Organization B's predicted conversions for a 10,000-reach lead-generation campaign on
+/// LinkedIn.
+async fn conversions_of(server: &Server, key: &str, id: &str) -> Value {
+    let reply = server
+        .get(&format!("/api/marketing/predict/{id}?seed=3"), key)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+async fn one_tenant_cannot_poison_another_tenants_pooled_prediction(db: TestDb) {
+    let server = Server::start_sharing(
+        db,
+        ame_app::BenchmarkSharing {
+            shared: true,
+            min_orgs: 5,
+        },
+    )
+    .await;
+    for i in 0..5 {
+        let (_, key) = server
+            .org_with_key(&format!("Honest {i}"), MemberRole::Owner)
+            .await;
+        history(&server, &key).await;
+    }
+    let (_, b) = server.org_with_key("B", MemberRole::Owner).await;
+    let target = planned_campaign(
+        &server,
+        &b,
+        json!({"planned_reach": 10000, "channels": ["linkedin"]}),
+    )
+    .await;
+    let before = conversions_of(&server, &b, &target).await;
+    assert_eq!(before["history"]["pooled_organizations"], 5, "{before}");
+    assert_eq!(before["history"]["organization_all"]["campaigns"], 0);
+    let (_, a) = server.org_with_key("A", MemberRole::Owner).await;
+    for _ in 0..20 {
+        let id = planned_campaign(&server, &a, json!({"channels": ["linkedin"]})).await;
+        let days: Vec<Value> = (1..=28)
+            .map(|d| json!({"date": format!("2026-10-{d:02}"), "channel": "linkedin", "reach": 1000, "clicks": 1000, "leads": 1000, "conversions": 1000}))
+            .collect();
+        let reply = record(&server, &a, &id, Value::Array(days)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let after = conversions_of(&server, &b, &target).await;
+    let stage = |p: &Value| p["stages"][3].clone();
+    let (was, now) = (stage(&before), stage(&after));
+    assert_eq!(now["stage"], "conversions");
+    let width = was["high_80"].as_f64().unwrap() - was["low_80"].as_f64().unwrap();
+    let moved = (now["median"].as_f64().unwrap() - was["median"].as_f64().unwrap()).abs();
+    assert!(
+        moved < width,
+        "moved {moved} ≥ 80% width {width}: {was} → {now}"
+    );
+    assert_eq!(after["history"]["pooled_organizations"], 6);
+}
+
+async fn impossible_funnels_are_refused(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Liar", MemberRole::Owner).await;
+    let id = planned_campaign(&server, &key, json!({})).await;
+    let reply = record(
+        &server,
+        &key,
+        &id,
+        json!([{"date": "2026-11-01", "channel": "email", "reach": 0, "clicks": 1_000_000_000_000_i64, "leads": 1_000_000_000_000_i64, "conversions": 1_000_000_000_000_i64}]),
+    )
+    .await;
+    let problem = reply.problem(422, "validation_failed");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"[0].clicks"), "{problem}");
+    let listed = server
+        .get(&format!("/api/marketing/campaigns/{id}/results"), &key)
+        .await;
+    assert_eq!(listed.body["totals"]["records"], 0);
 }
