@@ -1,7 +1,9 @@
 //! `cargo xtask e2e`: the real `ame` binary on a free loopback port, against a fresh SQLite file
 //! and a fresh PostgreSQL database (migrated by an administrator, served as an ordinary role),
-//! checked by schemathesis (every check, at least 100 examples per operation) and by a Python
-//! client generated with openapi-python-client from the committed `docs/openapi.json`.
+//! checked by schemathesis (every check, at least 100 examples per operation), by a Python
+//! client generated with openapi-python-client from the committed `docs/openapi.json`, and by
+//! keyed generations whose server is killed with SIGKILL at random moments and retried (no
+//! duplicate and no partial asset set may result).
 //!
 //! The Python tools live in a virtual environment under `target/e2e/venv`, installed from PyPI
 //! on first use and reused while the pinned versions stay the same.
@@ -390,5 +392,16 @@ fn check_backend(
             .env("AME_BASE_URL", &server.base)
             .env("AME_API_KEY", &key),
     )?;
-    server.stop()
+    server.stop()?;
+    run(
+        &format!("generation killed with SIGKILL and retried on {backend}"),
+        Command::new(venv.join("bin/python"))
+            .current_dir(root)
+            .arg("xtask/e2e/crash_generation.py")
+            .env("AME_BINARY", binary)
+            .env("AME_DATABASE_URL", app_url)
+            .env("AME_API_KEY", &key)
+            .env("AME_BLOB_STORE", log.with_extension("crash-blobs"))
+            .env("AME_CRASH_LOG", log.with_extension("crash.log")),
+    )
 }

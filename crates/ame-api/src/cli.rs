@@ -62,6 +62,10 @@ pub(crate) struct ServeArgs {
     /// whole history) must hold before it is pooled into anyone's predictions.
     #[arg(long, env = "AME_SHARED_BENCHMARKS_MIN_ORGS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub(crate) shared_benchmarks_min_orgs: u64,
+    /// Seconds a request's `Idempotency-Key` stays claimed before a retry may take over the
+    /// work of an attempt that crashed (default: long enough for the slowest generation).
+    #[arg(long, env = "AME_IDEMPOTENCY_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(crate) idempotency_lease_seconds: Option<u64>,
 }
 
 /// Where rendered files go and who writes and speaks the assets.

@@ -58,14 +58,31 @@ impl Engine {
     /// (and, once the organization has a real brand, its landing page published) in one
     /// transaction. `seed` defaults to [`default_seed`]. An archived campaign gets no new set
     /// (`CampaignArchived`), so nothing republishes its page.
+    ///
+    /// With `reserved` (the id an idempotent request reserved), the set's first asset takes that
+    /// id: when an earlier attempt already committed it, that set is returned as it is, so a
+    /// retry after a crash never makes a second version.
     pub async fn generate_assets(
         &self,
         caller: &Caller,
         id: CampaignId,
         seed: Option<u64>,
+        reserved: Option<AssetId>,
     ) -> AppResult<Vec<Asset>> {
         caller.require_write()?;
         let repos = self.repos(caller);
+        if let Some(reserved) = reserved {
+            match repos.assets.get(caller.org, reserved).await {
+                Ok(asset) if asset.campaign_id == id => {
+                    return Ok(repos
+                        .assets
+                        .list_version(caller.org, id, asset.version)
+                        .await?);
+                }
+                Ok(_) | Err(ame_storage::StorageError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let campaign = repos.campaigns.get(caller.org, id).await?;
         if campaign.status == CampaignStatus::Archived {
             return Err(AppError::CampaignArchived);
@@ -91,7 +108,7 @@ impl Engine {
         }
         Ok(repos
             .assets
-            .replace_set_publishing(caller.org, id, assets, page)
+            .replace_set_publishing(caller.org, id, reserved, assets, page)
             .await?)
     }
 
@@ -239,7 +256,7 @@ mod tests {
             .assets
             .expect_replace_set_publishing()
             .times(1)
-            .returning(move |org, _, assets, page| {
+            .returning(move |org, _, _, assets, page| {
                 check(&assets, &page);
                 Ok(stored(org, &target, assets))
             });
@@ -265,7 +282,7 @@ mod tests {
         });
         let engine = mocks.engine().with_blobs(blobs);
         let assets = engine
-            .generate_assets(&caller, campaign.id, Some(7))
+            .generate_assets(&caller, campaign.id, Some(7), None)
             .await
             .unwrap();
         assert!(checked.load(Ordering::SeqCst) >= 2, "no files were listed");
@@ -285,7 +302,7 @@ mod tests {
         });
         mocks
             .engine()
-            .generate_assets(&caller, campaign.id, None)
+            .generate_assets(&caller, campaign.id, None, None)
             .await
             .unwrap();
 
@@ -303,7 +320,7 @@ mod tests {
         );
         mocks
             .engine()
-            .generate_assets(&caller, campaign.id, None)
+            .generate_assets(&caller, campaign.id, None, None)
             .await
             .unwrap();
     }
@@ -387,7 +404,7 @@ mod tests {
             .engine()
             .with_generator(Generator::new(model.clone(), Arc::new(SilentSpeech)));
         let refused = engine
-            .generate_assets(&caller, archived.id, None)
+            .generate_assets(&caller, archived.id, None, None)
             .await
             .unwrap_err();
         assert_eq!(refused, AppError::CampaignArchived);

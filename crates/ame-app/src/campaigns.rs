@@ -111,7 +111,10 @@ mod tests {
         let viewer = caller(MemberRole::Viewer);
         let id = ame_domain::CampaignId::new();
         let refused = [
-            engine.generate_assets(&viewer, id, None).await.unwrap_err(),
+            engine
+                .generate_assets(&viewer, id, None, None)
+                .await
+                .unwrap_err(),
             engine.delete_campaign(&viewer, id).await.unwrap_err(),
             engine
                 .record_results(&viewer, id, Vec::new())

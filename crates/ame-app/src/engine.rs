@@ -29,6 +29,7 @@ pub struct Engine {
     generator: Generator,
     predictions: Arc<PredictionCache>,
     sharing: BenchmarkSharing,
+    lease: Option<Duration>,
     clock: Arc<dyn Clock>,
     key_cache: Arc<KeyCache>,
 }
@@ -49,6 +50,7 @@ impl Engine {
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             predictions: Arc::default(),
             sharing: BenchmarkSharing::default(),
+            lease: None,
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
             clock,
         }
@@ -88,7 +90,16 @@ impl Engine {
     /// over: long enough for the slowest generation the text model allows (every retry of
     /// every asset), so a client's retry never starts a second generation of a live one.
     pub fn idempotency_lease(&self) -> Duration {
-        DEFAULT_IDEMPOTENCY_LEASE.max(self.generator.longest_writing() + RENDERING_ALLOWANCE)
+        self.lease.unwrap_or_else(|| {
+            DEFAULT_IDEMPOTENCY_LEASE.max(self.generator.longest_writing() + RENDERING_ALLOWANCE)
+        })
+    }
+
+    /// Sets the idempotency lease instead of deriving it from the generator: how long a claimed
+    /// key is held before a retry may take over a crashed attempt's work.
+    pub fn with_idempotency_lease(mut self, lease: Duration) -> Self {
+        self.lease = Some(lease);
+        self
     }
 
     /// Whether the database answers.

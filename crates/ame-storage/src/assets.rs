@@ -103,6 +103,7 @@ impl AssetRepository for SqlAssets {
         &self,
         org: OrgId,
         campaign_id: CampaignId,
+        reserved: Option<AssetId>,
         assets: Vec<NewAsset>,
         page: Option<PageToPublish>,
     ) -> StorageResult<Vec<Asset>> {
@@ -118,6 +119,30 @@ impl AssetRepository for SqlAssets {
         }
         let txn = self.scope.begin_write(org).await?;
         ensure_campaign(&txn, org, campaign_id, true).await?;
+        if let Some(reserved) = reserved
+            && let Some(existing) = asset::Entity::find_by_id(reserved.as_uuid())
+                .filter(asset::Column::OrgId.eq(org.as_uuid()))
+                .one(&txn)
+                .await
+                .db()?
+        {
+            if existing.campaign_id != campaign_id.as_uuid() {
+                return Err(StorageError::Invalid(format!(
+                    "the reserved asset id {reserved} belongs to another campaign"
+                )));
+            }
+            let rows = asset::Entity::find()
+                .filter(asset::Column::CampaignId.eq(campaign_id.as_uuid()))
+                .filter(asset::Column::OrgId.eq(org.as_uuid()))
+                .filter(asset::Column::Version.eq(existing.version))
+                .order_by_asc(asset::Column::CreatedAt)
+                .order_by_asc(asset::Column::Id)
+                .all(&txn)
+                .await
+                .db()?;
+            txn.commit().await.db()?;
+            return rows.into_iter().map(to_domain).collect();
+        }
         let latest: Option<i32> = asset::Entity::find()
             .select_only()
             .column_as(asset::Column::Version.max(), "latest")
@@ -141,9 +166,13 @@ impl AssetRepository for SqlAssets {
         let mut stored = Vec::with_capacity(assets.len());
         // One row at a time inside the transaction: a failure on any row rolls back the whole
         // set (the transaction is dropped without commit).
-        for new in assets {
+        for (index, new) in assets.into_iter().enumerate() {
+            let id = match (index, reserved) {
+                (0, Some(reserved)) => reserved,
+                _ => AssetId::new(),
+            };
             let model = asset::Entity::insert(asset::ActiveModel {
-                id: Set(AssetId::new().as_uuid()),
+                id: Set(id.as_uuid()),
                 campaign_id: Set(campaign_id.as_uuid()),
                 org_id: Set(org.as_uuid()),
                 asset_type: Set(new.asset_type.as_str().to_owned()),

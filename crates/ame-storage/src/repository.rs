@@ -83,15 +83,18 @@ pub trait AssetRepository: Send + Sync {
         campaign: CampaignId,
         assets: Vec<NewAsset>,
     ) -> StorageResult<Vec<Asset>> {
-        self.replace_set_publishing(org, campaign, assets, None)
+        self.replace_set_publishing(org, campaign, None, assets, None)
             .await
     }
     /// Like [`AssetRepository::replace_set`], and in the same transaction points the campaign's
-    /// public landing page at the new set's asset number `page.asset_index`.
+    /// public landing page at the new set's asset number `page.asset_index`. With `reserved`,
+    /// the set's first asset takes that id, and when an asset with it already exists (an
+    /// earlier attempt committed) its set is returned unchanged instead of a new version.
     async fn replace_set_publishing(
         &self,
         org: OrgId,
         campaign: CampaignId,
+        reserved: Option<AssetId>,
         assets: Vec<NewAsset>,
         page: Option<PageToPublish>,
     ) -> StorageResult<Vec<Asset>>;

@@ -158,6 +158,7 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
             .replace_set_publishing(
                 org,
                 campaign,
+                None,
                 vec![
                     asset(AssetType::EmailSequence, "e"),
                     asset(AssetType::LandingPage, "p")
@@ -167,10 +168,12 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
             .await,
         Err(StorageError::Invalid(_))
     ));
+    let reserved = ame_domain::AssetId::new();
     let set = assets
         .replace_set_publishing(
             org,
             campaign,
+            Some(reserved),
             vec![
                 asset(AssetType::EmailSequence, "e"),
                 asset(AssetType::LandingPage, "p"),
@@ -179,6 +182,23 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
         )
         .await
         .unwrap();
+    assert_eq!(set[0].id, reserved);
+    // A retry under the same reserved id returns the committed set: no second version.
+    let retried = assets
+        .replace_set_publishing(
+            org,
+            campaign,
+            Some(reserved),
+            vec![
+                asset(AssetType::EmailSequence, "e-retry"),
+                asset(AssetType::LandingPage, "p-retry"),
+            ],
+            Some(page("k-retry")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(retried, set);
+    assert_eq!(assets.versions(org, campaign).await.unwrap().len(), 1);
     let public = db.storage.public_pages();
     let found = public.find("book-demos-0a1b2c3d").await.unwrap().unwrap();
     assert_eq!(
@@ -205,6 +225,7 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
         .replace_set_publishing(
             org,
             campaign,
+            None,
             vec![
                 asset(AssetType::EmailSequence, "e"),
                 asset(AssetType::LandingPage, "p2"),

@@ -25,7 +25,7 @@ pub(super) async fn serve(
         .with_context(|| format!("listening on {}", settings.bind))?;
     let address = listener.local_addr()?;
     let (generator, blobs) = generation.build()?;
-    let engine = Engine::new(storage.clone())
+    let mut engine = Engine::new(storage.clone())
         .with_key_cache_ttl(Duration::from_secs(settings.api_key_cache_seconds))
         .with_generator(generator)
         .with_blobs(blobs)
@@ -33,6 +33,9 @@ pub(super) async fn serve(
             shared: settings.shared_benchmarks,
             min_orgs: settings.shared_benchmarks_min_orgs as usize,
         });
+    if let Some(seconds) = settings.idempotency_lease_seconds {
+        engine = engine.with_idempotency_lease(Duration::from_secs(seconds));
+    }
     if let Some(demo) = engine.bootstrap_demo(&storage).await? {
         say(format!("Created the demo organization {}.", demo.org.id));
         say(format!(

@@ -69,8 +69,9 @@ pub async fn generate_assets(
         &principal,
         &digest,
         asset_list_location,
-        |_| async move {
-            let items = engine.generate_assets(caller, id, seed).await?;
+        |reserved| async move {
+            let reserved = reserved.map(ame_domain::AssetId::from_uuid);
+            let items = engine.generate_assets(caller, id, seed, reserved).await?;
             reply(
                 StatusCode::CREATED,
                 &AssetList {
