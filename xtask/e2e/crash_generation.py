@@ -125,10 +125,29 @@ def main() -> None:
         assets = client.get(f"/api/marketing/campaigns/{campaign}/assets").json()["items"]
         if len(assets) != expected[kind]:
             partial += 1
+    # A deleted campaign's files are unreferenced: the sweep removes them, and nothing else.
+    generations = len(work)
+    deleted, _ = work.pop()
+    if client.delete(f"/api/marketing/campaigns/{deleted}").status_code != 204:
+        raise SystemExit("deleting a campaign failed")
+    swept = subprocess.run(
+        [os.environ["AME_BINARY"], "gc", "--min-age-minutes", "0"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    missing = 0
+    for campaign, _ in work:
+        for asset in client.get(f"/api/marketing/campaigns/{campaign}/assets").json()["items"]:
+            for file in asset["metadata"].get("files", []):
+                reply = client.get(f"/api/marketing/assets/{asset['id']}/files/{file['name']}")
+                if reply.status_code != 200:
+                    missing += 1
     server.send_signal(signal.SIGTERM)
     server.wait()
+    print(f"ame gc: {swept}; files of the stored sets missing afterwards: {missing}")
+    if missing or " removed 0 " in swept:
+        sys.exit(1)
     print(
-        f"{len(work)} keyed generations, {ROUNDS} kills with SIGKILL, {killed_before_answer} "
+        f"{generations} keyed generations, {ROUNDS} kills with SIGKILL, {killed_before_answer} "
         f"requests cut off before their answer: {duplicates} duplicate versions, {partial} partial sets"
     )
     if duplicates or partial:

@@ -128,6 +128,17 @@ pub(crate) enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Remove rendered files no asset or published page refers to any more (those of deleted
+    /// campaigns, or of generations that crashed before storing their set).
+    Gc {
+        /// Where rendered files are stored (as for `serve`).
+        #[arg(long, env = "AME_BLOB_STORE", default_value = "./ame-data")]
+        blob_store: String,
+        /// Leave unreferenced files younger than this many minutes (a generation in flight may be
+        /// about to refer to them).
+        #[arg(long, default_value_t = 60)]
+        min_age_minutes: u64,
+    },
     /// Manage organizations.
     Org {
         #[command(subcommand)]

@@ -117,6 +117,11 @@ impl Engine {
     }
 
     /// Repositories acting as the service principal (command line, visitors of public pages).
+    /// The engine clock's current time.
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub(crate) fn service_repos(&self) -> Repositories {
         self.source.service()
     }

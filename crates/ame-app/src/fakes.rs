@@ -78,23 +78,53 @@ impl Mocks {
 
 /// Blob storage in a map, readable without awaiting (so a mock can check it mid-call).
 #[derive(Debug, Default)]
-pub(crate) struct FakeBlobs(Mutex<HashMap<String, Bytes>>);
+pub(crate) struct FakeBlobs(Mutex<HashMap<String, (Bytes, chrono::DateTime<Utc>)>>);
 
 impl FakeBlobs {
     pub(crate) fn contains(&self, key: &str) -> bool {
         self.0.lock().unwrap().contains_key(key)
+    }
+
+    /// Stores `bytes` as if written at `at`.
+    pub(crate) fn put_at(&self, key: &str, bytes: &'static [u8], at: chrono::DateTime<Utc>) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), (Bytes::from_static(bytes), at));
     }
 }
 
 #[async_trait]
 impl BlobStore for FakeBlobs {
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
-        self.0.lock().unwrap().insert(key.to_owned(), bytes);
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), (bytes, Utc::now()));
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<ame_storage::StoredBlob>, BlobError> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(key, (bytes, at))| ame_storage::StoredBlob {
+                key: key.clone(),
+                modified: *at,
+                size: bytes.len() as u64,
+            })
+            .collect())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.0.lock().unwrap().remove(key);
         Ok(())
     }
 
     async fn open(&self, key: &str) -> Result<Option<(u64, BlobStream)>, BlobError> {
-        let Some(bytes) = self.0.lock().unwrap().get(key).cloned() else {
+        let Some((bytes, _)) = self.0.lock().unwrap().get(key).cloned() else {
             return Ok(None);
         };
         let size = bytes.len() as u64;

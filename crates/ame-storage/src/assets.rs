@@ -286,6 +286,39 @@ impl AssetRepository for SqlAssets {
         Ok(row.map(page_to_domain))
     }
 
+    async fn referenced_files(
+        &self,
+        org: OrgId,
+    ) -> StorageResult<std::collections::HashSet<String>> {
+        let txn = self.scope.begin(org).await?;
+        let metadata: Vec<serde_json::Value> = asset::Entity::find()
+            .select_only()
+            .column(asset::Column::Metadata)
+            .filter(asset::Column::OrgId.eq(org.as_uuid()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
+        let pages: Vec<String> = published_page::Entity::find()
+            .select_only()
+            .column(published_page::Column::FileKey)
+            .filter(published_page::Column::OrgId.eq(org.as_uuid()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        let mut keys: std::collections::HashSet<String> = pages.into_iter().collect();
+        for m in metadata {
+            let files = m
+                .get("files")
+                .and_then(|f| serde_json::from_value::<Vec<ame_domain::AssetFile>>(f.clone()).ok())
+                .unwrap_or_default();
+            keys.extend(files.into_iter().map(|f| f.key));
+        }
+        Ok(keys)
+    }
+
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset> {
         let txn = self.scope.begin(org).await?;
         let found = asset::Entity::find()

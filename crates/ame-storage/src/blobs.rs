@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{BoxStream, StreamExt};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path as ObjectPath;
@@ -43,6 +43,21 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     async fn open(&self, key: &str) -> Result<Option<(u64, BlobStream)>, BlobError>;
     /// A URI naming the blob in this store (`file:///…`, `s3://bucket/…`, `memory:///…`).
     fn uri(&self, key: &str) -> String;
+    /// Every stored blob with when it was last written.
+    async fn list(&self) -> Result<Vec<StoredBlob>, BlobError>;
+    /// Removes the blob under `key` (nothing when there is none).
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
+}
+
+/// A blob as listed by [`BlobStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// Its key.
+    pub key: String,
+    /// When it was last written.
+    pub modified: chrono::DateTime<chrono::Utc>,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// The content-addressed key of a file of `org`.
@@ -169,6 +184,28 @@ impl BlobStore for ObjectBlobs {
     fn uri(&self, key: &str) -> String {
         format!("{}/{key}", self.base_uri)
     }
+
+    async fn list(&self) -> Result<Vec<StoredBlob>, BlobError> {
+        self.store
+            .list(None)
+            .map(|meta| {
+                meta.map(|m| StoredBlob {
+                    key: m.location.to_string(),
+                    modified: m.last_modified,
+                    size: m.size,
+                })
+                .map_err(|e| BlobError::Io(e.to_string()))
+            })
+            .try_collect()
+            .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        match self.store.delete(&path(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(BlobError::Io(e.to_string())),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +240,34 @@ mod tests {
         assert_eq!(read(&again, &key).await.unwrap(), b"<html>hi</html>");
         assert!(store.uri(&key).starts_with("file:///"));
         assert_eq!(read(&store, "org/missing").await, None);
+    }
+
+    #[tokio::test]
+    async fn blobs_are_listed_with_their_age_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectBlobs::local(dir.path()).unwrap();
+        store
+            .put("org/a", Bytes::from_static(b"one"))
+            .await
+            .unwrap();
+        store
+            .put("org/b", Bytes::from_static(b"two!"))
+            .await
+            .unwrap();
+        let mut listed = store.list().await.unwrap();
+        listed.sort_by(|x, y| x.key.cmp(&y.key));
+        assert_eq!(
+            listed
+                .iter()
+                .map(|b| (b.key.as_str(), b.size))
+                .collect::<Vec<_>>(),
+            [("org/a", 3), ("org/b", 4)]
+        );
+        assert!(listed[0].modified <= chrono::Utc::now());
+        store.delete("org/a").await.unwrap();
+        store.delete("org/a").await.unwrap();
+        assert!(store.open("org/a").await.unwrap().is_none());
+        assert_eq!(store.list().await.unwrap().len(), 1);
     }
 
     #[tokio::test]

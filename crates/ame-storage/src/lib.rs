@@ -27,7 +27,7 @@ mod storage;
 
 pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
-pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobs, blob_key};
+pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobs, StoredBlob, blob_key};
 pub use brands::SqlBrands;
 pub use campaigns::SqlCampaigns;
 pub use error::{StorageError, StorageResult};

@@ -125,6 +125,11 @@ pub trait AssetRepository: Send + Sync {
     ) -> StorageResult<Option<PublishedPage>>;
     /// Reads one asset; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset>;
+    /// Every blob key the organization's assets (every version) and published pages refer to.
+    async fn referenced_files(
+        &self,
+        org: OrgId,
+    ) -> StorageResult<std::collections::HashSet<String>>;
 }
 
 /// A landing page to publish with a new asset set.

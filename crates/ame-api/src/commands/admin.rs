@@ -1,12 +1,14 @@
-//! `ame migrate`, `ame org`, `ame apikey` and `ame user`: administration of a database and its
+//! `ame migrate`, `ame gc`, `ame org`, `ame apikey` and `ame user`: administration of a database and its
 //! organizations.
 
 use super::{connect, ready_storage, redact};
 use crate::cli::{ApiKeyCommand, OrgCommand, UserCommand};
 use ame_app::Engine;
 use ame_domain::{ApiKeyId, OrgId, UserId};
-use ame_storage::Backend;
+use ame_storage::{Backend, ObjectBlobs};
 use anyhow::{Context, Result, bail};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Applies pending migrations and, on PostgreSQL, provisions the application's login role.
 pub(super) async fn migrate(
@@ -29,6 +31,21 @@ pub(super) async fn migrate(
     let applied = storage.applied_migrations().await?;
     println!("{} migrations applied to {}", applied.len(), redact(url));
     storage.close().await?;
+    Ok(())
+}
+
+/// `ame gc`.
+pub(super) async fn gc(url: &str, blob_store: &str, min_age_minutes: u64) -> Result<()> {
+    let blobs = ObjectBlobs::from_location(blob_store)
+        .with_context(|| format!("opening the blob store `{blob_store}`"))?;
+    let engine = Engine::new(ready_storage(url).await?).with_blobs(Arc::new(blobs));
+    let report = engine
+        .collect_garbage(Duration::from_secs(min_age_minutes.saturating_mul(60)))
+        .await?;
+    println!(
+        "scanned {} files: removed {} unreferenced ({} bytes), kept {} younger than {min_age_minutes} min, left {} not AME's",
+        report.scanned, report.removed, report.removed_bytes, report.too_young, report.foreign
+    );
     Ok(())
 }
 

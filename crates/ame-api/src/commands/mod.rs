@@ -27,6 +27,10 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("{doc}");
             Ok(())
         }
+        Command::Gc {
+            blob_store,
+            min_age_minutes,
+        } => admin::gc(&url, &blob_store, min_age_minutes).await,
         Command::Org { command } => admin::org(&url, command).await,
         Command::Apikey { command } => admin::api_key(&url, command).await,
         Command::User { command } => admin::user(&url, command).await,
