@@ -14,6 +14,7 @@ mod m20260101_000003_marketing_assets;
 mod m20260201_000004_api_keys_and_idempotency;
 mod m20261125_000005_brands_versions_pages;
 mod m20261126_000006_campaign_results;
+mod m20261130_000007_page_lifecycle;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260201_000004_api_keys_and_idempotency::Migration),
             Box::new(m20261125_000005_brands_versions_pages::Migration),
             Box::new(m20261126_000006_campaign_results::Migration),
+            Box::new(m20261130_000007_page_lifecycle::Migration),
         ]
     }
 }

@@ -94,6 +94,10 @@ error_codes! {
     ReachUnknown => "reach_unknown",
     /// 409: the campaign is archived and gets no new assets.
     CampaignArchived => "campaign_archived",
+    /// 410: the page's campaign has ended.
+    PageGone => "page_gone",
+    /// 409: the page's campaign is paused and takes no leads.
+    PagePaused => "page_paused",
     /// 404: the organization has no brand profile yet.
     BrandNotSet => "brand_not_set",
     /// 404: the asset lists the file, but blob storage no longer holds it.
@@ -336,6 +340,12 @@ impl From<AppError> for Problem {
             e @ AppError::PageNotFound => {
                 Problem::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, e.to_string())
             }
+            e @ AppError::PageGone => {
+                Problem::new(StatusCode::GONE, ErrorCode::PageGone, e.to_string())
+            }
+            e @ AppError::PagePaused => {
+                Problem::new(StatusCode::CONFLICT, ErrorCode::PagePaused, e.to_string())
+            }
             e @ AppError::FileMissing => {
                 Problem::new(StatusCode::NOT_FOUND, ErrorCode::FileMissing, e.to_string())
             }
@@ -476,6 +486,8 @@ mod tests {
                 ErrorCode::NotFound,
             ),
             (AppError::PageNotFound, 404, ErrorCode::NotFound),
+            (AppError::PageGone, 410, ErrorCode::PageGone),
+            (AppError::PagePaused, 409, ErrorCode::PagePaused),
             (AppError::FileMissing, 404, ErrorCode::FileMissing),
             (
                 AppError::CannotRevokeOwnKey,

@@ -88,7 +88,10 @@ impl Engine {
             return Err(AppError::CampaignArchived);
         }
         let brand = repos.brands.get(caller.org).await?.map(|p| p.brand);
-        let brief = Brief::new(campaign, brand, seed.unwrap_or_else(|| default_seed(id)));
+        // A published page keeps its address across renames: links already sent keep working.
+        let published = repos.assets.published_page(caller.org, id).await?;
+        let brief = Brief::new(campaign, brand, seed.unwrap_or_else(|| default_seed(id)))
+            .with_published_slug(published.map(|p| p.slug));
         let generated = self.generator().generate(&brief).await;
         let mut assets = Vec::with_capacity(generated.len());
         let mut page = None;
@@ -234,6 +237,7 @@ mod tests {
         caller: &Caller,
         campaign: &Campaign,
         brand: Option<Brand>,
+        published_slug: Option<&'static str>,
         check: impl Fn(&[NewAsset], &Option<PageToPublish>) + Send + 'static,
     ) -> Mocks {
         let mut mocks = Mocks::default();
@@ -249,6 +253,16 @@ mod tests {
                 brand,
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
+            }))
+        });
+        let (org, campaign_id) = (caller.org, campaign.id);
+        mocks.assets.expect_published_page().returning(move |_, _| {
+            Ok(published_slug.map(|slug| ame_storage::PublishedPage {
+                slug: slug.into(),
+                org,
+                campaign: campaign_id,
+                asset: AssetId::new(),
+                file_key: format!("{org}/old"),
             }))
         });
         let target = campaign.clone();
@@ -271,7 +285,7 @@ mod tests {
         let seen = blobs.clone();
         let checked = Arc::new(AtomicUsize::new(0));
         let count = checked.clone();
-        let mocks = generation_mocks(&caller, &campaign, None, move |assets, _| {
+        let mocks = generation_mocks(&caller, &campaign, None, None, move |assets, _| {
             for asset in assets {
                 for file in asset.metadata["files"].as_array().unwrap() {
                     let key = file["key"].as_str().unwrap();
@@ -297,7 +311,7 @@ mod tests {
     async fn a_placeholder_brand_page_is_not_published_and_a_real_one_is() {
         let caller = caller(MemberRole::Member);
         let campaign = campaign(CampaignType::Upsell, caller.org);
-        let mocks = generation_mocks(&caller, &campaign, None, |_, page| {
+        let mocks = generation_mocks(&caller, &campaign, None, None, |_, page| {
             assert_eq!(*page, None, "a page with placeholder details was published");
         });
         mocks
@@ -311,6 +325,7 @@ mod tests {
             &caller,
             &campaign,
             Some(ame_generation::samples::brand()),
+            None,
             move |assets, page| {
                 let page = page.as_ref().expect("the landing page was not published");
                 assert_eq!(assets[page.asset_index].asset_type, AssetType::LandingPage);
@@ -321,6 +336,30 @@ mod tests {
         mocks
             .engine()
             .generate_assets(&caller, campaign.id, None, None)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_published_page_keeps_its_slug_when_the_campaign_is_renamed_and_regenerated() {
+        let caller = caller(MemberRole::Member);
+        let mut renamed = campaign(CampaignType::LeadGen, caller.org);
+        renamed.plan.name = Some("A brand new name".into());
+        let mocks = generation_mocks(
+            &caller,
+            &renamed,
+            Some(ame_generation::samples::brand()),
+            Some("spring-launch-0a1b2c3d"),
+            |assets, page| {
+                let page = page.as_ref().expect("the landing page was not published");
+                assert_eq!(page.slug, "spring-launch-0a1b2c3d");
+                let html = assets[page.asset_index].content.to_string();
+                assert!(html.contains("spring-launch-0a1b2c3d"), "{html}");
+            },
+        );
+        mocks
+            .engine()
+            .generate_assets(&caller, renamed.id, None, None)
             .await
             .unwrap();
     }

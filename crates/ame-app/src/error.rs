@@ -53,6 +53,12 @@ pub enum AppError {
     /// No page is published under the slug.
     #[error("no page is published under this address")]
     PageNotFound,
+    /// The page's campaign has ended (completed or archived): the page is gone for good.
+    #[error("this campaign has ended, so its page and form are no longer available")]
+    PageGone,
+    /// The page's campaign is paused: its form takes no leads until it runs again.
+    #[error("this campaign is paused, so its form takes no sign-ups for now; try again later")]
+    PagePaused,
     /// The asset lists the file, but blob storage no longer holds it.
     #[error("the file is no longer in blob storage; regenerate the campaign's assets")]
     FileMissing,

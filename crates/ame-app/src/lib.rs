@@ -38,7 +38,7 @@ pub use error::{AppError, AppResult};
 pub use gc::{DEFAULT_GC_MIN_AGE, GcReport};
 pub use idempotency::{Idempotent, IdempotentRequest, StoredReply};
 pub use prediction::{BenchmarkSharing, DRAWS_RANGE};
-pub use public::{LeadOutcome, LeadSubmission, is_page_slug};
+pub use public::{LeadOutcome, LeadSubmission, PageView, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};
 
 #[cfg(test)]

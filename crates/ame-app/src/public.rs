@@ -4,7 +4,8 @@
 use crate::assets::OpenedFile;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
-use ame_domain::FieldError;
+use ame_domain::{CampaignStatus, FieldError};
+use ame_storage::LeadRecording;
 use serde_json::{Map, Value, json};
 
 /// The fields of a landing page's lead form, as submitted (trimmed; `None` when left out).
@@ -27,8 +28,19 @@ pub struct LeadSubmission {
 pub enum LeadOutcome {
     /// The lead was stored.
     Stored,
+    /// The same address signed up on this page within a day: nothing new stored.
+    Duplicate,
     /// The trap field was filled (a bot): answered like a success, nothing stored.
     Trapped,
+}
+
+/// What a visitor of a page gets.
+#[derive(Debug)]
+pub enum PageView {
+    /// The campaign runs: its landing page.
+    Live(OpenedFile),
+    /// The campaign is paused: a notice instead of the page, and no form.
+    Paused,
 }
 
 /// Whether `slug` could name a page: lower-case letters, digits and hyphens, 1 to 80.
@@ -41,19 +53,28 @@ pub fn is_page_slug(slug: &str) -> bool {
 }
 
 impl Engine {
-    /// Opens the landing page published under `slug`.
-    pub async fn open_public_page(&self, slug: &str) -> AppResult<OpenedFile> {
+    /// Opens the landing page published under `slug`: the page while its campaign runs, a
+    /// paused notice while it is paused, [`AppError::PageGone`] once it has ended.
+    pub async fn open_public_page(&self, slug: &str) -> AppResult<PageView> {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
         }
-        let page = self
+        let found = self
             .service_repos()
             .public_pages
             .find(slug)
             .await?
             .ok_or(AppError::PageNotFound)?;
-        self.open_blob(&page.file_key, "text/html; charset=utf-8")
-            .await
+        if found.campaign_status.has_ended() {
+            return Err(AppError::PageGone);
+        }
+        if !found.campaign_status.takes_leads() {
+            return Ok(PageView::Paused);
+        }
+        Ok(PageView::Live(
+            self.open_blob(&found.page.file_key, "text/html; charset=utf-8")
+                .await?,
+        ))
     }
 
     /// Checks and stores a lead submitted through the page under `slug`.
@@ -65,15 +86,31 @@ impl Engine {
         let fields = validate_lead(&form)?;
         let pages = self.service_repos().public_pages;
         if trapped {
-            // Answer a bot like a person, but only for a page that exists, and store nothing.
-            pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
+            // Answer a bot like a person, but only for a page that takes leads; store nothing.
+            let found = pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
+            closed(found.campaign_status)?;
             return Ok(LeadOutcome::Trapped);
         }
-        pages
-            .record_lead(slug, Value::Object(fields))
-            .await?
-            .ok_or(AppError::PageNotFound)?;
-        Ok(LeadOutcome::Stored)
+        match pages.record_lead(slug, Value::Object(fields)).await? {
+            LeadRecording::NoPage => Err(AppError::PageNotFound),
+            LeadRecording::Closed(status) => {
+                closed(status)?;
+                Err(AppError::PagePaused)
+            }
+            LeadRecording::Duplicate => Ok(LeadOutcome::Duplicate),
+            LeadRecording::Stored(_) => Ok(LeadOutcome::Stored),
+        }
+    }
+}
+
+/// Refuses a lead for a campaign that no longer takes them: gone once ended, paused otherwise.
+fn closed(status: CampaignStatus) -> AppResult<()> {
+    if status.has_ended() {
+        Err(AppError::PageGone)
+    } else if !status.takes_leads() {
+        Err(AppError::PagePaused)
+    } else {
+        Ok(())
     }
 }
 
@@ -140,9 +177,9 @@ fn is_email(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fakes::{Mocks, Utc};
+    use crate::fakes::{Arc, Mocks, Mutex, Utc};
     use ame_domain::{AssetId, CampaignId, Lead, OrgId};
-    use ame_storage::PublishedPage;
+    use ame_storage::{PublicPage, PublishedPage};
 
     fn form() -> LeadSubmission {
         LeadSubmission {
@@ -154,13 +191,16 @@ mod tests {
         }
     }
 
-    fn page(slug: &str) -> PublishedPage {
-        PublishedPage {
-            slug: slug.to_owned(),
-            org: OrgId::new(),
-            campaign: CampaignId::new(),
-            asset: AssetId::new(),
-            file_key: "org/abc".into(),
+    fn page(slug: &str, campaign_status: CampaignStatus) -> PublicPage {
+        PublicPage {
+            page: PublishedPage {
+                slug: slug.to_owned(),
+                org: OrgId::new(),
+                campaign: CampaignId::new(),
+                asset: AssetId::new(),
+                file_key: "org/abc".into(),
+            },
+            campaign_status,
         }
     }
 
@@ -177,7 +217,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, fields| {
-                Ok(Some(Lead {
+                Ok(LeadRecording::Stored(Lead {
                     id: uuid::Uuid::now_v7(),
                     campaign_id: CampaignId::new(),
                     fields,
@@ -188,7 +228,7 @@ mod tests {
             .public_pages
             .expect_find()
             .times(1)
-            .returning(|slug| Ok(Some(page(slug))));
+            .returning(|slug| Ok(Some(page(slug, CampaignStatus::Active))));
         let engine = mocks.engine();
         assert_eq!(
             engine.submit_lead("spring", form()).await.unwrap(),
@@ -211,7 +251,7 @@ mod tests {
             .public_pages
             .expect_record_lead()
             .times(1)
-            .returning(|_, _| Ok(None));
+            .returning(|_, _| Ok(LeadRecording::NoPage));
         let engine = mocks.engine();
         assert_eq!(
             engine.submit_lead("gone", form()).await.unwrap_err(),
@@ -229,6 +269,55 @@ mod tests {
             engine.submit_lead("spring", bad).await.unwrap_err(),
             AppError::Validation(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn pages_of_paused_campaigns_show_a_notice_and_ended_ones_are_gone() {
+        let statuses = Arc::new(Mutex::new(vec![
+            CampaignStatus::Archived,
+            CampaignStatus::Completed,
+            CampaignStatus::Paused,
+        ]));
+        let mut mocks = Mocks::default();
+        let next = statuses.clone();
+        mocks
+            .public_pages
+            .expect_find()
+            .times(3)
+            .returning(move |slug| Ok(Some(page(slug, next.lock().unwrap().pop().unwrap()))));
+        let recorded = Arc::new(Mutex::new(vec![
+            LeadRecording::Duplicate,
+            LeadRecording::Closed(CampaignStatus::Completed),
+            LeadRecording::Closed(CampaignStatus::Paused),
+        ]));
+        mocks
+            .public_pages
+            .expect_record_lead()
+            .times(3)
+            .returning(move |_, _| Ok(recorded.lock().unwrap().pop().unwrap()));
+        let engine = mocks.engine();
+        assert!(matches!(
+            engine.open_public_page("spring").await.unwrap(),
+            PageView::Paused
+        ));
+        for _ in 0..2 {
+            assert_eq!(
+                engine.open_public_page("spring").await.unwrap_err(),
+                AppError::PageGone
+            );
+        }
+        assert_eq!(
+            engine.submit_lead("spring", form()).await.unwrap_err(),
+            AppError::PagePaused
+        );
+        assert_eq!(
+            engine.submit_lead("spring", form()).await.unwrap_err(),
+            AppError::PageGone
+        );
+        assert_eq!(
+            engine.submit_lead("spring", form()).await.unwrap(),
+            LeadOutcome::Duplicate
+        );
     }
 
     #[test]

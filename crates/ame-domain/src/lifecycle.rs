@@ -87,6 +87,20 @@ impl CampaignStatus {
             .collect()
     }
 
+    /// Whether the campaign's landing page takes leads in this status: while it is prepared or
+    /// runs (draft, scheduled, active); not while paused or after it ended.
+    pub const fn takes_leads(self) -> bool {
+        matches!(
+            self,
+            CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Active
+        )
+    }
+
+    /// Whether the campaign has ended (completed or archived): its page is gone for good.
+    pub const fn has_ended(self) -> bool {
+        matches!(self, CampaignStatus::Completed | CampaignStatus::Archived)
+    }
+
     /// Whether campaign plan fields may still be edited in this status.
     pub const fn plan_is_editable(self) -> bool {
         matches!(self, CampaignStatus::Draft)
@@ -97,6 +111,20 @@ impl CampaignStatus {
 mod tests {
     use super::CampaignStatus::*;
     use super::*;
+
+    #[test]
+    fn pages_take_leads_until_paused_and_are_gone_once_ended() {
+        let taking: Vec<_> = CampaignStatus::ALL
+            .iter()
+            .filter(|s| s.takes_leads())
+            .collect();
+        assert_eq!(taking, [&Draft, &Scheduled, &Active]);
+        let ended: Vec<_> = CampaignStatus::ALL
+            .iter()
+            .filter(|s| s.has_ended())
+            .collect();
+        assert_eq!(ended, [&Completed, &Archived]);
+    }
 
     const ALLOWED: &[(CampaignStatus, CampaignStatus)] = &[
         (Draft, Scheduled),

@@ -152,6 +152,9 @@ pub struct Brief {
     pub objective: ObjectiveParts,
     /// Seed for every choice the built-in generator makes.
     pub seed: u64,
+    /// The slug the campaign's page is already published under, kept so links already sent
+    /// keep working after a rename.
+    pub published_slug: Option<String>,
 }
 
 impl Brief {
@@ -165,7 +168,14 @@ impl Brief {
             brand_is_placeholder,
             objective,
             seed,
+            published_slug: None,
         }
+    }
+
+    /// The same brief, keeping the page under `slug` (the one it is already published under).
+    pub fn with_published_slug(mut self, slug: Option<String>) -> Self {
+        self.published_slug = slug;
+        self
     }
 
     /// Who the copy speaks to: the objective's audience, else the brand's.
@@ -185,9 +195,13 @@ impl Brief {
             .unwrap_or(&self.campaign.objective)
     }
 
-    /// The public slug of the campaign's landing page: its title in lower-case words plus the
-    /// last 8 hex digits of its id (the random part), so it is readable and unique.
+    /// The public slug of the campaign's landing page: the one it is already published under,
+    /// else its title in lower-case words plus the last 8 hex digits of its id (the random
+    /// part), so it is readable and unique.
     pub fn page_slug(&self) -> String {
+        if let Some(published) = &self.published_slug {
+            return published.clone();
+        }
         slug(
             self.title(),
             &self.campaign.id.as_uuid().simple().to_string()[24..],

@@ -36,8 +36,9 @@ pub use organizations::SqlOrganizations;
 pub use pages::{SqlLeads, SqlPublicPages};
 pub use repository::{
     ApiKeyRepository, AssetRepository, BrandRepository, CampaignRepository, IdempotencyClaim,
-    IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRepository, OrganizationRepository,
-    PageToPublish, PublicPageRepository, PublishedPage, ResultRepository,
+    IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRecording, LeadRepository,
+    OrganizationRepository, PageToPublish, PublicPage, PublicPageRepository, PublishedPage,
+    ResultRepository,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use repository::{

@@ -3,14 +3,17 @@
 use crate::assets::page_to_domain;
 use crate::entity::{campaign, lead, published_page};
 use crate::error::DbResultExt;
-use crate::repository::{LeadRepository, PublicPageRepository, PublishedPage};
+use crate::repository::{
+    LeadRecording, LeadRepository, PublicPage, PublicPageRepository, PublishedPage,
+};
 use crate::scope::{Scope, now};
 use crate::{StorageError, StorageResult};
 use ame_domain::{CampaignId, Lead, OrgId};
 use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -37,7 +40,7 @@ fn lead_to_domain(m: lead::Model) -> Lead {
 
 #[async_trait]
 impl PublicPageRepository for SqlPublicPages {
-    async fn find(&self, slug: &str) -> StorageResult<Option<PublishedPage>> {
+    async fn find(&self, slug: &str) -> StorageResult<Option<PublicPage>> {
         if self.scope.is_postgres() {
             // Visitors belong to no organization: the one public read runs through the
             // security-definer function, which returns only this page.
@@ -46,44 +49,50 @@ impl PublicPageRepository for SqlPublicPages {
                 .db
                 .query_one_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT org_id, campaign_id, asset_id, file_key FROM ame_published_page($1)",
+                    "SELECT org_id, campaign_id, asset_id, file_key, campaign_status FROM ame_published_page($1)",
                     [slug.into()],
                 ))
                 .await
                 .db()?;
             return row
                 .map(|row| {
-                    Ok(PublishedPage {
-                        slug: slug.to_owned(),
-                        org: OrgId::from_uuid(row.try_get::<Uuid>("", "org_id").db()?),
-                        campaign: CampaignId::from_uuid(
-                            row.try_get::<Uuid>("", "campaign_id").db()?,
-                        ),
-                        asset: ame_domain::AssetId::from_uuid(
-                            row.try_get::<Uuid>("", "asset_id").db()?,
-                        ),
-                        file_key: row.try_get::<String>("", "file_key").db()?,
+                    Ok(PublicPage {
+                        page: PublishedPage {
+                            slug: slug.to_owned(),
+                            org: OrgId::from_uuid(row.try_get::<Uuid>("", "org_id").db()?),
+                            campaign: CampaignId::from_uuid(
+                                row.try_get::<Uuid>("", "campaign_id").db()?,
+                            ),
+                            asset: ame_domain::AssetId::from_uuid(
+                                row.try_get::<Uuid>("", "asset_id").db()?,
+                            ),
+                            file_key: row.try_get::<String>("", "file_key").db()?,
+                        },
+                        campaign_status: status_of(
+                            &row.try_get::<String>("", "campaign_status").db()?,
+                        )?,
                     })
                 })
                 .transpose();
         }
-        let row = published_page::Entity::find_by_id(slug.to_owned())
-            .one(&self.scope.db)
-            .await
-            .db()?;
-        Ok(row.map(page_to_domain))
+        find_sqlite(&self.scope.db, slug).await
     }
 
     async fn record_lead(
         &self,
         slug: &str,
         fields: serde_json::Value,
-    ) -> StorageResult<Option<Lead>> {
+    ) -> StorageResult<LeadRecording> {
         if !fields.is_object() {
             return Err(StorageError::Invalid(
                 "lead fields must be a JSON object".into(),
             ));
         }
+        let email = fields
+            .get("email")
+            .and_then(|e| e.as_str())
+            .unwrap_or_default()
+            .to_lowercase();
         let id = Uuid::now_v7();
         if self.scope.is_postgres() {
             let row = self
@@ -91,37 +100,95 @@ impl PublicPageRepository for SqlPublicPages {
                 .db
                 .query_one_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT ame_record_lead($1, $2, $3) AS campaign_id",
+                    "SELECT campaign_id, campaign_status, outcome FROM ame_record_lead_once($1, $2, $3)",
                     [slug.into(), id.into(), fields.clone().into()],
                 ))
                 .await
                 .db()?;
-            let campaign: Option<Uuid> = match row {
-                Some(row) => row.try_get("", "campaign_id").db()?,
-                None => None,
+            let Some(row) = row else {
+                return Ok(LeadRecording::NoPage);
             };
-            return Ok(campaign.map(|campaign| Lead {
-                id,
-                campaign_id: CampaignId::from_uuid(campaign),
-                fields,
-                created_at: now(),
-            }));
+            let campaign: Uuid = row.try_get("", "campaign_id").db()?;
+            let status = status_of(&row.try_get::<String>("", "campaign_status").db()?)?;
+            let outcome: String = row.try_get("", "outcome").db()?;
+            return Ok(match outcome.as_str() {
+                "closed" => LeadRecording::Closed(status),
+                "duplicate" => LeadRecording::Duplicate,
+                _ => LeadRecording::Stored(Lead {
+                    id,
+                    campaign_id: CampaignId::from_uuid(campaign),
+                    fields,
+                    created_at: now(),
+                }),
+            });
         }
-        let Some(page) = self.find(slug).await? else {
-            return Ok(None);
+        let txn = self.scope.db.begin().await.db()?;
+        let Some(found) = find_sqlite(&txn, slug).await? else {
+            return Ok(LeadRecording::NoPage);
         };
+        if !found.campaign_status.takes_leads() {
+            return Ok(LeadRecording::Closed(found.campaign_status));
+        }
+        let at = now();
+        let since = at - chrono::TimeDelta::days(1);
+        let earlier = lead::Entity::find()
+            .filter(lead::Column::CampaignId.eq(found.page.campaign.as_uuid()))
+            .filter(Expr::cust_with_values(
+                "lower(json_extract(fields, '$.email')) = ?",
+                [email],
+            ))
+            .filter(lead::Column::CreatedAt.gt(since))
+            .one(&txn)
+            .await
+            .db()?;
+        if earlier.is_some() {
+            return Ok(LeadRecording::Duplicate);
+        }
         let model = lead::Entity::insert(lead::ActiveModel {
             id: Set(id),
-            org_id: Set(page.org.as_uuid()),
-            campaign_id: Set(page.campaign.as_uuid()),
+            org_id: Set(found.page.org.as_uuid()),
+            campaign_id: Set(found.page.campaign.as_uuid()),
             fields: Set(fields),
-            created_at: Set(now()),
+            created_at: Set(at),
         })
-        .exec_with_returning(&self.scope.db)
+        .exec_with_returning(&txn)
         .await
         .db()?;
-        Ok(Some(lead_to_domain(model)))
+        txn.commit().await.db()?;
+        Ok(LeadRecording::Stored(lead_to_domain(model)))
     }
+}
+
+/// A campaign status as stored.
+fn status_of(text: &str) -> StorageResult<ame_domain::CampaignStatus> {
+    text.parse()
+        .map_err(|_| StorageError::Invalid(format!("unknown campaign status `{text}` stored")))
+}
+
+/// The page under `slug` and its campaign's status (SQLite, where no row-level security hides
+/// the campaign).
+async fn find_sqlite<C: ConnectionTrait>(db: &C, slug: &str) -> StorageResult<Option<PublicPage>> {
+    let Some(row) = published_page::Entity::find_by_id(slug.to_owned())
+        .one(db)
+        .await
+        .db()?
+    else {
+        return Ok(None);
+    };
+    let status: Option<String> = campaign::Entity::find_by_id(row.campaign_id)
+        .select_only()
+        .column(campaign::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await
+        .db()?;
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    Ok(Some(PublicPage {
+        page: page_to_domain(row),
+        campaign_status: status_of(&status)?,
+    }))
 }
 
 /// Leads of one organization's campaigns.

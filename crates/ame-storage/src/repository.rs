@@ -173,15 +173,38 @@ pub trait BrandRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait PublicPageRepository: Send + Sync {
-    /// The page published under `slug`, if any.
-    async fn find(&self, slug: &str) -> StorageResult<Option<PublishedPage>>;
-    /// Stores a lead submitted through the page under `slug`; `None` (and nothing stored) for an
-    /// unknown slug.
+    /// The page published under `slug`, with its campaign's status, if any.
+    async fn find(&self, slug: &str) -> StorageResult<Option<PublicPage>>;
+    /// Stores a lead submitted through the page under `slug`, only while its campaign runs
+    /// (draft, scheduled or active) and only once per email address (case-insensitive) and page
+    /// within a day.
     async fn record_lead(
         &self,
         slug: &str,
         fields: serde_json::Value,
-    ) -> StorageResult<Option<Lead>>;
+    ) -> StorageResult<LeadRecording>;
+}
+
+/// A published page as the public sees it: the page and its campaign's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicPage {
+    /// The page.
+    pub page: PublishedPage,
+    /// Its campaign's status now.
+    pub campaign_status: ame_domain::CampaignStatus,
+}
+
+/// What became of a submitted lead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeadRecording {
+    /// No page is published under the slug; nothing stored.
+    NoPage,
+    /// The page's campaign no longer runs (paused, completed or archived); nothing stored.
+    Closed(ame_domain::CampaignStatus),
+    /// The same address signed up on this page within a day; nothing stored.
+    Duplicate,
+    /// The lead was stored.
+    Stored(Lead),
 }
 
 /// Leads collected by a campaign's landing page.

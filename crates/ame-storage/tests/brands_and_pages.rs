@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_domain::{
-    AssetType, Brand, CampaignId, CampaignType, MemberRole, NewAsset, NewCampaign, OrgId, UserId,
+    AssetType, Brand, CampaignId, CampaignStatus, CampaignType, MemberRole, NewAsset, NewCampaign,
+    OrgId, UserId,
 };
 use ame_storage::{
-    AssetRepository, BrandRepository, CampaignRepository, LeadRepository, OrganizationRepository,
-    PageToPublish, PublicPageRepository, StorageError,
+    AssetRepository, BrandRepository, CampaignRepository, LeadRecording, LeadRepository,
+    OrganizationRepository, PageToPublish, PublicPageRepository, StorageError,
 };
 use ame_test_support::{TestDb, backend_tests};
 use serde_json::json;
@@ -201,6 +202,8 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
     assert_eq!(assets.versions(org, campaign).await.unwrap().len(), 1);
     let public = db.storage.public_pages();
     let found = public.find("book-demos-0a1b2c3d").await.unwrap().unwrap();
+    assert_eq!(found.campaign_status, CampaignStatus::Draft);
+    let found = found.page;
     assert_eq!(
         (
             found.org,
@@ -234,25 +237,66 @@ async fn published_pages_resolve_publicly_and_collect_leads(db: TestDb) {
         )
         .await
         .unwrap();
-    let found = public.find("book-demos-0a1b2c3d").await.unwrap().unwrap();
+    let found = public
+        .find("book-demos-0a1b2c3d")
+        .await
+        .unwrap()
+        .unwrap()
+        .page;
     assert_eq!(
         (found.asset, found.file_key.as_str()),
         (again[1].id, "k2"),
         "the page follows the current set"
     );
 
-    let lead = public
+    let lead = match public
         .record_lead("book-demos-0a1b2c3d", json!({"email": "ada@example.com"}))
         .await
         .unwrap()
-        .unwrap();
+    {
+        LeadRecording::Stored(lead) => lead,
+        other => panic!("expected a stored lead, got {other:?}"),
+    };
     assert_eq!(lead.campaign_id, campaign);
+    assert_eq!(
+        public
+            .record_lead("book-demos-0a1b2c3d", json!({"email": "ADA@example.com"}))
+            .await
+            .unwrap(),
+        LeadRecording::Duplicate,
+        "the same address within a day is stored once"
+    );
     assert_eq!(
         public
             .record_lead("unknown-slug", json!({"email": "x@example.com"}))
             .await
             .unwrap(),
-        None
+        LeadRecording::NoPage
+    );
+    let campaigns = db.storage.campaigns();
+    campaigns
+        .change_status(org, campaign, CampaignStatus::Active, None)
+        .await
+        .unwrap();
+    campaigns
+        .change_status(org, campaign, CampaignStatus::Paused, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        public
+            .record_lead("book-demos-0a1b2c3d", json!({"email": "grace@example.com"}))
+            .await
+            .unwrap(),
+        LeadRecording::Closed(CampaignStatus::Paused)
+    );
+    assert_eq!(
+        public
+            .find("book-demos-0a1b2c3d")
+            .await
+            .unwrap()
+            .unwrap()
+            .campaign_status,
+        CampaignStatus::Paused
     );
     let leads = db.storage.leads();
     let listed = leads.list(org, campaign, 10).await.unwrap();

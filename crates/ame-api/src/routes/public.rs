@@ -1,11 +1,12 @@
 //! Public landing pages: `GET /p/{slug}` serves a campaign's generated page to anyone, and its
 //! form posts leads to `POST /p/{slug}/leads`. No credentials; a page reveals only itself.
 
+use crate::problem::ProblemDetails;
 use crate::problem::{ErrorCode, Problem};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use ame_app::LeadSubmission;
+use ame_app::{AppError, LeadOutcome, LeadSubmission, PageView};
 use maud::html;
 
 /// What a generated page may load and do: its own inline styles, images over HTTPS, and posting
@@ -20,14 +21,34 @@ const MAX_FORM_BYTES: usize = 8 * 1024;
 #[utoipa::path(
     tag = "public",
     params(("slug" = String, Path, description = "The page's slug, from the landing page asset's `content.slug`", pattern = r"^[a-z0-9-]{1,80}$")),
-    responses((status = 200, description = "The page", content_type = "text/html", body = String)),
+    responses(
+        (status = 200, description = "The page, or a notice that the campaign is paused", content_type = "text/html", body = String),
+        (status = 410, description = "The campaign has ended: a short notice", content_type = "text/html", body = String),
+    ),
 )]
 #[get("/p/{slug}")]
 pub async fn public_page(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let page = state.engine.open_public_page(&path).await?;
+    let page = match state.engine.open_public_page(&path).await {
+        Ok(PageView::Live(page)) => page,
+        Ok(PageView::Paused) => {
+            return Ok(notice(
+                StatusCode::OK,
+                "Paused for now",
+                "This campaign is paused and takes no sign-ups at the moment. Please come back later.",
+            ));
+        }
+        Err(AppError::PageGone) => {
+            return Ok(notice(
+                StatusCode::GONE,
+                "This campaign has ended",
+                "Thank you for your interest. This offer has ended and its page is no longer available.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut response = crate::files::stream(page, "public, max-age=60");
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -83,7 +104,12 @@ pub struct LeadForm {
     tag = "public",
     params(("slug" = String, Path, description = "The page's slug", pattern = r"^[a-z0-9-]{1,80}$")),
     request_body(content_type = "application/x-www-form-urlencoded", content = LeadForm),
-    responses((status = 201, description = "Thank-you page", content_type = "text/html", body = String)),
+    responses(
+        (status = 201, description = "Thank-you page", content_type = "text/html", body = String),
+        (status = 200, description = "Thank-you page; the address had already signed up on this page within a day, so nothing new was stored", content_type = "text/html", body = String),
+        (status = 409, description = "The campaign is paused and takes no sign-ups for now", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 410, description = "The campaign has ended", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
 )]
 #[post("/p/{slug}/leads")]
 pub async fn submit_lead(
@@ -97,8 +123,11 @@ pub async fn submit_lead(
         return Err(ame_app::AppError::PageNotFound.into());
     }
     let form = read_lead_form(&req, &body)?;
-    state.engine.submit_lead(&slug, form).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED)
+    let status = match state.engine.submit_lead(&slug, form).await? {
+        LeadOutcome::Duplicate => StatusCode::OK,
+        LeadOutcome::Stored | LeadOutcome::Trapped => StatusCode::CREATED,
+    };
+    Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
         .body(thank_you_page(&slug)))
@@ -146,6 +175,24 @@ fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Prob
         consent: field("consent"),
         website: field("website"),
     })
+}
+
+/// A short page in place of a landing page that is paused or gone, never cached for long.
+fn notice(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    let page = html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) } }
+            body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.6" {
+                main { h1 { (title) } p { (text) } }
+            }
+        }
+    };
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.into_string())
 }
 
 /// The page a visitor sees after submitting the form.

@@ -14,6 +14,7 @@ backend_tests!(
     versions_and_seeds,
     replaying_a_deleted_creation_is_a_conflict,
     an_archived_campaign_gets_no_new_assets,
+    pages_follow_their_campaign_and_keep_their_address,
 );
 
 fn brand() -> Value {
@@ -583,4 +584,96 @@ async fn an_archived_campaign_gets_no_new_assets(db: TestDb) {
         )
         .await;
     assert_eq!(versions.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Member).await;
+    put_brand(&server, &key, brand()).await;
+    let id = server
+        .campaign(&key, "lead_gen", "Book 40 demos with CFOs by March")
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = server.generate(&key, &id).await[0]["content"]["public_path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let visit = || server.http.get(format!("{}{path}", server.base)).send();
+    let sign_up = |email: &str| {
+        server
+            .http
+            .post(format!("{}{path}/leads", server.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("name=Ada&email={email}&consent=yes"))
+            .send()
+    };
+    let status_path = format!("/api/marketing/campaigns/{id}/status");
+    let status = |to: &'static str| {
+        server.send(
+            Method::POST,
+            &status_path,
+            Some(&key),
+            Some(json!({ "status": to })),
+            &[],
+        )
+    };
+
+    // Renaming, then regenerating, keeps the address links were sent with.
+    let renamed = server
+        .send(
+            Method::PATCH,
+            &format!("/api/marketing/campaigns/{id}"),
+            Some(&key),
+            Some(json!({"name": "Completely different name"})),
+            &[],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let again = server.generate(&key, &id).await;
+    assert_eq!(again[0]["content"]["public_path"], path.as_str());
+    assert_eq!(visit().await.unwrap().status(), StatusCode::OK);
+
+    // The same address twice within a day is one lead.
+    assert_eq!(
+        sign_up("ada%40example.com").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let twice = sign_up("ADA%40example.com").await.unwrap();
+    assert_eq!(twice.status(), StatusCode::OK);
+    assert!(twice.text().await.unwrap().contains("Thank you"));
+
+    assert_eq!(status("active").await.status, StatusCode::OK);
+    assert_eq!(status("paused").await.status, StatusCode::OK);
+    let paused = visit().await.unwrap();
+    assert_eq!(paused.status(), StatusCode::OK);
+    let notice = paused.text().await.unwrap();
+    assert!(
+        notice.contains("paused") && !notice.contains("<form"),
+        "{notice}"
+    );
+    let refused = sign_up("grace%40example.com").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "page_paused");
+
+    assert_eq!(status("completed").await.status, StatusCode::OK);
+    let gone = visit().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::GONE);
+    assert!(gone.text().await.unwrap().contains("ended"));
+    let late = sign_up("linus%40example.com").await.unwrap();
+    assert_eq!(late.status(), StatusCode::GONE);
+    let problem: Value = late.json().await.unwrap();
+    assert_eq!(problem["code"], "page_gone");
+
+    let leads = server
+        .get(&format!("/api/marketing/campaigns/{id}/leads"), &key)
+        .await;
+    assert_eq!(
+        leads.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        leads.body
+    );
 }
