@@ -28,6 +28,8 @@ LEASE_SECONDS = "1"
 def start_server() -> tuple[subprocess.Popen, str]:
     env = dict(os.environ)
     env["AME_IDEMPOTENCY_LEASE_SECONDS"] = LEASE_SECONDS
+    env["AME_RATE_LIMIT_EXPENSIVE"] = "0"
+    env["AME_RATE_LIMIT_WRITES"] = "0"
     env["AME_LOG"] = "warn"
     log = open(os.environ["AME_CRASH_LOG"], "a")
     server = subprocess.Popen(

@@ -15,6 +15,14 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// Abuse limits off: the tools below send far more than any visitor or client would.
+const UNLIMITED: &[(&str, &str)] = &[
+    ("AME_RATE_LIMIT_LEADS", "0"),
+    ("AME_RATE_LIMIT_AUTH_FAILURES", "0"),
+    ("AME_RATE_LIMIT_WRITES", "0"),
+    ("AME_RATE_LIMIT_EXPENSIVE", "0"),
+];
+
 /// The pinned Python tools.
 const REQUIREMENTS: &[&str] = &[
     "schemathesis==4.32.5",
@@ -287,6 +295,8 @@ impl RunningServer {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .env("AME_DATABASE_URL", url)
+            // Property-based and load tests send far more than people do from one address.
+            .envs(UNLIMITED.iter().copied())
             .envs(env.iter().copied())
             .env("AME_LOG", "warn")
             .stdout(Stdio::piped())

@@ -178,6 +178,41 @@ async fn trace_request(
     Ok(response)
 }
 
+/// Lets only requests bearing the configured token reach `/metrics` (off without one).
+async fn guard_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    use actix_web::ResponseError;
+    if req.path() != "/metrics" {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let token = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.metrics_token.clone());
+    let Some(token) = token else {
+        let problem = Problem::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NoRoute,
+            "metrics are off; start the server with AME_METRICS_TOKEN to serve them",
+        );
+        return Ok(req.into_response(problem.error_response()));
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Digests compared, so the time taken says nothing about how much of the token matched.
+    use sha2::{Digest, Sha256};
+    if Sha256::digest(presented.as_bytes()) != Sha256::digest(token.as_bytes()) {
+        let problem = Problem::unauthorized("send `Authorization: Bearer <metrics token>`");
+        return Ok(req.into_response(problem.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// The whole application for one worker.
 pub fn build_app(
     state: AppState,
@@ -201,6 +236,7 @@ pub fn build_app(
         .default_service(web::to(fallback))
         .wrap(from_fn(trace_request))
         .wrap(metrics)
+        .wrap(from_fn(guard_metrics))
 }
 
 #[cfg(test)]

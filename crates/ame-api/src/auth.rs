@@ -4,10 +4,11 @@
 //! the application's decision ([`ame_app::Engine::authenticate_key`],
 //! [`ame_app::Engine::authenticate_user`]); this module reads the headers.
 
+use crate::limits::client_address;
 use crate::problem::{ErrorCode, Problem};
 use crate::state::AppState;
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use ame_app::Caller;
 use ame_domain::OrgId;
@@ -104,26 +105,51 @@ async fn authenticate(
         .ok_or_else(|| Problem::forbidden("you are not a member of this organization"))
 }
 
+/// How a request's authentication ended, kept so every extractor of the request sees the same.
+#[derive(Clone)]
+struct AuthOutcome(Result<Principal, Problem>);
+
 impl FromRequest for Principal {
     type Error = Problem;
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(principal) = req.extensions().get::<Principal>().copied() {
-            return Box::pin(async move { Ok(principal) });
+        if let Some(outcome) = req.extensions().get::<AuthOutcome>().cloned() {
+            return Box::pin(async move { outcome.0 });
         }
         let req = req.clone();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(&req);
         let org = org_header(&req);
+        let address = client_address(&req);
+        let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 tracing::error!("application state missing");
                 Problem::internal()
             })?;
-            let principal = authenticate(&state, token?, org?).await?;
-            req.extensions_mut().insert(principal);
-            Ok(principal)
+            let outcome = match state.limits.check_sign_in(address) {
+                Err(blocked) => Err(blocked),
+                Ok(()) => match (token, org) {
+                    (Ok(token), Ok(org)) => authenticate(&state, token, org).await,
+                    (Err(problem), _) | (_, Err(problem)) => Err(problem),
+                },
+            };
+            // Several extractors of one request may authenticate it at once: the first to
+            // finish decides, and only it counts against the limits.
+            if let Some(decided) = req.extensions().get::<AuthOutcome>().cloned() {
+                return decided.0;
+            }
+            let outcome = match outcome {
+                Ok(principal) if writes => state.limits.write(&principal).map(|()| principal),
+                Ok(principal) => Ok(principal),
+                Err(problem) if problem.status == 401 => {
+                    Err(state.limits.sign_in_failed(address).unwrap_or(problem))
+                }
+                Err(problem) => Err(problem),
+            };
+            req.extensions_mut().insert(AuthOutcome(outcome.clone()));
+            outcome
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The `ame` command line: its commands, flags and `AME_*` variables.
 
+use ame_api::LimitSettings;
 use ame_domain::MemberRole;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -66,6 +67,36 @@ pub(crate) struct ServeArgs {
     /// work of an attempt that crashed (default: long enough for the slowest generation).
     #[arg(long, env = "AME_IDEMPOTENCY_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub(crate) idempotency_lease_seconds: Option<u64>,
+    /// Lead form posts per minute from one client address (0: no limit).
+    #[arg(long, env = "AME_RATE_LIMIT_LEADS", default_value_t = LimitSettings::default().leads_per_minute)]
+    pub(crate) rate_limit_leads: u32,
+    /// Failed sign-ins per minute from one client address before it is refused for a while (0:
+    /// no limit).
+    #[arg(long, env = "AME_RATE_LIMIT_AUTH_FAILURES", default_value_t = LimitSettings::default().auth_failures_per_minute)]
+    pub(crate) rate_limit_auth_failures: u32,
+    /// Writes per minute with one API key or user (0: no limit).
+    #[arg(long, env = "AME_RATE_LIMIT_WRITES", default_value_t = LimitSettings::default().writes_per_minute)]
+    pub(crate) rate_limit_writes: u32,
+    /// Asset generations and predictions with more than the default draws, per minute with one
+    /// API key or user (0: no limit).
+    #[arg(long, env = "AME_RATE_LIMIT_EXPENSIVE", default_value_t = LimitSettings::default().expensive_per_minute)]
+    pub(crate) rate_limit_expensive: u32,
+    /// Serve Prometheus metrics at `/metrics` to requests bearing this token
+    /// (`Authorization: Bearer <token>`); without it `/metrics` is off.
+    #[arg(long, env = "AME_METRICS_TOKEN", hide_env_values = true)]
+    pub(crate) metrics_token: Option<String>,
+}
+
+impl ServeArgs {
+    /// The abuse limits these settings ask for.
+    pub(crate) fn limits(&self) -> LimitSettings {
+        LimitSettings {
+            leads_per_minute: self.rate_limit_leads,
+            auth_failures_per_minute: self.rate_limit_auth_failures,
+            writes_per_minute: self.rate_limit_writes,
+            expensive_per_minute: self.rate_limit_expensive,
+        }
+    }
 }
 
 /// Where rendered files go and who writes and speaks the assets.

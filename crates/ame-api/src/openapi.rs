@@ -203,6 +203,16 @@ impl Modify for StandardErrors {
                 {
                     add(operation, "404", "No page is published under this address");
                     if operation.request_body.is_some() {
+                        add(
+                            operation,
+                            "403",
+                            "The form was posted from another site (`Origin` or `Referer` names another host than this server)",
+                        );
+                        add(
+                            operation,
+                            "429",
+                            "Too many posts from this address: `Retry-After` says when to try again",
+                        );
                         add(operation, "400", "The form is malformed");
                         add(operation, "413", "The form is larger than 8 KiB");
                         add(
@@ -244,6 +254,11 @@ impl Modify for StandardErrors {
                     "Missing, invalid, expired or revoked credentials",
                 );
                 add(operation, "403", "The caller's role does not allow this");
+                add(
+                    operation,
+                    "429",
+                    "Too many requests (failed sign-ins from this address, writes or expensive calls with this credential): `Retry-After` says when to try again",
+                );
                 if has_param(operation, ParameterIn::Path) {
                     add(
                         operation,

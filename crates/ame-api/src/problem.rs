@@ -94,6 +94,10 @@ error_codes! {
     ReachUnknown => "reach_unknown",
     /// 409: the campaign is archived and gets no new assets.
     CampaignArchived => "campaign_archived",
+    /// 429: a rate limit was reached; `Retry-After` says when to try again.
+    RateLimited => "rate_limited",
+    /// 403: a lead form was posted from another site.
+    CrossOriginForm => "cross_origin_form",
     /// 410: the page's campaign has ended.
     PageGone => "page_gone",
     /// 409: the page's campaign is paused and takes no leads.
@@ -441,6 +445,10 @@ mod tests {
                 "idempotency_resource_deleted",
                 "reach_unknown",
                 "campaign_archived",
+                "rate_limited",
+                "cross_origin_form",
+                "page_gone",
+                "page_paused",
                 "brand_not_set",
                 "file_missing",
                 "cannot_revoke_own_key",

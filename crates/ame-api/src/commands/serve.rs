@@ -56,7 +56,10 @@ pub(super) async fn serve(
         "Assets are written by {provider} ({model}); files go to {}",
         generation.blob_store
     ));
-    let mut state = AppState::from_engine(engine);
+    let mut state = AppState::from_engine(engine).with_limits(settings.limits());
+    if let Some(token) = settings.metrics_token {
+        state = state.with_metrics_token(token);
+    }
     if let Some(secret) = settings.jwt_secret {
         state = state.with_jwt(JwtVerifier::hs256(
             secret.as_bytes(),

@@ -60,6 +60,7 @@ pub async fn generate_assets(
     principal.require_write()?;
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
+    state.limits.expensive(&principal)?;
     let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
     let engine = &state.engine;
     let caller = &principal;

@@ -1,6 +1,7 @@
 //! Public landing pages: `GET /p/{slug}` serves a campaign's generated page to anyone, and its
 //! form posts leads to `POST /p/{slug}/leads`. No credentials; a page reveals only itself.
 
+use crate::limits::client_address;
 use crate::problem::ProblemDetails;
 use crate::problem::{ErrorCode, Problem};
 use crate::state::AppState;
@@ -119,6 +120,8 @@ pub async fn submit_lead(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let slug = path.into_inner();
+    state.limits.lead_post(client_address(&req))?;
+    same_origin(&req)?;
     if !ame_app::is_page_slug(&slug) {
         return Err(ame_app::AppError::PageNotFound.into());
     }
@@ -131,6 +134,35 @@ pub async fn submit_lead(
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
         .body(thank_you_page(&slug)))
+}
+
+/// Refuses a form posted from another site: browsers name the page a form was posted from in
+/// `Origin` (or at least `Referer`), and it must be a page of this server's host.
+fn same_origin(req: &HttpRequest) -> Result<(), Problem> {
+    let named = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let source = named(header::ORIGIN)
+        .filter(|o| o != "null")
+        .or_else(|| named(header::REFERER));
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let same = source.as_deref().is_some_and(|url| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default())
+            .is_some_and(|authority| authority.eq_ignore_ascii_case(&host))
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CrossOriginForm,
+            "the form must be posted from its own page on this site (the Origin or Referer header must name this host)",
+        ))
+    }
 }
 
 /// The lead form's fields from a `application/x-www-form-urlencoded` body of at most

@@ -130,6 +130,9 @@ pub async fn predict(
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
     let draws = query_number::<usize>(&req, "draws", ame_app::DRAWS_RANGE)?;
+    if draws.is_some_and(|d| d > ame_prediction::DEFAULT_DRAWS) {
+        state.limits.expensive(&principal)?;
+    }
     let prediction = state.engine.predict(&principal, id, seed, draws).await?;
     Ok(web::Json(PredictionResponse::new(id, prediction)))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
-use ame_api::{AppState, JwtVerifier, build_app, metrics};
+use ame_api::{AppState, JwtVerifier, LimitSettings, build_app, metrics};
 use ame_app::{BenchmarkSharing, Engine};
 use ame_domain::{MemberRole, OrgId};
 use ame_storage::{ApiKeyRepository, OrganizationRepository};
@@ -13,6 +13,7 @@ use std::net::TcpListener;
 
 pub const JWT_SECRET: &[u8] = b"test-jwt-secret-of-enough-length-32b";
 pub const JWT_AUDIENCE: &str = "authenticated";
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 
 pub struct Server {
     pub base: String,
@@ -59,24 +60,33 @@ impl Reply {
 }
 
 impl Server {
+    /// A server without abuse limits (tests of other things send more than visitors do).
     pub async fn start(db: TestDb) -> Self {
         let engine = Engine::new(db.storage.clone());
-        Self::start_engine(db, engine).await
+        Self::start_engine(db, engine, LimitSettings::OFF).await
     }
 
     /// A server whose engine pools results across organizations as `sharing` allows.
     pub async fn start_sharing(db: TestDb, sharing: BenchmarkSharing) -> Self {
         let engine = Engine::new(db.storage.clone()).with_benchmark_sharing(sharing);
-        Self::start_engine(db, engine).await
+        Self::start_engine(db, engine, LimitSettings::OFF).await
     }
 
-    async fn start_engine(db: TestDb, engine: Engine) -> Self {
+    /// A server with the abuse limits `limits`.
+    pub async fn start_limited(db: TestDb, limits: LimitSettings) -> Self {
+        let engine = Engine::new(db.storage.clone());
+        Self::start_engine(db, engine, limits).await
+    }
+
+    async fn start_engine(db: TestDb, engine: Engine, limits: LimitSettings) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
             .try_init();
-        let state =
-            AppState::from_engine(engine).with_jwt(JwtVerifier::hs256(JWT_SECRET, JWT_AUDIENCE));
+        let state = AppState::from_engine(engine)
+            .with_jwt(JwtVerifier::hs256(JWT_SECRET, JWT_AUDIENCE))
+            .with_metrics_token(METRICS_TOKEN)
+            .with_limits(limits);
         let metrics = metrics().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -733,9 +733,12 @@ async fn operations_endpoints(db: TestDb) {
     let generated = server.get("/api/marketing/campaigns", &key).await;
     assert!(uuid::Uuid::parse_str(generated.header("x-request-id").unwrap()).is_ok());
 
+    let anonymous = server.send(Method::GET, "/metrics", None, None, &[]).await;
+    anonymous.problem(401, "unauthorized");
     let metrics = server
         .http
         .get(format!("{}/metrics", server.base))
+        .bearer_auth(crate::common::METRICS_TOKEN)
         .send()
         .await
         .unwrap()

@@ -270,11 +270,13 @@ async fn public_pages_serve_and_collect_leads(db: TestDb) {
     let action = form.value().attr("action").unwrap().to_owned();
     assert_eq!(action, format!("{path}/leads"));
 
+    let origin = server.base.clone();
     let post = |body: &'static str, content_type: &'static str| {
         let request = server
             .http
             .post(format!("{}{action}", server.base))
             .header("content-type", content_type)
+            .header("origin", &origin)
             .body(body);
         async move { request.send().await.unwrap() }
     };
@@ -313,6 +315,7 @@ async fn public_pages_serve_and_collect_leads(db: TestDb) {
         .http
         .post(format!("{}/p/no-such-page/leads", server.base))
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", &server.base)
         .body("name=A&email=a%40b.co&consent=yes")
         .send()
         .await
@@ -606,6 +609,7 @@ async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
             .http
             .post(format!("{}{path}/leads", server.base))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("referer", format!("{}{path}", server.base))
             .body(format!("name=Ada&email={email}&consent=yes"))
             .send()
     };

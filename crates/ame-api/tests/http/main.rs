@@ -7,4 +7,5 @@ mod endpoints;
 mod generation;
 mod isolation;
 mod jwt;
+mod limits;
 mod results;
