@@ -5,12 +5,24 @@ use actix_web::http::header;
 use ame_app::OpenedFile;
 use futures::StreamExt;
 
-/// The response streaming `file`, cacheable as `cache` says.
+/// What a downloaded HTML file (an email, a landing page opened from the API) may do when a
+/// browser shows it: inline styles and HTTPS images only; no scripts, no forms, no frames, and
+/// sandboxed away from this origin.
+pub const DOWNLOAD_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; sandbox";
+
+/// The response streaming `file`, cacheable as `cache` says; HTML carries [`DOWNLOAD_POLICY`]
+/// (a caller serving it as a live page replaces it).
 pub fn stream(file: OpenedFile, cache: &str) -> HttpResponse {
+    let is_html = file.media_type.starts_with("text/html");
     let stream = file
         .stream
         .map(|chunk| chunk.map_err(actix_web::error::ErrorInternalServerError));
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    if is_html {
+        response.insert_header((header::CONTENT_SECURITY_POLICY, DOWNLOAD_POLICY));
+    }
+    response
         .content_type(file.media_type)
         .insert_header((header::CACHE_CONTROL, cache.to_owned()))
         .insert_header((header::ETAG, format!("\"{}\"", file.sha256)))

@@ -104,9 +104,28 @@ impl Collector {
     }
 }
 
-/// Trims `value` and checks it is `min..=max` characters long with no control characters.
+/// Whether `c` reorders or hides text without showing itself: bidirectional embeddings,
+/// overrides and isolates, zero-width spaces and the byte-order mark. Text shown to customers
+/// must read the way it looks in the editor, so these are removed.
+pub fn is_invisible_formatting(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}')
+}
+
+/// `value` made safe to pass into copy templates: invisible formatting characters removed
+/// ([`is_invisible_formatting`]) and curly braces removed, so no merge tag (`{{first_name}}`,
+/// `{{unsubscribe_url}}`) or other template syntax can come from user text.
+pub fn neutralise(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !is_invisible_formatting(*c) && *c != '{' && *c != '}')
+        .collect()
+}
+
+/// Neutralises `value` ([`neutralise`]), trims it and checks it is `min..=max` characters long
+/// with no control characters.
 pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let trimmed = value.trim();
+    let cleaned = neutralise(value);
+    let trimmed = cleaned.trim();
     let len = trimmed.chars().count();
     let raw_len = value.chars().count();
     if len < min || raw_len > max {
@@ -132,6 +151,32 @@ pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_tags_and_bidi_overrides_never_reach_templates() {
+        assert_eq!(
+            text(
+                "objective",
+                "Win {{first_name}} back {{unsubscribe_url}}",
+                3,
+                500
+            )
+            .unwrap(),
+            "Win first_name back unsubscribe_url"
+        );
+        assert_eq!(
+            text(
+                "name",
+                "Spring \u{202E}elas\u{202C} \u{2066}x\u{2069}\u{200B}",
+                1,
+                120
+            )
+            .unwrap(),
+            "Spring elas x"
+        );
+        assert!(text("name", "{{}}", 1, 120).is_err());
+        assert_eq!(neutralise("Zoë 👩‍💻 café"), "Zoë 👩‍💻 café");
+    }
 
     #[test]
     fn errors_name_every_field_and_the_allowed_values() {

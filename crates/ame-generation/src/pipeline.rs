@@ -387,6 +387,7 @@ impl Generator {
                             banners.push(json!({
                                 "file": name, "size": size.name, "width": r.width, "height": r.height,
                                 "headline_lines": r.headline_lines, "truncated": r.truncated,
+                                "missing_glyphs": r.missing_glyphs.iter().map(char::to_string).collect::<Vec<_>>(),
                                 "text_contrast": (r.text_contrast * 100.0).round() / 100.0,
                                 "cta_contrast": (r.cta_contrast * 100.0).round() / 100.0,
                             }));

@@ -15,6 +15,7 @@ backend_tests!(
     replaying_a_deleted_creation_is_a_conflict,
     an_archived_campaign_gets_no_new_assets,
     pages_follow_their_campaign_and_keep_their_address,
+    user_text_cannot_inject_merge_tags_or_reorder_text,
 );
 
 fn brand() -> Value {
@@ -172,6 +173,14 @@ async fn generated_files_download_with_their_types(db: TestDb) {
                     .unwrap()
                     .to_owned();
                 assert_eq!(media_type, file["media_type"].as_str().unwrap());
+                let policy = response
+                    .headers()
+                    .get("content-security-policy")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                if media_type.starts_with("text/html") {
+                    let policy = policy.expect("HTML downloads carry a policy");
+                    assert!(policy.contains("sandbox") && policy.contains("default-src 'none'"));
+                }
                 let bytes = response.bytes().await.unwrap();
                 assert_eq!(bytes.len() as u64, file["size"].as_u64().unwrap());
                 assert_eq!(
@@ -680,4 +689,35 @@ async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
         "{}",
         leads.body
     );
+}
+
+async fn user_text_cannot_inject_merge_tags_or_reorder_text(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Member).await;
+    let mut sneaky = brand();
+    sneaky["company_name"] = json!("Ledgerly {{unsubscribe_url}}\u{202E}gpj.exe");
+    let saved = put_brand(&server, &key, sneaky).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(
+        saved.body["company_name"],
+        "Ledgerly unsubscribe_urlgpj.exe"
+    );
+    let campaign = server
+        .campaign(
+            &key,
+            "re_engagement",
+            "Win back {{first_name}} lapsed customers by June",
+        )
+        .await;
+    assert_eq!(
+        campaign["objective"],
+        "Win back first_name lapsed customers by June"
+    );
+    let id = campaign["id"].as_str().unwrap().to_owned();
+    for asset in server.generate(&key, &id).await {
+        let text = asset["content"].to_string();
+        assert!(!text.contains('\u{202E}'), "{text}");
+        assert!(!text.contains("Ledgerly {{"), "{text}");
+        assert!(!text.contains("Win back {{first_name}}"), "{text}");
+    }
 }

@@ -31,6 +31,17 @@
 
 mod layout;
 mod paint;
+/// The visible characters of `texts` that `face` cannot draw, each once in the order met.
+fn missing_glyphs<'a>(face: &Face, texts: impl Iterator<Item = &'a str>) -> Vec<char> {
+    let mut missing = Vec::new();
+    for c in texts.flat_map(str::chars) {
+        if !c.is_whitespace() && !c.is_control() && !face.has_glyph(c) && !missing.contains(&c) {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
 #[cfg(test)]
 mod tests;
 mod text;
@@ -162,6 +173,9 @@ pub struct RenderedBanner {
     pub font_px: f32,
     /// Whether the headline was cut and ends with "…".
     pub truncated: bool,
+    /// Characters of the texts the embedded font has no glyph for (drawn as empty boxes), each
+    /// once in the order met; empty when every character could be drawn.
+    pub missing_glyphs: Vec<char>,
     /// Subline as drawn, one entry per line (empty when not drawn).
     pub subline_lines: Vec<String>,
     /// Bounds of the drawn subline glyphs.
@@ -203,6 +217,7 @@ impl std::fmt::Debug for RenderedBanner {
             .field("headline_box", &self.headline_box)
             .field("font_px", &self.font_px)
             .field("truncated", &self.truncated)
+            .field("missing_glyphs", &self.missing_glyphs)
             .field("subline_lines", &self.subline_lines)
             .field("subline_box", &self.subline_box)
             .field("brand_box", &self.brand_box)
@@ -306,6 +321,17 @@ pub fn render_banner(spec: &BannerSpec<'_>) -> Result<RenderedBanner, BannerErro
         headline_box: placed.headline_box,
         font_px: placed.headline.px,
         truncated: placed.headline.truncated,
+        missing_glyphs: missing_glyphs(
+            &bold,
+            [
+                Some(spec.headline),
+                spec.subline,
+                Some(spec.cta),
+                Some(spec.brand_name),
+            ]
+            .into_iter()
+            .flatten(),
+        ),
         subline_lines: placed
             .subline
             .as_ref()

@@ -414,3 +414,35 @@ fn capped_input_is_marked_truncated() {
     assert!(banner.truncated);
     assert!(banner.headline_lines.last().unwrap().ends_with('\u{2026}'));
 }
+
+#[test]
+fn characters_the_font_cannot_draw_are_reported_not_hidden() {
+    let size = &STANDARD_SIZES[0];
+    let latin = render_banner(&spec(size, "Close your books in 3 days")).unwrap();
+    assert!(
+        latin.missing_glyphs.is_empty(),
+        "{:?}",
+        latin.missing_glyphs
+    );
+    let cjk = render_banner(&spec(size, "月末決算を3日で 🚀 Zoë")).unwrap();
+    assert!(
+        cjk.missing_glyphs.contains(&'月'),
+        "{:?}",
+        cjk.missing_glyphs
+    );
+    assert!(
+        cjk.missing_glyphs.contains(&'🚀'),
+        "{:?}",
+        cjk.missing_glyphs
+    );
+    assert!(
+        !cjk.missing_glyphs.contains(&'ë'),
+        "{:?}",
+        cjk.missing_glyphs
+    );
+    assert_eq!(
+        cjk.missing_glyphs.iter().filter(|c| **c == '日').count(),
+        1,
+        "each missing character once"
+    );
+}

@@ -150,6 +150,11 @@ impl Face {
         })
     }
 
+    /// Whether the font can draw `ch` (it maps to a glyph other than the empty box).
+    pub(super) fn has_glyph(&self, ch: char) -> bool {
+        self.font.glyph_id(ch).0 != 0
+    }
+
     /// Resolves `ch` against the font.
     fn glyph(&self, ch: char) -> GlyphInfo {
         let id = self.font.glyph_id(ch);
