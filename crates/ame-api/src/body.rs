@@ -62,8 +62,11 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            // Credentials first: an unauthenticated caller learns nothing about its body.
-            Principal::extract(&req).await?;
+            // Credentials first: an unauthenticated caller learns nothing about its body, and
+            // a caller who may not write learns nothing from validating what it would write.
+            let principal = Principal::extract(&req).await?;
+            principal.require_write()?;
+            unencoded(&req)?;
             if !is_json(&req) {
                 let got = req
                     .headers()
@@ -99,14 +102,14 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value = if ARRAY {
-                decode_json_array(&body)?
+            let (value, canonical) = if ARRAY {
+                decode_shaped(&body, serde_json::Value::is_array, "must be a JSON array")?
             } else {
-                decode_json(&body)?
+                decode_shaped(&body, serde_json::Value::is_object, "must be a JSON object")?
             };
             Ok(JsonBody {
                 value,
-                digest: hex(&Sha256::digest(&body)),
+                digest: hex(&Sha256::digest(canonical.as_bytes())),
             })
         })
     }
@@ -117,37 +120,163 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Decodes a JSON object into `T`: 400 for bytes that are not JSON, 422 for JSON of the wrong
-/// shape (including a body that is not an object). Integral numbers written with a fraction
-/// (`10.0`) count as integers, as JSON Schema says.
+/// Refuses a compressed body: bodies are read as sent, so `Content-Encoding` other than
+/// `identity` is a 415 naming what is accepted.
+pub fn unencoded(req: &actix_web::HttpRequest) -> Result<(), Problem> {
+    let encoding = req.headers().get(header::CONTENT_ENCODING).map(|v| {
+        v.to_str()
+            .unwrap_or("unreadable")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match encoding.as_deref() {
+        None | Some("identity") | Some("") => Ok(()),
+        Some(other) => Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            format!("send the body uncompressed; Content-Encoding `{other}` is not accepted"),
+        )
+        .with_allowed(["identity"])),
+    }
+}
+
+/// Decodes a JSON object into `T`: 400 for bytes that are not JSON or that repeat a key in an
+/// object, 422 for JSON of the wrong shape (including a body that is not an object, and fields
+/// the body does not have). Integral numbers written with a fraction (`10.0`) count as
+/// integers, as JSON Schema says.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    decode_shaped(body, serde_json::Value::is_object, "must be a JSON object")
+    decode_shaped(body, serde_json::Value::is_object, "must be a JSON object").map(|(v, _)| v)
 }
 
 /// Decodes a JSON array into `T`, as [`decode_json`] does objects.
 pub fn decode_json_array<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    decode_shaped(body, serde_json::Value::is_array, "must be a JSON array")
+    decode_shaped(body, serde_json::Value::is_array, "must be a JSON array").map(|(v, _)| v)
 }
 
+/// A JSON document that is only checked: no object in it names a key twice.
+struct NoRepeatedKeys;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoRepeatedKeysVisitor)
+    }
+}
+
+struct NoRepeatedKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedKeysVisitor {
+    type Value = NoRepeatedKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<NoRepeatedKeys, A::Error> {
+        while seq.next_element::<NoRepeatedKeys>()?.is_some() {}
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<NoRepeatedKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice in one object; send each key once"
+                )));
+            }
+            map.next_value::<NoRepeatedKeys>()?;
+        }
+        Ok(NoRepeatedKeys)
+    }
+}
+
+/// `value` as canonical JSON text: object keys sorted, no insignificant whitespace, so two
+/// bodies that mean the same thing read the same.
+fn canonical(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::String(k.clone()),
+                        canonical(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Decodes `body` into `T` when its top level has the `shape` (else a 422 saying `expected`),
+/// with the body's canonical JSON text.
 fn decode_shaped<T: DeserializeOwned>(
     body: &[u8],
     shape: fn(&serde_json::Value) -> bool,
     expected: &str,
-) -> Result<T, Problem> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+) -> Result<(T, String), Problem> {
+    let malformed = |e: serde_json::Error| {
+        let full = e.to_string();
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m)
+            .to_owned();
         Problem::bad_request(
             ErrorCode::MalformedJson,
-            format!("the body is not valid JSON: {e}"),
+            format!("the body is not valid JSON: {message}"),
         )
-    })?;
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    serde_json::from_slice::<NoRepeatedKeys>(body).map_err(malformed)?;
     if !shape(&value) {
         return Err(Problem::validation(vec![FieldError::new("body", expected)]));
     }
     integral_floats_to_integers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let text = canonical(&value);
+    let decoded = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         shape_error(&path, e.into_inner())
-    })
+    })?;
+    Ok((decoded, text))
 }
 
 /// Rewrites numbers such as `3.0` as integers, recursively.
@@ -187,6 +316,31 @@ fn shape_error(path: &str, error: serde_json::Error) -> Problem {
         .rsplit_once(" at line ")
         .map_or(full.as_str(), |(m, _)| m)
         .to_owned();
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((name, expected)) = rest.split_once('`')
+    {
+        let allowed: Vec<String> = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        // The path already ends with the unknown key.
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            path.to_owned()
+        };
+        let allowed_refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
+        return Problem::validation(vec![FieldError::with_allowed(
+            field,
+            format!(
+                "is not a field of this body; allowed fields: {}",
+                allowed.join(", ")
+            ),
+            &allowed_refs,
+        )]);
+    }
     let field = if path == "." || path.is_empty() {
         message
             .strip_prefix("missing field `")
@@ -243,6 +397,53 @@ mod tests {
                 .unwrap()
                 .contains(&"sms".to_owned())
         );
+    }
+
+    #[test]
+    fn repeated_keys_are_malformed_and_unknown_fields_are_named() {
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"Grow","objective":"Shrink"}"#,
+        )
+        .unwrap_err();
+        assert_eq!((p.status, p.code.as_str()), (400, "malformed_json"));
+        assert!(
+            p.detail.contains("`objective` appears twice"),
+            "{}",
+            p.detail
+        );
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"Grow","status":"active","org_id":"x"}"#,
+        )
+        .unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "org_id"));
+        let allowed = p.errors[0].allowed.clone().unwrap();
+        assert!(allowed.contains(&"objective".to_owned()), "{allowed:?}");
+        assert!(!allowed.contains(&"status".to_owned()));
+        let p = decode_json::<NewCampaign>(
+            br#"{"campaign_type":"upsell","objective":"Grow","status":"active"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(p.errors[0].field, "status");
+    }
+
+    #[test]
+    fn the_same_json_reads_the_same_whatever_its_layout() {
+        let a = decode_shaped::<serde_json::Value>(
+            br#"{"b": [1, 2.0, {"y": true, "x": null}], "a": "x"}"#,
+            serde_json::Value::is_object,
+            "",
+        )
+        .unwrap()
+        .1;
+        let b = decode_shaped::<serde_json::Value>(
+            b"{\"a\":\"x\",\n \"b\":[1,2,{\"x\":null,\"y\":true}]}",
+            serde_json::Value::is_object,
+            "",
+        )
+        .unwrap()
+        .1;
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"a":"x","b":[1,2,{"x":null,"y":true}]}"#);
     }
 
     #[test]

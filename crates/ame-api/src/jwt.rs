@@ -43,12 +43,39 @@ impl JwtVerifier {
     /// The user a token authenticates, or why it does not.
     pub fn verify(&self, token: &str) -> Result<UserId, String> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| format!("the token is not valid: {e}"))?;
+            .map_err(|e| rejection(e.kind()))?;
         data.claims
             .sub
             .parse::<uuid::Uuid>()
             .map(UserId::from_uuid)
             .map_err(|_| "the token's `sub` is not a user id (UUID)".to_owned())
+    }
+}
+
+/// Why a token was refused, in AME's words (the library's own text names its internals).
+fn rejection(kind: &jsonwebtoken::errors::ErrorKind) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match kind {
+        ErrorKind::ExpiredSignature => "the token has expired; sign in again".to_owned(),
+        ErrorKind::ImmatureSignature => {
+            "the token is not valid yet (`nbf` is in the future)".to_owned()
+        }
+        ErrorKind::InvalidAudience => {
+            "the token was issued for another audience (`aud`)".to_owned()
+        }
+        ErrorKind::InvalidSignature => {
+            "the token's signature does not match this server's secret".to_owned()
+        }
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            "the token must be signed with HS256".to_owned()
+        }
+        ErrorKind::MissingRequiredClaim(claim) => {
+            format!("the token lacks the required `{claim}` claim")
+        }
+        _ => {
+            "the token is not a well-formed JWT (three base64url parts: header, claims, signature)"
+                .to_owned()
+        }
     }
 }
 
@@ -107,6 +134,17 @@ mod tests {
                 .verify(&token(Algorithm::HS256, b"secret", no_exp))
                 .is_err()
         );
+        for (bad, said) in [
+            ("not-a-jwt", "well-formed"),
+            ("eyJhbGciOiJub25lIn0.e30.", "well-formed"),
+        ] {
+            let message = verifier.verify(bad).unwrap_err();
+            assert!(message.contains(said), "{message}");
+            assert!(
+                !message.contains("Base64") && !message.contains("variant"),
+                "{message}"
+            );
+        }
         let not_uuid = json!({"sub": "alice", "aud": "authenticated", "exp": exp});
         assert!(
             verifier

@@ -4,7 +4,7 @@ use crate::enums::{CampaignType, Channel};
 use crate::ids::{CampaignId, OrgId};
 use crate::lifecycle::CampaignStatus;
 use crate::validation::{Collector, FieldError, ValidationError, text};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,8 @@ pub const NAME_CHARS: (usize, usize) = (1, 200);
 pub const MAX_BUDGET: Decimal = Decimal::from_parts(276_447_231, 23_283, 0, false, 2);
 /// Largest accepted planned reach.
 pub const MAX_PLANNED_REACH: i64 = 1_000_000_000_000;
+/// Earliest and latest years a plan's start or end may fall in.
+pub const PLAN_YEARS: (i32, i32) = (1970, 9999);
 
 /// The plan of a campaign: everything a marketer sets before it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +92,7 @@ pub struct CampaignFilter {
 /// A campaign as submitted by a client, not yet validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     /// What kind of campaign it is.
     pub campaign_type: CampaignType,
@@ -136,7 +139,7 @@ pub struct NewCampaign {
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+            pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
             example = "2027-01-05T09:00:00Z"
         )
     )]
@@ -146,7 +149,7 @@ pub struct NewCampaign {
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+            pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
             example = "2027-03-31T17:00:00Z"
         )
     )]
@@ -313,6 +316,20 @@ impl PlanPatch {
         }
         let start_at = self.start_at.unwrap_or(current.start_at);
         let end_at = self.end_at.unwrap_or(current.end_at);
+        for (field, moment) in [("start_at", start_at), ("end_at", end_at)] {
+            if let Some(t) = moment
+                && (!(PLAN_YEARS.0..=PLAN_YEARS.1).contains(&t.year())
+                    || t.nanosecond() >= 1_000_000_000)
+            {
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "must be a moment between {}-01-01T00:00:00Z and {}-12-31T23:59:59Z, without a leap second; got {t}",
+                        PLAN_YEARS.0, PLAN_YEARS.1
+                    ),
+                ));
+            }
+        }
         if let (Some(s), Some(e)) = (start_at, end_at)
             && e <= s
         {

@@ -45,6 +45,7 @@ pub struct ListCampaignsQuery {
 
 /// A lifecycle transition request.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusChange {
     /// The status to move to.
     pub status: CampaignStatus,
@@ -55,6 +56,7 @@ pub struct StatusChange {
 
 /// Edits to a draft campaign: fields left out stay as they are; `null` clears a nullable field.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignPatch {
     /// New objective (3 to 500 characters).
     #[serde(default)]

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 /// A request for a new API key.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for (1 to 200 characters).
     #[schema(

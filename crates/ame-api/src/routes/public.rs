@@ -116,7 +116,7 @@ pub struct LeadForm {
 pub async fn submit_lead(
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let slug = path.into_inner();
@@ -125,6 +125,8 @@ pub async fn submit_lead(
     if !ame_app::is_page_slug(&slug) {
         return Err(ame_app::AppError::PageNotFound.into());
     }
+    crate::body::unencoded(&req)?;
+    let body = read_form_body(payload).await?;
     let form = read_lead_form(&req, &body)?;
     let status = match state.engine.submit_lead(&slug, form).await? {
         LeadOutcome::Duplicate => StatusCode::OK,
@@ -163,6 +165,29 @@ fn same_origin(req: &HttpRequest) -> Result<(), Problem> {
             "the form must be posted from its own page on this site (the Origin or Referer header must name this host)",
         ))
     }
+}
+
+/// The form's bytes, refused with a 413 problem as soon as they pass [`MAX_FORM_BYTES`].
+async fn read_form_body(mut payload: web::Payload) -> Result<Vec<u8>, Problem> {
+    use futures::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            Problem::bad_request(
+                ErrorCode::UnreadableBody,
+                format!("the form could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("the form may be at most {MAX_FORM_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The lead form's fields from a `application/x-www-form-urlencoded` body of at most

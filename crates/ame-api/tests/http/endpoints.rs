@@ -16,6 +16,7 @@ backend_tests!(
     creation_is_idempotent,
     api_keys_are_managed_by_owners_and_admins,
     operations_endpoints,
+    input_is_read_strictly,
 );
 
 async fn campaigns_are_created_read_and_validated(db: TestDb) {
@@ -764,4 +765,143 @@ async fn operations_endpoints(db: TestDb) {
         .unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger-ui"));
+}
+
+async fn input_is_read_strictly(db: TestDb) {
+    let server = Server::start(db).await;
+    let (org, key) = server.org_with_key("Strict", MemberRole::Owner).await;
+    let raw = |body: &'static str, headers: Vec<(&'static str, &'static str)>| {
+        let mut request = server
+            .http
+            .post(format!("{}/api/marketing/campaign", server.base))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let repeated = raw(
+        r#"{"campaign_type":"upsell","objective":"Grow","objective":"Shrink"}"#,
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(repeated.status(), StatusCode::BAD_REQUEST);
+    let body: Value = repeated.json().await.unwrap();
+    assert_eq!(body["code"], "malformed_json");
+
+    for (extra, field) in [
+        (r#""status":"active""#, "status"),
+        (r#""org_id":"x""#, "org_id"),
+    ] {
+        let body = format!(r#"{{"campaign_type":"upsell","objective":"Grow revenue",{extra}}}"#);
+        let reply = server
+            .post(
+                "/api/marketing/campaign",
+                &key,
+                serde_json::from_str(&body).unwrap(),
+            )
+            .await;
+        let problem = reply.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let created = server
+        .post(
+            "/api/marketing/campaign",
+            &key,
+            json!({"campaign_type": "upsell", "objective": "Grow revenue"}),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let patch = server
+        .send(
+            Method::PATCH,
+            &format!("/api/marketing/campaigns/{id}"),
+            Some(&key),
+            Some(json!({"org_id": org.as_uuid().to_string()})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        patch.problem(422, "validation_failed")["errors"][0]["field"],
+        "org_id"
+    );
+
+    for (moment, field) in [
+        ("0000-01-01T00:00:00Z", "start_at"),
+        ("2027-06-30T23:59:60Z", "start_at"),
+    ] {
+        let reply = server
+            .post(
+                "/api/marketing/campaign",
+                &key,
+                json!({"campaign_type": "upsell", "objective": "Grow revenue", "start_at": moment}),
+            )
+            .await;
+        let problem = reply.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+
+    // The same JSON laid out differently is the same request.
+    let first = raw(
+        r#"{"campaign_type":"upsell","objective":"Grow revenue"}"#,
+        vec![("idempotency-key", "layout-1")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let again = raw(
+        "{ \"objective\": \"Grow revenue\",\n  \"campaign_type\": \"upsell\" }",
+        vec![("idempotency-key", "layout-1")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+
+    // A viewer learns it may not write before anything about its body.
+    let viewer = server.key(org, MemberRole::Viewer).await;
+    server
+        .post(
+            "/api/marketing/campaign",
+            &viewer,
+            json!({"campaign_type": "nonsense"}),
+        )
+        .await
+        .problem(403, "forbidden");
+
+    let gzip = raw(
+        r#"{"campaign_type":"upsell","objective":"Grow revenue"}"#,
+        vec![("content-encoding", "gzip")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(gzip.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(gzip.headers()["content-type"], "application/problem+json");
+
+    let huge = server
+        .http
+        .post(format!("{}/p/some-page/leads", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", &server.base)
+        .body(format!("name={}", "a".repeat(300 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(huge.headers()["content-type"], "application/problem+json");
+
+    let garbled = server
+        .get("/api/marketing/campaigns", "eyJhbGciOiJub25lIn0.e30.x")
+        .await;
+    let detail = garbled.problem(401, "unauthorized")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !detail.contains("Base64") && !detail.contains("variant"),
+        "{detail}"
+    );
 }
