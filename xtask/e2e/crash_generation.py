@@ -127,9 +127,20 @@ def main() -> None:
         assets = client.get(f"/api/marketing/campaigns/{campaign}/assets").json()["items"]
         if len(assets) != expected[kind]:
             partial += 1
-    # A deleted campaign's files are unreferenced: the sweep removes them, and nothing else.
+    # A deleted campaign's own files are unreferenced: the sweep removes them, and nothing else
+    # (files are content-addressed, so ones it shares with other campaigns stay).
     generations = len(work)
-    deleted, _ = work.pop()
+
+    def keys_of(campaign: str) -> set[str]:
+        items = client.get(f"/api/marketing/campaigns/{campaign}/assets").json()["items"]
+        return {f["key"] for a in items for f in a["metadata"].get("files", [])}
+
+    deleted = next(c for c, kind in work if kind == "re_engagement")
+    work = [(c, kind) for c, kind in work if c != deleted]
+    shared = set().union(*(keys_of(c) for c, _ in work))
+    own_files = keys_of(deleted) - shared
+    if not own_files:
+        raise SystemExit("the campaign to delete has no files of its own")
     if client.delete(f"/api/marketing/campaigns/{deleted}").status_code != 204:
         raise SystemExit("deleting a campaign failed")
     swept = subprocess.run(
@@ -146,7 +157,9 @@ def main() -> None:
     server.send_signal(signal.SIGTERM)
     server.wait()
     print(f"ame gc: {swept}; files of the stored sets missing afterwards: {missing}")
-    if missing or " removed 0 " in swept:
+    removed = int(swept.split(" removed ")[1].split()[0])
+    print(f"the deleted campaign had {len(own_files)} files of its own; the sweep removed {removed}")
+    if missing or removed < len(own_files):
         sys.exit(1)
     print(
         f"{generations} keyed generations, {ROUNDS} kills with SIGKILL, {killed_before_answer} "
