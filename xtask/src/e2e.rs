@@ -77,8 +77,39 @@ pub fn run_all(root: &Path) -> Result<()> {
         &admin_url,
         &app_url,
     )?;
+    database_faults(root, &venv, &binary, &admin_url, &app_url)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
     Ok(())
+}
+
+/// Kills the server's PostgreSQL connections over and over under load: no 500, no lost or
+/// doubled acknowledged write (`xtask/e2e/database_faults.py`).
+fn database_faults(
+    root: &Path,
+    venv: &Path,
+    binary: &Path,
+    admin_url: &str,
+    app_url: &str,
+) -> Result<()> {
+    let (_, key) = org_with_owner_key(binary, admin_url, "Faults")?;
+    let log = root.join("target/e2e/postgres-faults-server.log");
+    let server = RunningServer::start_with(
+        binary,
+        app_url,
+        &log,
+        &[("AME_IDEMPOTENCY_LEASE_SECONDS", "2")],
+    )?;
+    run(
+        "PostgreSQL connections killed under load",
+        Command::new(venv.join("bin/python"))
+            .current_dir(root)
+            .arg("xtask/e2e/database_faults.py")
+            .env("AME_BASE_URL", &server.base)
+            .env("AME_API_KEY", &key)
+            .env("AME_ADMIN_URL", admin_url)
+            .env("AME_APP_ROLE", APP_ROLE),
+    )?;
+    server.stop()
 }
 
 /// A fresh PostgreSQL database, dropped when this goes away.

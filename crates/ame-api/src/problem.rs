@@ -94,6 +94,8 @@ error_codes! {
     ReachUnknown => "reach_unknown",
     /// 409: the campaign is archived and gets no new assets.
     CampaignArchived => "campaign_archived",
+    /// 503: the database could not be reached; `Retry-After` says when to try again.
+    DatabaseUnavailable => "database_unavailable",
     /// 429: a rate limit was reached; `Retry-After` says when to try again.
     RateLimited => "rate_limited",
     /// 403: a lead form was posted from another site.
@@ -371,6 +373,15 @@ impl From<AppError> for Problem {
                 "a request with this key is still being processed; retry shortly",
             )
             .with_header(header::RETRY_AFTER, "1".to_owned()),
+            AppError::DatabaseUnavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::DatabaseUnavailable,
+                    "the database is not reachable right now; nothing was changed, so send the request again shortly (with the same Idempotency-Key for a creation)",
+                )
+                .with_header(header::RETRY_AFTER, "1".to_owned())
+            }
             e @ (AppError::SchemaOutdated(_) | AppError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed on our side");
                 Problem::internal()
@@ -445,6 +456,7 @@ mod tests {
                 "idempotency_resource_deleted",
                 "reach_unknown",
                 "campaign_archived",
+                "database_unavailable",
                 "rate_limited",
                 "cross_origin_form",
                 "page_gone",
@@ -495,6 +507,11 @@ mod tests {
             ),
             (AppError::PageNotFound, 404, ErrorCode::NotFound),
             (AppError::PageGone, 410, ErrorCode::PageGone),
+            (
+                AppError::DatabaseUnavailable("connection reset".into()),
+                503,
+                ErrorCode::DatabaseUnavailable,
+            ),
             (AppError::PagePaused, 409, ErrorCode::PagePaused),
             (AppError::FileMissing, 404, ErrorCode::FileMissing),
             (

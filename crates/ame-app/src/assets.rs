@@ -4,6 +4,7 @@
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult, within};
+use crate::retry::read_twice;
 use ame_domain::{
     Asset, AssetFile, AssetId, AssetSetVersion, AssetType, CampaignId, CampaignStatus, Lead,
     NewAsset,
@@ -124,14 +125,15 @@ impl Engine {
     ) -> AppResult<Vec<Asset>> {
         let assets = self.repos(caller).assets;
         Ok(match version {
-            Some(v) => assets.list_version(caller.org, campaign, v).await?,
-            None => assets.list_for_campaign(caller.org, campaign).await?,
+            Some(v) => read_twice(|| assets.list_version(caller.org, campaign, v)).await?,
+            None => read_twice(|| assets.list_for_campaign(caller.org, campaign)).await?,
         })
     }
 
     /// One asset.
     pub async fn asset(&self, caller: &Caller, id: AssetId) -> AppResult<Asset> {
-        Ok(self.repos(caller).assets.get(caller.org, id).await?)
+        let assets = self.repos(caller).assets;
+        Ok(read_twice(|| assets.get(caller.org, id)).await?)
     }
 
     /// Every version of the campaign's asset set, newest first.

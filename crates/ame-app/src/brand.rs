@@ -3,14 +3,14 @@
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
+use crate::retry::read_twice;
 use ame_domain::{BrandProfile, BrandProfileInput};
 
 impl Engine {
     /// The organization's brand profile; `BrandNotSet` until one is saved.
     pub async fn brand(&self, caller: &Caller) -> AppResult<BrandProfile> {
-        self.repos(caller)
-            .brands
-            .get(caller.org)
+        let brands = self.repos(caller).brands;
+        read_twice(|| brands.get(caller.org))
             .await?
             .ok_or(AppError::BrandNotSet)
     }

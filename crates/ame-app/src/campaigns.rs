@@ -3,6 +3,7 @@
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::AppResult;
+use crate::retry::read_twice;
 use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignStatus, NewCampaign, Page, PageRequest,
     PlanPatch, ValidCampaign,
@@ -50,16 +51,14 @@ impl Engine {
         filter: CampaignFilter,
         page: PageRequest,
     ) -> AppResult<Page<Campaign>> {
-        Ok(self
-            .repos(caller)
-            .campaigns
-            .list(caller.org, filter, page)
-            .await?)
+        let campaigns = self.repos(caller).campaigns;
+        Ok(read_twice(|| campaigns.list(caller.org, filter, page)).await?)
     }
 
     /// One campaign.
     pub async fn campaign(&self, caller: &Caller, id: CampaignId) -> AppResult<Campaign> {
-        Ok(self.repos(caller).campaigns.get(caller.org, id).await?)
+        let campaigns = self.repos(caller).campaigns;
+        Ok(read_twice(|| campaigns.get(caller.org, id)).await?)
     }
 
     /// Edits the objective and plan of a draft campaign.

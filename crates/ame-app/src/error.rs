@@ -77,6 +77,10 @@ pub enum AppError {
     /// Our side failed (database, blob storage, a crashed task); the text is for the log only.
     #[error("internal failure: {0}")]
     Internal(String),
+    /// The database could not be reached or dropped the connection; nothing was committed and
+    /// the request may be sent again. The text is for the log only.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
 }
 
 fn describe(errors: &[FieldError]) -> String {
@@ -124,6 +128,7 @@ impl From<StorageError> for AppError {
             StorageError::Validation(v) => AppError::Validation(v.errors),
             StorageError::Invalid(detail) => AppError::Rejected(detail),
             StorageError::Database(detail) => AppError::Internal(format!("storage: {detail}")),
+            StorageError::Unavailable(detail) => AppError::DatabaseUnavailable(detail),
         }
     }
 }

@@ -4,6 +4,7 @@
 use crate::caller::{Actor, Caller};
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
+use crate::retry::read_twice;
 use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, UserId};
 use ame_storage::{IssuedApiKey, StorageError};
 
@@ -31,7 +32,8 @@ impl Engine {
     /// The organization's API keys, newest first, revoked ones included (never their secrets).
     pub async fn api_keys(&self, caller: &Caller) -> AppResult<Vec<ApiKey>> {
         caller.require_manage()?;
-        Ok(self.repos(caller).api_keys.list(caller.org).await?)
+        let keys = self.repos(caller).api_keys;
+        Ok(read_twice(|| keys.list(caller.org)).await?)
     }
 
     /// Revokes an API key; it stops authenticating at once in this process. A key cannot revoke
@@ -63,9 +65,10 @@ impl Engine {
     /// The caller a presented API key secret stands for (`None`: unknown or revoked), from the
     /// key cache when it is fresh there.
     pub async fn authenticate_key(&self, secret: &str) -> AppResult<Option<Caller>> {
+        let keys = self.service_repos().api_keys;
         let principal = match self.key_cache().get(secret) {
             Some(principal) => principal,
-            None => match self.service_repos().api_keys.authenticate(secret).await? {
+            None => match read_twice(|| keys.authenticate(secret)).await? {
                 Some(principal) => {
                     self.key_cache().insert(secret, principal);
                     principal
@@ -82,12 +85,8 @@ impl Engine {
 
     /// The caller a signed-in `user` is in `org` (`None`: not a member).
     pub async fn authenticate_user(&self, user: UserId, org: OrgId) -> AppResult<Option<Caller>> {
-        let role = match self
-            .repos_acting_as(user)
-            .organizations
-            .member_role(org, user)
-            .await
-        {
+        let organizations = self.repos_acting_as(user).organizations;
+        let role = match read_twice(|| organizations.member_role(org, user)).await {
             Ok(role) => role,
             Err(StorageError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),

@@ -28,6 +28,7 @@ mod public;
 mod repos;
 mod results;
 pub mod results_csv;
+mod retry;
 
 pub use admin::{DemoOrganization, prepare_database};
 pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};

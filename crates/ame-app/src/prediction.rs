@@ -7,6 +7,7 @@ use crate::assets::default_seed;
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppResult, within};
+use crate::retry::read_twice;
 use ame_domain::OrgId;
 use ame_domain::{CampaignId, ChannelOutcome};
 use ame_prediction::{
@@ -103,8 +104,8 @@ impl Engine {
     ) -> AppResult<Prediction> {
         let draws = within("draws", draws, DRAWS_RANGE)?;
         let repos = self.repos(caller);
-        let campaign = repos.campaigns.get(caller.org, id).await?;
-        let revision = repos.results.history_revision(caller.org).await?;
+        let campaign = read_twice(|| repos.campaigns.get(caller.org, id)).await?;
+        let revision = read_twice(|| repos.results.history_revision(caller.org)).await?;
         let sharing = self.benchmark_sharing();
         let load = async {
             let mut history = repos.results.history(caller.org, None).await?;

@@ -4,6 +4,7 @@
 use crate::assets::OpenedFile;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
+use crate::retry::read_twice;
 use ame_domain::{CampaignStatus, FieldError};
 use ame_storage::LeadRecording;
 use serde_json::{Map, Value, json};
@@ -59,10 +60,8 @@ impl Engine {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
         }
-        let found = self
-            .service_repos()
-            .public_pages
-            .find(slug)
+        let pages = self.service_repos().public_pages;
+        let found = read_twice(|| pages.find(slug))
             .await?
             .ok_or(AppError::PageNotFound)?;
         if found.campaign_status.has_ended() {

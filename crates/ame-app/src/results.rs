@@ -3,6 +3,7 @@
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::AppResult;
+use crate::retry::read_twice;
 use ame_domain::{CampaignId, ResultRecord, ResultRecordInput, ResultTotals};
 
 impl Engine {
@@ -28,10 +29,7 @@ impl Engine {
         caller: &Caller,
         campaign: CampaignId,
     ) -> AppResult<(Vec<ResultRecord>, ResultTotals)> {
-        Ok(self
-            .repos(caller)
-            .results
-            .list(caller.org, campaign)
-            .await?)
+        let results = self.repos(caller).results;
+        Ok(read_twice(|| results.list(caller.org, campaign)).await?)
     }
 }

@@ -30,12 +30,21 @@ pub enum StorageError {
     /// The database rejected the data (a CHECK, NOT NULL or foreign-key constraint).
     #[error("rejected by the database: {0}")]
     Invalid(String),
-    /// The database is unreachable or failed; details are for the log, not for clients.
+    /// The database failed; details are for the log, not for clients.
     #[error("database error: {0}")]
     Database(String),
+    /// The database could not be reached or dropped the connection (a restart, a failover, a
+    /// killed backend): nothing was committed, and trying again may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StorageError {
+    /// Whether trying again may succeed: the database was unreachable or dropped the connection.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StorageError::Unavailable(_))
+    }
+
     /// Whether the error means "the state changed under you" (a lost race or a refused transition).
     pub fn is_conflict(&self) -> bool {
         matches!(
@@ -70,8 +79,35 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
     }
 }
 
+/// SQLSTATE classes and codes meaning the connection is gone: connection exceptions (`08…`),
+/// and the server shutting down, crashing or not yet accepting connections (`57P01`–`57P03`).
+fn is_connection_loss(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+/// Whether `err` means the connection was lost or never made (nothing was committed).
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            Sqlx::Protocol(_) => true,
+            Sqlx::Database(db) => db.code().as_deref().is_some_and(is_connection_loss),
+            _ => false,
+        },
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
 /// Classifies a sea-orm error.
 pub(crate) fn from_db(err: DbErr) -> StorageError {
+    if is_unavailable(&err) {
+        return StorageError::Unavailable(err.to_string());
+    }
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(msg)) => return StorageError::Conflict(msg),
         Some(SqlErr::ForeignKeyConstraintViolation(msg)) => return StorageError::Invalid(msg),
