@@ -80,11 +80,11 @@ fn results_upload_bounds(doc: &mut utoipa::openapi::OpenApi) {
 /// Whitespace as Rust's `trim` removes it.
 const WS: &str =
     r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
-/// A visible character (neither whitespace nor control).
-const VISIBLE: &str =
-    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
-/// Any character but a control character.
-const NOT_CONTROL: &str = r"[^\u0000-\u001f\u007f-\u009f]";
+/// A visible character: neither whitespace, control, invisible formatting (bidi controls,
+/// zero-width space, byte-order mark) nor a curly brace (reserved for merge tags).
+const VISIBLE: &str = r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000\ufeff{}]";
+/// Any character but a control character, invisible formatting or a curly brace.
+const NOT_CONTROL: &str = r"[^\u0000-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2066-\u2069\ufeff{}]";
 
 /// The pattern of a text field that validation trims and then requires `min` characters of,
 /// without control characters.
@@ -327,6 +327,10 @@ mod tests {
             "ab\u{7f}c",
             "   ",
             "",
+            "Win {{first_name}} back",
+            "{abc}",
+            "Spring \u{202e}sale",
+            "zero\u{200b}width",
         ];
         for sample in samples {
             let chars = sample.chars().count();
@@ -368,6 +372,9 @@ mod tests {
             "",
             "x\u{2003}y z",
             "<b>Ac</b>",
+            "Ledgerly {{unsubscribe_url}}",
+            "{ab}",
+            "a\u{2066}bc",
         ];
         for (field, min, max) in [
             ("company_name", 1, 100),

@@ -106,26 +106,17 @@ impl Collector {
 
 /// Whether `c` reorders or hides text without showing itself: bidirectional embeddings,
 /// overrides and isolates, zero-width spaces and the byte-order mark. Text shown to customers
-/// must read the way it looks in the editor, so these are removed.
+/// must read the way it looks in the editor.
 pub fn is_invisible_formatting(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}')
 }
 
-/// `value` made safe to pass into copy templates: invisible formatting characters removed
-/// ([`is_invisible_formatting`]) and curly braces removed, so no merge tag (`{{first_name}}`,
-/// `{{unsubscribe_url}}`) or other template syntax can come from user text.
-pub fn neutralise(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| !is_invisible_formatting(*c) && *c != '{' && *c != '}')
-        .collect()
-}
-
-/// Neutralises `value` ([`neutralise`]), trims it and checks it is `min..=max` characters long
-/// with no control characters.
+/// Trims `value` and checks it is `min..=max` characters long with no control characters, no
+/// invisible formatting characters ([`is_invisible_formatting`]) and no curly braces: copy
+/// templates reserve braces for merge tags (`{{first_name}}`, `{{unsubscribe_url}}`), so user
+/// text can never form one.
 pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let cleaned = neutralise(value);
-    let trimmed = cleaned.trim();
+    let trimmed = value.trim();
     let len = trimmed.chars().count();
     let raw_len = value.chars().count();
     if len < min || raw_len > max {
@@ -145,6 +136,21 @@ pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<S
             ),
         ));
     }
+    if let Some(c) = trimmed.chars().find(|c| is_invisible_formatting(*c)) {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "must not contain invisible formatting characters that reorder or hide text (found U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    if trimmed.contains(['{', '}']) {
+        return Err(FieldError::new(
+            field,
+            "must not contain curly braces: copy templates reserve them for merge tags such as {{first_name}}",
+        ));
+    }
     Ok(trimmed.to_owned())
 }
 
@@ -154,28 +160,23 @@ mod tests {
 
     #[test]
     fn merge_tags_and_bidi_overrides_never_reach_templates() {
-        assert_eq!(
-            text(
-                "objective",
-                "Win {{first_name}} back {{unsubscribe_url}}",
-                3,
-                500
-            )
-            .unwrap(),
-            "Win first_name back unsubscribe_url"
-        );
-        assert_eq!(
-            text(
-                "name",
-                "Spring \u{202E}elas\u{202C} \u{2066}x\u{2069}\u{200B}",
-                1,
-                120
-            )
-            .unwrap(),
-            "Spring elas x"
-        );
-        assert!(text("name", "{{}}", 1, 120).is_err());
-        assert_eq!(neutralise("Zoë 👩‍💻 café"), "Zoë 👩‍💻 café");
+        let braces = text("objective", "Win {{first_name}} back", 3, 500).unwrap_err();
+        assert!(braces.message.contains("merge tags"), "{}", braces.message);
+        for sneaky in [
+            "Spring \u{202E}elas",
+            "x\u{2066}y",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+        ] {
+            let refused = text("name", sneaky, 1, 120).unwrap_err();
+            assert!(
+                refused.message.contains("invisible"),
+                "{sneaky:?}: {}",
+                refused.message
+            );
+        }
+        let emoji = "Zo\u{eb} \u{1F469}\u{200D}\u{1F4BB} caf\u{e9}";
+        assert_eq!(text("name", &format!(" {emoji} "), 1, 120).unwrap(), emoji);
     }
 
     #[test]

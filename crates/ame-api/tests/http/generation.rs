@@ -694,30 +694,30 @@ async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
 async fn user_text_cannot_inject_merge_tags_or_reorder_text(db: TestDb) {
     let server = Server::start(db).await;
     let (_, key) = server.org_with_key("Ledgerly", MemberRole::Member).await;
-    let mut sneaky = brand();
-    sneaky["company_name"] = json!("Ledgerly {{unsubscribe_url}}\u{202E}gpj.exe");
-    let saved = put_brand(&server, &key, sneaky).await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    assert_eq!(
-        saved.body["company_name"],
-        "Ledgerly unsubscribe_urlgpj.exe"
-    );
-    let campaign = server
-        .campaign(
+    for company in ["Ledgerly {{unsubscribe_url}}", "Ledgerly \u{202E}gpj.exe"] {
+        let mut sneaky = brand();
+        sneaky["company_name"] = json!(company);
+        let refused = put_brand(&server, &key, sneaky).await;
+        let problem = refused.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "company_name", "{problem}");
+    }
+    let refused = server
+        .post(
+            "/api/marketing/campaign",
             &key,
-            "re_engagement",
-            "Win back {{first_name}} lapsed customers by June",
+            json!({"campaign_type": "re_engagement", "objective": "Win back {{first_name}} by June"}),
         )
         .await;
-    assert_eq!(
-        campaign["objective"],
-        "Win back first_name lapsed customers by June"
+    let problem = refused.problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "objective");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("merge tags")
     );
-    let id = campaign["id"].as_str().unwrap().to_owned();
-    for asset in server.generate(&key, &id).await {
-        let text = asset["content"].to_string();
-        assert!(!text.contains('\u{202E}'), "{text}");
-        assert!(!text.contains("Ledgerly {{"), "{text}");
-        assert!(!text.contains("Win back {{first_name}}"), "{text}");
-    }
+    assert_eq!(
+        put_brand(&server, &key, brand()).await.status,
+        StatusCode::OK
+    );
 }
