@@ -434,6 +434,8 @@ fn check_backend(
             .env("AME_API_KEY", &key),
     )?;
     server.stop()?;
+    let crash_blobs = log.with_extension("crash-blobs");
+    let _ = std::fs::remove_dir_all(&crash_blobs);
     run(
         &format!("generation killed with SIGKILL and retried on {backend}"),
         Command::new(venv.join("bin/python"))
@@ -442,7 +444,7 @@ fn check_backend(
             .env("AME_BINARY", binary)
             .env("AME_DATABASE_URL", app_url)
             .env("AME_API_KEY", &key)
-            .env("AME_BLOB_STORE", log.with_extension("crash-blobs"))
+            .env("AME_BLOB_STORE", &crash_blobs)
             .env("AME_CRASH_LOG", log.with_extension("crash.log")),
     )
 }
