@@ -15,6 +15,7 @@ mod m20260201_000004_api_keys_and_idempotency;
 mod m20261125_000005_brands_versions_pages;
 mod m20261126_000006_campaign_results;
 mod m20261130_000007_page_lifecycle;
+mod m20261130_000008_key_lifecycle_and_audit;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_brands_versions_pages::Migration),
             Box::new(m20261126_000006_campaign_results::Migration),
             Box::new(m20261130_000007_page_lifecycle::Migration),
+            Box::new(m20261130_000008_key_lifecycle_and_audit::Migration),
         ]
     }
 }

@@ -59,7 +59,9 @@ where
             scope::scope("/api/org")
                 .service(keys::create_key)
                 .service(keys::list_keys)
-                .service(keys::revoke_key),
+                .service(keys::revoke_key)
+                .service(keys::rotate_key)
+                .service(keys::audit_log),
         )
 }
 
@@ -160,7 +162,8 @@ async fn trace_request(
         path = %req.path(),
     );
     let started = Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    let mut response =
+        ame_app::in_request(request_id.clone(), next.call(req).instrument(span.clone())).await?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()

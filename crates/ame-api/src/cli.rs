@@ -281,4 +281,13 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         role: MemberRole,
     },
+    /// Remove a user from an organization; the API keys they issued stop working.
+    Remove {
+        /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// User id (the JWT `sub`).
+        #[arg(long)]
+        user: uuid::Uuid,
+    },
 }

@@ -2,10 +2,12 @@
 //! members and keys, the demo organization of a fresh embedded database, and making sure a
 //! database's schema is current.
 
+use crate::audit::Happened;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, Organization, UserId};
-use ame_storage::{Backend, IssuedApiKey, Storage};
+use ame_storage::{Backend, IssuedApiKey, NewApiKey, Storage};
+use serde_json::json;
 
 /// The demo organization created on a fresh embedded database, with its owner key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,13 +24,45 @@ impl Engine {
         Ok(self.service_repos().organizations.create(name).await?)
     }
 
-    /// Adds `user` to `org` with `role`, or changes their role.
+    /// Adds `user` to `org` with `role`, or changes their role. Keys the user issued act with
+    /// at most the new role from their next resolution on.
     pub async fn set_member(&self, org: OrgId, user: UserId, role: MemberRole) -> AppResult<()> {
-        Ok(self
-            .service_repos()
+        self.service_repos()
             .organizations
             .set_member(org, user, role)
-            .await?)
+            .await?;
+        self.key_cache().clear();
+        self.audit_command_line(
+            org,
+            Happened {
+                action: "member.role_set",
+                target_kind: "member",
+                target_id: Some(user.as_uuid()),
+                details: json!({"role": role}),
+            },
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Removes `user` from `org`; the keys they issued stop working.
+    pub async fn remove_member(&self, org: OrgId, user: UserId) -> AppResult<()> {
+        self.service_repos()
+            .organizations
+            .remove_member(org, user)
+            .await?;
+        self.key_cache().clear();
+        self.audit_command_line(
+            org,
+            Happened {
+                action: "member.removed",
+                target_kind: "member",
+                target_id: Some(user.as_uuid()),
+                details: json!({}),
+            },
+        )
+        .await;
+        Ok(())
     }
 
     /// Issues an API key for `org` (an administrator's act: no role check).
@@ -38,17 +72,47 @@ impl Engine {
         name: &str,
         role: MemberRole,
     ) -> AppResult<IssuedApiKey> {
-        Ok(self
+        let issued = self
             .service_repos()
             .api_keys
-            .create(org, name, role)
-            .await?)
+            .create(
+                org,
+                NewApiKey {
+                    name: name.to_owned(),
+                    role,
+                    expires_at: None,
+                    issued_by_user: None,
+                    issued_by_key: None,
+                },
+            )
+            .await?;
+        self.audit_command_line(
+            org,
+            Happened {
+                action: "api_key.issued",
+                target_kind: "api_key",
+                target_id: Some(issued.key.id.as_uuid()),
+                details: json!({"role": role, "name": issued.key.name}),
+            },
+        )
+        .await;
+        Ok(issued)
     }
 
     /// Revokes an API key of `org` (an administrator's act: no role check).
     pub async fn admin_revoke_key(&self, org: OrgId, key: ApiKeyId) -> AppResult<ApiKey> {
         let revoked = self.service_repos().api_keys.revoke(org, key).await?;
         self.key_cache().evict(key);
+        self.audit_command_line(
+            org,
+            Happened {
+                action: "api_key.revoked",
+                target_kind: "api_key",
+                target_id: Some(key.as_uuid()),
+                details: json!({}),
+            },
+        )
+        .await;
         Ok(revoked)
     }
 

@@ -23,7 +23,18 @@ impl Engine {
     ) -> AppResult<BrandProfile> {
         caller.require_write()?;
         let brand = input.validate()?;
-        Ok(self.repos(caller).brands.put(caller.org, brand).await?)
+        let saved = self.repos(caller).brands.put(caller.org, brand).await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "brand.saved",
+                target_kind: "brand",
+                target_id: Some(caller.org.as_uuid()),
+                details: serde_json::json!({"company_name": saved.brand.company_name}),
+            },
+        )
+        .await;
+        Ok(saved)
     }
 }
 

@@ -79,7 +79,18 @@ impl Engine {
     /// Deletes a campaign with its assets and results.
     pub async fn delete_campaign(&self, caller: &Caller, id: CampaignId) -> AppResult<()> {
         caller.require_write()?;
-        Ok(self.repos(caller).campaigns.delete(caller.org, id).await?)
+        self.repos(caller).campaigns.delete(caller.org, id).await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "campaign.deleted",
+                target_kind: "campaign",
+                target_id: Some(id.as_uuid()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await;
+        Ok(())
     }
 
     /// Moves a campaign to `target` (only if it is in `expected` now, when given).
@@ -91,11 +102,22 @@ impl Engine {
         expected: Option<CampaignStatus>,
     ) -> AppResult<Campaign> {
         caller.require_write()?;
-        Ok(self
+        let changed = self
             .repos(caller)
             .campaigns
             .change_status(caller.org, id, target, expected)
-            .await?)
+            .await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "campaign.status_changed",
+                target_kind: "campaign",
+                target_id: Some(id.as_uuid()),
+                details: serde_json::json!({"status": target}),
+            },
+        )
+        .await;
+        Ok(changed)
     }
 }
 

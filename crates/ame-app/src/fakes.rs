@@ -12,8 +12,9 @@ pub(crate) use ame_generation::text_model::{TextModelError, Written};
 pub(crate) use ame_generation::{Brief, BuiltInModel, Generator, TextModel};
 pub(crate) use ame_storage::{
     BlobError, BlobStore, BlobStream, KeyPrincipal, MockApiKeyRepository, MockAssetRepository,
-    MockBrandRepository, MockCampaignRepository, MockIdempotencyRepository, MockLeadRepository,
-    MockOrganizationRepository, MockPublicPageRepository, MockResultRepository, StorageResult,
+    MockAuditRepository, MockBrandRepository, MockCampaignRepository, MockIdempotencyRepository,
+    MockLeadRepository, MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
+    StorageResult,
 };
 pub(crate) use async_trait::async_trait;
 pub(crate) use bytes::Bytes;
@@ -35,6 +36,7 @@ pub(crate) struct Mocks {
     pub(crate) public_pages: MockPublicPageRepository,
     pub(crate) api_keys: MockApiKeyRepository,
     pub(crate) idempotency: MockIdempotencyRepository,
+    pub(crate) audit: MockAuditRepository,
 }
 
 /// Serves the same mocks to every caller.
@@ -68,6 +70,7 @@ impl Mocks {
             public_pages: Arc::new(self.public_pages),
             api_keys: Arc::new(self.api_keys),
             idempotency: Arc::new(self.idempotency),
+            audit: Arc::new(self.audit),
         })))
         .with_generator(Generator::new(
             Arc::new(FakeModel::default()),

@@ -80,6 +80,15 @@ impl KeyCache {
         entries.insert(Self::digest(secret), (principal, expires));
     }
 
+    /// Forgets every key (after a membership changed: the keys its user issued must be resolved
+    /// again).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Forgets a key (after it was revoked).
     pub fn evict(&self, key: ApiKeyId) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -98,6 +107,8 @@ mod tests {
             key_id: ApiKeyId::new(),
             org: OrgId::new(),
             role: MemberRole::Member,
+            issued_by_user: None,
+            expires_at: None,
         }
     }
 

@@ -1,20 +1,56 @@
 //! API keys: issuing, listing and revoking them (owners and admins), and resolving a presented
 //! key or a signed-in user into a [`Caller`].
 
+use crate::audit::Happened;
 use crate::caller::{Actor, Caller};
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::retry::read_twice;
-use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, UserId};
-use ame_storage::{IssuedApiKey, StorageError};
+use ame_domain::{ApiKey, ApiKeyId, FieldError, MemberRole, OrgId, UserId};
+use ame_storage::{IssuedApiKey, KeyPrincipal, NewApiKey, StorageError};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// How far ahead a key's expiry may be set: ten years.
+pub const MAX_KEY_LIFETIME_DAYS: i64 = 3650;
+
+/// The weaker of two roles.
+fn weaker(a: MemberRole, b: MemberRole) -> MemberRole {
+    let rank = |r: MemberRole| match r {
+        MemberRole::Viewer => 0,
+        MemberRole::Member => 1,
+        MemberRole::Admin => 2,
+        MemberRole::Owner => 3,
+    };
+    if rank(a) <= rank(b) { a } else { b }
+}
 
 impl Engine {
-    /// Issues an API key for the caller's organization; only owners issue owner keys.
+    /// Who issues a key on behalf of `caller`: the signed-in user, or the calling key and the
+    /// person behind it.
+    async fn issuer_of(&self, caller: &Caller) -> AppResult<(Option<UserId>, Option<ApiKeyId>)> {
+        Ok(match caller.actor {
+            Actor::User(user) => (Some(user), None),
+            Actor::ApiKey(key) => {
+                let keys = self.repos(caller).api_keys;
+                let person = read_twice(|| keys.list(caller.org))
+                    .await?
+                    .into_iter()
+                    .find(|k| k.id == key)
+                    .and_then(|k| k.issued_by_user);
+                (person, Some(key))
+            }
+        })
+    }
+
+    /// Issues an API key for the caller's organization; only owners issue owner keys. The key
+    /// records who issued it and never does more than that person's role at the time of use.
     pub async fn issue_key(
         &self,
         caller: &Caller,
         name: &str,
         role: MemberRole,
+        expires_at: Option<DateTime<Utc>>,
     ) -> AppResult<IssuedApiKey> {
         caller.require_manage()?;
         if role == MemberRole::Owner && caller.role != MemberRole::Owner {
@@ -22,11 +58,67 @@ impl Engine {
                 "only an owner may issue owner keys".to_owned(),
             ));
         }
-        Ok(self
+        let now = self.now();
+        if let Some(at) = expires_at
+            && (at <= now || at > now + chrono::TimeDelta::days(MAX_KEY_LIFETIME_DAYS))
+        {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "expires_at",
+                format!(
+                    "must be in the future and at most {MAX_KEY_LIFETIME_DAYS} days away; got {at}"
+                ),
+            )]));
+        }
+        let (issued_by_user, issued_by_key) = self.issuer_of(caller).await?;
+        let issued = self
             .repos(caller)
             .api_keys
-            .create(caller.org, name, role)
-            .await?)
+            .create(
+                caller.org,
+                NewApiKey {
+                    name: name.to_owned(),
+                    role,
+                    expires_at,
+                    issued_by_user,
+                    issued_by_key,
+                },
+            )
+            .await?;
+        self.audit(
+            caller,
+            Happened {
+                action: "api_key.issued",
+                target_kind: "api_key",
+                target_id: Some(issued.key.id.as_uuid()),
+                details: json!({"role": role, "name": issued.key.name, "expires_at": expires_at}),
+            },
+        )
+        .await;
+        Ok(issued)
+    }
+
+    /// Replaces a key's secret: the old key stops working at once and a new one with the same
+    /// name, role and expiry is issued by the caller (only owners rotate owner keys).
+    pub async fn rotate_key(&self, caller: &Caller, id: ApiKeyId) -> AppResult<IssuedApiKey> {
+        caller.require_manage()?;
+        let (issued_by_user, issued_by_key) = self.issuer_of(caller).await?;
+        let issued = self
+            .repos(caller)
+            .api_keys
+            .rotate(caller.org, id, issued_by_user, issued_by_key)
+            .await?;
+        self.key_cache().evict(id);
+        self.audit(
+            caller,
+            Happened {
+                action: "api_key.rotated",
+                target_kind: "api_key",
+                target_id: Some(id.as_uuid()),
+                details: json!({"replaced_by": issued.key.id}),
+            },
+        )
+        .await;
+        Ok(issued)
     }
 
     /// The organization's API keys, newest first, revoked ones included (never their secrets).
@@ -59,27 +151,62 @@ impl Engine {
         }
         let revoked = keys.revoke(caller.org, id).await?;
         self.key_cache().evict(id);
+        self.audit(
+            caller,
+            Happened {
+                action: "api_key.revoked",
+                target_kind: "api_key",
+                target_id: Some(id.as_uuid()),
+                details: json!({}),
+            },
+        )
+        .await;
         Ok(revoked)
     }
 
-    /// The caller a presented API key secret stands for (`None`: unknown or revoked), from the
-    /// key cache when it is fresh there.
+    /// The caller a presented API key secret stands for (`None`: unknown, revoked, expired, or
+    /// issued by someone who is no longer a member), from the key cache when it is fresh there.
+    /// A key acts with the weaker of its own role and its issuer's current role.
     pub async fn authenticate_key(&self, secret: &str) -> AppResult<Option<Caller>> {
-        let keys = self.service_repos().api_keys;
         let principal = match self.key_cache().get(secret) {
             Some(principal) => principal,
-            None => match read_twice(|| keys.authenticate(secret)).await? {
-                Some(principal) => {
-                    self.key_cache().insert(secret, principal);
-                    principal
-                }
-                None => return Ok(None),
-            },
+            None => {
+                let keys = self.service_repos().api_keys;
+                let Some(found) = read_twice(|| keys.authenticate(secret)).await? else {
+                    return Ok(None);
+                };
+                let Some(principal) = self.limited_by_issuer(found).await? else {
+                    return Ok(None);
+                };
+                self.key_cache().insert(secret, principal);
+                principal
+            }
         };
+        if principal.expires_at.is_some_and(|at| at <= self.now()) {
+            return Ok(None);
+        }
         Ok(Some(Caller {
             org: principal.org,
             role: principal.role,
             actor: Actor::ApiKey(principal.key_id),
+        }))
+    }
+
+    /// `key` with its role lowered to its issuer's current role; `None` when the issuer is no
+    /// longer a member of the organization.
+    async fn limited_by_issuer(&self, key: KeyPrincipal) -> AppResult<Option<KeyPrincipal>> {
+        let Some(user) = key.issued_by_user else {
+            return Ok(Some(key));
+        };
+        let organizations = self.service_repos().organizations;
+        let role = match read_twice(|| organizations.member_role(key.org, user)).await {
+            Ok(role) => role,
+            Err(StorageError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(role.map(|now| KeyPrincipal {
+            role: weaker(key.role, now),
+            ..key
         }))
     }
 
@@ -101,6 +228,7 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use super::MAX_KEY_LIFETIME_DAYS;
     use crate::fakes::*;
     use ame_storage::StorageError;
 
@@ -110,6 +238,8 @@ mod tests {
             key_id: ApiKeyId::new(),
             org: OrgId::new(),
             role: MemberRole::Admin,
+            issued_by_user: None,
+            expires_at: None,
         };
         let mut mocks = Mocks::default();
         mocks
@@ -153,6 +283,10 @@ mod tests {
                 display_prefix: "ame_abc".into(),
                 created_at: Utc::now(),
                 revoked_at: None,
+                expires_at: None,
+                last_used_at: None,
+                issued_by_user: None,
+                issued_by_key: None,
             }])
         });
         let engine = mocks.engine();
@@ -166,11 +300,88 @@ mod tests {
         ));
         assert!(matches!(
             engine
-                .issue_key(&admin, "new", MemberRole::Owner)
+                .issue_key(&admin, "new", MemberRole::Owner, None)
                 .await
                 .unwrap_err(),
             AppError::Forbidden(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_key_never_does_more_than_its_issuer_may_now_and_stops_when_it_expires() {
+        let issuer = ame_domain::UserId::new();
+        let now = Utc::now();
+        let admin_key = KeyPrincipal {
+            key_id: ApiKeyId::new(),
+            org: OrgId::new(),
+            role: MemberRole::Admin,
+            issued_by_user: Some(issuer),
+            expires_at: Some(now + chrono::TimeDelta::hours(1)),
+        };
+        let mut mocks = Mocks::default();
+        mocks
+            .api_keys
+            .expect_authenticate()
+            .returning(move |_| Ok(Some(admin_key)));
+        let roles = Arc::new(Mutex::new(vec![None, Some(MemberRole::Viewer)]));
+        mocks
+            .organizations
+            .expect_member_role()
+            .withf(move |_, user| *user == issuer)
+            .returning(move |_, _| Ok(roles.lock().unwrap().pop().unwrap()));
+        let clock = Arc::new(ManualClock::new(now));
+        let engine = mocks
+            .engine()
+            .with_clock(clock.clone())
+            .with_key_cache_ttl(Duration::ZERO);
+        let demoted = engine.authenticate_key("ame_k").await.unwrap().unwrap();
+        assert_eq!(
+            demoted.role,
+            MemberRole::Viewer,
+            "the issuer is a viewer now"
+        );
+        assert_eq!(
+            engine.authenticate_key("ame_k").await.unwrap(),
+            None,
+            "the issuer left the organization"
+        );
+
+        let mut mocks = Mocks::default();
+        mocks.api_keys.expect_authenticate().returning(move |_| {
+            Ok(Some(KeyPrincipal {
+                issued_by_user: None,
+                ..admin_key
+            }))
+        });
+        let engine = mocks
+            .engine()
+            .with_clock(clock.clone())
+            .with_key_cache_ttl(Duration::from_secs(3600 * 4));
+        assert!(engine.authenticate_key("ame_k").await.unwrap().is_some());
+        clock.advance(Duration::from_secs(3601));
+        assert_eq!(
+            engine.authenticate_key("ame_k").await.unwrap(),
+            None,
+            "expired, even while cached"
+        );
+    }
+
+    #[tokio::test]
+    async fn expiries_must_lie_ahead() {
+        let owner = caller(MemberRole::Owner);
+        let engine = Mocks::default().engine();
+        for at in [
+            Utc::now() - chrono::TimeDelta::minutes(1),
+            Utc::now() + chrono::TimeDelta::days(MAX_KEY_LIFETIME_DAYS + 1),
+        ] {
+            assert!(matches!(
+                engine
+                    .issue_key(&owner, "k", MemberRole::Viewer, Some(at))
+                    .await
+                    .unwrap_err(),
+                AppError::Validation(ref errors) if errors[0].field == "expires_at"
+            ));
+        }
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@
 
 mod admin;
 mod assets;
+mod audit;
 mod brand;
 mod caller;
 mod campaigns;
@@ -32,6 +33,7 @@ mod retry;
 
 pub use admin::{DemoOrganization, prepare_database};
 pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};
+pub use audit::{AUDIT_LIMIT_RANGE, DEFAULT_AUDIT_LIMIT, in_request};
 pub use caller::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{DEFAULT_IDEMPOTENCY_LEASE, DEFAULT_KEY_CACHE_TTL, Engine};

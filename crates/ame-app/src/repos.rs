@@ -3,9 +3,9 @@
 
 use ame_domain::UserId;
 use ame_storage::{
-    ApiKeyRepository, AssetRepository, BrandRepository, CampaignRepository, IdempotencyRepository,
-    LeadRepository, OrganizationRepository, PublicPageRepository, ResultRepository, Storage,
-    StorageResult,
+    ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
+    IdempotencyRepository, LeadRepository, OrganizationRepository, PublicPageRepository,
+    ResultRepository, Storage, StorageResult,
 };
 use async_trait::async_trait;
 use std::fmt::Debug;
@@ -32,6 +32,8 @@ pub struct Repositories {
     pub api_keys: Arc<dyn ApiKeyRepository>,
     /// `Idempotency-Key` records.
     pub idempotency: Arc<dyn IdempotencyRepository>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditRepository>,
 }
 
 impl Debug for Repositories {
@@ -53,6 +55,7 @@ impl Repositories {
             public_pages: Arc::new(storage.public_pages()),
             api_keys: Arc::new(storage.api_keys()),
             idempotency: Arc::new(storage.idempotency()),
+            audit: Arc::new(storage.audit()),
         }
     }
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod asset;
+mod audit;
 mod brand;
 mod campaign;
 mod enums;
@@ -20,6 +21,7 @@ mod results;
 mod validation;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
+pub use audit::{AuditActor, AuditEvent};
 pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Tone};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,

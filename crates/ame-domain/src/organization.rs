@@ -68,6 +68,17 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// When it was revoked; a revoked key authenticates nothing.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it last authenticated a request (to the minute), if ever.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The person who issued it, directly or through their key; `null` for keys issued on the
+    /// server's command line. The key never does more than this person's current role allows.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub issued_by_user: Option<UserId>,
+    /// The key that issued it, when a key did.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub issued_by_key: Option<ApiKeyId>,
 }
 
 impl ApiKey {

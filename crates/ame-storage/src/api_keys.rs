@@ -6,16 +6,15 @@
 
 use crate::entity::api_key::{self, Column};
 use crate::error::DbResultExt;
-use crate::repository::{ApiKeyRepository, IssuedApiKey, KeyPrincipal};
+use crate::repository::{ApiKeyRepository, IssuedApiKey, KeyPrincipal, NewApiKey};
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
-use ame_domain::{ApiKey, ApiKeyId, MemberRole, OrgId, ValidationError};
+use ame_domain::{ApiKey, ApiKeyId, FieldError, MemberRole, OrgId, UserId, ValidationError};
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 use sha2::{Digest, Sha256};
 
@@ -58,6 +57,53 @@ fn to_domain(m: api_key::Model) -> StorageResult<ApiKey> {
         display_prefix: m.display_prefix,
         created_at: m.created_at,
         revoked_at: m.revoked_at,
+        expires_at: m.expires_at,
+        last_used_at: m.last_used_at,
+        issued_by_user: m.issued_by_user.map(UserId::from_uuid),
+        issued_by_key: m.issued_by_key.map(ApiKeyId::from_uuid),
+    })
+}
+
+/// Inserts a new key in `txn` (the caller checked who may).
+async fn insert_key(
+    txn: &sea_orm::DatabaseTransaction,
+    org: OrgId,
+    key: NewApiKey,
+) -> StorageResult<IssuedApiKey> {
+    let name = ApiKey::validate_name(&key.name).map_err(ValidationError::single)?;
+    let secret = new_secret()?;
+    let created_at = now();
+    if key.expires_at.is_some_and(|e| e <= created_at) {
+        return Err(ValidationError::single(FieldError::new(
+            "expires_at",
+            format!(
+                "must be in the future; got {}",
+                key.expires_at.unwrap_or_default()
+            ),
+        ))
+        .into());
+    }
+    let model = api_key::Model {
+        id: ApiKeyId::new().as_uuid(),
+        org_id: org.as_uuid(),
+        name,
+        role: key.role.as_str().to_owned(),
+        key_hash: hash(&secret),
+        display_prefix: secret.chars().take(DISPLAY_CHARS).collect(),
+        created_at,
+        revoked_at: None,
+        issued_by_user: key.issued_by_user.map(|u| u.as_uuid()),
+        issued_by_key: key.issued_by_key.map(|k| k.as_uuid()),
+        expires_at: key.expires_at,
+        last_used_at: None,
+    };
+    api_key::Entity::insert(api_key::ActiveModel::from(model.clone()))
+        .exec_without_returning(txn)
+        .await
+        .db()?;
+    Ok(IssuedApiKey {
+        key: to_domain(model)?,
+        secret,
     })
 }
 
@@ -79,48 +125,67 @@ impl SqlApiKeys {
 
 #[async_trait]
 impl ApiKeyRepository for SqlApiKeys {
-    async fn create(
-        &self,
-        org: OrgId,
-        name: &str,
-        role: MemberRole,
-    ) -> StorageResult<IssuedApiKey> {
-        let name = ApiKey::validate_name(name).map_err(ValidationError::single)?;
+    async fn create(&self, org: OrgId, key: NewApiKey) -> StorageResult<IssuedApiKey> {
+        ApiKey::validate_name(&key.name).map_err(ValidationError::single)?;
         let (txn, acting_role) = self.begin_manage(org).await?;
-        if role == MemberRole::Owner && acting_role != MemberRole::Owner {
+        if key.role == MemberRole::Owner && acting_role != MemberRole::Owner {
             return Err(StorageError::Forbidden(
                 "only an owner may issue owner keys".to_owned(),
             ));
         }
-        let secret = new_secret()?;
-        let model = api_key::Model {
-            id: ApiKeyId::new().as_uuid(),
-            org_id: org.as_uuid(),
-            name,
-            role: role.as_str().to_owned(),
-            key_hash: hash(&secret),
-            display_prefix: secret.chars().take(DISPLAY_CHARS).collect(),
-            created_at: now(),
-            revoked_at: None,
-        };
-        api_key::Entity::insert(api_key::ActiveModel {
-            id: Set(model.id),
-            org_id: Set(model.org_id),
-            name: Set(model.name.clone()),
-            role: Set(model.role.clone()),
-            key_hash: Set(model.key_hash.clone()),
-            display_prefix: Set(model.display_prefix.clone()),
-            created_at: Set(model.created_at),
-            revoked_at: Set(None),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .db()?;
+        let issued = insert_key(&txn, org, key).await?;
         txn.commit().await.db()?;
-        Ok(IssuedApiKey {
-            key: to_domain(model)?,
-            secret,
-        })
+        Ok(issued)
+    }
+
+    async fn rotate(
+        &self,
+        org: OrgId,
+        id: ApiKeyId,
+        issued_by_user: Option<UserId>,
+        issued_by_key: Option<ApiKeyId>,
+    ) -> StorageResult<IssuedApiKey> {
+        let (txn, acting_role) = self.begin_manage(org).await?;
+        let found = api_key::Entity::find()
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .one(&txn)
+            .await
+            .db()?
+            .ok_or(StorageError::not_found("api key"))?;
+        if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
+            return Err(StorageError::Forbidden(
+                "only an owner may rotate owner keys".to_owned(),
+            ));
+        }
+        let revoked = api_key::Entity::update_many()
+            .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .db()?;
+        if revoked.rows_affected != 1 {
+            return Err(StorageError::Conflict(
+                "the key was revoked while it was being rotated".to_owned(),
+            ));
+        }
+        let issued = insert_key(
+            &txn,
+            org,
+            NewApiKey {
+                name: found.name,
+                role: parse_stored("role", &found.role)?,
+                expires_at: found.expires_at.filter(|e| *e > now()),
+                issued_by_user,
+                issued_by_key,
+            },
+        )
+        .await?;
+        txn.commit().await.db()?;
+        Ok(issued)
     }
 
     async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>> {
@@ -182,7 +247,7 @@ impl ApiKeyRepository for SqlApiKeys {
                 .db
                 .query_one_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT key_id, org_id, role FROM ame_authenticate_api_key($1)",
+                    "SELECT key_id, org_id, role, issued_by_user, expires_at FROM ame_authenticate_api_key($1)",
                     [digest.into()],
                 ))
                 .await
@@ -192,23 +257,42 @@ impl ApiKeyRepository for SqlApiKeys {
                     row.try_get::<uuid::Uuid>("", "key_id").db()?,
                     row.try_get::<uuid::Uuid>("", "org_id").db()?,
                     row.try_get::<String>("", "role").db()?,
+                    row.try_get::<Option<uuid::Uuid>>("", "issued_by_user")
+                        .db()?,
+                    row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "expires_at")
+                        .db()?,
                 )),
                 None => None,
             }
         } else {
-            api_key::Entity::find()
+            let found = api_key::Entity::find()
                 .filter(Column::KeyHash.eq(digest))
                 .filter(Column::RevokedAt.is_null())
                 .one(&self.scope.db)
                 .await
-                .db()?
-                .map(|m| (m.id, m.org_id, m.role))
+                .db()?;
+            if let Some(m) = &found {
+                let at = now();
+                if m.last_used_at
+                    .is_none_or(|t| t < at - chrono::TimeDelta::minutes(1))
+                {
+                    api_key::Entity::update_many()
+                        .col_expr(Column::LastUsedAt, sea_orm::sea_query::Expr::value(at))
+                        .filter(Column::Id.eq(m.id))
+                        .exec(&self.scope.db)
+                        .await
+                        .db()?;
+                }
+            }
+            found.map(|m| (m.id, m.org_id, m.role, m.issued_by_user, m.expires_at))
         };
-        row.map(|(key_id, org, role)| {
+        row.map(|(key_id, org, role, issued_by_user, expires_at)| {
             Ok(KeyPrincipal {
                 key_id: ApiKeyId::from_uuid(key_id),
                 org: OrgId::from_uuid(org),
                 role: parse_stored("role", &role)?,
+                issued_by_user: issued_by_user.map(UserId::from_uuid),
+                expires_at,
             })
         })
         .transpose()

@@ -12,6 +12,7 @@
 
 mod api_keys;
 mod assets;
+mod audit;
 mod blobs;
 mod brands;
 mod campaigns;
@@ -27,6 +28,7 @@ mod storage;
 
 pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
+pub use audit::SqlAudit;
 pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobs, StoredBlob, blob_key};
 pub use brands::SqlBrands;
 pub use campaigns::SqlCampaigns;
@@ -35,16 +37,16 @@ pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use organizations::SqlOrganizations;
 pub use pages::{SqlLeads, SqlPublicPages};
 pub use repository::{
-    ApiKeyRepository, AssetRepository, BrandRepository, CampaignRepository, IdempotencyClaim,
-    IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRecording, LeadRepository,
-    OrganizationRepository, PageToPublish, PublicPage, PublicPageRepository, PublishedPage,
-    ResultRepository,
+    ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
+    IdempotencyClaim, IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRecording,
+    LeadRepository, NewApiKey, NewAuditEvent, OrganizationRepository, PageToPublish, PublicPage,
+    PublicPageRepository, PublishedPage, ResultRepository,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use repository::{
-    MockApiKeyRepository, MockAssetRepository, MockBrandRepository, MockCampaignRepository,
-    MockIdempotencyRepository, MockLeadRepository, MockOrganizationRepository,
-    MockPublicPageRepository, MockResultRepository,
+    MockApiKeyRepository, MockAssetRepository, MockAuditRepository, MockBrandRepository,
+    MockCampaignRepository, MockIdempotencyRepository, MockLeadRepository,
+    MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
 };
 pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
 pub use storage::{Backend, Storage};

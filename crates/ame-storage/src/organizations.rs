@@ -14,8 +14,8 @@ use ame_domain::{MemberRole, OrgId, Organization, UserId, ValidationError};
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement,
-    TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Statement, TransactionTrait, Value,
 };
 
 /// Organizations stored through sea-orm (SQLite or PostgreSQL).
@@ -222,6 +222,37 @@ impl OrganizationRepository for SqlOrganizations {
             .exec_without_returning(&txn)
             .await
             .db()?;
+        }
+        txn.commit().await.db()?;
+        Ok(())
+    }
+
+    async fn remove_member(&self, org: OrgId, user_id: UserId) -> StorageResult<()> {
+        let (txn, acting_role) = self.scope.begin_with_role(org).await?;
+        if self.scope.is_postgres() {
+            let removed = call_flag(
+                &txn,
+                "SELECT ame_remove_member($1, $2)",
+                vec![org.as_uuid().into(), user_id.as_uuid().into()],
+            )
+            .await?;
+            if !removed {
+                return Err(StorageError::not_found("member"));
+            }
+        } else {
+            let target = role_in(&txn, user_id, org).await?;
+            if !acting_role.can_manage()
+                || target.is_none()
+                || (target == Some(MemberRole::Owner) && acting_role != MemberRole::Owner)
+            {
+                return Err(StorageError::not_found("member"));
+            }
+            membership::Entity::delete_many()
+                .filter(membership::Column::UserId.eq(user_id.as_uuid()))
+                .filter(membership::Column::OrgId.eq(org.as_uuid()))
+                .exec(&txn)
+                .await
+                .db()?;
         }
         txn.commit().await.db()?;
         Ok(())

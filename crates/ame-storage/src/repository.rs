@@ -2,10 +2,10 @@
 
 use crate::StorageResult;
 use ame_domain::{
-    ApiKey, ApiKeyId, Asset, AssetId, AssetSetVersion, Brand, BrandProfile, Campaign,
-    CampaignFilter, CampaignId, CampaignStatus, ChannelOutcome, Lead, MemberRole, NewAsset, OrgId,
-    Organization, Page, PageRequest, PlanPatch, ResultRecord, ResultRecordInput, ResultTotals,
-    UserId, ValidCampaign,
+    ApiKey, ApiKeyId, Asset, AssetId, AssetSetVersion, AuditActor, AuditEvent, Brand, BrandProfile,
+    Campaign, CampaignFilter, CampaignId, CampaignStatus, ChannelOutcome, Lead, MemberRole,
+    NewAsset, OrgId, Organization, Page, PageRequest, PlanPatch, ResultRecord, ResultRecordInput,
+    ResultTotals, UserId, ValidCampaign,
 };
 use async_trait::async_trait;
 
@@ -23,6 +23,9 @@ pub trait OrganizationRepository: Send + Sync {
     async fn set_member(&self, org: OrgId, user: UserId, role: MemberRole) -> StorageResult<()>;
     /// The role of `user` in `org`, if a member.
     async fn member_role(&self, org: OrgId, user: UserId) -> StorageResult<Option<MemberRole>>;
+    /// Removes `user` from `org`; owners and admins may (only an owner removes an owner).
+    /// `NotFound` when the acting principal may not, or `user` is no member.
+    async fn remove_member(&self, org: OrgId, user: UserId) -> StorageResult<()>;
 }
 
 /// Marketing campaigns of one organization.
@@ -267,8 +270,41 @@ pub struct KeyPrincipal {
     pub key_id: ApiKeyId,
     /// The organization it acts for.
     pub org: OrgId,
+    /// What it may do at most.
+    pub role: MemberRole,
+    /// The person who issued it (or whose key issued it); `None` for command-line keys.
+    pub issued_by_user: Option<UserId>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A key to issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    /// What it is for.
+    pub name: String,
     /// What it may do.
     pub role: MemberRole,
+    /// When it stops working, if ever.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The person issuing it (directly or through their key); `None` from the command line.
+    pub issued_by_user: Option<UserId>,
+    /// The key issuing it, when a key does.
+    pub issued_by_key: Option<ApiKeyId>,
+}
+
+impl NewApiKey {
+    /// A key named `name` with `role` that never expires, issued by nobody in particular (an
+    /// administrator).
+    pub fn named(name: &str, role: MemberRole) -> Self {
+        NewApiKey {
+            name: name.to_owned(),
+            role,
+            expires_at: None,
+            issued_by_user: None,
+            issued_by_key: None,
+        }
+    }
 }
 
 /// A newly issued API key: the stored record and the secret, which exists only here.
@@ -284,16 +320,53 @@ pub struct IssuedApiKey {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync {
-    /// Issues a key for `org` with `role`; only owners and admins may (owners alone issue owner
-    /// keys).
-    async fn create(&self, org: OrgId, name: &str, role: MemberRole)
-    -> StorageResult<IssuedApiKey>;
+    /// Issues a key for `org`; only owners and admins may (owners alone issue owner keys).
+    async fn create(&self, org: OrgId, key: NewApiKey) -> StorageResult<IssuedApiKey>;
+    /// Replaces a key with a new secret in one transaction: the old key is revoked and a new one
+    /// with its name, role and expiry is issued by `issuer` (as [`ApiKeyRepository::create`]).
+    async fn rotate(
+        &self,
+        org: OrgId,
+        id: ApiKeyId,
+        issued_by_user: Option<UserId>,
+        issued_by_key: Option<ApiKeyId>,
+    ) -> StorageResult<IssuedApiKey>;
     /// The organization's keys, newest first, revoked ones included.
     async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>>;
     /// Revokes a key; revoking twice is not an error.
     async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey>;
-    /// Resolves a presented secret; `None` for an unknown, malformed or revoked key.
+    /// Resolves a presented secret (stamping its `last_used_at`, at most once a minute); `None`
+    /// for an unknown, malformed or revoked key. Expiry and the issuer's role are the caller's
+    /// to check.
     async fn authenticate(&self, secret: &str) -> StorageResult<Option<KeyPrincipal>>;
+}
+
+/// An audit event to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAuditEvent {
+    /// Who acted.
+    pub actor: AuditActor,
+    /// What happened, e.g. `api_key.issued`.
+    pub action: String,
+    /// The kind of record acted on, e.g. `api_key`.
+    pub target_kind: String,
+    /// The record acted on.
+    pub target_id: Option<uuid::Uuid>,
+    /// The request it happened in.
+    pub request_id: Option<String>,
+    /// Anything else worth keeping (a JSON object).
+    pub details: serde_json::Value,
+}
+
+/// The organization's audit log: appended to by every member, read by owners and admins.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AuditRepository: Send + Sync {
+    /// Appends an event to `org`'s log.
+    async fn record(&self, org: OrgId, event: NewAuditEvent) -> StorageResult<()>;
+    /// The newest `limit` events, newest first; only owners and admins may read them
+    /// (`Forbidden` otherwise).
+    async fn list(&self, org: OrgId, limit: u64) -> StorageResult<Vec<AuditEvent>>;
 }
 
 /// The outcome of claiming an idempotency key.

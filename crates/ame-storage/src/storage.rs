@@ -2,6 +2,7 @@
 
 use crate::api_keys::SqlApiKeys;
 use crate::assets::SqlAssets;
+use crate::audit::SqlAudit;
 use crate::brands::SqlBrands;
 use crate::campaigns::SqlCampaigns;
 use crate::error::{DbResultExt, from_db};
@@ -179,6 +180,11 @@ impl Storage {
     /// The asset repository.
     pub fn assets(&self) -> SqlAssets {
         SqlAssets::new(self.scope.clone())
+    }
+
+    /// The audit log repository.
+    pub fn audit(&self) -> SqlAudit {
+        SqlAudit::new(self.scope.clone())
     }
 
     /// The API key repository.

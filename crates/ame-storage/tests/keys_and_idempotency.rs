@@ -23,7 +23,10 @@ async fn keys_authenticate_until_revoked(db: TestDb) {
     let org = db.storage.organizations().create("Acme").await.unwrap().id;
     let keys = db.storage.api_keys();
     let issued = keys
-        .create(org, "CRM sync", MemberRole::Member)
+        .create(
+            org,
+            ame_storage::NewApiKey::named("CRM sync", MemberRole::Member),
+        )
         .await
         .unwrap();
     assert!(issued.secret.starts_with("ame_"));
@@ -75,7 +78,10 @@ async fn keys_are_scoped_to_their_organization(db: TestDb) {
         orgs.create("B").await.unwrap().id,
     );
     let keys = db.storage.api_keys();
-    let of_a = keys.create(a, "a", MemberRole::Viewer).await.unwrap();
+    let of_a = keys
+        .create(a, ame_storage::NewApiKey::named("a", MemberRole::Viewer))
+        .await
+        .unwrap();
     assert!(keys.list(b).await.unwrap().is_empty());
     assert!(matches!(
         keys.revoke(b, of_a.key.id).await,
@@ -100,7 +106,9 @@ async fn only_managers_handle_keys(db: TestDb) {
 
     let as_member = db.storage.acting_as(member).api_keys();
     assert!(matches!(
-        as_member.create(org, "x", MemberRole::Viewer).await,
+        as_member
+            .create(org, ame_storage::NewApiKey::named("x", MemberRole::Viewer))
+            .await,
         Err(StorageError::Forbidden(_))
     ));
     assert!(matches!(
@@ -109,16 +117,24 @@ async fn only_managers_handle_keys(db: TestDb) {
     ));
 
     let as_admin = db.storage.acting_as(admin).api_keys();
-    let issued = as_admin.create(org, "x", MemberRole::Admin).await.unwrap();
+    let issued = as_admin
+        .create(org, ame_storage::NewApiKey::named("x", MemberRole::Admin))
+        .await
+        .unwrap();
     assert!(matches!(
-        as_admin.create(org, "x", MemberRole::Owner).await,
+        as_admin
+            .create(org, ame_storage::NewApiKey::named("x", MemberRole::Owner))
+            .await,
         Err(StorageError::Forbidden(_))
     ));
     assert_eq!(as_admin.list(org).await.unwrap().len(), 1);
     let owner_key = db
         .storage
         .api_keys()
-        .create(org, "root", MemberRole::Owner)
+        .create(
+            org,
+            ame_storage::NewApiKey::named("root", MemberRole::Owner),
+        )
         .await
         .unwrap();
     assert!(matches!(
@@ -128,7 +144,9 @@ async fn only_managers_handle_keys(db: TestDb) {
     as_admin.revoke(org, issued.key.id).await.unwrap();
     // Names are validated.
     assert!(matches!(
-        as_admin.create(org, "  ", MemberRole::Viewer).await,
+        as_admin
+            .create(org, ame_storage::NewApiKey::named("  ", MemberRole::Viewer))
+            .await,
         Err(StorageError::Validation(_))
     ));
 }
@@ -231,7 +249,7 @@ async fn the_application_sees_no_pending_migrations(db: TestDb) {
         Vec::<String>::new()
     );
     db.admin.rollback_all().await.unwrap();
-    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 7);
+    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 8);
     db.admin.migrate().await.unwrap();
     assert!(db.admin.pending_migrations().await.unwrap().is_empty());
 }

@@ -81,13 +81,22 @@ pub(super) async fn api_key(url: &str, command: ApiKeyCommand) -> Result<()> {
     Ok(())
 }
 
-/// `ame user add`.
+/// `ame user add|remove`.
 pub(super) async fn user(url: &str, command: UserCommand) -> Result<()> {
     let engine = Engine::new(ready_storage(url).await?);
-    let UserCommand::Add { org, user, role } = command;
-    engine
-        .set_member(OrgId::from_uuid(org), UserId::from_uuid(user), role)
-        .await?;
-    println!("{user} is now {role} of {org}");
+    match command {
+        UserCommand::Add { org, user, role } => {
+            engine
+                .set_member(OrgId::from_uuid(org), UserId::from_uuid(user), role)
+                .await?;
+            println!("{user} is now {role} of {org}");
+        }
+        UserCommand::Remove { org, user } => {
+            engine
+                .remove_member(OrgId::from_uuid(org), UserId::from_uuid(user))
+                .await?;
+            println!("{user} is no longer a member of {org}; the keys they issued stop working");
+        }
+    }
     Ok(())
 }

@@ -78,6 +78,13 @@ impl Server {
         Self::start_engine(db, engine, limits).await
     }
 
+    /// A server whose API keys are resolved afresh on every request (no key cache), so changes
+    /// made beside the server show at once.
+    pub async fn start_uncached(db: TestDb) -> Self {
+        let engine = Engine::new(db.storage.clone()).with_key_cache_ttl(std::time::Duration::ZERO);
+        Self::start_engine(db, engine, LimitSettings::OFF).await
+    }
+
     async fn start_engine(db: TestDb, engine: Engine, limits: LimitSettings) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -123,7 +130,7 @@ impl Server {
         self.db
             .storage
             .api_keys()
-            .create(org, "test", role)
+            .create(org, ame_storage::NewApiKey::named("test", role))
             .await
             .unwrap()
             .secret

@@ -102,6 +102,11 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
             format!("/api/org/api-keys/{a_key_id}"),
             None,
         ),
+        (
+            Method::POST,
+            format!("/api/org/api-keys/{a_key_id}/rotate"),
+            None,
+        ),
     ];
     for (method, path, body) in matrix {
         for idempotency in [None, Some("iso-1")] {
@@ -124,6 +129,17 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
     assert_eq!(b_list.body["items"], json!([]));
     let b_keys = server.get("/api/org/api-keys", &b_key).await;
     assert_eq!(b_keys.body["items"].as_array().unwrap().len(), 1);
+    let b_audit = server.get("/api/org/audit", &b_key).await;
+    assert_eq!(b_audit.status, reqwest::StatusCode::OK, "{}", b_audit.body);
+    assert!(
+        b_audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e.to_string().contains(&campaign)),
+        "B's audit log shows A's events: {}",
+        b_audit.body
+    );
 
     // A's data is exactly as it was, and A's key still works.
     assert_eq!(snapshot(&server, &a_key, &campaign).await, before);

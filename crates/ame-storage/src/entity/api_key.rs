@@ -12,6 +12,10 @@ pub struct Model {
     pub display_prefix: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    pub issued_by_user: Option<Uuid>,
+    pub issued_by_key: Option<Uuid>,
+    pub expires_at: Option<DateTimeUtc>,
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
