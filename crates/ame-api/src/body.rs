@@ -66,6 +66,10 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
             // a caller who may not write learns nothing from validating what it would write.
             let principal = Principal::extract(&req).await?;
             principal.require_write()?;
+            // Everything under /api/org/ (keys, the audit log) is for owners and admins.
+            if req.path().starts_with("/api/org/") {
+                principal.require_manage()?;
+            }
             unencoded(&req)?;
             if !is_json(&req) {
                 let got = req

@@ -871,6 +871,15 @@ async fn input_is_read_strictly(db: TestDb) {
         )
         .await
         .problem(403, "forbidden");
+    let member = server.key(org, MemberRole::Member).await;
+    server
+        .post(
+            "/api/org/api-keys",
+            &member,
+            json!({"name": "", "role": "nonsense"}),
+        )
+        .await
+        .problem(403, "forbidden");
 
     let gzip = raw(
         r#"{"campaign_type":"upsell","objective":"Grow revenue"}"#,
