@@ -62,8 +62,8 @@ pub enum AppError {
     /// The asset lists the file, but blob storage no longer holds it.
     #[error("the file is no longer in blob storage; regenerate the campaign's assets")]
     FileMissing,
-    /// An API key tried to revoke itself.
-    #[error("a key cannot revoke itself; revoke it with another owner or admin key")]
+    /// An API key tried to revoke or rotate itself.
+    #[error("a key cannot revoke or rotate itself; use another owner or admin key")]
     CannotRevokeOwnKey,
     /// The idempotency key was used before with a different request.
     #[error("this idempotency key was already used for a different request")]

@@ -101,6 +101,9 @@ impl Engine {
     /// name, role and expiry is issued by the caller (only owners rotate owner keys).
     pub async fn rotate_key(&self, caller: &Caller, id: ApiKeyId) -> AppResult<IssuedApiKey> {
         caller.require_manage()?;
+        if caller.actor == Actor::ApiKey(id) {
+            return Err(AppError::CannotRevokeOwnKey);
+        }
         let (issued_by_user, issued_by_key) = self.issuer_of(caller).await?;
         let issued = self
             .repos(caller)

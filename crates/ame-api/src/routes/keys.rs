@@ -114,7 +114,10 @@ pub async fn revoke_key(
 #[utoipa::path(
     tag = "api-keys",
     params(("id" = uuid::Uuid, Path, description = "API key id")),
-    responses((status = 201, description = "The new key with its secret", body = IssuedKey)),
+    responses(
+        (status = 201, description = "The new key with its secret", body = IssuedKey),
+        (status = 409, description = "The key tried to rotate itself", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/api-keys/{id}/rotate")]

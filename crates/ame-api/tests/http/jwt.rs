@@ -249,6 +249,27 @@ async fn keys_follow_their_issuer_and_are_rotated_and_audited(db: TestDb) {
         .unwrap();
     assert_eq!(write(key.clone()).await.status, StatusCode::CREATED);
 
+    // A key does not rotate itself away.
+    let owner_key_id = server.get("/api/org/api-keys", &owner_key).await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .send(
+            Method::POST,
+            &format!("/api/org/api-keys/{owner_key_id}/rotate"),
+            Some(&owner_key),
+            None,
+            &[],
+        )
+        .await
+        .problem(409, "cannot_revoke_own_key");
+
     // Rotation: the old secret stops, the new one works, the list shows both.
     let rotated = server
         .send(
