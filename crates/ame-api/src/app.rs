@@ -5,7 +5,7 @@ use crate::openapi::ApiDoc;
 use crate::problem::{ErrorCode, Problem};
 use crate::routes::{assets, brand, campaigns, keys, ops, public, results};
 use crate::state::AppState;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -185,10 +185,10 @@ async fn trace_request(
 async fn guard_metrics(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     use actix_web::ResponseError;
     if req.path() != "/metrics" {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        return Ok(next.call(req).await?.map_into_left_body());
     }
     let token = req
         .app_data::<web::Data<AppState>>()
@@ -199,7 +199,9 @@ async fn guard_metrics(
             ErrorCode::NoRoute,
             "metrics are off; start the server with AME_METRICS_TOKEN to serve them",
         );
-        return Ok(req.into_response(problem.error_response()));
+        return Ok(req
+            .into_response(problem.error_response())
+            .map_into_right_body());
     };
     let presented = req
         .headers()
@@ -211,9 +213,11 @@ async fn guard_metrics(
     use sha2::{Digest, Sha256};
     if Sha256::digest(presented.as_bytes()) != Sha256::digest(token.as_bytes()) {
         let problem = Problem::unauthorized("send `Authorization: Bearer <metrics token>`");
-        return Ok(req.into_response(problem.error_response()));
+        return Ok(req
+            .into_response(problem.error_response())
+            .map_into_right_body());
     }
-    Ok(next.call(req).await?.map_into_boxed_body())
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// The whole application for one worker.

@@ -110,6 +110,9 @@ pub struct Limits {
     leads: Arc<Bucket<IpAddr>>,
     auth_failures: Arc<Bucket<IpAddr>>,
     blocked: Arc<Mutex<HashMap<IpAddr, Instant>>>,
+    /// How many addresses are in `blocked`, read without the lock so the common case (nobody
+    /// blocked) costs one atomic load.
+    blocked_count: Arc<AtomicU64>,
     writes: Arc<Bucket<CallerKey>>,
     expensive: Arc<Bucket<CallerKey>>,
 }
@@ -150,6 +153,7 @@ impl Limits {
                 settings.auth_failures_per_minute,
             )),
             blocked: Arc::default(),
+            blocked_count: Arc::default(),
             writes: Arc::new(Bucket::new(
                 "writes with this credential",
                 settings.writes_per_minute,
@@ -170,6 +174,9 @@ impl Limits {
 
     /// Refuses `address` while it is blocked for failing to sign in too often.
     pub fn check_sign_in(&self, address: IpAddr) -> Result<(), Problem> {
+        if self.blocked_count.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
         let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
         match blocked.get(&address) {
             Some(until) if *until > Instant::now() => {
@@ -177,6 +184,8 @@ impl Limits {
             }
             Some(_) => {
                 blocked.remove(&address);
+                self.blocked_count
+                    .store(blocked.len() as u64, Ordering::Release);
                 Ok(())
             }
             None => Ok(()),
@@ -191,8 +200,12 @@ impl Limits {
         if blocked.len() > 100_000 {
             let now = Instant::now();
             blocked.retain(|_, until| *until > now);
+            self.blocked_count
+                .store(blocked.len() as u64, Ordering::Release);
         }
         blocked.insert(address, Instant::now() + wait);
+        self.blocked_count
+            .store(blocked.len() as u64, Ordering::Release);
         Some(too_many(self.auth_failures.name, wait))
     }
 
