@@ -91,8 +91,10 @@ fn request_of(req: &HttpRequest, fingerprint: &str) -> Result<Option<IdempotentR
 
 /// Runs `operation` at most once per idempotency key. It receives the id reserved for what it
 /// creates (the same on every retry), or `None` without a key. A refusal (4xx) is stored and
-/// replayed like a success; a failure of ours (5xx) frees the key for a retry. A replayed
-/// creation whose campaign has since been deleted is refused (409), never a dangling `Location`.
+/// replayed like a success; a failure of ours (5xx) frees the key for a retry. An attempt that
+/// lost its database connection is run once more at once, in fresh transactions under the same
+/// reserved id (so it cannot create twice). A replayed creation whose campaign has since been
+/// deleted is refused (409), never a dangling `Location`.
 pub async fn run<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
@@ -102,7 +104,7 @@ pub async fn run<F, Fut>(
     operation: F,
 ) -> Result<HttpResponse, Problem>
 where
-    F: FnOnce(Option<uuid::Uuid>) -> Fut,
+    F: Fn(Option<uuid::Uuid>) -> Fut,
     Fut: Future<Output = Result<StoredReply, Problem>>,
 {
     let Some(request) = request_of(req, fingerprint)? else {
@@ -111,7 +113,17 @@ where
     let outcome = state
         .engine
         .run_idempotent(principal, &request, |reserved| async move {
-            match operation(Some(reserved)).await {
+            let first = operation(Some(reserved)).await;
+            let result = match first {
+                Err(problem) if problem.code == ErrorCode::DatabaseUnavailable => {
+                    tracing::warn!(
+                        "database connection lost during a keyed creation; running it again"
+                    );
+                    operation(Some(reserved)).await
+                }
+                other => other,
+            };
+            match result {
                 Err(problem) if problem.status < 500 => Ok(StoredReply {
                     status: problem.status,
                     body: problem.to_json(),

@@ -162,10 +162,13 @@ pub async fn create_campaign(
         &principal,
         &body.digest,
         campaign_location,
-        |reserved| async move {
-            let reserved = reserved.map(CampaignId::from_uuid);
-            let campaign = engine.create_campaign(caller, valid, reserved).await?;
-            reply(StatusCode::CREATED, &campaign)
+        |reserved| {
+            let valid = valid.clone();
+            async move {
+                let reserved = reserved.map(CampaignId::from_uuid);
+                let campaign = engine.create_campaign(caller, valid, reserved).await?;
+                reply(StatusCode::CREATED, &campaign)
+            }
         },
     )
     .await
