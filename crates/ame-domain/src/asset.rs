@@ -38,7 +38,15 @@ impl Asset {
     /// The rendered files listed in the asset's `metadata.files` (none when it lists none or
     /// the list is not in the [`AssetFile`] shape).
     pub fn files(&self) -> Vec<AssetFile> {
-        self.metadata
+        AssetFile::listed_in(&self.metadata)
+    }
+}
+
+impl AssetFile {
+    /// The files an asset's `metadata` lists under `files` (none when it lists none or the list
+    /// is malformed).
+    pub fn listed_in(metadata: &serde_json::Value) -> Vec<AssetFile> {
+        metadata
             .get("files")
             .and_then(|files| Vec::<AssetFile>::deserialize(files).ok())
             .unwrap_or_default()

@@ -310,11 +310,11 @@ impl AssetRepository for SqlAssets {
         txn.commit().await.db()?;
         let mut keys: std::collections::HashSet<String> = pages.into_iter().collect();
         for m in metadata {
-            let files = m
-                .get("files")
-                .and_then(|f| serde_json::from_value::<Vec<ame_domain::AssetFile>>(f.clone()).ok())
-                .unwrap_or_default();
-            keys.extend(files.into_iter().map(|f| f.key));
+            keys.extend(
+                ame_domain::AssetFile::listed_in(&m)
+                    .into_iter()
+                    .map(|f| f.key),
+            );
         }
         Ok(keys)
     }
