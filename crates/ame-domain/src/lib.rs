@@ -18,6 +18,7 @@ mod lifecycle;
 mod organization;
 mod pagination;
 mod results;
+mod schedule;
 mod validation;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
@@ -36,4 +37,5 @@ pub use results::{
     ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
     ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
 };
+pub use schedule::SendWindow;
 pub use validation::{FieldError, ValidationError};
