@@ -73,6 +73,22 @@ impl Pool {
         self.failures = (self.failures - w * (1.0 - r)).max(0.0);
     }
 
+    /// This pool's and `other`'s evidence together.
+    pub fn plus(&self, other: &Pool) -> Pool {
+        Pool {
+            successes: self.successes + other.successes,
+            failures: self.failures + other.failures,
+        }
+    }
+
+    /// This pool without `other`'s evidence (never below zero).
+    pub fn minus(&self, other: &Pool) -> Pool {
+        Pool {
+            successes: (self.successes - other.successes).max(0.0),
+            failures: (self.failures - other.failures).max(0.0),
+        }
+    }
+
     /// Total weight.
     pub fn weight(&self) -> f64 {
         self.successes + self.failures

@@ -226,7 +226,7 @@ fn pooled_levels(orgs: &DetMap<(SegmentKey, Uuid), Pool>) -> Levels {
         };
         for ((org, raw), weight) in members.iter().zip(org_weights(&pools)) {
             let pool = scaled(raw, weight.scale());
-            level.pool = sum(&level.pool, &pool);
+            level.pool = level.pool.plus(&pool);
             segment_shares.insert(
                 (key, *org),
                 Contribution {
@@ -236,8 +236,8 @@ fn pooled_levels(orgs: &DetMap<(SegmentKey, Uuid), Pool>) -> Levels {
                 },
             );
             let totals = raw_totals.entry(*org).or_default();
-            totals.0 = sum(&totals.0, raw);
-            totals.1 = sum(&totals.1, &pool);
+            totals.0 = totals.0.plus(raw);
+            totals.1 = totals.1.plus(&pool);
         }
         segments.insert(key, level);
     }
@@ -252,7 +252,7 @@ fn pooled_levels(orgs: &DetMap<(SegmentKey, Uuid), Pool>) -> Levels {
     let mut global_shares = DetMap::default();
     for ((org, (raw, contribution)), cap) in members.iter().zip(caps) {
         let pool = scaled(contribution, cap);
-        global.pool = sum(&global.pool, &pool);
+        global.pool = global.pool.plus(&pool);
         let scale = if raw.weight() > 0.0 {
             pool.weight() / raw.weight()
         } else {
@@ -268,13 +268,6 @@ fn pooled_levels(orgs: &DetMap<(SegmentKey, Uuid), Pool>) -> Levels {
         );
     }
     (segments, segment_shares, global, global_shares)
-}
-
-fn sum(a: &Pool, b: &Pool) -> Pool {
-    Pool {
-        successes: a.successes + b.successes,
-        failures: a.failures + b.failures,
-    }
 }
 
 fn fit_stage(

@@ -11,11 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Binomial, Distribution, Normal};
 
 fn sum_pools<'a>(pools: impl Iterator<Item = &'a Pool>) -> Pool {
-    pools.fold(Pool::default(), |mut acc, p| {
-        acc.successes += p.successes;
-        acc.failures += p.failures;
-        acc
-    })
+    pools.fold(Pool::default(), |acc, p| acc.plus(p))
 }
 
 pub(crate) fn beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> f64 {
@@ -74,27 +70,22 @@ pub(crate) fn request_pools(
     } else {
         // Too few organizations to pool: the benchmarks and the organization's own results.
         let cold = cold_start_pool(model.stage, model.base, &request.channels);
-        sum_pools([cold, own_share.pool].iter())
+        cold.plus(&own_share.pool)
     };
-    let segment_others = sum_pools(
-        keys.iter()
-            .filter_map(|k| {
-                let level = model.segments.get(k)?;
-                (level.orgs >= model.min_orgs).then(|| {
-                    let own = model
-                        .segment_shares
-                        .get(&(*k, asker))
-                        .map(|c| c.pool)
-                        .unwrap_or_default();
-                    Pool {
-                        successes: (level.pool.successes - own.successes).max(0.0),
-                        failures: (level.pool.failures - own.failures).max(0.0),
-                    }
-                })
+    let segment_others = keys
+        .iter()
+        .filter_map(|k| {
+            let level = model.segments.get(k)?;
+            (level.orgs >= model.min_orgs).then(|| {
+                let own = model
+                    .segment_shares
+                    .get(&(*k, asker))
+                    .map(|c| c.pool)
+                    .unwrap_or_default();
+                level.pool.minus(&own)
             })
-            .collect::<Vec<_>>()
-            .iter(),
-    );
+        })
+        .fold(Pool::default(), |acc, p| acc.plus(&p));
     let mut org = sum_pools(keys.iter().filter_map(|k| model.orgs.get(&(*k, asker))));
     let mut own_successes = 0.0;
     let mut own_trials = 0.0;

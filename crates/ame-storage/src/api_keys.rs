@@ -31,6 +31,30 @@ pub struct SqlApiKeys {
     scope: Scope,
 }
 
+/// The organization's key `id`, when the acting principal (of `acting_role`) may `verb` it: only
+/// owners touch owner keys.
+async fn find_manageable(
+    txn: &sea_orm::DatabaseTransaction,
+    org: OrgId,
+    id: ApiKeyId,
+    acting_role: MemberRole,
+    verb: &str,
+) -> StorageResult<api_key::Model> {
+    let found = api_key::Entity::find()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::OrgId.eq(org.as_uuid()))
+        .one(txn)
+        .await
+        .db()?
+        .ok_or(StorageError::not_found("api key"))?;
+    if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
+        return Err(StorageError::Forbidden(format!(
+            "only an owner may {verb} owner keys"
+        )));
+    }
+    Ok(found)
+}
+
 impl SqlApiKeys {
     pub(crate) fn new(scope: Scope) -> Self {
         Self { scope }
@@ -146,18 +170,9 @@ impl ApiKeyRepository for SqlApiKeys {
         issued_by_key: Option<ApiKeyId>,
     ) -> StorageResult<IssuedApiKey> {
         let (txn, acting_role) = self.begin_manage(org).await?;
-        let found = api_key::Entity::find()
-            .filter(Column::Id.eq(id.as_uuid()))
-            .filter(Column::OrgId.eq(org.as_uuid()))
-            .filter(Column::RevokedAt.is_null())
-            .one(&txn)
-            .await
-            .db()?
-            .ok_or(StorageError::not_found("api key"))?;
-        if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
-            return Err(StorageError::Forbidden(
-                "only an owner may rotate owner keys".to_owned(),
-            ));
+        let found = find_manageable(&txn, org, id, acting_role, "rotate").await?;
+        if found.revoked_at.is_some() {
+            return Err(StorageError::not_found("api key"));
         }
         let revoked = api_key::Entity::update_many()
             .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now()))
@@ -203,18 +218,7 @@ impl ApiKeyRepository for SqlApiKeys {
 
     async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey> {
         let (txn, acting_role) = self.begin_manage(org).await?;
-        let found = api_key::Entity::find()
-            .filter(Column::Id.eq(id.as_uuid()))
-            .filter(Column::OrgId.eq(org.as_uuid()))
-            .one(&txn)
-            .await
-            .db()?
-            .ok_or(StorageError::not_found("api key"))?;
-        if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
-            return Err(StorageError::Forbidden(
-                "only an owner may revoke owner keys".to_owned(),
-            ));
-        }
+        let found = find_manageable(&txn, org, id, acting_role, "revoke").await?;
         let model = if found.revoked_at.is_some() {
             found
         } else {

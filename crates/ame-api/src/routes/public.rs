@@ -190,8 +190,8 @@ async fn read_form_body(mut payload: web::Payload) -> Result<Vec<u8>, Problem> {
     Ok(body)
 }
 
-/// The lead form's fields from a `application/x-www-form-urlencoded` body of at most
-/// [`MAX_FORM_BYTES`], trimmed.
+/// The lead form's fields from an `application/x-www-form-urlencoded` body (already bounded by
+/// [`read_form_body`]), trimmed.
 fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Problem> {
     let form_type = req
         .headers()
@@ -205,13 +205,6 @@ fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Prob
             "send the form as application/x-www-form-urlencoded",
         )
         .with_allowed(["application/x-www-form-urlencoded"]));
-    }
-    if body.len() > MAX_FORM_BYTES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!("the form may be at most {MAX_FORM_BYTES} bytes"),
-        ));
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
         Problem::bad_request(
