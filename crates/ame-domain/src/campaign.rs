@@ -1,6 +1,8 @@
 //! Campaigns: what is stored, what a client may submit, and how submissions are validated.
 
+use crate::audience::Audience;
 use crate::enums::{CampaignType, Channel};
+use crate::schedule::SendWindow;
 use crate::ids::{CampaignId, OrgId};
 use crate::lifecycle::CampaignStatus;
 use crate::validation::{Collector, FieldError, ValidationError, text};
@@ -38,6 +40,12 @@ pub struct CampaignPlan {
     pub end_at: Option<DateTime<Utc>>,
     /// IANA time zone the schedule is expressed in, e.g. `Europe/Berlin`.
     pub timezone: String,
+    /// Who the campaign's emails go to; `None` sends none.
+    #[serde(default)]
+    pub audience: Option<Audience>,
+    /// The days and local hours emails go out in; `None` means Monday to Friday, 09:00–17:00.
+    #[serde(default)]
+    pub send_window: Option<SendWindow>,
 }
 
 impl Default for CampaignPlan {
@@ -50,6 +58,8 @@ impl Default for CampaignPlan {
             start_at: None,
             end_at: None,
             timezone: "UTC".to_owned(),
+            audience: None,
+            send_window: None,
         }
     }
 }
@@ -158,6 +168,12 @@ pub struct NewCampaign {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
     pub timezone: Option<String>,
+    /// Who the campaign's emails go to.
+    #[serde(default)]
+    pub audience: Option<Audience>,
+    /// The days and local hours emails go out in (default Monday to Friday, 09:00–17:00).
+    #[serde(default)]
+    pub send_window: Option<SendWindow>,
 }
 
 impl NewCampaign {
@@ -173,6 +189,8 @@ impl NewCampaign {
             start_at: None,
             end_at: None,
             timezone: None,
+            audience: None,
+            send_window: None,
         }
     }
 
@@ -188,6 +206,8 @@ impl NewCampaign {
             start_at: Some(self.start_at),
             end_at: Some(self.end_at),
             timezone: self.timezone,
+            audience: Some(self.audience),
+            send_window: Some(self.send_window),
             objective: None,
         }
         .apply_to_plan(&CampaignPlan::default(), &mut errors);
@@ -251,6 +271,10 @@ pub struct PlanPatch {
     pub end_at: Option<Option<DateTime<Utc>>>,
     /// New time zone.
     pub timezone: Option<String>,
+    /// New audience, or `Some(None)` to clear it.
+    pub audience: Option<Option<Audience>>,
+    /// New send window, or `Some(None)` for the default.
+    pub send_window: Option<Option<SendWindow>>,
 }
 
 impl PlanPatch {
@@ -345,6 +369,20 @@ impl PlanPatch {
                 format!("must be an IANA time zone name such as `UTC`, `Europe/Berlin` or `America/New_York`; got `{timezone}`"),
             ));
         }
+        let audience = self.audience.unwrap_or(current.audience);
+        if let Some(a) = &audience
+            && let Err(e) = a.validate()
+        {
+            errors.push(e);
+        }
+        let send_window = self
+            .send_window
+            .unwrap_or_else(|| current.send_window.clone());
+        if let Some(w) = &send_window
+            && let Err(e) = w.validate()
+        {
+            errors.push(e);
+        }
         if errors.len() > before {
             return None;
         }
@@ -356,6 +394,8 @@ impl PlanPatch {
             start_at,
             end_at,
             timezone,
+            audience,
+            send_window,
         })
     }
 }

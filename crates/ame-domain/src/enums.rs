@@ -171,6 +171,70 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Whether a contact may be written to, and if not, why.
+    Consent, "consent" {
+        /// Agreed to receive the organization's messages.
+        Subscribed => "subscribed",
+        /// Asked to receive no more messages.
+        Unsubscribed => "unsubscribed",
+        /// Its address refused delivery permanently.
+        Bounced => "bounced",
+        /// Marked a message as spam.
+        Complained => "complained",
+    }
+}
+
+string_enum! {
+    /// Where a job is in the queue.
+    JobState, "state" {
+        /// Waiting for its `run_at`.
+        Queued => "queued",
+        /// Held by a worker until its lease runs out.
+        Running => "running",
+        /// Finished.
+        Done => "done",
+        /// Failed an attempt; waiting to be retried at its `run_at`.
+        Failed => "failed",
+        /// Failed its last attempt; waits for someone to retry it.
+        Dead => "dead",
+        /// Called off before it ran (its campaign ended).
+        Cancelled => "cancelled",
+    }
+}
+
+string_enum! {
+    /// Where one message of a sequence to one contact is.
+    DeliveryState, "delivery_state" {
+        /// Planned, not yet handed to the mail server.
+        Pending => "pending",
+        /// Being handed over (a crash here may repeat it, under the same Message-ID).
+        Sending => "sending",
+        /// Accepted by the mail server.
+        Sent => "sent",
+        /// Refused for good (the address bounced, or every attempt failed).
+        Failed => "failed",
+        /// Not sent: the contact left the sequence (unsubscribed, bounced, complained, converted).
+        Suppressed => "suppressed",
+        /// Not sent: the campaign ended first.
+        Cancelled => "cancelled",
+    }
+}
+
+string_enum! {
+    /// What a tracking event records.
+    TrackingKind, "kind" {
+        /// A click on a tracked link.
+        Click => "click",
+        /// A landing-page view.
+        View => "view",
+        /// A lead from a landing page.
+        Lead => "lead",
+        /// A conversion reported by the organization.
+        Conversion => "conversion",
+    }
+}
+
 impl CampaignType {
     /// The assets a campaign of this type needs, in generation order (the seed's mapping).
     pub const fn asset_types(self) -> &'static [AssetType] {

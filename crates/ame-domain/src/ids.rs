@@ -84,6 +84,22 @@ typed_id!(
     /// Identifies an organization API key (not the secret itself).
     ApiKeyId
 );
+typed_id!(
+    /// Identifies a contact (a person an organization writes to).
+    ContactId
+);
+typed_id!(
+    /// Identifies a saved audience segment.
+    SegmentId
+);
+typed_id!(
+    /// Identifies a job in the durable queue.
+    JobId
+);
+typed_id!(
+    /// Identifies a webhook connector.
+    ConnectorId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod asset;
+mod audience;
 mod audit;
+mod contact;
 mod brand;
 mod campaign;
 mod enums;
 mod ids;
+mod jobs;
 mod lifecycle;
 mod organization;
 mod pagination;
@@ -22,14 +25,27 @@ mod schedule;
 mod validation;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
+pub use audience::{
+    Audience, AudienceSource, Condition, Entry, MAX_CONDITIONS, NewSegment, Segment, SegmentFilter,
+};
 pub use audit::{AuditActor, AuditEvent};
+pub use contact::{
+    Contact, ContactFilter, ContactPatch, MAX_CONTACTS_PER_REQUEST, NewContact, UpsertSummary,
+    ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
+};
 pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Tone};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
     time_zone_names,
 };
-pub use enums::{AssetType, CampaignType, Channel, MemberRole, ParseEnumError};
-pub use ids::{ApiKeyId, AssetId, CampaignId, OrgId, UserId};
+pub use enums::{
+    AssetType, CampaignType, Channel, Consent, DeliveryState, JobState, MemberRole, ParseEnumError,
+    TrackingKind,
+};
+pub use ids::{
+    ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
+};
+pub use jobs::{DEFAULT_MAX_ATTEMPTS, Job, NewJob, OnDuplicate, retry_delay};
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};

@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 
 /// The days and local hours a campaign sends in (default Monday to Friday, 09:00 to 17:00).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SendWindow {
     /// The days of the week messages may go out, in the recipient's local calendar.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["Mon", "Tue", "Wed", "Thu", "Fri"])))]
     pub days: Vec<Weekday>,
     /// The local time of day sending may start.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "09:00:00"))]
     pub start: NaiveTime,
     /// The local time of day sending stops (exclusive).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "17:00:00"))]
     pub end: NaiveTime,
 }
 

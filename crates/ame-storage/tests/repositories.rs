@@ -140,7 +140,7 @@ async fn pagination_breaks_timestamp_ties_by_id(db: TestDb) {
     let campaigns = db.storage.campaigns();
     let (all, pages) = read_all(&campaigns, org, CampaignFilter::default(), 3).await;
     assert_eq!(pages, 3);
-    assert_eq!(all.len(), 8);
+    assert_eq!(all.len(), 9);
     assert_newest_first(&all);
     burst.sort();
     burst.reverse();
@@ -1051,7 +1051,7 @@ async fn memberships_are_recorded(db: TestDb) {
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 8, "{applied:?}");
+    assert_eq!(applied.len(), 9, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

@@ -1,0 +1,166 @@
+//! The durable job queue's vocabulary: what a job is, what it does, and when a failed attempt is
+//! retried.
+
+use crate::enums::JobState;
+use crate::ids::{CampaignId, JobId, OrgId};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Attempts a job gets unless it says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// The first retry's delay; each later one doubles it.
+pub const BASE_RETRY_DELAY: TimeDelta = TimeDelta::seconds(30);
+/// The longest delay between two attempts.
+pub const MAX_RETRY_DELAY: TimeDelta = TimeDelta::hours(1);
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Job {
+    /// The job's id.
+    pub id: JobId,
+    /// The organization it works for.
+    pub org_id: OrgId,
+    /// What it does (`campaign_start`, `send_email`, …).
+    pub kind: String,
+    /// The campaign it belongs to, if any.
+    pub campaign_id: Option<CampaignId>,
+    /// Unique per organization and kind: enqueuing the same key twice makes one job.
+    pub dedupe_key: String,
+    /// The job's arguments.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    /// Where it is.
+    pub state: JobState,
+    /// When it is due (queued or failed), or when its lease runs out (running).
+    pub run_at: DateTime<Utc>,
+    /// Attempts started so far.
+    pub attempts: u32,
+    /// Attempts it gets before it is dead.
+    pub max_attempts: u32,
+    /// The worker holding it, while running.
+    pub worker_id: Option<String>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was enqueued.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it finished (done, dead or cancelled).
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What enqueuing the same dedupe key again does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// Keep the existing job as it is, whatever its state (work that must happen once).
+    Keep,
+    /// Queue the existing job again at the new time with fresh attempts, unless it is running
+    /// (timers that move: a campaign's start and end, a periodic sweep).
+    Requeue,
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    /// What it does.
+    pub kind: &'static str,
+    /// The campaign it belongs to, if any (its jobs are cancelled when it ends).
+    pub campaign_id: Option<CampaignId>,
+    /// Unique per organization and kind.
+    pub dedupe_key: String,
+    /// Its arguments.
+    pub payload: serde_json::Value,
+    /// When it is due.
+    pub run_at: DateTime<Utc>,
+    /// Attempts it gets.
+    pub max_attempts: u32,
+    /// What a second enqueue with the same key does.
+    pub on_duplicate: OnDuplicate,
+}
+
+impl NewJob {
+    /// A job of `kind`, unique by `dedupe_key`, due at `run_at`, with the default attempts,
+    /// kept as it is if enqueued again.
+    pub fn new(kind: &'static str, dedupe_key: impl Into<String>, run_at: DateTime<Utc>) -> Self {
+        Self {
+            kind,
+            campaign_id: None,
+            dedupe_key: dedupe_key.into(),
+            payload: serde_json::json!({}),
+            run_at,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            on_duplicate: OnDuplicate::Keep,
+        }
+    }
+
+    /// Belongs to `campaign`.
+    pub fn for_campaign(mut self, campaign: CampaignId) -> Self {
+        self.campaign_id = Some(campaign);
+        self
+    }
+
+    /// Carries `payload`.
+    pub fn with_payload(mut self, payload: serde_json::Value) -> Self {
+        self.payload = payload;
+        self
+    }
+
+    /// Requeued (not kept) when enqueued again.
+    pub fn requeued(mut self) -> Self {
+        self.on_duplicate = OnDuplicate::Requeue;
+        self
+    }
+
+    /// Gets `attempts` attempts.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+}
+
+/// How long to wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed:
+/// exponential from [`BASE_RETRY_DELAY`], capped at [`MAX_RETRY_DELAY`], with `jitter` (0 to 1)
+/// spreading retries over the upper half of the delay so failures of many jobs do not return
+/// in step.
+pub fn retry_delay(attempt: u32, jitter: f64) -> TimeDelta {
+    let exponent = attempt.saturating_sub(1).min(20);
+    let full = BASE_RETRY_DELAY
+        .checked_mul(1 << exponent)
+        .unwrap_or(MAX_RETRY_DELAY)
+        .min(MAX_RETRY_DELAY);
+    let jitter = jitter.clamp(0.0, 1.0);
+    let millis = full.num_milliseconds() as f64 * (0.5 + 0.5 * jitter);
+    TimeDelta::milliseconds(millis as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_and_a_cap() {
+        assert_eq!(retry_delay(1, 1.0), TimeDelta::seconds(30));
+        assert_eq!(retry_delay(1, 0.0), TimeDelta::seconds(15));
+        assert_eq!(retry_delay(2, 1.0), TimeDelta::seconds(60));
+        assert_eq!(retry_delay(4, 1.0), TimeDelta::seconds(240));
+        assert_eq!(retry_delay(30, 1.0), MAX_RETRY_DELAY);
+        assert_eq!(retry_delay(30, 0.0), MAX_RETRY_DELAY / 2);
+        let a = retry_delay(3, 0.1);
+        let b = retry_delay(3, 0.9);
+        assert!(a < b && a >= TimeDelta::seconds(60) && b <= TimeDelta::seconds(120));
+    }
+
+    #[test]
+    fn builders_set_what_they_name() {
+        let at = Utc::now();
+        let c = CampaignId::new();
+        let job = NewJob::new("campaign_start", c.to_string(), at)
+            .for_campaign(c)
+            .requeued()
+            .with_max_attempts(0);
+        assert_eq!(job.campaign_id, Some(c));
+        assert_eq!(job.on_duplicate, OnDuplicate::Requeue);
+        assert_eq!(job.max_attempts, 1);
+    }
+}
