@@ -217,9 +217,19 @@ END
 $fn$;
 REVOKE ALL ON FUNCTION ame_claim_jobs(text, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ame_claim_jobs(text, integer, integer, timestamptz) TO authenticated;
+
+-- How many jobs are in each (kind, state), across organizations: counts only, for /metrics.
+CREATE FUNCTION ame_job_depth() RETURNS TABLE (kind text, state text, n bigint)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $fn$
+  SELECT j.kind, j.state, COUNT(*) FROM jobs j GROUP BY j.kind, j.state
+$fn$;
+REVOKE ALL ON FUNCTION ame_job_depth() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ame_job_depth() TO authenticated;
 "#;
 
 const POSTGRES_DOWN: &str = r#"
+DROP FUNCTION IF EXISTS ame_job_depth();
 DROP FUNCTION IF EXISTS ame_claim_jobs(text, integer, integer, timestamptz);
 DROP TABLE IF EXISTS tracking_events;
 DROP TABLE IF EXISTS connectors;

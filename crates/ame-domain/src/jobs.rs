@@ -134,6 +134,92 @@ pub fn retry_delay(attempt: u32, jitter: f64) -> TimeDelta {
     TimeDelta::milliseconds(millis as i64)
 }
 
+
+/// The kinds of job AME runs.
+pub mod kinds {
+    /// Moves a scheduled campaign to active at its `start_at`.
+    pub const CAMPAIGN_START: &str = "campaign_start";
+    /// Enrols a newly active campaign's audience and plans its sends.
+    pub const CAMPAIGN_LAUNCH: &str = "campaign_launch";
+    /// Enrols contacts who entered a triggered campaign's audience since the last sweep.
+    pub const AUDIENCE_SWEEP: &str = "audience_sweep";
+    /// Moves an active or paused campaign to completed at its `end_at`.
+    pub const CAMPAIGN_END: &str = "campaign_end";
+    /// Sends one step of a sequence to one contact.
+    pub const SEND_EMAIL: &str = "send_email";
+    /// Publishes a post or ad through one webhook connector.
+    pub const PUBLISH_POST: &str = "publish_post";
+    /// Writes a campaign's daily results from its deliveries and tracking events.
+    pub const ROLLUP: &str = "results_rollup";
+}
+
+/// When a parked job (of a paused campaign) is due: never, until the campaign resumes.
+pub fn parked_until() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(253_402_214_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// What a campaign's status change does to its jobs, applied in the same transaction as the
+/// change itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransitionEffects {
+    /// Jobs to enqueue.
+    pub enqueue: Vec<NewJob>,
+    /// Cancel the campaign's waiting jobs (it ended, or went back to draft).
+    pub cancel: bool,
+    /// Park the campaign's waiting sends (it paused).
+    pub park: bool,
+    /// Make the campaign's parked sends due now (it resumed).
+    pub wake: bool,
+}
+
+/// The jobs a move of `campaign` to `target` at `now` starts, stops, parks or wakes.
+pub fn transition_effects(
+    campaign: &crate::Campaign,
+    target: crate::CampaignStatus,
+    now: DateTime<Utc>,
+) -> TransitionEffects {
+    use crate::CampaignStatus::*;
+    let id = campaign.id;
+    let key = id.to_string();
+    match target {
+        Scheduled => TransitionEffects {
+            enqueue: vec![
+                NewJob::new(
+                    kinds::CAMPAIGN_START,
+                    key,
+                    campaign.plan.start_at.unwrap_or(now).max(now),
+                )
+                .for_campaign(id)
+                .requeued(),
+            ],
+            ..TransitionEffects::default()
+        },
+        Active => {
+            let mut enqueue = vec![NewJob::new(kinds::CAMPAIGN_LAUNCH, key.clone(), now).for_campaign(id)];
+            if let Some(end) = campaign.plan.end_at {
+                enqueue.push(
+                    NewJob::new(kinds::CAMPAIGN_END, key, end.max(now))
+                        .for_campaign(id)
+                        .requeued(),
+                );
+            }
+            TransitionEffects {
+                enqueue,
+                wake: campaign.status == Paused,
+                ..TransitionEffects::default()
+            }
+        }
+        Paused => TransitionEffects {
+            park: true,
+            ..TransitionEffects::default()
+        },
+        Draft | Completed | Archived => TransitionEffects {
+            cancel: true,
+            ..TransitionEffects::default()
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +235,48 @@ mod tests {
         let a = retry_delay(3, 0.1);
         let b = retry_delay(3, 0.9);
         assert!(a < b && a >= TimeDelta::seconds(60) && b <= TimeDelta::seconds(120));
+    }
+
+    fn campaign(status: crate::CampaignStatus) -> crate::Campaign {
+        crate::Campaign {
+            id: CampaignId::new(),
+            org_id: OrgId::new(),
+            campaign_type: crate::CampaignType::LeadGen,
+            objective: "Book demos".into(),
+            status,
+            performance: serde_json::json!({}),
+            plan: crate::CampaignPlan::default(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn status_changes_start_park_wake_and_cancel_jobs() {
+        use crate::CampaignStatus::*;
+        let now = Utc::now();
+        let mut draft = campaign(Draft);
+        draft.plan.start_at = Some(now + TimeDelta::days(2));
+        let scheduled = transition_effects(&draft, Scheduled, now);
+        assert_eq!(scheduled.enqueue.len(), 1);
+        assert_eq!(scheduled.enqueue[0].kind, kinds::CAMPAIGN_START);
+        assert_eq!(scheduled.enqueue[0].run_at, now + TimeDelta::days(2));
+        assert_eq!(scheduled.enqueue[0].on_duplicate, OnDuplicate::Requeue);
+
+        let mut paused = campaign(Paused);
+        paused.plan.end_at = Some(now - TimeDelta::hours(1));
+        let resumed = transition_effects(&paused, Active, now);
+        assert!(resumed.wake);
+        let kinds: Vec<_> = resumed.enqueue.iter().map(|j| j.kind).collect();
+        assert_eq!(kinds, [kinds::CAMPAIGN_LAUNCH, kinds::CAMPAIGN_END]);
+        assert_eq!(resumed.enqueue[1].run_at, now, "an end in the past is due now");
+        assert!(!transition_effects(&campaign(Scheduled), Active, now).wake);
+
+        assert!(transition_effects(&campaign(Active), Paused, now).park);
+        for ended in [Completed, Archived, Draft] {
+            assert!(transition_effects(&campaign(Active), ended, now).cancel);
+        }
+        assert!(parked_until() > now + TimeDelta::days(365 * 1000));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod asset;
 mod audience;
 mod audit;
 mod contact;
+mod delivery;
 mod brand;
 mod campaign;
 mod enums;
@@ -38,6 +39,7 @@ pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
     time_zone_names,
 };
+pub use delivery::{Connector, Delivery};
 pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, JobState, MemberRole, ParseEnumError,
     TrackingKind,
@@ -45,7 +47,10 @@ pub use enums::{
 pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
 };
-pub use jobs::{DEFAULT_MAX_ATTEMPTS, Job, NewJob, OnDuplicate, retry_delay};
+pub use jobs::{
+    DEFAULT_MAX_ATTEMPTS, Job, NewJob, OnDuplicate, TransitionEffects, kinds, parked_until,
+    retry_delay, transition_effects,
+};
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};

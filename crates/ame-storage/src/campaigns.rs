@@ -3,11 +3,12 @@
 use crate::entity::campaign::{self, Column};
 use crate::error::{DbResultExt, from_db};
 use crate::repository::CampaignRepository;
+use crate::queue;
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId,
-    Page, PageRequest, PlanPatch, ValidCampaign,
+    Page, PageRequest, PlanPatch, ValidCampaign, transition_effects,
 };
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -54,10 +55,28 @@ pub(crate) fn to_domain(m: campaign::Model) -> StorageResult<Campaign> {
             start_at: m.start_at,
             end_at: m.end_at,
             timezone: m.timezone,
+            audience: m
+                .audience
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| StorageError::Database(format!("unexpected audience: {e}")))?,
+            send_window: m
+                .send_window
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| StorageError::Database(format!("unexpected send window: {e}")))?,
         },
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+fn json_of<T: serde::Serialize>(value: &Option<T>) -> StorageResult<Option<serde_json::Value>> {
+    value
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| StorageError::Invalid(e.to_string()))
 }
 
 fn channels_json(channels: &[Channel]) -> serde_json::Value {
@@ -113,6 +132,8 @@ impl CampaignRepository for SqlCampaigns {
             start_at: Set(plan.start_at),
             end_at: Set(plan.end_at),
             timezone: Set(plan.timezone.clone()),
+            audience: Set(json_of(&plan.audience)?),
+            send_window: Set(json_of(&plan.send_window)?),
         })
         .exec_with_returning(&txn)
         .await
@@ -212,9 +233,9 @@ impl CampaignRepository for SqlCampaigns {
             )));
         }
         seen.status.transition_to(target)?;
+        let at = now();
         // Compare-and-set on the status just read: if another change landed in between, this
         // update matches no row and the caller gets a conflict instead of a second win.
-        let at = now();
         let updated = campaign::Entity::update_many()
             .col_expr(Column::Status, Expr::value(target.as_str()))
             .col_expr(Column::UpdatedAt, Expr::value(at))
@@ -230,6 +251,9 @@ impl CampaignRepository for SqlCampaigns {
                 seen.status
             )));
         }
+        // The jobs the change starts, parks, wakes or cancels commit with it, or not at all.
+        let effects = transition_effects(&seen, target, at);
+        queue::apply_effects(&txn, org, id, &effects, at).await?;
         txn.commit().await.db()?;
         // The update changed exactly these two columns of the row just read.
         Ok(Campaign {
@@ -268,6 +292,8 @@ impl CampaignRepository for SqlCampaigns {
             .col_expr(Column::StartAt, Expr::value(plan.start_at))
             .col_expr(Column::EndAt, Expr::value(plan.end_at))
             .col_expr(Column::Timezone, Expr::value(plan.timezone.clone()))
+            .col_expr(Column::Audience, Expr::value(json_of(&plan.audience)?))
+            .col_expr(Column::SendWindow, Expr::value(json_of(&plan.send_window)?))
             .col_expr(Column::UpdatedAt, Expr::value(at))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))

@@ -16,11 +16,14 @@ mod audit;
 mod blobs;
 mod brands;
 mod campaigns;
+mod contacts;
 mod entity;
 mod error;
 mod idempotency;
+mod ledger;
 mod organizations;
 mod pages;
+mod queue;
 mod repository;
 mod results;
 mod scope;
@@ -32,9 +35,15 @@ pub use audit::SqlAudit;
 pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobs, StoredBlob, blob_key};
 pub use brands::SqlBrands;
 pub use campaigns::SqlCampaigns;
+pub use contacts::{ContactRepository, SqlContacts};
 pub use error::{StorageError, StorageResult};
 pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
+pub use ledger::{
+    ExecutionRepository, NewTrackingEvent, PlannedSend, SendOutcome, SqlExecution, TrackingEvent,
+    send_job,
+};
 pub use organizations::SqlOrganizations;
+pub use queue::{JobQueue, SqlJobs};
 pub use pages::{SqlLeads, SqlPublicPages};
 pub use repository::{
     ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
@@ -48,5 +57,7 @@ pub use repository::{
     MockCampaignRepository, MockIdempotencyRepository, MockLeadRepository,
     MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
 };
+#[cfg(any(test, feature = "mock"))]
+pub use {contacts::MockContactRepository, ledger::MockExecutionRepository, queue::MockJobQueue};
 pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
 pub use storage::{Backend, Storage};

@@ -5,10 +5,13 @@ use crate::assets::SqlAssets;
 use crate::audit::SqlAudit;
 use crate::brands::SqlBrands;
 use crate::campaigns::SqlCampaigns;
+use crate::contacts::SqlContacts;
 use crate::error::{DbResultExt, from_db};
 use crate::idempotency::SqlIdempotency;
+use crate::ledger::SqlExecution;
 use crate::organizations::SqlOrganizations;
 use crate::pages::{SqlLeads, SqlPublicPages};
+use crate::queue::SqlJobs;
 use crate::results::SqlResults;
 use crate::scope::{Scope, set_acting_user};
 use crate::{StorageError, StorageResult};
@@ -180,6 +183,21 @@ impl Storage {
     /// The asset repository.
     pub fn assets(&self) -> SqlAssets {
         SqlAssets::new(self.scope.clone())
+    }
+
+    /// Contacts and segments.
+    pub fn contacts(&self) -> SqlContacts {
+        SqlContacts::new(self.scope.clone())
+    }
+
+    /// The durable job queue.
+    pub fn jobs(&self) -> SqlJobs {
+        SqlJobs::new(self.scope.clone())
+    }
+
+    /// The delivery ledger, tracking events and webhook connectors.
+    pub fn execution(&self) -> SqlExecution {
+        SqlExecution::new(self.scope.clone())
     }
 
     /// The audit log repository.

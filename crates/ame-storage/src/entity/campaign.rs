@@ -19,6 +19,8 @@ pub struct Model {
     pub start_at: Option<DateTimeUtc>,
     pub end_at: Option<DateTimeUtc>,
     pub timezone: String,
+    pub audience: Option<Json>,
+    pub send_window: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,62 @@
+//! What running a campaign records: the delivery ledger's rows and the webhook connectors that
+//! publish posts and ads.
+
+use crate::enums::{Channel, DeliveryState};
+use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of the delivery ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The row's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: uuid::Uuid,
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The email sequence asset (version) used.
+    pub asset_id: AssetId,
+    /// The step (1-based).
+    pub step: u32,
+    /// The contact.
+    pub contact_id: ContactId,
+    /// The Message-ID the message carries.
+    pub message_id: String,
+    /// Where it is.
+    pub state: DeliveryState,
+    /// When it was due.
+    pub due_at: DateTime<Utc>,
+    /// The subject variant used.
+    pub subject_variant: u32,
+    /// Attempts to hand it to the mail server.
+    pub attempts: u32,
+    /// Why the last attempt failed, or why it was not sent.
+    pub last_error: Option<String>,
+    /// When the mail server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A webhook endpoint that publishes an organization's posts and ads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Connector {
+    /// The connector's id.
+    pub id: ConnectorId,
+    /// Its name.
+    pub name: String,
+    /// Where posts are delivered.
+    pub url: String,
+    /// The signing secret (`whsec_…`); shown only when created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The channels it publishes.
+    pub channels: Vec<Channel>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was disabled (its receiver answered 410 Gone), if it was.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+}
+

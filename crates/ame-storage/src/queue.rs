@@ -1,0 +1,572 @@
+//! The durable job queue: enqueue (inside the caller's transaction when a change needs a job),
+//! claim with a lease, heartbeat, complete, fail with a retry time, and list or retry dead jobs.
+//!
+//! A claimed job's `run_at` is its lease expiry, so one partial index over `run_at` finds both
+//! due jobs and jobs whose worker stopped. Every change a worker makes to a claimed job is
+//! fenced on `(state = running, worker_id, attempts)`: a worker whose lease ran out and whose job
+//! was claimed again can no longer complete or fail it.
+
+use crate::entity::job::{self, Column};
+use crate::error::DbResultExt;
+use crate::scope::{Scope, parse_stored};
+use crate::{StorageError, StorageResult};
+use ame_domain::{
+    CampaignId, Cursor, Job, JobId, JobState, NewJob, OnDuplicate, OrgId, Page, PageRequest,
+    TransitionEffects, kinds, parked_until,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+use std::collections::BTreeMap;
+
+/// The queue as the worker and the API see it.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Enqueues `jobs` for `org` (each kept or requeued on a duplicate key, as it says);
+    /// returns how many rows were inserted or requeued.
+    async fn enqueue(&self, org: OrgId, jobs: Vec<NewJob>, now: DateTime<Utc>)
+    -> StorageResult<u64>;
+    /// Claims up to `limit` due jobs of any organization for `worker`, leased for `lease`.
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<Job>>;
+    /// Extends the lease of a job `worker` still holds; false if it lost it.
+    async fn heartbeat(
+        &self,
+        job: &Job,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Marks a held job done; false if the worker lost it.
+    async fn complete(&self, job: &Job, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Records a failed attempt: retried at `retry_at` while attempts remain, dead otherwise
+    /// (or at once when `retry_at` is `None`). Returns the job's new state, `None` if lost.
+    async fn fail(
+        &self,
+        job: &Job,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<JobState>>;
+    /// Puts a held job back to wait until `run_at` without counting the attempt (a send
+    /// outside its window, a paused campaign, a rate limit); false if lost.
+    async fn postpone(
+        &self,
+        job: &Job,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Gives a held job up so another worker may take it at once (a worker shutting down);
+    /// the attempt does not count.
+    async fn release(&self, job: &Job, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// One job of `org`.
+    async fn get(&self, org: OrgId, id: JobId) -> StorageResult<Job>;
+    /// Jobs of `org`, most recently changed first, optionally only in `state`.
+    async fn list(
+        &self,
+        org: OrgId,
+        state: Option<JobState>,
+        page: PageRequest,
+    ) -> StorageResult<Page<Job>>;
+    /// Queues a dead or failed job of `org` again, due now, with fresh attempts.
+    /// `Conflict` for a job in any other state.
+    async fn retry(&self, org: OrgId, id: JobId, now: DateTime<Utc>) -> StorageResult<Job>;
+    /// How many jobs are in each (kind, state), across organizations (for `/metrics`).
+    async fn depth(&self) -> StorageResult<BTreeMap<(String, String), i64>>;
+}
+
+/// The queue stored through sea-orm (SQLite or PostgreSQL).
+#[derive(Debug, Clone)]
+pub struct SqlJobs {
+    scope: Scope,
+}
+
+impl SqlJobs {
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope }
+    }
+}
+
+/// Microsecond precision, as both databases store it.
+pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+fn lease_delta(lease: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(lease).unwrap_or(TimeDelta::hours(1))
+}
+
+pub(crate) fn to_domain(m: job::Model) -> StorageResult<Job> {
+    Ok(Job {
+        id: JobId::from_uuid(m.id),
+        org_id: OrgId::from_uuid(m.org_id),
+        kind: m.kind,
+        campaign_id: m.campaign_id.map(CampaignId::from_uuid),
+        dedupe_key: m.dedupe_key,
+        payload: m.payload,
+        state: parse_stored("state", &m.state)?,
+        run_at: m.run_at,
+        attempts: Ord::max(m.attempts, 0) as u32,
+        max_attempts: Ord::max(m.max_attempts, 1) as u32,
+        worker_id: m.worker_id,
+        last_error: m.last_error,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        finished_at: m.finished_at,
+    })
+}
+
+/// Writes `?` placeholders as the backend wants them (`$1`, `$2`, … on PostgreSQL).
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    if backend == DbBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        Statement::from_sql_and_values(backend, out, values)
+    } else {
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+}
+
+/// Enqueues `jobs` inside `txn` (which acts for `org`).
+pub(crate) async fn enqueue_in<C: ConnectionTrait>(
+    txn: &C,
+    org: OrgId,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> StorageResult<u64> {
+    let backend = txn.get_database_backend();
+    let now = micros(now);
+    let mut changed = 0;
+    for new in jobs {
+        let conflict = match new.on_duplicate {
+            OnDuplicate::Keep => "DO NOTHING",
+            OnDuplicate::Requeue => {
+                "DO UPDATE SET state = 'queued', run_at = excluded.run_at, attempts = 0, \
+                 max_attempts = excluded.max_attempts, payload = excluded.payload, \
+                 last_error = NULL, finished_at = NULL, lease_expires_at = NULL, \
+                 updated_at = excluded.updated_at WHERE jobs.state <> 'running'"
+            }
+        };
+        let sql = format!(
+            "INSERT INTO jobs (id, org_id, kind, campaign_id, dedupe_key, payload, state, run_at, \
+             attempts, max_attempts, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?) \
+             ON CONFLICT (org_id, kind, dedupe_key) {conflict}"
+        );
+        let result = txn
+            .execute_raw(statement(
+                backend,
+                &sql,
+                vec![
+                    uuid::Uuid::now_v7().into(),
+                    org.as_uuid().into(),
+                    new.kind.into(),
+                    new.campaign_id.map(|c| c.as_uuid()).into(),
+                    new.dedupe_key.clone().into(),
+                    new.payload.clone().into(),
+                    micros(new.run_at).into(),
+                    (Ord::min(new.max_attempts, i32::MAX as u32) as i32).into(),
+                    now.into(),
+                    now.into(),
+                ],
+            ))
+            .await
+            .db()?;
+        changed += result.rows_affected();
+    }
+    Ok(changed)
+}
+
+/// Applies what a campaign's status change does to its jobs, inside the change's transaction.
+pub(crate) async fn apply_effects(
+    txn: &DatabaseTransaction,
+    org: OrgId,
+    campaign: CampaignId,
+    effects: &TransitionEffects,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    let now = micros(now);
+    enqueue_in(txn, org, &effects.enqueue, now).await?;
+    let waiting = [JobState::Queued.as_str(), JobState::Failed.as_str()];
+    let of_campaign = Column::OrgId
+        .eq(org.as_uuid())
+        .and(Column::CampaignId.eq(campaign.as_uuid()));
+    if effects.cancel {
+        job::Entity::update_many()
+            .col_expr(Column::State, Expr::value(JobState::Cancelled.as_str()))
+            .col_expr(Column::FinishedAt, Expr::value(now))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(of_campaign.clone())
+            .filter(Column::State.is_in(waiting))
+            .exec(txn)
+            .await
+            .db()?;
+        crate::ledger::cancel_pending(txn, org, campaign, now).await?;
+    }
+    if effects.park {
+        job::Entity::update_many()
+            .col_expr(Column::RunAt, Expr::value(parked_until()))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(of_campaign.clone())
+            .filter(Column::Kind.eq(kinds::SEND_EMAIL))
+            .filter(Column::State.is_in(waiting))
+            .exec(txn)
+            .await
+            .db()?;
+    }
+    if effects.wake {
+        job::Entity::update_many()
+            .col_expr(Column::RunAt, Expr::value(now))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(of_campaign)
+            .filter(Column::State.is_in(waiting))
+            .filter(Column::RunAt.gte(parked_until()))
+            .exec(txn)
+            .await
+            .db()?;
+    }
+    Ok(())
+}
+
+/// Only the worker holding `job` in this attempt may change it.
+fn held(job: &Job) -> sea_orm::sea_query::SimpleExpr {
+    Column::Id
+        .eq(job.id.as_uuid())
+        .and(Column::OrgId.eq(job.org_id.as_uuid()))
+        .and(Column::State.eq(JobState::Running.as_str()))
+        .and(Column::WorkerId.eq(job.worker_id.clone().unwrap_or_default()))
+        .and(Column::Attempts.eq(job.attempts as i32))
+}
+
+/// Marks a held job done inside `txn`; false if the worker lost it.
+pub(crate) async fn complete_in<C: ConnectionTrait>(
+    txn: &C,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let now = micros(now);
+    let done = job::Entity::update_many()
+        .col_expr(Column::State, Expr::value(JobState::Done.as_str()))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
+        .filter(held(job))
+        .exec(txn)
+        .await
+        .db()?;
+    Ok(done.rows_affected == 1)
+}
+
+async fn find_in<C: ConnectionTrait>(txn: &C, org: OrgId, id: JobId) -> StorageResult<job::Model> {
+    job::Entity::find()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::OrgId.eq(org.as_uuid()))
+        .one(txn)
+        .await
+        .db()?
+        .ok_or(StorageError::not_found("job"))
+}
+
+#[async_trait]
+impl JobQueue for SqlJobs {
+    async fn enqueue(
+        &self,
+        org: OrgId,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64> {
+        let txn = self.scope.begin(org).await?;
+        let changed = enqueue_in(&txn, org, &jobs, now).await?;
+        txn.commit().await.db()?;
+        Ok(changed)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<Job>> {
+        let now = micros(now);
+        let until = micros(now + lease_delta(lease));
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let rows = if self.scope.is_postgres() {
+            job::Entity::find()
+                .from_raw_sql(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT * FROM ame_claim_jobs($1, $2, $3, $4)",
+                    [
+                        worker.into(),
+                        limit.into(),
+                        (Ord::max(lease_delta(lease).num_seconds(), 1) as i32).into(),
+                        now.into(),
+                    ],
+                ))
+                .all(&self.scope.db)
+                .await
+                .db()?
+        } else {
+            // SQLite has one writer at a time: the dead-marking and the claim run in one
+            // transaction, and the claim is a single UPDATE … RETURNING.
+            let txn = self.scope.db.begin().await.db()?;
+            txn.execute_raw(statement(
+                DbBackend::Sqlite,
+                "UPDATE jobs SET state = 'dead', finished_at = ?, updated_at = ?, \
+                 lease_expires_at = NULL, \
+                 last_error = 'the worker holding it stopped during its last attempt' || \
+                   COALESCE(' (earlier: ' || last_error || ')', '') \
+                 WHERE state = 'running' AND run_at <= ? AND attempts >= max_attempts",
+                vec![now.into(), now.into(), now.into()],
+            ))
+            .await
+            .db()?;
+            let rows = job::Entity::find()
+                .from_raw_sql(statement(
+                    DbBackend::Sqlite,
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker_id = ?, \
+                     run_at = ?, lease_expires_at = ?, updated_at = ? \
+                     WHERE id IN (SELECT id FROM jobs \
+                       WHERE state IN ('queued', 'failed', 'running') AND run_at <= ? \
+                       ORDER BY run_at LIMIT ?) \
+                     RETURNING *",
+                    vec![
+                        worker.into(),
+                        until.into(),
+                        until.into(),
+                        now.into(),
+                        now.into(),
+                        limit.into(),
+                    ],
+                ))
+                .all(&txn)
+                .await
+                .db()?;
+            txn.commit().await.db()?;
+            rows
+        };
+        let mut jobs = rows
+            .into_iter()
+            .map(to_domain)
+            .collect::<StorageResult<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.created_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn heartbeat(
+        &self,
+        job: &Job,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let until = micros(now + lease_delta(lease));
+        let txn = self.scope.begin(job.org_id).await?;
+        let extended = job::Entity::update_many()
+            .col_expr(Column::RunAt, Expr::value(until))
+            .col_expr(Column::LeaseExpiresAt, Expr::value(until))
+            .filter(held(job))
+            .exec(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(extended.rows_affected == 1)
+    }
+
+    async fn complete(&self, job: &Job, now: DateTime<Utc>) -> StorageResult<bool> {
+        let txn = self.scope.begin(job.org_id).await?;
+        let done = complete_in(&txn, job, now).await?;
+        txn.commit().await.db()?;
+        Ok(done)
+    }
+
+    async fn fail(
+        &self,
+        job: &Job,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<JobState>> {
+        let now = micros(now);
+        let error: String = error.chars().take(2000).collect();
+        let next = match retry_at {
+            Some(at) if job.attempts < job.max_attempts => (JobState::Failed, micros(at), None),
+            _ => (JobState::Dead, now, Some(now)),
+        };
+        let txn = self.scope.begin(job.org_id).await?;
+        let changed = job::Entity::update_many()
+            .col_expr(Column::State, Expr::value(next.0.as_str()))
+            .col_expr(Column::RunAt, Expr::value(next.1))
+            .col_expr(Column::FinishedAt, Expr::value(next.2))
+            .col_expr(Column::LastError, Expr::value(error))
+            .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(held(job))
+            .exec(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok((changed.rows_affected == 1).then_some(next.0))
+    }
+
+    async fn postpone(
+        &self,
+        job: &Job,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let txn = self.scope.begin(job.org_id).await?;
+        let moved = postpone_in(&txn, job, run_at, now).await?;
+        txn.commit().await.db()?;
+        Ok(moved)
+    }
+
+    async fn release(&self, job: &Job, now: DateTime<Utc>) -> StorageResult<bool> {
+        self.postpone(job, now, now).await
+    }
+
+    async fn get(&self, org: OrgId, id: JobId) -> StorageResult<Job> {
+        let txn = self.scope.begin(org).await?;
+        let found = find_in(&txn, org, id).await?;
+        txn.commit().await.db()?;
+        to_domain(found)
+    }
+
+    async fn list(
+        &self,
+        org: OrgId,
+        state: Option<JobState>,
+        page: PageRequest,
+    ) -> StorageResult<Page<Job>> {
+        let mut query = job::Entity::find().filter(Column::OrgId.eq(org.as_uuid()));
+        if let Some(state) = state {
+            query = query.filter(Column::State.eq(state.as_str()));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(
+                Expr::tuple([Expr::col(Column::UpdatedAt), Expr::col(Column::Id)]).lt(Expr::tuple(
+                    [Expr::value(after.created_at), Expr::value(after.id)],
+                )),
+            );
+        }
+        let limit = page.limit() as usize;
+        let txn = self.scope.begin(org).await?;
+        let mut rows = query
+            .order_by_desc(Column::UpdatedAt)
+            .order_by_desc(Column::Id)
+            .limit(limit as u64 + 1)
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = has_more
+            .then(|| {
+                rows.last().map(|last| {
+                    Cursor {
+                        created_at: last.updated_at,
+                        id: last.id,
+                    }
+                    .encode()
+                })
+            })
+            .flatten();
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(to_domain)
+                .collect::<StorageResult<_>>()?,
+            next_cursor,
+        })
+    }
+
+    async fn retry(&self, org: OrgId, id: JobId, now: DateTime<Utc>) -> StorageResult<Job> {
+        let now = micros(now);
+        let txn = self.scope.begin_write(org).await?;
+        let found = find_in(&txn, org, id).await?;
+        let state: JobState = parse_stored("state", &found.state)?;
+        if !matches!(state, JobState::Dead | JobState::Failed) {
+            return Err(StorageError::Conflict(format!(
+                "only dead or failed jobs can be retried; this one is {state}"
+            )));
+        }
+        job::Entity::update_many()
+            .col_expr(Column::State, Expr::value(JobState::Queued.as_str()))
+            .col_expr(Column::RunAt, Expr::value(now))
+            .col_expr(Column::Attempts, Expr::value(0))
+            .col_expr(Column::FinishedAt, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::OrgId.eq(org.as_uuid()))
+            .filter(Column::State.eq(state.as_str()))
+            .exec(&txn)
+            .await
+            .db()?;
+        let retried = find_in(&txn, org, id).await?;
+        txn.commit().await.db()?;
+        to_domain(retried)
+    }
+
+    async fn depth(&self) -> StorageResult<BTreeMap<(String, String), i64>> {
+        let sql = if self.scope.is_postgres() {
+            "SELECT kind, state, n FROM ame_job_depth()"
+        } else {
+            "SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state"
+        };
+        let rows = self
+            .scope
+            .db
+            .query_all_raw(Statement::from_string(
+                self.scope.db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .db()?;
+        let mut depth = BTreeMap::new();
+        for row in rows {
+            let kind: String = row.try_get("", "kind").db()?;
+            let state: String = row.try_get("", "state").db()?;
+            let n: i64 = row.try_get("", "n").db()?;
+            depth.insert((kind, state), n);
+        }
+        Ok(depth)
+    }
+}
+
+/// Puts a held job back to wait until `run_at` without counting the attempt.
+pub(crate) async fn postpone_in<C: ConnectionTrait>(
+    txn: &C,
+    job: &Job,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let moved = job::Entity::update_many()
+        .col_expr(Column::State, Expr::value(JobState::Queued.as_str()))
+        .col_expr(Column::RunAt, Expr::value(micros(run_at)))
+        .col_expr(Column::Attempts, Expr::value(job.attempts.saturating_sub(1) as i32))
+        .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::UpdatedAt, Expr::value(micros(now)))
+        .filter(held(job))
+        .exec(txn)
+        .await
+        .db()?;
+    Ok(moved.rows_affected == 1)
+}
