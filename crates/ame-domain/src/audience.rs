@@ -20,7 +20,10 @@ pub const MAX_IN_VALUES: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// The attribute tested.
-    #[cfg_attr(feature = "openapi", schema(example = "plan", pattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "plan", pattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    )]
     pub attribute: String,
     /// Matches when the attribute equals this value (text, number or boolean).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,9 +74,7 @@ impl Condition {
             ));
         }
         if let Some(values) = &self.one_of
-            && (values.is_empty()
-                || values.len() > MAX_IN_VALUES
-                || !values.iter().all(is_scalar))
+            && (values.is_empty() || values.len() > MAX_IN_VALUES || !values.iter().all(is_scalar))
         {
             errors.push(FieldError::new(
                 format!("{field}.in"),
@@ -180,7 +181,10 @@ impl SegmentFilter {
 #[serde(deny_unknown_fields)]
 pub struct NewSegment {
     /// Name (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(example = "Pro plan, UK", max_length = 200))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Pro plan, UK", max_length = 200)
+    )]
     pub name: String,
     /// Who belongs to it.
     #[serde(default)]
@@ -344,16 +348,43 @@ mod tests {
             Consent::Subscribed,
         );
         for (f, expected) in [
-            (json!({"conditions": [{"attribute": "plan", "equals": "pro"}]}), true),
-            (json!({"conditions": [{"attribute": "plan", "equals": "free"}]}), false),
-            (json!({"conditions": [{"attribute": "seats", "min": 10, "max": 12}]}), true),
-            (json!({"conditions": [{"attribute": "seats", "min": 12.5}]}), false),
-            (json!({"conditions": [{"attribute": "seats", "equals": 12.0}]}), true),
-            (json!({"conditions": [{"attribute": "country", "in": ["IE", "GB"]}]}), true),
-            (json!({"conditions": [{"attribute": "plan", "min": 1}]}), false),
-            (json!({"conditions": [{"attribute": "missing", "equals": 1}]}), false),
+            (
+                json!({"conditions": [{"attribute": "plan", "equals": "pro"}]}),
+                true,
+            ),
+            (
+                json!({"conditions": [{"attribute": "plan", "equals": "free"}]}),
+                false,
+            ),
+            (
+                json!({"conditions": [{"attribute": "seats", "min": 10, "max": 12}]}),
+                true,
+            ),
+            (
+                json!({"conditions": [{"attribute": "seats", "min": 12.5}]}),
+                false,
+            ),
+            (
+                json!({"conditions": [{"attribute": "seats", "equals": 12.0}]}),
+                true,
+            ),
+            (
+                json!({"conditions": [{"attribute": "country", "in": ["IE", "GB"]}]}),
+                true,
+            ),
+            (
+                json!({"conditions": [{"attribute": "plan", "min": 1}]}),
+                false,
+            ),
+            (
+                json!({"conditions": [{"attribute": "missing", "equals": 1}]}),
+                false,
+            ),
             (json!({"consent": ["unsubscribed"]}), false),
-            (json!({"consent": ["subscribed"], "conditions": [{"attribute": "vip", "equals": true}]}), true),
+            (
+                json!({"consent": ["subscribed"], "conditions": [{"attribute": "vip", "equals": true}]}),
+                true,
+            ),
         ] {
             assert_eq!(filter(f.clone()).matches(&ada), expected, "{f}");
         }
@@ -405,10 +436,9 @@ mod tests {
         let leads: Audience = serde_json::from_value(json!({"campaign_leads": true})).unwrap();
         assert_eq!(leads.entry(), Entry::Triggered);
         assert_eq!(Audience::all_subscribed().entry(), Entry::Broadcast);
-        let both: Audience = serde_json::from_value(
-            json!({"all_subscribed": true, "segment_id": SegmentId::new()}),
-        )
-        .unwrap();
+        let both: Audience =
+            serde_json::from_value(json!({"all_subscribed": true, "segment_id": SegmentId::new()}))
+                .unwrap();
         assert!(both.validate().is_err());
         assert!(Audience::default().validate().is_err());
     }

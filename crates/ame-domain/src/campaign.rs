@@ -2,9 +2,9 @@
 
 use crate::audience::Audience;
 use crate::enums::{CampaignType, Channel};
-use crate::schedule::SendWindow;
 use crate::ids::{CampaignId, OrgId};
 use crate::lifecycle::CampaignStatus;
+use crate::schedule::SendWindow;
 use crate::validation::{Collector, FieldError, ValidationError, text};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use rust_decimal::Decimal;

@@ -65,7 +65,10 @@ impl Contact {
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
     /// Email address (unique per organization, compared case-insensitively).
-    #[cfg_attr(feature = "openapi", schema(example = "ada@example.com", max_length = 254))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "ada@example.com", max_length = 254)
+    )]
     pub email: String,
     /// First name (1 to 100 characters).
     #[serde(default)]
@@ -239,12 +242,7 @@ impl NewContact {
         }
         let first_name = match self.first_name.as_deref() {
             None => None,
-            Some(n) => match text(
-                &format!("{prefix}first_name"),
-                n,
-                1,
-                MAX_FIRST_NAME_CHARS,
-            ) {
+            Some(n) => match text(&format!("{prefix}first_name"), n, 1, MAX_FIRST_NAME_CHARS) {
                 Ok(n) => Some(n),
                 Err(e) => {
                     errors.push(e);

@@ -59,4 +59,3 @@ pub struct Connector {
     /// Why it was disabled.
     pub disabled_reason: Option<String>,
 }
-

@@ -134,7 +134,6 @@ pub fn retry_delay(attempt: u32, jitter: f64) -> TimeDelta {
     TimeDelta::milliseconds(millis as i64)
 }
 
-
 /// The kinds of job AME runs.
 pub mod kinds {
     /// Moves a scheduled campaign to active at its `start_at`.
@@ -195,7 +194,8 @@ pub fn transition_effects(
             ..TransitionEffects::default()
         },
         Active => {
-            let mut enqueue = vec![NewJob::new(kinds::CAMPAIGN_LAUNCH, key.clone(), now).for_campaign(id)];
+            let mut enqueue =
+                vec![NewJob::new(kinds::CAMPAIGN_LAUNCH, key.clone(), now).for_campaign(id)];
             if let Some(end) = campaign.plan.end_at {
                 enqueue.push(
                     NewJob::new(kinds::CAMPAIGN_END, key, end.max(now))
@@ -269,7 +269,10 @@ mod tests {
         assert!(resumed.wake);
         let kinds: Vec<_> = resumed.enqueue.iter().map(|j| j.kind).collect();
         assert_eq!(kinds, [kinds::CAMPAIGN_LAUNCH, kinds::CAMPAIGN_END]);
-        assert_eq!(resumed.enqueue[1].run_at, now, "an end in the past is due now");
+        assert_eq!(
+            resumed.enqueue[1].run_at, now,
+            "an end in the past is due now"
+        );
         assert!(!transition_effects(&campaign(Scheduled), Active, now).wake);
 
         assert!(transition_effects(&campaign(Active), Paused, now).park);

@@ -11,10 +11,10 @@
 mod asset;
 mod audience;
 mod audit;
-mod contact;
-mod delivery;
 mod brand;
 mod campaign;
+mod contact;
+mod delivery;
 mod enums;
 mod ids;
 mod jobs;
@@ -30,14 +30,14 @@ pub use audience::{
     Audience, AudienceSource, Condition, Entry, MAX_CONDITIONS, NewSegment, Segment, SegmentFilter,
 };
 pub use audit::{AuditActor, AuditEvent};
-pub use contact::{
-    Contact, ContactFilter, ContactPatch, MAX_CONTACTS_PER_REQUEST, NewContact, UpsertSummary,
-    ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
-};
 pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Tone};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
     time_zone_names,
+};
+pub use contact::{
+    Contact, ContactFilter, ContactPatch, MAX_CONTACTS_PER_REQUEST, NewContact, UpsertSummary,
+    ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
 };
 pub use delivery::{Connector, Delivery};
 pub use enums::{

@@ -2,8 +2,8 @@
 
 use crate::entity::campaign::{self, Column};
 use crate::error::{DbResultExt, from_db};
-use crate::repository::CampaignRepository;
 use crate::queue;
+use crate::repository::CampaignRepository;
 use crate::scope::{Scope, now, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{

@@ -220,8 +220,10 @@ impl ContactRepository for SqlContacts {
                         update = update.col_expr(Column::Locale, Expr::value(l));
                     }
                     if let Some(a) = c.attributes {
-                        update = update
-                            .col_expr(Column::Attributes, Expr::value(serde_json::Value::Object(a)));
+                        update = update.col_expr(
+                            Column::Attributes,
+                            Expr::value(serde_json::Value::Object(a)),
+                        );
                     }
                     if consent != stored {
                         update = update
@@ -306,9 +308,8 @@ impl ContactRepository for SqlContacts {
             }
             if let Some(a) = after {
                 query = query.filter(
-                    Expr::tuple([Expr::col(Column::CreatedAt), Expr::col(Column::Id)]).lt(
-                        Expr::tuple([Expr::value(a.created_at), Expr::value(a.id)]),
-                    ),
+                    Expr::tuple([Expr::col(Column::CreatedAt), Expr::col(Column::Id)])
+                        .lt(Expr::tuple([Expr::value(a.created_at), Expr::value(a.id)])),
                 );
             }
             let batch = query
@@ -368,9 +369,13 @@ impl ContactRepository for SqlContacts {
                 "this contact was erased; add the person again as a new contact".into(),
             ));
         }
-        let mut update = contact::Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
+        let mut update =
+            contact::Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
         if let Some(n) = patch.first_name {
-            update = update.col_expr(Column::FirstName, Expr::value(n.map(|n| n.trim().to_owned())));
+            update = update.col_expr(
+                Column::FirstName,
+                Expr::value(n.map(|n| n.trim().to_owned())),
+            );
         }
         if let Some(z) = patch.time_zone {
             update = update.col_expr(Column::TimeZone, Expr::value(z));
@@ -379,7 +384,10 @@ impl ContactRepository for SqlContacts {
             update = update.col_expr(Column::Locale, Expr::value(l));
         }
         if let Some(a) = patch.attributes {
-            update = update.col_expr(Column::Attributes, Expr::value(serde_json::Value::Object(a)));
+            update = update.col_expr(
+                Column::Attributes,
+                Expr::value(serde_json::Value::Object(a)),
+            );
         }
         if let Some(c) = patch.consent
             && c.as_str() != current.consent

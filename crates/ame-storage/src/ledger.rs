@@ -252,7 +252,10 @@ pub(crate) async fn cancel_pending(
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(DeliveryState::Cancelled.as_str()))
+        .col_expr(
+            delivery::Column::State,
+            Expr::value(DeliveryState::Cancelled.as_str()),
+        )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(micros(now)))
         .filter(delivery::Column::OrgId.eq(org.as_uuid()))
         .filter(delivery::Column::CampaignId.eq(campaign.as_uuid()))
@@ -280,20 +283,31 @@ pub(crate) async fn suppress_contact(
         .db()?;
     for d in &pending {
         job::Entity::update_many()
-            .col_expr(job::Column::State, Expr::value(JobState::Cancelled.as_str()))
+            .col_expr(
+                job::Column::State,
+                Expr::value(JobState::Cancelled.as_str()),
+            )
             .col_expr(job::Column::FinishedAt, Expr::value(now))
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
             .filter(job::Column::OrgId.eq(org.as_uuid()))
             .filter(job::Column::Kind.eq(kinds::SEND_EMAIL))
             .filter(job::Column::DedupeKey.eq(format!("{}:{}:{}", d.campaign_id, d.step, contact)))
-            .filter(job::Column::State.is_in([JobState::Queued.as_str(), JobState::Failed.as_str()]))
+            .filter(
+                job::Column::State.is_in([JobState::Queued.as_str(), JobState::Failed.as_str()]),
+            )
             .exec(txn)
             .await
             .db()?;
     }
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(DeliveryState::Suppressed.as_str()))
-        .col_expr(delivery::Column::LastError, Expr::value("the contact was erased"))
+        .col_expr(
+            delivery::Column::State,
+            Expr::value(DeliveryState::Suppressed.as_str()),
+        )
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value("the contact was erased"),
+        )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::OrgId.eq(org.as_uuid()))
         .filter(delivery::Column::ContactId.eq(contact.as_uuid()))
@@ -430,7 +444,10 @@ impl ExecutionRepository for SqlExecution {
             return Ok(None);
         }
         let started = delivery::Entity::update_many()
-            .col_expr(delivery::Column::State, Expr::value(DeliveryState::Sending.as_str()))
+            .col_expr(
+                delivery::Column::State,
+                Expr::value(DeliveryState::Sending.as_str()),
+            )
             .col_expr(
                 delivery::Column::Attempts,
                 Expr::col(delivery::Column::Attempts).add(1),
@@ -516,7 +533,10 @@ impl ExecutionRepository for SqlExecution {
             .db()?;
         if let SendOutcome::Bounced(_) = outcome {
             contact::Entity::update_many()
-                .col_expr(contact::Column::Consent, Expr::value(Consent::Bounced.as_str()))
+                .col_expr(
+                    contact::Column::Consent,
+                    Expr::value(Consent::Bounced.as_str()),
+                )
                 .col_expr(contact::Column::ConsentSource, Expr::value("smtp_bounce"))
                 .col_expr(contact::Column::ConsentAt, Expr::value(now))
                 .col_expr(contact::Column::UpdatedAt, Expr::value(now))
@@ -649,7 +669,11 @@ impl ExecutionRepository for SqlExecution {
             .await
             .db()?;
         txn.commit().await.db()?;
-        Ok(rows.into_iter().flatten().map(ContactId::from_uuid).collect())
+        Ok(rows
+            .into_iter()
+            .flatten()
+            .map(ContactId::from_uuid)
+            .collect())
     }
 
     async fn create_connector(

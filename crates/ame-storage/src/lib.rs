@@ -43,8 +43,8 @@ pub use ledger::{
     send_job,
 };
 pub use organizations::SqlOrganizations;
-pub use queue::{JobQueue, SqlJobs};
 pub use pages::{SqlLeads, SqlPublicPages};
+pub use queue::{JobQueue, SqlJobs};
 pub use repository::{
     ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
     IdempotencyClaim, IdempotencyRepository, IssuedApiKey, KeyPrincipal, LeadRecording,
@@ -57,7 +57,7 @@ pub use repository::{
     MockCampaignRepository, MockIdempotencyRepository, MockLeadRepository,
     MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
 };
-#[cfg(any(test, feature = "mock"))]
-pub use {contacts::MockContactRepository, ledger::MockExecutionRepository, queue::MockJobQueue};
 pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
 pub use storage::{Backend, Storage};
+#[cfg(any(test, feature = "mock"))]
+pub use {contacts::MockContactRepository, ledger::MockExecutionRepository, queue::MockJobQueue};

@@ -29,8 +29,12 @@ use std::collections::BTreeMap;
 pub trait JobQueue: Send + Sync {
     /// Enqueues `jobs` for `org` (each kept or requeued on a duplicate key, as it says);
     /// returns how many rows were inserted or requeued.
-    async fn enqueue(&self, org: OrgId, jobs: Vec<NewJob>, now: DateTime<Utc>)
-    -> StorageResult<u64>;
+    async fn enqueue(
+        &self,
+        org: OrgId,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64>;
     /// Claims up to `limit` due jobs of any organization for `worker`, leased for `lease`.
     async fn claim(
         &self,
@@ -561,7 +565,10 @@ pub(crate) async fn postpone_in<C: ConnectionTrait>(
     let moved = job::Entity::update_many()
         .col_expr(Column::State, Expr::value(JobState::Queued.as_str()))
         .col_expr(Column::RunAt, Expr::value(micros(run_at)))
-        .col_expr(Column::Attempts, Expr::value(job.attempts.saturating_sub(1) as i32))
+        .col_expr(
+            Column::Attempts,
+            Expr::value(job.attempts.saturating_sub(1) as i32),
+        )
         .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
         .col_expr(Column::UpdatedAt, Expr::value(micros(now)))
         .filter(held(job))
