@@ -5,6 +5,7 @@
 
 use crate::caller::Caller;
 use crate::clock::{Clock, SystemClock};
+use crate::execution::{ExecutionSettings, JobMetrics, TemplateCache};
 use crate::key_cache::KeyCache;
 use crate::prediction::{BenchmarkSharing, PredictionCache};
 use crate::repos::{Repositories, RepositorySource, SqlRepositories};
@@ -32,6 +33,9 @@ pub struct Engine {
     lease: Option<Duration>,
     clock: Arc<dyn Clock>,
     key_cache: Arc<KeyCache>,
+    execution: Arc<ExecutionSettings>,
+    templates: Arc<TemplateCache>,
+    job_metrics: Arc<JobMetrics>,
 }
 
 impl Engine {
@@ -53,6 +57,9 @@ impl Engine {
             lease: None,
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
             clock,
+            execution: Arc::new(ExecutionSettings::default()),
+            templates: Arc::default(),
+            job_metrics: Arc::default(),
         }
     }
 
@@ -100,6 +107,26 @@ impl Engine {
     pub fn with_idempotency_lease(mut self, lease: Duration) -> Self {
         self.lease = Some(lease);
         self
+    }
+
+    /// Runs campaigns with `settings` (link secret, mailer, public URL, sender, send rate).
+    pub fn with_execution(mut self, settings: ExecutionSettings) -> Self {
+        self.execution = Arc::new(settings);
+        self
+    }
+
+    /// The execution settings.
+    pub fn execution(&self) -> &ExecutionSettings {
+        &self.execution
+    }
+
+    /// Jobs this process settled, by kind and outcome.
+    pub fn job_metrics(&self) -> &JobMetrics {
+        &self.job_metrics
+    }
+
+    pub(crate) fn templates(&self) -> &TemplateCache {
+        &self.templates
     }
 
     /// Whether the database answers.

@@ -71,6 +71,9 @@ impl Mocks {
             api_keys: Arc::new(self.api_keys),
             idempotency: Arc::new(self.idempotency),
             audit: Arc::new(self.audit),
+            contacts: Arc::new(ame_storage::MockContactRepository::new()),
+            jobs: Arc::new(ame_storage::MockJobQueue::new()),
+            execution: Arc::new(ame_storage::MockExecutionRepository::new()),
         })))
         .with_generator(Generator::new(
             Arc::new(FakeModel::default()),

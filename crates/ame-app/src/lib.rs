@@ -20,6 +20,7 @@ mod campaigns;
 mod clock;
 mod engine;
 mod error;
+pub mod execution;
 mod gc;
 mod idempotency;
 mod key_cache;

@@ -70,10 +70,34 @@ impl Engine {
         if !found.campaign_status.takes_leads() {
             return Ok(PageView::Paused);
         }
-        Ok(PageView::Live(
-            self.open_blob(&found.page.file_key, "text/html; charset=utf-8")
-                .await?,
-        ))
+        let page = self
+            .open_blob(&found.page.file_key, "text/html; charset=utf-8")
+            .await?;
+        let now = self.now();
+        let counted = self
+            .service_repos()
+            .execution
+            .record_event(
+                found.page.org,
+                ame_storage::NewTrackingEvent {
+                    campaign: found.page.campaign,
+                    asset: Some(found.page.asset),
+                    variant: None,
+                    contact: None,
+                    kind: ame_domain::TrackingKind::View,
+                    channel: ame_domain::Channel::Web,
+                    value: None,
+                    at: now,
+                },
+            )
+            .await;
+        if let Err(e) = counted {
+            // A view that cannot be counted still shows the page.
+            tracing::warn!(slug, error = %e, "counting a page view failed");
+        } else if let Err(e) = self.schedule_rollup(found.page.org, found.page.campaign, now).await {
+            tracing::warn!(slug, error = %e, "scheduling a rollup failed");
+        }
+        Ok(PageView::Live(page))
     }
 
     /// Checks and stores a lead submitted through the page under `slug`.
@@ -97,8 +121,58 @@ impl Engine {
                 Err(AppError::PagePaused)
             }
             LeadRecording::Duplicate => Ok(LeadOutcome::Duplicate),
-            LeadRecording::Stored(_) => Ok(LeadOutcome::Stored),
+            LeadRecording::Stored(lead) => {
+                self.lead_becomes_contact(slug, &lead).await?;
+                Ok(LeadOutcome::Stored)
+            }
         }
+    }
+
+    /// A lead who ticked the consent box becomes (or updates) a subscribed contact, and the
+    /// lead is counted for its campaign's results and its `campaign_leads` audience.
+    async fn lead_becomes_contact(&self, slug: &str, lead: &ame_domain::Lead) -> AppResult<()> {
+        let repos = self.service_repos();
+        let Some(found) = repos.public_pages.find(slug).await? else {
+            return Ok(());
+        };
+        let org = found.page.org;
+        let email = lead.fields["email"].as_str().unwrap_or_default().to_owned();
+        let first_name = lead.fields["name"]
+            .as_str()
+            .and_then(|n| n.split_whitespace().next())
+            .map(|n| n.chars().take(100).collect::<String>());
+        let now = self.now();
+        let contact = ame_domain::NewContact {
+            email,
+            first_name,
+            consent: Some(ame_domain::Consent::Subscribed),
+            ..ame_domain::NewContact::default()
+        };
+        let Ok(valid) = contact.validate_as("") else {
+            return Ok(());
+        };
+        repos
+            .contacts
+            .upsert(org, vec![valid.clone()], "landing_page", now)
+            .await?;
+        let contact = repos.contacts.find_by_email(org, &valid.email).await?;
+        repos
+            .execution
+            .record_event(
+                org,
+                ame_storage::NewTrackingEvent {
+                    campaign: lead.campaign_id,
+                    asset: Some(found.page.asset),
+                    variant: None,
+                    contact: contact.map(|c| c.id),
+                    kind: ame_domain::TrackingKind::Lead,
+                    channel: ame_domain::Channel::Web,
+                    value: None,
+                    at: now,
+                },
+            )
+            .await?;
+        self.schedule_rollup(org, lead.campaign_id, now).await
     }
 }
 

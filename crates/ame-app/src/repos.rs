@@ -4,8 +4,8 @@
 use ame_domain::UserId;
 use ame_storage::{
     ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
-    IdempotencyRepository, LeadRepository, OrganizationRepository, PublicPageRepository,
-    ResultRepository, Storage, StorageResult,
+    ContactRepository, ExecutionRepository, IdempotencyRepository, JobQueue, LeadRepository,
+    OrganizationRepository, PublicPageRepository, ResultRepository, Storage, StorageResult,
 };
 use async_trait::async_trait;
 use std::fmt::Debug;
@@ -34,6 +34,12 @@ pub struct Repositories {
     pub idempotency: Arc<dyn IdempotencyRepository>,
     /// The audit log.
     pub audit: Arc<dyn AuditRepository>,
+    /// Contacts and segments.
+    pub contacts: Arc<dyn ContactRepository>,
+    /// The job queue.
+    pub jobs: Arc<dyn JobQueue>,
+    /// The delivery ledger, tracking events and connectors.
+    pub execution: Arc<dyn ExecutionRepository>,
 }
 
 impl Debug for Repositories {
@@ -56,6 +62,9 @@ impl Repositories {
             api_keys: Arc::new(storage.api_keys()),
             idempotency: Arc::new(storage.idempotency()),
             audit: Arc::new(storage.audit()),
+            contacts: Arc::new(storage.contacts()),
+            jobs: Arc::new(storage.jobs()),
+            execution: Arc::new(storage.execution()),
         }
     }
 }

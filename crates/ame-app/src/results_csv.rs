@@ -348,6 +348,8 @@ async fn import(
                     start_at: at(first, 0),
                     end_at: at(last, 1),
                     timezone: None,
+                    audience: None,
+                    send_window: None,
                 };
                 let valid = new.validate().map_err(|source| ImportError::Campaign {
                     name: name.clone(),

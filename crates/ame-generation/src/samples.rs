@@ -80,6 +80,7 @@ pub fn campaign(campaign_type: CampaignType) -> Campaign {
             start_at: Some(at),
             end_at: None,
             timezone: "America/Chicago".into(),
+            ..CampaignPlan::default()
         },
         created_at: at,
         updated_at: at,

@@ -241,6 +241,7 @@ pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
         "campaign": campaign,
         "step": send.step,
         "contact": send.contact,
+        "due_at": send.due_at,
     }))
 }
 

@@ -1,0 +1,248 @@
+//! Turning an email sequence asset into one contact's message: the step's subject variant,
+//! `{{first_name}}`, the unsubscribe link and tracked links in place of the call to action.
+
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use crate::execution::links::{ClickClaim, UnsubscribeClaim};
+use ame_domain::{Asset, AssetId, CampaignId, Channel, Contact, OrgId};
+use futures::TryStreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Most templates kept in memory.
+const CACHE_ENTRIES: usize = 256;
+
+/// One step of an email sequence, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EmailTemplate {
+    /// Subject variants.
+    pub subjects: Vec<String>,
+    /// The call to action's destination, as it appears in the text part.
+    pub cta_url: Option<String>,
+    /// The HTML part, with merge tags.
+    pub html: String,
+    /// The text part, with merge tags.
+    pub text: String,
+}
+
+/// Recently used templates, so sending thousands of messages reads each file once.
+#[derive(Debug, Default)]
+pub struct TemplateCache {
+    entries: Mutex<HashMap<(AssetId, u32), Arc<EmailTemplate>>>,
+}
+
+/// A step of a sequence: its number (1-based), day offset and how many subjects it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SequenceStep {
+    pub step: u32,
+    pub day: u32,
+    pub subjects: u32,
+}
+
+/// The steps of an email sequence asset, in order.
+pub(crate) fn sequence_steps(asset: &Asset) -> Vec<SequenceStep> {
+    let Some(emails) = asset.content["emails"].as_array() else {
+        return Vec::new();
+    };
+    emails
+        .iter()
+        .enumerate()
+        .map(|(i, e)| SequenceStep {
+            step: e["step"].as_u64().map_or(i as u32 + 1, |s| s as u32),
+            day: e["day"].as_u64().unwrap_or(0) as u32,
+            subjects: e["subject"].as_array().map_or(1, |s| s.len().max(1) as u32),
+        })
+        .collect()
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A contact's message, ready for the mailer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Personalised {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub unsubscribe_url: String,
+}
+
+impl Engine {
+    /// The template of `step` of the email sequence `asset`.
+    pub(crate) async fn email_template(
+        &self,
+        org: OrgId,
+        asset: AssetId,
+        step: u32,
+    ) -> AppResult<Arc<EmailTemplate>> {
+        if let Some(found) = self
+            .templates()
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(asset, step))
+        {
+            return Ok(found.clone());
+        }
+        let stored = self.service_repos().assets.get(org, asset).await?;
+        let emails = stored.content["emails"].as_array().cloned().unwrap_or_default();
+        let email = emails
+            .iter()
+            .find(|e| e["step"].as_u64() == Some(u64::from(step)))
+            .or_else(|| emails.get(step.saturating_sub(1) as usize))
+            .ok_or_else(|| AppError::Internal(format!("the sequence has no step {step}")))?;
+        let subjects: Vec<String> = email["subject"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        if subjects.is_empty() {
+            return Err(AppError::Internal(format!("step {step} has no subject")));
+        }
+        let files = stored.files();
+        let read = |name: String| {
+            let file = files.iter().find(|f| f.name == name).cloned();
+            async move {
+                let file = file.ok_or_else(|| {
+                    AppError::Internal(format!("the sequence has no rendered {name}"))
+                })?;
+                let (_, stream) = self.blobs().open(&file.key).await?.ok_or(AppError::FileMissing)?;
+                let chunks: Vec<bytes::Bytes> = stream.try_collect().await?;
+                String::from_utf8(chunks.concat())
+                    .map_err(|_| AppError::Internal(format!("{name} is not UTF-8")))
+            }
+        };
+        let template = Arc::new(EmailTemplate {
+            subjects,
+            cta_url: email["cta_url"].as_str().map(str::to_owned),
+            html: read(format!("email-{step}.html")).await?,
+            text: read(format!("email-{step}.txt")).await?,
+        });
+        let mut entries = self.templates().entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert((asset, step), template.clone());
+        Ok(template)
+    }
+
+    /// `template` for `contact`: its subject variant, first name, unsubscribe link and the
+    /// call to action through a tracked link.
+    pub(crate) fn personalise(
+        &self,
+        template: &EmailTemplate,
+        campaign: CampaignId,
+        asset: AssetId,
+        variant: u32,
+        contact: &Contact,
+    ) -> Personalised {
+        let settings = self.execution();
+        let subject = template.subjects[variant as usize % template.subjects.len()].clone();
+        let unsubscribe = settings.signer.unsubscribe_token(&UnsubscribeClaim {
+            org: contact.org_id,
+            contact: contact.id,
+            campaign,
+        });
+        let unsubscribe_url = format!("{}/u/{unsubscribe}", settings.public_url);
+        let name = contact
+            .first_name
+            .clone()
+            .unwrap_or_else(|| "there".to_owned());
+        let mut html = template
+            .html
+            .replace("{{first_name}}", &html_escape(&name))
+            .replace("{{unsubscribe_url}}", &html_escape(&unsubscribe_url));
+        let mut text = template
+            .text
+            .replace("{{first_name}}", &name)
+            .replace("{{unsubscribe_url}}", &unsubscribe_url);
+        if let Some(cta) = &template.cta_url {
+            let token = settings.signer.click_token(&ClickClaim {
+                org: contact.org_id,
+                campaign,
+                asset,
+                variant,
+                contact: Some(contact.id),
+                channel: Channel::Email,
+                destination: cta.clone(),
+            });
+            let tracked = format!("{}/t/{token}", settings.public_url);
+            html = html.replace(
+                &format!("href=\"{}\"", html_escape(cta)),
+                &format!("href=\"{}\"", html_escape(&tracked)),
+            );
+            text = text.replace(cta.as_str(), &tracked);
+        }
+        Personalised {
+            subject,
+            html,
+            text,
+            unsubscribe_url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execution::ExecutionSettings;
+    use crate::fakes::Mocks;
+    use ame_domain::{Consent, ContactId};
+    use chrono::Utc;
+
+    #[test]
+    fn a_message_names_the_contact_and_tracks_its_link() {
+        let engine = Mocks::default().engine().with_execution(ExecutionSettings {
+            public_url: "https://ame.example".into(),
+            ..ExecutionSettings::default()
+        });
+        let template = EmailTemplate {
+            subjects: vec!["A".into(), "B".into()],
+            cta_url: Some("https://ledgerly.example/demo?utm_source=ame&utm_medium=email".into()),
+            html: "<p>Hello {{first_name}},</p><a href=\"https://ledgerly.example/demo?utm_source=ame&amp;utm_medium=email\">Book</a><a href=\"{{unsubscribe_url}}\">Unsubscribe</a>".into(),
+            text: "Hello {{first_name}},\nBook: https://ledgerly.example/demo?utm_source=ame&utm_medium=email\nUnsubscribe: {{unsubscribe_url}}".into(),
+        };
+        let contact = Contact {
+            id: ContactId::new(),
+            org_id: OrgId::new(),
+            email: Some("ada@example.com".into()),
+            first_name: Some("Ada <b>".into()),
+            time_zone: None,
+            locale: None,
+            attributes: Default::default(),
+            consent: Consent::Subscribed,
+            consent_source: "api".into(),
+            consent_at: Utc::now(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            erased_at: None,
+        };
+        let campaign = CampaignId::new();
+        let message = engine.personalise(&template, campaign, AssetId::new(), 3, &contact);
+        assert_eq!(message.subject, "B");
+        assert!(message.html.contains("Hello Ada &lt;b&gt;,"));
+        assert!(message.text.contains("Hello Ada <b>,"));
+        assert!(!message.html.contains("ledgerly.example"), "{}", message.html);
+        assert!(!message.text.contains("ledgerly.example"));
+        assert!(message.html.contains("href=\"https://ame.example/t/"));
+        assert!(message.unsubscribe_url.starts_with("https://ame.example/u/"));
+        let token = message.unsubscribe_url.rsplit('/').next().unwrap();
+        let claim = engine.execution().signer.verify_unsubscribe(token).unwrap();
+        assert_eq!((claim.contact, claim.campaign), (contact.id, campaign));
+        let click = message.text.split("/t/").nth(1).unwrap().split('\n').next().unwrap();
+        let claim = engine.execution().signer.verify_click(click).unwrap();
+        assert_eq!(claim.destination, template.cta_url.unwrap());
+        assert_eq!(claim.variant, 3);
+    }
+}

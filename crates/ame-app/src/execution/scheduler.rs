@@ -1,0 +1,397 @@
+//! What the scheduler's jobs do: start and end campaigns on time, enrol audiences and plan
+//! their sends in each contact's time zone and the campaign's send window, send each message
+//! once, and keep results current.
+
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
+use crate::execution::render::sequence_steps;
+use ame_domain::{
+    AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter,
+    ContactId, Entry, Job, NewJob, OrgId, PageRequest, SendWindow, kinds, parked_until,
+    retry_delay,
+};
+use ame_storage::{PlannedSend, SendOutcome, StorageError};
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// What a handler asks the worker to do with its job.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Handled {
+    /// Finished: complete the job.
+    Done,
+    /// The handler already settled the job itself (in the same transaction as its effect).
+    Settled,
+    /// Not yet: wait until then without counting the attempt.
+    Postpone(DateTime<Utc>),
+    /// Failed this time: retry with backoff.
+    Retry(String),
+    /// Failed this time: retry at the given time (the receiver said when).
+    RetryAt(String, DateTime<Utc>),
+    /// Cannot succeed: dead now.
+    Fatal(String),
+}
+
+#[derive(Debug, Deserialize)]
+struct SendPayload {
+    campaign: CampaignId,
+    step: u32,
+    contact: ContactId,
+    #[serde(default)]
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// Contacts enrolled per planning transaction.
+const ENROL_BATCH: usize = 500;
+
+fn zone(name: Option<&str>, fallback: &str) -> Tz {
+    name.and_then(|n| n.parse().ok())
+        .or_else(|| fallback.parse().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+/// A stable subject variant for a contact (the same on every retry).
+fn variant_of(contact: ContactId, step: u32, variants: u32) -> u32 {
+    let bytes = contact.as_uuid().as_u128();
+    ((bytes ^ u128::from(step).wrapping_mul(0x9E37_79B9)) % u128::from(variants.max(1))) as u32
+}
+
+impl Engine {
+    /// Runs one claimed job.
+    pub(crate) async fn handle(&self, job: &Job) -> Handled {
+        let result = match job.kind.as_str() {
+            kinds::CAMPAIGN_START => self.start_campaign_job(job).await,
+            kinds::CAMPAIGN_END => self.end_campaign_job(job).await,
+            kinds::CAMPAIGN_LAUNCH => self.enrol_job(job, true).await,
+            kinds::AUDIENCE_SWEEP => self.enrol_job(job, false).await,
+            kinds::SEND_EMAIL => self.send_email_job(job).await,
+            kinds::PUBLISH_POST => self.publish_job(job).await,
+            kinds::ROLLUP => self.rollup_job(job).await,
+            other => Ok(Handled::Fatal(format!("no handler for jobs of kind `{other}`"))),
+        };
+        match result {
+            Ok(handled) => handled,
+            Err(AppError::NotFound { entity }) => {
+                Handled::Fatal(format!("its {entity} no longer exists"))
+            }
+            Err(e @ (AppError::DatabaseUnavailable(_) | AppError::Internal(_))) => {
+                Handled::Retry(e.to_string())
+            }
+            Err(e) => Handled::Retry(e.to_string()),
+        }
+    }
+
+    fn job_campaign(job: &Job) -> AppResult<CampaignId> {
+        job.campaign_id
+            .ok_or_else(|| AppError::Internal("the job names no campaign".into()))
+    }
+
+    async fn start_campaign_job(&self, job: &Job) -> AppResult<Handled> {
+        let id = Self::job_campaign(job)?;
+        let campaigns = self.service_repos().campaigns;
+        let campaign = campaigns.get(job.org_id, id).await?;
+        if campaign.status != CampaignStatus::Scheduled {
+            return Ok(Handled::Done);
+        }
+        if let Some(start) = campaign.plan.start_at
+            && start > self.now()
+        {
+            return Ok(Handled::Postpone(start));
+        }
+        match campaigns
+            .change_status(job.org_id, id, CampaignStatus::Active, Some(CampaignStatus::Scheduled))
+            .await
+        {
+            Ok(_) => Ok(Handled::Done),
+            // Someone moved it first (paused, back to draft): nothing to start.
+            Err(e) if e.is_conflict() => Ok(Handled::Done),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn end_campaign_job(&self, job: &Job) -> AppResult<Handled> {
+        let id = Self::job_campaign(job)?;
+        let campaigns = self.service_repos().campaigns;
+        let campaign = campaigns.get(job.org_id, id).await?;
+        if !matches!(campaign.status, CampaignStatus::Active | CampaignStatus::Paused) {
+            return Ok(Handled::Done);
+        }
+        if let Some(end) = campaign.plan.end_at
+            && end > self.now()
+        {
+            return Ok(Handled::Postpone(end));
+        }
+        match campaigns
+            .change_status(job.org_id, id, CampaignStatus::Completed, Some(campaign.status))
+            .await
+        {
+            Ok(_) => Ok(Handled::Done),
+            Err(e) if e.is_conflict() => Ok(Handled::Retry(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The current email sequence of a campaign, if it has one.
+    async fn current_sequence(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> AppResult<Option<ame_domain::Asset>> {
+        let assets = self.service_repos().assets.list_for_campaign(org, campaign).await?;
+        Ok(assets
+            .into_iter()
+            .find(|a| a.asset_type == AssetType::EmailSequence && a.current))
+    }
+
+    /// The contacts of `campaign`'s audience who may be written to.
+    async fn audience_contacts(&self, campaign: &Campaign) -> AppResult<Vec<ame_domain::Contact>> {
+        let Some(audience) = campaign.plan.audience else {
+            return Ok(Vec::new());
+        };
+        let repos = self.service_repos();
+        let org = campaign.org_id;
+        let segment = match audience.source() {
+            Some(AudienceSource::Segment(id)) => Some(repos.contacts.get_segment(org, id).await?),
+            Some(AudienceSource::CampaignLeads) => {
+                let ids = repos.execution.lead_contacts(org, campaign.id).await?;
+                let contacts = repos.contacts.get_many(org, ids).await?;
+                return Ok(contacts.into_iter().filter(|c| c.is_reachable()).collect());
+            }
+            Some(AudienceSource::AllSubscribed) => None,
+            None => return Ok(Vec::new()),
+        };
+        let mut found = Vec::new();
+        let mut page = PageRequest::new(100, None).map_err(|e| AppError::Validation(vec![e]))?;
+        loop {
+            let listed = repos
+                .contacts
+                .list(
+                    org,
+                    ContactFilter {
+                        consent: Some(ame_domain::Consent::Subscribed),
+                        ..ContactFilter::default()
+                    },
+                    page,
+                )
+                .await?;
+            found.extend(listed.items.into_iter().filter(|c| {
+                c.is_reachable() && segment.as_ref().is_none_or(|s| s.filter.matches(c))
+            }));
+            match listed.next_cursor {
+                Some(cursor) => {
+                    let after = ame_domain::Cursor::decode(&cursor)
+                        .map_err(|_| AppError::Internal("a bad contact cursor".into()))?;
+                    page = PageRequest::new(100, Some(after))
+                        .map_err(|e| AppError::Validation(vec![e]))?;
+                }
+                None => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Enrols the audience: at launch everyone in it (day offsets from the activation), and
+    /// in a sweep of a triggered campaign everyone who entered since (from now).
+    async fn enrol_job(&self, job: &Job, launch: bool) -> AppResult<Handled> {
+        let id = Self::job_campaign(job)?;
+        let org = job.org_id;
+        let repos = self.service_repos();
+        let campaign = repos.campaigns.get(org, id).await?;
+        match campaign.status {
+            CampaignStatus::Active => {}
+            CampaignStatus::Paused => return Ok(Handled::Postpone(parked_until())),
+            _ => return Ok(Handled::Done),
+        }
+        let Some(audience) = campaign.plan.audience else {
+            return Ok(Handled::Done);
+        };
+        let Some(sequence) = self.current_sequence(org, id).await? else {
+            return Ok(Handled::Retry(
+                "the campaign has no email sequence yet; generate its assets".into(),
+            ));
+        };
+        let steps = sequence_steps(&sequence);
+        let now = self.now();
+        let start = if launch { job.created_at } else { now };
+        let window = campaign.plan.send_window.clone().unwrap_or_default();
+        let enrolled: HashSet<ContactId> =
+            repos.execution.enrolled(org, id).await?.into_iter().collect();
+        let contacts = self.audience_contacts(&campaign).await?;
+        let domain = self.execution().sender_domain().to_owned();
+        let fresh: Vec<_> = contacts
+            .into_iter()
+            .filter(|c| !enrolled.contains(&c.id))
+            .collect();
+        for batch in fresh.chunks(ENROL_BATCH) {
+            let mut sends = Vec::with_capacity(batch.len() * steps.len());
+            for contact in batch {
+                let tz = zone(contact.time_zone.as_deref(), &campaign.plan.timezone);
+                for s in &steps {
+                    sends.push(PlannedSend {
+                        contact: contact.id,
+                        step: s.step,
+                        asset: sequence.id,
+                        due_at: window.step_due(start, s.day, tz),
+                        message_id: format!("<{id}.{}.{}@{domain}>", s.step, contact.id),
+                        subject_variant: variant_of(contact.id, s.step, s.subjects),
+                    });
+                }
+            }
+            repos.execution.plan_sends(org, id, sends, now).await?;
+        }
+        if audience.entry() == Entry::Triggered {
+            repos
+                .jobs
+                .enqueue(
+                    org,
+                    vec![
+                        NewJob::new(kinds::AUDIENCE_SWEEP, id.to_string(), now + self.execution().sweep_every)
+                            .for_campaign(id)
+                            .requeued(),
+                    ],
+                    now,
+                )
+                .await?;
+        }
+        if launch {
+            self.enqueue_publishing(&campaign, now).await?;
+        }
+        Ok(Handled::Done)
+    }
+
+    async fn send_email_job(&self, job: &Job) -> AppResult<Handled> {
+        let payload: SendPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| AppError::Internal(format!("a send job's payload: {e}")))?;
+        let org = job.org_id;
+        let repos = self.service_repos();
+        let now = self.now();
+        let campaign = repos.campaigns.get(org, payload.campaign).await?;
+        let ended = !matches!(campaign.status, CampaignStatus::Active | CampaignStatus::Paused);
+        if campaign.status == CampaignStatus::Paused {
+            return Ok(Handled::Postpone(parked_until()));
+        }
+        let contact = repos.contacts.get(org, payload.contact).await?;
+        if !ended && contact.is_reachable() {
+            // Due later (woken early by a resume), or outside the window now: wait, uncounted.
+            let tz = zone(contact.time_zone.as_deref(), &campaign.plan.timezone);
+            let window: SendWindow = campaign.plan.send_window.clone().unwrap_or_default();
+            let open = window.next_open(now.max(payload.due_at.unwrap_or(now)), tz);
+            if open > now {
+                return Ok(Handled::Postpone(open));
+            }
+            let limit = self.execution().send_rate_per_minute;
+            if limit > 0
+                && repos
+                    .execution
+                    .sent_since(org, now - TimeDelta::minutes(1))
+                    .await?
+                    >= u64::from(limit)
+            {
+                let wait = TimeDelta::milliseconds(60_000 / i64::from(limit.max(1)) + 500);
+                return Ok(Handled::Postpone(now + wait));
+            }
+        }
+        let Some(delivery) = repos
+            .execution
+            .start_send(job, payload.campaign, payload.step, payload.contact, now)
+            .await?
+        else {
+            return Ok(Handled::Settled);
+        };
+        let settle = |outcome: SendOutcome| {
+            let execution = repos.execution.clone();
+            let delivery = delivery.clone();
+            async move {
+                execution
+                    .finish_send(job, &delivery, outcome, now)
+                    .await
+                    .map(|_| Handled::Settled)
+                    .map_err(AppError::from)
+            }
+        };
+        if ended {
+            return settle(SendOutcome::Cancelled).await;
+        }
+        if !contact.is_reachable() {
+            return settle(SendOutcome::Suppressed(format!(
+                "the contact is {}",
+                contact.consent
+            )))
+            .await;
+        }
+        if repos
+            .execution
+            .has_converted(org, payload.campaign, payload.contact)
+            .await?
+        {
+            return settle(SendOutcome::Suppressed("the contact converted".into())).await;
+        }
+        let template = self
+            .email_template(org, delivery.asset_id, delivery.step)
+            .await?;
+        let message = self.personalise(
+            &template,
+            payload.campaign,
+            delivery.asset_id,
+            delivery.subject_variant,
+            &contact,
+        );
+        let email = OutgoingEmail {
+            from: self.execution().from.clone(),
+            to: contact.email.clone().unwrap_or_default(),
+            to_name: contact.first_name.clone(),
+            subject: message.subject,
+            html: message.html,
+            text: message.text,
+            message_id: delivery.message_id.clone(),
+            unsubscribe_url: message.unsubscribe_url,
+            date: std::time::SystemTime::from(now),
+        };
+        let sent = match self.execution().mailer.clone() {
+            Some(mailer) => mailer.send(&email).await,
+            None => {
+                crate::execution::OutboxMailer::new(self.blobs().clone())
+                    .send(&email)
+                    .await
+            }
+        };
+        let outcome = match sent {
+            Ok(()) => SendOutcome::Sent,
+            Err(MailError::Permanent(e)) => SendOutcome::Bounced(e),
+            Err(MailError::Transient(e)) => SendOutcome::Retry {
+                error: e,
+                at: now + retry_delay(job.attempts, rand::random::<f64>()),
+            },
+        };
+        let handled = settle(outcome.clone()).await?;
+        if outcome == SendOutcome::Sent {
+            self.schedule_rollup(org, payload.campaign, now).await?;
+        }
+        Ok(handled)
+    }
+
+    /// Makes sure a results rollup of `campaign` runs within a minute.
+    pub(crate) async fn schedule_rollup(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let bucket = now.timestamp() / 60;
+        self.service_repos()
+            .jobs
+            .enqueue(
+                org,
+                vec![
+                    NewJob::new(kinds::ROLLUP, format!("{campaign}:{bucket}"), now + TimeDelta::seconds(60))
+                        .for_campaign(campaign),
+                ],
+                now,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e: StorageError| e.into())
+    }
+}

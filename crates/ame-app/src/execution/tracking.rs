@@ -1,0 +1,282 @@
+//! Public tracking (clicks through `/t/`, one-click unsubscribes through `/u/`), conversions
+//! reported by the organization, webhook connectors and the job list.
+
+use crate::caller::Caller;
+use crate::engine::Engine;
+use crate::error::{AppError, AppResult};
+use crate::execution::webhooks::new_webhook_secret;
+use ame_domain::{
+    CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, FieldError, Job, JobId,
+    JobState, Page, PageRequest, TrackingKind,
+};
+use ame_storage::NewTrackingEvent;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A conversion reported by the organization: for a contact (by id or email) or a click token,
+/// with an optional value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConversionInput {
+    /// The campaign credited (required unless `click_token` names it).
+    #[serde(default)]
+    pub campaign_id: Option<CampaignId>,
+    /// The contact who converted.
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+    /// The contact's email address, instead of `contact_id`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: Option<String>,
+    /// The token of the tracked link the person arrived through (the `/t/` path's last part).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub click_token: Option<String>,
+    /// The conversion's value as a decimal string, e.g. `"1200.00"`.
+    #[serde(default, deserialize_with = "ame_domain::money_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))]
+    pub value: Option<Decimal>,
+}
+
+/// A connector as submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewConnector {
+    /// Name (1 to 200 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, example = "Buffer bridge"))]
+    pub name: String,
+    /// The `https://` (or, for a receiver on this machine, `http://`) URL posts go to.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000, example = "https://hooks.example.com/ame"))]
+    pub url: String,
+    /// The channels it publishes (at least one).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 16))]
+    pub channels: Vec<Channel>,
+}
+
+/// What an unsubscribe link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsubscribeOutcome {
+    /// The contact is now unsubscribed.
+    Unsubscribed,
+    /// The contact had already left (or was erased).
+    AlreadyUnsubscribed,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError::new(field, message)])
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Engine {
+    /// Records a click on a tracked link and returns where it leads; `NotFound` for a token
+    /// that is not genuine (altered, forged, or from another deployment).
+    pub async fn click(&self, token: &str) -> AppResult<String> {
+        let claim = self
+            .execution()
+            .signer
+            .verify_click(token)
+            .ok_or(AppError::NotFound { entity: "link" })?;
+        let now = self.now();
+        self.service_repos()
+            .execution
+            .record_event(
+                claim.org,
+                NewTrackingEvent {
+                    campaign: claim.campaign,
+                    asset: Some(claim.asset),
+                    variant: Some(claim.variant),
+                    contact: claim.contact,
+                    kind: TrackingKind::Click,
+                    channel: claim.channel,
+                    value: None,
+                    at: now,
+                },
+            )
+            .await?;
+        self.schedule_rollup(claim.org, claim.campaign, now).await?;
+        Ok(claim.destination)
+    }
+
+    /// Checks an unsubscribe token without acting on it (the page a link opens).
+    pub fn check_unsubscribe(&self, token: &str) -> AppResult<()> {
+        self.execution()
+            .signer
+            .verify_unsubscribe(token)
+            .map(|_| ())
+            .ok_or(AppError::NotFound { entity: "link" })
+    }
+
+    /// Unsubscribes the contact an unsubscribe token names (RFC 8058 one-click).
+    pub async fn unsubscribe(&self, token: &str) -> AppResult<UnsubscribeOutcome> {
+        let claim = self
+            .execution()
+            .signer
+            .verify_unsubscribe(token)
+            .ok_or(AppError::NotFound { entity: "link" })?;
+        let changed = self
+            .service_repos()
+            .contacts
+            .set_consent(
+                claim.org,
+                claim.contact,
+                Consent::Unsubscribed,
+                "unsubscribe_link",
+                self.now(),
+            )
+            .await;
+        match changed {
+            Ok(true) => Ok(UnsubscribeOutcome::Unsubscribed),
+            Ok(false) | Err(ame_storage::StorageError::NotFound { .. }) => {
+                Ok(UnsubscribeOutcome::AlreadyUnsubscribed)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Records a conversion the organization reports.
+    pub async fn record_conversion(&self, caller: &Caller, input: ConversionInput) -> AppResult<()> {
+        caller.require_write()?;
+        let repos = self.repos(caller);
+        let claim = match &input.click_token {
+            Some(token) => Some(
+                self.execution()
+                    .signer
+                    .verify_click(token)
+                    .filter(|c| c.org == caller.org)
+                    .ok_or_else(|| invalid("click_token", "is not a tracked-link token of this organization"))?,
+            ),
+            None => None,
+        };
+        let campaign = match (input.campaign_id, &claim) {
+            (Some(c), Some(claim)) if c != claim.campaign => {
+                return Err(invalid("campaign_id", "names another campaign than the click token"));
+            }
+            (Some(c), _) => c,
+            (None, Some(claim)) => claim.campaign,
+            (None, None) => {
+                return Err(invalid("campaign_id", "is required unless a click_token names the campaign"));
+            }
+        };
+        let contact = match (input.contact_id, input.email.as_deref(), &claim) {
+            (Some(id), _, _) => Some(repos.contacts.get(caller.org, id).await?.id),
+            (None, Some(email), _) => Some(
+                repos
+                    .contacts
+                    .find_by_email(caller.org, email)
+                    .await?
+                    .ok_or_else(|| invalid("email", "names no contact of this organization"))?
+                    .id,
+            ),
+            (None, None, Some(claim)) => claim.contact,
+            (None, None, None) => None,
+        };
+        if let Some(v) = input.value
+            && (v.is_sign_negative() || v.normalize().scale() > 2 || v > ame_storage::MAX_TOTAL_AMOUNT)
+        {
+            return Err(invalid("value", "must be 0 or more with at most two decimals"));
+        }
+        repos.campaigns.get(caller.org, campaign).await?;
+        let now = self.now();
+        repos
+            .execution
+            .record_event(
+                caller.org,
+                NewTrackingEvent {
+                    campaign,
+                    asset: claim.as_ref().map(|c| c.asset),
+                    variant: claim.as_ref().map(|c| c.variant),
+                    contact,
+                    kind: TrackingKind::Conversion,
+                    channel: claim.as_ref().map_or(Channel::Email, |c| c.channel),
+                    value: input.value,
+                    at: now,
+                },
+            )
+            .await?;
+        self.schedule_rollup(caller.org, campaign, now).await
+    }
+
+    /// Creates a webhook connector; the answer carries its secret, shown only now.
+    pub async fn create_connector(&self, caller: &Caller, input: NewConnector) -> AppResult<Connector> {
+        caller.require_manage()?;
+        let mut errors = Vec::new();
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new("name", "must be 1 to 200 characters without control characters"));
+        }
+        match reqwest::Url::parse(&input.url) {
+            Ok(url)
+                if input.url.len() <= 2000
+                    && (url.scheme() == "https"
+                        || (url.scheme() == "http" && url.host_str().is_some_and(is_loopback)))
+                    && url.username().is_empty()
+                    && url.password().is_none() => {}
+            _ => errors.push(FieldError::new(
+                "url",
+                "must be an https:// URL (http:// only for a receiver on this machine) without credentials, at most 2000 characters",
+            )),
+        }
+        if input.channels.is_empty() || input.channels.len() > 16 {
+            errors.push(FieldError::with_allowed("channels", "must list 1 to 16 channels", Channel::NAMES));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let mut channels = input.channels;
+        channels.sort();
+        channels.dedup();
+        Ok(self
+            .repos(caller)
+            .execution
+            .create_connector(caller.org, name, input.url, new_webhook_secret(), channels, self.now())
+            .await?)
+    }
+
+    /// The organization's connectors (secrets left out).
+    pub async fn connectors(&self, caller: &Caller) -> AppResult<Vec<Connector>> {
+        Ok(self.repos(caller).execution.list_connectors(caller.org).await?)
+    }
+
+    /// Deletes a connector.
+    pub async fn delete_connector(&self, caller: &Caller, id: ConnectorId) -> AppResult<()> {
+        caller.require_manage()?;
+        Ok(self.repos(caller).execution.delete_connector(caller.org, id).await?)
+    }
+
+    /// The organization's jobs, most recently changed first.
+    pub async fn jobs(
+        &self,
+        caller: &Caller,
+        state: Option<JobState>,
+        page: PageRequest,
+    ) -> AppResult<Page<Job>> {
+        Ok(self.repos(caller).jobs.list(caller.org, state, page).await?)
+    }
+
+    /// Queues a dead or failed job again with fresh attempts.
+    pub async fn retry_job(&self, caller: &Caller, id: JobId) -> AppResult<Job> {
+        caller.require_write()?;
+        Ok(self.repos(caller).jobs.retry(caller.org, id, self.now()).await?)
+    }
+
+    /// A campaign's delivery ledger (the outbox timeline), by step and due time.
+    pub async fn deliveries(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+        limit: u64,
+    ) -> AppResult<Vec<ame_domain::Delivery>> {
+        let repos = self.repos(caller);
+        repos.campaigns.get(caller.org, campaign).await?;
+        Ok(repos.execution.deliveries(caller.org, campaign, limit).await?)
+    }
+}
