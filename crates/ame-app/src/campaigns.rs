@@ -178,6 +178,8 @@ mod tests {
                     start_at: None,
                     end_at: None,
                     timezone: None,
+                    audience: None,
+                    send_window: None,
                 },
             )
             .unwrap();

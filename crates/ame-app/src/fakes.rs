@@ -37,6 +37,9 @@ pub(crate) struct Mocks {
     pub(crate) api_keys: MockApiKeyRepository,
     pub(crate) idempotency: MockIdempotencyRepository,
     pub(crate) audit: MockAuditRepository,
+    pub(crate) contacts: ame_storage::MockContactRepository,
+    pub(crate) jobs: ame_storage::MockJobQueue,
+    pub(crate) execution: ame_storage::MockExecutionRepository,
 }
 
 /// Serves the same mocks to every caller.
@@ -71,9 +74,9 @@ impl Mocks {
             api_keys: Arc::new(self.api_keys),
             idempotency: Arc::new(self.idempotency),
             audit: Arc::new(self.audit),
-            contacts: Arc::new(ame_storage::MockContactRepository::new()),
-            jobs: Arc::new(ame_storage::MockJobQueue::new()),
-            execution: Arc::new(ame_storage::MockExecutionRepository::new()),
+            contacts: Arc::new(self.contacts),
+            jobs: Arc::new(self.jobs),
+            execution: Arc::new(self.execution),
         })))
         .with_generator(Generator::new(
             Arc::new(FakeModel::default()),

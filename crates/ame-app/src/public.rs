@@ -300,8 +300,33 @@ mod tests {
         mocks
             .public_pages
             .expect_find()
-            .times(1)
+            .times(2)
             .returning(|slug| Ok(Some(page(slug, CampaignStatus::Active))));
+        // The lead becomes a subscribed contact and counts for its campaign.
+        mocks
+            .contacts
+            .expect_upsert()
+            .withf(|_, rows, source, _| {
+                source == "landing_page"
+                    && rows.len() == 1
+                    && rows[0].email_key == "ada@example.com"
+                    && rows[0].first_name.as_deref() == Some("Ada")
+                    && rows[0].consent == Some(ame_domain::Consent::Subscribed)
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(ame_domain::UpsertSummary::default()));
+        mocks
+            .contacts
+            .expect_find_by_email()
+            .times(1)
+            .returning(|_, _| Ok(None));
+        mocks
+            .execution
+            .expect_record_event()
+            .withf(|_, e| e.kind == ame_domain::TrackingKind::Lead)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        mocks.jobs.expect_enqueue().times(1).returning(|_, _, _| Ok(1));
         let engine = mocks.engine();
         assert_eq!(
             engine.submit_lead("spring", form()).await.unwrap(),

@@ -268,7 +268,8 @@ impl Mailer for SmtpMailer {
 }
 
 /// Writes each message as an `.eml` file under `outbox/` in the blob store, named by its
-/// Message-ID (a retry overwrites the same file).
+/// Message-ID with every character but letters, digits, `-`, `.` and `_` written as `_` (a
+/// retry overwrites the same file).
 #[derive(Debug, Clone)]
 pub struct OutboxMailer {
     blobs: Arc<dyn BlobStore>,
@@ -292,7 +293,7 @@ impl OutboxMailer {
         let name: String = message_id
             .trim_matches(['<', '>'])
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "-.@_".contains(c) { c } else { '_' })
+            .map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' })
             .collect();
         format!("outbox/{name}.eml")
     }
@@ -341,11 +342,12 @@ mod tests {
         let outbox = OutboxMailer::new(blobs.clone());
         outbox.send(&email()).await.unwrap();
         let (_, stream) = blobs
-            .open("outbox/c.1.k@ledgerly.example.eml")
+            .open("outbox/c.1.k_ledgerly.example.eml")
             .await
             .unwrap()
             .unwrap();
-        let bytes: Vec<u8> = futures::TryStreamExt::try_concat(stream).await.unwrap().to_vec();
+        let chunks: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
+        let bytes = chunks.concat();
         let text = String::from_utf8(bytes).unwrap();
         for needle in [
             "Message-ID: <c.1.k@ledgerly.example>",
@@ -354,8 +356,8 @@ mod tests {
             "Content-Type: multipart/alternative",
             "Content-Type: text/plain",
             "Content-Type: text/html",
-            "To: \"Ada\" <ada@example.com>",
-            "Subject: =?utf-8?",
+            "To: Ada <ada@example.com>",
+            "Subject: Close the books in 3 days =?utf-8?b?4oCU?= here's how",
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }
