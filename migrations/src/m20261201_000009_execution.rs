@@ -347,7 +347,7 @@ CREATE TABLE tracking_events (
   contact_id BLOB,
   kind TEXT NOT NULL CHECK (kind IN ('click', 'view', 'lead', 'conversion')),
   channel TEXT NOT NULL,
-  value TEXT,
+  value REAL CHECK (value IS NULL OR value >= 0),
   occurred_at TEXT NOT NULL,
   FOREIGN KEY (campaign_id, org_id) REFERENCES marketing_campaigns(id, org_id) ON DELETE CASCADE
 );

@@ -105,7 +105,7 @@ impl Engine {
         let changed = self
             .repos(caller)
             .campaigns
-            .change_status(caller.org, id, target, expected)
+            .change_status_at(caller.org, id, target, expected, self.now())
             .await?;
         self.audit(
             caller,

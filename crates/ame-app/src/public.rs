@@ -94,7 +94,10 @@ impl Engine {
         if let Err(e) = counted {
             // A view that cannot be counted still shows the page.
             tracing::warn!(slug, error = %e, "counting a page view failed");
-        } else if let Err(e) = self.schedule_rollup(found.page.org, found.page.campaign, now).await {
+        } else if let Err(e) = self
+            .schedule_rollup(found.page.org, found.page.campaign, now)
+            .await
+        {
             tracing::warn!(slug, error = %e, "scheduling a rollup failed");
         }
         Ok(PageView::Live(page))
@@ -326,7 +329,11 @@ mod tests {
             .withf(|_, e| e.kind == ame_domain::TrackingKind::Lead)
             .times(1)
             .returning(|_, _| Ok(()));
-        mocks.jobs.expect_enqueue().times(1).returning(|_, _, _| Ok(1));
+        mocks
+            .jobs
+            .expect_enqueue()
+            .times(1)
+            .returning(|_, _, _| Ok(1));
         let engine = mocks.engine();
         assert_eq!(
             engine.submit_lead("spring", form()).await.unwrap(),

@@ -218,6 +218,19 @@ impl CampaignRepository for SqlCampaigns {
         target: CampaignStatus,
         expected: Option<CampaignStatus>,
     ) -> StorageResult<Campaign> {
+        self.change_status_at(org, id, target, expected, now())
+            .await
+    }
+
+    async fn change_status_at(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        target: CampaignStatus,
+        expected: Option<CampaignStatus>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<Campaign> {
+        let at = crate::queue::micros(at);
         let txn = self.scope.begin_write(org).await?;
         let seen = to_domain(
             find(&txn, org, id)
@@ -233,12 +246,12 @@ impl CampaignRepository for SqlCampaigns {
             )));
         }
         seen.status.transition_to(target)?;
-        let at = now();
         // Compare-and-set on the status just read: if another change landed in between, this
         // update matches no row and the caller gets a conflict instead of a second win.
+        let changed_at = now();
         let updated = campaign::Entity::update_many()
             .col_expr(Column::Status, Expr::value(target.as_str()))
-            .col_expr(Column::UpdatedAt, Expr::value(at))
+            .col_expr(Column::UpdatedAt, Expr::value(changed_at))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))
             .filter(Column::Status.eq(seen.status.as_str()))
@@ -258,7 +271,7 @@ impl CampaignRepository for SqlCampaigns {
         // The update changed exactly these two columns of the row just read.
         Ok(Campaign {
             status: target,
-            updated_at: at,
+            updated_at: changed_at,
             ..seen
         })
     }

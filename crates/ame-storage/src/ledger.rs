@@ -229,6 +229,10 @@ fn to_connector(m: connector::Model, with_secret: bool) -> StorageResult<Connect
     })
 }
 
+/// Attempts a send gets: with the queue's backoff (30 s doubling to an hour) they span about
+/// thirteen hours, so a mail server outage of an afternoon loses nothing.
+pub const SEND_ATTEMPTS: u32 = 20;
+
 /// The job that sends step `step` of `campaign` to `contact`.
 pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
     NewJob::new(
@@ -237,6 +241,7 @@ pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
         send.due_at,
     )
     .for_campaign(campaign)
+    .with_max_attempts(SEND_ATTEMPTS)
     .with_payload(serde_json::json!({
         "campaign": campaign,
         "step": send.step,

@@ -63,6 +63,16 @@ pub trait CampaignRepository: Send + Sync {
         target: CampaignStatus,
         expected: Option<CampaignStatus>,
     ) -> StorageResult<Campaign>;
+    /// [`change_status`](CampaignRepository::change_status) as of `now` (the caller's clock):
+    /// the jobs the change starts are timed from it.
+    async fn change_status_at(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        target: CampaignStatus,
+        expected: Option<CampaignStatus>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<Campaign>;
     /// Edits the objective and plan of a draft campaign.
     async fn update_plan(
         &self,

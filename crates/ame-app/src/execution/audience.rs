@@ -34,7 +34,10 @@ pub struct ImportReport {
 
 /// Reads one CSV record as a contact: `email`, `first_name`, `time_zone`, `locale`, `consent`;
 /// every other column is an attribute (numbers and `true`/`false` typed, empty cells left out).
-fn contact_from_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<NewContact, String> {
+fn contact_from_row(
+    headers: &csv::StringRecord,
+    row: &csv::StringRecord,
+) -> Result<NewContact, String> {
     let mut contact = NewContact::default();
     let mut attributes = Map::new();
     for (name, value) in headers.iter().zip(row.iter()) {
@@ -98,7 +101,11 @@ impl Engine {
         filter: ContactFilter,
         page: PageRequest,
     ) -> AppResult<Page<Contact>> {
-        Ok(self.repos(caller).contacts.list(caller.org, filter, page).await?)
+        Ok(self
+            .repos(caller)
+            .contacts
+            .list(caller.org, filter, page)
+            .await?)
     }
 
     /// One contact.
@@ -145,12 +152,20 @@ impl Engine {
 
     /// The organization's segments, newest first.
     pub async fn segments(&self, caller: &Caller) -> AppResult<Vec<Segment>> {
-        Ok(self.repos(caller).contacts.list_segments(caller.org).await?)
+        Ok(self
+            .repos(caller)
+            .contacts
+            .list_segments(caller.org)
+            .await?)
     }
 
     /// One segment.
     pub async fn segment(&self, caller: &Caller, id: SegmentId) -> AppResult<Segment> {
-        Ok(self.repos(caller).contacts.get_segment(caller.org, id).await?)
+        Ok(self
+            .repos(caller)
+            .contacts
+            .get_segment(caller.org, id)
+            .await?)
     }
 
     /// Imports a CSV file of contacts into `org` (the command line): a first streamed pass
@@ -162,13 +177,23 @@ impl Engine {
                 .trim(csv::Trim::Headers)
                 .flexible(false)
                 .from_path(path)
-                .map_err(|e| AppError::Validation(vec![FieldError::new("file", format!("cannot be read as CSV: {e}"))]))
+                .map_err(|e| {
+                    AppError::Validation(vec![FieldError::new(
+                        "file",
+                        format!("cannot be read as CSV: {e}"),
+                    )])
+                })
         };
         let mut report = ImportReport::default();
         let mut reader = open()?;
         let headers = reader
             .headers()
-            .map_err(|e| AppError::Validation(vec![FieldError::new("file", format!("has no header row: {e}"))]))?
+            .map_err(|e| {
+                AppError::Validation(vec![FieldError::new(
+                    "file",
+                    format!("has no header row: {e}"),
+                )])
+            })?
             .clone();
         if !headers.iter().any(|h| h == "email") {
             return Err(AppError::Validation(vec![FieldError::new(
@@ -181,7 +206,12 @@ impl Engine {
             report.rows += 1;
             let line = i + 2;
             let checked = row
-                .map_err(|e| vec![FieldError::new(format!("line {line}"), format!("is not valid CSV: {e}"))])
+                .map_err(|e| {
+                    vec![FieldError::new(
+                        format!("line {line}"),
+                        format!("is not valid CSV: {e}"),
+                    )]
+                })
                 .and_then(|row| {
                     contact_from_row(&headers, &row)
                         .map_err(|e| vec![FieldError::new(format!("line {line}.consent"), e)])
@@ -214,7 +244,9 @@ impl Engine {
         }
         if !report.errors.is_empty() || report.rows == 0 {
             if report.rows == 0 {
-                report.errors.push(FieldError::new("file", "has no data rows"));
+                report
+                    .errors
+                    .push(FieldError::new("file", "has no data rows"));
             }
             return Ok(report);
         }
@@ -222,7 +254,9 @@ impl Engine {
         let mut reader = open()?;
         let mut chunk: Vec<ValidContact> = Vec::with_capacity(IMPORT_CHUNK);
         for row in reader.records() {
-            let row = row.map_err(|e| AppError::Internal(format!("the file changed while importing: {e}")))?;
+            let row = row.map_err(|e| {
+                AppError::Internal(format!("the file changed while importing: {e}"))
+            })?;
             let valid = contact_from_row(&headers, &row)
                 .ok()
                 .and_then(|c| c.validate_as("").ok())
@@ -253,7 +287,14 @@ mod tests {
 
     #[test]
     fn csv_columns_become_fields_and_typed_attributes() {
-        let headers = csv::StringRecord::from(vec!["email", "first_name", "seats", "vip", "plan", "time_zone"]);
+        let headers = csv::StringRecord::from(vec![
+            "email",
+            "first_name",
+            "seats",
+            "vip",
+            "plan",
+            "time_zone",
+        ]);
         let row = csv::StringRecord::from(vec!["ada@example.com", "Ada", "12", "true", "pro", ""]);
         let contact = contact_from_row(&headers, &row).unwrap();
         assert_eq!(contact.first_name.as_deref(), Some("Ada"));

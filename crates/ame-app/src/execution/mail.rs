@@ -239,7 +239,11 @@ impl SmtpMailer {
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
-        let dkim = settings.dkim.as_ref().map(DkimSettings::config).transpose()?;
+        let dkim = settings
+            .dkim
+            .as_ref()
+            .map(DkimSettings::config)
+            .transpose()?;
         Ok(Self {
             transport: builder.build(),
             settings,
@@ -293,7 +297,13 @@ impl OutboxMailer {
         let name: String = message_id
             .trim_matches(['<', '>'])
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("outbox/{name}.eml")
     }
@@ -307,7 +317,10 @@ impl Mailer for OutboxMailer {
             message.sign(&dkim.config()?);
         }
         self.blobs
-            .put(&Self::key(&email.message_id), Bytes::from(message.formatted()))
+            .put(
+                &Self::key(&email.message_id),
+                Bytes::from(message.formatted()),
+            )
             .await
             .map_err(|e| MailError::Transient(format!("writing the outbox: {e}")))
     }

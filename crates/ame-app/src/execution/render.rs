@@ -97,7 +97,10 @@ impl Engine {
             return Ok(found.clone());
         }
         let stored = self.service_repos().assets.get(org, asset).await?;
-        let emails = stored.content["emails"].as_array().cloned().unwrap_or_default();
+        let emails = stored.content["emails"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let email = emails
             .iter()
             .find(|e| e["step"].as_u64() == Some(u64::from(step)))
@@ -105,7 +108,11 @@ impl Engine {
             .ok_or_else(|| AppError::Internal(format!("the sequence has no step {step}")))?;
         let subjects: Vec<String> = email["subject"]
             .as_array()
-            .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|s| {
+                s.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         if subjects.is_empty() {
             return Err(AppError::Internal(format!("step {step} has no subject")));
@@ -117,7 +124,11 @@ impl Engine {
                 let file = file.ok_or_else(|| {
                     AppError::Internal(format!("the sequence has no rendered {name}"))
                 })?;
-                let (_, stream) = self.blobs().open(&file.key).await?.ok_or(AppError::FileMissing)?;
+                let (_, stream) = self
+                    .blobs()
+                    .open(&file.key)
+                    .await?
+                    .ok_or(AppError::FileMissing)?;
                 let chunks: Vec<bytes::Bytes> = stream.try_collect().await?;
                 String::from_utf8(chunks.concat())
                     .map_err(|_| AppError::Internal(format!("{name} is not UTF-8")))
@@ -129,7 +140,11 @@ impl Engine {
             html: read(format!("email-{step}.html")).await?,
             text: read(format!("email-{step}.txt")).await?,
         });
-        let mut entries = self.templates().entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self
+            .templates()
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if entries.len() >= CACHE_ENTRIES {
             entries.clear();
         }
@@ -233,14 +248,29 @@ mod tests {
         assert_eq!(message.subject, "B");
         assert!(message.html.contains("Hello Ada &lt;b&gt;,"));
         assert!(message.text.contains("Hello Ada <b>,"));
-        assert!(!message.html.contains("ledgerly.example"), "{}", message.html);
+        assert!(
+            !message.html.contains("ledgerly.example"),
+            "{}",
+            message.html
+        );
         assert!(!message.text.contains("ledgerly.example"));
         assert!(message.html.contains("href=\"https://ame.example/t/"));
-        assert!(message.unsubscribe_url.starts_with("https://ame.example/u/"));
+        assert!(
+            message
+                .unsubscribe_url
+                .starts_with("https://ame.example/u/")
+        );
         let token = message.unsubscribe_url.rsplit('/').next().unwrap();
         let claim = engine.execution().signer.verify_unsubscribe(token).unwrap();
         assert_eq!((claim.contact, claim.campaign), (contact.id, campaign));
-        let click = message.text.split("/t/").nth(1).unwrap().split('\n').next().unwrap();
+        let click = message
+            .text
+            .split("/t/")
+            .nth(1)
+            .unwrap()
+            .split('\n')
+            .next()
+            .unwrap();
         let claim = engine.execution().signer.verify_click(click).unwrap();
         assert_eq!(claim.destination, template.cta_url.unwrap());
         assert_eq!(claim.variant, 3);

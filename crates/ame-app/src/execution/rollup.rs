@@ -38,7 +38,10 @@ impl Engine {
         };
         let org = job.org_id;
         let repos = self.service_repos();
-        let deliveries = repos.execution.deliveries(org, campaign, u64::MAX >> 1).await?;
+        let deliveries = repos
+            .execution
+            .deliveries(org, campaign, u64::MAX >> 1)
+            .await?;
         let events = repos.execution.events(org, campaign).await?;
         let mut days: BTreeMap<(NaiveDate, Channel, Option<AssetId>), Day> = BTreeMap::new();
         // Each contact's messages, by the time they were accepted.
@@ -48,7 +51,10 @@ impl Engine {
             days.entry((at.date_naive(), Channel::Email, Some(d.asset_id)))
                 .or_default()
                 .reach += 1;
-            received.entry(d.contact_id).or_default().push((at, d.asset_id));
+            received
+                .entry(d.contact_id)
+                .or_default()
+                .push((at, d.asset_id));
         }
         for list in received.values_mut() {
             list.sort();
@@ -78,7 +84,9 @@ impl Engine {
                     }
                 }
                 (kind, channel, _) => {
-                    let day = days.entry((e.at.date_naive(), channel, e.asset)).or_default();
+                    let day = days
+                        .entry((e.at.date_naive(), channel, e.asset))
+                        .or_default();
                     match kind {
                         TrackingKind::View => day.views += 1,
                         TrackingKind::Lead => day.leads += 1,
@@ -106,7 +114,8 @@ impl Engine {
                     )
                 } else {
                     let leads = (day.leads > 0 || day.views > 0).then_some(day.leads);
-                    let reach = (day.views > 0 || day.leads > 0).then_some(day.views.max(day.leads));
+                    let reach =
+                        (day.views > 0 || day.leads > 0).then_some(day.views.max(day.leads));
                     let conversions = (day.conversions > 0).then_some(day.conversions);
                     let reach = match (reach, conversions) {
                         (Some(r), Some(c)) => Some(r.max(c)),
@@ -116,7 +125,12 @@ impl Engine {
                         (Some(l), Some(c)) => Some(l.max(c)),
                         (l, _) => l,
                     };
-                    (reach, (day.clicks > 0).then_some(day.clicks), leads, conversions)
+                    (
+                        reach,
+                        (day.clicks > 0).then_some(day.clicks),
+                        leads,
+                        conversions,
+                    )
                 };
                 ResultRecordInput {
                     date,

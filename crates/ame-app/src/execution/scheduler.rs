@@ -7,9 +7,8 @@ use crate::error::{AppError, AppResult};
 use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
 use crate::execution::render::sequence_steps;
 use ame_domain::{
-    AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter,
-    ContactId, Entry, Job, NewJob, OrgId, PageRequest, SendWindow, kinds, parked_until,
-    retry_delay,
+    AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
+    Entry, Job, NewJob, OrgId, PageRequest, SendWindow, kinds, parked_until, retry_delay,
 };
 use ame_storage::{PlannedSend, SendOutcome, StorageError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -69,7 +68,9 @@ impl Engine {
             kinds::SEND_EMAIL => self.send_email_job(job).await,
             kinds::PUBLISH_POST => self.publish_job(job).await,
             kinds::ROLLUP => self.rollup_job(job).await,
-            other => Ok(Handled::Fatal(format!("no handler for jobs of kind `{other}`"))),
+            other => Ok(Handled::Fatal(format!(
+                "no handler for jobs of kind `{other}`"
+            ))),
         };
         match result {
             Ok(handled) => handled,
@@ -101,7 +102,13 @@ impl Engine {
             return Ok(Handled::Postpone(start));
         }
         match campaigns
-            .change_status(job.org_id, id, CampaignStatus::Active, Some(CampaignStatus::Scheduled))
+            .change_status_at(
+                job.org_id,
+                id,
+                CampaignStatus::Active,
+                Some(CampaignStatus::Scheduled),
+                self.now(),
+            )
             .await
         {
             Ok(_) => Ok(Handled::Done),
@@ -115,7 +122,10 @@ impl Engine {
         let id = Self::job_campaign(job)?;
         let campaigns = self.service_repos().campaigns;
         let campaign = campaigns.get(job.org_id, id).await?;
-        if !matches!(campaign.status, CampaignStatus::Active | CampaignStatus::Paused) {
+        if !matches!(
+            campaign.status,
+            CampaignStatus::Active | CampaignStatus::Paused
+        ) {
             return Ok(Handled::Done);
         }
         if let Some(end) = campaign.plan.end_at
@@ -124,7 +134,13 @@ impl Engine {
             return Ok(Handled::Postpone(end));
         }
         match campaigns
-            .change_status(job.org_id, id, CampaignStatus::Completed, Some(campaign.status))
+            .change_status_at(
+                job.org_id,
+                id,
+                CampaignStatus::Completed,
+                Some(campaign.status),
+                self.now(),
+            )
             .await
         {
             Ok(_) => Ok(Handled::Done),
@@ -139,7 +155,11 @@ impl Engine {
         org: OrgId,
         campaign: CampaignId,
     ) -> AppResult<Option<ame_domain::Asset>> {
-        let assets = self.service_repos().assets.list_for_campaign(org, campaign).await?;
+        let assets = self
+            .service_repos()
+            .assets
+            .list_for_campaign(org, campaign)
+            .await?;
         Ok(assets
             .into_iter()
             .find(|a| a.asset_type == AssetType::EmailSequence && a.current))
@@ -214,10 +234,22 @@ impl Engine {
         };
         let steps = sequence_steps(&sequence);
         let now = self.now();
-        let start = if launch { job.created_at } else { now };
+        // A broadcast counts day offsets from the activation (recorded in the launch job).
+        let start = if launch {
+            job.payload["activated_at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map_or(job.created_at, |t| t.with_timezone(&Utc))
+        } else {
+            now
+        };
         let window = campaign.plan.send_window.clone().unwrap_or_default();
-        let enrolled: HashSet<ContactId> =
-            repos.execution.enrolled(org, id).await?.into_iter().collect();
+        let enrolled: HashSet<ContactId> = repos
+            .execution
+            .enrolled(org, id)
+            .await?
+            .into_iter()
+            .collect();
         let contacts = self.audience_contacts(&campaign).await?;
         let domain = self.execution().sender_domain().to_owned();
         let fresh: Vec<_> = contacts
@@ -247,9 +279,13 @@ impl Engine {
                 .enqueue(
                     org,
                     vec![
-                        NewJob::new(kinds::AUDIENCE_SWEEP, id.to_string(), now + self.execution().sweep_every)
-                            .for_campaign(id)
-                            .requeued(),
+                        NewJob::new(
+                            kinds::AUDIENCE_SWEEP,
+                            id.to_string(),
+                            now + self.execution().sweep_every,
+                        )
+                        .for_campaign(id)
+                        .requeued(),
                     ],
                     now,
                 )
@@ -268,7 +304,10 @@ impl Engine {
         let repos = self.service_repos();
         let now = self.now();
         let campaign = repos.campaigns.get(org, payload.campaign).await?;
-        let ended = !matches!(campaign.status, CampaignStatus::Active | CampaignStatus::Paused);
+        let ended = !matches!(
+            campaign.status,
+            CampaignStatus::Active | CampaignStatus::Paused
+        );
         if campaign.status == CampaignStatus::Paused {
             return Ok(Handled::Postpone(parked_until()));
         }
@@ -385,8 +424,12 @@ impl Engine {
             .enqueue(
                 org,
                 vec![
-                    NewJob::new(kinds::ROLLUP, format!("{campaign}:{bucket}"), now + TimeDelta::seconds(60))
-                        .for_campaign(campaign),
+                    NewJob::new(
+                        kinds::ROLLUP,
+                        format!("{campaign}:{bucket}"),
+                        now + TimeDelta::seconds(60),
+                    )
+                    .for_campaign(campaign),
                 ],
                 now,
             )

@@ -45,10 +45,16 @@ pub struct ConversionInput {
 #[serde(deny_unknown_fields)]
 pub struct NewConnector {
     /// Name (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(max_length = 200, example = "Buffer bridge"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, example = "Buffer bridge")
+    )]
     pub name: String,
     /// The `https://` (or, for a receiver on this machine, `http://`) URL posts go to.
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000, example = "https://hooks.example.com/ame"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, example = "https://hooks.example.com/ame")
+    )]
     pub url: String,
     /// The channels it publishes (at least one).
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 16))]
@@ -143,7 +149,11 @@ impl Engine {
     }
 
     /// Records a conversion the organization reports.
-    pub async fn record_conversion(&self, caller: &Caller, input: ConversionInput) -> AppResult<()> {
+    pub async fn record_conversion(
+        &self,
+        caller: &Caller,
+        input: ConversionInput,
+    ) -> AppResult<()> {
         caller.require_write()?;
         let repos = self.repos(caller);
         let claim = match &input.click_token {
@@ -152,18 +162,29 @@ impl Engine {
                     .signer
                     .verify_click(token)
                     .filter(|c| c.org == caller.org)
-                    .ok_or_else(|| invalid("click_token", "is not a tracked-link token of this organization"))?,
+                    .ok_or_else(|| {
+                        invalid(
+                            "click_token",
+                            "is not a tracked-link token of this organization",
+                        )
+                    })?,
             ),
             None => None,
         };
         let campaign = match (input.campaign_id, &claim) {
             (Some(c), Some(claim)) if c != claim.campaign => {
-                return Err(invalid("campaign_id", "names another campaign than the click token"));
+                return Err(invalid(
+                    "campaign_id",
+                    "names another campaign than the click token",
+                ));
             }
             (Some(c), _) => c,
             (None, Some(claim)) => claim.campaign,
             (None, None) => {
-                return Err(invalid("campaign_id", "is required unless a click_token names the campaign"));
+                return Err(invalid(
+                    "campaign_id",
+                    "is required unless a click_token names the campaign",
+                ));
             }
         };
         let contact = match (input.contact_id, input.email.as_deref(), &claim) {
@@ -180,9 +201,14 @@ impl Engine {
             (None, None, None) => None,
         };
         if let Some(v) = input.value
-            && (v.is_sign_negative() || v.normalize().scale() > 2 || v > ame_storage::MAX_TOTAL_AMOUNT)
+            && (v.is_sign_negative()
+                || v.normalize().scale() > 2
+                || v > ame_storage::MAX_TOTAL_AMOUNT)
         {
-            return Err(invalid("value", "must be 0 or more with at most two decimals"));
+            return Err(invalid(
+                "value",
+                "must be 0 or more with at most two decimals",
+            ));
         }
         repos.campaigns.get(caller.org, campaign).await?;
         let now = self.now();
@@ -206,12 +232,19 @@ impl Engine {
     }
 
     /// Creates a webhook connector; the answer carries its secret, shown only now.
-    pub async fn create_connector(&self, caller: &Caller, input: NewConnector) -> AppResult<Connector> {
+    pub async fn create_connector(
+        &self,
+        caller: &Caller,
+        input: NewConnector,
+    ) -> AppResult<Connector> {
         caller.require_manage()?;
         let mut errors = Vec::new();
         let name = input.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            errors.push(FieldError::new("name", "must be 1 to 200 characters without control characters"));
+            errors.push(FieldError::new(
+                "name",
+                "must be 1 to 200 characters without control characters",
+            ));
         }
         match reqwest::Url::parse(&input.url) {
             Ok(url)
@@ -226,7 +259,11 @@ impl Engine {
             )),
         }
         if input.channels.is_empty() || input.channels.len() > 16 {
-            errors.push(FieldError::with_allowed("channels", "must list 1 to 16 channels", Channel::NAMES));
+            errors.push(FieldError::with_allowed(
+                "channels",
+                "must list 1 to 16 channels",
+                Channel::NAMES,
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
@@ -237,19 +274,34 @@ impl Engine {
         Ok(self
             .repos(caller)
             .execution
-            .create_connector(caller.org, name, input.url, new_webhook_secret(), channels, self.now())
+            .create_connector(
+                caller.org,
+                name,
+                input.url,
+                new_webhook_secret(),
+                channels,
+                self.now(),
+            )
             .await?)
     }
 
     /// The organization's connectors (secrets left out).
     pub async fn connectors(&self, caller: &Caller) -> AppResult<Vec<Connector>> {
-        Ok(self.repos(caller).execution.list_connectors(caller.org).await?)
+        Ok(self
+            .repos(caller)
+            .execution
+            .list_connectors(caller.org)
+            .await?)
     }
 
     /// Deletes a connector.
     pub async fn delete_connector(&self, caller: &Caller, id: ConnectorId) -> AppResult<()> {
         caller.require_manage()?;
-        Ok(self.repos(caller).execution.delete_connector(caller.org, id).await?)
+        Ok(self
+            .repos(caller)
+            .execution
+            .delete_connector(caller.org, id)
+            .await?)
     }
 
     /// The organization's jobs, most recently changed first.
@@ -259,13 +311,21 @@ impl Engine {
         state: Option<JobState>,
         page: PageRequest,
     ) -> AppResult<Page<Job>> {
-        Ok(self.repos(caller).jobs.list(caller.org, state, page).await?)
+        Ok(self
+            .repos(caller)
+            .jobs
+            .list(caller.org, state, page)
+            .await?)
     }
 
     /// Queues a dead or failed job again with fresh attempts.
     pub async fn retry_job(&self, caller: &Caller, id: JobId) -> AppResult<Job> {
         caller.require_write()?;
-        Ok(self.repos(caller).jobs.retry(caller.org, id, self.now()).await?)
+        Ok(self
+            .repos(caller)
+            .jobs
+            .retry(caller.org, id, self.now())
+            .await?)
     }
 
     /// A campaign's delivery ledger (the outbox timeline), by step and due time.
@@ -277,6 +337,9 @@ impl Engine {
     ) -> AppResult<Vec<ame_domain::Delivery>> {
         let repos = self.repos(caller);
         repos.campaigns.get(caller.org, campaign).await?;
-        Ok(repos.execution.deliveries(caller.org, campaign, limit).await?)
+        Ok(repos
+            .execution
+            .deliveries(caller.org, campaign, limit)
+            .await?)
     }
 }

@@ -34,7 +34,10 @@ pub fn sign_webhook(secret: &str, id: &str, timestamp: i64, body: &str) -> Optio
         .ok()?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// Reads `Retry-After` (seconds or an HTTP date).
@@ -149,8 +152,8 @@ impl Engine {
         }
         let now = self.now();
         let mut content = job.payload["content"].clone();
-        let channel: Channel = serde_json::from_value(job.payload["channel"].clone())
-            .unwrap_or(Channel::Web);
+        let channel: Channel =
+            serde_json::from_value(job.payload["channel"].clone()).unwrap_or(Channel::Web);
         let asset = serde_json::from_value(job.payload["asset"].clone())
             .map_err(|e| AppError::Internal(format!("a publish job's asset: {e}")))?;
         for key in ["link", "final_url"] {
@@ -181,8 +184,13 @@ impl Engine {
         .to_string();
         let id = format!("msg_{}", job.id.as_uuid().simple());
         let timestamp = now.timestamp();
-        let signature = sign_webhook(&connector.secret.clone().unwrap_or_default(), &id, timestamp, &body)
-            .ok_or_else(|| AppError::Internal("the connector's secret is malformed".into()))?;
+        let signature = sign_webhook(
+            &connector.secret.clone().unwrap_or_default(),
+            &id,
+            timestamp,
+            &body,
+        )
+        .ok_or_else(|| AppError::Internal("the connector's secret is malformed".into()))?;
         let client = reqwest::Client::builder()
             .timeout(self.execution().webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -86,12 +86,18 @@ impl JobMetrics {
 
     /// Settled jobs by (kind, outcome).
     pub fn counts(&self) -> BTreeMap<(String, &'static str), u64> {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Total seconds spent and jobs run, by kind.
     pub fn seconds(&self) -> BTreeMap<String, (f64, u64)> {
-        self.seconds.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.seconds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -159,7 +165,9 @@ impl Worker {
                         continue;
                     }
                 }
-                Err(e) => tracing::warn!(worker = %self.settings.id, error = %e, "claiming jobs failed"),
+                Err(e) => {
+                    tracing::warn!(worker = %self.settings.id, error = %e, "claiming jobs failed")
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.settings.idle_wait) => {}
@@ -194,7 +202,11 @@ impl Worker {
         let mut report = JobReport::default();
         let settled = match &handled {
             Handled::Done => queue.complete(job, now).await.map(|held| {
-                if held { report.done = 1 } else { report.lost = 1 }
+                if held {
+                    report.done = 1
+                } else {
+                    report.lost = 1
+                }
                 "done"
             }),
             Handled::Settled => {
@@ -202,7 +214,11 @@ impl Worker {
                 Ok("done")
             }
             Handled::Postpone(at) => queue.postpone(job, *at, now).await.map(|held| {
-                if held { report.postponed = 1 } else { report.lost = 1 }
+                if held {
+                    report.postponed = 1
+                } else {
+                    report.lost = 1
+                }
                 "postponed"
             }),
             Handled::Retry(error) | Handled::RetryAt(error, _) => {
@@ -210,23 +226,30 @@ impl Worker {
                     Handled::RetryAt(_, at) => *at,
                     _ => now + retry_delay(job.attempts, rand::random::<f64>()),
                 };
-                queue.fail(job, error, Some(at), now).await.map(|state| match state {
-                    Some(JobState::Dead) => {
-                        report.dead = 1;
-                        "dead"
-                    }
-                    Some(_) => {
-                        report.retried = 1;
-                        "retried"
-                    }
-                    None => {
-                        report.lost = 1;
-                        "lost"
-                    }
-                })
+                queue
+                    .fail(job, error, Some(at), now)
+                    .await
+                    .map(|state| match state {
+                        Some(JobState::Dead) => {
+                            report.dead = 1;
+                            "dead"
+                        }
+                        Some(_) => {
+                            report.retried = 1;
+                            "retried"
+                        }
+                        None => {
+                            report.lost = 1;
+                            "lost"
+                        }
+                    })
             }
             Handled::Fatal(error) => queue.fail(job, error, None, now).await.map(|state| {
-                if state.is_some() { report.dead = 1 } else { report.lost = 1 }
+                if state.is_some() {
+                    report.dead = 1
+                } else {
+                    report.lost = 1
+                }
                 "dead"
             }),
         };
@@ -235,7 +258,9 @@ impl Worker {
                 if matches!(outcome, "dead" | "retried") {
                     tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, ?handled, "job failed");
                 }
-                self.engine.job_metrics().record(&job.kind, outcome, started.elapsed());
+                self.engine
+                    .job_metrics()
+                    .record(&job.kind, outcome, started.elapsed());
             }
             Err(e) => {
                 // The lease runs out and the job is rescued: nothing is lost.

@@ -1,0 +1,490 @@
+//! The scheduler end to end inside one process, on both backends, with time moved by a
+//! manual clock: sends in each contact's time zone and window across daylight-saving changes,
+//! exit rules, bounces, retries, an outage, tracking into results, pause and completion.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ame_app::execution::{
+    ExecutionSettings, MailError, Mailer, OutgoingEmail, Worker, WorkerSettings,
+};
+use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
+use ame_domain::{
+    ApiKeyId, Audience, BrandProfileInput, CampaignStatus, CampaignType, Consent, DeliveryState,
+    JobState, MemberRole, NewCampaign, NewContact, PageRequest, Tone,
+};
+use ame_test_support::{TestDb, backend_tests};
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+backend_tests!(
+    sends_go_out_in_each_contacts_time_zone_and_window_across_daylight_saving,
+    unsubscribes_bounces_retries_and_an_outage_lose_nothing,
+    clicks_and_conversions_flow_into_results_and_the_prediction,
+    pausing_holds_sends_and_the_end_cancels_the_rest,
+);
+
+/// A mail server double: records what it accepts, at the clock's time, and answers from a
+/// script per recipient (or refuses everything while down).
+#[derive(Debug)]
+struct RecordingMailer {
+    clock: Arc<ManualClock>,
+    accepted: Mutex<Vec<(OutgoingEmail, DateTime<Utc>)>>,
+    script: Mutex<HashMap<String, VecDeque<MailError>>>,
+    down: Mutex<bool>,
+}
+
+impl RecordingMailer {
+    fn new(clock: Arc<ManualClock>) -> Arc<Self> {
+        Arc::new(Self {
+            clock,
+            accepted: Mutex::default(),
+            script: Mutex::default(),
+            down: Mutex::new(false),
+        })
+    }
+
+    fn fail_next(&self, to: &str, error: MailError) {
+        self.script
+            .lock()
+            .unwrap()
+            .entry(to.to_owned())
+            .or_default()
+            .push_back(error);
+    }
+
+    fn accepted(&self) -> Vec<(OutgoingEmail, DateTime<Utc>)> {
+        self.accepted.lock().unwrap().clone()
+    }
+
+    fn to(&self, address: &str) -> Vec<(OutgoingEmail, DateTime<Utc>)> {
+        self.accepted()
+            .into_iter()
+            .filter(|(m, _)| m.to == address)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        if *self.down.lock().unwrap() {
+            return Err(MailError::Transient("connection refused".into()));
+        }
+        if let Some(e) = self
+            .script
+            .lock()
+            .unwrap()
+            .get_mut(&email.to)
+            .and_then(VecDeque::pop_front)
+        {
+            return Err(e);
+        }
+        self.accepted
+            .lock()
+            .unwrap()
+            .push((email.clone(), self.clock.now()));
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "recording".into()
+    }
+}
+
+struct Harness {
+    engine: Engine,
+    clock: Arc<ManualClock>,
+    mailer: Arc<RecordingMailer>,
+    worker: Worker,
+    caller: Caller,
+    _db: TestDb,
+}
+
+impl Harness {
+    async fn new(db: TestDb, start: DateTime<Utc>) -> Self {
+        let clock = Arc::new(ManualClock::new(start));
+        let mailer = RecordingMailer::new(clock.clone());
+        let engine = Engine::new(db.storage.clone())
+            .with_clock(clock.clone())
+            .with_execution(ExecutionSettings {
+                mailer: Some(mailer.clone()),
+                public_url: "https://ame.example".into(),
+                from: "Ledgerly <news@ledgerly.example>".into(),
+                ..ExecutionSettings::default()
+            });
+        let org = engine.create_organization("Ledgerly").await.unwrap();
+        let caller = Caller {
+            org: org.id,
+            role: MemberRole::Owner,
+            actor: Actor::ApiKey(ApiKeyId::new()),
+        };
+        engine
+            .save_brand(
+                &caller,
+                BrandProfileInput {
+                    company_name: "Ledgerly".into(),
+                    product: "automated month-end close software".into(),
+                    audience: "finance teams at mid-sized companies".into(),
+                    value_propositions: vec!["close the books in 3 days instead of 10".into()],
+                    tone: Tone::Professional,
+                    cta_text: "Book a demo".into(),
+                    cta_url: "https://ledgerly.example/demo".into(),
+                    primary_color: "#1f4e79".into(),
+                    accent_color: "#f2a900".into(),
+                    sign_off: "The Ledgerly team".into(),
+                    postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
+                    unsubscribe_text: None,
+                },
+            )
+            .await
+            .unwrap();
+        let worker = Worker::new(engine.clone(), WorkerSettings::named("test-worker"));
+        Self {
+            engine,
+            clock,
+            mailer,
+            worker,
+            caller,
+            _db: db,
+        }
+    }
+
+    async fn contacts(&self, rows: &[(&str, Option<&str>)]) {
+        let contacts = rows
+            .iter()
+            .map(|(email, zone)| NewContact {
+                first_name: Some(email.split('@').next().unwrap().to_owned()),
+                time_zone: zone.map(str::to_owned),
+                ..NewContact::email(*email)
+            })
+            .collect();
+        self.engine
+            .upsert_contacts(&self.caller, contacts)
+            .await
+            .unwrap();
+    }
+
+    /// A re-engagement campaign (emails on days 0, 4 and 10) to every subscribed contact,
+    /// generated and scheduled to start at `start`.
+    async fn campaign(&self, start: DateTime<Utc>) -> ame_domain::CampaignId {
+        let mut new = NewCampaign::new(
+            CampaignType::ReEngagement,
+            "Win back finance teams who stopped closing with us",
+        );
+        new.start_at = Some(start);
+        new.timezone = Some("America/Chicago".into());
+        new.planned_reach = Some(100);
+        new.audience = Some(Audience::all_subscribed());
+        let valid = self.engine.check_new_campaign(&self.caller, new).unwrap();
+        let campaign = self
+            .engine
+            .create_campaign(&self.caller, valid, None)
+            .await
+            .unwrap();
+        self.engine
+            .generate_assets(&self.caller, campaign.id, Some(7), None)
+            .await
+            .unwrap();
+        self.engine
+            .change_status(&self.caller, campaign.id, CampaignStatus::Scheduled, None)
+            .await
+            .unwrap();
+        campaign.id
+    }
+
+    /// Moves the clock to `until` in steps, running the worker at each.
+    async fn run_until(&self, until: DateTime<Utc>, step: chrono::TimeDelta) {
+        while self.clock.now() < until {
+            self.worker.drain().await.unwrap();
+            self.clock.set((self.clock.now() + step).min(until));
+        }
+        self.worker.drain().await.unwrap();
+    }
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+async fn sends_go_out_in_each_contacts_time_zone_and_window_across_daylight_saving(db: TestDb) {
+    // Thursday 25 March 2027; London moves to summer time on Sunday the 28th, Auckland back
+    // to standard time on Sunday 4 April.
+    let h = Harness::new(db, at(2027, 3, 24, 12, 0)).await;
+    let zones = [
+        ("kiri@example.com", "Pacific/Auckland"),
+        ("lena@example.com", "America/Los_Angeles"),
+        ("oliver@example.com", "Europe/London"),
+        ("priya@example.com", "Asia/Kolkata"),
+    ];
+    h.contacts(&zones.map(|(e, z)| (e, Some(z)))).await;
+    let campaign = h.campaign(at(2027, 3, 25, 10, 0)).await;
+    h.run_until(at(2027, 4, 9, 0, 0), chrono::TimeDelta::minutes(10))
+        .await;
+
+    let status = h.engine.campaign(&h.caller, campaign).await.unwrap().status;
+    assert_eq!(status, CampaignStatus::Active);
+    let mut ids = HashSet::new();
+    for (email, zone) in zones {
+        let tz: Tz = zone.parse().unwrap();
+        let got = h.mailer.to(email);
+        assert_eq!(got.len(), 3, "{email} gets each of the 3 steps once");
+        for (message, sent) in &got {
+            assert!(
+                ids.insert(message.message_id.clone()),
+                "one Message-ID per message"
+            );
+            let local = sent.with_timezone(&tz);
+            assert!(
+                !matches!(local.weekday(), Weekday::Sat | Weekday::Sun)
+                    && local.time() >= NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+                    && local.time() < NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+                "{email} got a message at {local} local"
+            );
+        }
+    }
+    // London's day-4 email (Monday 29 March) goes at 09:00 summer time, 08:00 UTC; its first
+    // went at once on Thursday (10:00 GMT is inside the window).
+    let london: Vec<DateTime<Utc>> = h
+        .mailer
+        .to("oliver@example.com")
+        .iter()
+        .map(|(_, t)| *t)
+        .collect();
+    assert_eq!(london[0], at(2027, 3, 25, 10, 0));
+    assert_eq!(london[1], at(2027, 3, 29, 8, 0));
+    // Day 10 is Sunday 4 April: the window moves it to Monday the 5th, 09:00 BST.
+    assert_eq!(london[2], at(2027, 4, 5, 8, 0));
+    // Auckland's first is Friday 09:00 NZDT (20:00 UTC Thursday): 10:00 UTC was 23:00 there.
+    let auckland = h.mailer.to("kiri@example.com");
+    assert_eq!(auckland[0].1, at(2027, 3, 25, 20, 0));
+    // Messages carry the unsubscribe headers' URL and a tracked call to action.
+    let (first, _) = &auckland[0];
+    assert!(first.unsubscribe_url.starts_with("https://ame.example/u/"));
+    assert!(first.html.contains("https://ame.example/t/"));
+    assert!(
+        first.html.contains("kiri"),
+        "personalised with the first name"
+    );
+    let ledger = h.engine.deliveries(&h.caller, campaign, 100).await.unwrap();
+    assert_eq!(ledger.len(), 12);
+    assert!(ledger.iter().all(|d| d.state == DeliveryState::Sent));
+}
+
+async fn unsubscribes_bounces_retries_and_an_outage_lose_nothing(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
+    h.contacts(&[
+        ("stays@example.com", Some("Europe/London")),
+        ("leaves@example.com", Some("Europe/London")),
+        ("gone@example.com", Some("Europe/London")),
+        ("slow@example.com", Some("Europe/London")),
+    ])
+    .await;
+    h.mailer.fail_next(
+        "gone@example.com",
+        MailError::Permanent("550 5.1.1 no such user".into()),
+    );
+    h.mailer.fail_next(
+        "slow@example.com",
+        MailError::Transient("451 4.7.1 try again later".into()),
+    );
+    let campaign = h.campaign(at(2027, 3, 1, 10, 0)).await;
+    h.run_until(at(2027, 3, 1, 12, 0), chrono::TimeDelta::minutes(5))
+        .await;
+
+    // The 451 was retried with backoff and got through; the 550 bounced the contact.
+    assert_eq!(h.mailer.to("slow@example.com").len(), 1);
+    assert_eq!(h.mailer.to("gone@example.com").len(), 0);
+    let gone = h
+        .engine
+        .contacts(
+            &h.caller,
+            ame_domain::ContactFilter {
+                consent: Some(Consent::Bounced),
+                ..Default::default()
+            },
+            PageRequest::first(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone.items.len(), 1);
+    assert_eq!(gone.items[0].email.as_deref(), Some("gone@example.com"));
+
+    // One click on the unsubscribe link of the first email stops the later ones.
+    let (first, _) = h.mailer.to("leaves@example.com").remove(0);
+    let token = first.unsubscribe_url.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(
+        h.engine.unsubscribe(&token).await.unwrap(),
+        ame_app::execution::UnsubscribeOutcome::Unsubscribed
+    );
+    assert!(h.engine.unsubscribe("forged.token").await.is_err());
+
+    // The mail server is down across the day-4 send; nothing is lost, all goes when it is back.
+    *h.mailer.down.lock().unwrap() = true;
+    h.run_until(at(2027, 3, 5, 13, 0), chrono::TimeDelta::minutes(10))
+        .await;
+    assert_eq!(
+        h.mailer.to("stays@example.com").len(),
+        1,
+        "nothing gets through while down"
+    );
+    *h.mailer.down.lock().unwrap() = false;
+    h.run_until(at(2027, 3, 16, 0, 0), chrono::TimeDelta::minutes(10))
+        .await;
+
+    assert_eq!(h.mailer.to("stays@example.com").len(), 3);
+    assert_eq!(h.mailer.to("slow@example.com").len(), 3);
+    assert_eq!(h.mailer.to("leaves@example.com").len(), 1);
+    assert_eq!(h.mailer.to("gone@example.com").len(), 0);
+    let ledger = h.engine.deliveries(&h.caller, campaign, 100).await.unwrap();
+    let mut by_state: BTreeMap<DeliveryState, usize> = BTreeMap::new();
+    for d in &ledger {
+        *by_state.entry(d.state).or_default() += 1;
+    }
+    assert_eq!(by_state.get(&DeliveryState::Sent), Some(&7));
+    assert_eq!(by_state.get(&DeliveryState::Failed), Some(&1), "the bounce");
+    assert_eq!(
+        by_state.get(&DeliveryState::Suppressed),
+        Some(&4),
+        "after the bounce and the unsubscribe"
+    );
+    let dead = h
+        .engine
+        .jobs(&h.caller, Some(JobState::Dead), PageRequest::first())
+        .await
+        .unwrap();
+    assert!(dead.items.is_empty(), "{:?}", dead.items);
+}
+
+async fn clicks_and_conversions_flow_into_results_and_the_prediction(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
+    h.contacts(&[
+        ("a@example.com", Some("Europe/London")),
+        ("b@example.com", Some("Europe/London")),
+        ("c@example.com", Some("Europe/London")),
+    ])
+    .await;
+    let campaign = h.campaign(at(2027, 3, 1, 10, 0)).await;
+    h.run_until(at(2027, 3, 1, 11, 0), chrono::TimeDelta::minutes(5))
+        .await;
+    let (message, _) = h.mailer.to("a@example.com").remove(0);
+    let token = message
+        .text
+        .split("https://ame.example/t/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let destination = h.engine.click(&token).await.unwrap();
+    assert!(destination.starts_with("https://ledgerly.example/demo"));
+    h.engine.click(&token).await.unwrap();
+    // A tampered token is not a link.
+    let mut tampered = token.clone();
+    tampered.insert(3, 'x');
+    assert!(matches!(
+        h.engine.click(&tampered).await,
+        Err(ame_app::AppError::NotFound { .. })
+    ));
+    h.engine
+        .record_conversion(
+            &h.caller,
+            ame_app::execution::ConversionInput {
+                click_token: Some(token),
+                value: Some("1200.00".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.run_until(at(2027, 3, 1, 11, 30), chrono::TimeDelta::minutes(1))
+        .await;
+
+    let (records, totals) = h.engine.results(&h.caller, campaign).await.unwrap();
+    let email: Vec<_> = records
+        .iter()
+        .filter(|r| r.channel == ame_domain::Channel::Email)
+        .collect();
+    assert_eq!(email.len(), 1);
+    assert_eq!(email[0].metrics.reach, Some(3));
+    assert_eq!(email[0].metrics.clicks, Some(1), "unique clickers");
+    assert_eq!(email[0].metrics.conversions, Some(1));
+    assert_eq!(totals.metrics.revenue, Some("1200.00".parse().unwrap()));
+    let prediction = h
+        .engine
+        .predict(&h.caller, campaign, Some(1), Some(2000))
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&prediction).unwrap();
+    let clicks = json["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "clicks")
+        .unwrap();
+    assert_eq!(clicks["observed"], serde_json::json!(1.0));
+    // The converted contact leaves the sequence.
+    h.run_until(at(2027, 3, 16, 0, 0), chrono::TimeDelta::minutes(15))
+        .await;
+    assert_eq!(h.mailer.to("a@example.com").len(), 1);
+    assert_eq!(h.mailer.to("b@example.com").len(), 3);
+}
+
+async fn pausing_holds_sends_and_the_end_cancels_the_rest(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
+    h.contacts(&[("a@example.com", Some("Europe/London"))])
+        .await;
+    let mut new = NewCampaign::new(CampaignType::ReEngagement, "Bring lapsed teams back");
+    new.start_at = Some(at(2027, 3, 1, 10, 0));
+    new.end_at = Some(at(2027, 3, 10, 0, 0));
+    new.audience = Some(Audience::all_subscribed());
+    let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
+    let campaign = h
+        .engine
+        .create_campaign(&h.caller, valid, None)
+        .await
+        .unwrap()
+        .id;
+    h.engine
+        .generate_assets(&h.caller, campaign, Some(3), None)
+        .await
+        .unwrap();
+    h.engine
+        .change_status(&h.caller, campaign, CampaignStatus::Scheduled, None)
+        .await
+        .unwrap();
+    h.run_until(at(2027, 3, 2, 0, 0), chrono::TimeDelta::minutes(10))
+        .await;
+    assert_eq!(h.mailer.accepted().len(), 1);
+    h.engine
+        .change_status(&h.caller, campaign, CampaignStatus::Paused, None)
+        .await
+        .unwrap();
+    h.run_until(at(2027, 3, 8, 0, 0), chrono::TimeDelta::minutes(30))
+        .await;
+    assert_eq!(h.mailer.accepted().len(), 1, "nothing goes while paused");
+    h.engine
+        .change_status(&h.caller, campaign, CampaignStatus::Active, None)
+        .await
+        .unwrap();
+    h.run_until(at(2027, 3, 9, 0, 0), chrono::TimeDelta::minutes(10))
+        .await;
+    let sent = h.mailer.accepted();
+    assert_eq!(sent.len(), 2, "the day-4 email goes once resumed");
+    assert_eq!(
+        sent[1].1,
+        at(2027, 3, 8, 9, 0),
+        "at the window's next opening"
+    );
+    // The campaign ends on the 10th, before its day-10 email (due on the 11th): cancelled.
+    h.run_until(at(2027, 3, 20, 0, 0), chrono::TimeDelta::minutes(30))
+        .await;
+    let status = h.engine.campaign(&h.caller, campaign).await.unwrap().status;
+    assert_eq!(status, CampaignStatus::Completed);
+    assert_eq!(h.mailer.accepted().len(), 2);
+    let ledger = h.engine.deliveries(&h.caller, campaign, 10).await.unwrap();
+    assert_eq!(ledger[2].state, DeliveryState::Cancelled);
+}
