@@ -3,7 +3,9 @@
 
 use crate::openapi::ApiDoc;
 use crate::problem::{ErrorCode, Problem};
-use crate::routes::{assets, brand, campaigns, keys, ops, public, results};
+use crate::routes::{
+    assets, brand, campaigns, contacts, execution, keys, ops, public, results, tracking,
+};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -35,6 +37,9 @@ where
         .service(ops::readyz)
         .service(public::public_page)
         .service(public::submit_lead)
+        .service(tracking::follow_link)
+        .service(tracking::unsubscribe_page)
+        .service(tracking::unsubscribe)
         .service(
             scope::scope("/api/marketing")
                 .service(campaigns::create_campaign)
@@ -53,7 +58,22 @@ where
                 .service(assets::list_asset_versions)
                 .service(assets::list_leads)
                 .service(brand::get_brand)
-                .service(brand::put_brand),
+                .service(brand::put_brand)
+                .service(contacts::upsert_contacts)
+                .service(contacts::list_contacts)
+                .service(contacts::get_contact)
+                .service(contacts::patch_contact)
+                .service(contacts::delete_contact)
+                .service(contacts::create_segment)
+                .service(contacts::list_segments)
+                .service(contacts::get_segment)
+                .service(execution::list_jobs)
+                .service(execution::retry_job)
+                .service(execution::create_connector)
+                .service(execution::list_connectors)
+                .service(execution::delete_connector)
+                .service(execution::record_conversion)
+                .service(execution::list_deliveries),
         )
         .service(
             scope::scope("/api/org")

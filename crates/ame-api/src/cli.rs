@@ -85,6 +85,9 @@ pub(crate) struct ServeArgs {
     /// (`Authorization: Bearer <token>`); without it `/metrics` is off.
     #[arg(long, env = "AME_METRICS_TOKEN", hide_env_values = true)]
     pub(crate) metrics_token: Option<String>,
+    /// Serve the API only: run no embedded worker (run `ame worker` processes instead).
+    #[arg(long, env = "AME_NO_WORKER", default_value_t = false)]
+    pub(crate) no_worker: bool,
 }
 
 impl ServeArgs {
@@ -100,6 +103,64 @@ impl ServeArgs {
 }
 
 /// Where rendered files go and who writes and speaks the assets.
+/// How campaigns run: links, mail, signing and speed (for `serve` and `worker`).
+#[derive(clap::Args, Clone)]
+pub(crate) struct ExecutionArgs {
+    /// The public base URL links in emails point to (default: `http://` and the bind address).
+    #[arg(long, env = "AME_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    /// The sender of campaign email.
+    #[arg(
+        long,
+        env = "AME_MAIL_FROM",
+        default_value = "AME <campaigns@ame.invalid>"
+    )]
+    pub(crate) mail_from: String,
+    /// The SMTP server; without it, email is written as .eml files to the file store's outbox/.
+    #[arg(long, env = "AME_SMTP_HOST")]
+    pub(crate) smtp_host: Option<String>,
+    #[arg(long, env = "AME_SMTP_PORT", default_value_t = 587)]
+    pub(crate) smtp_port: u16,
+    #[arg(long, env = "AME_SMTP_SECURITY", value_enum, default_value_t = SmtpSecurityArg::Starttls)]
+    pub(crate) smtp_security: SmtpSecurityArg,
+    #[arg(long, env = "AME_SMTP_USERNAME")]
+    pub(crate) smtp_username: Option<String>,
+    #[arg(long, env = "AME_SMTP_PASSWORD", hide_env_values = true)]
+    pub(crate) smtp_password: Option<String>,
+    #[arg(long, env = "AME_SMTP_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub(crate) smtp_timeout_seconds: u64,
+    /// DKIM: the selector, the signing domain and the private key file (PKCS#1 PEM for RSA,
+    /// base64 for Ed25519).
+    #[arg(long, env = "AME_DKIM_SELECTOR", requires_all = ["dkim_domain", "dkim_key_file"])]
+    pub(crate) dkim_selector: Option<String>,
+    #[arg(long, env = "AME_DKIM_DOMAIN")]
+    pub(crate) dkim_domain: Option<String>,
+    #[arg(long, env = "AME_DKIM_KEY_FILE")]
+    pub(crate) dkim_key_file: Option<std::path::PathBuf>,
+    #[arg(long, env = "AME_DKIM_ED25519", default_value_t = false)]
+    pub(crate) dkim_ed25519: bool,
+    /// The secret signing tracked and unsubscribe links (every process of a deployment needs
+    /// the same); default: one kept in the file store at secrets/link-signing.key.
+    #[arg(long, env = "AME_LINK_SECRET", hide_env_values = true)]
+    pub(crate) link_secret: Option<String>,
+    /// Messages per minute per organization.
+    #[arg(long, env = "AME_SEND_RATE", default_value_t = 600)]
+    pub(crate) send_rate: u32,
+    /// Jobs one worker runs at once.
+    #[arg(long = "concurrency", env = "AME_WORKER_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub(crate) concurrency: u64,
+    /// How long a claimed job is held before another worker may take it over.
+    #[arg(long, env = "AME_JOB_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub(crate) job_lease_seconds: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum SmtpSecurityArg {
+    Starttls,
+    Tls,
+    None,
+}
+
 #[derive(clap::Args)]
 pub(crate) struct GenerationArgs {
     /// Where rendered files (HTML, PNG, WAV) are stored: a directory, or `s3://bucket/prefix`
@@ -146,6 +207,18 @@ pub(crate) enum Command {
         settings: ServeArgs,
         #[command(flatten)]
         generation: Box<GenerationArgs>,
+        #[command(flatten)]
+        execution: Box<ExecutionArgs>,
+    },
+    Worker {
+        #[command(flatten)]
+        generation: Box<GenerationArgs>,
+        #[command(flatten)]
+        execution: Box<ExecutionArgs>,
+    },
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -228,6 +301,15 @@ pub(crate) enum ResultsCommand {
         /// The CSV file (columns in docs/prediction.md).
         file: std::path::PathBuf,
         /// Organization id.
+        #[arg(long)]
+        org: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ContactsCommand {
+    Import {
+        file: std::path::PathBuf,
         #[arg(long)]
         org: uuid::Uuid,
     },

@@ -22,6 +22,9 @@ use utoipa::{Modify, OpenApi};
         (name = "campaigns", description = "Campaigns and their lifecycle"),
         (name = "assets", description = "Generated campaign assets"),
         (name = "results", description = "Recorded campaign results, the basis of predictions"),
+        (name = "contacts", description = "Contacts, their consent, and saved segments"),
+        (name = "execution", description = "Running campaigns: jobs, webhook connectors, conversions and the delivery ledger"),
+        (name = "public", description = "Public pages and links: landing pages, tracked links and unsubscribing"),
         (name = "api-keys", description = "Organization API keys"),
         (name = "operations", description = "Health probes"),
     )

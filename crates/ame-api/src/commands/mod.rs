@@ -1,6 +1,7 @@
 //! What each command of the `ame` binary does; the work itself is the application layer's.
 
 mod admin;
+mod execution;
 mod results;
 mod serve;
 
@@ -15,7 +16,13 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             settings,
             generation,
-        } => serve::serve(&url, settings, &generation).await,
+            execution,
+        } => serve::serve(&url, settings, &generation, &execution).await,
+        Command::Worker {
+            generation,
+            execution,
+        } => execution::worker(&url, &generation, &execution).await,
+        Command::Contacts { command } => execution::contacts(&url, command).await,
         Command::Migrate {
             app_role,
             app_role_password,

@@ -2,7 +2,7 @@
 //! database.
 
 use super::{ready_storage, say};
-use crate::cli::{GenerationArgs, ServeArgs};
+use crate::cli::{ExecutionArgs, GenerationArgs, ServeArgs};
 use ame_api::{AppState, JwtVerifier};
 use ame_app::{BenchmarkSharing, Engine};
 use ame_generation::openai::{OpenAiClient, OpenAiConfig};
@@ -19,13 +19,22 @@ pub(super) async fn serve(
     url: &str,
     settings: ServeArgs,
     generation: &GenerationArgs,
+    execution: &ExecutionArgs,
 ) -> Result<()> {
     let storage = ready_storage(url).await?;
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("listening on {}", settings.bind))?;
     let address = listener.local_addr()?;
     let (generator, blobs) = generation.build()?;
+    let execution_settings =
+        super::execution::execution_settings(execution, &blobs, format!("http://{address}"))
+            .await?;
+    let mail = execution_settings
+        .mailer
+        .as_ref()
+        .map_or_else(|| "the outbox".to_owned(), |m| m.describe());
     let mut engine = Engine::new(storage.clone())
+        .with_execution(execution_settings)
         .with_key_cache_ttl(Duration::from_secs(settings.api_key_cache_seconds))
         .with_generator(generator)
         .with_blobs(blobs)
@@ -56,6 +65,17 @@ pub(super) async fn serve(
         "Assets are written by {provider} ({model}); files go to {}",
         generation.blob_store
     ));
+    let worker = (!settings.no_worker)
+        .then(|| super::execution::worker_for(engine.clone(), execution, "embedded"));
+    match &worker {
+        Some(w) => say(format!(
+            "An embedded worker runs campaigns ({} jobs at once); email goes to {mail}",
+            w.settings().concurrency
+        )),
+        None => say("No embedded worker: run `ame worker` processes to run campaigns".to_owned()),
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
     let mut state = AppState::from_engine(engine).with_limits(settings.limits());
     if let Some(token) = settings.metrics_token {
         state = state.with_metrics_token(token);
@@ -69,9 +89,15 @@ pub(super) async fn serve(
     let workers = settings
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get));
-    ame_api::serve(state, listener, workers, settings.shutdown_timeout)
+    let served = ame_api::serve(state, listener, workers, settings.shutdown_timeout)
         .await
-        .context("serving HTTP")?;
+        .context("serving HTTP");
+    // The server stops on SIGINT or SIGTERM; the worker finishes what it holds, then stops.
+    let _ = stop.send(true);
+    if let Some(running) = running {
+        let _ = running.await;
+    }
+    served?;
     say("AME stopped".to_owned());
     Ok(())
 }

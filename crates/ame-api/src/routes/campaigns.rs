@@ -93,6 +93,14 @@ pub struct CampaignPatch {
     /// New IANA time zone.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// New audience, or `null` to send no email.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ame_domain::Audience>)]
+    pub audience: Option<Option<ame_domain::Audience>>,
+    /// New send window, or `null` for the default (Monday to Friday, 09:00–17:00 local).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ame_domain::SendWindow>)]
+    pub send_window: Option<Option<ame_domain::SendWindow>>,
 }
 
 /// A field that is present (possibly `null`), as opposed to left out.
@@ -120,6 +128,8 @@ impl From<CampaignPatch> for PlanPatch {
             start_at: p.start_at,
             end_at: p.end_at,
             timezone: p.timezone,
+            audience: p.audience,
+            send_window: p.send_window,
         }
     }
 }

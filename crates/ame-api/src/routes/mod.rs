@@ -3,7 +3,10 @@
 pub mod assets;
 pub mod brand;
 pub mod campaigns;
+pub mod contacts;
+pub mod execution;
 pub mod keys;
 pub mod ops;
 pub mod public;
 pub mod results;
+pub mod tracking;

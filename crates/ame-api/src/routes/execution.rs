@@ -1,0 +1,249 @@
+//! Running campaigns: the job queue (dead jobs and their retry), webhook connectors, reported
+//! conversions and a campaign's delivery ledger.
+
+use crate::auth::Principal;
+use crate::body::JsonBody;
+use crate::extract::{campaign_id, path_id, query_number, query_pairs};
+use crate::problem::{Problem, ProblemDetails};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use ame_app::execution::{ConversionInput, NewConnector};
+use ame_domain::{
+    Connector, ConnectorId, Cursor, Delivery, FieldError, Job, JobId, JobState, PageRequest,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// One page of jobs, most recently changed first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobPage {
+    /// The jobs on this page.
+    pub items: Vec<Job>,
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Query parameters of the job list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListJobsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// Only jobs in this state (`dead` lists what needs attention).
+    pub state: Option<JobState>,
+}
+
+/// The organization's webhook connectors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorList {
+    /// Newest first, without their secrets.
+    pub items: Vec<Connector>,
+}
+
+/// A campaign's delivery ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    /// By step, then due time.
+    pub items: Vec<Delivery>,
+}
+
+/// A recorded conversion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversionRecorded {
+    /// Always `true`: the conversion counts in the campaign's next results rollup.
+    pub recorded: bool,
+}
+
+/// List the organization's jobs, optionally in one state (`?state=dead`).
+#[utoipa::path(
+    tag = "execution",
+    params(ListJobsQuery),
+    responses((status = 200, description = "One page of jobs", body = JobPage)),
+    security(("bearer" = []))
+)]
+#[get("/jobs")]
+pub async fn list_jobs(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<web::Json<JobPage>, Problem> {
+    let mut errors = Vec::new();
+    let mut limit = 20u32;
+    let mut after = None;
+    let mut job_state = None;
+    for (name, value) in query_pairs(req.query_string())? {
+        match name.as_str() {
+            "limit" => match value.parse::<u32>() {
+                Ok(n) => limit = n,
+                Err(_) => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to 100; got `{value}`"),
+                )),
+            },
+            "cursor" if value.is_empty() => after = None,
+            "cursor" => match Cursor::decode(&value) {
+                Ok(c) => after = Some(c),
+                Err(_) => errors.push(FieldError::new(
+                    "cursor",
+                    "is not a cursor this API issued; pass `next_cursor` from the previous page",
+                )),
+            },
+            "state" => match value.parse::<JobState>() {
+                Ok(s) => job_state = Some(s),
+                Err(_) => errors.push(FieldError::with_allowed(
+                    "state",
+                    format!("is not a job state; got `{value}`"),
+                    JobState::NAMES,
+                )),
+            },
+            other => errors.push(FieldError::with_allowed(
+                other,
+                "is not a parameter of this list",
+                &["limit", "cursor", "state"],
+            )),
+        }
+    }
+    let page = match PageRequest::new(limit, after) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let Some(page) = page.filter(|_| errors.is_empty()) else {
+        return Err(Problem::validation(errors));
+    };
+    let listed = state.engine.jobs(&principal, job_state, page).await?;
+    Ok(web::Json(JobPage {
+        items: listed.items,
+        next_cursor: listed.next_cursor,
+    }))
+}
+
+/// Queue a dead (or failed) job again, due now, with fresh attempts.
+#[utoipa::path(
+    tag = "execution",
+    params(("id" = uuid::Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The queued job", body = Job),
+        (status = 409, description = "The job is not dead or failed", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/jobs/{id}/retry")]
+pub async fn retry_job(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Job>, Problem> {
+    principal.require_write()?;
+    let id = JobId::from_uuid(path_id(&path, "job")?);
+    Ok(web::Json(state.engine.retry_job(&principal, id).await?))
+}
+
+/// Add a webhook connector that publishes the campaign posts and ads of its channels, signed
+/// as the Standard Webhooks specification says. The answer shows its `whsec_` secret, once.
+#[utoipa::path(
+    tag = "execution",
+    request_body(content = NewConnector, content_type = "application/json"),
+    responses((status = 201, description = "The connector, with its secret", body = Connector)),
+    security(("bearer" = []))
+)]
+#[post("/connectors")]
+pub async fn create_connector(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<NewConnector>,
+) -> Result<HttpResponse, Problem> {
+    let connector = state
+        .engine
+        .create_connector(&principal, body.value)
+        .await?;
+    Ok(HttpResponse::Created().json(connector))
+}
+
+/// List the organization's connectors (without secrets).
+#[utoipa::path(
+    tag = "execution",
+    responses((status = 200, description = "The connectors", body = ConnectorList)),
+    security(("bearer" = []))
+)]
+#[get("/connectors")]
+pub async fn list_connectors(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ConnectorList>, Problem> {
+    Ok(web::Json(ConnectorList {
+        items: state.engine.connectors(&principal).await?,
+    }))
+}
+
+/// Delete a connector.
+#[utoipa::path(
+    tag = "execution",
+    params(("id" = uuid::Uuid, Path, description = "Connector id")),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = []))
+)]
+#[delete("/connectors/{id}")]
+pub async fn delete_connector(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    principal.require_manage()?;
+    let id = ConnectorId::from_uuid(path_id(&path, "connector")?);
+    state.engine.delete_connector(&principal, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Record a conversion for a contact (by `contact_id` or `email`) or for the person behind a
+/// tracked link (`click_token`), with an optional value. It shows in the campaign's results
+/// and takes the contact out of the rest of the sequence.
+#[utoipa::path(
+    tag = "execution",
+    request_body(content = ConversionInput, content_type = "application/json"),
+    responses((status = 202, description = "Recorded", body = ConversionRecorded)),
+    security(("bearer" = []))
+)]
+#[post("/conversions")]
+pub async fn record_conversion(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<ConversionInput>,
+) -> Result<HttpResponse, Problem> {
+    state
+        .engine
+        .record_conversion(&principal, body.value)
+        .await?;
+    Ok(HttpResponse::Accepted().json(ConversionRecorded { recorded: true }))
+}
+
+/// A campaign's delivery ledger: one row per step and contact, with its state
+/// (`pending`, `sending`, `sent`, `failed`, `suppressed`, `cancelled`).
+#[utoipa::path(
+    tag = "execution",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Campaign id"),
+        ("limit" = Option<u32>, Query, description = "At most this many rows, 1 to 1000 (default 100)", minimum = 1, maximum = 1000),
+    ),
+    responses((status = 200, description = "The ledger", body = DeliveryList)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns/{id}/deliveries")]
+pub async fn list_deliveries(
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DeliveryList>, Problem> {
+    let id = campaign_id(&path)?;
+    let limit = query_number::<u64>(&req, "limit", (1, 1000))?.unwrap_or(100);
+    Ok(web::Json(DeliveryList {
+        items: state.engine.deliveries(&principal, id, limit).await?,
+    }))
+}
