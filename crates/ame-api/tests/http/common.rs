@@ -85,7 +85,8 @@ impl Server {
         Self::start_engine(db, engine, LimitSettings::OFF).await
     }
 
-    async fn start_engine(db: TestDb, engine: Engine, limits: LimitSettings) -> Self {
+    /// A server over `engine` with the abuse limits `limits`.
+    pub async fn start_engine(db: TestDb, engine: Engine, limits: LimitSettings) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")

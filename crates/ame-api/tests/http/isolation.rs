@@ -38,7 +38,62 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         .as_str()
         .unwrap()
         .to_owned();
+    // A's contacts, segment, connector and a job (another campaign, scheduled).
+    server
+        .post(
+            "/api/marketing/contacts",
+            &a_key,
+            json!([{"email": "secret-customer@example.com", "first_name": "Secret"}]),
+        )
+        .await;
+    let contact = server.get("/api/marketing/contacts", &a_key).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let segment = server
+        .post(
+            "/api/marketing/segments",
+            &a_key,
+            json!({"name": "Secret segment"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let connector = server
+        .post(
+            "/api/marketing/connectors",
+            &a_key,
+            json!({"name": "Secret hook", "url": "https://hooks.example.com/a", "channels": ["linkedin"]}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scheduled = server
+        .campaign(&a_key, "re_engagement", "Get 100 referrals back")
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .post(
+            &format!("/api/marketing/campaigns/{scheduled}/status"),
+            &a_key,
+            json!({"status": "scheduled"}),
+        )
+        .await;
+    let job = server.get("/api/marketing/jobs", &a_key).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = snapshot(&server, &a_key, &campaign).await;
+    let a_contact_before = server
+        .get(&format!("/api/marketing/contacts/{contact}"), &a_key)
+        .await
+        .body;
 
     let matrix: Vec<(Method, String, Option<Value>)> = vec![
         (
@@ -107,6 +162,51 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
             format!("/api/org/api-keys/{a_key_id}/rotate"),
             None,
         ),
+        (
+            Method::GET,
+            format!("/api/marketing/contacts/{contact}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/marketing/contacts/{contact}"),
+            Some(json!({"first_name": "Hijacked"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/marketing/contacts/{contact}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/segments/{segment}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/marketing/jobs/{job}/retry"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/marketing/connectors/{connector}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/deliveries"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/marketing/conversions".to_owned(),
+            Some(json!({"campaign_id": campaign, "value": "10.00"})),
+        ),
+        (
+            Method::POST,
+            "/api/marketing/conversions".to_owned(),
+            Some(json!({"campaign_id": scheduled, "contact_id": contact})),
+        ),
     ];
     for (method, path, body) in matrix {
         for idempotency in [None, Some("iso-1")] {
@@ -139,6 +239,43 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
             .all(|e| !e.to_string().contains(&campaign)),
         "B's audit log shows A's events: {}",
         b_audit.body
+    );
+
+    for list in [
+        "/api/marketing/contacts",
+        "/api/marketing/segments",
+        "/api/marketing/jobs",
+        "/api/marketing/connectors",
+    ] {
+        let reply = server.get(list, &b_key).await;
+        assert_eq!(reply.body["items"], json!([]), "{list}: {}", reply.body);
+    }
+    let by_email = server
+        .post(
+            "/api/marketing/conversions",
+            &b_key,
+            json!({"campaign_id": campaign, "email": "secret-customer@example.com"}),
+        )
+        .await;
+    assert!(
+        matches!(by_email.status.as_u16(), 404 | 422),
+        "{}",
+        by_email.body
+    );
+    assert!(!by_email.body.to_string().contains("Secret"));
+    assert_eq!(
+        server
+            .get(&format!("/api/marketing/contacts/{contact}"), &a_key)
+            .await
+            .body,
+        a_contact_before
+    );
+    assert_eq!(
+        server.get("/api/marketing/connectors", &a_key).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
 
     // A's data is exactly as it was, and A's key still works.

@@ -4,6 +4,7 @@
 
 mod common;
 mod endpoints;
+mod execution;
 mod generation;
 mod isolation;
 mod jwt;
