@@ -224,6 +224,11 @@ impl Engine {
             CampaignStatus::Paused => return Ok(Handled::Postpone(parked_until())),
             _ => return Ok(Handled::Done),
         }
+        let now = self.now();
+        if launch {
+            // Posts and ads go out through connectors whatever the email audience is.
+            self.enqueue_publishing(&campaign, now).await?;
+        }
         let Some(audience) = campaign.plan.audience else {
             return Ok(Handled::Done);
         };
@@ -233,7 +238,6 @@ impl Engine {
             ));
         };
         let steps = sequence_steps(&sequence);
-        let now = self.now();
         // A broadcast counts day offsets from the activation (recorded in the launch job).
         let start = if launch {
             job.payload["activated_at"]
@@ -290,9 +294,6 @@ impl Engine {
                     now,
                 )
                 .await?;
-        }
-        if launch {
-            self.enqueue_publishing(&campaign, now).await?;
         }
         Ok(Handled::Done)
     }
