@@ -47,6 +47,9 @@ enum Task {
     },
     /// Run the real binary against fresh databases under schemathesis and a generated client.
     E2e,
+    /// Send 9,000 emails into a local SMTP sink while the senders are killed (both backends);
+    /// also part of `e2e`.
+    ExactlyOnce,
     /// Regenerate docs/openapi.json from the code.
     Openapi,
     /// Regenerate the golden sample asset sets in docs/samples/.
@@ -81,6 +84,7 @@ fn main() -> Result<()> {
         Task::Test { test_args } => test(&root, &test_args),
         Task::Bench { suite, filter } => bench(&root, &suite, filter.as_deref()),
         Task::E2e => e2e::run_all(&root),
+        Task::ExactlyOnce => e2e::exactly_once_only(&root),
         Task::Openapi => openapi(&root),
         Task::Samples => samples(&root),
         Task::Llm => llm_e2e::end_to_end(&root),

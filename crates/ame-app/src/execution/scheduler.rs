@@ -238,12 +238,19 @@ impl Engine {
             ));
         };
         let steps = sequence_steps(&sequence);
-        // A broadcast counts day offsets from the activation (recorded in the launch job).
+        // A broadcast counts day offsets from the planned start, or from the activation when
+        // it came first or the plan names no start; steps a late activation finds overdue are
+        // due at once (inside the window). A triggered entry counts from now.
         let start = if launch {
-            job.payload["activated_at"]
+            let activated = job.payload["activated_at"]
                 .as_str()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map_or(job.created_at, |t| t.with_timezone(&Utc))
+                .map_or(job.created_at, |t| t.with_timezone(&Utc));
+            campaign
+                .plan
+                .start_at
+                .filter(|s| *s <= activated)
+                .unwrap_or(activated)
         } else {
             now
         };
