@@ -144,19 +144,19 @@ def main() -> None:
         "sign_off": "The Ledgerly team",
         "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA",
     }), 200, "saving the brand")
-    for start_at in range(0, CONTACTS, 1000):
+    for first in range(0, CONTACTS, 1000):
         rows = [
             {"email": f"person{i}@example.com", "first_name": f"Person{i}", "time_zone": ZONES[i % len(ZONES)]}
-            for i in range(start_at, min(start_at + 1000, CONTACTS))
+            for i in range(first, min(first + 1000, CONTACTS))
         ]
         expect(call(client, "POST", "/api/marketing/contacts", json=rows), 200, "adding contacts")
     # Planned to start eleven days ago, so all three steps (days 0, 4 and 10) are due now, in a
     # window open every day.
-    start = (datetime.now(timezone.utc) - timedelta(days=11)).replace(microsecond=0)
+    planned_start = (datetime.now(timezone.utc) - timedelta(days=11)).replace(microsecond=0)
     campaign = expect(call(client, "POST", "/api/marketing/campaign", json={
         "campaign_type": "re_engagement",
         "objective": "Win back finance teams who stopped closing with us",
-        "start_at": start.isoformat().replace("+00:00", "Z"),
+        "start_at": planned_start.isoformat().replace("+00:00", "Z"),
         "audience": {"all_subscribed": True},
         "send_window": {"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
                         "start": "00:00:00", "end": "23:59:59"},

@@ -181,23 +181,28 @@ impl Worker {
         let started = std::time::Instant::now();
         let queue = self.engine.service_repos().jobs;
         let beat = self.settings.lease / 3;
-        let handled = {
-            let work = self.engine.handle(job);
-            tokio::pin!(work);
-            let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
-            loop {
-                tokio::select! {
-                    handled = &mut work => break handled,
-                    _ = ticker.tick() => {
-                        match queue.heartbeat(job, self.settings.lease, self.engine.now()).await {
-                            Ok(true) => {}
-                            Ok(false) => tracing::warn!(job = %job.id, "lost the lease while running"),
-                            Err(e) => tracing::warn!(job = %job.id, error = %e, "heartbeat failed"),
-                        }
+        // The heartbeat runs beside the work, never in its way: on SQLite's single connection
+        // a heartbeat simply waits for the work's transaction to end.
+        let heartbeat = {
+            let queue = queue.clone();
+            let job = job.clone();
+            let engine = self.engine.clone();
+            let lease = self.settings.lease;
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticker.tick().await;
+                    match queue.heartbeat(&job, lease, engine.now()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(job = %job.id, "lost the lease while running"),
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "heartbeat failed"),
                     }
                 }
-            }
+            })
         };
+        let handled = self.engine.handle(job).await;
+        heartbeat.abort();
         let now = self.engine.now();
         let mut report = JobReport::default();
         let settled = match &handled {
