@@ -211,7 +211,7 @@ fn parse_duration_ms(text: &str) -> Option<f64> {
     })
 }
 
-fn pgbench(
+pub(crate) fn pgbench(
     url: &str,
     work: &Path,
     name: &str,

@@ -299,7 +299,7 @@ pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
 }
 
 /// Creates the virtual environment and installs the pinned tools unless already there.
-fn ensure_venv(work: &Path) -> Result<PathBuf> {
+pub(crate) fn ensure_venv(work: &Path) -> Result<PathBuf> {
     let venv = work.join("venv");
     let marker = venv.join("ame-requirements.txt");
     let wanted = REQUIREMENTS.join("\n");

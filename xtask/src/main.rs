@@ -14,6 +14,7 @@
 
 mod backtest;
 mod bench_api;
+mod bench_scheduler;
 mod browser;
 mod e2e;
 mod layers;
@@ -69,7 +70,8 @@ enum Task {
         /// Which suite: `storage` (repository latency with 10,000 campaigns per organization),
         /// `generation` (asset rendering), `prediction` (predict latency with 10,000 historical
         /// campaigns, database reads included) or `api` (HTTP load with wrk against the release
-        /// binary on PostgreSQL, beside pgbench).
+        /// binary on PostgreSQL, beside pgbench) or `scheduler` (queue throughput beside a raw
+        /// SKIP LOCKED loop, and emails per second into a local SMTP sink).
         #[arg(default_value = "storage")]
         suite: String,
         /// Only benchmarks whose name contains this (e.g. `postgres/list`).
@@ -157,11 +159,14 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
     if suite == "api" {
         return bench_api::run_api_bench(root);
     }
+    if suite == "scheduler" {
+        return bench_scheduler::run_scheduler_bench(root);
+    }
     let Some((_, package, target)) = BENCH_SUITES.iter().find(|(name, _, _)| *name == suite) else {
         let names: Vec<&str> = BENCH_SUITES
             .iter()
             .map(|(name, _, _)| *name)
-            .chain(["api"])
+            .chain(["api", "scheduler"])
             .collect();
         bail!(
             "unknown benchmark suite `{suite}`; available: {}",

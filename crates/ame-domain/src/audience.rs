@@ -31,7 +31,7 @@ pub struct Condition {
     pub equals: Option<Value>,
     /// Matches when the attribute equals one of these values.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>, min_items = 1, max_items = 100))]
     pub one_of: Option<Vec<Value>>,
     /// Matches numbers at least this large.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +134,7 @@ pub struct SegmentFilter {
     /// Only contacts with one of these consent statuses (default: any). Messages only ever go
     /// to subscribed contacts, whatever the segment says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 4))]
     pub consent: Option<Vec<Consent>>,
     /// Conditions on attributes, all of which must hold.
     #[serde(default)]

@@ -72,7 +72,7 @@ pub struct NewContact {
     pub email: String,
     /// First name (1 to 100 characters).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub first_name: Option<String>,
     /// IANA time zone, e.g. `Europe/London`.
     #[serde(default)]
