@@ -15,6 +15,8 @@
 //! - `connectors`: Standard Webhooks endpoints that publish posts and ads.
 //! - `tracking_events`: clicks, page views, leads and conversions, per campaign, asset and
 //!   variant, and per contact where known.
+//! - `send_quota`: messages taken per organization and clock minute, incremented atomically, so
+//!   the send rate holds across every worker process.
 
 use crate::run;
 use sea_orm_migration::prelude::*;
@@ -183,6 +185,19 @@ CREATE POLICY tracking_events_member ON tracking_events FOR ALL TO authenticated
 GRANT SELECT, INSERT, UPDATE, DELETE ON contacts, segments, jobs, deliveries, connectors TO authenticated;
 GRANT SELECT, INSERT ON tracking_events TO authenticated;
 
+CREATE TABLE send_quota (
+  org_id UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  minute TIMESTAMPTZ NOT NULL,
+  taken INTEGER NOT NULL,
+  PRIMARY KEY (org_id, minute)
+);
+ALTER TABLE send_quota ENABLE ROW LEVEL SECURITY;
+ALTER TABLE send_quota FORCE ROW LEVEL SECURITY;
+CREATE POLICY send_quota_member ON send_quota FOR ALL TO authenticated
+  USING (org_id IN (SELECT org_id FROM user_organizations WHERE user_id = auth.uid()))
+  WITH CHECK (org_id IN (SELECT org_id FROM user_organizations WHERE user_id = auth.uid()));
+GRANT SELECT, INSERT, UPDATE, DELETE ON send_quota TO authenticated;
+
 -- Claims up to p_limit due jobs of any organization for p_worker, leasing each until
 -- p_now + p_lease_seconds. A running job whose lease ran out is claimed again (rescued) unless it
 -- used its last attempt, in which case it becomes dead. Rows another worker is claiming are
@@ -218,6 +233,32 @@ $fn$;
 REVOKE ALL ON FUNCTION ame_claim_jobs(text, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ame_claim_jobs(text, integer, integer, timestamptz) TO authenticated;
 
+-- Settles a claimed job in one round trip: only the worker holding it in this attempt may
+-- (the fence is id, state running, worker id and attempt number). `p_state` `running` extends
+-- the lease to `p_run_at` (a heartbeat); `queued` puts it back uncounted (a postponement);
+-- `done`, `failed` (retry at `p_run_at`) and `dead` end the attempt. Returns whether it held.
+CREATE FUNCTION ame_settle_job(p_id uuid, p_worker text, p_attempts integer, p_state text,
+  p_run_at timestamptz, p_error text, p_now timestamptz) RETURNS boolean
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $fn$
+  WITH settled AS (
+    UPDATE jobs SET
+      state = p_state,
+      run_at = p_run_at,
+      attempts = CASE WHEN p_state = 'queued' THEN attempts - 1 ELSE attempts END,
+      last_error = COALESCE(p_error, last_error),
+      lease_expires_at = CASE WHEN p_state = 'running' THEN p_run_at END,
+      finished_at = CASE WHEN p_state IN ('done', 'dead') THEN p_now END,
+      updated_at = CASE WHEN p_state = 'running' THEN updated_at ELSE p_now END
+    WHERE id = p_id AND state = 'running' AND worker_id = p_worker AND attempts = p_attempts
+      AND p_state IN ('running', 'queued', 'done', 'failed', 'dead')
+    RETURNING 1
+  )
+  SELECT EXISTS (SELECT 1 FROM settled)
+$fn$;
+REVOKE ALL ON FUNCTION ame_settle_job(uuid, text, integer, text, timestamptz, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ame_settle_job(uuid, text, integer, text, timestamptz, text, timestamptz) TO authenticated;
+
 -- How many jobs are in each (kind, state), across organizations: counts only, for /metrics.
 CREATE FUNCTION ame_job_depth() RETURNS TABLE (kind text, state text, n bigint)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
@@ -229,7 +270,9 @@ GRANT EXECUTE ON FUNCTION ame_job_depth() TO authenticated;
 "#;
 
 const POSTGRES_DOWN: &str = r#"
+DROP TABLE IF EXISTS send_quota;
 DROP FUNCTION IF EXISTS ame_job_depth();
+DROP FUNCTION IF EXISTS ame_settle_job(uuid, text, integer, text, timestamptz, text, timestamptz);
 DROP FUNCTION IF EXISTS ame_claim_jobs(text, integer, integer, timestamptz);
 DROP TABLE IF EXISTS tracking_events;
 DROP TABLE IF EXISTS connectors;
@@ -353,9 +396,17 @@ CREATE TABLE tracking_events (
 );
 CREATE INDEX idx_tracking_events_campaign ON tracking_events(campaign_id, occurred_at);
 CREATE INDEX idx_tracking_events_contact ON tracking_events(contact_id, campaign_id) WHERE contact_id IS NOT NULL;
+
+CREATE TABLE send_quota (
+  org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  minute TEXT NOT NULL,
+  taken INTEGER NOT NULL,
+  PRIMARY KEY (org_id, minute)
+);
 "#;
 
 const SQLITE_DOWN: &str = r#"
+DROP TABLE IF EXISTS send_quota;
 DROP TABLE IF EXISTS tracking_events;
 DROP TABLE IF EXISTS connectors;
 DROP TABLE IF EXISTS deliveries;

@@ -44,6 +44,7 @@ pub(crate) fn run_scheduler_bench(root: &Path) -> Result<()> {
     if !out.status.success() {
         anyhow::bail!("the queue bench failed");
     }
+    std::fs::write(work.join("queue.txt"), &out.stdout)?;
     let mut queue: BTreeMap<(String, u32), f64> = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let mut parts = line.split_whitespace();
@@ -73,9 +74,9 @@ pub(crate) fn run_scheduler_bench(root: &Path) -> Result<()> {
          run_at timestamptz NOT NULL, attempts int NOT NULL DEFAULT 0); \
          INSERT INTO bench_jobs (state, run_at) \
            SELECT 'queued', now() - (g || ' microseconds')::interval FROM generate_series(1, 600000) g; \
-         CREATE INDEX bench_jobs_due ON bench_jobs (run_at) WHERE state = 'queued'; \
-         VACUUM ANALYZE bench_jobs;",
+         CREATE INDEX bench_jobs_due ON bench_jobs (run_at) WHERE state = 'queued';",
     )?;
+    psql(&admin_url, "VACUUM ANALYZE bench_jobs")?;
     let mut raw = BTreeMap::new();
     for &w in WORKERS {
         let m = pgbench(&admin_url, &work, "skip-locked", RAW_LOOP, w, seconds)?;

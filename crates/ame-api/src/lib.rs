@@ -11,6 +11,7 @@ pub mod body;
 pub mod extract;
 pub mod files;
 pub mod idempotency;
+pub mod job_metrics;
 pub mod jwt;
 pub mod limits;
 pub mod openapi;

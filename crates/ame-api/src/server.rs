@@ -14,6 +14,13 @@ pub async fn serve(
     shutdown_timeout_secs: u64,
 ) -> std::io::Result<()> {
     let metrics = metrics().map_err(std::io::Error::other)?;
+    let collector = crate::job_metrics::JobCollector::new(state.engine.clone())
+        .map_err(std::io::Error::other)?;
+    metrics
+        .registry
+        .register(Box::new(collector))
+        .map_err(std::io::Error::other)?;
+    crate::job_metrics::refresh_depth(state.engine.clone());
     HttpServer::new(move || build_app(state.clone(), metrics.clone()))
         .workers(workers.max(1))
         .shutdown_timeout(shutdown_timeout_secs)

@@ -359,3 +359,53 @@ fn sigterm_lets_an_in_flight_request_finish() {
     // New connections are refused once it has stopped.
     assert!(std::net::TcpStream::connect(&address).is_err());
 }
+
+#[test]
+fn contacts_import_checks_every_row_first_then_streams_them_in() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_of(&ame(dir.path(), &["migrate"]));
+    let org = stdout_of(&ame(dir.path(), &["org", "create", "Importers"]));
+    // A file with two bad rows among good ones: both named by line, nothing imported.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "email,first_name,time_zone,plan\nada@example.com,Ada,Europe/London,pro\nnot-an-address,Bob,UTC,free\ngrace@example.com,Grace,Mars/Olympus,pro\n",
+    )
+    .unwrap();
+    let out = ame(
+        dir.path(),
+        &["contacts", "import", bad.to_str().unwrap(), "--org", &org],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3.email"), "{stderr}");
+    assert!(stderr.contains("line 4.time_zone"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    // 20,000 rows go in a thousand at a time; importing again updates them.
+    let good = dir.path().join("good.csv");
+    let mut text = String::from("email,first_name,time_zone,seats,vip\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "p{i}@example.com,P{i},Europe/London,{i},{}\n",
+            i % 2 == 0
+        ));
+    }
+    std::fs::write(&good, text).unwrap();
+    let first = stdout_of(&ame(
+        dir.path(),
+        &["contacts", "import", good.to_str().unwrap(), "--org", &org],
+    ));
+    assert!(
+        first.contains("Imported 20000 rows: 20000 contacts created, 0 updated"),
+        "{first}"
+    );
+    let again = stdout_of(&ame(
+        dir.path(),
+        &["contacts", "import", good.to_str().unwrap(), "--org", &org],
+    ));
+    assert!(
+        again.contains("0 contacts created, 20000 updated"),
+        "{again}"
+    );
+}

@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 backend_tests!(
+    a_segment_audience_gets_only_its_members_and_the_rate_limit_holds,
+    a_landing_pages_leads_enter_its_nurture_sequence,
     sends_go_out_in_each_contacts_time_zone_and_window_across_daylight_saving,
     unsubscribes_bounces_retries_and_an_outage_lose_nothing,
     clicks_and_conversions_flow_into_results_and_the_prediction,
@@ -207,6 +209,143 @@ impl Harness {
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
+    let engine = h.engine.clone().with_execution(ExecutionSettings {
+        mailer: Some(h.mailer.clone()),
+        public_url: "https://ame.example".into(),
+        send_rate_per_minute: 2,
+        ..ExecutionSettings::default()
+    });
+    let rows: Vec<NewContact> = (0..6)
+        .map(|i| NewContact {
+            time_zone: Some("Europe/London".into()),
+            attributes: Some(
+                serde_json::json!({"plan": if i < 5 { "pro" } else { "free" }, "seats": i * 10})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+            ..NewContact::email(format!("p{i}@example.com"))
+        })
+        .collect();
+    engine.upsert_contacts(&h.caller, rows).await.unwrap();
+    let segment = engine
+        .create_segment(
+            &h.caller,
+            serde_json::from_value(serde_json::json!({
+                "name": "Pro teams",
+                "filter": {"conditions": [{"attribute": "plan", "equals": "pro"}]}
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut new = NewCampaign::new(CampaignType::ReEngagement, "Win back pro teams");
+    new.start_at = Some(at(2027, 3, 1, 10, 0));
+    new.audience = Some(Audience::segment(segment.id));
+    let valid = engine.check_new_campaign(&h.caller, new).unwrap();
+    let campaign = engine
+        .create_campaign(&h.caller, valid, None)
+        .await
+        .unwrap()
+        .id;
+    engine
+        .generate_assets(&h.caller, campaign, Some(1), None)
+        .await
+        .unwrap();
+    engine
+        .change_status(&h.caller, campaign, CampaignStatus::Scheduled, None)
+        .await
+        .unwrap();
+    let worker = Worker::new(engine.clone(), WorkerSettings::named("rate"));
+    while h.clock.now() < at(2027, 3, 1, 10, 10) {
+        worker.drain().await.unwrap();
+        h.clock.advance(std::time::Duration::from_secs(5));
+    }
+    let sent = h.mailer.accepted();
+    assert_eq!(sent.len(), 5, "every pro contact, and only them");
+    assert!(sent.iter().all(|(m, _)| m.to != "p5@example.com"));
+    // Never more than 2 in any minute.
+    for (_, t) in &sent {
+        let in_minute = sent
+            .iter()
+            .filter(|(_, u)| *u >= *t && *u < *t + chrono::TimeDelta::minutes(1))
+            .count();
+        assert!(
+            in_minute <= 2,
+            "{in_minute} messages in the minute from {t}"
+        );
+    }
+}
+
+async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
+    let mut new = NewCampaign::new(CampaignType::LeadGen, "Book 40 demos with finance teams");
+    new.audience =
+        Some(serde_json::from_value(serde_json::json!({"campaign_leads": true})).unwrap());
+    let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
+    let campaign = h
+        .engine
+        .create_campaign(&h.caller, valid, None)
+        .await
+        .unwrap()
+        .id;
+    let assets = h
+        .engine
+        .generate_assets(&h.caller, campaign, Some(2), None)
+        .await
+        .unwrap();
+    let slug = assets
+        .iter()
+        .find(|a| a.asset_type == ame_domain::AssetType::LandingPage)
+        .unwrap()
+        .content["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.engine
+        .change_status(&h.caller, campaign, CampaignStatus::Active, None)
+        .await
+        .unwrap();
+    h.run_until(at(2027, 3, 1, 9, 0), chrono::TimeDelta::minutes(5))
+        .await;
+    assert!(
+        h.mailer.accepted().is_empty(),
+        "no leads yet, nobody to nurture"
+    );
+    h.engine
+        .submit_lead(
+            &slug,
+            ame_app::LeadSubmission {
+                name: Some("Ada Lovelace".into()),
+                email: Some("ada@example.com".into()),
+                company: None,
+                consent: Some("yes".into()),
+                website: None,
+            },
+        )
+        .await
+        .unwrap();
+    // The next sweep (every 5 minutes) enrols her at step 1.
+    h.run_until(at(2027, 3, 1, 9, 30), chrono::TimeDelta::minutes(1))
+        .await;
+    let got = h.mailer.to("ada@example.com");
+    assert_eq!(got.len(), 1, "step 1 on entry");
+    assert!(got[0].0.html.contains("Ada"), "the lead's first name");
+    assert!(got[0].1 <= at(2027, 3, 1, 9, 7));
+    let contact = h
+        .engine
+        .contacts(
+            &h.caller,
+            ame_domain::ContactFilter::default(),
+            PageRequest::first(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(contact.items[0].consent_source, "landing_page");
 }
 
 async fn sends_go_out_in_each_contacts_time_zone_and_window_across_daylight_saving(db: TestDb) {

@@ -134,7 +134,15 @@ pub trait ExecutionRepository: Send + Sync {
         outcome: SendOutcome,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
-    /// Messages of `org` accepted by the mail server since `since` (for the send rate limit).
+    /// Takes one of `org`'s `limit` sends for the clock minute starting at `minute`, atomically
+    /// across every process; false when the minute's sends are all taken.
+    async fn take_send_slot(
+        &self,
+        org: OrgId,
+        minute: DateTime<Utc>,
+        limit: u32,
+    ) -> StorageResult<bool>;
+    /// Messages of `org` accepted by the mail server since `since`.
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64>;
     /// A campaign's ledger, by step and due time.
     async fn deliveries(
@@ -554,6 +562,47 @@ impl ExecutionRepository for SqlExecution {
         }
         txn.commit().await.db()?;
         Ok(true)
+    }
+
+    async fn take_send_slot(
+        &self,
+        org: OrgId,
+        minute: DateTime<Utc>,
+        limit: u32,
+    ) -> StorageResult<bool> {
+        let minute = micros(minute);
+        let txn = self.scope.begin(org).await?;
+        let backend = txn.get_database_backend();
+        let row = txn
+            .query_one_raw(crate::queue::statement(
+                backend,
+                "INSERT INTO send_quota (org_id, minute, taken) VALUES (?, ?, 1) \
+                 ON CONFLICT (org_id, minute) DO UPDATE SET taken = send_quota.taken + 1 \
+                 RETURNING taken",
+                vec![org.as_uuid().into(), minute.into()],
+            ))
+            .await
+            .db()?;
+        let taken: i64 = row
+            .map(|r| r.try_get::<i32>("", "taken").map(i64::from))
+            .transpose()
+            .db()?
+            .unwrap_or(i64::MAX);
+        if taken == 1 {
+            // A new minute: forget the old ones.
+            txn.execute_raw(crate::queue::statement(
+                backend,
+                "DELETE FROM send_quota WHERE org_id = ? AND minute < ?",
+                vec![
+                    org.as_uuid().into(),
+                    (minute - chrono::TimeDelta::hours(1)).into(),
+                ],
+            ))
+            .await
+            .db()?;
+        }
+        txn.commit().await.db()?;
+        Ok(taken <= i64::from(limit))
     }
 
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64> {

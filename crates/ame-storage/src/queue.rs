@@ -250,6 +250,39 @@ pub(crate) async fn apply_effects(
     Ok(())
 }
 
+/// Settles a held job on PostgreSQL in one round trip (`ame_settle_job`); false if lost.
+async fn settle_pg(
+    scope: &Scope,
+    job: &Job,
+    state: JobState,
+    run_at: DateTime<Utc>,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let row = scope
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT ame_settle_job($1, $2, $3, $4, $5, $6, $7) AS held",
+            [
+                job.id.as_uuid().into(),
+                job.worker_id.clone().unwrap_or_default().into(),
+                (job.attempts as i32).into(),
+                state.as_str().into(),
+                micros(run_at).into(),
+                error.into(),
+                micros(now).into(),
+            ],
+        ))
+        .await
+        .db()?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "held"))
+        .transpose()
+        .db()?
+        .unwrap_or(false))
+}
+
 /// Only the worker holding `job` in this attempt may change it.
 fn held(job: &Job) -> sea_orm::sea_query::SimpleExpr {
     Column::Id
@@ -382,6 +415,9 @@ impl JobQueue for SqlJobs {
         now: DateTime<Utc>,
     ) -> StorageResult<bool> {
         let until = micros(now + lease_delta(lease));
+        if self.scope.is_postgres() {
+            return settle_pg(&self.scope, job, JobState::Running, until, None, now).await;
+        }
         let txn = self.scope.begin(job.org_id).await?;
         let extended = job::Entity::update_many()
             .col_expr(Column::RunAt, Expr::value(until))
@@ -395,6 +431,9 @@ impl JobQueue for SqlJobs {
     }
 
     async fn complete(&self, job: &Job, now: DateTime<Utc>) -> StorageResult<bool> {
+        if self.scope.is_postgres() {
+            return settle_pg(&self.scope, job, JobState::Done, now, None, now).await;
+        }
         let txn = self.scope.begin(job.org_id).await?;
         let done = complete_in(&txn, job, now).await?;
         txn.commit().await.db()?;
@@ -414,6 +453,10 @@ impl JobQueue for SqlJobs {
             Some(at) if job.attempts < job.max_attempts => (JobState::Failed, micros(at), None),
             _ => (JobState::Dead, now, Some(now)),
         };
+        if self.scope.is_postgres() {
+            let held = settle_pg(&self.scope, job, next.0, next.1, Some(error), now).await?;
+            return Ok(held.then_some(next.0));
+        }
         let txn = self.scope.begin(job.org_id).await?;
         let changed = job::Entity::update_many()
             .col_expr(Column::State, Expr::value(next.0.as_str()))
@@ -436,6 +479,9 @@ impl JobQueue for SqlJobs {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StorageResult<bool> {
+        if self.scope.is_postgres() {
+            return settle_pg(&self.scope, job, JobState::Queued, run_at, None, now).await;
+        }
         let txn = self.scope.begin(job.org_id).await?;
         let moved = postpone_in(&txn, job, run_at, now).await?;
         txn.commit().await.db()?;

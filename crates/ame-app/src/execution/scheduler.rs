@@ -11,7 +11,7 @@ use ame_domain::{
     Entry, Job, NewJob, OrgId, PageRequest, SendWindow, kinds, parked_until, retry_delay,
 };
 use ame_storage::{PlannedSend, SendOutcome, StorageError};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -289,15 +289,17 @@ impl Engine {
                 .jobs
                 .enqueue(
                     org,
-                    vec![
+                    // One job per sweep, keyed by its minute: a running sweep cannot requeue
+                    // itself, and a retried launch or sweep plans the same next one.
+                    vec![{
+                        let next = now + self.execution().sweep_every;
                         NewJob::new(
                             kinds::AUDIENCE_SWEEP,
-                            id.to_string(),
-                            now + self.execution().sweep_every,
+                            format!("{id}:{}", next.timestamp() / 60),
+                            next,
                         )
                         .for_campaign(id)
-                        .requeued(),
-                    ],
+                    }],
                     now,
                 )
                 .await?;
@@ -328,16 +330,15 @@ impl Engine {
             if open > now {
                 return Ok(Handled::Postpone(open));
             }
+            // The per-organization rate: a slot of this clock minute, taken atomically
+            // across every worker process; without one, wait for the next minute.
             let limit = self.execution().send_rate_per_minute;
-            if limit > 0
-                && repos
-                    .execution
-                    .sent_since(org, now - TimeDelta::minutes(1))
-                    .await?
-                    >= u64::from(limit)
-            {
-                let wait = TimeDelta::milliseconds(60_000 / i64::from(limit.max(1)) + 500);
-                return Ok(Handled::Postpone(now + wait));
+            if limit > 0 {
+                let minute = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
+                if !repos.execution.take_send_slot(org, minute, limit).await? {
+                    let jitter = TimeDelta::milliseconds(rand::random_range(0..2_000));
+                    return Ok(Handled::Postpone(minute + TimeDelta::minutes(1) + jitter));
+                }
             }
         }
         let Some(delivery) = repos

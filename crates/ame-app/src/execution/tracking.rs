@@ -328,6 +328,13 @@ impl Engine {
             .await?)
     }
 
+    /// Reads the queue's depth by kind and state (every organization) into the job metrics.
+    pub async fn refresh_queue_depth(&self) -> AppResult<()> {
+        let depth = self.service_repos().jobs.depth().await?;
+        self.job_metrics().set_depth(depth);
+        Ok(())
+    }
+
     /// A campaign's delivery ledger (the outbox timeline), by step and due time.
     pub async fn deliveries(
         &self,

@@ -68,6 +68,7 @@ impl JobReport {
 pub struct JobMetrics {
     counts: Mutex<BTreeMap<(String, &'static str), u64>>,
     seconds: Mutex<BTreeMap<String, (f64, u64)>>,
+    depth: Mutex<BTreeMap<(String, String), i64>>,
 }
 
 impl JobMetrics {
@@ -90,6 +91,15 @@ impl JobMetrics {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The queue's jobs by (kind, state), as last read from the database.
+    pub fn depth(&self) -> BTreeMap<(String, String), i64> {
+        self.depth.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_depth(&self, depth: BTreeMap<(String, String), i64>) {
+        *self.depth.lock().unwrap_or_else(|e| e.into_inner()) = depth;
     }
 
     /// Total seconds spent and jobs run, by kind.
