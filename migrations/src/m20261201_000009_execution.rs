@@ -86,6 +86,7 @@ CREATE TABLE jobs (
     FOREIGN KEY (campaign_id, org_id) REFERENCES marketing_campaigns(id, org_id) ON DELETE CASCADE
 );
 CREATE INDEX idx_jobs_due ON jobs(run_at) WHERE state IN ('queued', 'failed', 'running');
+CREATE INDEX idx_jobs_leases ON jobs(run_at) WHERE state = 'running';
 CREATE INDEX idx_jobs_org_state ON jobs(org_id, state, updated_at DESC, id DESC);
 CREATE INDEX idx_jobs_campaign ON jobs(campaign_id, state) WHERE campaign_id IS NOT NULL;
 
@@ -340,6 +341,7 @@ CREATE TABLE jobs (
   FOREIGN KEY (campaign_id, org_id) REFERENCES marketing_campaigns(id, org_id) ON DELETE CASCADE
 );
 CREATE INDEX idx_jobs_due ON jobs(run_at) WHERE state IN ('queued', 'failed', 'running');
+CREATE INDEX idx_jobs_leases ON jobs(run_at) WHERE state = 'running';
 CREATE INDEX idx_jobs_org_state ON jobs(org_id, state, updated_at DESC, id DESC);
 CREATE INDEX idx_jobs_campaign ON jobs(campaign_id, state) WHERE campaign_id IS NOT NULL;
 

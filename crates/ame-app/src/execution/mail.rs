@@ -574,6 +574,41 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn messages_are_dkim_signed_when_a_key_is_configured() {
+        use base64::Engine as _;
+        let blobs = Arc::new(ObjectBlobs::in_memory());
+        let outbox = OutboxMailer::new(blobs.clone()).with_dkim(Some(DkimSettings {
+            selector: "ame2027".into(),
+            domain: "ledgerly.example".into(),
+            private_key: base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+            ed25519: true,
+        }));
+        outbox.send(&email()).await.unwrap();
+        let (_, stream) = blobs
+            .open("outbox/c.1.k_ledgerly.example.eml")
+            .await
+            .unwrap()
+            .unwrap();
+        let chunks: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
+        let text = String::from_utf8(chunks.concat()).unwrap();
+        let signature = text
+            .lines()
+            .find(|l| l.starts_with("DKIM-Signature:"))
+            .unwrap_or_else(|| panic!("no DKIM-Signature in\n{text}"));
+        assert!(signature.contains("a=ed25519-sha256"), "{signature}");
+        assert!(text.contains("d=ledgerly.example"), "{text}");
+        assert!(text.contains("s=ame2027"), "{text}");
+        // A key that cannot be read is refused, not ignored.
+        let broken = OutboxMailer::new(blobs).with_dkim(Some(DkimSettings {
+            selector: "x".into(),
+            domain: "ledgerly.example".into(),
+            private_key: "not a key".into(),
+            ed25519: false,
+        }));
+        assert!(matches!(broken.send(&email()).await, Err(MailError::Permanent(_))));
+    }
+
     #[test]
     fn bad_addresses_are_permanent_failures() {
         let mut bad = email();
