@@ -606,7 +606,10 @@ mod tests {
             private_key: "not a key".into(),
             ed25519: false,
         }));
-        assert!(matches!(broken.send(&email()).await, Err(MailError::Permanent(_))));
+        assert!(matches!(
+            broken.send(&email()).await,
+            Err(MailError::Permanent(_))
+        ));
     }
 
     #[test]
