@@ -106,7 +106,7 @@ pub fn refresh_depth(engine: Engine) {
 mod tests {
     use super::*;
     use ame_domain::{CampaignStatus, CampaignType, NewCampaign};
-    use ame_storage::Storage;
+    use ame_storage::{CampaignRepository, OrganizationRepository, Storage};
 
     #[tokio::test]
     async fn queue_depth_and_settled_jobs_are_exported() {
@@ -124,7 +124,6 @@ mod tests {
             )
             .await
             .unwrap();
-        use ame_storage::CampaignRepository;
         storage
             .campaigns()
             .change_status(org, campaign.id, CampaignStatus::Scheduled, None)

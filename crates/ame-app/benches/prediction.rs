@@ -148,6 +148,8 @@ async fn run(backend: Backend) {
         start_at: None,
         end_at: None,
         timezone: None,
+        audience: None,
+        send_window: None,
     }
     .validate()
     .unwrap();
