@@ -152,14 +152,21 @@ impl SegmentFilter {
     }
 
     fn validate(&self, errors: &mut Vec<FieldError>) {
-        if let Some(c) = &self.consent
-            && c.is_empty()
-        {
-            errors.push(FieldError::with_allowed(
-                "filter.consent",
-                "must list at least one consent status, or be left out",
-                Consent::NAMES,
-            ));
+        if let Some(c) = &self.consent {
+            if c.is_empty() {
+                errors.push(FieldError::with_allowed(
+                    "filter.consent",
+                    "must list at least one consent status, or be left out",
+                    Consent::NAMES,
+                ));
+            }
+            if (1..c.len()).any(|i| c[..i].contains(&c[i])) {
+                errors.push(FieldError::with_allowed(
+                    "filter.consent",
+                    "names a consent status more than once; name each once",
+                    Consent::NAMES,
+                ));
+            }
         }
         if self.conditions.len() > MAX_CONDITIONS {
             errors.push(FieldError::new(
@@ -421,6 +428,14 @@ mod tests {
                 "filter.conditions[4].attribute",
                 "filter.conditions[4].equals",
             ]
+        );
+        let repeated = NewSegment {
+            name: "Bounced".into(),
+            filter: filter(json!({"consent": ["bounced", "bounced"]})),
+        };
+        assert_eq!(
+            repeated.validate().unwrap_err().errors[0].field,
+            "filter.consent"
         );
         let unknown = serde_json::from_value::<SegmentFilter>(
             json!({"conditions": [{"attribute": "a", "like": "x"}]}),

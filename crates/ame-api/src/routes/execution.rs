@@ -207,7 +207,10 @@ pub async fn delete_connector(
 #[utoipa::path(
     tag = "execution",
     request_body(content = ConversionInput, content_type = "application/json"),
-    responses((status = 202, description = "Recorded", body = ConversionRecorded)),
+    responses(
+        (status = 202, description = "Recorded", body = ConversionRecorded),
+        (status = 404, description = "The campaign or contact is not the organization's", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/conversions")]
