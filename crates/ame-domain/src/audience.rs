@@ -27,11 +27,11 @@ pub struct Condition {
     pub attribute: String,
     /// Matches when the attribute equals this value (text, number or boolean).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<serde_json::Value>))]
     pub equals: Option<Value>,
     /// Matches when the attribute equals one of these values.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>, min_items = 1, max_items = 100))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<serde_json::Value>>, min_items = 1, max_items = 100))]
     pub one_of: Option<Vec<Value>>,
     /// Matches numbers at least this large.
     #[serde(default, skip_serializing_if = "Option::is_none")]

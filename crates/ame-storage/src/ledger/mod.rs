@@ -6,22 +6,31 @@
 //! `sending`, and the retry sends the same message (same Message-ID) again — at most one repeat
 //! per crash, never a loss.
 
-use crate::entity::{connector, contact, delivery, job, tracking_event};
+mod connectors;
+mod rows;
+mod tracking;
+
+pub use rows::send_job;
+pub(crate) use rows::{cancel_pending, suppress_contact};
+use rows::{find_delivery, set_delivery, to_delivery};
+
+pub use tracking::{NewTrackingEvent, TrackingEvent};
+
+use crate::entity::{contact, delivery, job};
 use crate::error::DbResultExt;
 use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, Delivery,
-    DeliveryState, Job, JobState, NewJob, OrgId, TrackingKind, kinds,
+    DeliveryState, Job, JobState, NewJob, OrgId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 /// One message planned for one contact.
@@ -59,44 +68,6 @@ pub enum SendOutcome {
         /// When to try again.
         at: DateTime<Utc>,
     },
-}
-
-/// A click, view, lead or conversion to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewTrackingEvent {
-    /// The campaign.
-    pub campaign: CampaignId,
-    /// The asset, if known.
-    pub asset: Option<AssetId>,
-    /// The variant shown, if known.
-    pub variant: Option<u32>,
-    /// The contact, if known.
-    pub contact: Option<ContactId>,
-    /// What happened.
-    pub kind: TrackingKind,
-    /// The channel it happened on.
-    pub channel: Channel,
-    /// A conversion's value.
-    pub value: Option<Decimal>,
-    /// When.
-    pub at: DateTime<Utc>,
-}
-
-/// A recorded tracking event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrackingEvent {
-    /// The asset, if known.
-    pub asset: Option<AssetId>,
-    /// The contact, if known.
-    pub contact: Option<ContactId>,
-    /// What happened.
-    pub kind: TrackingKind,
-    /// The channel.
-    pub channel: Channel,
-    /// A conversion's value.
-    pub value: Option<Decimal>,
-    /// When.
-    pub at: DateTime<Utc>,
 }
 
 /// The ledger, tracking events and connectors of one organization.
@@ -204,166 +175,6 @@ impl SqlExecution {
     pub(crate) fn new(scope: Scope) -> Self {
         Self { scope }
     }
-}
-
-fn to_delivery(m: delivery::Model) -> StorageResult<Delivery> {
-    Ok(Delivery {
-        id: m.id,
-        campaign_id: CampaignId::from_uuid(m.campaign_id),
-        asset_id: AssetId::from_uuid(m.asset_id),
-        step: Ord::max(m.step, 0) as u32,
-        contact_id: ContactId::from_uuid(m.contact_id),
-        message_id: m.message_id,
-        state: parse_stored("delivery state", &m.state)?,
-        due_at: m.due_at,
-        subject_variant: Ord::max(m.subject_variant, 0) as u32,
-        attempts: Ord::max(m.attempts, 0) as u32,
-        last_error: m.last_error,
-        sent_at: m.sent_at,
-    })
-}
-
-fn to_connector(m: connector::Model, with_secret: bool) -> StorageResult<Connector> {
-    Ok(Connector {
-        id: ConnectorId::from_uuid(m.id),
-        name: m.name,
-        url: m.url,
-        secret: with_secret.then_some(m.secret),
-        channels: serde_json::from_value(m.channels)
-            .map_err(|e| StorageError::Database(format!("unexpected channels: {e}")))?,
-        created_at: m.created_at,
-        disabled_at: m.disabled_at,
-        disabled_reason: m.disabled_reason,
-    })
-}
-
-/// Attempts a send gets: with the queue's backoff (30 s doubling to an hour) they span about
-/// thirteen hours, so a mail server outage of an afternoon loses nothing.
-pub const SEND_ATTEMPTS: u32 = 20;
-
-/// The job that sends step `step` of `campaign` to `contact`.
-pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
-    NewJob::new(
-        kinds::SEND_EMAIL,
-        format!("{campaign}:{}:{}", send.step, send.contact),
-        send.due_at,
-    )
-    .for_campaign(campaign)
-    .with_max_attempts(SEND_ATTEMPTS)
-    .with_payload(serde_json::json!({
-        "campaign": campaign,
-        "step": send.step,
-        "contact": send.contact,
-        "due_at": send.due_at,
-    }))
-}
-
-/// Cancels a campaign's unsent rows (it ended).
-pub(crate) async fn cancel_pending(
-    txn: &DatabaseTransaction,
-    org: OrgId,
-    campaign: CampaignId,
-    now: DateTime<Utc>,
-) -> StorageResult<()> {
-    delivery::Entity::update_many()
-        .col_expr(
-            delivery::Column::State,
-            Expr::value(DeliveryState::Cancelled.as_str()),
-        )
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(micros(now)))
-        .filter(delivery::Column::OrgId.eq(org.as_uuid()))
-        .filter(delivery::Column::CampaignId.eq(campaign.as_uuid()))
-        .filter(delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-        .exec(txn)
-        .await
-        .db()?;
-    Ok(())
-}
-
-/// Suppresses a contact's unsent rows and cancels their jobs (it was erased).
-pub(crate) async fn suppress_contact(
-    txn: &DatabaseTransaction,
-    org: OrgId,
-    contact: ContactId,
-    now: DateTime<Utc>,
-) -> StorageResult<()> {
-    let now = micros(now);
-    let pending = delivery::Entity::find()
-        .filter(delivery::Column::OrgId.eq(org.as_uuid()))
-        .filter(delivery::Column::ContactId.eq(contact.as_uuid()))
-        .filter(delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-        .all(txn)
-        .await
-        .db()?;
-    for d in &pending {
-        job::Entity::update_many()
-            .col_expr(
-                job::Column::State,
-                Expr::value(JobState::Cancelled.as_str()),
-            )
-            .col_expr(job::Column::FinishedAt, Expr::value(now))
-            .col_expr(job::Column::UpdatedAt, Expr::value(now))
-            .filter(job::Column::OrgId.eq(org.as_uuid()))
-            .filter(job::Column::Kind.eq(kinds::SEND_EMAIL))
-            .filter(job::Column::DedupeKey.eq(format!("{}:{}:{}", d.campaign_id, d.step, contact)))
-            .filter(
-                job::Column::State.is_in([JobState::Queued.as_str(), JobState::Failed.as_str()]),
-            )
-            .exec(txn)
-            .await
-            .db()?;
-    }
-    delivery::Entity::update_many()
-        .col_expr(
-            delivery::Column::State,
-            Expr::value(DeliveryState::Suppressed.as_str()),
-        )
-        .col_expr(
-            delivery::Column::LastError,
-            Expr::value("the contact was erased"),
-        )
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-        .filter(delivery::Column::OrgId.eq(org.as_uuid()))
-        .filter(delivery::Column::ContactId.eq(contact.as_uuid()))
-        .filter(delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-        .exec(txn)
-        .await
-        .db()?;
-    Ok(())
-}
-
-async fn find_delivery<C: ConnectionTrait>(
-    txn: &C,
-    org: OrgId,
-    campaign: CampaignId,
-    step: u32,
-    contact: ContactId,
-) -> StorageResult<Option<delivery::Model>> {
-    delivery::Entity::find()
-        .filter(delivery::Column::OrgId.eq(org.as_uuid()))
-        .filter(delivery::Column::CampaignId.eq(campaign.as_uuid()))
-        .filter(delivery::Column::Step.eq(step as i32))
-        .filter(delivery::Column::ContactId.eq(contact.as_uuid()))
-        .one(txn)
-        .await
-        .db()
-}
-
-fn set_delivery(
-    id: uuid::Uuid,
-    state: DeliveryState,
-    error: Option<String>,
-    sent_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> sea_orm::UpdateMany<delivery::Entity> {
-    let mut update = delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(state.as_str()))
-        .col_expr(delivery::Column::LastError, Expr::value(error))
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(now));
-    if let Some(at) = sent_at {
-        update = update.col_expr(delivery::Column::SentAt, Expr::value(at));
-    }
-    update.filter(delivery::Column::Id.eq(id))
 }
 
 #[async_trait]
@@ -639,51 +450,11 @@ impl ExecutionRepository for SqlExecution {
     }
 
     async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()> {
-        let txn = self.scope.begin(org).await?;
-        tracking_event::Entity::insert(tracking_event::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(org.as_uuid()),
-            campaign_id: Set(event.campaign.as_uuid()),
-            asset_id: Set(event.asset.map(|a| a.as_uuid())),
-            variant: Set(event.variant.map(|v| v as i32)),
-            contact_id: Set(event.contact.map(|c| c.as_uuid())),
-            kind: Set(event.kind.as_str().to_owned()),
-            channel: Set(event.channel.as_str().to_owned()),
-            value: Set(event.value),
-            occurred_at: Set(micros(event.at)),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|e| match crate::error::from_db(e) {
-            StorageError::Invalid(_) => StorageError::not_found("campaign"),
-            other => other,
-        })?;
-        txn.commit().await.db()?;
-        Ok(())
+        self.record_event_stored(org, event).await
     }
 
     async fn events(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<TrackingEvent>> {
-        let txn = self.scope.begin(org).await?;
-        let rows = tracking_event::Entity::find()
-            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
-            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
-            .order_by_asc(tracking_event::Column::OccurredAt)
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter()
-            .map(|m| {
-                Ok(TrackingEvent {
-                    asset: m.asset_id.map(AssetId::from_uuid),
-                    contact: m.contact_id.map(ContactId::from_uuid),
-                    kind: parse_stored("kind", &m.kind)?,
-                    channel: parse_stored("channel", &m.channel)?,
-                    value: m.value,
-                    at: m.occurred_at,
-                })
-            })
-            .collect()
+        self.events_stored(org, campaign).await
     }
 
     async fn has_converted(
@@ -692,17 +463,7 @@ impl ExecutionRepository for SqlExecution {
         campaign: CampaignId,
         contact: ContactId,
     ) -> StorageResult<bool> {
-        let txn = self.scope.begin(org).await?;
-        let n = tracking_event::Entity::find()
-            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
-            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(tracking_event::Column::ContactId.eq(contact.as_uuid()))
-            .filter(tracking_event::Column::Kind.eq(TrackingKind::Conversion.as_str()))
-            .count(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        Ok(n > 0)
+        self.has_converted_stored(org, campaign, contact).await
     }
 
     async fn lead_contacts(
@@ -710,25 +471,7 @@ impl ExecutionRepository for SqlExecution {
         org: OrgId,
         campaign: CampaignId,
     ) -> StorageResult<Vec<ContactId>> {
-        let txn = self.scope.begin(org).await?;
-        let rows: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
-            .select_only()
-            .column(tracking_event::Column::ContactId)
-            .distinct()
-            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
-            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(tracking_event::Column::Kind.eq(TrackingKind::Lead.as_str()))
-            .filter(tracking_event::Column::ContactId.is_not_null())
-            .into_tuple()
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        Ok(rows
-            .into_iter()
-            .flatten()
-            .map(ContactId::from_uuid)
-            .collect())
+        self.lead_contacts_stored(org, campaign).await
     }
 
     async fn create_connector(
@@ -740,66 +483,20 @@ impl ExecutionRepository for SqlExecution {
         channels: Vec<Channel>,
         now: DateTime<Utc>,
     ) -> StorageResult<Connector> {
-        let txn = self.scope.begin_write(org).await?;
-        let model = connector::Entity::insert(connector::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(org.as_uuid()),
-            name: Set(name),
-            url: Set(url),
-            secret: Set(secret),
-            channels: Set(serde_json::to_value(&channels)
-                .map_err(|e| StorageError::Invalid(e.to_string()))?),
-            created_at: Set(micros(now)),
-            disabled_at: Set(None),
-            disabled_reason: Set(None),
-        })
-        .exec_with_returning(&txn)
-        .await
-        .db()?;
-        txn.commit().await.db()?;
-        to_connector(model, true)
+        self.create_connector_stored(org, name, url, secret, channels, now)
+            .await
     }
 
     async fn list_connectors(&self, org: OrgId) -> StorageResult<Vec<Connector>> {
-        let txn = self.scope.begin(org).await?;
-        let rows = connector::Entity::find()
-            .filter(connector::Column::OrgId.eq(org.as_uuid()))
-            .order_by_desc(connector::Column::CreatedAt)
-            .order_by_desc(connector::Column::Id)
-            .limit(1000)
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter().map(|m| to_connector(m, false)).collect()
+        self.list_connectors_stored(org).await
     }
 
     async fn get_connector(&self, org: OrgId, id: ConnectorId) -> StorageResult<Connector> {
-        let txn = self.scope.begin(org).await?;
-        let found = connector::Entity::find()
-            .filter(connector::Column::Id.eq(id.as_uuid()))
-            .filter(connector::Column::OrgId.eq(org.as_uuid()))
-            .one(&txn)
-            .await
-            .db()?
-            .ok_or(StorageError::not_found("connector"))?;
-        txn.commit().await.db()?;
-        to_connector(found, true)
+        self.get_connector_stored(org, id).await
     }
 
     async fn delete_connector(&self, org: OrgId, id: ConnectorId) -> StorageResult<()> {
-        let txn = self.scope.begin_write(org).await?;
-        let deleted = connector::Entity::delete_many()
-            .filter(connector::Column::Id.eq(id.as_uuid()))
-            .filter(connector::Column::OrgId.eq(org.as_uuid()))
-            .exec(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        if deleted.rows_affected == 0 {
-            return Err(StorageError::not_found("connector"));
-        }
-        Ok(())
+        self.delete_connector_stored(org, id).await
     }
 
     async fn disable_connector(
@@ -809,17 +506,6 @@ impl ExecutionRepository for SqlExecution {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StorageResult<()> {
-        let txn = self.scope.begin(org).await?;
-        connector::Entity::update_many()
-            .col_expr(connector::Column::DisabledAt, Expr::value(micros(now)))
-            .col_expr(connector::Column::DisabledReason, Expr::value(reason))
-            .filter(connector::Column::Id.eq(id.as_uuid()))
-            .filter(connector::Column::OrgId.eq(org.as_uuid()))
-            .filter(connector::Column::DisabledAt.is_null())
-            .exec(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        Ok(())
+        self.disable_connector_stored(org, id, reason, now).await
     }
 }

@@ -1,0 +1,156 @@
+//! Tracking events: clicks, page views, leads and conversions.
+
+use super::SqlExecution;
+use crate::entity::tracking_event;
+use crate::error::DbResultExt;
+use crate::queue::micros;
+use crate::scope::parse_stored;
+use crate::{StorageError, StorageResult};
+use ame_domain::{AssetId, CampaignId, Channel, ContactId, OrgId, TrackingKind};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+/// A click, view, lead or conversion to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrackingEvent {
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// The asset, if known.
+    pub asset: Option<AssetId>,
+    /// The variant shown, if known.
+    pub variant: Option<u32>,
+    /// The contact, if known.
+    pub contact: Option<ContactId>,
+    /// What happened.
+    pub kind: TrackingKind,
+    /// The channel it happened on.
+    pub channel: Channel,
+    /// A conversion's value.
+    pub value: Option<Decimal>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded tracking event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingEvent {
+    /// The asset, if known.
+    pub asset: Option<AssetId>,
+    /// The contact, if known.
+    pub contact: Option<ContactId>,
+    /// What happened.
+    pub kind: TrackingKind,
+    /// The channel.
+    pub channel: Channel,
+    /// A conversion's value.
+    pub value: Option<Decimal>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl SqlExecution {
+    pub(crate) async fn record_event_stored(
+        &self,
+        org: OrgId,
+        event: NewTrackingEvent,
+    ) -> StorageResult<()> {
+        let txn = self.scope.begin(org).await?;
+        tracking_event::Entity::insert(tracking_event::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            org_id: Set(org.as_uuid()),
+            campaign_id: Set(event.campaign.as_uuid()),
+            asset_id: Set(event.asset.map(|a| a.as_uuid())),
+            variant: Set(event.variant.map(|v| v as i32)),
+            contact_id: Set(event.contact.map(|c| c.as_uuid())),
+            kind: Set(event.kind.as_str().to_owned()),
+            channel: Set(event.channel.as_str().to_owned()),
+            value: Set(event.value),
+            occurred_at: Set(micros(event.at)),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|e| match crate::error::from_db(e) {
+            StorageError::Invalid(_) => StorageError::not_found("campaign"),
+            other => other,
+        })?;
+        txn.commit().await.db()?;
+        Ok(())
+    }
+
+    pub(crate) async fn events_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<Vec<TrackingEvent>> {
+        let txn = self.scope.begin(org).await?;
+        let rows = tracking_event::Entity::find()
+            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+            .order_by_asc(tracking_event::Column::OccurredAt)
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        rows.into_iter()
+            .map(|m| {
+                Ok(TrackingEvent {
+                    asset: m.asset_id.map(AssetId::from_uuid),
+                    contact: m.contact_id.map(ContactId::from_uuid),
+                    kind: parse_stored("kind", &m.kind)?,
+                    channel: parse_stored("channel", &m.channel)?,
+                    value: m.value,
+                    at: m.occurred_at,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn has_converted_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        contact: ContactId,
+    ) -> StorageResult<bool> {
+        let txn = self.scope.begin(org).await?;
+        let n = tracking_event::Entity::find()
+            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(tracking_event::Column::ContactId.eq(contact.as_uuid()))
+            .filter(tracking_event::Column::Kind.eq(TrackingKind::Conversion.as_str()))
+            .count(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn lead_contacts_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<Vec<ContactId>> {
+        let txn = self.scope.begin(org).await?;
+        let rows: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
+            .select_only()
+            .column(tracking_event::Column::ContactId)
+            .distinct()
+            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(tracking_event::Column::Kind.eq(TrackingKind::Lead.as_str()))
+            .filter(tracking_event::Column::ContactId.is_not_null())
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(rows
+            .into_iter()
+            .flatten()
+            .map(ContactId::from_uuid)
+            .collect())
+    }
+}
