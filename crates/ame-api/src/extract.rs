@@ -2,7 +2,7 @@
 
 use crate::problem::{ErrorCode, Problem};
 use actix_web::{HttpRequest, web};
-use ame_domain::{CampaignId, FieldError};
+use ame_domain::{CampaignId, Cursor, FieldError, PageRequest};
 use uuid::Uuid;
 
 /// The `{id}` path parameter of a resource (`entity` names it in the error).
@@ -30,6 +30,45 @@ pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Problem> {
                 format!("the query string is malformed: {e}"),
             )
         })
+}
+
+/// A list's query string: `limit` (1 to 100, default 20) and `cursor` (a `next_cursor` this
+/// API issued) make the page; every other parameter goes to `other`, which records what is wrong
+/// with it. Any error is a 422 naming every bad parameter.
+pub fn list_query(
+    query: &str,
+    mut other: impl FnMut(&str, &str, &mut Vec<FieldError>),
+) -> Result<PageRequest, Problem> {
+    let mut errors = Vec::new();
+    let mut limit = 20u32;
+    let mut after = None;
+    for (name, value) in query_pairs(query)? {
+        match name.as_str() {
+            "limit" => match value.parse::<u32>() {
+                Ok(n) => limit = n,
+                Err(_) => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to 100; got `{value}`"),
+                )),
+            },
+            "cursor" if value.is_empty() => after = None,
+            "cursor" => match Cursor::decode(&value) {
+                Ok(c) => after = Some(c),
+                Err(_) => errors.push(FieldError::new(
+                    "cursor",
+                    "must be a `next_cursor` value returned by this endpoint",
+                )),
+            },
+            name => other(name, &value, &mut errors),
+        }
+    }
+    let page = PageRequest::new(limit, after)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match page {
+        Some(page) if errors.is_empty() => Ok(page),
+        _ => Err(Problem::validation(errors)),
+    }
 }
 
 /// An optional integer query parameter within `min..=max`.

@@ -3,15 +3,15 @@
 
 use crate::auth::Principal;
 use crate::body::{JsonBody, field_error};
-use crate::extract::{campaign_id, query_pairs};
+use crate::extract::{campaign_id, list_query};
 use crate::idempotency::{self, reply};
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use ame_domain::{
-    Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, Cursor,
-    FieldError, NewCampaign, PageRequest, PlanPatch,
+    Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, NewCampaign,
+    PageRequest, PlanPatch,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -192,50 +192,19 @@ fn campaign_location(created: &serde_json::Value) -> Option<String> {
 }
 
 fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Problem> {
-    let pairs = query_pairs(query)?;
-    let mut errors: Vec<FieldError> = Vec::new();
     let mut filter = CampaignFilter::default();
-    let mut limit = 20u32;
-    let mut after = None;
-    for (name, value) in pairs {
-        match name.as_str() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) => limit = n,
-                Err(_) => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to 100; got `{value}`"),
-                )),
-            },
-            "cursor" if value.is_empty() => after = None,
-            "cursor" => match Cursor::decode(&value) {
-                Ok(c) => after = Some(c),
-                Err(_) => errors.push(FieldError::new(
-                    "cursor",
-                    "must be a `next_cursor` value returned by this endpoint",
-                )),
-            },
-            "status" => match value.parse() {
-                Ok(s) => filter.status = Some(s),
-                Err(e) => errors.push(field_error("status".into(), format!("{e}"))),
-            },
-            "campaign_type" => match value.parse() {
-                Ok(t) => filter.campaign_type = Some(t),
-                Err(e) => errors.push(field_error("campaign_type".into(), format!("{e}"))),
-            },
-            _ => {}
-        }
-    }
-    let page = match PageRequest::new(limit, after) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    match page {
-        Some(page) if errors.is_empty() => Ok((filter, page)),
-        _ => Err(Problem::validation(errors)),
-    }
+    let page = list_query(query, |name, value, errors| match name {
+        "status" => match value.parse() {
+            Ok(s) => filter.status = Some(s),
+            Err(e) => errors.push(field_error("status".into(), format!("{e}"))),
+        },
+        "campaign_type" => match value.parse() {
+            Ok(t) => filter.campaign_type = Some(t),
+            Err(e) => errors.push(field_error("campaign_type".into(), format!("{e}"))),
+        },
+        _ => {}
+    })?;
+    Ok((filter, page))
 }
 
 /// List campaigns, newest first, one page at a time.

@@ -3,13 +3,13 @@
 
 use crate::auth::Principal;
 use crate::body::JsonBody;
-use crate::extract::{path_id, query_pairs};
+use crate::extract::{list_query, path_id};
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use ame_domain::{
-    Consent, Contact, ContactFilter, ContactId, ContactPatch, Cursor, FieldError, NewContact,
-    NewSegment, PageRequest, Segment, SegmentId, UpsertSummary,
+    Consent, Contact, ContactFilter, ContactId, ContactPatch, FieldError, NewContact, NewSegment,
+    PageRequest, Segment, SegmentId, UpsertSummary,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -122,58 +122,40 @@ fn typed(value: &str) -> Value {
 }
 
 fn parse_list_query(query: &str) -> Result<(ContactFilter, PageRequest), Problem> {
-    let mut errors = Vec::new();
     let mut filter = ContactFilter::default();
-    let mut limit = 20u32;
-    let mut after = None;
-    for (name, value) in query_pairs(query)? {
-        match name.as_str() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) => limit = n,
-                Err(_) => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to 100; got `{value}`"),
-                )),
-            },
-            "cursor" if value.is_empty() => after = None,
-            "cursor" => match Cursor::decode(&value) {
-                Ok(c) => after = Some(c),
-                Err(_) => errors.push(FieldError::new(
-                    "cursor",
-                    "is not a cursor this API issued; pass `next_cursor` from the previous page",
-                )),
-            },
-            "consent" => match value.parse::<Consent>() {
-                Ok(c) => filter.consent = Some(c),
-                Err(_) => errors.push(FieldError::with_allowed(
-                    "consent",
-                    format!("is not a consent status; got `{value}`"),
-                    Consent::NAMES,
-                )),
-            },
-            "attribute" => match value.split_once(':') {
-                Some((attr, v)) if ame_domain::validate_attributes("attribute", &Map::from_iter([(attr.to_owned(), typed(v))])).is_ok() => {
-                    filter.attribute = Some((attr.to_owned(), typed(v)));
-                }
-                _ => errors.push(FieldError::new(
-                    "attribute",
-                    format!("must be `name:value` with an attribute name of letters, digits or `_`; got `{value}`"),
-                )),
-            },
-            other => errors.push(FieldError::with_allowed(
-                other,
-                "is not a parameter of this list",
-                &["limit", "cursor", "consent", "attribute"],
+    let page = list_query(query, |name, value, errors| {
+        match name {
+        "consent" => match value.parse::<Consent>() {
+            Ok(c) => filter.consent = Some(c),
+            Err(_) => errors.push(FieldError::with_allowed(
+                "consent",
+                format!("is not a consent status; got `{value}`"),
+                Consent::NAMES,
             )),
-        }
+        },
+        "attribute" => match value.split_once(':') {
+            Some((attr, v))
+                if ame_domain::validate_attributes(
+                    "attribute",
+                    &Map::from_iter([(attr.to_owned(), typed(v))]),
+                )
+                .is_ok() =>
+            {
+                filter.attribute = Some((attr.to_owned(), typed(v)));
+            }
+            _ => errors.push(FieldError::new(
+                "attribute",
+                format!("must be `name:value` with an attribute name of letters, digits or `_`; got `{value}`"),
+            )),
+        },
+        other => errors.push(FieldError::with_allowed(
+            other,
+            "is not a parameter of this list",
+            &["limit", "cursor", "consent", "attribute"],
+        )),
     }
-    let page = PageRequest::new(limit, after).map_err(|e| {
-        errors.push(e);
-    });
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors));
-    }
-    Ok((filter, page.unwrap_or_else(|()| PageRequest::first())))
+    })?;
+    Ok((filter, page))
 }
 
 /// List contacts newest first, one keyset page at a time, optionally by consent or attribute.

@@ -3,14 +3,12 @@
 
 use crate::auth::Principal;
 use crate::body::JsonBody;
-use crate::extract::{campaign_id, path_id, query_number, query_pairs};
+use crate::extract::{campaign_id, list_query, path_id, query_number};
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use ame_app::execution::{ConversionInput, NewConnector};
-use ame_domain::{
-    Connector, ConnectorId, Cursor, Delivery, FieldError, Job, JobId, JobState, PageRequest,
-};
+use ame_domain::{Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -71,52 +69,22 @@ pub async fn list_jobs(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<web::Json<JobPage>, Problem> {
-    let mut errors = Vec::new();
-    let mut limit = 20u32;
-    let mut after = None;
     let mut job_state = None;
-    for (name, value) in query_pairs(req.query_string())? {
-        match name.as_str() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) => limit = n,
-                Err(_) => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to 100; got `{value}`"),
-                )),
-            },
-            "cursor" if value.is_empty() => after = None,
-            "cursor" => match Cursor::decode(&value) {
-                Ok(c) => after = Some(c),
-                Err(_) => errors.push(FieldError::new(
-                    "cursor",
-                    "is not a cursor this API issued; pass `next_cursor` from the previous page",
-                )),
-            },
-            "state" => match value.parse::<JobState>() {
-                Ok(s) => job_state = Some(s),
-                Err(_) => errors.push(FieldError::with_allowed(
-                    "state",
-                    format!("is not a job state; got `{value}`"),
-                    JobState::NAMES,
-                )),
-            },
-            other => errors.push(FieldError::with_allowed(
-                other,
-                "is not a parameter of this list",
-                &["limit", "cursor", "state"],
+    let page = list_query(req.query_string(), |name, value, errors| match name {
+        "state" => match value.parse::<JobState>() {
+            Ok(s) => job_state = Some(s),
+            Err(_) => errors.push(FieldError::with_allowed(
+                "state",
+                format!("is not a job state; got `{value}`"),
+                JobState::NAMES,
             )),
-        }
-    }
-    let page = match PageRequest::new(limit, after) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let Some(page) = page.filter(|_| errors.is_empty()) else {
-        return Err(Problem::validation(errors));
-    };
+        },
+        other => errors.push(FieldError::with_allowed(
+            other,
+            "is not a parameter of this list",
+            &["limit", "cursor", "state"],
+        )),
+    })?;
     let listed = state.engine.jobs(&principal, job_state, page).await?;
     Ok(web::Json(JobPage {
         items: listed.items,
