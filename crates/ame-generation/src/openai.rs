@@ -480,6 +480,9 @@ fn rejects_json_schema(status: u16, body: &str) -> bool {
     status == 400
         || status == 422
         || (status != 429 && (body.contains("response_format") || body.contains("json_object")))
+        // llama-cpp-python's server under recent FastAPI versions answers the refusal with
+        // Starlette's bare 500 page instead of the validation message.
+        || (status == 500 && body.trim() == "Internal Server Error")
 }
 
 /// The useful parts of a successful chat-completion body.
