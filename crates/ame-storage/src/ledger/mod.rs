@@ -16,14 +16,14 @@ use rows::{find_delivery, set_delivery, to_delivery};
 
 pub use tracking::{NewTrackingEvent, TrackingEvent};
 
-use crate::entity::{contact, delivery, job};
+use crate::entity::{contact, delivery};
 use crate::error::DbResultExt;
 use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, Delivery,
-    DeliveryState, Job, JobState, NewJob, OrgId,
+    DeliveryState, Job, NewJob, OrgId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -321,32 +321,9 @@ impl ExecutionRepository for SqlExecution {
             }
         };
         let settled = match &outcome {
-            SendOutcome::Retry { error, at } => {
-                let (next, run_at, finished) = if job.attempts < job.max_attempts {
-                    (JobState::Failed, micros(*at), None)
-                } else {
-                    (JobState::Dead, now, Some(now))
-                };
-                job::Entity::update_many()
-                    .col_expr(job::Column::State, Expr::value(next.as_str()))
-                    .col_expr(job::Column::RunAt, Expr::value(run_at))
-                    .col_expr(job::Column::FinishedAt, Expr::value(finished))
-                    .col_expr(job::Column::LastError, Expr::value(error.clone()))
-                    .col_expr(
-                        job::Column::LeaseExpiresAt,
-                        Expr::value(None::<DateTime<Utc>>),
-                    )
-                    .col_expr(job::Column::UpdatedAt, Expr::value(now))
-                    .filter(job::Column::Id.eq(job.id.as_uuid()))
-                    .filter(job::Column::State.eq(JobState::Running.as_str()))
-                    .filter(job::Column::WorkerId.eq(job.worker_id.clone().unwrap_or_default()))
-                    .filter(job::Column::Attempts.eq(job.attempts as i32))
-                    .exec(&txn)
-                    .await
-                    .db()?
-                    .rows_affected
-                    == 1
-            }
+            SendOutcome::Retry { error, at } => queue::fail_in(&txn, job, error, Some(*at), now)
+                .await?
+                .is_some(),
             _ => queue::complete_in(&txn, job, now).await?,
         };
         if !settled {

@@ -192,6 +192,35 @@ pub(crate) async fn complete_in<C: ConnectionTrait>(
     Ok(done.rows_affected == 1)
 }
 
+/// Records a failed attempt of a held job inside `txn`: `failed` until `retry_at` while attempts
+/// remain, `dead` otherwise (or at once without `retry_at`). The new state, `None` if lost.
+pub(crate) async fn fail_in<C: ConnectionTrait>(
+    txn: &C,
+    job: &Job,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StorageResult<Option<JobState>> {
+    let now = micros(now);
+    let error: String = error.chars().take(2000).collect();
+    let (state, run_at, finished) = match retry_at {
+        Some(at) if job.attempts < job.max_attempts => (JobState::Failed, micros(at), None),
+        _ => (JobState::Dead, now, Some(now)),
+    };
+    let changed = job::Entity::update_many()
+        .col_expr(Column::State, Expr::value(state.as_str()))
+        .col_expr(Column::RunAt, Expr::value(run_at))
+        .col_expr(Column::FinishedAt, Expr::value(finished))
+        .col_expr(Column::LastError, Expr::value(error))
+        .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(held(job))
+        .exec(txn)
+        .await
+        .db()?;
+    Ok((changed.rows_affected == 1).then_some(state))
+}
+
 async fn find_in<C: ConnectionTrait>(txn: &C, org: OrgId, id: JobId) -> StorageResult<job::Model> {
     job::Entity::find()
         .filter(Column::Id.eq(id.as_uuid()))
@@ -338,19 +367,9 @@ impl JobQueue for SqlJobs {
             return Ok(held.then_some(next.0));
         }
         let txn = self.scope.begin(job.org_id).await?;
-        let changed = job::Entity::update_many()
-            .col_expr(Column::State, Expr::value(next.0.as_str()))
-            .col_expr(Column::RunAt, Expr::value(next.1))
-            .col_expr(Column::FinishedAt, Expr::value(next.2))
-            .col_expr(Column::LastError, Expr::value(error))
-            .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))
-            .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(held(job))
-            .exec(&txn)
-            .await
-            .db()?;
+        let state = fail_in(&txn, job, &error, retry_at, now).await?;
         txn.commit().await.db()?;
-        Ok((changed.rows_affected == 1).then_some(next.0))
+        Ok(state)
     }
 
     async fn postpone(
