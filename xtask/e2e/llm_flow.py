@@ -61,7 +61,7 @@ for asset in items:
             outcome = "fell back (limits): " + "; ".join(fallback["detail"][:3])
         else:
             assert fallback["detail"], fallback
-            outcome = "fell back (error): " + fallback["detail"][:160]
+            outcome = "fell back (error): " + fallback["detail"]
     print(f"{asset['asset_type']:<15} {generation['model']:<28} "
           f"latency {generation.get('latency_ms') or fallback.get('rejected_latency_ms')} ms  "
           f"tokens {generation.get('prompt_tokens')}/{generation.get('completion_tokens')}  {outcome}")

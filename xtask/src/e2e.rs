@@ -416,6 +416,10 @@ impl RunningServer {
             .envs(UNLIMITED.iter().copied())
             .envs(env.iter().copied())
             .env("AME_LOG", "warn")
+            // Tests talk to loopback only: a proxy configured for the machine must not take
+            // the engine's calls to local receivers and model servers.
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log)?)
             .spawn()

@@ -249,6 +249,22 @@ pub(crate) fn start(root: &Path) -> Result<LlmServer> {
     )
 }
 
+impl LlmServer {
+    /// Whether the server process is still running, and if not, how it ended.
+    pub(crate) fn state(&mut self) -> String {
+        match self.child.try_wait() {
+            Ok(None) => "still running".to_owned(),
+            Ok(Some(status)) => format!("exited ({status})"),
+            Err(e) => format!("unknown ({e})"),
+        }
+    }
+}
+
+/// The last `lines` lines of the model server's log.
+pub(crate) fn server_log_tail(root: &Path, lines: usize) -> String {
+    tail(&llm_dir(root).join("server.log"), lines)
+}
+
 /// A loopback port nobody listens on right now.
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("no free loopback port")?;
@@ -278,7 +294,7 @@ fn lists_model(address: SocketAddr) -> bool {
 }
 
 /// The last `lines` lines of the file at `path`, for error messages.
-fn tail(path: &Path, lines: usize) -> String {
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

@@ -5,7 +5,7 @@
 
 use crate::e2e::{RunningServer, fresh_sqlite_engine};
 use crate::{llm, run};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use std::path::Path;
 use std::process::Command;
 
@@ -27,12 +27,22 @@ pub(crate) fn end_to_end(root: &Path) -> Result<()> {
             ("AME_BLOB_STORE", &blobs.to_string_lossy()),
         ],
     )?;
-    run(
+    let flow = run(
         "generate a campaign's assets through the local model",
         Command::new("python3")
             .arg(root.join("xtask/e2e/llm_flow.py"))
             .args([&server.base, &key]),
-    )?;
+    );
+    if let Err(error) = flow {
+        // Say whether the model server was still there, with its last words, and the engine's.
+        let mut model = model;
+        bail!(
+            "{error:#}\nmodel server: {}\n{}\nengine log:\n{}",
+            model.state(),
+            llm::server_log_tail(root, 40),
+            llm::tail(&work.join("ame.log"), 40)
+        );
+    }
     server.stop()?;
     drop(model);
     Ok(())
