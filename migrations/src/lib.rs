@@ -17,6 +17,7 @@ mod m20261126_000006_campaign_results;
 mod m20261130_000007_page_lifecycle;
 mod m20261130_000008_key_lifecycle_and_audit;
 mod m20261201_000009_execution;
+mod m20261202_000010_optimisation;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_page_lifecycle::Migration),
             Box::new(m20261130_000008_key_lifecycle_and_audit::Migration),
             Box::new(m20261201_000009_execution::Migration),
+            Box::new(m20261202_000010_optimisation::Migration),
         ]
     }
 }

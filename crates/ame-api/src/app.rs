@@ -4,7 +4,8 @@
 use crate::openapi::ApiDoc;
 use crate::problem::{ErrorCode, Problem};
 use crate::routes::{
-    assets, brand, campaigns, contacts, execution, keys, ops, public, results, tracking,
+    assets, brand, campaigns, contacts, execution, keys, ops, optimisation, public, results,
+    tracking,
 };
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
@@ -73,7 +74,13 @@ where
                 .service(execution::list_connectors)
                 .service(execution::delete_connector)
                 .service(execution::record_conversion)
-                .service(execution::list_deliveries),
+                .service(execution::list_deliveries)
+                .service(optimisation::record_outcomes)
+                .service(optimisation::campaign_lift)
+                .service(optimisation::campaign_experiments)
+                .service(optimisation::train_targeting)
+                .service(optimisation::targeting_model)
+                .service(optimisation::score_audience),
         )
         .service(
             scope::scope("/api/org")

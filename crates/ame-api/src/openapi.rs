@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "results", description = "Recorded campaign results, the basis of predictions"),
         (name = "contacts", description = "Contacts, their consent, and saved segments"),
         (name = "execution", description = "Running campaigns: jobs, webhook connectors, conversions and the delivery ledger"),
+        (name = "optimisation", description = "Outcomes, lift over the holdout, variant tests and predictive audience targeting"),
         (name = "public", description = "Public pages and links: landing pages, tracked links and unsubscribing"),
         (name = "api-keys", description = "Organization API keys"),
         (name = "operations", description = "Health probes"),

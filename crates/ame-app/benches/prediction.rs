@@ -150,6 +150,8 @@ async fn run(backend: Backend) {
         timezone: None,
         audience: None,
         send_window: None,
+        holdout_fraction: None,
+        targeting: None,
     }
     .validate()
     .unwrap();

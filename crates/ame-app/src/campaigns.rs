@@ -180,6 +180,8 @@ mod tests {
                     timezone: None,
                     audience: None,
                     send_window: None,
+                    holdout_fraction: None,
+                    targeting: None,
                 },
             )
             .unwrap();

@@ -40,6 +40,7 @@ pub(crate) struct Mocks {
     pub(crate) contacts: ame_storage::MockContactRepository,
     pub(crate) jobs: ame_storage::MockJobQueue,
     pub(crate) execution: ame_storage::MockExecutionRepository,
+    pub(crate) optimisation: ame_storage::MockOptimisationRepository,
 }
 
 /// Serves the same mocks to every caller.
@@ -77,6 +78,7 @@ impl Mocks {
             contacts: Arc::new(self.contacts),
             jobs: Arc::new(self.jobs),
             execution: Arc::new(self.execution),
+            optimisation: Arc::new(self.optimisation),
         })))
         .with_generator(Generator::new(
             Arc::new(FakeModel::default()),

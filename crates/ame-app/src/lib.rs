@@ -25,6 +25,7 @@ mod gc;
 mod idempotency;
 mod key_cache;
 mod keys;
+pub mod optimisation;
 mod prediction;
 mod public;
 mod repos;

@@ -40,6 +40,14 @@ pub enum LeadOutcome {
 pub enum PageView {
     /// The campaign runs: its landing page.
     Live(OpenedFile),
+    /// The campaign runs and tests the page's headline or button: the variant this visitor
+    /// keeps, and the visitor's id (to store in their cookie).
+    Tested {
+        /// The page as this visitor sees it.
+        html: String,
+        /// The visitor's id.
+        visitor: uuid::Uuid,
+    },
     /// The campaign is paused: a notice instead of the page, and no form.
     Paused,
 }
@@ -56,7 +64,12 @@ pub fn is_page_slug(slug: &str) -> bool {
 impl Engine {
     /// Opens the landing page published under `slug`: the page while its campaign runs, a
     /// paused notice while it is paused, [`AppError::PageGone`] once it has ended.
-    pub async fn open_public_page(&self, slug: &str) -> AppResult<PageView> {
+    /// A returning visitor (by the id in their cookie) keeps the variant they were given.
+    pub async fn open_public_page(
+        &self,
+        slug: &str,
+        visitor: Option<uuid::Uuid>,
+    ) -> AppResult<PageView> {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
         }
@@ -73,6 +86,7 @@ impl Engine {
         let page = self
             .open_blob(&found.page.file_key, "text/html; charset=utf-8")
             .await?;
+        let page = self.page_variant(&found.page, page, visitor).await?;
         let now = self.now();
         let counted = self
             .service_repos()
@@ -100,11 +114,59 @@ impl Engine {
         {
             tracing::warn!(slug, error = %e, "scheduling a rollup failed");
         }
-        Ok(PageView::Live(page))
+        Ok(page)
+    }
+
+    /// The page itself, or when its headline or button has variants, the variant the visitor
+    /// keeps (a new visitor gets one drawn from the test's weights).
+    async fn page_variant(
+        &self,
+        page: &ame_storage::PublishedPage,
+        file: OpenedFile,
+        visitor: Option<uuid::Uuid>,
+    ) -> AppResult<PageView> {
+        let asset = self
+            .service_repos()
+            .assets
+            .get(page.org, page.asset)
+            .await?;
+        let fields = ame_generation::html::landing_test_fields(&asset.content);
+        if fields.iter().all(|(_, arms)| *arms <= 1) {
+            return Ok(PageView::Live(file));
+        }
+        let visitor = visitor.unwrap_or_else(uuid::Uuid::new_v4);
+        let chosen = self
+            .visitor_variants(page.org, page.campaign, visitor, &fields)
+            .await?;
+        let mut bytes = Vec::with_capacity(file.size as usize);
+        let mut stream = file.stream;
+        while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+            bytes.extend_from_slice(
+                &chunk.map_err(|e| AppError::Internal(format!("reading the page: {e}")))?,
+            );
+        }
+        let html = String::from_utf8(bytes)
+            .map_err(|_| AppError::Internal("the stored page is not UTF-8".into()))?;
+        let pick = |field: &str| chosen.get(field).copied().unwrap_or(0) as usize;
+        Ok(PageView::Tested {
+            html: ame_generation::html::landing_variant(
+                &html,
+                &asset.content,
+                pick("landing_headline"),
+                pick("landing_cta"),
+            ),
+            visitor,
+        })
     }
 
     /// Checks and stores a lead submitted through the page under `slug`.
-    pub async fn submit_lead(&self, slug: &str, form: LeadSubmission) -> AppResult<LeadOutcome> {
+    /// A visitor known by their cookie counts as a lead for the variants they saw.
+    pub async fn submit_lead(
+        &self,
+        slug: &str,
+        form: LeadSubmission,
+        visitor: Option<uuid::Uuid>,
+    ) -> AppResult<LeadOutcome> {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
         }
@@ -125,7 +187,7 @@ impl Engine {
             }
             LeadRecording::Duplicate => Ok(LeadOutcome::Duplicate),
             LeadRecording::Stored(lead) => {
-                self.lead_becomes_contact(slug, &lead).await?;
+                self.lead_becomes_contact(slug, &lead, visitor).await?;
                 Ok(LeadOutcome::Stored)
             }
         }
@@ -133,12 +195,23 @@ impl Engine {
 
     /// A lead who ticked the consent box becomes (or updates) a subscribed contact, and the
     /// lead is counted for its campaign's results and its `campaign_leads` audience.
-    async fn lead_becomes_contact(&self, slug: &str, lead: &ame_domain::Lead) -> AppResult<()> {
+    async fn lead_becomes_contact(
+        &self,
+        slug: &str,
+        lead: &ame_domain::Lead,
+        visitor: Option<uuid::Uuid>,
+    ) -> AppResult<()> {
         let repos = self.service_repos();
         let Some(found) = repos.public_pages.find(slug).await? else {
             return Ok(());
         };
         let org = found.page.org;
+        if let Some(visitor) = visitor {
+            repos
+                .optimisation
+                .visitor_converted(org, lead.campaign_id, visitor)
+                .await?;
+        }
         let email = lead.fields["email"].as_str().unwrap_or_default().to_owned();
         let first_name = lead.fields["name"]
             .as_str()
@@ -336,7 +409,7 @@ mod tests {
             .returning(|_, _, _| Ok(1));
         let engine = mocks.engine();
         assert_eq!(
-            engine.submit_lead("spring", form()).await.unwrap(),
+            engine.submit_lead("spring", form(), None).await.unwrap(),
             LeadOutcome::Stored
         );
         let bot = LeadSubmission {
@@ -344,7 +417,7 @@ mod tests {
             ..form()
         };
         assert_eq!(
-            engine.submit_lead("spring", bot).await.unwrap(),
+            engine.submit_lead("spring", bot, None).await.unwrap(),
             LeadOutcome::Trapped
         );
     }
@@ -359,11 +432,14 @@ mod tests {
             .returning(|_, _| Ok(LeadRecording::NoPage));
         let engine = mocks.engine();
         assert_eq!(
-            engine.submit_lead("gone", form()).await.unwrap_err(),
+            engine.submit_lead("gone", form(), None).await.unwrap_err(),
             AppError::PageNotFound
         );
         assert_eq!(
-            engine.submit_lead("../etc", form()).await.unwrap_err(),
+            engine
+                .submit_lead("../etc", form(), None)
+                .await
+                .unwrap_err(),
             AppError::PageNotFound
         );
         let bad = LeadSubmission {
@@ -371,7 +447,7 @@ mod tests {
             ..form()
         };
         assert!(matches!(
-            engine.submit_lead("spring", bad).await.unwrap_err(),
+            engine.submit_lead("spring", bad, None).await.unwrap_err(),
             AppError::Validation(_)
         ));
     }
@@ -402,25 +478,31 @@ mod tests {
             .returning(move |_, _| Ok(recorded.lock().unwrap().pop().unwrap()));
         let engine = mocks.engine();
         assert!(matches!(
-            engine.open_public_page("spring").await.unwrap(),
+            engine.open_public_page("spring", None).await.unwrap(),
             PageView::Paused
         ));
         for _ in 0..2 {
             assert_eq!(
-                engine.open_public_page("spring").await.unwrap_err(),
+                engine.open_public_page("spring", None).await.unwrap_err(),
                 AppError::PageGone
             );
         }
         assert_eq!(
-            engine.submit_lead("spring", form()).await.unwrap_err(),
+            engine
+                .submit_lead("spring", form(), None)
+                .await
+                .unwrap_err(),
             AppError::PagePaused
         );
         assert_eq!(
-            engine.submit_lead("spring", form()).await.unwrap_err(),
+            engine
+                .submit_lead("spring", form(), None)
+                .await
+                .unwrap_err(),
             AppError::PageGone
         );
         assert_eq!(
-            engine.submit_lead("spring", form()).await.unwrap(),
+            engine.submit_lead("spring", form(), None).await.unwrap(),
             LeadOutcome::Duplicate
         );
     }

@@ -5,7 +5,8 @@ use ame_domain::UserId;
 use ame_storage::{
     ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
     ContactRepository, ExecutionRepository, IdempotencyRepository, JobQueue, LeadRepository,
-    OrganizationRepository, PublicPageRepository, ResultRepository, Storage, StorageResult,
+    OptimisationRepository, OrganizationRepository, PublicPageRepository, ResultRepository,
+    Storage, StorageResult,
 };
 use async_trait::async_trait;
 use std::fmt::Debug;
@@ -40,6 +41,8 @@ pub struct Repositories {
     pub jobs: Arc<dyn JobQueue>,
     /// The delivery ledger, tracking events and connectors.
     pub execution: Arc<dyn ExecutionRepository>,
+    /// Outcomes, variant tests, landing-page visitors and targeting models.
+    pub optimisation: Arc<dyn OptimisationRepository>,
 }
 
 impl Debug for Repositories {
@@ -65,6 +68,7 @@ impl Repositories {
             contacts: Arc::new(storage.contacts()),
             jobs: Arc::new(storage.jobs()),
             execution: Arc::new(storage.execution()),
+            optimisation: Arc::new(storage.optimisation()),
         }
     }
 }

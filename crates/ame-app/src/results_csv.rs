@@ -350,6 +350,8 @@ async fn import(
                     timezone: None,
                     audience: None,
                     send_window: None,
+                    holdout_fraction: None,
+                    targeting: None,
                 };
                 let valid = new.validate().map_err(|source| ImportError::Campaign {
                     name: name.clone(),

@@ -4,6 +4,7 @@ use crate::audience::Audience;
 use crate::enums::{CampaignType, Channel};
 use crate::ids::{CampaignId, OrgId};
 use crate::lifecycle::CampaignStatus;
+use crate::optimisation::{Targeting, validate_holdout};
 use crate::schedule::SendWindow;
 use crate::validation::{Collector, FieldError, ValidationError, text};
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -46,6 +47,20 @@ pub struct CampaignPlan {
     /// The days and local hours emails go out in; `None` means Monday to Friday, 09:00–17:00.
     #[serde(default)]
     pub send_window: Option<SendWindow>,
+    /// Share of the audience held out at random as a control group (`None`: 0.1).
+    #[serde(default)]
+    pub holdout_fraction: Option<f64>,
+    /// Whom to send to among the audience, by the targeting model; `None` sends to everyone.
+    #[serde(default)]
+    pub targeting: Option<Targeting>,
+}
+
+impl CampaignPlan {
+    /// The share of the audience held out.
+    pub fn holdout(&self) -> f64 {
+        self.holdout_fraction
+            .unwrap_or(crate::optimisation::DEFAULT_HOLDOUT_FRACTION)
+    }
 }
 
 impl Default for CampaignPlan {
@@ -60,6 +75,8 @@ impl Default for CampaignPlan {
             timezone: "UTC".to_owned(),
             audience: None,
             send_window: None,
+            holdout_fraction: None,
+            targeting: None,
         }
     }
 }
@@ -174,6 +191,12 @@ pub struct NewCampaign {
     /// The days and local hours emails go out in (default Monday to Friday, 09:00–17:00).
     #[serde(default)]
     pub send_window: Option<SendWindow>,
+    /// Share of the audience held out at random as a control group, 0 to 0.5 (default 0.1).
+    #[serde(default)]
+    pub holdout_fraction: Option<f64>,
+    /// Whom to send to among the audience, by the targeting model.
+    #[serde(default)]
+    pub targeting: Option<Targeting>,
 }
 
 impl NewCampaign {
@@ -191,6 +214,8 @@ impl NewCampaign {
             timezone: None,
             audience: None,
             send_window: None,
+            holdout_fraction: None,
+            targeting: None,
         }
     }
 
@@ -208,6 +233,8 @@ impl NewCampaign {
             timezone: self.timezone,
             audience: Some(self.audience),
             send_window: Some(self.send_window),
+            holdout_fraction: Some(self.holdout_fraction),
+            targeting: Some(self.targeting),
             objective: None,
         }
         .apply_to_plan(&CampaignPlan::default(), &mut errors);
@@ -275,6 +302,10 @@ pub struct PlanPatch {
     pub audience: Option<Option<Audience>>,
     /// New send window, or `Some(None)` for the default.
     pub send_window: Option<Option<SendWindow>>,
+    /// New holdout share, or `Some(None)` for the default.
+    pub holdout_fraction: Option<Option<f64>>,
+    /// New targeting, or `Some(None)` to send to everyone.
+    pub targeting: Option<Option<Targeting>>,
 }
 
 impl PlanPatch {
@@ -383,6 +414,18 @@ impl PlanPatch {
         {
             errors.push(e);
         }
+        let holdout_fraction = self.holdout_fraction.unwrap_or(current.holdout_fraction);
+        if let Some(h) = holdout_fraction
+            && let Err(e) = validate_holdout(h)
+        {
+            errors.push(e);
+        }
+        let targeting = self.targeting.unwrap_or_else(|| current.targeting.clone());
+        if let Some(t) = &targeting
+            && let Err(e) = t.validate()
+        {
+            errors.push(e);
+        }
         if errors.len() > before {
             return None;
         }
@@ -396,6 +439,8 @@ impl PlanPatch {
             timezone,
             audience,
             send_window,
+            holdout_fraction,
+            targeting,
         })
     }
 }

@@ -235,6 +235,52 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Which arm of a campaign's holdout test a contact is in.
+    Group, "group" {
+        /// Receives the campaign.
+        Treatment => "treatment",
+        /// Held out at random: receives nothing, so the campaign's effect can be measured.
+        Control => "control",
+    }
+}
+
+string_enum! {
+    /// What a targeting model predicts.
+    Goal, "goal" {
+        /// A click on one of the campaign's links.
+        Clicks => "clicks",
+        /// A conversion.
+        Conversions => "conversions",
+    }
+}
+
+string_enum! {
+    /// Whom a campaign sends to among its audience.
+    TargetingMode, "mode" {
+        /// Everyone in the audience.
+        All => "all",
+        /// The given share with the highest expected value.
+        TopFraction => "top_fraction",
+        /// As many contacts as the budget (a number of messages) allows, best first.
+        Budget => "budget",
+        /// Only contacts the message is predicted to help (positive uplift).
+        UpliftPositive => "uplift_positive",
+    }
+}
+
+string_enum! {
+    /// Where a variant test stands.
+    ExperimentState, "state" {
+        /// Some arm has too few exposures: equal split.
+        BurnIn => "burn_in",
+        /// Weights follow each arm's probability of being best.
+        Optimising => "optimising",
+        /// A winner was promoted and takes every exposure.
+        Promoted => "promoted",
+    }
+}
+
 impl CampaignType {
     /// The assets a campaign of this type needs, in generation order (the seed's mapping).
     pub const fn asset_types(self) -> &'static [AssetType] {

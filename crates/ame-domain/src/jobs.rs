@@ -150,6 +150,8 @@ pub mod kinds {
     pub const PUBLISH_POST: &str = "publish_post";
     /// Writes a campaign's daily results from its deliveries and tracking events.
     pub const ROLLUP: &str = "results_rollup";
+    /// Retrains an organization's targeting model for one goal when its outcomes changed.
+    pub const TARGETING_TRAIN: &str = "targeting_train";
 }
 
 /// When a parked job (of a paused campaign) is due: never, until the campaign resumes.

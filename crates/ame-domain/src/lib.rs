@@ -19,6 +19,7 @@ mod enums;
 mod ids;
 mod jobs;
 mod lifecycle;
+mod optimisation;
 mod organization;
 mod pagination;
 mod results;
@@ -41,8 +42,8 @@ pub use contact::{
 };
 pub use delivery::{Connector, Delivery};
 pub use enums::{
-    AssetType, CampaignType, Channel, Consent, DeliveryState, JobState, MemberRole, ParseEnumError,
-    TrackingKind,
+    AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,
+    JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,
 };
 pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
@@ -52,6 +53,12 @@ pub use jobs::{
     retry_delay, transition_effects,
 };
 pub use lifecycle::{CampaignStatus, TransitionError};
+pub use optimisation::{
+    ArmReport, DEFAULT_HOLDOUT_FRACTION, ExperimentEvent, ExperimentReport, GroupCounts,
+    IntervalEstimate, LiftReport, MAX_HOLDOUT_FRACTION, MAX_OUTCOMES_PER_REQUEST, MetricLift,
+    NewOutcome, Outcome, OutcomeEvent, ScoredContact, Targeting, draw_group, holdout_seed,
+    seeded_unit, validate_holdout, validate_outcomes,
+};
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};
 pub use results::{

@@ -84,6 +84,68 @@ fn variant(items: &[String], i: usize) -> &str {
         .map_or("", String::as_str)
 }
 
+/// Escapes text the way the page templates do.
+fn escaped(text: &str) -> String {
+    maud::html! { (text) }.into_string()
+}
+
+/// The variant fields of a rendered landing page and how many variants each has, from the
+/// asset's content: `landing_headline` (the hero headline with its subheadline) and
+/// `landing_cta` (the hero button).
+pub fn landing_test_fields(content: &serde_json::Value) -> Vec<(&'static str, u32)> {
+    let count = |key: &str| content[key].as_array().map_or(0, Vec::len) as u32;
+    vec![
+        ("landing_headline", count("headline")),
+        ("landing_cta", count("cta_label")),
+    ]
+}
+
+/// Turns a landing page rendered with variant 0 into the page showing the given headline and
+/// button variants (the rest of the page is unchanged).
+pub fn landing_variant(
+    page: &str,
+    content: &serde_json::Value,
+    headline: usize,
+    cta: usize,
+) -> String {
+    let text = |key: &str, i: usize| -> Option<String> {
+        content[key].as_array()?.get(i)?.as_str().map(escaped)
+    };
+    let mut out = page.to_owned();
+    if headline > 0
+        && let (Some(h0), Some(h)) = (text("headline", 0), text("headline", headline))
+    {
+        for (before, after) in [
+            ("<h1>", "</h1>"),
+            ("<title>", " | "),
+            ("og:title\" content=\"", "\""),
+        ] {
+            out = out.replacen(
+                &format!("{before}{h0}{after}"),
+                &format!("{before}{h}{after}"),
+                1,
+            );
+        }
+        if let (Some(s0), Some(s)) = (text("subheadline", 0), text("subheadline", headline)) {
+            out = out.replacen(
+                &format!("<p class=\"sub\">{s0}</p>"),
+                &format!("<p class=\"sub\">{s}</p>"),
+                1,
+            );
+        }
+    }
+    if cta > 0
+        && let (Some(c0), Some(c)) = (text("cta_label", 0), text("cta_label", cta))
+    {
+        out = out.replacen(
+            &format!("href=\"#get-started\">{c0}</a>"),
+            &format!("href=\"#get-started\">{c}</a>"),
+            1,
+        );
+    }
+    out
+}
+
 /// Renders the landing page as a standalone, responsive, accessible HTML document.
 pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
     let brand = ctx.brand;
@@ -265,6 +327,34 @@ mod tests {
         assert_eq!(
             tracked_url("https://a.example/#a?b", "cpc", "s"),
             "https://a.example/?utm_source=ame&utm_medium=cpc&utm_campaign=s#a?b"
+        );
+    }
+
+    #[test]
+    fn a_variant_swaps_the_hero_headline_subheadline_and_button_only() {
+        let content = serde_json::json!({
+            "headline": ["Close in 3 days", "Books & balances, done"],
+            "subheadline": ["Sub zero", "Sub one"],
+            "cta_label": ["Book a demo", "See it live"],
+        });
+        let page = "<title>Close in 3 days | Acme</title><meta property=\"og:title\" content=\"Close in 3 days\">\
+                    <h1>Close in 3 days</h1><p class=\"sub\">Sub zero</p>\
+                    <a class=\"button\" href=\"#get-started\">Book a demo</a><p>Close in 3 days</p>";
+        let shown = landing_variant(page, &content, 1, 1);
+        assert!(
+            shown.contains("<h1>Books &amp; balances, done</h1>"),
+            "{shown}"
+        );
+        assert!(shown.contains("<title>Books &amp; balances, done | Acme</title>"));
+        assert!(shown.contains("content=\"Books &amp; balances, done\""));
+        assert!(shown.contains("<p class=\"sub\">Sub one</p>"));
+        assert!(shown.contains(">See it live</a>"));
+        // Body text that merely repeats the headline stays.
+        assert!(shown.ends_with("<p>Close in 3 days</p>"));
+        assert_eq!(landing_variant(page, &content, 0, 0), page);
+        assert_eq!(
+            landing_test_fields(&content),
+            vec![("landing_headline", 2), ("landing_cta", 2)]
         );
     }
 }

@@ -15,12 +15,16 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod backtest;
+pub mod bandit;
 mod fit;
 mod history;
+pub mod lift;
+pub mod logistic;
 mod monte_carlo;
 mod predict;
 mod report;
 pub mod robust;
+pub mod targeting;
 
 pub use fit::{
     KAPPA_RANGE, Pool, TAU_CAP, Trial, evidence_weight, fit_dispersion, fit_group,

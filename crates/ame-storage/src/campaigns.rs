@@ -40,6 +40,12 @@ pub(crate) fn money(value: Decimal) -> Decimal {
 pub(crate) fn to_domain(m: campaign::Model) -> StorageResult<Campaign> {
     let channels: Vec<Channel> = serde_json::from_value(m.channels)
         .map_err(|e| StorageError::Database(format!("unexpected channels in the database: {e}")))?;
+    let optimisation: Optimisation = m
+        .optimisation
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| StorageError::Database(format!("unexpected optimisation: {e}")))?
+        .unwrap_or_default();
     Ok(Campaign {
         id: CampaignId::from_uuid(m.id),
         org_id: OrgId::from_uuid(m.org_id),
@@ -65,10 +71,31 @@ pub(crate) fn to_domain(m: campaign::Model) -> StorageResult<Campaign> {
                 .map(serde_json::from_value)
                 .transpose()
                 .map_err(|e| StorageError::Database(format!("unexpected send window: {e}")))?,
+            holdout_fraction: optimisation.holdout_fraction,
+            targeting: optimisation.targeting,
         },
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+/// The plan's optimisation settings, stored together in one JSON column.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Optimisation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    holdout_fraction: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    targeting: Option<ame_domain::Targeting>,
+}
+
+fn optimisation_json(plan: &CampaignPlan) -> StorageResult<Option<serde_json::Value>> {
+    if plan.holdout_fraction.is_none() && plan.targeting.is_none() {
+        return Ok(None);
+    }
+    json_of(&Some(Optimisation {
+        holdout_fraction: plan.holdout_fraction,
+        targeting: plan.targeting.clone(),
+    }))
 }
 
 fn json_of<T: serde::Serialize>(value: &Option<T>) -> StorageResult<Option<serde_json::Value>> {
@@ -134,6 +161,7 @@ impl CampaignRepository for SqlCampaigns {
             timezone: Set(plan.timezone.clone()),
             audience: Set(json_of(&plan.audience)?),
             send_window: Set(json_of(&plan.send_window)?),
+            optimisation: Set(optimisation_json(plan)?),
         })
         .exec_with_returning(&txn)
         .await
@@ -307,6 +335,7 @@ impl CampaignRepository for SqlCampaigns {
             .col_expr(Column::Timezone, Expr::value(plan.timezone.clone()))
             .col_expr(Column::Audience, Expr::value(json_of(&plan.audience)?))
             .col_expr(Column::SendWindow, Expr::value(json_of(&plan.send_window)?))
+            .col_expr(Column::Optimisation, Expr::value(optimisation_json(&plan)?))
             .col_expr(Column::UpdatedAt, Expr::value(at))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::OrgId.eq(org.as_uuid()))

@@ -21,6 +21,7 @@ mod entity;
 mod error;
 mod idempotency;
 mod ledger;
+mod optimisation;
 mod organizations;
 mod pages;
 mod queue;
@@ -41,6 +42,11 @@ pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use ledger::{
     ExecutionRepository, NewTrackingEvent, PlannedSend, SendOutcome, SqlExecution, TrackingEvent,
     send_job,
+};
+#[cfg(any(test, feature = "mock"))]
+pub use optimisation::MockOptimisationRepository;
+pub use optimisation::{
+    ExperimentRow, ImportedOutcome, OptimisationRepository, SqlOptimisation, StoredModel,
 };
 pub use organizations::SqlOrganizations;
 pub use pages::{SqlLeads, SqlPublicPages};

@@ -9,6 +9,7 @@ use crate::contacts::SqlContacts;
 use crate::error::{DbResultExt, from_db};
 use crate::idempotency::SqlIdempotency;
 use crate::ledger::SqlExecution;
+use crate::optimisation::SqlOptimisation;
 use crate::organizations::SqlOrganizations;
 use crate::pages::{SqlLeads, SqlPublicPages};
 use crate::queue::SqlJobs;
@@ -198,6 +199,11 @@ impl Storage {
     /// The delivery ledger, tracking events and webhook connectors.
     pub fn execution(&self) -> SqlExecution {
         SqlExecution::new(self.scope.clone())
+    }
+
+    /// Outcomes, variant tests, landing-page visitors and targeting models.
+    pub fn optimisation(&self) -> SqlOptimisation {
+        SqlOptimisation::new(self.scope.clone())
     }
 
     /// The audit log repository.

@@ -1051,7 +1051,7 @@ async fn memberships_are_recorded(db: TestDb) {
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 9, "{applied:?}");
+    assert_eq!(applied.len(), 10, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

@@ -101,6 +101,14 @@ pub struct CampaignPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<ame_domain::SendWindow>)]
     pub send_window: Option<Option<ame_domain::SendWindow>>,
+    /// New holdout share (0 to 0.5), or `null` for the default 0.1.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>, minimum = 0.0, maximum = 0.5)]
+    pub holdout_fraction: Option<Option<f64>>,
+    /// New targeting, or `null` to send to the whole audience.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ame_domain::Targeting>)]
+    pub targeting: Option<Option<ame_domain::Targeting>>,
 }
 
 /// A field that is present (possibly `null`), as opposed to left out.
@@ -130,6 +138,8 @@ impl From<CampaignPatch> for PlanPatch {
             timezone: p.timezone,
             audience: p.audience,
             send_window: p.send_window,
+            holdout_fraction: p.holdout_fraction,
+            targeting: p.targeting,
         }
     }
 }

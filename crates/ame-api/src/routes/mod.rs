@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod execution;
 pub mod keys;
 pub mod ops;
+pub mod optimisation;
 pub mod public;
 pub mod results;
 pub mod tracking;

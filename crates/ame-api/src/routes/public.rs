@@ -15,6 +15,15 @@ use maud::html;
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The first-party cookie holding a landing-page visitor's random id.
+pub const VISITOR_COOKIE: &str = "ame_visitor";
+
+/// The visitor id in the request's cookie, if it holds a well-formed one.
+fn visitor_cookie(req: &HttpRequest) -> Option<uuid::Uuid> {
+    req.cookie(VISITOR_COOKIE)
+        .and_then(|c| c.value().parse::<uuid::Uuid>().ok())
+}
+
 /// Largest accepted lead form, in bytes.
 const MAX_FORM_BYTES: usize = 8 * 1024;
 
@@ -29,11 +38,31 @@ const MAX_FORM_BYTES: usize = 8 * 1024;
 )]
 #[get("/p/{slug}")]
 pub async fn public_page(
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let page = match state.engine.open_public_page(&path).await {
+    let visitor = visitor_cookie(&req);
+    let page = match state.engine.open_public_page(&path, visitor).await {
         Ok(PageView::Live(page)) => page,
+        Ok(PageView::Tested { html, visitor }) => {
+            // A tested page differs per visitor: never shared by caches, and the visitor's
+            // first-party cookie keeps their variant on every later visit.
+            let cookie = actix_web::cookie::Cookie::build(VISITOR_COOKIE, visitor.to_string())
+                .path(format!("/p/{}", path.as_str()))
+                .http_only(true)
+                .same_site(actix_web::cookie::SameSite::Lax)
+                .secure(req.connection_info().scheme() == "https")
+                .max_age(actix_web::cookie::time::Duration::days(90))
+                .finish();
+            return Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+                .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+                .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+                .cookie(cookie)
+                .body(html));
+        }
         Ok(PageView::Paused) => {
             return Ok(notice(
                 StatusCode::OK,
@@ -128,7 +157,11 @@ pub async fn submit_lead(
     crate::body::unencoded(&req)?;
     let body = read_form_body(payload).await?;
     let form = read_lead_form(&req, &body)?;
-    let status = match state.engine.submit_lead(&slug, form).await? {
+    let status = match state
+        .engine
+        .submit_lead(&slug, form, visitor_cookie(&req))
+        .await?
+    {
         LeadOutcome::Duplicate => StatusCode::OK,
         LeadOutcome::Stored | LeadOutcome::Trapped => StatusCode::CREATED,
     };

@@ -68,6 +68,7 @@ impl Engine {
             kinds::SEND_EMAIL => self.send_email_job(job).await,
             kinds::PUBLISH_POST => self.publish_job(job).await,
             kinds::ROLLUP => self.rollup_job(job).await,
+            kinds::TARGETING_TRAIN => self.targeting_job(job).await,
             other => Ok(Handled::Fatal(format!(
                 "no handler for jobs of kind `{other}`"
             ))),
@@ -166,7 +167,10 @@ impl Engine {
     }
 
     /// The contacts of `campaign`'s audience who may be written to.
-    async fn audience_contacts(&self, campaign: &Campaign) -> AppResult<Vec<ame_domain::Contact>> {
+    pub(crate) async fn audience_contacts(
+        &self,
+        campaign: &Campaign,
+    ) -> AppResult<Vec<ame_domain::Contact>> {
         let Some(audience) = campaign.plan.audience else {
             return Ok(Vec::new());
         };
@@ -261,11 +265,32 @@ impl Engine {
             .await?
             .into_iter()
             .collect();
-        let contacts = self.audience_contacts(&campaign).await?;
-        let domain = self.execution().sender_domain().to_owned();
-        let fresh: Vec<_> = contacts
+        let contacts: Vec<_> = self
+            .audience_contacts(&campaign)
+            .await?
             .into_iter()
             .filter(|c| !enrolled.contains(&c.id))
+            .collect();
+        // The holdout is drawn, then targeting picks; held-out contacts get a record, no mail.
+        let selected = match self.select_audience(&campaign, contacts).await {
+            Ok(selected) => selected,
+            Err(AppError::Conflict(why)) => return Ok(Handled::Retry(why)),
+            Err(e) => return Err(e),
+        };
+        let domain = self.execution().sender_domain().to_owned();
+        repos
+            .optimisation
+            .enrol(
+                org,
+                id,
+                selected.iter().map(|(c, g)| (c.id, *g)).collect(),
+                now,
+            )
+            .await?;
+        let fresh: Vec<_> = selected
+            .into_iter()
+            .filter(|(_, g)| *g == ame_domain::Group::Treatment)
+            .map(|(c, _)| c)
             .collect();
         for batch in fresh.chunks(ENROL_BATCH) {
             let mut sends = Vec::with_capacity(batch.len() * steps.len());
@@ -379,11 +404,33 @@ impl Engine {
         let template = self
             .email_template(org, delivery.asset_id, delivery.step)
             .await?;
+        // The subject comes from the test's current weights; a retry keeps the first choice.
+        let field = crate::optimisation::subject_field(delivery.step);
+        let variant = if delivery.attempts > 1 {
+            delivery.subject_variant
+        } else {
+            let chosen = self
+                .choose_variant(
+                    org,
+                    payload.campaign,
+                    &field,
+                    template.subjects.len() as u32,
+                    contact.id,
+                )
+                .await?;
+            if chosen != delivery.subject_variant {
+                repos
+                    .execution
+                    .set_subject_variant(org, delivery.id, chosen)
+                    .await?;
+            }
+            chosen
+        };
         let message = self.personalise(
             &template,
             payload.campaign,
             delivery.asset_id,
-            delivery.subject_variant,
+            variant,
             &contact,
         );
         let email = OutgoingEmail {
@@ -415,9 +462,27 @@ impl Engine {
         };
         let handled = settle(outcome.clone()).await?;
         if outcome == SendOutcome::Sent {
+            self.observe_outcome(
+                org,
+                payload.campaign,
+                contact.id,
+                ame_domain::OutcomeEvent::Delivered([(field, variant)].into()),
+            )
+            .await?;
             self.schedule_rollup(org, payload.campaign, now).await?;
         }
         Ok(handled)
+    }
+
+    /// Retrains a targeting model when the organization's outcomes changed.
+    async fn targeting_job(&self, job: &Job) -> AppResult<Handled> {
+        let goal: ame_domain::Goal = job.payload["goal"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| AppError::Internal(format!("a training job's goal: {e}")))?;
+        self.retrain_if_changed(job.org_id, goal).await?;
+        Ok(Handled::Done)
     }
 
     /// Makes sure a results rollup of `campaign` runs within a minute.

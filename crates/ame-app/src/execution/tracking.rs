@@ -108,6 +108,15 @@ impl Engine {
                 },
             )
             .await?;
+        if let Some(contact) = claim.contact {
+            self.observe_outcome(
+                claim.org,
+                claim.campaign,
+                contact,
+                ame_domain::OutcomeEvent::Clicked,
+            )
+            .await?;
+        }
         self.schedule_rollup(claim.org, claim.campaign, now).await?;
         Ok(claim.destination)
     }
@@ -228,6 +237,15 @@ impl Engine {
                 },
             )
             .await?;
+        if let Some(contact) = contact {
+            self.observe_outcome(
+                caller.org,
+                campaign,
+                contact,
+                ame_domain::OutcomeEvent::Converted(input.value),
+            )
+            .await?;
+        }
         self.schedule_rollup(caller.org, campaign, now).await
     }
 

@@ -21,6 +21,7 @@ pub struct Model {
     pub timezone: String,
     pub audience: Option<Json>,
     pub send_window: Option<Json>,
+    pub optimisation: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

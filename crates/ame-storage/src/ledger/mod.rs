@@ -115,6 +115,13 @@ pub trait ExecutionRepository: Send + Sync {
     ) -> StorageResult<bool>;
     /// Messages of `org` accepted by the mail server since `since`.
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64>;
+    /// Records which subject variant a send uses (chosen when it is first sent).
+    async fn set_subject_variant(
+        &self,
+        org: OrgId,
+        delivery: uuid::Uuid,
+        variant: u32,
+    ) -> StorageResult<()>;
     /// A campaign's ledger, by step and due time.
     async fn deliveries(
         &self,
@@ -403,6 +410,27 @@ impl ExecutionRepository for SqlExecution {
             .db()?;
         txn.commit().await.db()?;
         Ok(n)
+    }
+
+    async fn set_subject_variant(
+        &self,
+        org: OrgId,
+        delivery: uuid::Uuid,
+        variant: u32,
+    ) -> StorageResult<()> {
+        let txn = self.scope.begin_write(org).await?;
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::SubjectVariant,
+                Expr::value(variant as i32),
+            )
+            .filter(delivery::Column::Id.eq(delivery))
+            .filter(delivery::Column::OrgId.eq(org.as_uuid()))
+            .exec(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(())
     }
 
     async fn deliveries(
