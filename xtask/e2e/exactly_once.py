@@ -158,6 +158,7 @@ def main() -> None:
         "objective": "Win back finance teams who stopped closing with us",
         "start_at": planned_start.isoformat().replace("+00:00", "Z"),
         "audience": {"all_subscribed": True},
+        "holdout_fraction": 0,
         "send_window": {"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
                         "start": "00:00:00", "end": "23:59:59"},
     }), 201, "creating the campaign")["id"]

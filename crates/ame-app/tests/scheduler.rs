@@ -19,6 +19,10 @@ use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
+mod support;
+
+use support::{Harness, at};
+
 backend_tests!(
     a_segment_audience_gets_only_its_members_and_the_rate_limit_holds,
     a_landing_pages_leads_enter_its_nurture_sequence,
@@ -27,189 +31,6 @@ backend_tests!(
     clicks_and_conversions_flow_into_results_and_the_prediction,
     pausing_holds_sends_and_the_end_cancels_the_rest,
 );
-
-/// A mail server double: records what it accepts, at the clock's time, and answers from a
-/// script per recipient (or refuses everything while down).
-#[derive(Debug)]
-struct RecordingMailer {
-    clock: Arc<ManualClock>,
-    accepted: Mutex<Vec<(OutgoingEmail, DateTime<Utc>)>>,
-    script: Mutex<HashMap<String, VecDeque<MailError>>>,
-    down: Mutex<bool>,
-}
-
-impl RecordingMailer {
-    fn new(clock: Arc<ManualClock>) -> Arc<Self> {
-        Arc::new(Self {
-            clock,
-            accepted: Mutex::default(),
-            script: Mutex::default(),
-            down: Mutex::new(false),
-        })
-    }
-
-    fn fail_next(&self, to: &str, error: MailError) {
-        self.script
-            .lock()
-            .unwrap()
-            .entry(to.to_owned())
-            .or_default()
-            .push_back(error);
-    }
-
-    fn accepted(&self) -> Vec<(OutgoingEmail, DateTime<Utc>)> {
-        self.accepted.lock().unwrap().clone()
-    }
-
-    fn to(&self, address: &str) -> Vec<(OutgoingEmail, DateTime<Utc>)> {
-        self.accepted()
-            .into_iter()
-            .filter(|(m, _)| m.to == address)
-            .collect()
-    }
-}
-
-#[async_trait]
-impl Mailer for RecordingMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        if *self.down.lock().unwrap() {
-            return Err(MailError::Transient("connection refused".into()));
-        }
-        if let Some(e) = self
-            .script
-            .lock()
-            .unwrap()
-            .get_mut(&email.to)
-            .and_then(VecDeque::pop_front)
-        {
-            return Err(e);
-        }
-        self.accepted
-            .lock()
-            .unwrap()
-            .push((email.clone(), self.clock.now()));
-        Ok(())
-    }
-
-    fn describe(&self) -> String {
-        "recording".into()
-    }
-}
-
-struct Harness {
-    engine: Engine,
-    clock: Arc<ManualClock>,
-    mailer: Arc<RecordingMailer>,
-    worker: Worker,
-    caller: Caller,
-    _db: TestDb,
-}
-
-impl Harness {
-    async fn new(db: TestDb, start: DateTime<Utc>) -> Self {
-        let clock = Arc::new(ManualClock::new(start));
-        let mailer = RecordingMailer::new(clock.clone());
-        let engine = Engine::new(db.storage.clone())
-            .with_clock(clock.clone())
-            .with_execution(ExecutionSettings {
-                mailer: Some(mailer.clone()),
-                public_url: "https://ame.example".into(),
-                from: "Ledgerly <news@ledgerly.example>".into(),
-                ..ExecutionSettings::default()
-            });
-        let org = engine.create_organization("Ledgerly").await.unwrap();
-        let caller = Caller {
-            org: org.id,
-            role: MemberRole::Owner,
-            actor: Actor::ApiKey(ApiKeyId::new()),
-        };
-        engine
-            .save_brand(
-                &caller,
-                BrandProfileInput {
-                    company_name: "Ledgerly".into(),
-                    product: "automated month-end close software".into(),
-                    audience: "finance teams at mid-sized companies".into(),
-                    value_propositions: vec!["close the books in 3 days instead of 10".into()],
-                    tone: Tone::Professional,
-                    cta_text: "Book a demo".into(),
-                    cta_url: "https://ledgerly.example/demo".into(),
-                    primary_color: "#1f4e79".into(),
-                    accent_color: "#f2a900".into(),
-                    sign_off: "The Ledgerly team".into(),
-                    postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
-                    unsubscribe_text: None,
-                },
-            )
-            .await
-            .unwrap();
-        let worker = Worker::new(engine.clone(), WorkerSettings::named("test-worker"));
-        Self {
-            engine,
-            clock,
-            mailer,
-            worker,
-            caller,
-            _db: db,
-        }
-    }
-
-    async fn contacts(&self, rows: &[(&str, Option<&str>)]) {
-        let contacts = rows
-            .iter()
-            .map(|(email, zone)| NewContact {
-                first_name: Some(email.split('@').next().unwrap().to_owned()),
-                time_zone: zone.map(str::to_owned),
-                ..NewContact::email(*email)
-            })
-            .collect();
-        self.engine
-            .upsert_contacts(&self.caller, contacts)
-            .await
-            .unwrap();
-    }
-
-    /// A re-engagement campaign (emails on days 0, 4 and 10) to every subscribed contact,
-    /// generated and scheduled to start at `start`.
-    async fn campaign(&self, start: DateTime<Utc>) -> ame_domain::CampaignId {
-        let mut new = NewCampaign::new(
-            CampaignType::ReEngagement,
-            "Win back finance teams who stopped closing with us",
-        );
-        new.start_at = Some(start);
-        new.timezone = Some("America/Chicago".into());
-        new.planned_reach = Some(100);
-        new.audience = Some(Audience::all_subscribed());
-        let valid = self.engine.check_new_campaign(&self.caller, new).unwrap();
-        let campaign = self
-            .engine
-            .create_campaign(&self.caller, valid, None)
-            .await
-            .unwrap();
-        self.engine
-            .generate_assets(&self.caller, campaign.id, Some(7), None)
-            .await
-            .unwrap();
-        self.engine
-            .change_status(&self.caller, campaign.id, CampaignStatus::Scheduled, None)
-            .await
-            .unwrap();
-        campaign.id
-    }
-
-    /// Moves the clock to `until` in steps, running the worker at each.
-    async fn run_until(&self, until: DateTime<Utc>, step: chrono::TimeDelta) {
-        while self.clock.now() < until {
-            self.worker.drain().await.unwrap();
-            self.clock.set((self.clock.now() + step).min(until));
-        }
-        self.worker.drain().await.unwrap();
-    }
-}
-
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-}
 
 async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: TestDb) {
     let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
@@ -246,6 +67,7 @@ async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: T
     let mut new = NewCampaign::new(CampaignType::ReEngagement, "Win back pro teams");
     new.start_at = Some(at(2027, 3, 1, 10, 0));
     new.audience = Some(Audience::segment(segment.id));
+    new.holdout_fraction = Some(0.0);
     let valid = engine.check_new_campaign(&h.caller, new).unwrap();
     let campaign = engine
         .create_campaign(&h.caller, valid, None)
@@ -286,6 +108,7 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     let mut new = NewCampaign::new(CampaignType::LeadGen, "Book 40 demos with finance teams");
     new.audience =
         Some(serde_json::from_value(serde_json::json!({"campaign_leads": true})).unwrap());
+    new.holdout_fraction = Some(0.0);
     let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
     let campaign = h
         .engine
@@ -580,6 +403,7 @@ async fn pausing_holds_sends_and_the_end_cancels_the_rest(db: TestDb) {
     new.start_at = Some(at(2027, 3, 1, 10, 0));
     new.end_at = Some(at(2027, 3, 10, 0, 0));
     new.audience = Some(Audience::all_subscribed());
+    new.holdout_fraction = Some(0.0);
     let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
     let campaign = h
         .engine

@@ -106,6 +106,14 @@ pub trait OptimisationRepository: Send + Sync {
     ) -> StorageResult<bool>;
     /// A campaign's outcome records.
     async fn outcomes(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<Outcome>>;
+    /// How many treated contacts of a campaign a message reached (`page`: how many visitors its
+    /// landing page had): the exposures of its tests, counted cheaply.
+    async fn exposure_count(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        page: bool,
+    ) -> StorageResult<u64>;
     /// Every outcome record of the organization.
     async fn all_outcomes(&self, org: OrgId) -> StorageResult<Vec<Outcome>>;
     /// How many outcome records the organization has.
@@ -376,6 +384,32 @@ impl OptimisationRepository for SqlOptimisation {
             .db()?;
         txn.commit().await.db()?;
         rows.into_iter().map(to_outcome).collect()
+    }
+
+    async fn exposure_count(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        page: bool,
+    ) -> StorageResult<u64> {
+        let txn = self.scope.begin(org).await?;
+        let n = if page {
+            page_visitor::Entity::find()
+                .filter(page_visitor::Column::OrgId.eq(org.as_uuid()))
+                .filter(page_visitor::Column::CampaignId.eq(campaign.as_uuid()))
+                .count(&txn)
+                .await
+        } else {
+            outcome::Entity::find()
+                .filter(outcome::Column::OrgId.eq(org.as_uuid()))
+                .filter(outcome::Column::CampaignId.eq(campaign.as_uuid()))
+                .filter(outcome::Column::Delivered.eq(true))
+                .count(&txn)
+                .await
+        }
+        .db()?;
+        txn.commit().await.db()?;
+        Ok(n)
     }
 
     async fn all_outcomes(&self, org: OrgId) -> StorageResult<Vec<Outcome>> {

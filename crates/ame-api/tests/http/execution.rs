@@ -210,7 +210,7 @@ async fn bad_contacts_and_segments_are_refused_whole(db: TestDb) {
             "/api/marketing/campaign",
             &key,
             json!({"campaign_type": "re_engagement", "objective": "Win back teams",
-                   "audience": {"all_subscribed": true, "campaign_leads": true}}),
+                   "audience": {"all_subscribed": true, "campaign_leads": true}, "holdout_fraction": 0}),
         )
         .await;
     assert_eq!(
@@ -318,7 +318,7 @@ async fn a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe(db:
             &key,
             json!({"campaign_type": "re_engagement", "objective": "Win back finance teams",
                    "planned_reach": 2, "start_at": "2027-03-01T10:00:00Z",
-                   "audience": {"all_subscribed": true}}),
+                   "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
         )
         .await;
     assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
@@ -464,7 +464,7 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
             "/api/marketing/campaign",
             &key,
             json!({"campaign_type": "re_engagement", "objective": "Win back finance teams",
-                   "audience": {"all_subscribed": true}}),
+                   "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
         )
         .await;
     let id = campaign.body["id"].as_str().unwrap().to_owned();

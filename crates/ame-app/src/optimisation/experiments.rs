@@ -128,8 +128,11 @@ impl Engine {
             }
             let fresh = row.refreshed_at.is_some_and(|at| now - at < REFRESH_AFTER);
             if fresh {
-                let counts = self.arm_counts(org, campaign, field, arms).await?;
-                let total: u64 = counts.iter().map(|c| c.exposures).sum();
+                // A cheap count decides; the full counts are read only to refresh.
+                let total = repos
+                    .optimisation
+                    .exposure_count(org, campaign, is_page_field(field))
+                    .await?;
                 if total < row.exposures_at_refresh + REFRESH_EVERY {
                     return Ok(row.weights.clone());
                 }
@@ -152,7 +155,13 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> AppResult<ExperimentRow> {
         let counts = self.arm_counts(org, campaign, field, arms).await?;
-        let total: u64 = counts.iter().map(|c| c.exposures).sum();
+        // Exposures as [`exposure_count`] counts them (every delivery or visitor), so the
+        // refresh cadence compares like with like.
+        let total = self
+            .service_repos()
+            .optimisation
+            .exposure_count(org, campaign, is_page_field(field))
+            .await?;
         let promoted = existing.as_ref().and_then(|e| e.winner).map(|w| w as usize);
         let seed = holdout_seed(campaign) ^ text_hash(field) ^ total;
         let assessment = assess(&counts, &BanditPolicy::default(), promoted, seed);

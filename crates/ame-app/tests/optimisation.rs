@@ -1,0 +1,313 @@
+//! Optimisation through the scheduler, on both backends, with time moved by a manual clock:
+//! subject tests that learn from clicks and promote a winner, a holdout that receives nothing
+//! and yields a lift, and targeting that sends only to contacts a trained model picks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use ame_app::Clock;
+use ame_domain::{
+    AssetType, CampaignId, ExperimentState, Goal, Group, NewContact, NewOutcome, Targeting,
+    TargetingMode,
+};
+use ame_test_support::{TestDb, backend_tests};
+use chrono::TimeDelta;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use support::{Harness, at};
+
+backend_tests!(
+    clicks_move_the_subject_weights_and_promote_the_better_subject,
+    a_holdout_receives_nothing_and_the_lift_compares_the_groups,
+    targeting_sends_only_to_contacts_the_model_picks,
+);
+
+async fn add_contacts(h: &Harness, n: usize, attributes: impl Fn(usize) -> serde_json::Value) {
+    let rows: Vec<NewContact> = (0..n)
+        .map(|i| NewContact {
+            attributes: attributes(i).as_object().cloned(),
+            ..NewContact::email(format!("c{i}@example.com"))
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        h.engine
+            .upsert_contacts(&h.caller, chunk.to_vec())
+            .await
+            .unwrap();
+    }
+}
+
+/// The first email's subject variants of a campaign's sequence.
+async fn first_subjects(h: &Harness, campaign: CampaignId) -> Vec<String> {
+    let assets = h
+        .engine
+        .campaign_assets(&h.caller, campaign, None)
+        .await
+        .unwrap();
+    let sequence = assets
+        .iter()
+        .find(|a| a.asset_type == AssetType::EmailSequence)
+        .unwrap();
+    sequence.content["emails"][0]["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn click_token(text: &str) -> String {
+    text.split("https://ame.example/t/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn clicks_move_the_subject_weights_and_promote_the_better_subject(db: TestDb) {
+    // 60 messages a minute, so the test learns between batches as a real send would.
+    let h = Harness::with_send_rate(db, at(2027, 3, 1, 14, 0), 60).await;
+    add_contacts(&h, 500, |_| serde_json::json!({})).await;
+    let campaign = h.campaign(at(2027, 3, 1, 15, 0)).await;
+    let subjects = first_subjects(&h, campaign).await;
+    assert!(subjects.len() >= 2, "{subjects:?}");
+    let best = subjects.len() - 1;
+    // People click the last subject far more often than the others.
+    let click_rate = |variant: usize| if variant == best { 0.35 } else { 0.04 };
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut seen = 0;
+    let mut shown = Vec::new();
+    let end = at(2027, 3, 1, 15, 25);
+    while h.clock.now() < end {
+        h.worker.drain().await.unwrap();
+        let accepted = h.mailer.accepted();
+        for (message, _) in &accepted[seen..] {
+            let variant = subjects.iter().position(|s| *s == message.subject).unwrap();
+            shown.push(variant);
+            if rng.random::<f64>() < click_rate(variant) {
+                h.engine.click(&click_token(&message.text)).await.unwrap();
+            }
+        }
+        seen = accepted.len();
+        h.clock.set(h.clock.now() + TimeDelta::minutes(1));
+    }
+    assert_eq!(shown.len(), 500, "every contact got the first email once");
+    let reports = h.engine.experiments(&h.caller, campaign).await.unwrap();
+    let test = reports
+        .iter()
+        .find(|r| r.field == "email_subject_step_1")
+        .unwrap();
+    assert_eq!(test.metric, "clicks");
+    assert_eq!(test.state, ExperimentState::Promoted, "{test:?}");
+    assert_eq!(test.winner, Some(best as u32));
+    assert_eq!(test.events.len(), 1);
+    assert_eq!(test.events[0].kind, "promoted");
+    assert!(test.arms[best].probability_best > 0.95);
+    assert_eq!(test.arms[best].weight, 1.0);
+    // The burn-in split the first sends evenly; the rest went mostly to the winner.
+    let early = &shown[..100];
+    assert!((0..subjects.len()).all(|v| early.contains(&v)));
+    let late = &shown[shown.len() - 80..];
+    assert!(
+        late.iter().all(|v| *v == best),
+        "after promotion only the winner is sent"
+    );
+    // The ledger records the subject each send used.
+    let deliveries = h
+        .engine
+        .deliveries(&h.caller, campaign, 5000)
+        .await
+        .unwrap();
+    let sent_best = deliveries
+        .iter()
+        .filter(|d| d.step == 1 && d.subject_variant == best as u32)
+        .count();
+    assert_eq!(sent_best, shown.iter().filter(|v| **v == best).count());
+}
+
+async fn a_holdout_receives_nothing_and_the_lift_compares_the_groups(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 14, 0)).await;
+    add_contacts(&h, 400, |_| serde_json::json!({})).await;
+    let campaign = h
+        .campaign_with(at(2027, 3, 1, 15, 0), |c| c.holdout_fraction = Some(0.25))
+        .await;
+    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::minutes(5))
+        .await;
+    let lift = h.engine.campaign_lift(&h.caller, campaign).await.unwrap();
+    let (treated, control) = (lift.treatment.contacts, lift.control.contacts);
+    assert_eq!(treated + control, 400);
+    assert!(
+        (60..=140).contains(&control),
+        "{control} held out of 400 at 25%"
+    );
+    let mailed: HashSet<String> = h.mailer.accepted().into_iter().map(|(m, _)| m.to).collect();
+    assert_eq!(
+        mailed.len() as u64,
+        treated,
+        "the control group gets no mail"
+    );
+    // Conversions arrive for a quarter of the treated and a tenth of the control contacts.
+    let mut treated_conversions = 0;
+    let mut control_conversions = 0;
+    for i in 0..400 {
+        let email = format!("c{i}@example.com");
+        let is_treated = mailed.contains(&email);
+        let converts = if is_treated { i % 4 == 0 } else { i % 10 == 0 };
+        if converts {
+            h.engine
+                .record_conversion(
+                    &h.caller,
+                    ame_app::execution::ConversionInput {
+                        campaign_id: Some(campaign),
+                        email: Some(email),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            if is_treated {
+                treated_conversions += 1;
+            } else {
+                control_conversions += 1;
+            }
+        }
+    }
+    let lift = h.engine.campaign_lift(&h.caller, campaign).await.unwrap();
+    assert_eq!(lift.treatment.converted, treated_conversions);
+    assert_eq!(lift.control.converted, control_conversions);
+    let conversions = lift.conversions.unwrap();
+    let expected =
+        treated_conversions as f64 / treated as f64 - control_conversions as f64 / control as f64;
+    assert!((conversions.absolute.value - expected).abs() < 1e-12);
+    assert!(conversions.absolute.low < expected && expected < conversions.absolute.high);
+    assert!(conversions.relative.low < conversions.relative.value);
+}
+
+async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 14, 0)).await;
+    // Half the contacts are "helped" by a message, half are put off by it.
+    let helped = |i: usize| i % 2 == 0;
+    add_contacts(&h, 1200, |i| {
+        serde_json::json!({"segment": if helped(i) { "helped" } else { "hurt" }, "score": (i % 7) as f64})
+    })
+    .await;
+    // An earlier campaign's outcomes, imported: treated and control contacts of both groups.
+    let past = {
+        let new = ame_domain::NewCampaign::new(
+            ame_domain::CampaignType::ReEngagement,
+            "Last quarter's win-back mailing",
+        );
+        let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
+        h.engine
+            .create_campaign(&h.caller, valid, None)
+            .await
+            .unwrap()
+            .id
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let rows: Vec<NewOutcome> = (0..1200)
+        .map(|i| {
+            let treated = rng.random::<f64>() < 0.5;
+            let rate = match (helped(i), treated) {
+                (true, true) => 0.30,
+                (true, false) => 0.08,
+                (false, true) => 0.05,
+                (false, false) => 0.15,
+            };
+            NewOutcome {
+                email: format!("c{i}@example.com"),
+                group: if treated {
+                    Group::Treatment
+                } else {
+                    Group::Control
+                },
+                variants: BTreeMap::new(),
+                clicked: false,
+                converted: rng.random::<f64>() < rate,
+                value: None,
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        h.engine
+            .record_outcomes(&h.caller, past, chunk.to_vec())
+            .await
+            .unwrap();
+    }
+    let model = h
+        .engine
+        .train_targeting(&h.caller, Goal::Conversions)
+        .await
+        .unwrap();
+    assert!(model.uplift);
+    assert_eq!(model.rows + model.control_rows, 1200);
+
+    let campaign = h
+        .campaign_with(at(2027, 3, 1, 15, 0), |c| {
+            c.holdout_fraction = Some(0.0);
+            c.targeting = Some(Targeting {
+                mode: TargetingMode::UpliftPositive,
+                fraction: None,
+                budget: None,
+                goal: Some(Goal::Conversions),
+            });
+        })
+        .await;
+    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::minutes(5))
+        .await;
+    let mailed: HashMap<usize, ()> = h
+        .mailer
+        .accepted()
+        .into_iter()
+        .map(|(m, _)| {
+            let i: usize =
+                m.to.trim_start_matches('c')
+                    .split('@')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+            (i, ())
+        })
+        .collect();
+    assert!(!mailed.is_empty());
+    let helped_share = mailed.keys().filter(|i| helped(**i)).count() as f64 / mailed.len() as f64;
+    assert!(
+        helped_share > 0.95,
+        "{helped_share} of those mailed were helped"
+    );
+    assert!(mailed.len() >= 500, "{} mailed", mailed.len());
+
+    let page = h
+        .engine
+        .score_audience(&h.caller, campaign, Goal::Conversions, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 10);
+    assert!(
+        page.items
+            .windows(2)
+            .all(|w| w[0].expected_value >= w[1].expected_value)
+    );
+    let next = h
+        .engine
+        .score_audience(
+            &h.caller,
+            campaign,
+            Goal::Conversions,
+            10,
+            page.next_cursor.as_deref(),
+        )
+        .await
+        .unwrap();
+    assert!(next.items[0].expected_value <= page.items[9].expected_value);
+    assert!(
+        next.items
+            .iter()
+            .all(|s| page.items.iter().all(|p| p.contact_id != s.contact_id))
+    );
+}
