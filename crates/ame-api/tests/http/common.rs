@@ -204,3 +204,20 @@ impl Server {
         reply.body["items"].as_array().unwrap().clone()
     }
 }
+
+/// A complete brand profile for tests that publish pages or send mail.
+pub fn brand() -> Value {
+    json!({
+        "company_name": "Ledgerly",
+        "product": "automated month-end close software",
+        "audience": "finance teams at mid-sized companies",
+        "value_propositions": ["close the books in 3 days instead of 10", "catch reconciliation errors before auditors do"],
+        "tone": "professional",
+        "cta_text": "Book a demo",
+        "cta_url": "https://ledgerly.example/demo",
+        "primary_color": "#1f4e79",
+        "accent_color": "#f2a900",
+        "sign_off": "The Ledgerly team",
+        "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA"
+    })
+}

@@ -1,7 +1,7 @@
 //! Contacts, segments, a campaign run over HTTP (outbox, tracked links, unsubscribe, results),
 //! dead jobs and their retry.
 
-use crate::common::Server;
+use crate::common::{Server, brand};
 use ame_api::LimitSettings;
 use ame_app::execution::{ExecutionSettings, Worker, WorkerSettings};
 use ame_app::{Clock, Engine, ManualClock};
@@ -19,22 +19,6 @@ backend_tests!(
     a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe,
     a_dead_job_is_listed_and_retried,
 );
-
-fn brand() -> Value {
-    json!({
-        "company_name": "Ledgerly",
-        "product": "automated month-end close software",
-        "audience": "finance teams at mid-sized companies",
-        "value_propositions": ["close the books in 3 days instead of 10"],
-        "tone": "professional",
-        "cta_text": "Book a demo",
-        "cta_url": "https://ledgerly.example/demo",
-        "primary_color": "#1f4e79",
-        "accent_color": "#f2a900",
-        "sign_off": "The Ledgerly team",
-        "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA"
-    })
-}
 
 async fn contacts_are_upserted_listed_changed_and_erased(db: TestDb) {
     let server = Server::start(db).await;

@@ -204,6 +204,26 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         ),
         (
             Method::POST,
+            format!("/api/marketing/campaigns/{campaign}/outcomes"),
+            Some(json!([{"email": "secret-customer@example.com", "group": "treatment"}])),
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/lift"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/experiments"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/marketing/campaigns/{campaign}/audience/score?goal=clicks"),
+            None,
+        ),
+        (
+            Method::POST,
             "/api/marketing/conversions".to_owned(),
             Some(json!({"campaign_id": scheduled, "contact_id": contact})),
         ),

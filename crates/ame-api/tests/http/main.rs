@@ -9,4 +9,5 @@ mod generation;
 mod isolation;
 mod jwt;
 mod limits;
+mod optimisation;
 mod results;
