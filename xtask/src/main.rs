@@ -24,6 +24,7 @@ mod packages;
 mod pg_server;
 mod s3;
 mod summary;
+mod targeting_backtest;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -61,8 +62,13 @@ enum Task {
     Browser,
     /// Store rendered files in S3 (moto's S3 server on loopback) and serve them back.
     S3,
-    /// Backtest the predictor on the shared Facebook ads dataset and import it (when present).
-    Backtest,
+    /// Backtest on the shared datasets (when present): `predictor` (the Facebook ads data,
+    /// also imported), `targeting` (the charity mailing: held-out AUC, and the coefficients
+    /// against scikit-learn), or both when left out.
+    Backtest {
+        /// `predictor` or `targeting`.
+        which: Option<String>,
+    },
     /// Make sure the PostgreSQL server used by the tests is reachable (start or install it).
     Postgres,
     /// Run the benchmarks (criterion) on SQLite and PostgreSQL.
@@ -91,7 +97,15 @@ fn main() -> Result<()> {
         Task::Samples => samples(&root),
         Task::Llm => llm_e2e::end_to_end(&root),
         Task::S3 => s3::end_to_end(&root),
-        Task::Backtest => backtest::run_on_shared_data(&root),
+        Task::Backtest { which } => match which.as_deref() {
+            None => {
+                backtest::run_on_shared_data(&root)?;
+                targeting_backtest::run_on_shared_data(&root)
+            }
+            Some("predictor") => backtest::run_on_shared_data(&root),
+            Some("targeting") => targeting_backtest::run_on_shared_data(&root),
+            Some(other) => bail!("no backtest `{other}`; choose predictor or targeting"),
+        },
         Task::Browser => browser::check_landing_page(&root, &root.join(SAMPLE_PAGE)),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
@@ -292,6 +306,7 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
         println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
         browser::check_landing_page(root, &root.join(SAMPLE_PAGE))?;
         backtest::run_on_shared_data(root)?;
+        targeting_backtest::run_on_shared_data(root)?;
         s3::end_to_end(root)?;
         println!("s3: rendered files stored in and served from an S3 bucket");
         llm_e2e::end_to_end(root)?;

@@ -220,6 +220,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// Import a campaign's outcome records (who was treated or held out, who clicked and
+    /// converted, which variants they saw) from a CSV file.
+    Outcomes {
+        #[command(subcommand)]
+        command: OutcomesCommand,
+    },
     /// Apply pending database migrations.
     Migrate {
         /// On PostgreSQL, also create or update this ordinary login role for the application to
@@ -310,6 +316,21 @@ pub(crate) enum ResultsCommand {
 pub(crate) enum ContactsCommand {
     Import {
         file: std::path::PathBuf,
+        #[arg(long)]
+        org: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OutcomesCommand {
+    /// Read FILE (columns `email`, `group`, `clicked`, `converted`, `value`, `variant:FIELD`),
+    /// check every row, then write them all in one transaction or none.
+    Import {
+        file: std::path::PathBuf,
+        /// The campaign the outcomes belong to.
+        #[arg(long)]
+        campaign: uuid::Uuid,
+        /// The campaign's organization.
         #[arg(long)]
         org: uuid::Uuid,
     },

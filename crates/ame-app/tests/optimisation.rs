@@ -190,7 +190,7 @@ async fn a_holdout_receives_nothing_and_the_lift_compares_the_groups(db: TestDb)
 async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
     let h = Harness::new(db, at(2027, 3, 1, 14, 0)).await;
     // Half the contacts are "helped" by a message, half are put off by it.
-    let helped = |i: usize| i % 2 == 0;
+    let helped = |i: usize| i.is_multiple_of(2);
     add_contacts(&h, 1200, |i| {
         serde_json::json!({"segment": if helped(i) { "helped" } else { "hurt" }, "score": (i % 7) as f64})
     })

@@ -4,20 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ame_app::execution::{
-    ExecutionSettings, MailError, Mailer, OutgoingEmail, Worker, WorkerSettings,
-};
-use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
+use ame_app::Clock;
+use ame_app::execution::{ExecutionSettings, MailError, Worker, WorkerSettings};
 use ame_domain::{
-    ApiKeyId, Audience, BrandProfileInput, CampaignStatus, CampaignType, Consent, DeliveryState,
-    JobState, MemberRole, NewCampaign, NewContact, PageRequest, Tone,
+    Audience, CampaignStatus, CampaignType, Consent, DeliveryState, JobState, NewCampaign,
+    NewContact, PageRequest,
 };
 use ame_test_support::{TestDb, backend_tests};
-use async_trait::async_trait;
-use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashSet};
 
 mod support;
 
@@ -149,6 +145,7 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
                 consent: Some("yes".into()),
                 website: None,
             },
+            None,
         )
         .await
         .unwrap();

@@ -52,7 +52,7 @@ impl Targeting {
                 }
             },
             TargetingMode::Budget => {
-                if !self.budget.is_some_and(|b| b >= 1) {
+                if self.budget.is_none_or(|b| b < 1) {
                     return Err(FieldError::new(
                         "targeting.budget",
                         "budget mode needs a budget of at least 1 contact",

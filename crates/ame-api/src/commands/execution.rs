@@ -2,7 +2,9 @@
 //! settings `serve` and `worker` share.
 
 use super::{connect, ready_storage, say};
-use crate::cli::{ContactsCommand, ExecutionArgs, GenerationArgs, SmtpSecurityArg};
+use crate::cli::{
+    ContactsCommand, ExecutionArgs, GenerationArgs, OutcomesCommand, SmtpSecurityArg,
+};
 use ame_app::Engine;
 use ame_app::execution::{
     DkimSettings, ExecutionSettings, LinkSigner, Mailer, OutboxMailer, SmtpMailer, SmtpSecurity,
@@ -203,6 +205,44 @@ pub(super) async fn contacts(url: &str, command: ContactsCommand) -> Result<()> 
                 "Imported {} rows: {} contacts created, {} updated, {} kept unsubscribed",
                 report.rows, report.created, report.updated, report.kept_suppressed
             ));
+            Ok(())
+        }
+    }
+}
+
+/// `ame outcomes import`.
+pub(super) async fn outcomes(url: &str, command: OutcomesCommand) -> Result<()> {
+    match command {
+        OutcomesCommand::Import {
+            file,
+            campaign,
+            org,
+        } => {
+            let storage = connect(url).await?;
+            let engine = Engine::new(storage);
+            let report = engine
+                .import_outcomes_file(
+                    ame_domain::OrgId::from_uuid(org),
+                    ame_domain::CampaignId::from_uuid(campaign),
+                    &file,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !report.errors.is_empty() {
+                for e in &report.errors {
+                    eprintln!("{}: {}", e.field, e.message);
+                }
+                bail!(
+                    "{} of {} rows are wrong (first {} shown at most); nothing was imported",
+                    report.errors.len(),
+                    report.rows,
+                    ame_app::execution::MAX_IMPORT_ERRORS
+                );
+            }
+            println!(
+                "{} outcome records imported from {} rows",
+                report.recorded, report.rows
+            );
             Ok(())
         }
     }

@@ -23,6 +23,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             execution,
         } => execution::worker(&url, &generation, &execution).await,
         Command::Contacts { command } => execution::contacts(&url, command).await,
+        Command::Outcomes { command } => execution::outcomes(&url, command).await,
         Command::Migrate {
             app_role,
             app_role_password,

@@ -3,9 +3,11 @@
 //! audience targeting.
 
 mod experiments;
+mod import;
 mod targeting;
 
 pub use experiments::{REFRESH_AFTER, REFRESH_EVERY, subject_field};
+pub use import::OutcomeFileReport;
 pub use targeting::{
     FeatureWeight, HeldOutQuality, ModelSummary, ScorePage, TARGETING_RETRAIN_DELAY,
 };

@@ -1,7 +1,10 @@
 //! Turning a contact's attributes and engagement into model columns.
 //!
 //! Numbers stay numbers (a missing one takes the training mean and sets a `…=missing`
-//! indicator), booleans become 0/1, text becomes one indicator per level seen in at least
+//! indicator); a non-negative number with more than two distinct values whose training values
+//! are right-skewed (skewness above 0.5, the usual mark of a moderate skew: amounts, days since
+//! an event, shares) also gets a `log1p(…)` column, so the model can follow diminishing effects.
+//! Booleans become 0/1, text becomes one indicator per level seen in at least
 //! `max(5, 1%)` of the training rows with the rarer levels pooled into `…=other`. Engagement
 //! adds sends, clicks, conversions and the days since the last click and conversion (a contact
 //! who never did either gets the largest value seen plus a `never_…` indicator). Every column is
@@ -55,6 +58,13 @@ pub enum Source {
         /// Attribute name.
         attribute: String,
         /// Value used when it is missing.
+        fill: f64,
+    },
+    /// `ln(1 + x)` of a non-negative, right-skewed numeric attribute (missing → `fill`).
+    LogNumber {
+        /// Attribute name.
+        attribute: String,
+        /// Value of `x` used when it is missing.
         fill: f64,
     },
     /// 1 when a numeric attribute is missing.
@@ -118,6 +128,11 @@ fn raw(source: &Source, inputs: &ContactInputs) -> f64 {
             Some(AttributeValue::Number(v)) if v.is_finite() => *v,
             _ => *fill,
         },
+        Source::LogNumber { attribute: a, fill } => match attribute(a) {
+            Some(AttributeValue::Number(v)) if v.is_finite() && *v >= 0.0 => v.ln_1p(),
+            Some(AttributeValue::Number(v)) if v.is_finite() => 0.0,
+            _ => fill.ln_1p(),
+        },
         Source::Missing { attribute: a } => f64::from(u8::from(
             !matches!(attribute(a), Some(AttributeValue::Number(v)) if v.is_finite()),
         )),
@@ -151,6 +166,35 @@ fn raw(source: &Source, inputs: &ContactInputs) -> f64 {
             }
         }
     }
+}
+
+/// Skewness above which a non-negative number also gets a `log1p` column.
+const SKEWNESS_FOR_LOG: f64 = 0.5;
+
+/// Whether the values take more than two distinct values (a 0/1 flag's log adds nothing).
+fn has_more_than_two_values(values: &[f64]) -> bool {
+    let mut seen: Vec<f64> = Vec::with_capacity(3);
+    for v in values {
+        if !seen.contains(v) {
+            seen.push(*v);
+            if seen.len() > 2 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The sample skewness (third standardised moment); 0 for constant values.
+fn skewness(values: &[f64]) -> f64 {
+    let n = values.len() as f64;
+    if n < 3.0 {
+        return 0.0;
+    }
+    let mean = values.iter().sum::<f64>() / n;
+    let m2 = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let m3 = values.iter().map(|v| (v - mean).powi(3)).sum::<f64>() / n;
+    if m2 <= 0.0 { 0.0 } else { m3 / m2.powf(1.5) }
 }
 
 #[derive(Default)]
@@ -192,6 +236,18 @@ impl Encoder {
                         fill,
                     },
                 ));
+                if s.numbers.iter().all(|v| *v >= 0.0)
+                    && has_more_than_two_values(&s.numbers)
+                    && skewness(&s.numbers) > SKEWNESS_FOR_LOG
+                {
+                    sources.push((
+                        format!("log1p({name})"),
+                        Source::LogNumber {
+                            attribute: attribute.clone(),
+                            fill,
+                        },
+                    ));
+                }
                 if s.numbers.len() < n {
                     sources.push((format!("{name}=missing"), Source::Missing { attribute }));
                 }
@@ -289,6 +345,33 @@ mod tests {
                 .collect(),
             engagement: Engagement::default(),
         }
+    }
+
+    #[test]
+    fn skewed_amounts_also_get_a_log_column() {
+        let rows: Vec<ContactInputs> = (0..200)
+            .map(|i| {
+                contact(&[
+                    (
+                        "gift",
+                        AttributeValue::Number(if i % 20 == 0 { 500.0 } else { f64::from(i % 7) }),
+                    ),
+                    ("even", AttributeValue::Number(f64::from(i % 10))),
+                    (
+                        "flag",
+                        AttributeValue::Number(f64::from(u8::from(i % 9 == 0))),
+                    ),
+                ])
+            })
+            .collect();
+        let refs: Vec<&ContactInputs> = rows.iter().collect();
+        let encoder = Encoder::learn(&refs);
+        let names: Vec<&str> = encoder.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["even", "flag", "gift", "log1p(gift)"]);
+        let mut out = Vec::new();
+        encoder.encode_into(&rows[20], &mut out);
+        let log = &encoder.columns[3];
+        assert!((out[3] - (500f64.ln_1p() - log.mean) / log.sd).abs() < 1e-12);
     }
 
     #[test]

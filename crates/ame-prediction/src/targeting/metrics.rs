@@ -156,7 +156,7 @@ mod tests {
         let (bins, error) = reliability(&probabilities, &labels);
         assert_eq!(bins.len(), 10);
         assert!(error < 1e-12, "{error}");
-        let (_, off) = reliability(&vec![0.9; 20], &labels);
+        let (_, off) = reliability(&[0.9; 20], &labels);
         assert!((off - 0.4).abs() < 1e-12);
     }
 
