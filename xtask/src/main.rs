@@ -77,7 +77,9 @@ enum Task {
         /// `generation` (asset rendering), `prediction` (predict latency with 10,000 historical
         /// campaigns, database reads included) or `api` (HTTP load with wrk against the release
         /// binary on PostgreSQL, beside pgbench) or `scheduler` (queue throughput beside a raw
-        /// SKIP LOCKED loop, and emails per second into a local SMTP sink).
+        /// SKIP LOCKED loop, and emails per second into a local SMTP sink) or `optimisation`
+        /// (training and scoring the targeting model on 100,000 contacts, a test's weight
+        /// refresh).
         #[arg(default_value = "storage")]
         suite: String,
         /// Only benchmarks whose name contains this (e.g. `postgres/list`).
@@ -167,6 +169,7 @@ const BENCH_SUITES: &[(&str, &str, &str)] = &[
     ("storage", "ame-storage", "repositories"),
     ("generation", "ame-generation", "generation"),
     ("prediction", "ame-app", "prediction"),
+    ("optimisation", "ame-prediction", "optimisation"),
 ];
 
 fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {

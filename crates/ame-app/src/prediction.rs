@@ -6,7 +6,7 @@
 use crate::assets::default_seed;
 use crate::caller::Caller;
 use crate::engine::Engine;
-use crate::error::{AppResult, within};
+use crate::error::{AppError, AppResult, within};
 use crate::retry::read_twice;
 use ame_domain::OrgId;
 use ame_domain::{CampaignId, ChannelOutcome};
@@ -126,22 +126,81 @@ impl Engine {
             )
             .await?;
         let own_results = model.outcomes_of(campaign_group(id));
+        let targeted = self.targeted_probabilities(&campaign).await?;
         let request = PredictionRequest {
             campaign_type: campaign.campaign_type,
             channels: campaign.plan.channels.clone(),
             org_group: org_group(caller.org),
-            planned_reach: campaign.plan.planned_reach.map(|r| r as f64),
+            // A targeted campaign reaches the contacts its model selected.
+            planned_reach: match &targeted {
+                Some((_, p, _)) => Some(p.len() as f64),
+                None => campaign.plan.planned_reach.map(|r| r as f64),
+            },
             budget: campaign.plan.budget.and_then(|b| b.to_f64()),
             own_results_in_history: !own_results.is_empty(),
             own_results,
             seed: seed.unwrap_or_else(|| default_seed(id)),
             draws: draws.unwrap_or(DEFAULT_DRAWS),
         };
-        let prediction = tokio::task::spawn_blocking(move || {
+        let mut prediction = tokio::task::spawn_blocking(move || {
             FunnelPerformancePredictor::new(&model).predict(&request)
         })
         .await??;
+        if let Some((stage, probabilities, responders)) = targeted
+            && let Some(t) = ame_prediction::targeted_responses(stage, &probabilities, responders)
+        {
+            prediction.apply_targeting(t);
+        }
         Ok(prediction)
+    }
+
+    /// For a campaign that targets its audience with a trained model: the predicted stage, the
+    /// response probability of every treated contact it will send to, and the responders the
+    /// model was checked on. `None` when it sends to everyone or no model is trained yet.
+    async fn targeted_probabilities(
+        &self,
+        campaign: &ame_domain::Campaign,
+    ) -> AppResult<Option<(ame_prediction::Stage, Vec<f64>, f64)>> {
+        let Some(targeting) = campaign
+            .plan
+            .targeting
+            .clone()
+            .filter(|t| t.mode != ame_domain::TargetingMode::All)
+        else {
+            return Ok(None);
+        };
+        let goal = targeting.goal();
+        let Some((_, _, model)) = self.stored_model(campaign.org_id, goal).await? else {
+            return Ok(None);
+        };
+        let contacts = self.audience_contacts(campaign).await?;
+        let selected = match self.select_audience(campaign, contacts).await {
+            Ok(selected) => selected,
+            Err(AppError::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let treated: Vec<ame_domain::Contact> = selected
+            .into_iter()
+            .filter(|(_, g)| *g == ame_domain::Group::Treatment)
+            .map(|(c, _)| c)
+            .collect();
+        let probabilities: Vec<f64> = self
+            .score_for_campaign(campaign, &treated, &model)
+            .await?
+            .iter()
+            .map(|s| s.p_response)
+            .collect();
+        let responders: f64 = model
+            .quality
+            .reliability
+            .iter()
+            .map(|b| b.rows as f64 * b.observed)
+            .sum();
+        let stage = match goal {
+            ame_domain::Goal::Clicks => ame_prediction::Stage::Clicks,
+            ame_domain::Goal::Conversions => ame_prediction::Stage::Conversions,
+        };
+        Ok(Some((stage, probabilities, responders)))
     }
 }
 

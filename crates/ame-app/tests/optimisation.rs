@@ -257,6 +257,22 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
             });
         })
         .await;
+    // The prediction starts from the responses the selected contacts are expected to give.
+    let prediction = h
+        .engine
+        .predict(&h.caller, campaign, Some(1), Some(2000))
+        .await
+        .unwrap();
+    let targeted = prediction.targeting.clone().expect("a targeted prediction");
+    let conversions = prediction
+        .stage(ame_prediction::Stage::Conversions)
+        .unwrap();
+    assert_eq!(conversions.expected, targeted.expected);
+    assert!(
+        targeted.count.low_80 < targeted.expected && targeted.expected < targeted.count.high_80
+    );
+    let reach = prediction.stage(ame_prediction::Stage::Reach).unwrap();
+    assert_eq!(reach.expected, targeted.contacts as f64);
     h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::minutes(5))
         .await;
     let mailed: HashMap<usize, ()> = h
@@ -281,6 +297,11 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
         "{helped_share} of those mailed were helped"
     );
     assert!(mailed.len() >= 500, "{} mailed", mailed.len());
+    assert_eq!(
+        mailed.len() as u64,
+        targeted.contacts,
+        "the prediction counted who is mailed"
+    );
 
     let page = h
         .engine

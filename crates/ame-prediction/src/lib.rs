@@ -32,7 +32,10 @@ pub use fit::{
 };
 pub use history::{DEFAULT_MIN_ORGS, HistoryModel, Pooling, SkippedStage};
 pub use predict::{FunnelPerformancePredictor, PredictionError, PredictionRequest};
-pub use report::{HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction};
+pub use report::{
+    HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction,
+    TargetedResponses, targeted_responses,
+};
 
 use ame_domain::ChannelOutcome;
 use rust_decimal::prelude::ToPrimitive;

@@ -200,6 +200,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
             explanation,
             draws,
             seed: request.seed,
+            targeting: None,
         })
     }
 

@@ -137,11 +137,103 @@ pub struct Prediction {
     pub draws: usize,
     /// The seed.
     pub seed: u64,
+    /// For a targeted campaign: the responses its scored audience is expected to give, which
+    /// replace the history's prediction of that stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<TargetedResponses>,
+}
+
+/// A targeted campaign's expected responses, from the targeting model's probabilities for the
+/// contacts it will send to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TargetedResponses {
+    /// The stage the model predicts (clicks or conversions).
+    pub stage: Stage,
+    /// Contacts the campaign will send to.
+    pub contacts: u64,
+    /// The sum of their response probabilities.
+    pub expected: f64,
+    /// The count's intervals.
+    pub count: Interval,
+}
+
+/// The normal quantiles of the 80% and 95% two-sided intervals.
+const Z80: f64 = 1.281_551_565_545;
+const Z95: f64 = 1.959_963_984_540;
+
+/// The responses `probabilities` (one per contact sent to) add up to, with intervals: the count
+/// is a sum of independent Bernoulli draws (variance `Σ p(1 − p)`), and the model's overall
+/// level is itself uncertain, by one over the square root of the responders it was checked on
+/// (relative), so the variance adds `(expected² / held_out_responders)`. Normal quantiles,
+/// cut at 0. `None` without contacts.
+pub fn targeted_responses(
+    stage: Stage,
+    probabilities: &[f64],
+    held_out_responders: f64,
+) -> Option<TargetedResponses> {
+    if probabilities.is_empty() {
+        return None;
+    }
+    let expected: f64 = probabilities.iter().sum();
+    let binomial: f64 = probabilities.iter().map(|p| p * (1.0 - p)).sum();
+    let level = expected * expected / held_out_responders.max(1.0);
+    let sd = (binomial + level).sqrt();
+    let at = |z: f64| (expected + z * sd).max(0.0);
+    Some(TargetedResponses {
+        stage,
+        contacts: probabilities.len() as u64,
+        expected,
+        count: Interval {
+            median: expected,
+            low_80: at(-Z80),
+            high_80: at(Z80),
+            low_95: at(-Z95),
+            high_95: at(Z95),
+        },
+    })
 }
 
 impl Prediction {
+    /// Puts a targeted campaign's expected responses in place of the history's prediction of
+    /// their stage, and says so in the explanation.
+    pub fn apply_targeting(&mut self, targeted: TargetedResponses) {
+        if let Some(stage) = self.stages.iter_mut().find(|s| s.stage == targeted.stage) {
+            stage.count = targeted.count;
+            stage.expected = targeted.expected;
+        }
+        self.explanation.push_str(&format!(
+            " {} come from the targeting model: {:.1} expected from the {} contacts it selected.",
+            targeted.stage.as_str(),
+            targeted.expected,
+            targeted.contacts
+        ));
+        self.targeting = Some(targeted);
+    }
+
     /// The prediction of `stage`, if it was predicted.
     pub fn stage(&self, stage: Stage) -> Option<&StagePrediction> {
         self.stages.iter().find(|s| s.stage == stage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_responses_sum_the_probabilities_and_widen_with_the_models_uncertainty() {
+        let p = vec![0.1; 1000];
+        let sure = targeted_responses(Stage::Conversions, &p, 1e9).unwrap();
+        assert!((sure.expected - 100.0).abs() < 1e-9);
+        assert_eq!(sure.contacts, 1000);
+        // Only the binomial spread: sd = sqrt(1000 · 0.1 · 0.9) = 9.49.
+        assert!((sure.count.high_95 - (100.0 + 1.96 * 90f64.sqrt())).abs() < 1e-3);
+        let unsure = targeted_responses(Stage::Conversions, &p, 25.0).unwrap();
+        assert!(
+            unsure.count.high_95 - unsure.count.low_95 > sure.count.high_95 - sure.count.low_95
+        );
+        assert!(unsure.count.low_95 >= 0.0 && unsure.count.low_80 <= unsure.count.median);
+        assert!(targeted_responses(Stage::Clicks, &[], 10.0).is_none());
     }
 }

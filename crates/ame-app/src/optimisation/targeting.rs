@@ -345,7 +345,8 @@ impl Engine {
         scored
     }
 
-    async fn score_for_campaign(
+    /// Scores `contacts` of `campaign`'s organization with `model`, engagement included.
+    pub(crate) async fn score_for_campaign(
         &self,
         campaign: &Campaign,
         contacts: &[Contact],
