@@ -1,7 +1,11 @@
 //! Optimisation records: per-contact outcomes, variant tests, landing-page visitors and the
-//! organization's targeting models.
+//! organization's targeting models. Outcomes are here; tests and visitors in `experiments.rs`,
+//! models in `models.rs`.
 
-use crate::entity::{experiment, outcome, page_visitor, targeting_model};
+mod experiments;
+mod models;
+
+use crate::entity::{experiment, outcome, page_visitor};
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::{Scope, parse_stored};
@@ -441,16 +445,7 @@ impl OptimisationRepository for SqlOptimisation {
         org: OrgId,
         campaign: CampaignId,
     ) -> StorageResult<Vec<ExperimentRow>> {
-        let txn = self.scope.begin(org).await?;
-        let rows = experiment::Entity::find()
-            .filter(experiment::Column::OrgId.eq(org.as_uuid()))
-            .filter(experiment::Column::CampaignId.eq(campaign.as_uuid()))
-            .order_by_asc(experiment::Column::Field)
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter().map(to_experiment).collect()
+        self.experiments_stored(org, campaign).await
     }
 
     async fn save_experiment(
@@ -459,37 +454,7 @@ impl OptimisationRepository for SqlOptimisation {
         campaign: CampaignId,
         row: ExperimentRow,
     ) -> StorageResult<()> {
-        let txn = self.scope.begin_write(org).await?;
-        experiment::Entity::insert(experiment::ActiveModel {
-            org_id: Set(org.as_uuid()),
-            campaign_id: Set(campaign.as_uuid()),
-            field: Set(row.field),
-            arms: Set(row.arms as i32),
-            state: Set(row.state.as_str().to_owned()),
-            weights: Set(json(&row.weights)?),
-            winner: Set(row.winner.map(|w| w as i32)),
-            exposures_at_refresh: Set(row.exposures_at_refresh as i64),
-            refreshed_at: Set(row.refreshed_at.map(micros)),
-            events: Set(json(&row.events)?),
-        })
-        .on_conflict(
-            OnConflict::columns([experiment::Column::CampaignId, experiment::Column::Field])
-                .update_columns([
-                    experiment::Column::Arms,
-                    experiment::Column::State,
-                    experiment::Column::Weights,
-                    experiment::Column::Winner,
-                    experiment::Column::ExposuresAtRefresh,
-                    experiment::Column::RefreshedAt,
-                    experiment::Column::Events,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .db()?;
-        txn.commit().await.db()?;
-        Ok(())
+        self.save_experiment_stored(org, campaign, row).await
     }
 
     async fn visitor(
@@ -498,16 +463,7 @@ impl OptimisationRepository for SqlOptimisation {
         campaign: CampaignId,
         visitor: uuid::Uuid,
     ) -> StorageResult<Option<BTreeMap<String, u32>>> {
-        let txn = self.scope.begin(org).await?;
-        let found = page_visitor::Entity::find()
-            .filter(page_visitor::Column::OrgId.eq(org.as_uuid()))
-            .filter(page_visitor::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(page_visitor::Column::VisitorId.eq(visitor))
-            .one(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        found.map(|m| variants_of(m.variants)).transpose()
+        self.visitor_stored(org, campaign, visitor).await
     }
 
     async fn add_visitor(
@@ -518,35 +474,8 @@ impl OptimisationRepository for SqlOptimisation {
         variants: BTreeMap<String, u32>,
         now: DateTime<Utc>,
     ) -> StorageResult<BTreeMap<String, u32>> {
-        let txn = self.scope.begin_write(org).await?;
-        page_visitor::Entity::insert(page_visitor::ActiveModel {
-            org_id: Set(org.as_uuid()),
-            campaign_id: Set(campaign.as_uuid()),
-            visitor_id: Set(visitor),
-            variants: Set(json(&variants)?),
-            converted: Set(false),
-            created_at: Set(micros(now)),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                page_visitor::Column::CampaignId,
-                page_visitor::Column::VisitorId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .db()?;
-        let stored = page_visitor::Entity::find()
-            .filter(page_visitor::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(page_visitor::Column::VisitorId.eq(visitor))
-            .one(&txn)
+        self.add_visitor_stored(org, campaign, visitor, variants, now)
             .await
-            .db()?
-            .ok_or(StorageError::not_found("visitor"))?;
-        txn.commit().await.db()?;
-        variants_of(stored.variants)
     }
 
     async fn visitor_converted(
@@ -555,17 +484,7 @@ impl OptimisationRepository for SqlOptimisation {
         campaign: CampaignId,
         visitor: uuid::Uuid,
     ) -> StorageResult<bool> {
-        let txn = self.scope.begin_write(org).await?;
-        let changed = page_visitor::Entity::update_many()
-            .col_expr(page_visitor::Column::Converted, Expr::value(true))
-            .filter(page_visitor::Column::OrgId.eq(org.as_uuid()))
-            .filter(page_visitor::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(page_visitor::Column::VisitorId.eq(visitor))
-            .exec(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        Ok(changed.rows_affected > 0)
+        self.visitor_converted_stored(org, campaign, visitor).await
     }
 
     async fn visitors(
@@ -573,65 +492,14 @@ impl OptimisationRepository for SqlOptimisation {
         org: OrgId,
         campaign: CampaignId,
     ) -> StorageResult<Vec<(BTreeMap<String, u32>, bool)>> {
-        let txn = self.scope.begin(org).await?;
-        let rows = page_visitor::Entity::find()
-            .filter(page_visitor::Column::OrgId.eq(org.as_uuid()))
-            .filter(page_visitor::Column::CampaignId.eq(campaign.as_uuid()))
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter()
-            .map(|m| Ok((variants_of(m.variants)?, m.converted)))
-            .collect()
+        self.visitors_stored(org, campaign).await
     }
 
     async fn save_model(&self, org: OrgId, model: StoredModel) -> StorageResult<()> {
-        let txn = self.scope.begin_write(org).await?;
-        targeting_model::Entity::insert(targeting_model::ActiveModel {
-            org_id: Set(org.as_uuid()),
-            goal: Set(model.goal.as_str().to_owned()),
-            model: Set(model.model),
-            trained_at: Set(micros(model.trained_at)),
-            outcomes_seen: Set(model.outcomes_seen as i64),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                targeting_model::Column::OrgId,
-                targeting_model::Column::Goal,
-            ])
-            .update_columns([
-                targeting_model::Column::Model,
-                targeting_model::Column::TrainedAt,
-                targeting_model::Column::OutcomesSeen,
-            ])
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .db()?;
-        txn.commit().await.db()?;
-        Ok(())
+        self.save_model_stored(org, model).await
     }
 
     async fn model(&self, org: OrgId, goal: Goal) -> StorageResult<Option<StoredModel>> {
-        let txn = self.scope.begin(org).await?;
-        let found = targeting_model::Entity::find()
-            .filter(targeting_model::Column::OrgId.eq(org.as_uuid()))
-            .filter(targeting_model::Column::Goal.eq(goal.as_str()))
-            .one(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        found
-            .map(|m| {
-                Ok(StoredModel {
-                    goal: parse_stored("goal", &m.goal)?,
-                    model: m.model,
-                    trained_at: m.trained_at,
-                    outcomes_seen: Ord::max(m.outcomes_seen, 0) as u64,
-                })
-            })
-            .transpose()
+        self.model_stored(org, goal).await
     }
 }
