@@ -91,8 +91,31 @@ pub fn run_all(root: &Path) -> Result<()> {
         &sqlite_url,
         "embedded",
     )?;
+    subject_test(root, &venv, &binary, &sqlite_url)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
     Ok(())
+}
+
+/// A subject test learned from clicks on real tracked links: 600 first-step emails into a local
+/// SMTP sink whose reader clicks one subject far more often; the test must promote it
+/// (`xtask/e2e/subject_test_flow.py`).
+fn subject_test(root: &Path, venv: &Path, binary: &Path, url: &str) -> Result<()> {
+    let (_, key) = org_with_owner_key(binary, url, "Subject test")?;
+    let blobs = root.join("target/e2e/sqlite-subject-test-blobs");
+    let _ = std::fs::remove_dir_all(&blobs);
+    let log = root.join("target/e2e/sqlite-subject-test.log");
+    let _ = std::fs::remove_file(&log);
+    run(
+        "a subject test promotes the subject readers click (SQLite, SMTP sink)",
+        Command::new(venv.join("bin/python"))
+            .current_dir(root)
+            .arg("xtask/e2e/subject_test_flow.py")
+            .env("AME_BINARY", binary)
+            .env("AME_DATABASE_URL", url)
+            .env("AME_API_KEY", &key)
+            .env("AME_BLOB_STORE", &blobs)
+            .env("AME_LOG_FILE", &log),
+    )
 }
 
 /// Only the exactly-once runs, on a fresh SQLite file and a fresh PostgreSQL database.

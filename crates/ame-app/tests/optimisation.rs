@@ -238,6 +238,22 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
             .await
             .unwrap();
     }
+    // New outcomes have the worker retrain the models within a couple of minutes.
+    assert!(
+        h.engine
+            .targeting_model(&h.caller, Goal::Conversions)
+            .await
+            .is_err()
+    );
+    let now = h.clock.now();
+    h.run_until(now + TimeDelta::minutes(2), TimeDelta::minutes(1))
+        .await;
+    let retrained = h
+        .engine
+        .targeting_model(&h.caller, Goal::Conversions)
+        .await
+        .unwrap();
+    assert_eq!(retrained.rows + retrained.control_rows, 1200);
     let model = h
         .engine
         .train_targeting(&h.caller, Goal::Conversions)
