@@ -24,7 +24,7 @@ from exactly_once import environment, expect, free_port, start
 
 CONTACTS = 600
 DEADLINE_SECONDS = 300
-TRACKED = re.compile(r"(https?://[^\s\"<>]+/t/[A-Za-z0-9_-]+)")
+TRACKED = re.compile(r"(https?://[^\s\"<>]+/t/[A-Za-z0-9_.~-]*[A-Za-z0-9_~-])")
 
 
 class ClickingReader:
