@@ -8,6 +8,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The tested field of an email step's subject.
+pub fn subject_field(step: u32) -> String {
+    format!("email_subject_step_{step}")
+}
+
 /// Share of a campaign's audience held out when its plan names none.
 pub const DEFAULT_HOLDOUT_FRACTION: f64 = 0.1;
 /// Largest holdout share a plan may ask for.

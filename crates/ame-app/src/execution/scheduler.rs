@@ -366,13 +366,35 @@ impl Engine {
                 }
             }
         }
-        let Some(delivery) = repos
+        let Some(mut delivery) = repos
             .execution
             .start_send(job, payload.campaign, payload.step, payload.contact, now)
             .await?
         else {
             return Ok(Handled::Settled);
         };
+        let template = self
+            .email_template(org, delivery.asset_id, delivery.step)
+            .await?;
+        // The subject comes from the test's current weights; a retry keeps the first choice.
+        if delivery.attempts <= 1 && !ended && contact.is_reachable() {
+            let chosen = self
+                .choose_variant(
+                    org,
+                    payload.campaign,
+                    &ame_domain::subject_field(delivery.step),
+                    template.subjects.len() as u32,
+                    contact.id,
+                )
+                .await?;
+            if chosen != delivery.subject_variant {
+                repos
+                    .execution
+                    .set_subject_variant(org, delivery.id, chosen)
+                    .await?;
+                delivery.subject_variant = chosen;
+            }
+        }
         let settle = |outcome: SendOutcome| {
             let execution = repos.execution.clone();
             let delivery = delivery.clone();
@@ -401,36 +423,11 @@ impl Engine {
         {
             return settle(SendOutcome::Suppressed("the contact converted".into())).await;
         }
-        let template = self
-            .email_template(org, delivery.asset_id, delivery.step)
-            .await?;
-        // The subject comes from the test's current weights; a retry keeps the first choice.
-        let field = crate::optimisation::subject_field(delivery.step);
-        let variant = if delivery.attempts > 1 {
-            delivery.subject_variant
-        } else {
-            let chosen = self
-                .choose_variant(
-                    org,
-                    payload.campaign,
-                    &field,
-                    template.subjects.len() as u32,
-                    contact.id,
-                )
-                .await?;
-            if chosen != delivery.subject_variant {
-                repos
-                    .execution
-                    .set_subject_variant(org, delivery.id, chosen)
-                    .await?;
-            }
-            chosen
-        };
         let message = self.personalise(
             &template,
             payload.campaign,
             delivery.asset_id,
-            variant,
+            delivery.subject_variant,
             &contact,
         );
         let email = OutgoingEmail {
@@ -462,13 +459,6 @@ impl Engine {
         };
         let handled = settle(outcome.clone()).await?;
         if outcome == SendOutcome::Sent {
-            self.observe_outcome(
-                org,
-                payload.campaign,
-                contact.id,
-                ame_domain::OutcomeEvent::Delivered([(field, variant)].into()),
-            )
-            .await?;
             self.schedule_rollup(org, payload.campaign, now).await?;
         }
         Ok(handled)

@@ -24,11 +24,6 @@ pub const REFRESH_EVERY: u64 = 100;
 /// Longest time between weight refreshes while exposures arrive.
 pub const REFRESH_AFTER: TimeDelta = TimeDelta::minutes(10);
 
-/// The tested field of an email step's subject.
-pub fn subject_field(step: u32) -> String {
-    format!("email_subject_step_{step}")
-}
-
 /// Whether a field is tested on the landing page (success = a lead) rather than in email
 /// (success = a click).
 fn is_page_field(field: &str) -> bool {
@@ -339,6 +334,6 @@ mod tests {
             ]
         );
         assert_eq!(metric("landing_headline"), "leads");
-        assert_eq!(metric(&subject_field(2)), "clicks");
+        assert_eq!(metric(&ame_domain::subject_field(2)), "clicks");
     }
 }

@@ -6,7 +6,8 @@ mod experiments;
 mod import;
 mod targeting;
 
-pub use experiments::{REFRESH_AFTER, REFRESH_EVERY, subject_field};
+pub use ame_domain::subject_field;
+pub use experiments::{REFRESH_AFTER, REFRESH_EVERY};
 pub use import::OutcomeFileReport;
 pub use targeting::{
     FeatureWeight, HeldOutQuality, ModelSummary, ScorePage, TARGETING_RETRAIN_DELAY,

@@ -340,6 +340,26 @@ impl ExecutionRepository for SqlExecution {
             .exec(&txn)
             .await
             .db()?;
+        if outcome == SendOutcome::Sent {
+            // The contact's outcome record learns of the send, and of the subject it showed,
+            // in the same transaction (a held-out contact has no send; a contact outside any
+            // outcome record changes nothing).
+            crate::optimisation::observe_in(
+                &txn,
+                org,
+                delivery.campaign_id,
+                delivery.contact_id,
+                ame_domain::OutcomeEvent::Delivered(
+                    [(
+                        ame_domain::subject_field(delivery.step),
+                        delivery.subject_variant,
+                    )]
+                    .into(),
+                ),
+                now,
+            )
+            .await?;
+        }
         if let SendOutcome::Bounced(_) = outcome {
             contact::Entity::update_many()
                 .col_expr(

@@ -19,7 +19,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use std::collections::BTreeMap;
 
@@ -221,6 +222,72 @@ fn to_experiment(m: experiment::Model) -> StorageResult<ExperimentRow> {
     })
 }
 
+/// Applies what the engine saw to a contact's outcome record inside the caller's transaction
+/// (a send records it together with settling its job); false when the contact has no record.
+pub(crate) async fn observe_in<C: ConnectionTrait>(
+    txn: &C,
+    org: OrgId,
+    campaign: CampaignId,
+    contact: ContactId,
+    event: OutcomeEvent,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let now = micros(now);
+    let key = |q: sea_orm::UpdateMany<outcome::Entity>| {
+        q.filter(outcome::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(outcome::Column::ContactId.eq(contact.as_uuid()))
+            .filter(outcome::Column::OrgId.eq(org.as_uuid()))
+    };
+    let changed = match event {
+        OutcomeEvent::Delivered(seen) => {
+            let Some(found) = outcome::Entity::find()
+                .filter(outcome::Column::CampaignId.eq(campaign.as_uuid()))
+                .filter(outcome::Column::ContactId.eq(contact.as_uuid()))
+                .filter(outcome::Column::OrgId.eq(org.as_uuid()))
+                .one(txn)
+                .await
+                .db()?
+            else {
+                return Ok(false);
+            };
+            let mut variants = variants_of(found.variants)?;
+            // A field keeps the variant first shown (a repeated send shows the same one).
+            for (field, variant) in seen {
+                variants.entry(field).or_insert(variant);
+            }
+            key(outcome::Entity::update_many())
+                .col_expr(outcome::Column::Variants, Expr::value(json(&variants)?))
+                .col_expr(outcome::Column::Delivered, Expr::value(true))
+                .col_expr(outcome::Column::UpdatedAt, Expr::value(now))
+                .exec(txn)
+                .await
+                .db()?
+        }
+        OutcomeEvent::Clicked => key(outcome::Entity::update_many())
+            .col_expr(outcome::Column::Clicked, Expr::value(true))
+            .col_expr(outcome::Column::UpdatedAt, Expr::value(now))
+            .filter(outcome::Column::Clicked.eq(false))
+            .exec(txn)
+            .await
+            .db()?,
+        OutcomeEvent::Converted(value) => {
+            let mut update = key(outcome::Entity::update_many())
+                .col_expr(outcome::Column::Converted, Expr::value(true))
+                .col_expr(outcome::Column::UpdatedAt, Expr::value(now));
+            if let Some(v) = value {
+                update = update.col_expr(
+                    outcome::Column::Value,
+                    Expr::col(outcome::Column::Value)
+                        .if_null(Decimal::ZERO)
+                        .add(v),
+                );
+            }
+            update.exec(txn).await.db()?
+        }
+    };
+    Ok(changed.rows_affected > 0)
+}
+
 #[async_trait]
 impl OptimisationRepository for SqlOptimisation {
     async fn enrol(
@@ -318,63 +385,10 @@ impl OptimisationRepository for SqlOptimisation {
         event: OutcomeEvent,
         now: DateTime<Utc>,
     ) -> StorageResult<bool> {
-        let now = micros(now);
         let txn = self.scope.begin_write(org).await?;
-        let key = |q: sea_orm::UpdateMany<outcome::Entity>| {
-            q.filter(outcome::Column::CampaignId.eq(campaign.as_uuid()))
-                .filter(outcome::Column::ContactId.eq(contact.as_uuid()))
-                .filter(outcome::Column::OrgId.eq(org.as_uuid()))
-        };
-        let changed = match event {
-            OutcomeEvent::Delivered(seen) => {
-                let Some(found) = outcome::Entity::find()
-                    .filter(outcome::Column::CampaignId.eq(campaign.as_uuid()))
-                    .filter(outcome::Column::ContactId.eq(contact.as_uuid()))
-                    .filter(outcome::Column::OrgId.eq(org.as_uuid()))
-                    .one(&txn)
-                    .await
-                    .db()?
-                else {
-                    txn.commit().await.db()?;
-                    return Ok(false);
-                };
-                let mut variants = variants_of(found.variants)?;
-                // A field keeps the variant first shown (a repeated send shows the same one).
-                for (field, variant) in seen {
-                    variants.entry(field).or_insert(variant);
-                }
-                key(outcome::Entity::update_many())
-                    .col_expr(outcome::Column::Variants, Expr::value(json(&variants)?))
-                    .col_expr(outcome::Column::Delivered, Expr::value(true))
-                    .col_expr(outcome::Column::UpdatedAt, Expr::value(now))
-                    .exec(&txn)
-                    .await
-                    .db()?
-            }
-            OutcomeEvent::Clicked => key(outcome::Entity::update_many())
-                .col_expr(outcome::Column::Clicked, Expr::value(true))
-                .col_expr(outcome::Column::UpdatedAt, Expr::value(now))
-                .filter(outcome::Column::Clicked.eq(false))
-                .exec(&txn)
-                .await
-                .db()?,
-            OutcomeEvent::Converted(value) => {
-                let mut update = key(outcome::Entity::update_many())
-                    .col_expr(outcome::Column::Converted, Expr::value(true))
-                    .col_expr(outcome::Column::UpdatedAt, Expr::value(now));
-                if let Some(v) = value {
-                    update = update.col_expr(
-                        outcome::Column::Value,
-                        Expr::col(outcome::Column::Value)
-                            .if_null(Decimal::ZERO)
-                            .add(v),
-                    );
-                }
-                update.exec(&txn).await.db()?
-            }
-        };
+        let changed = observe_in(&txn, org, campaign, contact, event, now).await?;
         txn.commit().await.db()?;
-        Ok(changed.rows_affected > 0)
+        Ok(changed)
     }
 
     async fn outcomes(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<Outcome>> {
