@@ -146,6 +146,15 @@ pub(crate) struct ExecutionArgs {
     /// Messages per minute per organization.
     #[arg(long, env = "AME_SEND_RATE", default_value_t = 600)]
     pub(crate) send_rate: u32,
+    /// Variant tests: exposures every arm gets before the weights move from an equal split.
+    #[arg(long, env = "AME_TEST_BURN_IN", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) test_burn_in: u64,
+    /// Variant tests: the weights are refreshed after this many new exposures...
+    #[arg(long, env = "AME_TEST_REFRESH_EXPOSURES", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) test_refresh_exposures: u64,
+    /// ...or after this many minutes, whichever comes first.
+    #[arg(long, env = "AME_TEST_REFRESH_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub(crate) test_refresh_minutes: u64,
     /// Jobs one worker runs at once.
     #[arg(long = "concurrency", env = "AME_WORKER_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub(crate) concurrency: u64,

@@ -101,6 +101,14 @@ pub(super) async fn execution_settings(
             .to_owned(),
         from: args.mail_from.clone(),
         send_rate_per_minute: args.send_rate,
+        tests: ame_app::optimisation::TestSettings {
+            policy: ame_prediction::bandit::BanditPolicy {
+                burn_in: args.test_burn_in,
+                ..ame_prediction::bandit::BanditPolicy::default()
+            },
+            refresh_every: args.test_refresh_exposures,
+            refresh_after: chrono::TimeDelta::minutes(args.test_refresh_minutes as i64),
+        },
         ..ExecutionSettings::default()
     })
 }

@@ -49,6 +49,8 @@ pub struct ExecutionSettings {
     pub sweep_every: chrono::TimeDelta,
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout: std::time::Duration,
+    /// How variant tests weigh and promote their arms.
+    pub tests: crate::optimisation::TestSettings,
 }
 
 impl fmt::Debug for ExecutionSettings {
@@ -72,6 +74,7 @@ impl Default for ExecutionSettings {
             send_rate_per_minute: DEFAULT_SEND_RATE,
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
+            tests: crate::optimisation::TestSettings::default(),
         }
     }
 }

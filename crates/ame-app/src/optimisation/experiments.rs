@@ -4,8 +4,9 @@
 //! Email subjects are tested per step (`email_subject_step_N`, success = the contact clicked),
 //! landing-page headlines and buttons per page (`landing_headline`, `landing_cta`, success =
 //! the visitor became a lead). Counts come from the outcome records and the page's visitors;
-//! weights are refreshed every [`REFRESH_EVERY`] exposures or [`REFRESH_AFTER`], whichever
-//! comes first, and a promoted winner takes every later exposure.
+//! weights are refreshed every [`REFRESH_EVERY`] exposures or [`REFRESH_AFTER`] (by default;
+//! [`TestSettings`] changes them), whichever comes first, and a promoted winner takes every
+//! later exposure.
 
 use crate::caller::Caller;
 use crate::engine::Engine;
@@ -19,10 +20,32 @@ use ame_storage::ExperimentRow;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 
-/// Exposures between weight refreshes.
+/// Exposures between weight refreshes, by default.
 pub const REFRESH_EVERY: u64 = 100;
-/// Longest time between weight refreshes while exposures arrive.
+/// Longest time between weight refreshes while exposures arrive, by default.
 pub const REFRESH_AFTER: TimeDelta = TimeDelta::minutes(10);
+
+/// How variant tests run: the bandit's policy (burn-in, floor, promotion) and the refresh
+/// cadence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TestSettings {
+    /// Burn-in, floor and promotion thresholds.
+    pub policy: BanditPolicy,
+    /// New exposures that make the weights due for a refresh.
+    pub refresh_every: u64,
+    /// Time after which the weights are due for a refresh.
+    pub refresh_after: TimeDelta,
+}
+
+impl Default for TestSettings {
+    fn default() -> Self {
+        Self {
+            policy: BanditPolicy::default(),
+            refresh_every: REFRESH_EVERY,
+            refresh_after: REFRESH_AFTER,
+        }
+    }
+}
 
 /// Whether a field is tested on the landing page (success = a lead) rather than in email
 /// (success = a click).
@@ -121,14 +144,17 @@ impl Engine {
             if row.state == ExperimentState::Promoted {
                 return Ok(row.weights.clone());
             }
-            let fresh = row.refreshed_at.is_some_and(|at| now - at < REFRESH_AFTER);
+            let settings = self.execution().tests;
+            let fresh = row
+                .refreshed_at
+                .is_some_and(|at| now - at < settings.refresh_after);
             if fresh {
                 // A cheap count decides; the full counts are read only to refresh.
                 let total = repos
                     .optimisation
                     .exposure_count(org, campaign, is_page_field(field))
                     .await?;
-                if total < row.exposures_at_refresh + REFRESH_EVERY {
+                if total < row.exposures_at_refresh + settings.refresh_every {
                     return Ok(row.weights.clone());
                 }
             }
@@ -159,7 +185,7 @@ impl Engine {
             .await?;
         let promoted = existing.as_ref().and_then(|e| e.winner).map(|w| w as usize);
         let seed = holdout_seed(campaign) ^ text_hash(field) ^ total;
-        let assessment = assess(&counts, &BanditPolicy::default(), promoted, seed);
+        let assessment = assess(&counts, &self.execution().tests.policy, promoted, seed);
         let mut events = existing.map(|e| e.events).unwrap_or_default();
         if promoted.is_none()
             && let Some(w) = assessment.winner
@@ -267,7 +293,7 @@ impl Engine {
             let total: u64 = counts.iter().map(|c| c.exposures).sum();
             let promoted = row.as_ref().and_then(|r| r.winner).map(|w| w as usize);
             let seed = holdout_seed(campaign) ^ text_hash(&field) ^ total;
-            let a: Assessment = assess(&counts, &BanditPolicy::default(), promoted, seed);
+            let a: Assessment = assess(&counts, &self.execution().tests.policy, promoted, seed);
             // The weights in use are the stored ones (until the next refresh).
             let weights = row
                 .as_ref()

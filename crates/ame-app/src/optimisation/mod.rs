@@ -7,7 +7,7 @@ mod import;
 mod targeting;
 
 pub use ame_domain::subject_field;
-pub use experiments::{REFRESH_AFTER, REFRESH_EVERY};
+pub use experiments::{REFRESH_AFTER, REFRESH_EVERY, TestSettings};
 pub use import::OutcomeFileReport;
 pub use targeting::{
     FeatureWeight, HeldOutQuality, ModelSummary, ScorePage, TARGETING_RETRAIN_DELAY,
