@@ -7,10 +7,11 @@
 use ame_app::execution::{ExecutionSettings, NewConnector, Worker, WorkerSettings};
 use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
 use ame_domain::{
-    ApiKeyId, BrandProfileInput, CampaignStatus, CampaignType, Channel, JobState, MemberRole,
-    NewCampaign, PageRequest, Tone,
+    ApiKeyId, CampaignStatus, CampaignType, Channel, JobState, MemberRole, NewCampaign, PageRequest,
 };
 use ame_test_support::TestDb;
+
+mod support;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{TimeZone, Utc};
@@ -164,26 +165,7 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
         role: MemberRole::Owner,
         actor: Actor::ApiKey(ApiKeyId::new()),
     };
-    engine
-        .save_brand(
-            &caller,
-            BrandProfileInput {
-                company_name: "Ledgerly".into(),
-                product: "automated month-end close software".into(),
-                audience: "finance teams at mid-sized companies".into(),
-                value_propositions: vec!["close the books in 3 days instead of 10".into()],
-                tone: Tone::Professional,
-                cta_text: "Book a demo".into(),
-                cta_url: "https://ledgerly.example/demo".into(),
-                primary_color: "#1f4e79".into(),
-                accent_color: "#f2a900".into(),
-                sign_off: "The Ledgerly team".into(),
-                postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
-                unsubscribe_text: None,
-            },
-        )
-        .await
-        .unwrap();
+    engine.save_brand(&caller, support::brand()).await.unwrap();
     let linkedin = engine
         .create_connector(
             &caller,

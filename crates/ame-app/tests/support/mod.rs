@@ -118,26 +118,7 @@ impl Harness {
             role: MemberRole::Owner,
             actor: Actor::ApiKey(ApiKeyId::new()),
         };
-        engine
-            .save_brand(
-                &caller,
-                BrandProfileInput {
-                    company_name: "Ledgerly".into(),
-                    product: "automated month-end close software".into(),
-                    audience: "finance teams at mid-sized companies".into(),
-                    value_propositions: vec!["close the books in 3 days instead of 10".into()],
-                    tone: Tone::Professional,
-                    cta_text: "Book a demo".into(),
-                    cta_url: "https://ledgerly.example/demo".into(),
-                    primary_color: "#1f4e79".into(),
-                    accent_color: "#f2a900".into(),
-                    sign_off: "The Ledgerly team".into(),
-                    postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
-                    unsubscribe_text: None,
-                },
-            )
-            .await
-            .unwrap();
+        engine.save_brand(&caller, brand()).await.unwrap();
         let worker = Worker::new(engine.clone(), WorkerSettings::named("test-worker"));
         Self {
             engine,
@@ -216,4 +197,22 @@ impl Harness {
 
 pub fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+/// The brand every harness organization uses.
+pub fn brand() -> BrandProfileInput {
+    BrandProfileInput {
+        company_name: "Ledgerly".into(),
+        product: "automated month-end close software".into(),
+        audience: "finance teams at mid-sized companies".into(),
+        value_propositions: vec!["close the books in 3 days instead of 10".into()],
+        tone: Tone::Professional,
+        cta_text: "Book a demo".into(),
+        cta_url: "https://ledgerly.example/demo".into(),
+        primary_color: "#1f4e79".into(),
+        accent_color: "#f2a900".into(),
+        sign_off: "The Ledgerly team".into(),
+        postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
+        unsubscribe_text: None,
+    }
 }
