@@ -94,6 +94,28 @@ fn counts<'a>(
     out
 }
 
+/// Arm counts of `field` from a campaign's outcome records (email fields: treated contacts a
+/// message reached, success = a click) or its page visitors (page fields: success = a lead).
+fn counts_from(
+    field: &str,
+    arms: u32,
+    outcomes: &[ame_domain::Outcome],
+    visitors: &[(BTreeMap<String, u32>, bool)],
+) -> Vec<ArmCounts> {
+    if is_page_field(field) {
+        counts(field, arms, visitors.iter().map(|(v, lead)| (v, *lead)))
+    } else {
+        counts(
+            field,
+            arms,
+            outcomes
+                .iter()
+                .filter(|o| o.group == Group::Treatment && o.delivered)
+                .map(|o| (&o.variants, o.clicked)),
+        )
+    }
+}
+
 impl Engine {
     /// Arm counts of one field of a campaign.
     async fn arm_counts(
@@ -106,21 +128,10 @@ impl Engine {
         let repos = self.service_repos();
         if is_page_field(field) {
             let visitors = repos.optimisation.visitors(org, campaign).await?;
-            Ok(counts(
-                field,
-                arms,
-                visitors.iter().map(|(v, lead)| (v, *lead)),
-            ))
+            Ok(counts_from(field, arms, &[], &visitors))
         } else {
             let outcomes = repos.optimisation.outcomes(org, campaign).await?;
-            Ok(counts(
-                field,
-                arms,
-                outcomes
-                    .iter()
-                    .filter(|o| o.group == Group::Treatment && o.delivered)
-                    .map(|o| (&o.variants, o.clicked)),
-            ))
+            Ok(counts_from(field, arms, &outcomes, &[]))
         }
     }
 
@@ -275,6 +286,7 @@ impl Engine {
         let org = caller.org;
         let rows = repos.optimisation.experiments(org, campaign).await?;
         let outcomes = repos.optimisation.outcomes(org, campaign).await?;
+        let visitors = repos.optimisation.visitors(org, campaign).await?;
         let mut fields: BTreeMap<String, (u32, Option<ExperimentRow>)> = BTreeMap::new();
         for row in rows {
             fields.insert(row.field.clone(), (row.arms, Some(row)));
@@ -289,7 +301,7 @@ impl Engine {
         }
         let mut reports = Vec::with_capacity(fields.len());
         for (field, (arms, row)) in fields {
-            let counts = self.arm_counts(org, campaign, &field, arms).await?;
+            let counts = counts_from(&field, arms, &outcomes, &visitors);
             let total: u64 = counts.iter().map(|c| c.exposures).sum();
             let promoted = row.as_ref().and_then(|r| r.winner).map(|w| w as usize);
             let seed = holdout_seed(campaign) ^ text_hash(&field) ^ total;
