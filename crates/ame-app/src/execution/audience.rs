@@ -32,6 +32,30 @@ pub struct ImportReport {
     pub errors: Vec<FieldError>,
 }
 
+/// Opens an import file as CSV and reads its header row, which must name an `email` column
+/// (`other_columns` says what else it may hold, for the error).
+pub(crate) fn open_email_csv(
+    path: &Path,
+    other_columns: &str,
+) -> AppResult<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let file_error = |message: String| AppError::Validation(vec![FieldError::new("file", message)]);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| file_error(format!("cannot be read as CSV: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| file_error(format!("has no header row: {e}")))?
+        .clone();
+    if !headers.iter().any(|h| h == "email") {
+        return Err(file_error(format!(
+            "needs an `email` column; other columns: {other_columns}"
+        )));
+    }
+    Ok((reader, headers))
+}
+
 /// Reads one CSV record as a contact: `email`, `first_name`, `time_zone`, `locale`, `consent`;
 /// every other column is an attribute (numbers and `true`/`false` typed, empty cells left out).
 fn contact_from_row(
@@ -172,35 +196,9 @@ impl Engine {
     /// checks every row and writes nothing if any is wrong; a second streamed pass writes them
     /// a thousand at a time. Memory stays flat whatever the file's size.
     pub async fn import_contacts_file(&self, org: OrgId, path: &Path) -> AppResult<ImportReport> {
-        let open = || {
-            csv::ReaderBuilder::new()
-                .trim(csv::Trim::Headers)
-                .flexible(false)
-                .from_path(path)
-                .map_err(|e| {
-                    AppError::Validation(vec![FieldError::new(
-                        "file",
-                        format!("cannot be read as CSV: {e}"),
-                    )])
-                })
-        };
+        const COLUMNS: &str = "first_name, time_zone, locale, consent, and any attribute";
         let mut report = ImportReport::default();
-        let mut reader = open()?;
-        let headers = reader
-            .headers()
-            .map_err(|e| {
-                AppError::Validation(vec![FieldError::new(
-                    "file",
-                    format!("has no header row: {e}"),
-                )])
-            })?
-            .clone();
-        if !headers.iter().any(|h| h == "email") {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "file",
-                "needs an `email` column; other columns: first_name, time_zone, locale, consent, and any attribute",
-            )]));
-        }
+        let (mut reader, headers) = open_email_csv(path, COLUMNS)?;
         let mut seen = std::collections::HashSet::new();
         for (i, row) in reader.records().enumerate() {
             report.rows += 1;
@@ -251,7 +249,7 @@ impl Engine {
             return Ok(report);
         }
         let contacts = self.service_repos().contacts;
-        let mut reader = open()?;
+        let (mut reader, _) = open_email_csv(path, COLUMNS)?;
         let mut chunk: Vec<ValidContact> = Vec::with_capacity(IMPORT_CHUNK);
         for row in reader.records() {
             let row = row.map_err(|e| {

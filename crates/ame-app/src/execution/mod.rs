@@ -14,6 +14,7 @@ mod tracking;
 mod webhooks;
 mod worker;
 
+pub(crate) use audience::open_email_csv;
 pub use audience::{ImportReport, MAX_IMPORT_ERRORS};
 pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, UnsubscribeClaim};
 pub use mail::{

@@ -6,8 +6,9 @@
 //! `variant:FIELD` for each tested field (the variant index shown).
 
 use crate::engine::Engine;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::execution::MAX_IMPORT_ERRORS;
+use crate::execution::open_email_csv;
 use ame_domain::{CampaignId, FieldError, Group, NewOutcome, OrgId, validate_outcomes};
 use ame_storage::ImportedOutcome;
 use std::collections::BTreeMap;
@@ -113,30 +114,8 @@ impl Engine {
     ) -> AppResult<OutcomeFileReport> {
         let repos = self.service_repos();
         repos.campaigns.get(org, campaign).await?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::Headers)
-            .from_path(path)
-            .map_err(|e| {
-                AppError::Validation(vec![FieldError::new(
-                    "file",
-                    format!("cannot be read as CSV: {e}"),
-                )])
-            })?;
-        let headers = reader
-            .headers()
-            .map_err(|e| {
-                AppError::Validation(vec![FieldError::new(
-                    "file",
-                    format!("has no header row: {e}"),
-                )])
-            })?
-            .clone();
-        if !headers.iter().any(|h| h == "email") {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "file",
-                "needs an `email` column; other columns: group, clicked, converted, value, variant:FIELD",
-            )]));
-        }
+        let (mut reader, headers) =
+            open_email_csv(path, "group, clicked, converted, value, variant:FIELD")?;
         let mut report = OutcomeFileReport::default();
         let mut resolved = Vec::new();
         let mut seen = std::collections::HashSet::new();
