@@ -32,6 +32,20 @@ STEPS = 3
 ZONES = ["Pacific/Auckland", "America/Los_Angeles", "Europe/London", "Asia/Kolkata"]
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
 DEADLINE_SECONDS = 600
+# The brand of the test organization.
+BRAND = {
+    "company_name": "Ledgerly",
+    "product": "automated month-end close software",
+    "audience": "finance teams at mid-sized companies",
+    "value_propositions": ["close the books in 3 days instead of 10"],
+    "tone": "professional",
+    "cta_text": "Book a demo",
+    "cta_url": "https://ledgerly.example/demo",
+    "primary_color": "#1f4e79",
+    "accent_color": "#f2a900",
+    "sign_off": "The Ledgerly team",
+    "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA",
+}
 
 
 class Sink:
@@ -131,19 +145,7 @@ def main() -> None:
                                                      headers={"Authorization": f"Bearer {os.environ['AME_API_KEY']}"})}
     client = lambda: state["client"]  # noqa: E731
 
-    expect(call(client, "PUT", "/api/marketing/brand", json={
-        "company_name": "Ledgerly",
-        "product": "automated month-end close software",
-        "audience": "finance teams at mid-sized companies",
-        "value_propositions": ["close the books in 3 days instead of 10"],
-        "tone": "professional",
-        "cta_text": "Book a demo",
-        "cta_url": "https://ledgerly.example/demo",
-        "primary_color": "#1f4e79",
-        "accent_color": "#f2a900",
-        "sign_off": "The Ledgerly team",
-        "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA",
-    }), 200, "saving the brand")
+    expect(call(client, "PUT", "/api/marketing/brand", json=BRAND), 200, "saving the brand")
     for first in range(0, CONTACTS, 1000):
         rows = [
             {"email": f"person{i}@example.com", "first_name": f"Person{i}", "time_zone": ZONES[i % len(ZONES)]}

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from aiosmtpd.controller import Controller
 
-from exactly_once import environment, expect, free_port, start
+from exactly_once import BRAND, environment, expect, free_port, start
 
 CONTACTS = 600
 DEADLINE_SECONDS = 300
@@ -68,19 +68,7 @@ def main() -> None:
                          "AME listens on ")
     client = httpx.Client(base_url=base, timeout=60,
                           headers={"Authorization": f"Bearer {os.environ['AME_API_KEY']}"})
-    expect(client.put("/api/marketing/brand", json={
-        "company_name": "Ledgerly",
-        "product": "automated month-end close software",
-        "audience": "finance teams at mid-sized companies",
-        "value_propositions": ["close the books in 3 days instead of 10"],
-        "tone": "professional",
-        "cta_text": "Book a demo",
-        "cta_url": "https://ledgerly.example/demo",
-        "primary_color": "#1f4e79",
-        "accent_color": "#f2a900",
-        "sign_off": "The Ledgerly team",
-        "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA",
-    }), 200, "saving the brand")
+    expect(client.put("/api/marketing/brand", json=BRAND), 200, "saving the brand")
     rows = [{"email": f"reader{i}@example.com", "first_name": f"Reader{i}"} for i in range(CONTACTS)]
     expect(client.post("/api/marketing/contacts", json=rows), 200, "adding contacts")
     # Started yesterday, so the first step is due at once in a window open every day; the later

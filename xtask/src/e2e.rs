@@ -323,23 +323,29 @@ pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
 
 /// Creates the virtual environment and installs the pinned tools unless already there.
 pub(crate) fn ensure_venv(work: &Path) -> Result<PathBuf> {
+    python_venv(work, REQUIREMENTS, "schemathesis and openapi-python-client")
+}
+
+/// A virtual environment at `work/venv` with the pinned `requirements` (`what` names them in
+/// the progress lines), created and installed only when its marker names other versions.
+pub(crate) fn python_venv(work: &Path, requirements: &[&str], what: &str) -> Result<PathBuf> {
     let venv = work.join("venv");
     let marker = venv.join("ame-requirements.txt");
-    let wanted = REQUIREMENTS.join("\n");
+    let wanted = requirements.join("\n");
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(venv);
     }
     run(
-        "create the Python virtual environment",
+        &format!("create the Python virtual environment for {what}"),
         Command::new("python3")
             .args(["-m", "venv", "--clear"])
             .arg(&venv),
     )?;
     run(
-        "install schemathesis and openapi-python-client from PyPI",
+        &format!("install {what} from PyPI"),
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
-            .args(REQUIREMENTS),
+            .args(requirements),
     )?;
     std::fs::write(&marker, wanted)?;
     Ok(venv)

@@ -3,7 +3,7 @@
 //! and `ame outcomes import`, the model trained and the held-out 40% scored through the API, the
 //! held-out AUC checked (≥ 0.77) and the coefficients checked against scikit-learn (to 1e-4).
 
-use crate::e2e::{RunningServer, fresh_sqlite_engine, org_with_owner_key};
+use crate::e2e::{RunningServer, fresh_sqlite_engine, org_with_owner_key, python_venv};
 use crate::run;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -19,30 +19,6 @@ fn dataset(root: &Path) -> PathBuf {
         .join("charity_direct_mail.csv")
 }
 
-/// A virtual environment with scikit-learn, created once.
-fn reference_venv(work: &Path) -> Result<PathBuf> {
-    let venv = work.join("venv");
-    let marker = venv.join("ame-requirements.txt");
-    let wanted = REQUIREMENTS.join("\n");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(venv);
-    }
-    run(
-        "create the reference fit's Python virtual environment",
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-    )?;
-    run(
-        "install scikit-learn from PyPI",
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check"])
-            .args(REQUIREMENTS),
-    )?;
-    std::fs::write(&marker, wanted)?;
-    Ok(venv)
-}
-
 /// Runs the targeting backtest when the dataset is present; says so either way.
 pub(crate) fn run_on_shared_data(root: &Path) -> Result<()> {
     let source = dataset(root);
@@ -55,7 +31,7 @@ pub(crate) fn run_on_shared_data(root: &Path) -> Result<()> {
     }
     let work = root.join("target/targeting");
     std::fs::create_dir_all(&work)?;
-    let venv = reference_venv(&work)?;
+    let venv = python_venv(&work, REQUIREMENTS, "scikit-learn")?;
     let (binary, url, _) = fresh_sqlite_engine(root, &work.join("run"), "Targeting")?;
     let (org, key) = org_with_owner_key(&binary, &url, "Charity")?;
     let server = RunningServer::start(&binary, &url, &work.join("run/ame.log"))?;
