@@ -373,11 +373,42 @@ impl Engine {
         else {
             return Ok(Handled::Settled);
         };
+        let settle = |delivery: ame_domain::Delivery, outcome: SendOutcome| {
+            let execution = repos.execution.clone();
+            async move {
+                execution
+                    .finish_send(job, &delivery, outcome, now)
+                    .await
+                    .map(|_| Handled::Settled)
+                    .map_err(AppError::from)
+            }
+        };
+        if ended {
+            return settle(delivery, SendOutcome::Cancelled).await;
+        }
+        if !contact.is_reachable() {
+            return settle(
+                delivery,
+                SendOutcome::Suppressed(format!("the contact is {}", contact.consent)),
+            )
+            .await;
+        }
+        if repos
+            .execution
+            .has_converted(org, payload.campaign, payload.contact)
+            .await?
+        {
+            return settle(
+                delivery,
+                SendOutcome::Suppressed("the contact converted".into()),
+            )
+            .await;
+        }
         let template = self
             .email_template(org, delivery.asset_id, delivery.step)
             .await?;
         // The subject comes from the test's current weights; a retry keeps the first choice.
-        if delivery.attempts <= 1 && !ended && contact.is_reachable() {
+        if delivery.attempts <= 1 {
             let chosen = self
                 .choose_variant(
                     org,
@@ -394,34 +425,6 @@ impl Engine {
                     .await?;
                 delivery.subject_variant = chosen;
             }
-        }
-        let settle = |outcome: SendOutcome| {
-            let execution = repos.execution.clone();
-            let delivery = delivery.clone();
-            async move {
-                execution
-                    .finish_send(job, &delivery, outcome, now)
-                    .await
-                    .map(|_| Handled::Settled)
-                    .map_err(AppError::from)
-            }
-        };
-        if ended {
-            return settle(SendOutcome::Cancelled).await;
-        }
-        if !contact.is_reachable() {
-            return settle(SendOutcome::Suppressed(format!(
-                "the contact is {}",
-                contact.consent
-            )))
-            .await;
-        }
-        if repos
-            .execution
-            .has_converted(org, payload.campaign, payload.contact)
-            .await?
-        {
-            return settle(SendOutcome::Suppressed("the contact converted".into())).await;
         }
         let message = self.personalise(
             &template,
@@ -457,7 +460,7 @@ impl Engine {
                 at: now + retry_delay(job.attempts, rand::random::<f64>()),
             },
         };
-        let handled = settle(outcome.clone()).await?;
+        let handled = settle(delivery, outcome.clone()).await?;
         if outcome == SendOutcome::Sent {
             self.schedule_rollup(org, payload.campaign, now).await?;
         }
