@@ -18,6 +18,7 @@ mod m20261130_000007_page_lifecycle;
 mod m20261130_000008_key_lifecycle_and_audit;
 mod m20261201_000009_execution;
 mod m20261202_000010_optimisation;
+mod m20261203_000011_web_sign_in;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_key_lifecycle_and_audit::Migration),
             Box::new(m20261201_000009_execution::Migration),
             Box::new(m20261202_000010_optimisation::Migration),
+            Box::new(m20261203_000011_web_sign_in::Migration),
         ]
     }
 }

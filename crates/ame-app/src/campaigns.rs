@@ -52,7 +52,7 @@ impl Engine {
         page: PageRequest,
     ) -> AppResult<Page<Campaign>> {
         let campaigns = self.repos(caller).campaigns;
-        Ok(read_twice(|| campaigns.list(caller.org, filter, page)).await?)
+        Ok(read_twice(|| campaigns.list(caller.org, filter.clone(), page)).await?)
     }
 
     /// One campaign.

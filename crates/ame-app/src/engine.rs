@@ -36,6 +36,7 @@ pub struct Engine {
     execution: Arc<ExecutionSettings>,
     templates: Arc<TemplateCache>,
     job_metrics: Arc<JobMetrics>,
+    sign_in_throttle: crate::accounts::SharedThrottle,
 }
 
 impl Engine {
@@ -60,6 +61,7 @@ impl Engine {
             execution: Arc::new(ExecutionSettings::default()),
             templates: Arc::default(),
             job_metrics: Arc::default(),
+            sign_in_throttle: Arc::default(),
         }
     }
 
@@ -147,6 +149,16 @@ impl Engine {
     /// The engine clock's current time.
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Throttles dashboard sign-ins with `throttle` (shared by this engine's clones).
+    pub fn with_sign_in_throttle(mut self, throttle: crate::accounts::SignInThrottle) -> Self {
+        self.sign_in_throttle = Arc::new(throttle);
+        self
+    }
+
+    pub(crate) fn sign_in_throttle(&self) -> &crate::accounts::SignInThrottle {
+        &self.sign_in_throttle
     }
 
     pub(crate) fn service_repos(&self) -> Repositories {

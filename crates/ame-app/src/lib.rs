@@ -11,10 +11,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod accounts;
 mod admin;
 mod assets;
 mod audit;
-mod brand;
+pub mod brand;
 mod caller;
 mod campaigns;
 mod clock;
@@ -31,8 +32,13 @@ mod public;
 mod repos;
 mod results;
 pub mod results_csv;
+pub mod results_upload;
 mod retry;
 
+pub use accounts::{
+    ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS, DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME,
+    SignInError, SignInThrottle, SignedIn, session_hash,
+};
 pub use admin::{DemoOrganization, prepare_database};
 pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};
 pub use audit::{AUDIT_LIMIT_RANGE, DEFAULT_AUDIT_LIMIT, in_request};

@@ -3,10 +3,10 @@
 
 use ame_domain::UserId;
 use ame_storage::{
-    ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository, CampaignRepository,
-    ContactRepository, ExecutionRepository, IdempotencyRepository, JobQueue, LeadRepository,
-    OptimisationRepository, OrganizationRepository, PublicPageRepository, ResultRepository,
-    Storage, StorageResult,
+    AccountRepository, ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository,
+    CampaignRepository, ContactRepository, ExecutionRepository, IdempotencyRepository, JobQueue,
+    LeadRepository, OptimisationRepository, OrganizationRepository, PublicPageRepository,
+    ResultRepository, Storage, StorageResult,
 };
 use async_trait::async_trait;
 use std::fmt::Debug;
@@ -43,6 +43,8 @@ pub struct Repositories {
     pub execution: Arc<dyn ExecutionRepository>,
     /// Outcomes, variant tests, landing-page visitors and targeting models.
     pub optimisation: Arc<dyn OptimisationRepository>,
+    /// Dashboard passwords and sessions.
+    pub accounts: Arc<dyn AccountRepository>,
 }
 
 impl Debug for Repositories {
@@ -69,6 +71,7 @@ impl Repositories {
             jobs: Arc::new(storage.jobs()),
             execution: Arc::new(storage.execution()),
             optimisation: Arc::new(storage.optimisation()),
+            accounts: Arc::new(storage.accounts()),
         }
     }
 }

@@ -108,12 +108,32 @@ pub struct Campaign {
 }
 
 /// Which campaigns a listing returns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CampaignFilter {
     /// Only campaigns in this status.
     pub status: Option<CampaignStatus>,
     /// Only campaigns of this type.
     pub campaign_type: Option<CampaignType>,
+    /// Only campaigns whose name or objective contains this text (case-insensitive).
+    pub search: Option<String>,
+}
+
+/// The longest search text a campaign listing takes, in characters.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+impl CampaignFilter {
+    /// Checks a search text: trimmed, blank means no search, at most [`MAX_SEARCH_LEN`]
+    /// characters.
+    pub fn search_text(text: &str) -> Result<Option<String>, FieldError> {
+        let text = text.trim();
+        if text.chars().count() > MAX_SEARCH_LEN {
+            return Err(FieldError::new(
+                "q",
+                format!("must be at most {MAX_SEARCH_LEN} characters"),
+            ));
+        }
+        Ok((!text.is_empty()).then(|| text.to_owned()))
+    }
 }
 
 /// A campaign as submitted by a client, not yet validated.

@@ -200,6 +200,34 @@ impl CampaignRepository for SqlCampaigns {
         if let Some(campaign_type) = filter.campaign_type {
             query = query.filter(Column::CampaignType.eq(campaign_type.as_str()));
         }
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let pattern = format!(
+                "%{}%",
+                search
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let lower =
+                |column: Column| Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(column)));
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(
+                        lower(Column::Name)
+                            .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                    )
+                    .add(
+                        lower(Column::Objective)
+                            .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+                    ),
+            );
+        }
         if let Some(after) = page.after {
             // A row-value comparison, so both engines walk the (org_id, created_at, id) index
             // from the cursor instead of filtering rows before it.

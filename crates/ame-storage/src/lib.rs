@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod accounts;
 mod api_keys;
 mod assets;
 mod audit;
@@ -30,6 +31,11 @@ mod results;
 mod scope;
 mod storage;
 
+#[cfg(any(test, feature = "mock"))]
+pub use accounts::MockAccountRepository;
+pub use accounts::{
+    AccountRepository, LoginRecord, Membership, NewWebSession, SqlAccounts, WebSession,
+};
 pub use api_keys::{API_KEY_PREFIX, SqlApiKeys};
 pub use assets::SqlAssets;
 pub use audit::SqlAudit;

@@ -206,6 +206,11 @@ impl Storage {
         SqlOptimisation::new(self.scope.clone())
     }
 
+    /// Dashboard sign-in: passwords and sessions.
+    pub fn accounts(&self) -> crate::SqlAccounts {
+        crate::SqlAccounts::new(self.scope.clone())
+    }
+
     /// The audit log repository.
     pub fn audit(&self) -> SqlAudit {
         SqlAudit::new(self.scope.clone())
