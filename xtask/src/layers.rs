@@ -85,12 +85,18 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "ame-app",
         &[
             "ame-api",
+            "ame-web",
             "actix-web",
             "actix-http",
             "hyper",
             "utoipa-actix-web",
         ],
         "the application layer knows no HTTP; every entry point calls it alike",
+    ),
+    (
+        "ame-web",
+        &["ame-api", "ame-storage", "ame-migration", "sea-orm", "sqlx"],
+        "the dashboard is an entry point over the application layer; it never reaches storage",
     ),
 ];
 

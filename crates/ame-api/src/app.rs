@@ -263,8 +263,12 @@ pub fn build_app(
     let (app, doc) = register(App::new().into_utoipa_app()).split_for_parts();
     let doc = crate::openapi::complete(doc);
     let table = Arc::new(MethodTable::from_doc(&doc));
+    let engine = web::Data::new(state.engine.clone());
     app.app_data(web::Data::new(state))
+        .app_data(engine)
         .app_data(web::Data::new(table))
+        .configure(ame_web::configure)
+        .service(web::redirect("/", "/app/campaigns").see_other())
         .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
         .service(web::redirect("/docs", DOCS_PATH))
         .default_service(web::to(fallback))

@@ -381,25 +381,37 @@ pub(crate) enum ApiKeyCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum UserCommand {
-    /// Add a user (by identity-provider id) to an organization, or change their role.
+    /// Add a person to an organization, or change their role: a dashboard account by email
+    /// (with a password read from standard input), or an identity-provider user by id.
     Add {
         /// Organization id.
         #[arg(long)]
         org: uuid::Uuid,
-        /// User id (the JWT `sub`).
+        /// User id (the JWT `sub`), for people who sign in through your identity provider.
+        #[arg(long, required_unless_present = "email", conflicts_with = "email")]
+        user: Option<uuid::Uuid>,
+        /// Email address of a dashboard account (created if new).
         #[arg(long)]
-        user: uuid::Uuid,
+        email: Option<String>,
         /// owner, admin, member or viewer.
         #[arg(long)]
         role: MemberRole,
+        /// Read the account's password (12 to 256 characters) from standard input; this also
+        /// signs the person out everywhere.
+        #[arg(long, requires = "email")]
+        password_stdin: bool,
     },
-    /// Remove a user from an organization; the API keys they issued stop working.
+    /// Remove a person from an organization: the API keys they issued stop working and their
+    /// dashboard sessions there end.
     Remove {
         /// Organization id.
         #[arg(long)]
         org: uuid::Uuid,
         /// User id (the JWT `sub`).
+        #[arg(long, required_unless_present = "email", conflicts_with = "email")]
+        user: Option<uuid::Uuid>,
+        /// Email address of a dashboard account.
         #[arg(long)]
-        user: uuid::Uuid,
+        email: Option<String>,
     },
 }

@@ -85,17 +85,59 @@ pub(super) async fn api_key(url: &str, command: ApiKeyCommand) -> Result<()> {
 pub(super) async fn user(url: &str, command: UserCommand) -> Result<()> {
     let engine = Engine::new(ready_storage(url).await?);
     match command {
-        UserCommand::Add { org, user, role } => {
+        UserCommand::Add {
+            org,
+            user: Some(user),
+            role,
+            ..
+        } => {
             engine
                 .set_member(OrgId::from_uuid(org), UserId::from_uuid(user), role)
                 .await?;
             println!("{user} is now {role} of {org}");
         }
-        UserCommand::Remove { org, user } => {
+        UserCommand::Add {
+            org,
+            email: Some(email),
+            role,
+            password_stdin,
+            ..
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let user = engine
+                .add_user(OrgId::from_uuid(org), &email, role, password)
+                .await?;
+            eprintln!("{email} is now {role} of {org}");
+            println!("{user}");
+        }
+        UserCommand::Remove {
+            org,
+            user: Some(user),
+            ..
+        } => {
             engine
                 .remove_member(OrgId::from_uuid(org), UserId::from_uuid(user))
                 .await?;
             println!("{user} is no longer a member of {org}; the keys they issued stop working");
+        }
+        UserCommand::Remove {
+            org,
+            email: Some(email),
+            ..
+        } => {
+            engine.remove_user(OrgId::from_uuid(org), &email).await?;
+            println!("{email} is no longer a member of {org}; their sessions there have ended");
+        }
+        UserCommand::Add { .. } | UserCommand::Remove { .. } => {
+            bail!("name the person with --email or --user")
         }
     }
     Ok(())

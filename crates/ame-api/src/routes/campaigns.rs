@@ -41,6 +41,9 @@ pub struct ListCampaignsQuery {
     pub status: Option<CampaignStatus>,
     /// Only campaigns of this type.
     pub campaign_type: Option<CampaignType>,
+    /// Only campaigns whose name or objective contains this text (case-insensitive).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
 }
 
 /// A lifecycle transition request.
@@ -211,6 +214,10 @@ fn parse_list_query(query: &str) -> Result<(CampaignFilter, PageRequest), Proble
         "campaign_type" => match value.parse() {
             Ok(t) => filter.campaign_type = Some(t),
             Err(e) => errors.push(field_error("campaign_type".into(), format!("{e}"))),
+        },
+        "q" => match CampaignFilter::search_text(value) {
+            Ok(text) => filter.search = text,
+            Err(e) => errors.push(field_error("q".into(), e.message)),
         },
         _ => {}
     })?;

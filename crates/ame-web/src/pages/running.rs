@@ -1,0 +1,115 @@
+//! A running campaign: its outbox (sends by due time) and its variant tests with the lift
+//! against the holdout.
+
+use super::parse_id;
+use crate::error::WebError;
+use crate::layout::{campaign_header, campaign_title, ok, page};
+use crate::session::Ctx;
+use actix_web::HttpResponse;
+use actix_web::web::Path;
+use ame_domain::{CampaignId, IntervalEstimate};
+use maud::html;
+
+/// `GET /app/campaigns/{id}/schedule`.
+pub async fn schedule(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, WebError> {
+    let id = CampaignId::from_uuid(parse_id(&id)?);
+    let campaign = ctx.engine.campaign(&ctx.caller, id).await?;
+    let mut deliveries = ctx.engine.deliveries(&ctx.caller, id, 200).await?;
+    deliveries.sort_by_key(|d| d.due_at);
+    Ok(ok(page(
+        &ctx,
+        "campaigns",
+        &format!("Schedule · {}", campaign_title(&campaign)),
+        html! {
+            (campaign_header(&campaign, "schedule"))
+            p { "Emails go out in each contact's own time zone within the send window; this is the outbox, earliest first (up to 200)." }
+            @if deliveries.is_empty() {
+                p #no-sends { "Nothing scheduled yet. Sends are planned when an active campaign with an audience starts." }
+            } @else {
+                div .table-wrap {
+                    table #outbox {
+                        thead { tr { th scope="col" { "Due (UTC)" } th scope="col" { "Step" } th scope="col" { "State" } th scope="col" { "Subject variant" } th scope="col" { "Attempts" } th scope="col" { "Sent" } th scope="col" { "Last error" } } }
+                        tbody {
+                            @for d in &deliveries {
+                                tr {
+                                    td { (d.due_at.format("%Y-%m-%d %H:%M")) }
+                                    td { (d.step) }
+                                    td { (d.state) }
+                                    td { (d.subject_variant + 1) }
+                                    td { (d.attempts) }
+                                    td { (d.sent_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
+                                    td { (d.last_error.as_deref().unwrap_or_default()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+fn percent(e: &IntervalEstimate) -> String {
+    format!(
+        "{:+.2} pts (95%: {:+.2} to {:+.2})",
+        e.value * 100.0,
+        e.low * 100.0,
+        e.high * 100.0
+    )
+}
+
+/// `GET /app/campaigns/{id}/experiments`.
+pub async fn experiments(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, WebError> {
+    let id = CampaignId::from_uuid(parse_id(&id)?);
+    let campaign = ctx.engine.campaign(&ctx.caller, id).await?;
+    let tests = ctx.engine.experiments(&ctx.caller, id).await?;
+    let lift = ctx.engine.campaign_lift(&ctx.caller, id).await?;
+    Ok(ok(page(
+        &ctx,
+        "campaigns",
+        &format!("Experiments · {}", campaign_title(&campaign)),
+        html! {
+            (campaign_header(&campaign, "experiments"))
+            section .card aria-labelledby="lift-heading" {
+                h2 #lift-heading { "Lift against the holdout" }
+                p { (format!("{:.0}%", lift.holdout_fraction * 100.0)) " of the audience is held out. Treatment: " (lift.treatment.contacts) " contacts, control: " (lift.control.contacts) "." }
+                ul {
+                    li { "Clicks: " @match &lift.clicks { Some(m) => (percent(&m.absolute)), None => "not enough data yet" } }
+                    li { "Conversions: " @match &lift.conversions { Some(m) => (percent(&m.absolute)), None => "not enough data yet" } }
+                }
+            }
+            @if tests.is_empty() {
+                p #no-tests { "No variant tests yet. Subjects and landing-page headlines are tested once sends and visits start." }
+            }
+            @for t in &tests {
+                section .card aria-labelledby={ "test-" (t.field) } {
+                    h2 id={ "test-" (t.field) } { (t.field.replace('_', " ")) }
+                    p { "State: " strong { (t.state) } " · metric: " (t.metric)
+                        @if let Some(w) = t.winner { " · winner: variant " (w + 1) } }
+                    div .table-wrap {
+                        table .arms {
+                            thead { tr { th scope="col" { "Variant" } th scope="col" { "Text" } th scope="col" .num { "Exposures" } th scope="col" .num { "Successes" } th scope="col" .num { "Rate (95%)" } th scope="col" .num { "P(best)" } th scope="col" .num { "Weight" } } }
+                            tbody {
+                                @for a in &t.arms {
+                                    tr {
+                                        td { (a.variant + 1) }
+                                        td { (a.text.as_deref().unwrap_or_default()) }
+                                        td .num { (a.exposures) }
+                                        td .num { (a.successes) }
+                                        td .num { (format!("{:.2}% ({:.2}–{:.2})", a.posterior_mean * 100.0, a.interval[0] * 100.0, a.interval[1] * 100.0)) }
+                                        td .num { (format!("{:.3}", a.probability_best)) }
+                                        td .num { meter min="0" max="1" value=(a.weight) aria-label={ "weight of variant " (a.variant + 1) } {} " " (format!("{:.0}%", a.weight * 100.0)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if !t.events.is_empty() {
+                        h3 { "History" }
+                        ul { @for e in &t.events { li { (e.at.format("%Y-%m-%d %H:%M")) " — " (e.kind) } } }
+                    }
+                }
+            }
+        },
+    )))
+}
