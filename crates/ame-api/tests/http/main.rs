@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
+mod dashboard;
 mod endpoints;
 mod execution;
 mod generation;

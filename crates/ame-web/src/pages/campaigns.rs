@@ -324,8 +324,9 @@ impl PlanValues {
         (out, errors)
     }
 
-    /// A new campaign from the form, checked by the same rules as the API.
-    fn new_campaign(&self) -> Result<NewCampaign, Vec<FieldError>> {
+    /// A new campaign from the form (when it could be read at all) and the fields that could
+    /// not be read; the API's rules check it next.
+    fn new_campaign(&self) -> (Option<NewCampaign>, Vec<FieldError>) {
         let (mut fields, mut errors) = self.to_json();
         fields.insert("campaign_type".into(), json!(self.campaign_type));
         for key in [
@@ -341,11 +342,10 @@ impl PlanValues {
             }
         }
         match from_json::<NewCampaign>(Value::Object(fields)) {
-            Ok(campaign) if errors.is_empty() => Ok(campaign),
-            Ok(_) => Err(errors),
+            Ok(campaign) => (Some(campaign), errors),
             Err(e) => {
                 errors.push(e);
-                Err(errors)
+                (None, errors)
             }
         }
     }
@@ -502,24 +502,22 @@ pub async fn create(ctx: Ctx, body: Bytes) -> Result<HttpResponse, WebError> {
     let form = checked_form(&ctx, &body)?;
     ctx.caller.require_write().map_err(WebError::from)?;
     let values = PlanValues::from_form(&form);
-    let checked =
-        values
-            .new_campaign()
-            .and_then(|c| match ctx.engine.check_new_campaign(&ctx.caller, c) {
-                Ok(valid) => Ok(valid),
-                Err(AppError::Validation(errors)) => Err(errors),
-                Err(other) => Err(vec![FieldError::new("form", other.to_string())]),
-            });
-    match checked {
-        Ok(valid) => {
-            let created = ctx.engine.create_campaign(&ctx.caller, valid, None).await?;
-            Ok(see_other(&format!("/app/campaigns/{}", created.id)))
+    let (campaign, mut errors) = values.new_campaign();
+    if let Some(campaign) = campaign {
+        match ctx.engine.check_new_campaign(&ctx.caller, campaign) {
+            Ok(valid) if errors.is_empty() => {
+                let created = ctx.engine.create_campaign(&ctx.caller, valid, None).await?;
+                return Ok(see_other(&format!("/app/campaigns/{}", created.id)));
+            }
+            Ok(_) => {}
+            Err(AppError::Validation(invalid)) => errors.extend(invalid),
+            Err(other) => return Err(other.into()),
         }
-        Err(errors) => Ok(respond(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            new_page(&ctx, &values, &form_errors(errors)),
-        )),
     }
+    Ok(respond(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        new_page(&ctx, &values, &form_errors(errors)),
+    ))
 }
 
 #[cfg(test)]
@@ -542,7 +540,9 @@ mod tests {
 
     #[test]
     fn a_form_becomes_the_apis_new_campaign_in_the_chosen_time_zone() {
-        let campaign = values().new_campaign().unwrap();
+        let (campaign, errors) = values().new_campaign();
+        assert!(errors.is_empty(), "{errors:?}");
+        let campaign = campaign.unwrap();
         assert_eq!(campaign.planned_reach, Some(5000));
         assert_eq!(campaign.channels, vec![Channel::Email, Channel::Linkedin]);
         assert_eq!(
@@ -557,7 +557,7 @@ mod tests {
         let mut bad = values();
         bad.planned_reach = "lots".into();
         bad.campaign_type = "spam".into();
-        let errors = bad.new_campaign().unwrap_err();
+        let (_, errors) = bad.new_campaign();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert!(fields.contains(&"planned_reach"), "{fields:?}");
         assert!(fields.contains(&"campaign_type"), "{fields:?}");
