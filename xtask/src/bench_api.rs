@@ -100,7 +100,7 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn ensure_wrk() -> Result<()> {
+pub(crate) fn ensure_wrk() -> Result<()> {
     if Command::new("wrk").arg("--version").output().is_ok() {
         return Ok(());
     }

@@ -9,13 +9,17 @@
 //! * `openapi` — regenerate the committed `docs/openapi.json`.
 //! * `backtest` — the predictor on the shared Facebook ads dataset (also a step of `test`).
 //! * `postgres` — only make sure the PostgreSQL test server is reachable.
+//! * `dashboard` — the dashboard in headless Chromium (Playwright, axe-core; also a step of
+//!   `test`); `screenshots` runs it and keeps the screenshots in `docs/screenshots`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod backtest;
 mod bench_api;
+mod bench_dashboard;
 mod bench_scheduler;
 mod browser;
+mod dashboard;
 mod e2e;
 mod layers;
 mod llm;
@@ -60,6 +64,11 @@ enum Task {
     Llm,
     /// Lay out the sample landing page in headless Chromium and check it.
     Browser,
+    /// Drive the dashboard in headless Chromium (Playwright): journeys, security, axe-core,
+    /// phone width, keyboard only; screenshots into target/dashboard/screenshots.
+    Dashboard,
+    /// Run the dashboard journey and keep its screenshots in docs/screenshots.
+    Screenshots,
     /// Store rendered files in S3 (moto's S3 server on loopback) and serve them back.
     S3,
     /// Backtest on the shared datasets (when present): `predictor` (the Facebook ads data,
@@ -79,7 +88,8 @@ enum Task {
         /// binary on PostgreSQL, beside pgbench) or `scheduler` (queue throughput beside a raw
         /// SKIP LOCKED loop, and emails per second into a local SMTP sink) or `optimisation`
         /// (training and scoring the targeting model on 100,000 contacts, a test's weight
-        /// refresh).
+        /// refresh) or `dashboard` (server time and size of the dashboard's pages with 10,000
+        /// campaigns, SQLite and PostgreSQL).
         #[arg(default_value = "storage")]
         suite: String,
         /// Only benchmarks whose name contains this (e.g. `postgres/list`).
@@ -109,6 +119,8 @@ fn main() -> Result<()> {
             Some(other) => bail!("no backtest `{other}`; choose predictor or targeting"),
         },
         Task::Browser => browser::check_landing_page(&root, &root.join(SAMPLE_PAGE)),
+        Task::Dashboard => dashboard::journey(&root, &root.join(DASHBOARD_SCREENSHOTS)),
+        Task::Screenshots => dashboard::journey(&root, &root.join("docs/screenshots")),
         Task::Postgres => {
             let server = pg_server::ensure_reachable()?;
             println!("PostgreSQL reachable at {}", server.address);
@@ -179,11 +191,14 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
     if suite == "scheduler" {
         return bench_scheduler::run_scheduler_bench(root);
     }
+    if suite == "dashboard" {
+        return bench_dashboard::run_dashboard_bench(root);
+    }
     let Some((_, package, target)) = BENCH_SUITES.iter().find(|(name, _, _)| *name == suite) else {
         let names: Vec<&str> = BENCH_SUITES
             .iter()
             .map(|(name, _, _)| *name)
-            .chain(["api", "scheduler"])
+            .chain(["api", "scheduler", "dashboard"])
             .collect();
         bail!(
             "unknown benchmark suite `{suite}`; available: {}",
@@ -203,6 +218,8 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
 /// Debian packages the tests and the engine's defaults need: espeak-ng speaks voice ads.
 /// The golden sample's landing page, checked in a browser.
 const SAMPLE_PAGE: &str = "docs/samples/lead_gen/landing_page/index.html";
+/// Where `dashboard` (and `test`) put the journey's screenshots.
+const DASHBOARD_SCREENSHOTS: &str = "target/dashboard/screenshots";
 
 pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[("espeak-ng", "espeak-ng")];
 
@@ -308,6 +325,8 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
         e2e::run_all(root)?;
         println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
         browser::check_landing_page(root, &root.join(SAMPLE_PAGE))?;
+        dashboard::journey(root, &root.join(DASHBOARD_SCREENSHOTS))?;
+        println!("dashboard: the journeys, security checks and axe-core passed in Chromium");
         backtest::run_on_shared_data(root)?;
         targeting_backtest::run_on_shared_data(root)?;
         s3::end_to_end(root)?;

@@ -27,10 +27,9 @@ fn file_url(base: &str, asset: &Asset, name: &str) -> String {
 /// How a count compares with its limit.
 fn count(length: usize, limit: usize, what: &str) -> Markup {
     html! {
-        span .char-count .over[length > limit] {
-            (length) " / " (limit) " " (what)
-            @if length > limit { " — over the limit" }
-        }
+        span .char-count .over[length > limit] { (length) " / " (limit) }
+        " " (what)
+        @if length > limit { strong .over { " — over the limit" } }
     }
 }
 
@@ -137,6 +136,12 @@ fn voice(base: &str, asset: &Asset) -> Markup {
                 source src=(file_url(base, asset, &file.name)) type=(file.media_type);
             }
             p .muted { "Length " (format!("{:.1}", file.duration_ms.unwrap_or_default() as f64 / 1000.0)) " s, target " (c["duration_s"].as_i64().unwrap_or_default()) " s" }
+        } @else {
+            p #voice-ad-missing role="status" {
+                "No audio was produced for this set"
+                @if let Some(why) = asset.metadata["render"]["audio_error"].as_str() { ": " (why) }
+                ". The script below is ready; regenerate once speech synthesis (espeak-ng) is installed."
+            }
         }
         div .voice-script {
             h4 { "Script as spoken" }
@@ -275,6 +280,6 @@ mod tests {
     #[test]
     fn an_over_long_text_is_flagged() {
         let html = count(300, 280, "characters").into_string();
-        assert!(html.contains("over the limit") && html.contains("char-count over"));
+        assert!(html.contains("over the limit") && html.contains(r#"char-count over">300 / 280<"#));
     }
 }

@@ -55,22 +55,22 @@ pub async fn leads(ctx: Ctx, query: Query<LeadsQuery>) -> Result<HttpResponse, W
                 }
                 button type="submit" .secondary { "Show leads" }
             }
-            @if leads.is_empty() {
-                p #no-leads { "No leads yet. They arrive from the campaign's published landing page while it is active." }
-            } @else {
-                div .table-wrap {
-                    table #leads {
-                        thead { tr { th scope="col" { "Received" } th scope="col" { "Email" } th scope="col" { "Name" } th scope="col" { "Other fields" } } }
-                        tbody {
-                            @for lead in &leads {
-                                tr {
-                                    td { (lead.created_at.format("%Y-%m-%d %H:%M")) }
-                                    td { (lead.fields["email"].as_str().unwrap_or_default()) }
-                                    td { (lead.fields["name"].as_str().unwrap_or_default()) }
-                                    td {
-                                        @if let Some(map) = lead.fields.as_object() {
-                                            (map.iter().filter(|(k, _)| *k != "email" && *k != "name").map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect::<Vec<_>>().join("; "))
-                                        }
+            div .table-wrap {
+                table #leads {
+                    caption .muted { "Newest first; leads arrive from the campaign's published landing page while it is active." }
+                    thead { tr { th scope="col" { "Received" } th scope="col" { "Email" } th scope="col" { "Name" } th scope="col" { "Other fields" } } }
+                    tbody {
+                        @if leads.is_empty() {
+                            tr #no-leads { td colspan="4" { "No leads yet." } }
+                        }
+                        @for lead in &leads {
+                            tr {
+                                td { (lead.created_at.format("%Y-%m-%d %H:%M")) }
+                                td { (lead.fields["email"].as_str().unwrap_or_default()) }
+                                td { (lead.fields["name"].as_str().unwrap_or_default()) }
+                                td {
+                                    @if let Some(map) = lead.fields.as_object() {
+                                        (map.iter().filter(|(k, _)| *k != "email" && *k != "name").map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect::<Vec<_>>().join("; "))
                                     }
                                 }
                             }
@@ -109,11 +109,12 @@ pub async fn contacts(ctx: Ctx, query: Query<ContactsQuery>) -> Result<HttpRespo
                 ul { @for s in &segments { li { strong { (s.name) } " — " code { (serde_json::to_string(&s.filter).unwrap_or_default()) } } } }
             }
             h2 { "People" }
-            @if listing.items.is_empty() { p { "No contacts yet." } } @else {
+            {
                 div .table-wrap {
                     table #contacts {
                         thead { tr { th scope="col" { "Email" } th scope="col" { "First name" } th scope="col" { "Time zone" } th scope="col" { "Consent" } th scope="col" { "Added" } } }
                         tbody {
+                            @if listing.items.is_empty() { tr #no-contacts { td colspan="5" { "No contacts yet." } } }
                             @for c in &listing.items {
                                 tr {
                                     td { (c.email.as_deref().unwrap_or("(erased)")) }
