@@ -492,6 +492,18 @@ pub fn validate_objective(objective: &str) -> Result<String, FieldError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_search_text_is_trimmed_bounded_and_blank_means_none() {
+        assert_eq!(
+            CampaignFilter::search_text("  spring ").unwrap().as_deref(),
+            Some("spring")
+        );
+        assert_eq!(CampaignFilter::search_text("   ").unwrap(), None);
+        let long = "x".repeat(MAX_SEARCH_LEN + 1);
+        assert_eq!(CampaignFilter::search_text(&long).unwrap_err().field, "q");
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -165,11 +165,12 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
     let filter = CampaignFilter {
         status: Some(CampaignStatus::Active),
         campaign_type: Some(CampaignType::LeadGen),
+        search: None,
     };
     group.bench_function("list_filtered_page_of_20", |b| {
         b.to_async(&runtime).iter(|| async {
             campaigns
-                .list(org, filter, PageRequest::new(20, None).unwrap())
+                .list(org, filter.clone(), PageRequest::new(20, None).unwrap())
                 .await
                 .unwrap()
         })
@@ -177,11 +178,12 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
     let no_match = CampaignFilter {
         status: Some(CampaignStatus::Paused),
         campaign_type: None,
+        search: None,
     };
     group.bench_function("list_filtered_no_match", |b| {
         b.to_async(&runtime).iter(|| async {
             campaigns
-                .list(org, no_match, PageRequest::new(20, None).unwrap())
+                .list(org, no_match.clone(), PageRequest::new(20, None).unwrap())
                 .await
                 .unwrap()
         })

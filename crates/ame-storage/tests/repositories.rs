@@ -93,7 +93,7 @@ async fn read_all(
     let mut pages = 0;
     loop {
         let page = campaigns
-            .list(org, filter, PageRequest::new(size, cursor).unwrap())
+            .list(org, filter.clone(), PageRequest::new(size, cursor).unwrap())
             .await
             .unwrap();
         pages += 1;
@@ -903,6 +903,7 @@ async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
     let filter = CampaignFilter {
         status: Some(CampaignStatus::Active),
         campaign_type: Some(CampaignType::LeadGen),
+        search: None,
     };
     let (filtered, filtered_pages) = read_all(&campaigns, org, filter, 10).await;
     assert_eq!(filtered_pages, 5);
@@ -917,6 +918,25 @@ async fn keyset_pagination_returns_each_campaign_once(db: TestDb) {
     );
     assert!(filtered.iter().all(|c| c.status == CampaignStatus::Active && c.campaign_type == CampaignType::LeadGen));
     assert_eq!(filtered.len(), expected.len());
+
+    let search = |text: &str| CampaignFilter {
+        search: CampaignFilter::search_text(text).unwrap(),
+        ..CampaignFilter::default()
+    };
+    let (found, found_pages) = read_all(&campaigns, org, search("NUMBER 12"), 5).await;
+    assert_eq!(found_pages, 3);
+    let expected: HashSet<_> = [12, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129]
+        .into_iter()
+        .map(|i| created[i])
+        .collect();
+    assert_eq!(found.iter().map(|c| c.id).collect::<HashSet<_>>(), expected);
+    let (wildcard, _) = read_all(&campaigns, org, search("100%"), 5).await;
+    assert!(
+        wildcard.is_empty(),
+        "a % in the search is a literal character"
+    );
+    let (elsewhere, _) = read_all(&campaigns, org, search("someone else"), 5).await;
+    assert!(elsewhere.is_empty(), "search stays inside the organization");
 }
 
 async fn plan_edits_apply_to_drafts_only(db: TestDb) {
@@ -1051,7 +1071,7 @@ async fn memberships_are_recorded(db: TestDb) {
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 10, "{applied:?}");
+    assert_eq!(applied.len(), 11, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

@@ -61,10 +61,10 @@ fn login_response(
 
 /// `GET /login`: the form (or straight to the campaigns when already signed in).
 pub async fn form(req: HttpRequest, engine: Data<Engine>) -> Result<HttpResponse, WebError> {
-    if let Some((session, _)) = resolve(&req, &engine).await? {
-        if session.caller.is_some() {
-            return Ok(see_other("/app/campaigns"));
-        }
+    if let Some((session, _)) = resolve(&req, &engine).await?
+        && session.caller.is_some()
+    {
+        return Ok(see_other("/app/campaigns"));
     }
     login_response(&req, StatusCode::OK, "", None)
 }
