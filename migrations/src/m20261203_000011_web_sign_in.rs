@@ -9,7 +9,8 @@
 //!   cookie lookup is the security-definer function `ame_web_session`.
 //! - `ame_set_user_login` / `ame_remove_user_login`: an owner or admin gives a person (by email) a
 //!   role and, optionally, a password; or removes them, ending their sessions in that organization.
-//!   Neither may touch a person who also belongs to an organization the caller does not administer.
+//!   Neither may set the password of a person who also belongs to an organization the caller does
+//!   not administer.
 
 use crate::run;
 use sea_orm_migration::prelude::*;
@@ -73,7 +74,8 @@ AS $fn$
 $fn$;
 
 -- Gives the person with `p_email` the role `p_role` in `p_org` (creating the user) and, when
--- `p_hash` is given, that password. NULL when the caller may not.
+-- `p_hash` is given, that password; a password is set only for a person whose every organization
+-- the caller administers. NULL when the caller may not.
 CREATE FUNCTION ame_set_user_login(p_org uuid, p_email text, p_hash text, p_role text, p_at timestamptz)
   RETURNS uuid
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
@@ -91,7 +93,7 @@ BEGIN
   IF target IS NULL THEN
     target := gen_random_uuid();
     INSERT INTO users (id, email, is_service, created_at) VALUES (target, lower(p_email), FALSE, p_at);
-  ELSIF EXISTS (
+  ELSIF p_hash IS NOT NULL AND EXISTS (
     SELECT 1 FROM user_organizations m WHERE m.user_id = target AND NOT EXISTS (
       SELECT 1 FROM user_organizations c
       WHERE c.user_id = auth.uid() AND c.org_id = m.org_id AND c.role IN ('owner', 'admin')

@@ -26,7 +26,7 @@ fn migrate_creates_the_embedded_database_and_is_idempotent() {
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
-            stdout.contains("10 migrations applied to sqlite://ame.db"),
+            stdout.contains("11 migrations applied to sqlite://ame.db"),
             "{stdout}"
         );
     }
@@ -408,4 +408,86 @@ fn contacts_import_checks_every_row_first_then_streams_them_in() {
         again.contains("0 contacts created, 20000 updated"),
         "{again}"
     );
+}
+
+fn ame_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ame"))
+        .current_dir(dir)
+        .env_remove("AME_DATABASE_URL")
+        .env("AME_LOG", "warn")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ame");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait for ame")
+}
+
+#[test]
+fn dashboard_accounts_are_added_with_a_password_from_stdin_and_removed_by_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = stdout_of(&ame(dir.path(), &["org", "create", "Acme"]));
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "Ana@Example.com",
+        "--org",
+        &org,
+        "--role",
+        "member",
+        "--password-stdin",
+    ];
+    let short = ame_with_stdin(dir.path(), &add, "short\n");
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("password: must be 12 to 256 characters"),
+        "{}",
+        String::from_utf8_lossy(&short.stderr)
+    );
+    let added = ame_with_stdin(dir.path(), &add, "correct horse battery staple\n");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let user = String::from_utf8_lossy(&added.stdout).trim().to_owned();
+    assert!(uuid::Uuid::parse_str(&user).is_ok(), "{user}");
+    let without_person = ame(
+        dir.path(),
+        &["user", "add", "--org", &org, "--role", "member"],
+    );
+    assert!(!without_person.status.success());
+    let removed = stdout_of(&ame(
+        dir.path(),
+        &[
+            "user",
+            "remove",
+            "--email",
+            "ana@example.com",
+            "--org",
+            &org,
+        ],
+    ));
+    assert!(removed.contains("sessions there have ended"), "{removed}");
+    let again = ame(
+        dir.path(),
+        &[
+            "user",
+            "remove",
+            "--email",
+            "ana@example.com",
+            "--org",
+            &org,
+        ],
+    );
+    assert!(!again.status.success(), "no longer a member");
 }

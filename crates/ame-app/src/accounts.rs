@@ -141,6 +141,13 @@ fn random_token() -> AppResult<String> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A random password of 24 URL-safe characters (for accounts an administrator hands out).
+pub(crate) fn random_password() -> AppResult<String> {
+    let mut bytes = [0u8; 18];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// Checks an email address for an account: one `@`, something on both sides, at most 254
 /// characters.
 fn validate_email(email: &str) -> AppResult<String> {

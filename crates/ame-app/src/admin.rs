@@ -16,7 +16,14 @@ pub struct DemoOrganization {
     pub org: Organization,
     /// Its owner API key's secret (shown only now).
     pub secret: String,
+    /// The dashboard account of its owner.
+    pub owner_email: String,
+    /// That account's password (shown only now).
+    pub owner_password: String,
 }
+
+/// The demo organization owner's dashboard account.
+pub const DEMO_OWNER_EMAIL: &str = "owner@demo.invalid";
 
 impl Engine {
     /// Creates an organization.
@@ -116,8 +123,8 @@ impl Engine {
         Ok(revoked)
     }
 
-    /// On an embedded database with no organization yet, creates a demo organization and an
-    /// owner key for it, so a first run works at once; `None` otherwise.
+    /// On an embedded database with no organization yet, creates a demo organization with an
+    /// owner key and an owner dashboard account, so a first run works at once; `None` otherwise.
     pub async fn bootstrap_demo(&self, storage: &Storage) -> AppResult<Option<DemoOrganization>> {
         if storage.backend() != Backend::Sqlite || !storage.has_no_organizations().await? {
             return Ok(None);
@@ -126,9 +133,19 @@ impl Engine {
         let key = self
             .admin_issue_key(org.id, "demo", MemberRole::Owner)
             .await?;
+        let password = crate::accounts::random_password()?;
+        self.add_user(
+            org.id,
+            DEMO_OWNER_EMAIL,
+            MemberRole::Owner,
+            Some(password.clone()),
+        )
+        .await?;
         Ok(Some(DemoOrganization {
             org,
             secret: key.secret,
+            owner_email: DEMO_OWNER_EMAIL.to_owned(),
+            owner_password: password,
         }))
     }
 }

@@ -39,7 +39,7 @@ pub use accounts::{
     ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS, DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME,
     SignInError, SignInThrottle, SignedIn, session_hash,
 };
-pub use admin::{DemoOrganization, prepare_database};
+pub use admin::{DEMO_OWNER_EMAIL, DemoOrganization, prepare_database};
 pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};
 pub use audit::{AUDIT_LIMIT_RANGE, DEFAULT_AUDIT_LIMIT, in_request};
 pub use caller::{Actor, Caller};

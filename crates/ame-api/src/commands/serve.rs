@@ -55,6 +55,10 @@ pub(super) async fn serve(
             "  curl -H 'Authorization: Bearer {}' http://{address}/api/marketing/campaigns",
             demo.secret
         ));
+        say(format!(
+            "Sign in to the dashboard at http://{address}/ as {} with the password (shown only now): {}",
+            demo.owner_email, demo.owner_password
+        ));
     }
     say(format!("AME listens on http://{address}"));
     say(format!(
