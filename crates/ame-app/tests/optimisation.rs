@@ -108,6 +108,20 @@ async fn clicks_move_the_subject_weights_and_promote_the_better_subject(db: Test
     assert_eq!(test.events[0].kind, "promoted");
     assert!(test.arms[best].probability_best > 0.95);
     assert_eq!(test.arms[best].weight, 1.0);
+    // Each refresh left a snapshot, oldest first, ending in the weights now in force.
+    assert!(test.history.len() >= 2, "{:?}", test.history);
+    assert!(
+        test.history
+            .windows(2)
+            .all(|w| w[0].at <= w[1].at && w[0].exposures <= w[1].exposures)
+    );
+    let last = test.history.last().unwrap();
+    assert_eq!(last.weights[best], 1.0);
+    assert!(last.probability_best[best] > 0.95);
+    assert!(
+        test.history[0].probability_best[best] < last.probability_best[best],
+        "confidence in the winner grew over the refreshes"
+    );
     // The burn-in split the first sends evenly; the rest went mostly to the winner.
     let early = &shown[..100];
     assert!((0..subjects.len()).all(|v| early.contains(&v)));

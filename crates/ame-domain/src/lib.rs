@@ -55,9 +55,10 @@ pub use jobs::{
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use optimisation::{
     ArmReport, DEFAULT_HOLDOUT_FRACTION, ExperimentEvent, ExperimentReport, GroupCounts,
-    IntervalEstimate, LiftReport, MAX_HOLDOUT_FRACTION, MAX_OUTCOMES_PER_REQUEST, MetricLift,
-    NewOutcome, Outcome, OutcomeEvent, ScoredContact, Targeting, draw_group, holdout_seed,
-    seeded_unit, subject_field, validate_holdout, validate_outcomes,
+    IntervalEstimate, LiftReport, MAX_HOLDOUT_FRACTION, MAX_OUTCOMES_PER_REQUEST,
+    MAX_WEIGHT_HISTORY, MetricLift, NewOutcome, Outcome, OutcomeEvent, ScoredContact, Targeting,
+    WeightSnapshot, draw_group, holdout_seed, seeded_unit, subject_field, validate_holdout,
+    validate_outcomes,
 };
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};

@@ -369,6 +369,26 @@ pub struct ExperimentReport {
     pub refreshed_at: Option<DateTime<Utc>>,
     /// Promotions and other recorded events.
     pub events: Vec<ExperimentEvent>,
+    /// The arms' weights and chances at each refresh, oldest first (the last
+    /// [`MAX_WEIGHT_HISTORY`]).
+    pub history: Vec<WeightSnapshot>,
+}
+
+/// How many refreshes a test's history keeps.
+pub const MAX_WEIGHT_HISTORY: usize = 100;
+
+/// A test's arms at one refresh of its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeightSnapshot {
+    /// When the weights were refreshed.
+    pub at: DateTime<Utc>,
+    /// Exposures counted then.
+    pub exposures: u64,
+    /// Each arm's share of new exposures from then on.
+    pub weights: Vec<f64>,
+    /// Each arm's probability of being the best then.
+    pub probability_best: Vec<f64>,
 }
 
 /// A contact of a campaign's audience with its scores.

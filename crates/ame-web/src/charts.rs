@@ -128,6 +128,40 @@ pub fn results_chart(series: &[StageSeries]) -> Markup {
     }
 }
 
+/// Dash patterns telling arms apart without relying on colour.
+const DASHES: [&str; 4] = ["", "8 4", "2 3", "10 3 2 3"];
+
+/// Shares (0 to 1) of each arm over a test's refreshes: one line per arm, oldest refresh left.
+/// `points[k][arm]` is arm's share at refresh `k`; `labels[k]` names the refresh.
+pub fn shares_chart(id: &str, title: &str, labels: &[String], points: &[Vec<f64>]) -> Markup {
+    const HEIGHT: f64 = 190.0;
+    let arms = points.iter().map(Vec::len).max().unwrap_or(0);
+    let span = WIDTH - LEFT - RIGHT;
+    let n = points.len().max(2) as f64 - 1.0;
+    let x = |k: usize| LEFT + span * (k as f64 / n);
+    let y = |v: f64| 20.0 + 140.0 * (1.0 - v.clamp(0.0, 1.0));
+    html! {
+        svg id=(id) .chart role="img" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } aria-label=(title) {
+            title { (title) }
+            @for tick in [0.0, 0.5, 1.0] {
+                line .grid x1=(LEFT) x2=(LEFT + span) y1=(y(tick)) y2=(y(tick)) {}
+                text x=(LEFT - 6.0) y=(y(tick) + 4.0) text-anchor="end" { (format!("{:.0}%", tick * 100.0)) }
+            }
+            @for arm in 0..arms {
+                polyline .arm-line .{"arm-" (arm % 4)} stroke-dasharray=[(!DASHES[arm % 4].is_empty()).then_some(DASHES[arm % 4])]
+                    points=(points.iter().enumerate().filter_map(|(k, p)| p.get(arm).map(|v| format!("{:.1},{:.1}", x(k), y(*v)))).collect::<Vec<_>>().join(" ")) {}
+                @if let Some(last) = points.last().and_then(|p| p.get(arm)) {
+                    text x=(LEFT + span + 4.0) y=(y(*last) + 4.0) { "V" (arm + 1) }
+                }
+            }
+            @if let (Some(first), Some(last)) = (labels.first(), labels.last()) {
+                text x=(LEFT) y=(HEIGHT - 8.0) { (first) }
+                text x=(LEFT + span) y=(HEIGHT - 8.0) text-anchor="end" { (last) }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +199,25 @@ mod tests {
                 .into_string()
                 .contains("observed\"")
         );
+    }
+
+    #[test]
+    fn a_shares_chart_draws_one_line_per_arm_with_a_point_per_refresh() {
+        let labels = vec![
+            "10 exposures".to_string(),
+            "40 exposures".to_string(),
+            "90 exposures".to_string(),
+        ];
+        let points = vec![vec![0.5, 0.5], vec![0.7, 0.3], vec![0.9, 0.1]];
+        let svg = shares_chart("weights-subject", "Shares", &labels, &points).into_string();
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert!(svg.contains("arm-0") && svg.contains("arm-1"));
+        let first_line = svg
+            .split("points=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap();
+        assert_eq!(first_line.split(' ').count(), 3, "{first_line}");
+        assert!(svg.contains("90 exposures"));
     }
 }

@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::error::AppResult;
 use ame_domain::{
     ArmReport, CampaignId, ContactId, ExperimentEvent, ExperimentReport, ExperimentState, Group,
-    OrgId, holdout_seed, seeded_unit,
+    MAX_WEIGHT_HISTORY, OrgId, WeightSnapshot, holdout_seed, seeded_unit,
 };
 use ame_prediction::bandit::{ArmCounts, Assessment, BanditPolicy, TestPhase, assess, pick};
 use ame_storage::ExperimentRow;
@@ -197,7 +197,8 @@ impl Engine {
         let promoted = existing.as_ref().and_then(|e| e.winner).map(|w| w as usize);
         let seed = holdout_seed(campaign) ^ text_hash(field) ^ total;
         let assessment = assess(&counts, &self.execution().tests.policy, promoted, seed);
-        let mut events = existing.map(|e| e.events).unwrap_or_default();
+        let (mut events, existing_history) =
+            existing.map(|e| (e.events, e.history)).unwrap_or_default();
         if promoted.is_none()
             && let Some(w) = assessment.winner
         {
@@ -210,7 +211,17 @@ impl Engine {
             });
             tracing::info!(%campaign, field, winner = w, "variant promoted");
         }
+        let mut history = existing_history;
+        history.push(WeightSnapshot {
+            at: now,
+            exposures: total,
+            weights: assessment.weights.clone(),
+            probability_best: assessment.arms.iter().map(|a| a.probability_best).collect(),
+        });
+        let excess = history.len().saturating_sub(MAX_WEIGHT_HISTORY);
+        history.drain(..excess);
         let row = ExperimentRow {
+            history,
             field: field.to_owned(),
             arms,
             state: phase_state(assessment.phase),
@@ -331,6 +342,7 @@ impl Engine {
                 state: row.as_ref().map_or(phase_state(a.phase), |r| r.state),
                 winner: row.as_ref().and_then(|r| r.winner),
                 refreshed_at: row.as_ref().and_then(|r| r.refreshed_at),
+                history: row.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
                 events: row.map(|r| r.events).unwrap_or_default(),
                 arms: arms_report,
                 field,

@@ -35,6 +35,7 @@ impl SqlOptimisation {
         campaign: CampaignId,
         row: ExperimentRow,
     ) -> StorageResult<()> {
+        let events = super::events_json(&row)?;
         let txn = self.scope.begin_write(org).await?;
         experiment::Entity::insert(experiment::ActiveModel {
             org_id: Set(org.as_uuid()),
@@ -46,7 +47,7 @@ impl SqlOptimisation {
             winner: Set(row.winner.map(|w| w as i32)),
             exposures_at_refresh: Set(row.exposures_at_refresh as i64),
             refreshed_at: Set(row.refreshed_at.map(micros)),
-            events: Set(json(&row.events)?),
+            events: Set(events),
         })
         .on_conflict(
             OnConflict::columns([experiment::Column::CampaignId, experiment::Column::Field])

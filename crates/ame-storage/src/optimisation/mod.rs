@@ -63,6 +63,44 @@ pub struct ExperimentRow {
     pub refreshed_at: Option<DateTime<Utc>>,
     /// Recorded events (promotions).
     pub events: Vec<ExperimentEvent>,
+    /// The weights at each refresh, oldest first (stored beside the events, as `refreshed`).
+    pub history: Vec<ame_domain::WeightSnapshot>,
+}
+
+/// The `kind` a weight snapshot is stored under among a test's events.
+const REFRESHED: &str = "refreshed";
+
+/// A test's events and weight history as the one JSON array they are stored in.
+pub(crate) fn events_json(row: &ExperimentRow) -> StorageResult<serde_json::Value> {
+    let mut items = Vec::with_capacity(row.events.len() + row.history.len());
+    for event in &row.events {
+        items.push(serde_json::to_value(event).map_err(|e| StorageError::Database(e.to_string()))?);
+    }
+    for snapshot in &row.history {
+        let mut value =
+            serde_json::to_value(snapshot).map_err(|e| StorageError::Database(e.to_string()))?;
+        value["kind"] = serde_json::Value::from(REFRESHED);
+        items.push(value);
+    }
+    Ok(serde_json::Value::Array(items))
+}
+
+/// Splits the stored array back into events and weight history.
+fn split_events(
+    value: serde_json::Value,
+) -> StorageResult<(Vec<ExperimentEvent>, Vec<ame_domain::WeightSnapshot>)> {
+    let items: Vec<serde_json::Value> = serde_json::from_value(value)
+        .map_err(|e| StorageError::Database(format!("unexpected events: {e}")))?;
+    let (mut events, mut history) = (Vec::new(), Vec::new());
+    for item in items {
+        let bad = |e: serde_json::Error| StorageError::Database(format!("unexpected event: {e}"));
+        if item["kind"] == REFRESHED {
+            history.push(serde_json::from_value(item).map_err(bad)?);
+        } else {
+            events.push(serde_json::from_value(item).map_err(bad)?);
+        }
+    }
+    Ok((events, history))
 }
 
 /// A fitted targeting model as stored (its content belongs to the prediction crate).
@@ -208,6 +246,7 @@ fn to_outcome(m: outcome::Model) -> StorageResult<Outcome> {
 }
 
 fn to_experiment(m: experiment::Model) -> StorageResult<ExperimentRow> {
+    let (events, history) = split_events(m.events)?;
     Ok(ExperimentRow {
         field: m.field,
         arms: Ord::max(m.arms, 1) as u32,
@@ -217,8 +256,8 @@ fn to_experiment(m: experiment::Model) -> StorageResult<ExperimentRow> {
         winner: m.winner.map(|w| Ord::max(w, 0) as u32),
         exposures_at_refresh: Ord::max(m.exposures_at_refresh, 0) as u64,
         refreshed_at: m.refreshed_at,
-        events: serde_json::from_value(m.events)
-            .map_err(|e| StorageError::Database(format!("unexpected events: {e}")))?,
+        events,
+        history,
     })
 }
 

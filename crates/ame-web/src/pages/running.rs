@@ -104,6 +104,15 @@ pub async fn experiments(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Web
                             }
                         }
                     }
+                    @if t.history.len() > 1 {
+                        @let labels: Vec<String> = t.history.iter().map(|h| format!("{} exposures", h.exposures)).collect();
+                        @let weights: Vec<Vec<f64>> = t.history.iter().map(|h| h.weights.clone()).collect();
+                        @let chances: Vec<Vec<f64>> = t.history.iter().map(|h| h.probability_best.clone()).collect();
+                        h3 { "Weights over time" }
+                        (crate::charts::shares_chart(&format!("weights-{}", t.field), &format!("Share of new exposures per variant over {} refreshes", t.history.len()), &labels, &weights))
+                        h3 { "Probability of being best over time" }
+                        (crate::charts::shares_chart(&format!("pbest-{}", t.field), "Each variant's probability of being the best, per refresh", &labels, &chances))
+                    }
                     @if !t.events.is_empty() {
                         h3 { "History" }
                         ul { @for e in &t.events { li { (e.at.format("%Y-%m-%d %H:%M")) " — " (e.kind) } } }
