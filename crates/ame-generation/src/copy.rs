@@ -38,7 +38,7 @@ pub struct LandingCopy {
     pub subheadline: Vec<String>,
     /// Call-to-action button label variants.
     pub cta_label: Vec<String>,
-    /// Three benefits.
+    /// One to three benefits, one per value proposition (never the same one twice).
     pub benefits: Vec<Benefit>,
     /// Three to five questions.
     pub faq: Vec<Faq>,
@@ -255,7 +255,7 @@ impl AssetCopy {
                 variants(&mut c, "headline", &p.headline, l::PAGE_HEADLINE);
                 variants(&mut c, "subheadline", &p.subheadline, l::PAGE_SUBHEADLINE);
                 variants(&mut c, "cta_label", &p.cta_label, l::BUTTON);
-                c.count("benefits.count", p.benefits.len(), 3, 3);
+                c.count("benefits.count", p.benefits.len(), 1, 3);
                 for (i, b) in p.benefits.iter().enumerate() {
                     c.chars(format!("benefits[{i}].title"), &b.title, 50);
                     c.chars(format!("benefits[{i}].body"), &b.body, 240);
@@ -419,7 +419,7 @@ pub fn json_schema(spec: &CopySpec) -> Value {
             "headline": variant_list(l::PAGE_HEADLINE),
             "subheadline": variant_list(l::PAGE_SUBHEADLINE),
             "cta_label": variant_list(l::BUTTON),
-            "benefits": {"type": "array", "minItems": 3, "maxItems": 3,
+            "benefits": {"type": "array", "minItems": 1, "maxItems": 3,
                 "items": object(json!({"title": text(50), "body": text(240)}))},
             "faq": {"type": "array", "minItems": 3, "maxItems": 5,
                 "items": object(json!({"question": text(120), "answer": text(400)}))},

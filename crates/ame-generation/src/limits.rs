@@ -47,7 +47,7 @@ pub const ALT_TEXT: usize = 125;
 /// Spoken words per second that scripts are sized for.
 pub const WORDS_PER_SECOND: f64 = 2.5;
 /// Allowed deviation of a script's word count from its duration's budget.
-pub const SCRIPT_TOLERANCE: f64 = 0.15;
+pub const SCRIPT_TOLERANCE: f64 = 0.05;
 
 /// Characters as people count them (Unicode scalar values).
 pub fn chars(text: &str) -> usize {

@@ -9,6 +9,7 @@ use crate::colour::Rgb;
 use crate::copy::{AssetCopy, CopySpec, VideoScriptCopy};
 use crate::html::{self, EmailContext, PageContext};
 use crate::limits::{self as l, Checks};
+use crate::lint::{Finding, LintContext, lint};
 use crate::readability::flesch_kincaid_grade;
 use crate::speech::SpeechSynthesizer;
 use crate::text_model::{BuiltInModel, TextModel, Written};
@@ -128,7 +129,7 @@ impl Generator {
             brief.campaign.campaign_type,
             &brief.campaign.plan.channels,
         );
-        let (written, fallback, checks) = self.words(brief, &spec).await;
+        let (written, fallback, checks, findings) = self.words(brief, &spec).await;
         let mut generation = json!({
             "provider": if fallback.is_some() { builtin::PROVIDER } else { self.text.provider() },
             "model": written.model,
@@ -151,7 +152,8 @@ impl Generator {
             "brand": if brief.brand_is_placeholder { "placeholder" } else { "profile" },
             "generation": generation,
             "quality": {
-                "passed": failures.is_empty(),
+                "passed": failures.is_empty() && findings.is_empty(),
+                "lint": findings,
                 "reading_grade": grade,
                 "checks": checks.items,
                 "failed": failures.iter().map(|c| c.field.clone()).collect::<Vec<_>>(),
@@ -170,8 +172,14 @@ impl Generator {
     }
 
     /// The text model's words, or the built-in copywriter's with the reason it stepped in; with
-    /// the limit checks of the words kept.
-    async fn words(&self, brief: &Brief, spec: &CopySpec) -> (Written, Option<Value>, Checks) {
+    /// the limit checks and the copy lint of the words kept. A model's words are kept only when
+    /// they meet every limit and the lint finds nothing a reader would reject.
+    async fn words(
+        &self,
+        brief: &Brief,
+        spec: &CopySpec,
+    ) -> (Written, Option<Value>, Checks, Vec<Finding>) {
+        let ctx = LintContext::new(brief);
         let reason = match self.text.write(brief, spec).await {
             Ok(written) => {
                 let checks = written.copy.check(spec);
@@ -185,21 +193,32 @@ impl Generator {
                         )
                     })
                     .collect();
-                if failed.is_empty() {
-                    return (written, None, checks);
+                let findings = lint(&written.copy, &ctx);
+                if failed.is_empty() && findings.is_empty() {
+                    return (written, None, checks, findings);
                 }
+                let (reason, detail) = if failed.is_empty() {
+                    let detail = findings
+                        .iter()
+                        .map(|f| format!("{} {}: {}", f.rule.as_str(), f.field, f.detail))
+                        .collect::<Vec<_>>();
+                    ("quality", detail)
+                } else {
+                    ("limits", failed)
+                };
                 json!({
-                    "reason": "limits",
+                    "reason": reason,
                     "rejected_model": written.model,
                     "rejected_latency_ms": written.latency_ms,
-                    "detail": failed.into_iter().take(10).collect::<Vec<_>>(),
+                    "detail": detail.into_iter().take(10).collect::<Vec<_>>(),
                 })
             }
             Err(e) => json!({"reason": "error", "detail": e.to_string()}),
         };
         let written = BuiltInModel.write_now(brief, spec);
         let checks = written.copy.check(spec);
-        (written, Some(reason), checks)
+        let findings = lint(&written.copy, &ctx);
+        (written, Some(reason), checks, findings)
     }
 
     async fn assemble(
@@ -327,7 +346,7 @@ impl Generator {
                     "google_rsa": {"headlines": a.rsa_headlines, "descriptions": a.rsa_descriptions, "paths": a.rsa_paths,
                         "final_url": html::tracked_url(&brief.brand.cta_url, "cpc", &slug)},
                     "meta": {"primary_text": a.meta_primary_text, "headline": a.meta_headline, "description": a.meta_description,
-                        "call_to_action": meta_button(brief.campaign.campaign_type),
+                        "call_to_action": meta_button(brief.campaign.campaign_type, &brief.brand.cta_text),
                         "link": html::tracked_url(&brief.brand.cta_url, "paid_social", &slug)},
                 }),
                 vec![],
@@ -412,11 +431,52 @@ impl Generator {
 }
 
 /// Meta's call-to-action button for a campaign type.
-fn meta_button(t: ame_domain::CampaignType) -> &'static str {
+/// The Meta button matching the words of the ad's call to action (for lead generation, the
+/// brand's own), else the campaign type's.
+fn meta_button(t: ame_domain::CampaignType, cta: &str) -> &'static str {
     use ame_domain::CampaignType as T;
+    let cta = cta.to_lowercase();
+    let has = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| cta.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+    };
+    if t == T::LeadGen || t == T::BrandAwareness {
+        if has(&["quote", "quotes", "estimate"]) {
+            return "GET_QUOTE";
+        }
+        if has(&[
+            "book",
+            "demo",
+            "appointment",
+            "call",
+            "visit",
+            "check",
+            "assessment",
+            "walk",
+        ]) {
+            return "BOOK_NOW";
+        }
+        if has(&["order"]) {
+            return "ORDER_NOW";
+        }
+        if has(&["buy", "shop"]) {
+            return "SHOP_NOW";
+        }
+        if has(&[
+            "trial", "start", "sign", "join", "enrol", "enroll", "register", "try",
+        ]) {
+            return "SIGN_UP";
+        }
+        if has(&["subscribe"]) {
+            return "SUBSCRIBE";
+        }
+        if has(&["contact", "talk"]) {
+            return "CONTACT_US";
+        }
+    }
     match t {
-        T::LeadGen => "SIGN_UP",
-        T::BrandAwareness => "LEARN_MORE",
+        T::LeadGen | T::BrandAwareness => "LEARN_MORE",
         T::ClientRetention | T::ReEngagement => "GET_STARTED",
         T::Upsell => "SHOP_NOW",
         T::Referral => "APPLY_NOW",

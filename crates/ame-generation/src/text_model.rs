@@ -123,15 +123,16 @@ pub fn system_prompt(brief: &Brief) -> String {
 pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
     let b = &brief.brand;
     let mut out = format!(
-        "Asset: {}\nCampaign type: {}\nObjective: {}\nCompany: {}\nProduct: {}\nAudience: {}\nValue propositions: {}\nCall to action: {}\n",
+        "Asset: {}\nCampaign type: {}\nSpeaks to: {}\nInternal goal (for you only: never put its numbers, deadline or wording in the copy): {}\nCompany: {}\nProduct: {}\nAudience: {}\nValue propositions: {}\nCall to action: {}\nVariants: three angles, the same in every field: variant 1 pain and relief, variant 2 the outcome, variant 3 who it is for and why they choose it. Each variant says something different, not the same words reordered.\nRules: finish every sentence; never cut a text short or end with an ellipsis; never repeat a sentence; no placeholders in braces except the merge tags named here.\n",
         spec.asset_type,
         brief.campaign.campaign_type,
+        builtin::audience_relation(brief.campaign.campaign_type),
         brief.campaign.objective,
         b.company_name,
         b.product,
         brief.audience(),
         b.value_propositions.join("; "),
-        b.cta_text,
+        builtin::call_to_action(brief.campaign.campaign_type, &b.cta_text),
     );
     match spec.asset_type {
         AssetType::EmailSequence => {

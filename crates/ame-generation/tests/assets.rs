@@ -128,8 +128,8 @@ async fn every_variant_of_every_asset_respects_its_limits() {
                     let q = &a.metadata["quality"];
                     assert_eq!(
                         q["passed"], true,
-                        "{t} {} {objective}: {}",
-                        a.asset_type, q["failed"]
+                        "{t} {} {objective}: {} {}",
+                        a.asset_type, q["failed"], q["lint"]
                     );
                     assert!(q["checks"].as_array().unwrap().len() >= 3);
                     assert!(a.metadata["generation"]["fallback"].is_null());
@@ -501,7 +501,11 @@ async fn a_failing_or_overlong_model_falls_back_visibly() {
                 assert_eq!(generation["completion_tokens"], 20);
             }
         }
-        assert_eq!(a.metadata["quality"]["passed"], true);
+        assert_eq!(
+            a.metadata["quality"]["passed"], true,
+            "{} {}",
+            a.asset_type, a.metadata["quality"]["lint"]
+        );
     }
     let g = Generator::new(Arc::new(Broken { fail: true }), Arc::new(EspeakNg::new()));
     for a in g.generate(&brief).await {

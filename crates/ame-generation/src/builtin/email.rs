@@ -1,241 +1,323 @@
-//! Email sequence copy: subject lines, preheaders and body per email purpose, and the greeting.
+//! Email sequence copy: subject lines and preheaders written from three angles per email, the
+//! body per email purpose and campaign type, and the greeting.
 
 use super::{Chooser, Slots, cta_labels};
 use crate::brief::{Brief, capitalize};
 use crate::copy::{CopySpec, EmailCopy, EmailSequenceCopy, Purpose, VARIANTS};
-use crate::limits::{self as l, fit};
-use ame_domain::Tone;
+use crate::limits as l;
+use ame_domain::{CampaignType, Tone};
 
-/// Subject line templates for an email with `purpose`.
-fn subjects(purpose: Purpose) -> &'static [&'static str] {
-    match purpose {
-        Purpose::Deliver => &[
-            "Here's how to {vp1}",
-            "Your first step to {vp1}",
-            "{Audience}: a quick win inside",
-            "Thanks for your interest in {company}",
-        ],
-        Purpose::Educate => &[
-            "The hidden cost of doing it by hand",
-            "3 signs it's time to change how you work",
-            "Why {audience} switch to {company}",
-            "A better way to {vp1}",
-        ],
-        Purpose::Proof => &[
-            "How teams like yours {vp1}",
-            "Real results from {audience}",
-            "What changed after switching to {company}",
-            "A simpler way to {vp1}",
-        ],
-        Purpose::Convert => &[
-            "Ready to {vp1}?",
-            "Your next step: {cta}",
-            "Let's make it happen{deadline}",
-            "Last chance to {cta}{deadline}",
-        ],
-        Purpose::ValueRecap => &[
-            "Your progress with {company}",
-            "Here's what you achieved with us",
-            "A quick look at your results",
-            "Thanks for being with {company}",
-        ],
-        Purpose::Tips => &[
-            "3 tips to {vp2}",
-            "Get more from {product}",
-            "Little-known ways to {vp2}",
-            "Your monthly tips from {company}",
-        ],
-        Purpose::CheckIn => &[
-            "How are things going?",
-            "Can we help you {vp1}?",
-            "A quick check-in from {company}",
-            "Got 2 minutes for feedback?",
-        ],
-        Purpose::WeMissYou => &[
-            "We've missed you",
-            "It's been a while",
-            "Still want to {vp1}?",
-            "Come back to {company}",
-        ],
-        Purpose::WhatsNew => &[
-            "Here's what's new at {company}",
-            "We made it easier to {vp1}",
-            "You asked, we built it",
-            "New since your last visit",
-        ],
-        Purpose::LastCall => &[
-            "Should we stay in touch?",
-            "One last note from {company}",
-            "Before we say goodbye",
-            "Last call: {cta}",
-        ],
-        Purpose::Opportunity => &[
-            "Ready for the next step?",
-            "You're ready to {vp2}",
-            "Unlock more with {company}",
-            "Time to grow with {company}?",
-        ],
-        Purpose::Offer => &[
-            "Your upgrade offer{deadline}",
-            "Ready to {vp2}?",
-            "A special offer for you",
-            "Upgrade and {vp2}",
-        ],
-        Purpose::Invite => &[
-            "Share {company}, get rewarded",
-            "Know someone who'd love {company}?",
-            "Give a friend a head start",
-            "Invite a friend, you both win",
-        ],
-        Purpose::Reminder => &[
-            "Your invite link is waiting",
-            "Who do you know who should {vp1}?",
-            "A friendly reminder to share",
-            "Your friends can {vp1} too",
-        ],
-        Purpose::ThankYou => &[
-            "Thank you for spreading the word",
-            "You made a difference",
-            "Thanks from all of us at {company}",
-            "Our thanks — and what's next",
-        ],
-        Purpose::Introduce => &[
-            "Meet {company}",
-            "Hello from {company}",
-            "A new way to {vp1}",
-            "Built for {audience}",
-        ],
-        Purpose::Story => &[
-            "Why we started {company}",
-            "The story behind {company}",
-            "What drives us",
-            "How {company} came to be",
-        ],
-    }
-}
+type Pools = [&'static [&'static str]; 3];
 
-/// Preheader templates for an email with `purpose`.
-fn preheaders(purpose: Purpose) -> &'static [&'static str] {
-    match purpose {
-        Purpose::Deliver
-        | Purpose::Introduce
-        | Purpose::Invite
-        | Purpose::Opportunity
-        | Purpose::ValueRecap => &[
-            "A short read with one practical idea you can use today.",
-            "{Vp1} — here's where to start.",
-            "Inside: what {audience} do differently.",
-            "Two minutes that could change how you work.",
-        ],
-        Purpose::Convert | Purpose::Offer | Purpose::LastCall => &[
-            "Take the next step{deadline}.",
-            "It takes two minutes: {cta}.",
-            "Here's everything you need to decide.",
-            "Don't miss out{deadline}.",
-        ],
-        Purpose::Educate
-        | Purpose::Proof
-        | Purpose::Tips
-        | Purpose::CheckIn
-        | Purpose::WeMissYou
-        | Purpose::WhatsNew
-        | Purpose::Reminder
-        | Purpose::ThankYou
-        | Purpose::Story => &[
-            "A quick note with something useful.",
-            "Here's how to {vp2}.",
-            "We thought you'd find this helpful.",
-            "Real examples from {audience}.",
-        ],
-    }
-}
-
-/// The three body paragraph templates for an email with `purpose`.
-fn body(purpose: Purpose) -> [&'static str; 3] {
+/// Subject line templates for an email with `purpose`, by angle.
+fn subjects(purpose: Purpose) -> Pools {
     match purpose {
         Purpose::Deliver => [
-            "Thanks for your interest in {company}. You told us you want to {outcome}, and we want to help you get there{deadline}.",
-            "Here's the short version: {company} helps {audience} {vp1}. Over the next few emails we'll share what works, what doesn't, and how others did it.",
-            "Want to skip ahead? {cta} and we'll walk you through it.",
+            &["Here's how to {b}", "Your first step to {b}"],
+            &["Thanks for getting in touch", "Welcome to {company}"],
+            &["What to expect from us", "A quick hello from {company}"],
         ],
         Purpose::Educate => [
-            "Most {audience} still do this the slow way: spreadsheets, follow-ups, and late nights.",
-            "It works — until it doesn't. Mistakes slip through and the important work waits.",
-            "{company} changes that. You {vp1} and {vp2}, without adding to your to-do list.",
+            &[
+                "The hidden cost of the slow way",
+                "Why the old way costs more than it seems",
+            ],
+            &["Signs it's time for a change", "What good looks like"],
+            &["What we learned from our customers", "A better way to work"],
         ],
         Purpose::Proof => [
-            "Teams like yours were in the same spot: too much manual work and too little time.",
-            "After switching to {company}, they could {vp1} — and {vp2}.",
-            "You can get the same results. Here's how to start.",
+            &["What changes with {company}", "Before and after {company}"],
+            &["How it works in practice", "A closer look at {company}"],
+            &[
+                "Why people switch to {company}",
+                "The difference in practice",
+            ],
         ],
         Purpose::Convert => [
-            "Over the past week we've shown how {company} helps {audience} {vp1}.",
-            "If you're ready to {outcome}, the next step is simple and takes a couple of minutes.",
-            "{cta} — we'll take it from there{deadline}.",
+            &["Ready for the next step?", "Shall we take it from here?"],
+            &["Your next step: {cta}", "Two minutes to get started"],
+            &["Any questions before you decide?", "Here when you're ready"],
         ],
         Purpose::ValueRecap => [
-            "Thank you for being with {company}. Here's a quick look at what you've achieved.",
-            "You've been able to {vp1}. That's time and focus back for the work that matters.",
-            "Keep an eye out: next time we'll share tips to {vp2}.",
+            &["A quick look back", "Your time with {company} so far"],
+            &["Thank you for being with us", "What's working well"],
+            &[
+                "A note of thanks from {company}",
+                "Here's what we've been up to",
+            ],
         ],
         Purpose::Tips => [
-            "Here are three quick ways to get more from {product}.",
-            "First, set it up once and let it run. Second, share it with your team. Third, review the results weekly so you {vp2}.",
-            "Try one this week and tell us how it goes.",
+            &["3 tips to {b}", "A quick way to {b}"],
+            &[
+                "Get more from {product}",
+                "Little-known features worth a look",
+            ],
+            &["Your tips from {company}", "Small changes, big difference"],
         ],
         Purpose::CheckIn => [
-            "We wanted to check in. Is {company} helping you {vp1}?",
-            "If anything is getting in the way, reply to this email — a real person reads every answer.",
-            "And if things are going well, we'd love to hear that too.",
+            &["How are things going?", "A quick check-in"],
+            &["Can we help with anything?", "Got 2 minutes for feedback?"],
+            &["We'd love to hear from you", "Tell us how it's going"],
         ],
         Purpose::WeMissYou => [
-            "It's been a while since we've seen you, and we wanted to say hello.",
-            "Before, getting this done meant extra work. Now {company} helps {audience} {vp1}.",
-            "Come back and see what's changed — it only takes a minute.",
+            &["It's been a while", "We've missed you"],
+            &["Still want to {b}?", "Come back to {company}"],
+            &["Your account is still here", "A quick hello from {company}"],
         ],
         Purpose::WhatsNew => [
-            "A lot has changed at {company} since your last visit.",
-            "We've made it easier to {vp1} and added ways to {vp2}.",
-            "Your account is ready when you are.",
+            &[
+                "Here's what's new at {company}",
+                "New since your last visit",
+            ],
+            &["We made it easier to {b}", "A few things have changed"],
+            &[
+                "A lot has happened since you left",
+                "Take a fresh look at {company}",
+            ],
         ],
         Purpose::LastCall => [
-            "We don't want to fill your inbox if this isn't for you anymore.",
-            "If you'd still like to {vp1}, one click brings you back.",
-            "Otherwise, thank you for the time you spent with {company}.",
+            &["Should we stay in touch?", "Before we say goodbye"],
+            &["One last note from {company}", "Is this still for you?"],
+            &["Your call: stay or go", "We'll leave it with you"],
         ],
         Purpose::Opportunity => [
-            "You've been getting real value from {company} — thank you.",
-            "Many teams at your stage take the next step so they can {vp2}.",
-            "Here's what that would look like for you.",
+            &["Ready for the next step?", "You're ready to {b}"],
+            &["Unlock more with {company}", "Room to grow"],
+            &["More of what works for you", "What the upgrade adds"],
         ],
         Purpose::Offer => [
-            "Upgrading takes a couple of minutes and nothing you've set up changes.",
-            "You keep everything that works today and add the ability to {vp2} and {vp3}.",
-            "{cta}{deadline}.",
+            &["Your upgrade is ready", "Upgrade and {b}"],
+            &["Everything you have, plus more", "Two minutes to upgrade"],
+            &["Questions about upgrading?", "The upgrade, in short"],
         ],
         Purpose::Invite => [
-            "You know better than anyone what {company} can do.",
-            "Know someone who wants to {vp1}? Invite them with your personal link.",
-            "When they join, you both get a thank-you from us.",
+            &[
+                "Share {company}, get rewarded",
+                "Know someone who'd like {company}?",
+            ],
+            &[
+                "Give a friend a head start",
+                "Invite a friend, you both win",
+            ],
+            &["A thank-you for every friend", "Your invite link is here"],
         ],
         Purpose::Reminder => [
-            "Your personal invite link is still waiting.",
-            "Think of one colleague or friend who'd want to {vp1} — that's all it takes.",
-            "Share your link and we'll take care of the rest.",
+            &[
+                "Your invite link is waiting",
+                "A friendly reminder to share",
+            ],
+            &[
+                "Who do you know who'd like {company}?",
+                "One friend is all it takes",
+            ],
+            &["Still thinking of someone?", "Your link still works"],
         ],
         Purpose::ThankYou => [
-            "Thank you for sharing {company} with the people you know.",
-            "Recommendations like yours are how we grow, and we don't take them for granted.",
-            "Keep sharing — every friend who joins brings you another reward.",
+            &["Thank you for spreading the word", "You made a difference"],
+            &[
+                "Thanks from all of us at {company}",
+                "Our thanks, and what's next",
+            ],
+            &["Recommendations like yours matter", "A big thank-you"],
         ],
         Purpose::Introduce => [
-            "Hello! We're {company}, and we help {audience} {vp1}.",
-            "We started because doing it the old way cost too much time and too many mistakes.",
-            "Over the next few emails, we'll show you what that means in practice.",
+            &["Meet {company}", "A new way to {b}"],
+            &["Hello from {company}", "Nice to meet you"],
+            &["Who we are and what we do", "Built for {audience}"],
         ],
         Purpose::Story => [
-            "Every company starts with a problem worth solving. Ours was simple: {audience} deserved a better way to {vp1}.",
-            "So we built {product} — and made sure it also helps you {vp2}.",
+            &["Why we started {company}", "The story behind {company}"],
+            &["What drives us", "How {company} came to be"],
+            &["The idea behind {product}", "Where it all began"],
+        ],
+    }
+}
+
+/// Preheader templates for an email with `purpose`, by angle.
+fn preheaders(purpose: Purpose) -> Pools {
+    match purpose {
+        Purpose::Deliver => [
+            &["What you asked for, and what comes next."],
+            &["A short welcome and one useful first step."],
+            &["Here's what the next few emails will cover."],
+        ],
+        Purpose::Educate => [
+            &["The cost of the old way adds up quietly."],
+            &["Three signs worth a look, in two minutes."],
+            &["What we keep hearing, and what to do about it."],
+        ],
+        Purpose::Proof => [
+            &["What changes when you switch, step by step."],
+            &["A plain look at how {company} works day to day."],
+            &["The reasons people give for switching."],
+        ],
+        Purpose::Convert => [
+            &["It takes two minutes, and we'll do the rest."],
+            &["Everything you need to decide, in one email."],
+            &["Reply with any question and a person will answer."],
+        ],
+        Purpose::ValueRecap => [
+            &["A short look back at your time with us."],
+            &["Thanks for being with {company}."],
+            &["What we've improved for you recently."],
+        ],
+        Purpose::Tips => [
+            &["Three small changes you can make this week."],
+            &["Features many customers miss."],
+            &["Two minutes of reading, worth it."],
+        ],
+        Purpose::CheckIn => [
+            &["A real person reads every reply."],
+            &["Tell us what's working and what isn't."],
+            &["Your feedback shapes what we build next."],
+        ],
+        Purpose::WeMissYou => [
+            &["It's been a while, so we wanted to say hello."],
+            &["Your account is right where you left it."],
+            &["No pressure, just a quick hello."],
+        ],
+        Purpose::WhatsNew => [
+            &["The changes since your last visit, in brief."],
+            &["A few improvements you may have missed."],
+            &["Worth a fresh look."],
+        ],
+        Purpose::LastCall => [
+            &["We'd rather ask than fill your inbox."],
+            &["One click keeps you on the list."],
+            &["Either way, thank you."],
+        ],
+        Purpose::Opportunity => [
+            &["A look at what the next step adds."],
+            &["For customers who want a bit more."],
+            &["Nothing changes unless you want it to."],
+        ],
+        Purpose::Offer => [
+            &["Keep everything you have and add more."],
+            &["Upgrading takes two minutes."],
+            &["The short version, with nothing hidden."],
+        ],
+        Purpose::Invite => [
+            &["Your personal invite link is inside."],
+            &["Share it with someone who'd find it useful."],
+            &["A thank-you for you, and one for your friend."],
+        ],
+        Purpose::Reminder => [
+            &["Your invite link still works."],
+            &["Think of one person who'd like it."],
+            &["It only takes a moment to share."],
+        ],
+        Purpose::ThankYou => [
+            &["Thank you for recommending us."],
+            &["Your recommendation means a lot."],
+            &["A short note of thanks."],
+        ],
+        Purpose::Introduce => [
+            &["Who we are, in two minutes."],
+            &["A quick introduction from the {company} team."],
+            &["What we do, and who it's for."],
+        ],
+        Purpose::Story => [
+            &["How it started, and why it matters to you."],
+            &["The problem we set out to solve."],
+            &["A short story from the {company} team."],
+        ],
+    }
+}
+
+/// The body paragraph templates of an email with `purpose` in a campaign of type `t`. A
+/// paragraph `with {b}|without` falls back to the part after `|` when the email has no
+/// benefit of its own.
+fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
+    match purpose {
+        Purpose::Deliver => &[
+            "Thanks for your interest in {company}. We're glad you got in touch.",
+            "In short, {company} is {product} for {audience}. It helps you {b}.|In short, {company} is {product} for {audience}.",
+            "Over the next few emails we'll show you how it works in practice. If you'd rather talk now, use the button below.",
+        ],
+        Purpose::Educate => &[
+            "Many of us still do this the slow way, with workarounds and reminders that depend on someone remembering.",
+            "It works until it doesn't. Something slips, and the important work waits.",
+            "{company} changes that. You {b}, without adding to your to-do list.|{company} changes that, without adding to your to-do list.",
+        ],
+        Purpose::Proof => &[
+            "What changes when you use {company}? The routine parts happen on their own.",
+            "You {b}, and you know where things stand without chasing anyone.|You know where things stand without chasing anyone.",
+            "If that sounds useful, the next email explains how to get started.",
+        ],
+        Purpose::Convert => &[
+            "Over the past week we've shown what {company} does and how it works.",
+            "If you're ready, the next step is simple and takes a couple of minutes.",
+            "Use the button below and we'll take it from there.",
+        ],
+        Purpose::ValueRecap => &[
+            "Thank you for being with {company}. We wanted to take a moment to say it properly.",
+            "We keep improving {product}, so you can {b} with less effort.|We keep improving {product}, and your feedback guides what we change.",
+            "Next time, we'll share a few tips that customers find useful.",
+        ],
+        Purpose::Tips => &[
+            "Here are three quick ways to get more from {product}.",
+            "First, set things up once and let them run.",
+            "Second, share access with the people who need it.",
+            "Third, check in once a week so you {b}.|Third, check in once a week to see what's changed.",
+        ],
+        Purpose::CheckIn => &[
+            "We wanted to check in and see how things are going with {company}.",
+            "If anything is getting in the way, reply to this email. A real person reads every answer.",
+            "And if things are going well, we'd love to hear that too.",
+        ],
+        Purpose::WeMissYou => &[
+            "It's been a while since we've seen you, and we wanted to say hello.",
+            "A lot has changed at {company}. You can now {b} more easily than before.|A lot has changed at {company} since your last visit.",
+            "Your account is where you left it, whenever you want to come back.",
+        ],
+        Purpose::WhatsNew => &[
+            "Here is what changed since your last visit.",
+            "We've made it easier to {b}, and we've tidied up the everyday parts.|We've tidied up the everyday parts, so the essentials take fewer steps.",
+            "Everything you set up before is still there.",
+        ],
+        Purpose::LastCall => &[
+            "We don't want to fill your inbox if this isn't for you any more.",
+            "If you'd like to stay in touch, one click brings you back.",
+            "Otherwise, thank you for the time you spent with {company}.",
+        ],
+        Purpose::Opportunity => &[
+            "Thank you for being a {company} customer.",
+            "Many customers at your stage take the next step so they can {b}.|Many customers at your stage take the next step and get more from {product}.",
+            "Here's what that would look like for you.",
+        ],
+        Purpose::Offer => &[
+            "Upgrading takes a couple of minutes, and nothing you've set up changes.",
+            "You keep everything that works today and add the ability to {b}.|You keep everything that works today and add more room to grow.",
+            "Use the button below to see what the upgrade includes.",
+        ],
+        Purpose::Invite if t == CampaignType::BrandAwareness => &[
+            "Thanks for reading along. We hope the last two emails gave you a feel for {company}.",
+            "If you'd like to see it for yourself, we'd love to show you around.",
+            "The button below takes you to everything in one place.",
+        ],
+        Purpose::Invite => &[
+            "You know better than anyone what {company} can do.",
+            "Know someone who'd like to {b}? Invite them with your personal link: {{referral_url}}|Know someone who'd like {company}? Invite them with your personal link: {{referral_url}}",
+            "When they join, you both get a thank-you from us.",
+        ],
+        Purpose::Reminder => &[
+            "Your personal invite link is still waiting: {{referral_url}}",
+            "Think of one colleague or friend who'd like {company}. That's all it takes.",
+            "Share your link and we'll take care of the rest.",
+        ],
+        Purpose::ThankYou => &[
+            "Thank you for sharing {company} with the people you know.",
+            "Recommendations like yours are how we grow, and we don't take them for granted.",
+            "Every friend who joins through your link brings you another thank-you from us.",
+        ],
+        Purpose::Introduce => &[
+            "Hello! We're {company}, and we make {product} for {audience}.",
+            "We started {company} so people could {b} without the usual hassle.|We started {company} to take the usual hassle out of it.",
+            "Over the next few emails, we'll show you what that means in practice.",
+        ],
+        Purpose::Story => &[
+            "Every company starts with a problem worth solving, and ours was a familiar one.",
+            "So we built {product}, and made sure it also helps you {b}.|So we built {product}, and kept it simple to use.",
             "We'd love for you to see it for yourself.",
         ],
     }
@@ -251,34 +333,45 @@ pub fn email_greeting(tone: Tone) -> &'static str {
     }
 }
 
-/// Subject and preheader variants, body and button label of every planned email.
+/// Subject and preheader variants, body and button label of every planned email. Only the
+/// first email's subjects speak of a benefit; each email's body speaks of its own (the first
+/// email of the first benefit, and so on), so no benefit is said more than twice to a reader.
 pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> EmailSequenceCopy {
     let t = brief.campaign.campaign_type;
+    let label = s.fill(cta_labels(t)[0]);
     EmailSequenceCopy {
         emails: spec
             .emails
             .iter()
             .enumerate()
             .map(|(i, e)| EmailCopy {
-                subject: c.pick(
+                subject: c.angles_from(
                     &format!("email{i}.subject"),
-                    subjects(e.purpose),
+                    &subjects(e.purpose),
                     s,
                     l::EMAIL_SUBJECT,
                     VARIANTS,
+                    if i == 0 { 0 } else { usize::MAX / 2 },
                 ),
-                preheader: c.pick(
+                preheader: c.angles_from(
                     &format!("email{i}.preheader"),
-                    preheaders(e.purpose),
+                    &preheaders(e.purpose),
                     s,
                     l::EMAIL_PREHEADER,
                     VARIANTS,
+                    usize::MAX / 2,
                 ),
-                body: body(e.purpose)
+                body: body(t, e.purpose)
                     .iter()
-                    .map(|p| fit(&capitalize(&s.fill(p)), 600))
+                    .map(|p| {
+                        let (with, without) = p.split_once('|').unwrap_or((p, p));
+                        let text = s
+                            .fill_with(with, s.benefit(i))
+                            .unwrap_or_else(|| s.fill(without));
+                        capitalize(&text)
+                    })
                     .collect(),
-                cta_label: c.one(&format!("email{i}.cta"), cta_labels(t), s, l::BUTTON),
+                cta_label: label.clone(),
             })
             .collect(),
     }

@@ -1,30 +1,41 @@
-//! Banner copy: headline, subline, button label and alternative text.
+//! Banner copy: headline, a subline that adds to it, button label and alternative text.
 
 use super::{Chooser, Slots, cta_labels, headlines};
 use crate::copy::{ImageCopy, VARIANTS};
-use crate::limits::{self as l, fit};
+use crate::limits as l;
 use ame_domain::CampaignType;
 
-/// Banner headline and subline variants, button label and alternative text.
+/// Banner headline and subline variants (the subline speaks of another benefit than its
+/// headline), button label and alternative text.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
+    let headline = c.angles("headline", &headlines(t), s, l::BANNER_HEADLINE, VARIANTS);
+    let subline = c.angles_from(
+        "subline",
+        &[
+            &["{B}.", "{B}, with {company}."],
+            &["{company} helps you {b}.", "And you {b}."],
+            &["{Product} for {audience}.", "Made for {audience}."],
+        ],
+        s,
+        l::BANNER_SUBLINE,
+        VARIANTS,
+        1,
+    );
+    let cta_label = c
+        .labels("cta_label", cta_labels(t), s, 20, 1)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "Learn more".into());
+    let alt =
+        s.fill("A {company} banner with the headline, a short line about {product} and a button.");
     ImageCopy {
-        headline: c.pick("headline", headlines(t), s, l::BANNER_HEADLINE, VARIANTS),
-        subline: c.pick(
-            "subline",
-            &[
-                "{Vp1}.",
-                "{Vp2} with {company}.",
-                "Built for {audience}.",
-                "{company}: {vp3}.",
-            ],
-            s,
-            l::BANNER_SUBLINE,
-            VARIANTS,
-        ),
-        cta_label: c.one("cta_label", cta_labels(t), s, 20),
-        alt_text: fit(
-            &s.fill("{company} banner: headline about how to {vp1}, with a {cta} button."),
-            l::ALT_TEXT,
-        ),
+        headline,
+        subline,
+        cta_label,
+        alt_text: if l::chars(&alt) <= l::ALT_TEXT {
+            alt
+        } else {
+            s.fill("A {company} banner with a headline and a button.")
+        },
     }
 }

@@ -9,6 +9,7 @@ mod email;
 mod image;
 mod landing;
 mod social;
+mod story;
 mod video;
 mod voice;
 
@@ -16,7 +17,8 @@ pub use email::email_greeting;
 
 use crate::brief::{Brief, capitalize, lowercase_first};
 use crate::copy::{AssetCopy, CopySpec};
-use crate::limits::{self as l, fit};
+use crate::limits as l;
+use crate::lint::{MAX_VARIANT_SIMILARITY, jaccard};
 use ame_domain::{AssetType, CampaignType, Tone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,7 +27,22 @@ use sha2::{Digest, Sha256};
 /// Name recorded as the provider of built-in copy.
 pub const PROVIDER: &str = "builtin";
 /// Version of the built-in copywriter; bump when its output changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// Whom a campaign of type `t` speaks to, in words for a prompt.
+pub fn audience_relation(t: CampaignType) -> &'static str {
+    match story::relation(t) {
+        story::Relation::Prospect => "people who are not customers yet",
+        story::Relation::Customer => {
+            "existing (or lapsed) customers; do not sell them what they already have"
+        }
+    }
+}
+
+/// The call to action of a campaign of type `t` whose brand asks for `brand_cta`.
+pub fn call_to_action(t: CampaignType, brand_cta: &str) -> String {
+    story::call_to_action(t, brand_cta)
+}
 
 /// The framework each campaign type is written with.
 pub fn framework(campaign_type: CampaignType) -> &'static str {
@@ -39,46 +56,191 @@ pub fn framework(campaign_type: CampaignType) -> &'static str {
     }
 }
 
-/// Values the templates are filled with.
+/// Verbs a value proposition may start with; any other first word makes it a noun phrase.
+const VERBS: &[&str] = &[
+    "answer",
+    "automate",
+    "avoid",
+    "book",
+    "boost",
+    "bring",
+    "build",
+    "buy",
+    "cancel",
+    "catch",
+    "charge",
+    "check",
+    "choose",
+    "claim",
+    "clean",
+    "close",
+    "collaborate",
+    "compare",
+    "connect",
+    "cook",
+    "create",
+    "cut",
+    "do",
+    "drive",
+    "earn",
+    "eat",
+    "end",
+    "enjoy",
+    "feel",
+    "file",
+    "find",
+    "finish",
+    "fix",
+    "focus",
+    "forecast",
+    "get",
+    "give",
+    "go",
+    "grow",
+    "heal",
+    "hear",
+    "help",
+    "hire",
+    "hit",
+    "increase",
+    "install",
+    "invest",
+    "keep",
+    "know",
+    "launch",
+    "learn",
+    "let",
+    "lose",
+    "make",
+    "manage",
+    "measure",
+    "meet",
+    "move",
+    "order",
+    "organise",
+    "organize",
+    "own",
+    "pay",
+    "pick",
+    "plan",
+    "play",
+    "predict",
+    "prepare",
+    "protect",
+    "prove",
+    "publish",
+    "reach",
+    "read",
+    "recover",
+    "reduce",
+    "relax",
+    "reply",
+    "respond",
+    "review",
+    "run",
+    "save",
+    "scale",
+    "schedule",
+    "see",
+    "sell",
+    "send",
+    "serve",
+    "share",
+    "ship",
+    "show",
+    "skip",
+    "sleep",
+    "speak",
+    "spend",
+    "spot",
+    "start",
+    "stay",
+    "stop",
+    "study",
+    "support",
+    "swap",
+    "switch",
+    "take",
+    "teach",
+    "track",
+    "train",
+    "travel",
+    "try",
+    "turn",
+    "understand",
+    "upgrade",
+    "walk",
+    "watch",
+    "win",
+    "write",
+];
+
+/// One value proposition in the forms the templates need.
+#[derive(Debug, Clone, PartialEq)]
+struct Benefit {
+    /// As the brand wrote it, first letter lower case: `see a dentist within 48 hours`,
+    /// `same-week appointments`.
+    phrase: String,
+    /// As something the reader does, for "so you can …": the phrase itself when it starts with
+    /// a verb, else `get same-week appointments`, `skip the joining fee`, `have it installed
+    /// within a week`.
+    verb: String,
+}
+
+impl Benefit {
+    fn new(text: &str) -> Self {
+        let phrase = lowercase_first(text.trim().trim_end_matches(['.', '!', ';', ',']));
+        let first = phrase
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
+        let verb = if VERBS.contains(&first.as_str()) {
+            phrase.clone()
+        } else if let Some(rest) = phrase.strip_prefix("no ") {
+            format!("skip the {rest}")
+        } else if first.ends_with("ed") {
+            format!("have it {phrase}")
+        } else {
+            format!("get {phrase}")
+        };
+        Self { phrase, verb }
+    }
+}
+
+/// Values the templates are filled with. `{b}`/`{B}` stand for the benefit of the angle a text
+/// is written from, as a verb phrase or (capitalised) as the brand wrote it; `{cta}` is the
+/// campaign type's call to action.
 struct Slots {
     company: String,
     product: String,
     audience: String,
-    vps: Vec<String>,
+    benefits: Vec<Benefit>,
     cta: String,
-    outcome: String,
-    deadline: String,
     bang: &'static str,
 }
 
+/// A template slot a text can be filled with, and whether it is known.
 impl Slots {
     fn new(brief: &Brief) -> Self {
         let brand = &brief.brand;
-        let mut vps: Vec<String> = brand
+        let benefits: Vec<Benefit> = brand
             .value_propositions
             .iter()
-            .map(|v| lowercase_first(v.trim_end_matches('.')))
-            .collect();
-        let first = vps
-            .first()
-            .cloned()
-            .unwrap_or_else(|| lowercase_first(&brand.product));
-        while vps.len() < 3 {
-            vps.push(first.clone());
-        }
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| Benefit::new(v))
+            .fold(Vec::new(), |mut kept, b| {
+                if !kept.iter().any(|k: &Benefit| k.phrase == b.phrase) {
+                    kept.push(b);
+                }
+                kept
+            });
         Self {
             company: brand.company_name.clone(),
             product: lowercase_first(&brand.product),
-            audience: lowercase_first(brief.audience()),
-            vps,
-            cta: brand.cta_text.clone(),
-            outcome: brief.objective.outcome.clone(),
-            deadline: brief
-                .objective
-                .deadline
-                .as_ref()
-                .map(|d| format!(" {d}"))
-                .unwrap_or_default(),
+            audience: lowercase_first(&brand.audience),
+            benefits,
+            cta: story::call_to_action(brief.campaign.campaign_type, &brand.cta_text),
             bang: match brand.tone {
                 Tone::Bold | Tone::Playful => "!",
                 _ => ".",
@@ -86,26 +248,62 @@ impl Slots {
         }
     }
 
-    fn fill(&self, template: &str) -> String {
-        let out = template
+    /// The benefit of angle `k`, when the brand gave that many.
+    fn benefit(&self, k: usize) -> Option<&Benefit> {
+        self.benefits.get(k)
+    }
+
+    /// Fills `template`; `None` when it needs a benefit the angle does not have.
+    fn fill_with(&self, template: &str, benefit: Option<&Benefit>) -> Option<String> {
+        if (template.contains("{b}") || template.contains("{B}")) && benefit.is_none() {
+            return None;
+        }
+        let mut out = template
             .replace("{company}", &self.company)
             .replace("{product}", &self.product)
             .replace("{Product}", &capitalize(&self.product))
             .replace("{audience}", &self.audience)
             .replace("{Audience}", &capitalize(&self.audience))
-            .replace("{vp1}", &self.vps[0])
-            .replace("{vp2}", &self.vps[1])
-            .replace("{vp3}", &self.vps[2])
-            .replace("{Vp1}", &capitalize(&self.vps[0]))
-            .replace("{Vp2}", &capitalize(&self.vps[1]))
-            .replace("{Vp3}", &capitalize(&self.vps[2]))
             .replace("{cta}", &self.cta)
-            .replace("{outcome}", &self.outcome)
-            .replace("{deadline}", &self.deadline)
             .replace("{!}", self.bang);
-        out.split_whitespace().collect::<Vec<_>>().join(" ")
+        if let Some(b) = benefit {
+            out = out
+                .replace("{b}", &b.verb)
+                .replace("{B}", &capitalize(&b.phrase));
+        }
+        Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Fills a template that needs no benefit.
+    fn fill(&self, template: &str) -> String {
+        self.fill_with(template, None).unwrap_or_default()
     }
 }
+
+/// Short lines for a headline-like field when no template of its pools fits.
+const SHORT_LINES: &[&str] = &[
+    "Meet {company}",
+    "Try {company}",
+    "{cta} with {company}",
+    "Say hello to {company}",
+    "{company}, made simple",
+    "See what {company} can do",
+    "Find out more",
+    "See how it works",
+    "Worth a closer look",
+];
+
+/// Short sentences for a prose field when no template of its pools fits.
+const SHORT_SENTENCES: &[&str] = &[
+    "Meet {company}.",
+    "{cta} with {company}.",
+    "See what {company} can do for you.",
+    "{company} is here to help.",
+    "Try {company} and see the difference.",
+    "Find out more today.",
+    "See how it works.",
+    "It is worth a closer look.",
+];
 
 /// Deterministic choices: one generator per (seed, campaign, asset type, field).
 struct Chooser {
@@ -137,44 +335,107 @@ impl Chooser {
         idx
     }
 
-    /// `count` distinct filled templates that fit `max` characters (shortened ones last).
-    fn pick(
+    /// `count` variants, variant `k` written from angle `k` (benefit `k`, the `k`-th pool):
+    /// the first template of its pool, in a seeded order, that has what it needs, fits `max`
+    /// characters and differs from the variants before it (word-trigram overlap at most
+    /// [`MAX_VARIANT_SIMILARITY`]); the other pools when its own has none. Nothing is cut: a
+    /// text that does not fit is not used.
+    fn angles(
         &self,
         field: &str,
-        pool: &[&str],
+        pools: &[&[&str]],
         slots: &Slots,
         max: usize,
         count: usize,
     ) -> Vec<String> {
-        // A pool led by the brand's own call to action keeps it as variant A.
-        let pinned = usize::from(pool.first() == Some(&"{cta}"));
-        let filled: Vec<String> = (0..pinned)
-            .chain(
-                self.order(field, pool.len() - pinned)
-                    .into_iter()
-                    .map(|i| i + pinned),
-            )
-            .map(|i| slots.fill(pool[i]))
-            .collect();
+        self.angles_from(field, pools, slots, max, count, 0)
+    }
+
+    /// [`Chooser::angles`] with variant `k` written with benefit `k + offset` (none when the
+    /// brand has fewer), so that fields read together speak of different benefits.
+    fn angles_from(
+        &self,
+        field: &str,
+        pools: &[&[&str]],
+        slots: &Slots,
+        max: usize,
+        count: usize,
+        offset: usize,
+    ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for text in filled.iter().filter(|t| l::chars(t) <= max) {
-            if out.len() < count && !out.contains(text) {
-                out.push(text.clone());
-            }
-        }
-        for text in &filled {
-            let short = fit(text, max);
-            if out.len() < count && !out.contains(&short) {
-                out.push(short);
+        for k in 0..count {
+            let own = pools[k % pools.len()];
+            let order = self.order(&format!("{field}#{k}"), own.len());
+            let candidates = order
+                .into_iter()
+                .map(|i| own[i])
+                .chain((1..pools.len()).flat_map(|d| pools[(k + d) % pools.len()].iter().copied()));
+            let benefit = k.checked_add(offset).and_then(|i| slots.benefit(i));
+            let chosen = candidates
+                .filter_map(|t| {
+                    slots
+                        .fill_with(t, benefit)
+                        .or_else(|| slots.fill_with(t, None))
+                })
+                .find(|text| {
+                    l::chars(text) <= max
+                        && out
+                            .iter()
+                            .all(|o| jaccard(o, text) <= MAX_VARIANT_SIMILARITY && o != text)
+                });
+            let prose = own.first().is_some_and(|t| t.ends_with(['.', '!', '?']));
+            let fallback = if prose { SHORT_SENTENCES } else { SHORT_LINES };
+            let chosen = chosen.or_else(|| {
+                fallback.iter().map(|t| slots.fill(t)).find(|text| {
+                    l::chars(text) <= max
+                        && out
+                            .iter()
+                            .all(|o| jaccard(o, text) <= MAX_VARIANT_SIMILARITY && o != text)
+                })
+            });
+            if let Some(text) = chosen {
+                out.push(text);
             }
         }
         out
     }
 
-    fn one(&self, field: &str, pool: &[&str], slots: &Slots, max: usize) -> String {
-        self.pick(field, pool, slots, max, 1)
+    /// `count` distinct labels from `pool`, in its order (the call to action first).
+    fn labels(
+        &self,
+        _field: &str,
+        pool: &[&str],
+        slots: &Slots,
+        max: usize,
+        count: usize,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for text in pool.iter().map(|t| slots.fill(t)) {
+            if out.len() < count && l::chars(&text) <= max && !out.contains(&text) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// One text from `pool` written with `benefit`, fitting `max` characters.
+    fn one(
+        &self,
+        field: &str,
+        pool: &[&str],
+        slots: &Slots,
+        benefit: Option<usize>,
+        max: usize,
+    ) -> String {
+        let b = benefit.and_then(|k| slots.benefit(k));
+        self.order(field, pool.len())
             .into_iter()
-            .next()
+            .filter_map(|i| {
+                slots
+                    .fill_with(pool[i], b)
+                    .or_else(|| slots.fill_with(pool[i], None))
+            })
+            .find(|t| l::chars(t) <= max)
             .unwrap_or_default()
     }
 }
@@ -199,132 +460,252 @@ pub fn write(brief: &Brief, spec: &CopySpec) -> AssetCopy {
     }
 }
 
-/// Headline templates of each campaign type; also hooks, titles and openers.
-fn headlines(t: CampaignType) -> &'static [&'static str] {
+/// Headline templates of each campaign type by angle (pain and relief, outcome, proof and
+/// identity); also hooks, titles and openers.
+fn headlines(t: CampaignType) -> [&'static [&'static str]; 3] {
     match t {
-        CampaignType::LeadGen => &[
-            "Struggling to {vp1}?",
-            "{Vp1} — without the busywork",
-            "{Audience}: {vp1}",
-            "The faster way to {vp1}",
-            "How {audience} {vp1}",
-            "What if you could {vp1}?",
+        CampaignType::LeadGen => [
+            &[
+                "{B}, without the hassle",
+                "Still waiting to {b}?",
+                "What if you could {b}?",
+            ],
+            &[
+                "{B} with {company}",
+                "The simpler way to {b}",
+                "Here's how to {b}",
+            ],
+            &[
+                "Why {audience} choose {company}",
+                "{Product}, done properly",
+                "Made for {audience}",
+            ],
         ],
-        CampaignType::BrandAwareness => &[
-            "Meet {company}: {vp1}",
-            "{Vp1}. That's {company}",
-            "Say hello to {company}",
-            "Built for {audience}",
-            "A better way to {vp1}",
+        CampaignType::BrandAwareness => [
+            &[
+                "Meet {company}: {b}",
+                "A better way to {b}",
+                "Here's how to {b}",
+            ],
+            &[
+                "{B}, the {company} way",
+                "Say hello to {company}",
+                "{B}, made easy",
+            ],
+            &[
+                "Built for {audience}",
+                "Say hello to {company}",
+                "{Product} from {company}",
+            ],
         ],
-        CampaignType::ClientRetention => &[
-            "Get even more from {company}",
-            "Your results with {company}, and what's next",
-            "Three ways to {vp1} this month",
-            "Make the most of {product}",
+        CampaignType::ClientRetention => [
+            &[
+                "Getting more from {company}",
+                "Three ways to {b} this month",
+                "A few tips to {b}",
+            ],
+            &[
+                "Make the most of {product}",
+                "Your next step: {b}",
+                "How to {b} with {company}",
+            ],
+            &[
+                "Thank you for choosing {company}",
+                "What's working for {audience}",
+                "Made better by your feedback",
+            ],
         ],
-        CampaignType::ReEngagement => &[
-            "It's been a while — here's what's new",
-            "Come back to {company}{!}",
-            "We've made it easier to {vp1}",
-            "Still want to {vp1}?",
+        CampaignType::ReEngagement => [
+            &[
+                "It's been a while",
+                "We've made it easier to {b}",
+                "Still want to {b}?",
+            ],
+            &[
+                "Come back and {b}",
+                "{B}: here's what's new",
+                "Pick up where you left off",
+            ],
+            &[
+                "What's new at {company}",
+                "A lot has changed at {company}",
+                "Your account is ready",
+            ],
         ],
-        CampaignType::Upsell => &[
-            "Ready to {vp2}?",
-            "Unlock more with {company}",
-            "You've grown. Your {product} should too",
-            "Do more: {vp2}",
+        CampaignType::Upsell => [
+            &["Ready to {b}?", "Do more: {b}", "Upgrade and {b}"],
+            &[
+                "Unlock more with {company}",
+                "The next step: {b}",
+                "{B}, with the upgrade",
+            ],
+            &[
+                "You've grown. So can {company}",
+                "More of what works",
+                "Built for what comes next",
+            ],
         ],
-        CampaignType::Referral => &[
-            "Share {company}, get rewarded",
-            "Know someone who'd love {company}?",
-            "Give a friend a head start",
-            "Good things are better shared",
+        CampaignType::Referral => [
+            &[
+                "Know someone who should {b}?",
+                "Share {company}, get rewarded",
+                "Give a friend a head start",
+            ],
+            &[
+                "Good things are better shared",
+                "A friend could {b} too",
+                "Invite a friend to {company}",
+            ],
+            &[
+                "Share {company}, both get rewarded",
+                "Your friends, our thanks",
+                "Pass on what works for you",
+            ],
         ],
     }
 }
 
-/// Supporting-line templates of each campaign type.
-fn subheadlines(t: CampaignType) -> &'static [&'static str] {
+/// Supporting-line templates of each campaign type by angle.
+fn subheadlines(t: CampaignType) -> [&'static [&'static str]; 3] {
     match t {
-        CampaignType::LeadGen => &[
-            "{Product} helps {audience} {vp1} and {vp2}{!}",
-            "Every week spent on manual work is a week lost. {company} helps you {vp1}.",
-            "Join {audience} who use {company} to {vp1}.",
+        CampaignType::LeadGen => [
+            &[
+                "{company} takes the busywork away, so {audience} can {b}.",
+                "Less chasing, fewer mistakes: {company} helps you {b}.",
+            ],
+            &[
+                "With {company}, {audience} {b} as a matter of course.",
+                "{Product} that lets you {b}, week after week.",
+            ],
+            &[
+                "{Audience} rely on {company} for {product}. See why.",
+                "{Product} from {company}, built around how {audience} work.",
+            ],
         ],
-        CampaignType::BrandAwareness => &[
-            "{company} makes {product} for {audience} who want to {vp1}.",
-            "We help {audience} {vp1} and {vp2}.",
-            "{Product}, designed to {vp1}.",
+        CampaignType::BrandAwareness => [
+            &[
+                "{company} makes {product} for {audience} who want to {b}.",
+                "We help {audience} {b}.",
+            ],
+            &[
+                "{Product}, designed so you can {b}.",
+                "With {company} you {b}, and that's only the start.",
+            ],
+            &[
+                "{company} is {product} for {audience}.",
+                "We built {company} for {audience}. Come and see.",
+            ],
         ],
-        CampaignType::ClientRetention => &[
-            "You already {vp1}. Here's how to {vp2} too.",
-            "Small changes that help you {vp2} with {company}.",
-            "Thanks for being with us. Here's what's working for {audience} right now.",
+        CampaignType::ClientRetention => [
+            &[
+                "Small changes that help you {b} with {company}.",
+                "You're already set up. Here's how to {b}.",
+            ],
+            &[
+                "A few ideas from our team so you can {b}.",
+                "Here's what other customers do to {b}.",
+            ],
+            &[
+                "Thanks for being with us. Here's what's working for {audience} right now.",
+                "Your feedback shapes {company}. Here's what it changed.",
+            ],
         ],
-        CampaignType::ReEngagement => &[
-            "Since you last visited, we've made it easier to {vp1}.",
-            "Before: doing it the hard way. After: you {vp1}. Come see what changed.",
-            "Pick up where you left off and {vp1}{deadline}.",
+        CampaignType::ReEngagement => [
+            &[
+                "Since you last visited, we've made it easier to {b}.",
+                "Come back and {b}. Your account is where you left it.",
+            ],
+            &[
+                "We listened and changed things, so you can {b}.",
+                "A quick look at what's new: you can now {b}.",
+            ],
+            &[
+                "A lot has changed at {company}. Come and see.",
+                "Your account is waiting, just as you left it.",
+            ],
         ],
-        CampaignType::Upsell => &[
-            "Teams like yours {vp2}. Upgrade and get there faster.",
-            "More of what works: {vp2} and {vp3}.",
-            "Add what's next to {product} and {vp2}{deadline}.",
+        CampaignType::Upsell => [
+            &[
+                "Customers like you upgrade to {b}. It takes two minutes.",
+                "Add the next step to {product} and {b}.",
+            ],
+            &[
+                "Everything you use today, plus the chance to {b}.",
+                "Upgrade and {b}, without changing how you work.",
+            ],
+            &[
+                "More of what already works for you at {company}.",
+                "The upgrade keeps your setup and adds what comes next.",
+            ],
         ],
-        CampaignType::Referral => &[
-            "Invite a friend to {company}. They {vp1}, and you both get rewarded.",
-            "Your friends can {vp1} too — and you'll get a thank-you from us.",
-            "Share your link. When a friend joins, you both win.",
+        CampaignType::Referral => [
+            &[
+                "Invite a friend to {company}. They {b}, and you both get rewarded.",
+                "Your friends can {b} too, and you'll both get a thank-you from us.",
+            ],
+            &[
+                "Share your link. When a friend joins, you both win.",
+                "Know someone who'd like to {b}? Send them your link.",
+            ],
+            &[
+                "Recommend {company} to someone you know, and we'll thank you both.",
+                "Good recommendations deserve a thank-you. Share yours.",
+            ],
         ],
     }
 }
 
-/// Button label templates of each campaign type, led by the brand's own call to action.
+/// Button labels of each campaign type: the type's call to action first.
 fn cta_labels(t: CampaignType) -> &'static [&'static str] {
     match t {
-        CampaignType::LeadGen => &[
-            "{cta}",
-            "Get started",
-            "See how it works",
-            "Get your free guide",
-        ],
-        CampaignType::BrandAwareness => &[
-            "{cta}",
-            "Learn more",
-            "Discover {company}",
-            "See how it works",
-        ],
-        CampaignType::ClientRetention => &[
-            "{cta}",
-            "See my results",
-            "Explore the tips",
-            "Get more done",
-        ],
-        CampaignType::ReEngagement => {
-            &["{cta}", "Take another look", "See what's new", "Come back"]
-        }
-        CampaignType::Upsell => &["{cta}", "Upgrade now", "Compare plans", "Unlock more"],
-        CampaignType::Referral => &["{cta}", "Invite a friend", "Share my link", "Refer now"],
+        CampaignType::LeadGen => &["{cta}", "Get started", "See how it works"],
+        CampaignType::BrandAwareness => &["{cta}", "Discover {company}", "See how it works"],
+        CampaignType::ClientRetention => &["{cta}", "Read the tips", "See what's new"],
+        CampaignType::ReEngagement => &["{cta}", "See what's new", "Take another look"],
+        CampaignType::Upsell => &["{cta}", "Compare plans", "Upgrade now"],
+        CampaignType::Referral => &["{cta}", "Invite a friend", "Share the invite"],
     }
 }
 
-/// Trims or pads a spoken script to `min..=max` words with sentences from `fillers`.
-fn size_script(mut words: Vec<String>, fillers: &[String], min: usize, max: usize) -> String {
-    let mut k = 0;
-    while words.len() < min && k < fillers.len() * 4 {
-        words.extend(
-            fillers[k % fillers.len()]
-                .split_whitespace()
-                .map(str::to_owned),
-        );
-        k += 1;
+/// The sentences of `pool` in order, chosen so their words add up to `min..=max` (closest to
+/// `target`): `required` sentences always, optional ones as needed. Whole sentences only, so
+/// nothing is cut and nothing repeats; `None` when no choice fits.
+fn size_script(
+    required_head: &[String],
+    optional: &[String],
+    required_tail: &[String],
+    (min, target, max): (usize, usize, usize),
+) -> Option<String> {
+    let fixed: usize = required_head
+        .iter()
+        .chain(required_tail)
+        .map(|s| l::words(s))
+        .sum();
+    let n = optional.len().min(16);
+    let mut best: Option<(usize, u32)> = None;
+    for mask in 0u32..(1 << n) {
+        let total = fixed
+            + (0..n)
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| l::words(&optional[i]))
+                .sum::<usize>();
+        if (min..=max).contains(&total) {
+            let distance = total.abs_diff(target);
+            if best.is_none_or(|(d, _)| distance < d) {
+                best = Some((distance, mask));
+            }
+        }
     }
-    words.truncate(max);
-    let mut text = words.join(" ");
-    if !text.ends_with(['.', '!', '?']) {
-        text = text.trim_end_matches([',', ';', ':']).to_owned();
-        text.push('.');
-    }
-    text
+    let (_, mask) = best?;
+    let chosen = required_head
+        .iter()
+        .chain(
+            (0..n)
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| &optional[i]),
+        )
+        .chain(required_tail)
+        .cloned()
+        .collect::<Vec<_>>();
+    Some(chosen.join(" "))
 }

@@ -3,7 +3,8 @@
 use super::{Chooser, Slots, headlines, subheadlines};
 use crate::brief::capitalize;
 use crate::copy::{SocialCopy, VARIANTS};
-use crate::limits::{self as l, fit};
+use crate::limits as l;
+use crate::lint::{MAX_VARIANT_SIMILARITY, jaccard};
 use ame_domain::CampaignType;
 
 /// Two or three hashtags: company, product and one per campaign type.
@@ -39,57 +40,119 @@ fn hashtags(s: &Slots, t: CampaignType) -> Vec<String> {
     tags
 }
 
-/// Post variants for every platform, sharing one set of hashtags.
+/// The call-to-action sentence under a LinkedIn post, and the one under an Instagram caption.
+fn cta_lines(t: CampaignType) -> (&'static str, &'static str) {
+    match t {
+        CampaignType::LeadGen => (
+            "{cta} using the link in the comments.",
+            "Tap the link in our bio to get started.",
+        ),
+        CampaignType::BrandAwareness => (
+            "Find out more using the link in the comments.",
+            "Tap the link in our bio to find out more.",
+        ),
+        CampaignType::ReEngagement => (
+            "Pick up where you left off: the link is in the comments.",
+            "Tap the link in our bio to pick up where you left off.",
+        ),
+        CampaignType::Referral => (
+            "Customers: your personal invite link is in your account.",
+            "Customers, your invite link is in your account. Tap the link in our bio for details.",
+        ),
+        CampaignType::ClientRetention | CampaignType::Upsell => (
+            "Details are in the comments.",
+            "Tap the link in our bio for details.",
+        ),
+    }
+}
+
+/// The body of a LinkedIn post or Instagram caption written from angle `k` (pain and relief,
+/// what you get, who it is for).
+fn post_body(k: usize, s: &Slots) -> String {
+    match k {
+        0 => s
+            .fill_with(
+                "Most of us put up with the slow way because it is familiar. {company} offers a better one: {b}.",
+                s.benefit(0),
+            )
+            .unwrap_or_else(|| s.fill("Most of us put up with the slow way because it is familiar. {company} offers a better one.")),
+        1 => {
+            let items: Vec<String> = s
+                .benefits
+                .iter()
+                .take(3)
+                .map(|b| format!("→ {}.", capitalize(&b.phrase)))
+                .collect();
+            if items.len() >= 2 {
+                format!("{}\n{}", s.fill("What {company} gives you:"), items.join("\n"))
+            } else {
+                s.fill("{company} makes {product} that fits the way you already work, with nothing extra to learn.")
+            }
+        }
+        _ => s.fill("{company} is {product} for {audience}. We built it to be simple to start with and dependable every day."),
+    }
+}
+
+/// Post variants for every platform, one per angle, sharing one set of hashtags.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
     let tags = hashtags(s, t);
     let tag_line = tags.join(" ");
     let hooks = headlines(t);
-    let linkedin: Vec<String> = c
-        .pick("linkedin.hook", hooks, s, l::LINKEDIN_HOOK, VARIANTS)
-        .into_iter()
-        .map(|hook| {
-            let body = s.fill(
-                "Most {audience} we talk to want the same thing: to {vp1}.\n\nHere's what we've learned:\n→ {Vp1}\n→ {Vp2}\n→ {Vp3}\n\n{company} makes {product} so you can do all three. {cta}: the link is in the comments.",
-            );
-            fit(&format!("{hook}\n\n{body}\n\n{tag_line}"), l::LINKEDIN_POST)
+    let (linkedin_cta, instagram_cta) = cta_lines(t);
+    let linkedin_hooks = c.angles("linkedin.hook", &hooks, s, l::LINKEDIN_HOOK, VARIANTS);
+    let linkedin: Vec<String> = linkedin_hooks
+        .iter()
+        .enumerate()
+        .map(|(k, hook)| {
+            format!(
+                "{hook}\n\n{}\n\n{}\n\n{tag_line}",
+                post_body(k, s),
+                s.fill(linkedin_cta)
+            )
         })
+        .filter(|post| l::chars(post) <= l::LINKEDIN_POST)
         .collect();
     let x: Vec<String> = c
-        .pick("x", subheadlines(t), s, l::X_POST, VARIANTS)
+        .angles("x", &subheadlines(t), s, l::X_POST, VARIANTS * 2)
         .into_iter()
-        .map(|text| {
-            let with_tags = format!("{text} {tag_line}");
-            if l::x_weighted(&with_tags) <= l::X_POST {
-                with_tags
-            } else {
-                fit(&text, l::X_POST / 2)
+        .map(|text| format!("{text} {tag_line}"))
+        .filter(|post| l::x_weighted(post) <= l::X_POST)
+        .fold(Vec::new(), |mut kept: Vec<String>, post| {
+            if kept.len() < VARIANTS
+                && kept
+                    .iter()
+                    .all(|k| jaccard(k, &post) <= MAX_VARIANT_SIMILARITY)
+            {
+                kept.push(post);
             }
-        })
-        .collect();
-    let facebook = c.pick(
+            kept
+        });
+    let facebook = c.angles(
         "facebook",
         &[
-            "{Vp1}. {cta}{!}",
-            "{Audience}: {vp1} with {company}.",
-            "Want to {vp1}? {company} can help.",
-            "{company} helps you {vp1}.",
+            &["{B}. {cta}{!}", "Want to {b}? {company} can help."],
+            &["{B}, with {company}.", "{company} helps you {b}."],
+            &[
+                "{company}: {product} for {audience}.",
+                "Meet {company}. {cta}{!}",
+            ],
         ],
         s,
         l::FACEBOOK_PRIMARY,
         VARIANTS,
     );
-    let instagram: Vec<String> = c
-        .pick("instagram.hook", hooks, s, l::INSTAGRAM_HOOK, VARIANTS)
-        .into_iter()
-        .map(|hook| {
-            fit(
-                &format!(
-                    "{hook}\n\n{}\n\n{tag_line}",
-                    s.fill("{company} helps {audience} {vp1}. Link in bio to {cta}.")
-                ),
-                l::INSTAGRAM_CAPTION,
+    let instagram_hooks = c.angles("instagram.hook", &hooks, s, l::INSTAGRAM_HOOK, VARIANTS);
+    let instagram: Vec<String> = instagram_hooks
+        .iter()
+        .enumerate()
+        .map(|(k, hook)| {
+            format!(
+                "{hook}\n\n{}\n\n{}\n\n{tag_line}",
+                post_body(k, s),
+                s.fill(instagram_cta)
             )
         })
+        .filter(|post| l::chars(post) <= l::INSTAGRAM_CAPTION)
         .collect();
     SocialCopy {
         linkedin,
