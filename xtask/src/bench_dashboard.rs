@@ -55,7 +55,7 @@ fn seed(work: &Path, base: &str, key: &str, count: u32) -> Result<()> {
              wrk.headers[\"Content-Type\"] = \"application/json\"\n\
              wrk.headers[\"Authorization\"] = \"Bearer {key}\"\n\
              local done = 0\n\
-             function response(status, headers, body)\n  done = done + 1\n  if done >= {count} then wrk.thread:stop() end\nend\n"
+             function response(status, headers, body)\n  if status ~= 201 then\n    io.stderr:write(\"seeding failed: \" .. status .. \" \" .. body .. \"\\n\")\n    os.exit(1)\n  end\n  done = done + 1\n  if done >= {count} then os.exit(0) end\nend\n"
         ),
     )?;
     output_of(
@@ -63,10 +63,31 @@ fn seed(work: &Path, base: &str, key: &str, count: u32) -> Result<()> {
             .args(["-t1", "-c1", "-d600s"])
             .arg("-s")
             .arg(&script)
-            .arg(format!("{base}/api/marketing/campaigns")),
+            .arg(format!("{base}/api/marketing/campaign")),
         "wrk (seeding campaigns)",
     )?;
     Ok(())
+}
+
+/// Waits (up to a minute) until the campaign's generated assets are stored.
+fn wait_for_assets(base: &str, key: &str, id: &str) -> Result<()> {
+    for _ in 0..120 {
+        let listed = curl(&[
+            "-H",
+            &format!("Authorization: Bearer {key}"),
+            &format!("{base}/api/marketing/campaigns/{id}/assets"),
+        ])?;
+        let value: serde_json::Value = serde_json::from_str(&listed).unwrap_or_default();
+        let items = value
+            .get("items")
+            .or(Some(&value))
+            .and_then(|v| v.as_array());
+        if items.is_some_and(|a| !a.is_empty()) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    anyhow::bail!("the campaign's assets were not generated within a minute")
 }
 
 /// Signs in through the form; returns the session cookie's value.
@@ -209,7 +230,7 @@ fn bench_backend(
         "Content-Type: application/json",
         "-d",
         r#"{"campaign_type":"lead_gen","objective":"Book 40 demos with finance teams by March","channels":["email","linkedin"],"planned_reach":5000,"budget":"2500.00"}"#,
-        &format!("{}/api/marketing/campaigns", server.base),
+        &format!("{}/api/marketing/campaign", server.base),
     ])?;
     let id = serde_json::from_str::<serde_json::Value>(&created)?["id"]
         .as_str()
@@ -222,8 +243,9 @@ fn bench_backend(
         "/dev/null",
         "-H",
         &format!("Authorization: Bearer {key}"),
-        &format!("{}/api/marketing/campaigns/{id}/generate", server.base),
+        &format!("{}/api/marketing/generate-assets/{id}", server.base),
     ])?;
+    wait_for_assets(&server.base, &key, &id)?;
     let cookie = sign_in(work, &server.base)?;
     let detail = format!("/app/campaigns/{id}");
     let forecast = format!("{detail}/forecast");

@@ -206,8 +206,14 @@ impl Generator {
                 } else {
                     ("limits", failed)
                 };
+                let mut by_rule = serde_json::Map::new();
+                for f in &findings {
+                    let seen = by_rule.entry(f.rule.as_str()).or_insert(json!(0));
+                    *seen = json!(seen.as_u64().unwrap_or(0) + 1);
+                }
                 json!({
                     "reason": reason,
+                    "lint_by_rule": by_rule,
                     "rejected_model": written.model,
                     "rejected_latency_ms": written.latency_ms,
                     "detail": detail.into_iter().take(10).collect::<Vec<_>>(),
@@ -219,6 +225,26 @@ impl Generator {
         let checks = written.copy.check(spec);
         let findings = lint(&written.copy, &ctx);
         (written, Some(reason), checks, findings)
+    }
+
+    /// The script spoken to fit `seconds`: spoken once at the usual pace and, when that lands
+    /// more than 4% off, once more at the pace that corrects it (the closer take is kept).
+    async fn fitted_speech(
+        &self,
+        text: &str,
+        seconds: u32,
+    ) -> Result<(crate::speech::Speech, f64), crate::speech::SpeechError> {
+        let target = f64::from(seconds) * 1000.0;
+        let first = self.speech.synthesize(text).await?;
+        let off = |ms: u64| (ms as f64 - target).abs() / target;
+        if target <= 0.0 || off(first.duration_ms) <= 0.04 {
+            return Ok((first, 1.0));
+        }
+        let pace = first.duration_ms as f64 / target;
+        match self.speech.synthesize_paced(text, pace).await {
+            Ok(second) if off(second.duration_ms) < off(first.duration_ms) => Ok((second, pace)),
+            _ => Ok((first, 1.0)),
+        }
     }
 
     async fn assemble(
@@ -362,11 +388,11 @@ impl Generator {
                 });
                 let spoken = speakable(&script);
                 content["spoken_text"] = json!(spoken);
-                match self.speech.synthesize(&spoken).await {
-                    Ok(speech) => {
+                match self.fitted_speech(&spoken, spec.seconds).await {
+                    Ok((speech, pace)) => {
                         let mut file = Rendition::new("voice-ad.wav", "audio/wav", speech.wav);
                         file.duration_ms = Some(speech.duration_ms);
-                        content["audio"] = json!({"file": "voice-ad.wav", "duration_ms": speech.duration_ms, "sample_rate": speech.sample_rate});
+                        content["audio"] = json!({"file": "voice-ad.wav", "duration_ms": speech.duration_ms, "sample_rate": speech.sample_rate, "pace": (pace * 1000.0).round() / 1000.0});
                         (
                             content,
                             vec![file],

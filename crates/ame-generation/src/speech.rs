@@ -115,6 +115,12 @@ pub trait SpeechSynthesizer: Send + Sync + fmt::Debug {
     fn voice(&self) -> &str;
     /// Speaks `text` (plain text; no markup) into a WAV.
     async fn synthesize(&self, text: &str) -> Result<Speech, SpeechError>;
+    /// Speaks `text` at `pace` times the usual speed (above 1 is faster), so a script can be
+    /// fitted to an ad's duration. Engines that cannot change speed speak at their own.
+    async fn synthesize_paced(&self, text: &str, pace: f64) -> Result<Speech, SpeechError> {
+        let _ = pace;
+        self.synthesize(text).await
+    }
 }
 
 /// The eSpeak NG speech engine (Debian package `espeak-ng`).
@@ -200,8 +206,18 @@ impl SpeechSynthesizer for EspeakNg {
     }
 
     async fn synthesize(&self, text: &str) -> Result<Speech, SpeechError> {
+        self.synthesize_paced(text, 1.0).await
+    }
+
+    async fn synthesize_paced(&self, text: &str, pace: f64) -> Result<Speech, SpeechError> {
         let text = prepare_text(text)?;
         let output = TempWav::create()?;
+        let pace = if pace.is_finite() {
+            pace.clamp(0.5, 2.0)
+        } else {
+            1.0
+        };
+        let words_per_minute = (f64::from(self.words_per_minute) * pace).round() as u32;
         let mut command = Command::new(&self.program);
         command
             .arg("--stdin")
@@ -209,7 +225,7 @@ impl SpeechSynthesizer for EspeakNg {
             .arg("-v")
             .arg(&self.voice)
             .arg("-s")
-            .arg(self.words_per_minute.to_string())
+            .arg(words_per_minute.to_string())
             .arg("-w")
             .arg(output.path());
         let engine = Engine {

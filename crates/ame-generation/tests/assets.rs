@@ -388,6 +388,14 @@ async fn voice_ads_carry_real_audio_sized_to_the_script() {
         (25_000.0..=45_000.0).contains(&estimate),
         "a 30 s ad: {estimate}"
     );
+    // The audio itself runs within 5% of the ad's 30 seconds (re-paced when the first take
+    // was off), and says how it was paced.
+    assert!(
+        (28_500..=31_500).contains(&duration_ms),
+        "a 30 s ad runs {duration_ms} ms"
+    );
+    assert_eq!(voice.content["audio"]["duration_ms"], duration_ms);
+    assert!(voice.content["audio"]["pace"].as_f64().unwrap() > 0.5);
     let ssml = voice.content["ssml"].as_str().unwrap();
     assert!(ssml.starts_with("<speak>") && !ssml.contains("<Acme>"));
 }
@@ -470,6 +478,11 @@ impl TextModel for Broken {
         if let AssetCopy::Landing(p) = &mut copy {
             p.headline.pop();
         }
+        // Within every limit, but no reader would accept it: the brief leaks, a slot is unfilled.
+        if let AssetCopy::Emails(s) = &mut copy {
+            s.emails[0].body[0] = "You told us you want to book 40 demos by March.".into();
+            s.emails[0].subject[1] = "{{key}}, {{value}]{}".into();
+        }
         Ok(Written {
             copy,
             model: "broken-1".into(),
@@ -495,6 +508,15 @@ async fn a_failing_or_overlong_model_falls_back_visibly() {
                 assert_eq!(generation["provider"], "builtin");
                 assert_eq!(generation["fallback"]["reason"], "limits");
                 assert_eq!(generation["fallback"]["rejected_model"], "broken-1");
+            }
+            AssetType::EmailSequence => {
+                assert_eq!(generation["provider"], "builtin");
+                let fallback = &generation["fallback"];
+                assert_eq!(fallback["reason"], "quality", "{fallback}");
+                assert!(fallback["lint_by_rule"]["brief_leak"].as_u64().unwrap() >= 2);
+                assert!(fallback["lint_by_rule"]["placeholder"].as_u64().unwrap() >= 1);
+                let detail = fallback["detail"].to_string();
+                assert!(detail.contains("emails[0].body[0]"), "{detail}");
             }
             _ => {
                 assert_eq!(generation["provider"], "broken");

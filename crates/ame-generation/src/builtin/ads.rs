@@ -45,10 +45,8 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         "Try {company}",
         "Meet {company}",
         "Get Started Today",
-        "No Long Setup",
-        "Friendly, Local Support",
-        "Simple, Clear Pricing",
-        "Start in a Few Minutes",
+        "Find Out More",
+        "{company} for {audience}",
     ] {
         candidates.push(s.fill(template));
     }

@@ -50,7 +50,7 @@ fn middle(k: usize) -> &'static [&'static str] {
             "Everything you rely on today stays just as it is.",
             "That is a promise we take seriously.",
             "We are here whenever you need us.",
-            "Thank you for choosing us, and for sticking with us.",
+            "Small improvements arrive every month, without you lifting a finger.",
             "Every improvement starts with a conversation with someone like you.",
             "So if there is something you would change, let us know.",
             "Just reply to any of our emails, and a real person will read it.",
