@@ -46,7 +46,12 @@ fn plan_list(c: &Campaign) -> Markup {
             dt { "Channels" } dd { @if c.plan.channels.is_empty() { "none yet" } @else { (c.plan.channels.iter().map(|ch| ch.as_str()).collect::<Vec<_>>().join(", ")) } }
             dt { "Planned reach" } dd { (c.plan.planned_reach.map(|r| number(r as f64, 0)).unwrap_or_else(|| "not set".into())) }
             dt { "Budget" } dd { (c.plan.budget.map(|b| b.to_string()).unwrap_or_else(|| "not set".into())) }
-            dt { "Runs" } dd { (when(c.plan.start_at)) " to " (when(c.plan.end_at)) " (" (c.plan.timezone) ")" }
+            dt { "Runs" } dd {
+                @match (c.plan.start_at, c.plan.end_at) {
+                    (None, None) => { "no dates yet (" (c.plan.timezone) ")" }
+                    (start, end) => { (when(start)) " to " (when(end)) " (" (c.plan.timezone) ")" }
+                }
+            }
             dt { "Audience" } dd { @match &c.plan.audience { Some(a) => (serde_json::to_string(a).unwrap_or_default()), None => "none (sends no email)" } }
             dt { "Holdout" } dd { (format!("{:.0}%", c.plan.holdout() * 100.0)) " of the audience, to measure lift" }
             dt { "Updated" } dd { (c.updated_at.format("%Y-%m-%d %H:%M UTC")) }
