@@ -24,6 +24,19 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Whom a brand sells to: forms, vocabulary and calls to action follow it (businesses
+    /// when not said).
+    #[derive(Default)]
+    Market, "market" {
+        /// Other businesses (forms ask for a work email and company).
+        #[default]
+        Business => "business",
+        /// People buying for themselves or their household.
+        Consumer => "consumer",
+    }
+}
+
 /// Most value propositions a profile may list.
 pub const MAX_VALUE_PROPOSITIONS: usize = 6;
 
@@ -115,6 +128,16 @@ pub struct BrandProfileInput {
         schema(min_length = 3, max_length = 100, example = "Unsubscribe")
     )]
     pub unsubscribe_text: Option<String>,
+    /// Whom the brand sells to; `business` when left out.
+    #[serde(default)]
+    pub market: Market,
+    /// The brand's industry in a few words (2 to 60 characters), e.g. `dental care`.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 2, max_length = 60, example = "accounting software")
+    )]
+    pub industry: Option<String>,
 }
 
 /// A validated brand profile.
@@ -145,6 +168,12 @@ pub struct Brand {
     pub postal_address: String,
     /// Text of the unsubscribe link.
     pub unsubscribe_text: String,
+    /// Whom the brand sells to.
+    #[serde(default)]
+    pub market: Market,
+    /// The brand's industry, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
 }
 
 /// An organization's stored brand profile.
@@ -187,6 +216,8 @@ impl Brand {
             sign_off: "The Your Company team".to_owned(),
             postal_address: format!("Company postal address {mark}"),
             unsubscribe_text: "Unsubscribe".to_owned(),
+            market: Market::Business,
+            industry: None,
         }
     }
 }
@@ -228,6 +259,10 @@ impl BrandProfileInput {
             None => Some("Unsubscribe".to_owned()),
             Some(v) => errors.check(text("unsubscribe_text", v, 3, 100)),
         };
+        let industry = match self.industry.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(v) => errors.check(text("industry", v, 2, 60)).map(Some),
+        };
         errors.finish()?;
         match (
             company_name,
@@ -241,6 +276,7 @@ impl BrandProfileInput {
             sign_off,
             postal_address,
             unsubscribe_text,
+            industry,
         ) {
             (
                 Some(company_name),
@@ -254,6 +290,7 @@ impl BrandProfileInput {
                 Some(sign_off),
                 Some(postal_address),
                 Some(unsubscribe_text),
+                Some(industry),
             ) => Ok(Brand {
                 company_name,
                 product,
@@ -267,6 +304,8 @@ impl BrandProfileInput {
                 sign_off,
                 postal_address,
                 unsubscribe_text,
+                market: self.market,
+                industry,
             }),
             _ => Err(ValidationError::single(FieldError::new(
                 "brand",
@@ -344,7 +383,49 @@ mod tests {
             sign_off: "The Ledgerly team".into(),
             postal_address: "100 Main St, Springfield".into(),
             unsubscribe_text: None,
+            market: Market::Business,
+            industry: None,
         }
+    }
+
+    #[test]
+    fn market_defaults_to_business_and_industry_is_optional_but_bounded() {
+        let old: BrandProfileInput = serde_json::from_value(serde_json::json!({
+            "company_name": "Ledgerly", "product": "close software", "audience": "finance teams",
+            "value_propositions": ["close faster"], "tone": "professional", "cta_text": "Book a demo",
+            "cta_url": "https://ledgerly.example/", "primary_color": "#1f4e79",
+            "accent_color": "#f2a900", "sign_off": "The team", "postal_address": "1 Main St"
+        }))
+        .unwrap();
+        let brand = old.validate().unwrap();
+        assert_eq!((brand.market, brand.industry), (Market::Business, None));
+        let consumer = BrandProfileInput {
+            market: Market::Consumer,
+            industry: Some("  dental care ".into()),
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(consumer.market, Market::Consumer);
+        assert_eq!(consumer.industry.as_deref(), Some("dental care"));
+        let long = BrandProfileInput {
+            industry: Some("x".repeat(61)),
+            ..input()
+        };
+        let error = long.validate().unwrap_err();
+        assert!(error.to_string().contains("industry"), "{error}");
+        let stored: Brand = serde_json::from_value(serde_json::json!({
+            "company_name": "A", "product": "abc", "audience": "abc", "value_propositions": ["abc"],
+            "tone": "friendly", "cta_text": "Go", "cta_url": "https://a.example/",
+            "primary_color": "#000000", "accent_color": "#ffffff", "sign_off": "A",
+            "postal_address": "1 Main St", "unsubscribe_text": "Unsubscribe"
+        }))
+        .unwrap();
+        assert_eq!(
+            stored.market,
+            Market::Business,
+            "profiles stored before the field read as business"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@ use crate::brief::Brief;
 use crate::copy::{AssetCopy, CopySpec};
 use crate::lint::{Finding, LintContext, Rule, lint};
 use ame_domain::{
-    Brand, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel, OrgId, Tone,
+    Brand, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel, Market,
+    OrgId, Tone,
 };
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -31,6 +32,8 @@ pub struct CorpusBrand {
     pub customers: &'static str,
     /// Whether the brand is left as the placeholder (a missing profile).
     pub placeholder: bool,
+    /// Whom it sells to.
+    pub market: Market,
 }
 
 const fn brand(
@@ -52,6 +55,15 @@ const fn brand(
         lead_unit,
         customers,
         placeholder: false,
+        market: Market::Business,
+    }
+}
+
+/// A consumer brand.
+const fn consumer(brand: CorpusBrand) -> CorpusBrand {
+    CorpusBrand {
+        market: Market::Consumer,
+        ..brand
     }
 }
 
@@ -70,7 +82,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Book a demo",
         ["demos", "controllers"],
     ),
-    brand(
+    consumer(brand(
         "Brightside Dental",
         "family dental care",
         "parents in Leeds",
@@ -81,8 +93,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Friendly,
         "Book a check-up",
         ["new patient bookings", "patients"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Kettle & Crumb",
         "a neighbourhood bakery and café",
         "coffee lovers in Bristol",
@@ -94,7 +106,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Playful,
         "Order ahead",
         ["first orders", "regulars"],
-    ),
+    )),
     brand(
         "Shiftwise",
         "staff scheduling for restaurants",
@@ -120,7 +132,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Get a quote",
         ["enquiries", "clients"],
     ),
-    brand(
+    consumer(brand(
         "PawPal",
         "dog walking and pet sitting",
         "busy dog owners in Manchester",
@@ -132,8 +144,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Playful,
         "Book a walk",
         ["bookings", "dog owners"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Clearpath Physio",
         "physiotherapy clinics",
         "runners and desk workers",
@@ -145,7 +157,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Empathetic,
         "Book an assessment",
         ["assessments", "patients"],
-    ),
+    )),
     brand(
         "Stackline",
         "cloud cost monitoring",
@@ -159,7 +171,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Request a demo",
         ["demos", "engineering teams"],
     ),
-    brand(
+    consumer(brand(
         "Greenleaf Grocer",
         "organic grocery delivery",
         "households in Dublin",
@@ -171,8 +183,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Friendly,
         "Order now",
         ["first orders", "households"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Atlas Fitness",
         "a gym with classes",
         "adults who want to get fit",
@@ -184,8 +196,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Bold,
         "Try a free class",
         ["free class sign-ups", "members"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Quillbox",
         "an online writing course",
         "aspiring novelists",
@@ -197,8 +209,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Empathetic,
         "Enrol now",
         ["enrolments", "students"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Harbor Insurance",
         "home and contents insurance",
         "first-time home buyers",
@@ -209,8 +221,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Professional,
         "Get a quote",
         ["quotes", "policyholders"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Tinkerly",
         "STEM kits for kids",
         "parents of curious 8 to 12 year olds",
@@ -222,7 +234,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Playful,
         "Get the first box",
         ["subscriptions", "families"],
-    ),
+    )),
     brand(
         "Fieldnote",
         "CRM for independent architects",
@@ -235,7 +247,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Start free trial",
         ["trials", "studios"],
     ),
-    brand(
+    consumer(brand(
         "Solace Care",
         "home care for older people",
         "families arranging care for a parent",
@@ -247,8 +259,8 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Empathetic,
         "Arrange a visit",
         ["care assessments", "families"],
-    ),
-    brand(
+    )),
+    consumer(brand(
         "Voltway",
         "home EV charger installation",
         "new electric car owners",
@@ -260,7 +272,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Bold,
         "Get a quote",
         ["installation quotes", "drivers"],
-    ),
+    )),
     brand(
         "Lumen Analytics",
         "product analytics",
@@ -274,7 +286,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Book a demo",
         ["demos", "product teams"],
     ),
-    brand(
+    consumer(brand(
         "Wander & Co",
         "small-group walking holidays",
         "active retirees",
@@ -286,7 +298,7 @@ pub const BRANDS: [CorpusBrand; 20] = [
         Tone::Friendly,
         "See the trips",
         ["holiday enquiries", "travellers"],
-    ),
+    )),
     brand(
         "Pinecrest Accounting",
         "bookkeeping and tax returns",
@@ -343,6 +355,8 @@ impl CorpusBrand {
             sign_off: format!("The {} team", self.company),
             postal_address: format!("{}, 1 High Street, Springfield", self.company),
             unsubscribe_text: "Unsubscribe".into(),
+            market: self.market,
+            industry: None,
         })
     }
 

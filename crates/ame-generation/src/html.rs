@@ -209,8 +209,12 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                             p { (copy.form_intro) }
                             form method="post" action={ "/p/" (ctx.slug) "/leads" } {
                                 label { "Name" input type="text" name="name" autocomplete="name" required maxlength="200"; }
-                                label { "Work email" input type="email" name="email" autocomplete="email" required maxlength="254"; }
-                                label { "Company" input type="text" name="company" autocomplete="organization" maxlength="200"; }
+                                @if ctx.brand.market == ame_domain::Market::Consumer {
+                                    label { "Email" input type="email" name="email" autocomplete="email" required maxlength="254"; }
+                                } @else {
+                                    label { "Work email" input type="email" name="email" autocomplete="email" required maxlength="254"; }
+                                    label { "Company" input type="text" name="company" autocomplete="organization" maxlength="200"; }
+                                }
                                 label class="hp" aria-hidden="true" { "Leave this empty" input type="text" name="website" tabindex="-1" autocomplete="off"; }
                                 label class="consent" {
                                     input type="checkbox" name="consent" value="yes" required;

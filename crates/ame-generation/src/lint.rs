@@ -32,11 +32,13 @@ pub enum Rule {
     SimilarVariants,
     /// The brand's name is missing where the format needs it.
     MissingBrand,
+    /// Business vocabulary ("work email", "your team") in copy for a consumer brand.
+    BusinessWords,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 10] = [
         Rule::Truncated,
         Rule::UnfinishedSentence,
         Rule::RepeatedSentence,
@@ -46,6 +48,7 @@ impl Rule {
         Rule::RunTogether,
         Rule::SimilarVariants,
         Rule::MissingBrand,
+        Rule::BusinessWords,
     ];
 
     /// The rule's name as recorded in metadata.
@@ -60,6 +63,7 @@ impl Rule {
             Rule::RunTogether => "run_together",
             Rule::SimilarVariants => "similar_variants",
             Rule::MissingBrand => "missing_brand",
+            Rule::BusinessWords => "business_words",
         }
     }
 }
@@ -100,7 +104,20 @@ pub struct LintContext {
     /// Words that start a sentence and so, capitalised mid-sentence, show a seam (the call to
     /// action's first word among them).
     pub sentence_starters: Vec<String>,
+    /// Whether the brand sells to consumers (business vocabulary is then a finding).
+    pub consumer: bool,
 }
+
+/// Words that speak to a business buyer, out of place in copy for consumers.
+pub const BUSINESS_WORDS: [&str; 7] = [
+    "work email",
+    "headcount",
+    "your team",
+    "colleague",
+    "your company",
+    "your business",
+    "your organization",
+];
 
 impl LintContext {
     /// The context of `brief`.
@@ -129,6 +146,7 @@ impl LintContext {
             brief_phrases,
             brief_numbers,
             sentence_starters: sentence_starters(&brief.brand.cta_text),
+            consumer: brief.brand.market == ame_domain::Market::Consumer,
         }
     }
 }
@@ -516,6 +534,15 @@ pub fn lint(copy: &AssetCopy, ctx: &LintContext) -> Vec<Finding> {
                 );
             }
         }
+        if ctx.consumer {
+            for phrase in BUSINESS_WORDS.iter().filter(|w| lower.contains(*w)) {
+                find(
+                    Rule::BusinessWords,
+                    &item.field,
+                    format!("says {phrase:?} to consumers"),
+                );
+            }
+        }
         let copy_numbers: HashSet<String> = numbers(&lower).into_iter().collect();
         for number in &ctx.brief_numbers {
             if copy_numbers.contains(number) {
@@ -726,6 +753,7 @@ mod tests {
             brief_phrases: vec!["40 demos".into(), "by march".into()],
             brief_numbers: vec!["40".into()],
             sentence_starters: sentence_starters("Book a demo"),
+            consumer: false,
         }
     }
 
@@ -922,6 +950,26 @@ mod tests {
             (findings[0].rule, findings[0].field.as_str()),
             (Rule::MissingBrand, "script[0]")
         );
+    }
+
+    #[test]
+    fn consumers_are_not_spoken_to_as_businesses() {
+        let copy = voice([
+            "Ledgerly frees up your team every month. Ask for a walkthrough today.",
+            "Ledgerly catches reconciliation errors early. Ask your colleague about it.",
+            "Ledgerly is trusted by people everywhere. Talk to us this week!",
+        ]);
+        assert!(lint(&copy, &ctx()).is_empty());
+        let consumer = LintContext {
+            consumer: true,
+            ..ctx()
+        };
+        let fields: Vec<String> = lint(&copy, &consumer)
+            .into_iter()
+            .filter(|f| f.rule == Rule::BusinessWords)
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["script[0]", "script[1]"]);
     }
 
     #[test]

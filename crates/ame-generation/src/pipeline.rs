@@ -279,12 +279,7 @@ impl Generator {
                         {"kind": "social_proof", "items": [], "placeholder": "Add customer quotes or logos here."},
                         {"kind": "faq", "items": p.faq},
                         {"kind": "form", "intro": p.form_intro, "action": format!("/p/{slug}/leads"),
-                         "fields": [
-                            {"name": "name", "label": "Name", "type": "text", "required": true},
-                            {"name": "email", "label": "Work email", "type": "email", "required": true},
-                            {"name": "company", "label": "Company", "type": "text", "required": false},
-                            {"name": "consent", "label": "Consent to be contacted", "type": "checkbox", "required": true},
-                         ]},
+                         "fields": form_fields(brief.brand.market)},
                         {"kind": "cta", "text": p.closing, "cta_label": brief.brand.cta_text, "cta_url": brief.brand.cta_url},
                     ],
                 });
@@ -457,6 +452,30 @@ impl Generator {
 }
 
 /// Meta's call-to-action button for a campaign type.
+/// The landing page form's fields: a work email and company for business buyers, a plain
+/// email for consumers.
+fn form_fields(market: ame_domain::Market) -> Value {
+    let mut fields =
+        vec![json!({"name": "name", "label": "Name", "type": "text", "required": true})];
+    match market {
+        ame_domain::Market::Business => {
+            fields.push(
+                json!({"name": "email", "label": "Work email", "type": "email", "required": true}),
+            );
+            fields.push(
+                json!({"name": "company", "label": "Company", "type": "text", "required": false}),
+            );
+        }
+        ame_domain::Market::Consumer => {
+            fields.push(
+                json!({"name": "email", "label": "Email", "type": "email", "required": true}),
+            );
+        }
+    }
+    fields.push(json!({"name": "consent", "label": "Consent to be contacted", "type": "checkbox", "required": true}));
+    Value::Array(fields)
+}
+
 /// The Meta button matching the words of the ad's call to action (for lead generation, the
 /// brand's own), else the campaign type's.
 fn meta_button(t: ame_domain::CampaignType, cta: &str) -> &'static str {

@@ -31,6 +31,8 @@ pub fn brand() -> Brand {
         sign_off: "The Ledgerly team".into(),
         postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
         unsubscribe_text: "Unsubscribe".into(),
+        market: ame_domain::Market::Business,
+        industry: Some("accounting software".into()),
     }
 }
 

@@ -76,6 +76,8 @@ fn hostile_brand() -> Brand {
         sign_off: "The <Acme> team".into(),
         postal_address: "1 Main St, Springfield <USA>".into(),
         unsubscribe_text: "Unsubscribe".into(),
+        market: ame_domain::Market::Business,
+        industry: None,
     }
 }
 
@@ -538,5 +540,47 @@ async fn a_failing_or_overlong_model_falls_back_visibly() {
                 .unwrap()
                 .contains("nope")
         );
+    }
+}
+
+#[tokio::test]
+async fn consumer_brands_get_a_plain_email_form_and_businesses_a_work_one() {
+    for (market, work) in [
+        (ame_domain::Market::Consumer, false),
+        (ame_domain::Market::Business, true),
+    ] {
+        let brand = Brand {
+            market,
+            company_name: "Brightside Dental".into(),
+            audience: "parents in Leeds".into(),
+            ..hostile_brand()
+        };
+        let (_, assets) = generate(
+            CampaignType::LeadGen,
+            "Get 40 bookings by March",
+            Some(brand),
+            3,
+        )
+        .await;
+        let page = assets
+            .iter()
+            .find(|a| a.asset_type == AssetType::LandingPage)
+            .unwrap();
+        let html = String::from_utf8(file(page, "index.html").to_vec()).unwrap();
+        assert_eq!(html.contains("Work email"), work, "{market:?}");
+        assert_eq!(html.contains("name=\"company\""), work, "{market:?}");
+        assert!(html.contains("name=\"email\""));
+        let fields: Vec<&str> = page.content["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "form")
+            .unwrap()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields.contains(&"company"), work, "{fields:?}");
     }
 }

@@ -214,5 +214,7 @@ pub fn brand() -> BrandProfileInput {
         sign_off: "The Ledgerly team".into(),
         postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
         unsubscribe_text: None,
+        market: ame_domain::Market::Business,
+        industry: None,
     }
 }

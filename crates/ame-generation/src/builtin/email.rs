@@ -302,7 +302,7 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
         ],
         Purpose::Reminder => &[
             "Your personal invite link is still waiting: {{referral_url}}",
-            "Think of one colleague or friend who'd like {company}. That's all it takes.",
+            "Think of one {peer} who'd like {company}. That's all it takes.",
             "Share your link and we'll take care of the rest.",
         ],
         Purpose::ThankYou => &[

@@ -218,6 +218,8 @@ struct Slots {
     benefits: Vec<Benefit>,
     cta: String,
     bang: &'static str,
+    /// Someone the reader would pass a recommendation to: a colleague or a friend.
+    peer: &'static str,
 }
 
 /// A template slot a text can be filled with, and whether it is known.
@@ -245,6 +247,10 @@ impl Slots {
                 Tone::Bold | Tone::Playful => "!",
                 _ => ".",
             },
+            peer: match brand.market {
+                ame_domain::Market::Business => "colleague",
+                ame_domain::Market::Consumer => "friend",
+            },
         }
     }
 
@@ -265,6 +271,7 @@ impl Slots {
             .replace("{audience}", &self.audience)
             .replace("{Audience}", &capitalize(&self.audience))
             .replace("{cta}", &self.cta)
+            .replace("{peer}", self.peer)
             .replace("{!}", self.bang);
         if let Some(b) = benefit {
             out = out

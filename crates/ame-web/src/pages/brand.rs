@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The text fields of the editor: `(name, label, hint, multi-line)`.
-const FIELDS: [(&str, &str, &str, bool); 11] = [
+const FIELDS: [(&str, &str, &str, bool); 12] = [
     (
         "company_name",
         "Company name",
@@ -73,7 +73,16 @@ const FIELDS: [(&str, &str, &str, bool); 11] = [
         "The unsubscribe link's words; Unsubscribe when blank.",
         false,
     ),
+    (
+        "industry",
+        "Industry",
+        "Optional, in a few words, e.g. dental care.",
+        false,
+    ),
 ];
+
+/// Fields that may be left blank.
+const OPTIONAL: [&str; 2] = ["unsubscribe_text", "industry"];
 
 fn values_of(brand: &Brand) -> FormData {
     let text = |name: &str, value: &str| (name.to_owned(), value.to_owned());
@@ -90,6 +99,8 @@ fn values_of(brand: &Brand) -> FormData {
         text("sign_off", &brand.sign_off),
         text("postal_address", &brand.postal_address),
         text("unsubscribe_text", &brand.unsubscribe_text),
+        text("industry", brand.industry.as_deref().unwrap_or_default()),
+        text("market", brand.market.as_str()),
     ])
 }
 
@@ -118,6 +129,10 @@ fn brand_page(
         .iter()
         .map(|t| (t.to_string(), crate::pages::campaigns::label(t.as_str())))
         .collect();
+    let markets: Vec<(String, String)> = vec![
+        ("business".to_owned(), "Businesses".to_owned()),
+        ("consumer".to_owned(), "Consumers".to_owned()),
+    ];
     let readonly = !ctx.can_write();
     page(
         ctx,
@@ -141,9 +156,10 @@ fn brand_page(
                             @if multi {
                                 (field(name, label, Some(hint), Control::Textarea(value), errors, true))
                             } @else {
-                                (field(name, label, Some(hint), Control::Input("text", value), errors, name != "unsubscribe_text"))
+                                (field(name, label, Some(hint), Control::Input("text", value), errors, !OPTIONAL.contains(&name)))
                             }
                             @if name == "audience" {
+                                (field("market", "Sells to", Some("Businesses get work-email forms and business wording; consumers get neither."), Control::Select(markets.clone(), values.get("market").unwrap_or("business")), errors, true))
                                 (field("tone", "Tone", Some("The voice the copy is written in."), Control::Select(tones.clone(), values.get("tone").unwrap_or("professional")), errors, true))
                             }
                         }
@@ -197,7 +213,7 @@ fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
                     .filter(|l| !l.is_empty())
                     .collect::<Vec<_>>()
             )
-        } else if name == "unsubscribe_text" && value.is_empty() {
+        } else if OPTIONAL.contains(&name) && value.is_empty() {
             Value::Null
         } else {
             json!(value)
@@ -205,6 +221,14 @@ fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
         object.insert(name.into(), json);
     }
     object.insert("tone".into(), json!(form.get("tone").unwrap_or_default()));
+    object.insert(
+        "market".into(),
+        json!(
+            form.get("market")
+                .filter(|m| !m.is_empty())
+                .unwrap_or("business")
+        ),
+    );
     serde_path_to_error::deserialize::<_, BrandProfileInput>(Value::Object(object)).map_err(|e| {
         let field = e.path().to_string();
         FieldError::new(
