@@ -54,18 +54,39 @@ pub fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
-/// Length as X counts it: most characters weigh 1, CJK and emoji weigh 2.
+/// Characters X counts for any link, however long (its t.co wrapping).
+pub const X_LINK: usize = 23;
+
+/// Length as X counts it: most characters weigh 1, CJK and emoji weigh 2, and every
+/// `http://` or `https://` link weighs [`X_LINK`].
 pub fn x_weighted(text: &str) -> usize {
-    text.chars()
-        .map(|c| {
-            let cp = c as u32;
-            let light = cp <= 0x10FF
-                || (0x2000..=0x200D).contains(&cp)
-                || (0x2010..=0x201F).contains(&cp)
-                || (0x2032..=0x2037).contains(&cp);
-            if light { 1 } else { 2 }
-        })
-        .sum()
+    let weigh = |part: &str| -> usize {
+        part.chars()
+            .map(|c| {
+                let cp = c as u32;
+                let light = cp <= 0x10FF
+                    || (0x2000..=0x200D).contains(&cp)
+                    || (0x2010..=0x201F).contains(&cp)
+                    || (0x2032..=0x2037).contains(&cp);
+                if light { 1 } else { 2 }
+            })
+            .sum()
+    };
+    let mut total = 0;
+    let mut rest = text;
+    while let Some(start) = [rest.find("http://"), rest.find("https://")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        total += weigh(&rest[..start]);
+        let link_end = rest[start..]
+            .find(char::is_whitespace)
+            .map_or(rest.len(), |e| start + e);
+        total += X_LINK;
+        rest = &rest[link_end..];
+    }
+    total + weigh(rest)
 }
 
 /// Words in a text (whitespace separated).
@@ -185,6 +206,14 @@ pub fn fit(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x_counts_every_link_as_twenty_three() {
+        assert_eq!(x_weighted("abc"), 3);
+        assert_eq!(x_weighted("Read https://example.com/a/very/long/path now"), 5 + 23 + 4);
+        assert_eq!(x_weighted("http://a.example https://b.example"), 23 + 1 + 23);
+        assert_eq!(x_weighted("日本"), 4);
+    }
 
     #[test]
     fn fit_cuts_at_words_and_never_exceeds() {
