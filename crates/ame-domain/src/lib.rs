@@ -31,7 +31,10 @@ pub use audience::{
     Audience, AudienceSource, Condition, Entry, MAX_CONDITIONS, NewSegment, Segment, SegmentFilter,
 };
 pub use audit::{AuditActor, AuditEvent};
-pub use brand::{Brand, BrandProfile, BrandProfileInput, MAX_VALUE_PROPOSITIONS, Market, Tone};
+pub use brand::{
+    Brand, BrandProfile, BrandProfileInput, BrandStory, MAX_BRAND_LIST, MAX_TESTIMONIALS,
+    MAX_VALUE_PROPOSITIONS, Market, Offers, Testimonial, Tone,
+};
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,
     time_zone_names,

@@ -186,6 +186,18 @@ impl Brief {
             .unwrap_or(&self.brand.audience)
     }
 
+    /// Where the campaign's call to action leads: the upgrade's page for upsell and the log-in
+    /// page for re-engagement when the brand gives them, else the brand's own link.
+    pub fn cta_url(&self) -> String {
+        let story = &self.brand.story;
+        let specific = match self.campaign.campaign_type {
+            ame_domain::CampaignType::Upsell => story.offers.upgrade_url.clone(),
+            ame_domain::CampaignType::ReEngagement => story.login_url.clone(),
+            _ => None,
+        };
+        specific.unwrap_or_else(|| self.brand.cta_url.clone())
+    }
+
     /// The campaign's display name: its name, else its objective.
     pub fn title(&self) -> &str {
         self.campaign

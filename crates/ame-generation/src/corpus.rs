@@ -5,8 +5,8 @@ use crate::brief::Brief;
 use crate::copy::{AssetCopy, CopySpec};
 use crate::lint::{Finding, LintContext, Rule, lint};
 use ame_domain::{
-    Brand, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel, Market,
-    OrgId, Tone,
+    Brand, BrandStory, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel,
+    Market, Offers, OrgId, Testimonial, Tone,
 };
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -357,7 +357,44 @@ impl CorpusBrand {
             unsubscribe_text: "Unsubscribe".into(),
             market: self.market,
             industry: None,
+            story: self.story(),
         })
+    }
+
+    /// The brand's story material: complete for most brands, left out for the empathetic-toned
+    /// ones (so the writer is also run without any of it).
+    pub fn story(&self) -> BrandStory {
+        if self.tone == Tone::Empathetic {
+            return BrandStory::default();
+        }
+        let host: String = self
+            .company
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        BrandStory {
+            short_benefits: self
+                .value_propositions
+                .iter()
+                .filter(|v| v.chars().count() <= 30)
+                .map(|v| crate::brief::capitalize(v))
+                .collect(),
+            pains: vec![format!("chasing {} by hand", self.lead_unit)],
+            proof_points: vec![format!("Chosen by {} across the country", self.customers)],
+            testimonials: vec![Testimonial {
+                quote: format!("{} made it simple from the first week.", self.company),
+                name: "Sam Patel".into(),
+                role: "Customer since 2024".into(),
+            }],
+            offers: Offers {
+                upgrade_plan: Some("Premium".into()),
+                upgrade_url: Some(format!("https://{host}.example/premium")),
+                referral_reward: Some("a free month".into()),
+                winback_incentive: Some("15% off your next order".into()),
+            },
+            login_url: Some(format!("https://{host}.example/login")),
+        }
     }
 
     /// The internal objective of a campaign of `campaign_type`: numbers, deadlines and KPIs

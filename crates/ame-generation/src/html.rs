@@ -192,7 +192,18 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                     section class="proof" aria-labelledby="proof-title" data-slot="social_proof" {
                         div class="wrap" {
                             h2 id="proof-title" { "What customers say" }
-                            p { "Customer stories will appear here once you add testimonials." }
+                            @if brand.story.testimonials.is_empty() && brand.story.proof_points.is_empty() {
+                                p { "Customer stories will appear here once you add testimonials." }
+                            }
+                            @for t in &brand.story.testimonials {
+                                figure class="quote" {
+                                    blockquote { p { "“" (t.quote) "”" } }
+                                    figcaption { (t.name) @if !t.role.is_empty() { ", " (t.role) } }
+                                }
+                            }
+                            @if !brand.story.proof_points.is_empty() {
+                                ul class="proof-points" { @for point in &brand.story.proof_points { li { (point) } } }
+                            }
                         }
                     }
                     section aria-labelledby="faq-title" {
@@ -227,7 +238,7 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                     section aria-labelledby="closing-title" {
                         div class="wrap" {
                             h2 id="closing-title" { (copy.closing) }
-                            a class="button" href=(cta_href) { (brand.cta_text) }
+                            a class="button" href=(cta_href) { (cta) }
                         }
                     }
                 }

@@ -210,8 +210,14 @@ mod tests {
     #[test]
     fn x_counts_every_link_as_twenty_three() {
         assert_eq!(x_weighted("abc"), 3);
-        assert_eq!(x_weighted("Read https://example.com/a/very/long/path now"), 5 + 23 + 4);
-        assert_eq!(x_weighted("http://a.example https://b.example"), 23 + 1 + 23);
+        assert_eq!(
+            x_weighted("Read https://example.com/a/very/long/path now"),
+            5 + 23 + 4
+        );
+        assert_eq!(
+            x_weighted("http://a.example https://b.example"),
+            23 + 1 + 23
+        );
         assert_eq!(x_weighted("日本"), 4);
     }
 

@@ -176,6 +176,21 @@ fn brand_text(brand: &Brand) -> String {
         brand.cta_text.as_str(),
     ];
     parts.extend(brand.value_propositions.iter().map(String::as_str));
+    let story = &brand.story;
+    parts.extend(story.short_benefits.iter().map(String::as_str));
+    parts.extend(story.pains.iter().map(String::as_str));
+    parts.extend(story.proof_points.iter().map(String::as_str));
+    parts.extend(story.testimonials.iter().map(|t| t.quote.as_str()));
+    parts.extend(
+        [
+            &story.offers.upgrade_plan,
+            &story.offers.referral_reward,
+            &story.offers.winback_incentive,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str),
+    );
     parts.join(" \n ")
 }
 

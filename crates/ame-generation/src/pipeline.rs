@@ -254,12 +254,16 @@ impl Generator {
         copy: &AssetCopy,
     ) -> (Value, Vec<Rendition>, Value) {
         let slug = brief.page_slug();
+        // The campaign type's destination: the upgrade for upsell, the log-in for re-engagement.
+        let mut brand = brief.brand.clone();
+        brand.cta_url = brief.cta_url();
+        let brand = &brand;
         match copy {
             AssetCopy::Landing(p) => {
                 let page = html::landing_page(
                     p,
                     &PageContext {
-                        brand: &brief.brand,
+                        brand,
                         slug: &slug,
                         variant: 0,
                         placeholder_brand: brief.brand_is_placeholder,
@@ -271,16 +275,16 @@ impl Generator {
                     "headline": p.headline,
                     "subheadline": p.subheadline,
                     "cta_label": p.cta_label,
-                    "cta_url": brief.brand.cta_url,
+                    "cta_url": brand.cta_url,
                     "meta_description": p.meta_description,
                     "sections": [
                         {"kind": "hero", "headline": p.headline, "subheadline": p.subheadline, "cta_label": p.cta_label},
                         {"kind": "benefits", "items": p.benefits},
-                        {"kind": "social_proof", "items": [], "placeholder": "Add customer quotes or logos here."},
+                        social_proof(&brief.brand),
                         {"kind": "faq", "items": p.faq},
                         {"kind": "form", "intro": p.form_intro, "action": format!("/p/{slug}/leads"),
                          "fields": form_fields(brief.brand.market)},
-                        {"kind": "cta", "text": p.closing, "cta_label": brief.brand.cta_text, "cta_url": brief.brand.cta_url},
+                        {"kind": "cta", "text": p.closing, "cta_label": p.cta_label.first(), "cta_url": brand.cta_url},
                     ],
                 });
                 let file =
@@ -293,7 +297,7 @@ impl Generator {
                 let mut emails = Vec::new();
                 for (i, (e, plan)) in s.emails.iter().zip(&spec.emails).enumerate() {
                     let ctx = EmailContext {
-                        brand: &brief.brand,
+                        brand,
                         greeting,
                         slug: &slug,
                         variant: 0,
@@ -324,7 +328,7 @@ impl Generator {
                         "greeting": greeting,
                         "body": e.body,
                         "cta_label": e.cta_label,
-                        "cta_url": html::tracked_url(&brief.brand.cta_url, "email", &slug),
+                        "cta_url": html::tracked_url(&brand.cta_url, "email", &slug),
                         "sign_off": brief.brand.sign_off,
                         "footer": {"postal_address": brief.brand.postal_address, "unsubscribe_text": brief.brand.unsubscribe_text, "unsubscribe_url": html::UNSUBSCRIBE_TAG},
                         "files": [format!("email-{n}.html"), format!("email-{n}.txt")],
@@ -365,10 +369,11 @@ impl Generator {
             AssetCopy::Ads(a) => (
                 json!({
                     "google_rsa": {"headlines": a.rsa_headlines, "descriptions": a.rsa_descriptions, "paths": a.rsa_paths,
-                        "final_url": html::tracked_url(&brief.brand.cta_url, "cpc", &slug)},
+                        "pinning": rsa_pinning(&a.rsa_headlines, &brief.brand.company_name),
+                        "final_url": html::tracked_url(&brand.cta_url, "cpc", &slug)},
                     "meta": {"primary_text": a.meta_primary_text, "headline": a.meta_headline, "description": a.meta_description,
                         "call_to_action": meta_button(brief.campaign.campaign_type, &brief.brand.cta_text),
-                        "link": html::tracked_url(&brief.brand.cta_url, "paid_social", &slug)},
+                        "link": html::tracked_url(&brand.cta_url, "paid_social", &slug)},
                 }),
                 vec![],
                 Value::Null,
@@ -452,6 +457,25 @@ impl Generator {
 }
 
 /// Meta's call-to-action button for a campaign type.
+/// Pinning suggestions for a responsive search ad: the brand's own name in position 1, so
+/// every combination says who is advertising; everything else left free for Google to test.
+fn rsa_pinning(headlines: &[String], company: &str) -> Value {
+    headlines.iter().position(|h| h == company).map_or_else(
+        || json!([]),
+        |i| json!([{"headline": i, "position": "HEADLINE_1"}]),
+    )
+}
+
+/// The landing page's social proof section: the brand's testimonials and proof points, or a
+/// placeholder saying what to add.
+fn social_proof(brand: &ame_domain::Brand) -> Value {
+    let story = &brand.story;
+    if story.testimonials.is_empty() && story.proof_points.is_empty() {
+        return json!({"kind": "social_proof", "items": [], "placeholder": "Add customer quotes or proof points to the brand profile."});
+    }
+    json!({"kind": "social_proof", "testimonials": story.testimonials, "proof_points": story.proof_points})
+}
+
 /// The landing page form's fields: a work email and company for business buyers, a plain
 /// email for consumers.
 fn form_fields(market: ame_domain::Market) -> Value {

@@ -4,7 +4,8 @@
 use crate::brief::Brief;
 use crate::pipeline::{GeneratedAsset, Generator};
 use ame_domain::{
-    Brand, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel, OrgId, Tone,
+    Brand, BrandStory, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel,
+    Offers, OrgId, Testimonial, Tone,
 };
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
@@ -33,6 +34,36 @@ pub fn brand() -> Brand {
         unsubscribe_text: "Unsubscribe".into(),
         market: ame_domain::Market::Business,
         industry: Some("accounting software".into()),
+        story: BrandStory {
+            short_benefits: vec![
+                "Close in 3 days, not 10".into(),
+                "Fewer audit surprises".into(),
+                "Time back for analysis".into(),
+                "Reconciled every night".into(),
+                "Audit-ready every month".into(),
+                "Works with NetSuite and Xero".into(),
+            ],
+            pains: vec![
+                "month-end overtime".into(),
+                "reconciliations in spreadsheets".into(),
+            ],
+            proof_points: vec![
+                "Used by more than 400 finance teams".into(),
+                "Connects to NetSuite, Xero and QuickBooks".into(),
+            ],
+            testimonials: vec![Testimonial {
+                quote: "We closed March in three days, and nobody stayed late.".into(),
+                name: "Dana Ruiz".into(),
+                role: "Controller, Northfield Foods".into(),
+            }],
+            offers: Offers {
+                upgrade_plan: Some("Business".into()),
+                upgrade_url: Some("https://ledgerly.example/plans/business".into()),
+                referral_reward: Some("a month free".into()),
+                winback_incentive: Some("20% off your next three months".into()),
+            },
+            login_url: Some("https://app.ledgerly.example/login".into()),
+        },
     }
 }
 

@@ -132,8 +132,52 @@ pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
         b.product,
         brief.audience(),
         b.value_propositions.join("; "),
-        builtin::call_to_action(brief.campaign.campaign_type, &b.cta_text),
+        builtin::call_to_action(brief.campaign.campaign_type, b),
     );
+    let story = &b.story;
+    let mut extra = Vec::new();
+    if !story.short_benefits.is_empty() {
+        extra.push(format!(
+            "Short benefits (for headlines): {}",
+            story.short_benefits.join("; ")
+        ));
+    }
+    if !story.pains.is_empty() {
+        extra.push(format!("Customer pains: {}", story.pains.join("; ")));
+    }
+    if !story.proof_points.is_empty() {
+        extra.push(format!(
+            "Proof points (the only claims you may make): {}",
+            story.proof_points.join("; ")
+        ));
+    }
+    for t in &story.testimonials {
+        extra.push(format!(
+            "Testimonial: \"{}\" ({}, {})",
+            t.quote, t.name, t.role
+        ));
+    }
+    if let Some(plan) = &story.offers.upgrade_plan {
+        extra.push(format!("Upgrade plan: {plan}"));
+    }
+    if let Some(reward) = &story.offers.referral_reward {
+        extra.push(format!("Referral reward for both sides: {reward}; the personal link is the merge tag {{{{referral_url}}}}"));
+    }
+    if let Some(incentive) = &story.offers.winback_incentive {
+        extra.push(format!("Win-back incentive: {incentive}"));
+    }
+    extra.push(format!(
+        "Speak to {}",
+        match b.market {
+            ame_domain::Market::Business => "business buyers",
+            ame_domain::Market::Consumer =>
+                "consumers (no business vocabulary such as work email or your team)",
+        }
+    ));
+    for line in extra {
+        out.push_str(&line);
+        out.push('\n');
+    }
     match spec.asset_type {
         AssetType::EmailSequence => {
             let plan: Vec<String> = spec

@@ -78,6 +78,7 @@ fn hostile_brand() -> Brand {
         unsubscribe_text: "Unsubscribe".into(),
         market: ame_domain::Market::Business,
         industry: None,
+        story: ame_domain::BrandStory::default(),
     }
 }
 

@@ -216,5 +216,6 @@ pub fn brand() -> BrandProfileInput {
         unsubscribe_text: None,
         market: ame_domain::Market::Business,
         industry: None,
+        story: ame_domain::BrandStory::default(),
     }
 }

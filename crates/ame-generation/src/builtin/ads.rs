@@ -32,9 +32,19 @@ fn path(text: &str, max: usize) -> String {
 /// Responsive search ad headlines (benefits first), descriptions and paths, and Meta variants.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
     let mut candidates: Vec<String> = Vec::new();
+    for short in &s.short {
+        candidates.push(capitalize(short));
+    }
     for b in &s.benefits {
         candidates.push(capitalize(&b.phrase));
         candidates.push(capitalize(&b.verb));
+    }
+    if let Some(pain) = s.pains.first() {
+        candidates.push(format!("No more {}", crate::brief::lowercase_first(pain)));
+    }
+    for short in &s.short {
+        candidates.push(format!("{} with {}", capitalize(short), s.company));
+        candidates.push(format!("{}: {}", s.company, capitalize(short)));
     }
     for template in [
         "{company}",

@@ -10,8 +10,13 @@ use ame_domain::{CampaignType, Tone};
 type Pools = [&'static [&'static str]; 3];
 
 /// Subject line templates for an email with `purpose`, by angle.
-fn subjects(purpose: Purpose) -> Pools {
+fn subjects(t: CampaignType, purpose: Purpose) -> Pools {
     match purpose {
+        Purpose::Proof if t == CampaignType::Upsell => [
+            &["What {plan} adds", "What the upgrade adds"],
+            &["How customers use {plan}", "The upgrade in practice"],
+            &["Why customers move up", "A closer look at the upgrade"],
+        ],
         Purpose::Deliver => [
             &["Here's how to {b}", "Your first step to {b}"],
             &["Thanks for getting in touch", "Welcome to {company}"],
@@ -225,8 +230,9 @@ fn preheaders(purpose: Purpose) -> Pools {
 }
 
 /// The body paragraph templates of an email with `purpose` in a campaign of type `t`. A
-/// paragraph `with {b}|without` falls back to the part after `|` when the email has no
-/// benefit of its own.
+/// paragraph `first|second|…` is the first alternative whose slots the brand and the email
+/// can fill (a benefit of its own, a plan, a reward…); an empty last alternative leaves the
+/// paragraph out.
 fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
     match purpose {
         Purpose::Deliver => &[
@@ -239,9 +245,16 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
             "It works until it doesn't. Something slips, and the important work waits.",
             "{company} changes that. You {b}, without adding to your to-do list.|{company} changes that, without adding to your to-do list.",
         ],
+        Purpose::Proof if t == CampaignType::Upsell => &[
+            "Here's what customers get when they move to {plan}.|Here's what customers get from the upgrade.",
+            "The essentials stay as they are, and you {b} with less effort.|The essentials stay as they are, and the everyday work takes less effort.",
+            "In their words: {quote}.|{proof}.|",
+            "The next email shows how to switch in a couple of minutes.",
+        ],
         Purpose::Proof => &[
             "What changes when you use {company}? The routine parts happen on their own.",
             "You {b}, and you know where things stand without chasing anyone.|You know where things stand without chasing anyone.",
+            "In their words: {quote}.|{proof}.|",
             "If that sounds useful, the next email explains how to get started.",
         ],
         Purpose::Convert => &[
@@ -268,7 +281,7 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
         Purpose::WeMissYou => &[
             "It's been a while since we've seen you, and we wanted to say hello.",
             "A lot has changed at {company}. You can now {b} more easily than before.|A lot has changed at {company} since your last visit.",
-            "Your account is where you left it, whenever you want to come back.",
+            "Come back now and you get {incentive}. Your account is where you left it.|Your account is where you left it, whenever you want to come back.",
         ],
         Purpose::WhatsNew => &[
             "Here is what changed since your last visit.",
@@ -277,16 +290,16 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
         ],
         Purpose::LastCall => &[
             "We don't want to fill your inbox if this isn't for you any more.",
-            "If you'd like to stay in touch, one click brings you back.",
+            "If you'd like to stay in touch, one click brings you back, and {incentive} is still yours.|If you'd like to stay in touch, one click brings you back.",
             "Otherwise, thank you for the time you spent with {company}.",
         ],
         Purpose::Opportunity => &[
             "Thank you for being a {company} customer.",
-            "Many customers at your stage take the next step so they can {b}.|Many customers at your stage take the next step and get more from {product}.",
+            "Many customers at your stage move to the {plan} plan so they can {b}.|Many customers at your stage take the next step so they can {b}.|Many customers at your stage take the next step and get more from {product}.",
             "Here's what that would look like for you.",
         ],
         Purpose::Offer => &[
-            "Upgrading takes a couple of minutes, and nothing you've set up changes.",
+            "Moving to {plan} takes a couple of minutes, and nothing you've set up changes.|Upgrading takes a couple of minutes, and nothing you've set up changes.",
             "You keep everything that works today and add the ability to {b}.|You keep everything that works today and add more room to grow.",
             "Use the button below to see what the upgrade includes.",
         ],
@@ -298,7 +311,7 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
         Purpose::Invite => &[
             "You know better than anyone what {company} can do.",
             "Know someone who'd like to {b}? Invite them with your personal link: {{referral_url}}|Know someone who'd like {company}? Invite them with your personal link: {{referral_url}}",
-            "When they join, you both get a thank-you from us.",
+            "When they join, you both get {reward}.|When they join, you both get a thank-you from us.",
         ],
         Purpose::Reminder => &[
             "Your personal invite link is still waiting: {{referral_url}}",
@@ -308,7 +321,7 @@ fn body(t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
         Purpose::ThankYou => &[
             "Thank you for sharing {company} with the people you know.",
             "Recommendations like yours are how we grow, and we don't take them for granted.",
-            "Every friend who joins through your link brings you another thank-you from us.",
+            "Every friend who joins through your link brings you {reward}.|Every friend who joins through your link brings you another thank-you from us.",
         ],
         Purpose::Introduce => &[
             "Hello! We're {company}, and we make {product} for {audience}.",
@@ -347,7 +360,7 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
             .map(|(i, e)| EmailCopy {
                 subject: c.angles_from(
                     &format!("email{i}.subject"),
-                    &subjects(e.purpose),
+                    &subjects(t, e.purpose),
                     s,
                     l::EMAIL_SUBJECT,
                     VARIANTS,
@@ -363,12 +376,12 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
                 ),
                 body: body(t, e.purpose)
                     .iter()
-                    .map(|p| {
-                        let (with, without) = p.split_once('|').unwrap_or((p, p));
-                        let text = s
-                            .fill_with(with, s.benefit(i))
-                            .unwrap_or_else(|| s.fill(without));
-                        capitalize(&text)
+                    .filter_map(|p| {
+                        let text = p
+                            .split('|')
+                            .find_map(|alternative| s.fill_with(alternative, s.benefit(i)))
+                            .unwrap_or_default();
+                        (!text.is_empty()).then(|| capitalize(&text))
                     })
                     .collect(),
                 cta_label: label.clone(),

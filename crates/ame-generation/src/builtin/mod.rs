@@ -40,8 +40,12 @@ pub fn audience_relation(t: CampaignType) -> &'static str {
 }
 
 /// The call to action of a campaign of type `t` whose brand asks for `brand_cta`.
-pub fn call_to_action(t: CampaignType, brand_cta: &str) -> String {
-    story::call_to_action(t, brand_cta)
+pub fn call_to_action(t: CampaignType, brand: &ame_domain::Brand) -> String {
+    story::call_to_action(
+        t,
+        &brand.cta_text,
+        brand.story.offers.upgrade_plan.as_deref(),
+    )
 }
 
 /// The framework each campaign type is written with.
@@ -220,6 +224,13 @@ struct Slots {
     bang: &'static str,
     /// Someone the reader would pass a recommendation to: a colleague or a friend.
     peer: &'static str,
+    /// The brand's short benefits, for headlines.
+    short: Vec<String>,
+    /// The customer pains the brand names.
+    pains: Vec<String>,
+    /// Optional story slots: `{plan}`, `{reward}`, `{incentive}`, `{proof}`, `{pain}`,
+    /// `{quote}`; a template naming one the brand did not give is not used.
+    extras: Vec<(&'static str, Option<String>)>,
 }
 
 /// A template slot a text can be filled with, and whether it is known.
@@ -242,7 +253,11 @@ impl Slots {
             product: lowercase_first(&brand.product),
             audience: lowercase_first(&brand.audience),
             benefits,
-            cta: story::call_to_action(brief.campaign.campaign_type, &brand.cta_text),
+            cta: story::call_to_action(
+                brief.campaign.campaign_type,
+                &brand.cta_text,
+                brand.story.offers.upgrade_plan.as_deref(),
+            ),
             bang: match brand.tone {
                 Tone::Bold | Tone::Playful => "!",
                 _ => ".",
@@ -250,6 +265,35 @@ impl Slots {
             peer: match brand.market {
                 ame_domain::Market::Business => "colleague",
                 ame_domain::Market::Consumer => "friend",
+            },
+            short: brand.story.short_benefits.clone(),
+            pains: brand.story.pains.clone(),
+            extras: {
+                let story = &brand.story;
+                vec![
+                    ("{plan}", story.offers.upgrade_plan.clone()),
+                    ("{reward}", story.offers.referral_reward.clone()),
+                    ("{incentive}", story.offers.winback_incentive.clone()),
+                    (
+                        "{proof}",
+                        story
+                            .proof_points
+                            .first()
+                            .map(|p| p.trim_end_matches('.').to_owned()),
+                    ),
+                    ("{pain}", story.pains.first().map(|p| lowercase_first(p))),
+                    (
+                        "{quote}",
+                        story.testimonials.first().map(|t| {
+                            let who = if t.role.is_empty() {
+                                t.name.clone()
+                            } else {
+                                format!("{}, {}", t.name, t.role)
+                            };
+                            format!("“{}” ({who})", t.quote.trim_end_matches('.'))
+                        }),
+                    ),
+                ]
             },
         }
     }
@@ -264,6 +308,13 @@ impl Slots {
         if (template.contains("{b}") || template.contains("{B}")) && benefit.is_none() {
             return None;
         }
+        if self
+            .extras
+            .iter()
+            .any(|(slot, value)| value.is_none() && template.contains(slot))
+        {
+            return None;
+        }
         let mut out = template
             .replace("{company}", &self.company)
             .replace("{product}", &self.product)
@@ -273,6 +324,11 @@ impl Slots {
             .replace("{cta}", &self.cta)
             .replace("{peer}", self.peer)
             .replace("{!}", self.bang);
+        for (slot, value) in &self.extras {
+            if let Some(value) = value {
+                out = out.replace(slot, value);
+            }
+        }
         if let Some(b) = benefit {
             out = out
                 .replace("{b}", &b.verb)
@@ -476,6 +532,7 @@ fn headlines(t: CampaignType) -> [&'static [&'static str]; 3] {
                 "{B}, without the hassle",
                 "Still waiting to {b}?",
                 "What if you could {b}?",
+                "Tired of {pain}?",
             ],
             &[
                 "{B} with {company}",
@@ -530,7 +587,7 @@ fn headlines(t: CampaignType) -> [&'static [&'static str]; 3] {
             ],
             &[
                 "Come back and {b}",
-                "{B}: here's what's new",
+                "Come back for {incentive}",
                 "Pick up where you left off",
             ],
             &[
@@ -540,11 +597,11 @@ fn headlines(t: CampaignType) -> [&'static [&'static str]; 3] {
             ],
         ],
         CampaignType::Upsell => [
-            &["Ready to {b}?", "Do more: {b}", "Upgrade and {b}"],
+            &["Ready to {b}?", "Do more: {b}", "Meet the {plan} plan"],
             &[
                 "Unlock more with {company}",
                 "The next step: {b}",
-                "{B}, with the upgrade",
+                "Move up to {plan}",
             ],
             &[
                 "You've grown. So can {company}",
@@ -555,7 +612,7 @@ fn headlines(t: CampaignType) -> [&'static [&'static str]; 3] {
         CampaignType::Referral => [
             &[
                 "Know someone who should {b}?",
-                "Share {company}, get rewarded",
+                "Give {reward}, get {reward}",
                 "Give a friend a head start",
             ],
             &[
@@ -620,7 +677,7 @@ fn subheadlines(t: CampaignType) -> [&'static [&'static str]; 3] {
         CampaignType::ReEngagement => [
             &[
                 "Since you last visited, we've made it easier to {b}.",
-                "Come back and {b}. Your account is where you left it.",
+                "Come back and get {incentive}. Your account is where you left it.",
             ],
             &[
                 "We listened and changed things, so you can {b}.",
@@ -638,7 +695,7 @@ fn subheadlines(t: CampaignType) -> [&'static [&'static str]; 3] {
             ],
             &[
                 "Everything you use today, plus the chance to {b}.",
-                "Upgrade and {b}, without changing how you work.",
+                "The {plan} plan adds what comes next and keeps everything you use today.",
             ],
             &[
                 "More of what already works for you at {company}.",
@@ -651,7 +708,7 @@ fn subheadlines(t: CampaignType) -> [&'static [&'static str]; 3] {
                 "Your friends can {b} too, and you'll both get a thank-you from us.",
             ],
             &[
-                "Share your link. When a friend joins, you both win.",
+                "Share your link. When a friend joins, you both get {reward}.",
                 "Know someone who'd like to {b}? Send them your link.",
             ],
             &[

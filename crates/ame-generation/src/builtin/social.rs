@@ -89,7 +89,9 @@ fn post_body(k: usize, s: &Slots) -> String {
                 s.fill("{company} makes {product} that fits the way you already work, with nothing extra to learn.")
             }
         }
-        _ => s.fill("{company} is {product} for {audience}. We built it to be simple to start with and dependable every day."),
+        _ => s
+            .fill_with("{company} is {product} for {audience}. {proof}.", None)
+            .unwrap_or_else(|| s.fill("{company} is {product} for {audience}. We built it to be simple to start with and dependable every day.")),
     }
 }
 

@@ -26,7 +26,15 @@ pub(super) fn relation(t: CampaignType) -> Relation {
 /// The call to action of a campaign of `t`: the brand's own for lead generation; learning more
 /// for awareness (no hard sell); no sales ask for retention; coming back for re-engagement;
 /// the upgrade for upsell; the invite link for referral.
-pub(super) fn call_to_action(t: CampaignType, brand_cta: &str) -> String {
+pub(super) fn call_to_action(t: CampaignType, brand_cta: &str, plan: Option<&str>) -> String {
+    if t == CampaignType::Upsell
+        && let Some(plan) = plan
+    {
+        let named = format!("See the {plan} plan");
+        if named.chars().count() <= crate::limits::BUTTON {
+            return named;
+        }
+    }
     match t {
         CampaignType::LeadGen => brand_cta,
         CampaignType::BrandAwareness => "Learn more",
@@ -45,10 +53,14 @@ mod tests {
     #[test]
     fn only_lead_generation_uses_the_brands_sales_ask() {
         for t in CampaignType::ALL {
-            let cta = call_to_action(*t, "Book a demo");
+            let cta = call_to_action(*t, "Book a demo", None);
             assert_eq!(cta == "Book a demo", *t == CampaignType::LeadGen, "{t:?}");
             assert!(cta.chars().count() <= crate::limits::BUTTON);
         }
         assert_eq!(relation(CampaignType::Referral), Relation::Customer);
+        assert_eq!(
+            call_to_action(CampaignType::Upsell, "Book a demo", Some("Business")),
+            "See the Business plan"
+        );
     }
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The text fields of the editor: `(name, label, hint, multi-line)`.
-const FIELDS: [(&str, &str, &str, bool); 12] = [
+const FIELDS: [(&str, &str, &str, bool); 21] = [
     (
         "company_name",
         "Company name",
@@ -79,7 +79,66 @@ const FIELDS: [(&str, &str, &str, bool); 12] = [
         "Optional, in a few words, e.g. dental care.",
         false,
     ),
+    (
+        "story.short_benefits",
+        "Short benefits",
+        "Optional: the benefits in 30 characters or fewer, one per line, for headlines and search ads.",
+        true,
+    ),
+    (
+        "story.pains",
+        "Customer pains",
+        "Optional: what the audience struggles with, one per line.",
+        true,
+    ),
+    (
+        "story.proof_points",
+        "Proof points",
+        "Optional: facts that back the claims, one per line, e.g. Used by 400 finance teams.",
+        true,
+    ),
+    (
+        "story.testimonials",
+        "Testimonials",
+        "Optional, up to 3: one per line as quote | name | role.",
+        true,
+    ),
+    (
+        "story.offers.upgrade_plan",
+        "Upgrade plan",
+        "Optional: the plan upsell campaigns sell, e.g. Business.",
+        false,
+    ),
+    (
+        "story.offers.upgrade_url",
+        "Upgrade link",
+        "Optional: where that plan is bought.",
+        false,
+    ),
+    (
+        "story.offers.referral_reward",
+        "Referral reward",
+        "Optional: what both sides of a referral get, e.g. a month free.",
+        false,
+    ),
+    (
+        "story.offers.winback_incentive",
+        "Win-back incentive",
+        "Optional: what a lapsed customer gets for coming back.",
+        false,
+    ),
+    (
+        "story.login_url",
+        "Log-in link",
+        "Optional: where customers log in; re-engagement campaigns link there.",
+        false,
+    ),
 ];
+
+/// Whether a field may be left blank.
+fn optional(name: &str) -> bool {
+    OPTIONAL.contains(&name) || name.starts_with("story.")
+}
 
 /// Fields that may be left blank.
 const OPTIONAL: [&str; 2] = ["unsubscribe_text", "industry"];
@@ -101,6 +160,62 @@ fn values_of(brand: &Brand) -> FormData {
         text("unsubscribe_text", &brand.unsubscribe_text),
         text("industry", brand.industry.as_deref().unwrap_or_default()),
         text("market", brand.market.as_str()),
+        text(
+            "story.short_benefits",
+            &brand.story.short_benefits.join("\n"),
+        ),
+        text("story.pains", &brand.story.pains.join("\n")),
+        text("story.proof_points", &brand.story.proof_points.join("\n")),
+        text(
+            "story.testimonials",
+            &brand
+                .story
+                .testimonials
+                .iter()
+                .map(|t| format!("{} | {} | {}", t.quote, t.name, t.role))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        text(
+            "story.offers.upgrade_plan",
+            brand
+                .story
+                .offers
+                .upgrade_plan
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        text(
+            "story.offers.upgrade_url",
+            brand
+                .story
+                .offers
+                .upgrade_url
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        text(
+            "story.offers.referral_reward",
+            brand
+                .story
+                .offers
+                .referral_reward
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        text(
+            "story.offers.winback_incentive",
+            brand
+                .story
+                .offers
+                .winback_incentive
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        text(
+            "story.login_url",
+            brand.story.login_url.as_deref().unwrap_or_default(),
+        ),
     ])
 }
 
@@ -154,9 +269,9 @@ fn brand_page(
                         @for (name, label, hint, multi) in FIELDS {
                             @let value = values.get(name).unwrap_or_default();
                             @if multi {
-                                (field(name, label, Some(hint), Control::Textarea(value), errors, true))
+                                (field(name, label, Some(hint), Control::Textarea(value), errors, !optional(name)))
                             } @else {
-                                (field(name, label, Some(hint), Control::Input("text", value), errors, !OPTIONAL.contains(&name)))
+                                (field(name, label, Some(hint), Control::Input("text", value), errors, !optional(name)))
                             }
                             @if name == "audience" {
                                 (field("market", "Sells to", Some("Businesses get work-email forms and business wording; consumers get neither."), Control::Select(markets.clone(), values.get("market").unwrap_or("business")), errors, true))
@@ -201,11 +316,49 @@ pub struct Saved {
     saved: Option<String>,
 }
 
+/// Puts `value` into `object` under a dotted `path` (`story.offers.upgrade_plan`).
+fn insert_path(object: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            object.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let inner = object
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(inner) = inner {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// Testimonials typed one per line as `quote | name | role`.
+fn testimonials(value: &str) -> Value {
+    json!(
+        value
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let mut parts = line.splitn(3, '|').map(str::trim);
+                json!({
+                    "quote": parts.next().unwrap_or_default(),
+                    "name": parts.next().unwrap_or_default(),
+                    "role": parts.next().unwrap_or_default(),
+                })
+            })
+            .collect::<Vec<_>>()
+    )
+}
+
 fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
     let mut object = serde_json::Map::new();
     for (name, _, _, multi) in FIELDS {
         let value = form.get(name).unwrap_or_default().trim();
-        let json = if multi {
+        let json = if name == "story.testimonials" {
+            testimonials(value)
+        } else if multi {
             json!(
                 value
                     .lines()
@@ -213,12 +366,12 @@ fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
                     .filter(|l| !l.is_empty())
                     .collect::<Vec<_>>()
             )
-        } else if OPTIONAL.contains(&name) && value.is_empty() {
+        } else if optional(name) && value.is_empty() {
             Value::Null
         } else {
             json!(value)
         };
-        object.insert(name.into(), json);
+        insert_path(&mut object, name, json);
     }
     object.insert("tone".into(), json!(form.get("tone").unwrap_or_default()));
     object.insert(
