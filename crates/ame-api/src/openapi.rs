@@ -134,6 +134,50 @@ fn brand_text_patterns(doc: &mut utoipa::openapi::OpenApi) {
         text.min_length = Some(3);
         text.max_length = Some(160);
     }
+    if let Some(RefOr::T(Schema::Object(text))) = object.properties.get_mut("industry") {
+        text.pattern = Some(trimmed_text_pattern(2));
+    }
+    if let Some(RefOr::T(Schema::Object(story))) = components.schemas.get_mut("BrandStory") {
+        for (field, min, max) in [
+            ("short_benefits", 3, 30),
+            ("pains", 3, 160),
+            ("proof_points", 3, 160),
+        ] {
+            if let Some(RefOr::T(Schema::Array(list))) = story.properties.get_mut(field)
+                && let ArrayItems::RefOrSchema(item) = &mut list.items
+                && let RefOr::T(Schema::Object(text)) = item.as_mut()
+            {
+                text.pattern = Some(trimmed_text_pattern(min));
+                text.min_length = Some(min);
+                text.max_length = Some(max);
+            }
+        }
+    }
+    for (schema, fields) in [
+        (
+            "Offers",
+            &[
+                ("upgrade_plan", 2),
+                ("referral_reward", 3),
+                ("winback_incentive", 3),
+            ][..],
+        ),
+        ("Testimonial", &[("quote", 10), ("name", 2)][..]),
+    ] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) {
+            for (field, min) in fields {
+                if let Some(RefOr::T(Schema::Object(text))) = object.properties.get_mut(*field) {
+                    text.pattern = Some(trimmed_text_pattern(*min));
+                }
+            }
+        }
+    }
+    if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("Testimonial")
+        && let Some(RefOr::T(Schema::Object(text))) = object.properties.get_mut("role")
+    {
+        // Empty means no role; anything else is a trimmed text of 2 or more characters.
+        text.pattern = Some(format!("^$|{}", trimmed_text_pattern(2)));
+    }
 }
 
 /// Channel lists may not repeat a channel, and time zones come from the IANA list; utoipa's

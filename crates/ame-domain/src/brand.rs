@@ -37,6 +37,37 @@ string_enum! {
     }
 }
 
+/// Reads `T` only from a JSON object (serde would also take a struct written as an array).
+fn from_object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("must be a JSON object"));
+    }
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
+}
+
+/// Reads a list of `T`, each only from a JSON object.
+fn from_objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let items = Vec::<serde_json::Value>::deserialize(deserializer)?;
+    items
+        .into_iter()
+        .map(|item| {
+            if !item.is_object() {
+                return Err(serde::de::Error::custom("each item must be a JSON object"));
+            }
+            serde_json::from_value(item).map_err(serde::de::Error::custom)
+        })
+        .collect()
+}
+
 /// A customer's words about the brand, quoted with their name and role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -126,10 +157,14 @@ pub struct BrandStory {
     #[cfg_attr(feature = "openapi", schema(max_items = 6, example = json!(["Used by 400 finance teams"])))]
     pub proof_points: Vec<String>,
     /// Customers' words (up to 3).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "from_objects"
+    )]
     pub testimonials: Vec<Testimonial>,
     /// Offers per kind of campaign.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "from_object")]
     pub offers: Offers,
     /// Where existing customers log in (re-engagement links there): an absolute URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,7 +220,7 @@ impl BrandStory {
         for (i, t) in self.testimonials.iter().enumerate().take(MAX_TESTIMONIALS) {
             let quote = errors.check(text(
                 &format!("story.testimonials[{i}].quote"),
-                t.quote.trim_matches(['"', '“', '”']),
+                &t.quote,
                 10,
                 300,
             ));
@@ -195,7 +230,7 @@ impl BrandStory {
                 2,
                 80,
             ));
-            let role = if t.role.trim().is_empty() {
+            let role = if t.role.is_empty() {
                 Some(String::new())
             } else {
                 errors.check(text(
@@ -214,8 +249,7 @@ impl BrandStory {
         }
         let mut optional =
             |field: &str, value: &Option<String>, min: usize, max: usize| -> Option<String> {
-                let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-                let checked = errors.check(text(field, value, min, max));
+                let checked = errors.check(text(field, value.as_deref()?, min, max));
                 ok &= checked.is_some();
                 checked
             };
@@ -238,8 +272,7 @@ impl BrandStory {
             100,
         );
         let mut url = |field: &str, value: &Option<String>| -> Option<String> {
-            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-            let checked = errors.check(web_url(field, value));
+            let checked = errors.check(web_url(field, value.as_deref()?));
             ok &= checked.is_some();
             checked
         };
@@ -363,7 +396,7 @@ pub struct BrandProfileInput {
     )]
     pub industry: Option<String>,
     /// Optional story material: short benefits, pains, proof, testimonials, offers, log-in URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "from_object")]
     pub story: BrandStory,
 }
 
@@ -491,8 +524,8 @@ impl BrandProfileInput {
             Some(v) => errors.check(text("unsubscribe_text", v, 3, 100)),
         };
         let story = self.story.validate(&mut errors);
-        let industry = match self.industry.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
+        let industry = match self.industry.as_deref() {
+            None => Some(None),
             Some(v) => errors.check(text("industry", v, 2, 60)).map(Some),
         };
         errors.finish()?;
@@ -673,14 +706,14 @@ mod tests {
             pains: vec!["month-end overtime".into()],
             proof_points: vec!["Used by 400 finance teams".into()],
             testimonials: vec![Testimonial {
-                quote: "\"We closed March in three days.\"".into(),
+                quote: "We closed March in three days.".into(),
                 name: "Dana Ruiz".into(),
                 role: String::new(),
             }],
             offers: Offers {
                 upgrade_plan: Some("Business".into()),
                 upgrade_url: Some("https://ledgerly.example/business".into()),
-                referral_reward: Some("  ".into()),
+                referral_reward: None,
                 winback_incentive: None,
             },
             login_url: Some("https://app.ledgerly.example/login".into()),
@@ -691,10 +724,33 @@ mod tests {
             brand.story.testimonials[0].quote,
             "We closed March in three days."
         );
-        assert_eq!(
-            brand.story.offers.referral_reward, None,
-            "blank means not given"
+        assert_eq!(brand.story.offers.referral_reward, None);
+        let blank = BrandStory {
+            offers: Offers {
+                referral_reward: Some("  ".into()),
+                ..Offers::default()
+            },
+            ..BrandStory::default()
+        };
+        let error = BrandProfileInput {
+            story: blank,
+            ..input()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("story.offers.referral_reward"),
+            "a blank offer is an error, not a silent omission: {error}"
         );
+        let arrays: Result<BrandStory, _> = serde_json::from_value(serde_json::json!({
+            "offers": [null, null]
+        }));
+        assert!(arrays.is_err(), "offers must be an object");
+        let arrays: Result<BrandStory, _> = serde_json::from_value(serde_json::json!({
+            "testimonials": [["We closed March in three days.", "Dana"]]
+        }));
+        assert!(arrays.is_err(), "testimonials must be objects");
         let bad = BrandStory {
             short_benefits: vec!["A short benefit that is far too long for a headline".into()],
             offers: Offers {
