@@ -114,7 +114,11 @@ pub struct Offers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 2000, example = "https://ledgerly.example/plans/business")
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!#-~]*)?$",
+            example = "https://ledgerly.example/plans/business"
+        )
     )]
     pub upgrade_url: Option<String>,
     /// What both sides of a referral get (3 to 100 characters), e.g. `a month free`.
@@ -170,7 +174,11 @@ pub struct BrandStory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 2000, example = "https://app.ledgerly.example/login")
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!#-~]*)?$",
+            example = "https://app.ledgerly.example/login"
+        )
     )]
     pub login_url: Option<String>,
 }
