@@ -166,6 +166,7 @@ pub struct BrandStory {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "from_objects"
     )]
+    #[cfg_attr(feature = "openapi", schema(max_items = 3))]
     pub testimonials: Vec<Testimonial>,
     /// Offers per kind of campaign.
     #[serde(default, deserialize_with = "from_object")]
