@@ -70,7 +70,7 @@ impl BuiltInModel {
         let copy = builtin::write(brief, spec);
         Written {
             copy,
-            model: "copywriter-v1".to_owned(),
+            model: "copywriter-v2".to_owned(),
             prompt_tokens: None,
             completion_tokens: None,
             latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -85,7 +85,7 @@ impl TextModel for BuiltInModel {
     }
 
     fn model(&self) -> &str {
-        "copywriter-v1"
+        "copywriter-v2"
     }
 
     async fn write(&self, brief: &Brief, spec: &CopySpec) -> Result<Written, TextModelError> {
