@@ -9,6 +9,7 @@ pub mod banner;
 pub mod brief;
 pub mod builtin;
 pub mod colour;
+mod content;
 pub mod copy;
 pub mod corpus;
 pub mod email_plan;
