@@ -327,17 +327,21 @@ pub const BRANDS: [CorpusBrand; 20] = [
 ];
 
 impl CorpusBrand {
+    /// The brand's made-up web host name: its name's letters and digits, lower case.
+    fn host(&self) -> String {
+        self.company
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase()
+    }
+
     /// The brand profile (the placeholder for the brand without one).
     pub fn brand(&self) -> Option<Brand> {
         if self.placeholder {
             return None;
         }
-        let host: String = self
-            .company
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_lowercase();
+        let host = self.host();
         Some(Brand {
             company_name: self.company.into(),
             product: self.product.into(),
@@ -367,12 +371,7 @@ impl CorpusBrand {
         if self.tone == Tone::Empathetic {
             return BrandStory::default();
         }
-        let host: String = self
-            .company
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_lowercase();
+        let host = self.host();
         BrandStory {
             short_benefits: self
                 .value_propositions

@@ -113,7 +113,6 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
     let primary_pools = subheadlines(t);
     let meta_description: Vec<String> = c
         .labels(
-            "meta_description",
             &[
                 "{cta} today",
                 "{company}",

@@ -22,7 +22,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
         1,
     );
     let cta_label = c
-        .labels("cta_label", cta_labels(t), s, 20, 1)
+        .labels(cta_labels(t), s, 20, 1)
         .into_iter()
         .next()
         .unwrap_or_else(|| "Learn more".into());

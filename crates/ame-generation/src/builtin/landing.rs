@@ -102,7 +102,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
     LandingCopy {
         headline: c.angles("headline", &headlines(t), s, l::PAGE_HEADLINE, VARIANTS),
         subheadline: c.angles_from("subheadline", &shifted, s, l::PAGE_SUBHEADLINE, VARIANTS, 1),
-        cta_label: c.labels("cta_label", cta_labels(t), s, l::BUTTON, VARIANTS),
+        cta_label: c.labels(cta_labels(t), s, l::BUTTON, VARIANTS),
         benefits,
         faq: faq(t)
             .iter()

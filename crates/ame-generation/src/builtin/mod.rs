@@ -316,14 +316,7 @@ impl Chooser {
     }
 
     /// `count` distinct labels from `pool`, in its order (the call to action first).
-    fn labels(
-        &self,
-        _field: &str,
-        pool: &[&str],
-        slots: &Slots,
-        max: usize,
-        count: usize,
-    ) -> Vec<String> {
+    fn labels(&self, pool: &[&str], slots: &Slots, max: usize, count: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for text in pool.iter().map(|t| slots.fill(t)) {
             if out.len() < count && l::chars(&text) <= max && !out.contains(&text) {

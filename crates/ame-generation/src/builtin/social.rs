@@ -95,25 +95,46 @@ fn post_body(k: usize, s: &Slots) -> String {
     }
 }
 
-/// Post variants for every platform, one per angle, sharing one set of hashtags.
-pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
-    let tags = hashtags(s, t);
-    let tag_line = tags.join(" ");
-    let hooks = headlines(t);
-    let (linkedin_cta, instagram_cta) = cta_lines(t);
-    let linkedin_hooks = c.angles("linkedin.hook", &hooks, s, l::LINKEDIN_HOOK, VARIANTS);
-    let linkedin: Vec<String> = linkedin_hooks
+/// Hook-led posts (LinkedIn, Instagram), one per angle: the hook, the angle's body, the
+/// call-to-action line and the hashtags; `(hook_max, post_max)` are the platform's limits.
+fn hook_posts(
+    c: &Chooser,
+    field: &str,
+    hooks: &[&[&str]],
+    s: &Slots,
+    cta_line: &str,
+    tag_line: &str,
+    (hook_max, post_max): (usize, usize),
+) -> Vec<String> {
+    c.angles(field, hooks, s, hook_max, VARIANTS)
         .iter()
         .enumerate()
         .map(|(k, hook)| {
             format!(
                 "{hook}\n\n{}\n\n{}\n\n{tag_line}",
                 post_body(k, s),
-                s.fill(linkedin_cta)
+                s.fill(cta_line)
             )
         })
-        .filter(|post| l::chars(post) <= l::LINKEDIN_POST)
-        .collect();
+        .filter(|post| l::chars(post) <= post_max)
+        .collect()
+}
+
+/// Post variants for every platform, one per angle, sharing one set of hashtags.
+pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
+    let tags = hashtags(s, t);
+    let tag_line = tags.join(" ");
+    let hooks = headlines(t);
+    let (linkedin_cta, instagram_cta) = cta_lines(t);
+    let linkedin = hook_posts(
+        c,
+        "linkedin.hook",
+        &hooks,
+        s,
+        linkedin_cta,
+        &tag_line,
+        (l::LINKEDIN_HOOK, l::LINKEDIN_POST),
+    );
     let x: Vec<String> = c
         .angles("x", &subheadlines(t), s, l::X_POST, VARIANTS * 2)
         .into_iter()
@@ -143,19 +164,15 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
         l::FACEBOOK_PRIMARY,
         VARIANTS,
     );
-    let instagram_hooks = c.angles("instagram.hook", &hooks, s, l::INSTAGRAM_HOOK, VARIANTS);
-    let instagram: Vec<String> = instagram_hooks
-        .iter()
-        .enumerate()
-        .map(|(k, hook)| {
-            format!(
-                "{hook}\n\n{}\n\n{}\n\n{tag_line}",
-                post_body(k, s),
-                s.fill(instagram_cta)
-            )
-        })
-        .filter(|post| l::chars(post) <= l::INSTAGRAM_CAPTION)
-        .collect();
+    let instagram = hook_posts(
+        c,
+        "instagram.hook",
+        &hooks,
+        s,
+        instagram_cta,
+        &tag_line,
+        (l::INSTAGRAM_HOOK, l::INSTAGRAM_CAPTION),
+    );
     SocialCopy {
         linkedin,
         x,
