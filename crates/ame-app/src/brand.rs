@@ -96,6 +96,7 @@ pub fn banner_preview_png(preview: &BannerPreview) -> AppResult<Vec<u8>> {
         brand_name: &brand,
         background: Rgb::from_hex(preview.primary_color.trim()).unwrap_or(Rgb(0x1f, 0x4e, 0x79)),
         accent: Rgb::from_hex(preview.accent_color.trim()).unwrap_or(Rgb(0xf2, 0xa9, 0x00)),
+        logo: None,
     })
     .map_err(AppError::internal)?;
     Ok(rendered.png)

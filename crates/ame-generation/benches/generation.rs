@@ -50,6 +50,7 @@ fn banners(c: &mut Criterion) {
             brand_name: "Ledgerly",
             background: Rgb(0x1f, 0x4e, 0x79),
             accent: Rgb(0xf2, 0xa9, 0x00),
+            logo: None,
         };
         group.bench_function(format!("{}x{}", size.width, size.height), |b| {
             b.iter(|| std::hint::black_box(render_banner(&spec).unwrap()))

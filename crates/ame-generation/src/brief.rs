@@ -155,6 +155,8 @@ pub struct Brief {
     /// The slug the campaign's page is already published under, kept so links already sent
     /// keep working after a rename.
     pub published_slug: Option<String>,
+    /// The brand's logo, drawn on banners and shown on the landing page.
+    pub logo: Option<std::sync::Arc<crate::Logo>>,
 }
 
 impl Brief {
@@ -169,7 +171,14 @@ impl Brief {
             objective,
             seed,
             published_slug: None,
+            logo: None,
         }
+    }
+
+    /// The same brief with the brand's logo.
+    pub fn with_logo(mut self, logo: Option<std::sync::Arc<crate::Logo>>) -> Self {
+        self.logo = logo;
+        self
     }
 
     /// The same brief, keeping the page under `slug` (the one it is already published under).

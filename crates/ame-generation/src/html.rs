@@ -46,7 +46,7 @@ fn stylesheet(brand: &Brand) -> String {
 .skip{{position:absolute;left:-999px}}.skip:focus{{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:10}}\
 .wrap{{max-width:68rem;margin:0 auto;padding:0 1.25rem}}\
 header.hero{{background:{primary};color:{on_primary};padding:4rem 0 3rem}}\
-.brand{{font-weight:700;letter-spacing:.02em;margin:0 0 2rem}}\
+.brand{{font-weight:700;letter-spacing:.02em;margin:0 0 2rem}}.logo{{display:block;height:48px;width:auto;max-width:14rem;object-fit:contain}}\
 h1{{font-size:clamp(2rem,5vw,3.25rem);line-height:1.15;margin:0 0 1rem}}\
 .sub{{font-size:1.25rem;max-width:40rem;margin:0 0 2rem}}\
 .button{{display:inline-block;background:{accent};color:{on_accent};font-weight:700;padding:.9rem 1.6rem;border-radius:.5rem;text-decoration:none;border:0;font-size:1.05rem;cursor:pointer}}\
@@ -75,6 +75,8 @@ pub struct PageContext<'a> {
     pub variant: usize,
     /// Whether the brand is the placeholder (shown as a notice on the page).
     pub placeholder_brand: bool,
+    /// The brand's logo as a `data:` URI, shown in place of the brand name.
+    pub logo_data_uri: Option<&'a str>,
 }
 
 fn variant(items: &[String], i: usize) -> &str {
@@ -169,7 +171,11 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                 a class="skip" href="#main" { "Skip to content" }
                 header class="hero" {
                     div class="wrap" {
-                        p class="brand" { (brand.company_name) }
+                        @if let Some(logo) = ctx.logo_data_uri {
+                            p class="brand" { img class="logo" src=(logo) alt=(brand.company_name) height="48"; }
+                        } @else {
+                            p class="brand" { (brand.company_name) }
+                        }
                         @if ctx.placeholder_brand {
                             p role="note" { "Draft: this page uses placeholder brand details. Set your brand profile before publishing." }
                         }

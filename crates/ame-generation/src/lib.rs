@@ -16,6 +16,7 @@ pub mod email_plan;
 pub mod html;
 pub mod limits;
 pub mod lint;
+pub mod logo;
 pub mod openai;
 pub mod pipeline;
 pub mod readability;
@@ -26,6 +27,7 @@ pub mod text_model;
 use ame_domain::{AssetType, CampaignType};
 
 pub use brief::Brief;
+pub use logo::{Logo, LogoError};
 pub use pipeline::{GeneratedAsset, Generator, Rendition};
 pub use text_model::{BuiltInModel, RemoteModel, TextModel};
 

@@ -261,6 +261,7 @@ impl Generator {
         let brand = &brand;
         match copy {
             AssetCopy::Landing(p) => {
+                let logo = brief.logo.as_ref().map(|l| l.data_uri());
                 let page = html::landing_page(
                     p,
                     &PageContext {
@@ -268,6 +269,7 @@ impl Generator {
                         slug: &slug,
                         variant: 0,
                         placeholder_brand: brief.brand_is_placeholder,
+                        logo_data_uri: logo.as_deref(),
                     },
                 );
                 let content = json!({
@@ -426,6 +428,7 @@ impl Generator {
                         brand_name: &brief.brand.company_name,
                         background,
                         accent,
+                        logo: brief.logo.as_ref().map(|l| &l.pixels),
                     };
                     match banner::render_banner(&spec) {
                         Ok(r) => {
@@ -434,6 +437,7 @@ impl Generator {
                                 "file": name, "size": size.name, "width": r.width, "height": r.height,
                                 "headline_lines": r.headline_lines, "truncated": r.truncated,
                                 "missing_glyphs": r.missing_glyphs.iter().map(char::to_string).collect::<Vec<_>>(),
+                                "logo": r.logo_drawn, "side_pattern": r.decor_box.is_some(),
                                 "text_contrast": (r.text_contrast * 100.0).round() / 100.0,
                                 "cta_contrast": (r.cta_contrast * 100.0).round() / 100.0,
                             }));

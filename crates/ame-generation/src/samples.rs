@@ -67,6 +67,16 @@ pub fn brand() -> Brand {
     }
 }
 
+/// The sample brand's logo mark (an SVG of shapes: a ledger page with ruled lines).
+pub const LOGO_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64"><rect x="2" y="2" width="60" height="60" rx="14" fill="#ffffff"/><rect x="16" y="14" width="32" height="36" rx="4" fill="#f2a900"/><rect x="21" y="22" width="22" height="4" rx="2" fill="#1f4e79"/><rect x="21" y="30" width="22" height="4" rx="2" fill="#1f4e79"/><rect x="21" y="38" width="14" height="4" rx="2" fill="#1f4e79"/></svg>"##;
+
+/// The sample brand's logo, normalised as an upload would be.
+pub fn logo() -> Option<std::sync::Arc<crate::Logo>> {
+    crate::Logo::from_upload("image/svg+xml", LOGO_SVG.as_bytes())
+        .ok()
+        .map(std::sync::Arc::new)
+}
+
 /// The sample objective of each campaign type.
 pub fn objective(campaign_type: CampaignType) -> &'static str {
     match campaign_type {
@@ -149,7 +159,7 @@ pub fn stable_json(asset: &GeneratedAsset) -> Value {
 pub async fn generate(generator: &Generator) -> Vec<SampleFile> {
     let mut files = Vec::new();
     for &campaign_type in CampaignType::ALL {
-        let brief = Brief::new(campaign(campaign_type), Some(brand()), SEED);
+        let brief = Brief::new(campaign(campaign_type), Some(brand()), SEED).with_logo(logo());
         for asset in generator.generate(&brief).await {
             let dir = format!("{}/{}", campaign_type.as_str(), asset.asset_type.as_str());
             let mut json = serde_json::to_vec_pretty(&stable_json(&asset)).unwrap_or_default();

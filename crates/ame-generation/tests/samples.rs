@@ -58,3 +58,63 @@ async fn the_golden_sample_has_not_drifted() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_sample_search_ad_leads_with_benefits_and_whole_word_paths() {
+    let generator = Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new()));
+    let brief = ame_generation::Brief::new(
+        samples::campaign(ame_domain::CampaignType::LeadGen),
+        Some(samples::brand()),
+        samples::SEED,
+    );
+    let ads = generator
+        .generate_one(&brief, ame_domain::AssetType::AdCreative)
+        .await;
+    let rsa = &ads.content["google_rsa"];
+    let headlines: Vec<&str> = rsa["headlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(headlines.len(), 15, "{headlines:?}");
+    let brand = samples::brand();
+    let benefit_words: Vec<String> = brand
+        .story
+        .short_benefits
+        .iter()
+        .chain(&brand.story.pains)
+        .chain(&brand.value_propositions)
+        .map(|b| b.to_lowercase())
+        .collect();
+    let with_benefit = headlines
+        .iter()
+        .filter(|h| {
+            let h = h.to_lowercase();
+            benefit_words.iter().any(|b| h.contains(b.as_str()))
+        })
+        .count();
+    assert!(with_benefit >= 8, "{with_benefit} of {headlines:?}");
+    let paths = rsa["paths"].as_array().unwrap();
+    assert_eq!(paths[0], "month-end-close");
+}
+
+#[tokio::test]
+async fn the_sample_logo_is_on_every_banner_and_the_landing_page() {
+    let generator = Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new()));
+    let campaign = samples::campaign(ame_domain::CampaignType::BrandAwareness);
+    let brief = ame_generation::Brief::new(campaign, Some(samples::brand()), samples::SEED)
+        .with_logo(samples::logo());
+    let image = generator
+        .generate_one(&brief, ame_domain::AssetType::ImageAsset)
+        .await;
+    for banner in image.content["banners"].as_array().unwrap() {
+        assert_eq!(banner["logo"], true, "{banner}");
+    }
+    let page = generator
+        .generate_one(&brief, ame_domain::AssetType::LandingPage)
+        .await;
+    let html = String::from_utf8(page.files[0].bytes.clone()).unwrap();
+    assert!(html.contains("<img class=\"logo\" src=\"data:image/png;base64,"));
+    assert!(html.contains("alt=\"Ledgerly\""));
+}

@@ -3,7 +3,18 @@
 
 use super::paint::Painter;
 use super::text::{Face, FitLimits, Prepared, TextBlock};
+use crate::colour::{Rgb, contrast_ratio};
+use image::RgbaImage;
+use image::imageops::FilterType;
 use serde::Serialize;
+
+/// Landscape banners at least this much wider than tall keep their right side for a pattern in
+/// the brand's colours instead of stretching the text across it.
+const PANEL_ASPECT: f32 = 1.3;
+/// Share of a landscape banner's width given to the text column.
+const TEXT_COLUMN_SHARE: f32 = 0.6;
+/// Below this contrast with the background a logo sits on a light or dark chip.
+const MIN_LOGO_CONTRAST: f64 = 3.0;
 
 /// A pixel rectangle; `x`/`y` is the top-left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -89,6 +100,7 @@ pub(super) struct Texts<'t> {
     pub(super) headline: &'t Prepared,
     pub(super) subline: Option<&'t Prepared>,
     pub(super) brand: Option<&'t Prepared>,
+    pub(super) logo: Option<&'t RgbaImage>,
     pub(super) cta: &'t Prepared,
 }
 
@@ -99,9 +111,11 @@ pub(super) struct Placed {
     pub(super) subline: Option<TextBlock>,
     pub(super) subline_box: Option<PixelBox>,
     pub(super) brand_box: Option<PixelBox>,
+    pub(super) logo_drawn: bool,
     pub(super) cta: TextBlock,
     pub(super) cta_box: PixelBox,
     pub(super) accent_box: PixelBox,
+    pub(super) decor_box: Option<PixelBox>,
     pub(super) margin: u32,
 }
 
@@ -126,9 +140,53 @@ pub(super) fn layout_stacked(
     let accent_box = PixelBox::from_edges(0, (h - stripe_h) as i32, w as i32, h as i32);
     painter.fill_rect(accent_box, painter.accent);
 
+    let landscape = w >= PANEL_ASPECT * h;
+    let inner_w = if landscape {
+        (w * TEXT_COLUMN_SHARE).round() - margin
+    } else {
+        inner_w
+    };
+    let decor_box = landscape.then(|| {
+        let panel = PixelBox::from_edges(
+            (inner_x + inner_w + margin) as i32,
+            0,
+            w as i32,
+            (h - stripe_h) as i32,
+        );
+        decorate(painter, panel);
+        panel
+    });
+
     let mut content_top = top;
     let mut brand_box = None;
-    if let Some(brand) = texts.brand {
+    let mut logo_drawn = false;
+    let logo_h = (short_side * 0.09).clamp(24.0, 110.0).round();
+    if let Some(logo) = texts.logo
+        && let Some(drawn) = place_logo(painter, logo, (inner_x, top), logo_h, inner_w * 0.5)
+    {
+        logo_drawn = true;
+        content_top = drawn.bottom() as f32 + gap;
+        brand_box = Some(drawn);
+        // A mark (not a wordmark) is followed by the brand name, centred on it.
+        if let Some(logo) = texts.logo
+            && logo.width() * 5 < logo.height() * 8
+            && let Some(brand) = texts.brand
+        {
+            let px = (drawn.h as f32 * 0.5).clamp(12.0, 48.0);
+            let left = drawn.right() as f32 + gap;
+            let room = inner_w - (left - inner_x);
+            let block = bold.fit(brand, &FitLimits::single_line(room, px, px * 0.6));
+            if !block.truncated {
+                let top = drawn.y as f32 + ((drawn.h as f32 - block.height()) / 2.0).floor();
+                let region = Region::new(left, top, room, block.height());
+                if let Some(name) =
+                    painter.draw_block(bold, &block, region, Align::Left, painter.text_color)
+                {
+                    brand_box = Some(drawn.union(name));
+                }
+            }
+        }
+    } else if let Some(brand) = texts.brand {
         let px = (short_side * 0.04).clamp(12.0, 44.0);
         let block = bold.fit(brand, &FitLimits::single_line(inner_w * 0.7, px, px));
         let region = Region::new(inner_x, top, inner_w * 0.7, block.height());
@@ -204,11 +262,135 @@ pub(super) fn layout_stacked(
         subline,
         subline_box,
         brand_box,
+        logo_drawn,
         cta,
         cta_box,
         accent_box,
+        decor_box,
         margin: margin as u32,
     }
+}
+
+/// Fills `panel` with a quiet pattern in the brand's colours: a large disc a shade off the
+/// background bleeding off the edge, then a ring and a grid of dots mixed from the accent.
+fn decorate(painter: &mut Painter, panel: PixelBox) {
+    let background = painter.background;
+    let accent = painter.accent;
+    let (x, y, w, h) = (
+        panel.x as f32,
+        panel.y as f32,
+        panel.w as f32,
+        panel.h as f32,
+    );
+    let unit = w.min(h);
+    painter.circle(
+        (x + w * 0.72, y + h * 0.42),
+        unit * 0.62,
+        None,
+        mix(background, painter.text_color, 0.1),
+        panel,
+    );
+    painter.circle(
+        (x + w * 0.38, y + h * 0.78),
+        unit * 0.26,
+        Some((unit * 0.025).max(2.0)),
+        mix(background, accent, 0.55),
+        panel,
+    );
+    let dot = (unit * 0.012).max(1.5);
+    let step = unit * 0.07;
+    for row in 0..4 {
+        for col in 0..5 {
+            painter.circle(
+                (
+                    x + w * 0.16 + col as f32 * step,
+                    y + h * 0.14 + row as f32 * step,
+                ),
+                dot,
+                None,
+                mix(background, accent, 0.8),
+                panel,
+            );
+        }
+    }
+}
+
+/// `from` moved the share `t` (0..=1) of the way to `to`.
+fn mix(from: Rgb, to: Rgb, t: f32) -> Rgb {
+    let channel = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+    Rgb(
+        channel(from.0, to.0),
+        channel(from.1, to.1),
+        channel(from.2, to.2),
+    )
+}
+
+/// Draws `logo` scaled to `height` (narrower when it would exceed `max_w`) with its top-left
+/// at `at`, on a chip when it would not stand out from the background; the drawn box, or
+/// `None` when the logo cannot be drawn legibly in the room given.
+fn place_logo(
+    painter: &mut Painter,
+    logo: &RgbaImage,
+    (left, top): (f32, f32),
+    height: f32,
+    max_w: f32,
+) -> Option<PixelBox> {
+    let (lw, lh) = (logo.width() as f32, logo.height() as f32);
+    if lw < 1.0 || lh < 1.0 {
+        return None;
+    }
+    let chip = logo_chip(logo, painter.background);
+    let pad = if chip.is_some() {
+        (height * 0.18).round()
+    } else {
+        0.0
+    };
+    let inner_h = height - 2.0 * pad;
+    let scale = (inner_h / lh).min((max_w - 2.0 * pad) / lw);
+    let (tw, th) = ((lw * scale).round(), (lh * scale).round());
+    if tw < 8.0 || th < 8.0 {
+        return None;
+    }
+    let scaled = image::imageops::resize(logo, tw as u32, th as u32, FilterType::Triangle);
+    let outer = PixelBox::from_edges(
+        left as i32,
+        top as i32,
+        (left + tw + 2.0 * pad) as i32,
+        (top + th + 2.0 * pad) as i32,
+    );
+    if let Some(color) = chip {
+        painter.fill_rounded(outer, (pad * 0.8).round(), color);
+    }
+    painter.draw_image(&scaled, (left + pad) as u32, (top + pad) as u32);
+    Some(outer)
+}
+
+/// The chip colour a logo needs on `background` (white or black, whichever sets off its
+/// average opaque colour more), or `None` when the logo already stands out.
+fn logo_chip(logo: &RgbaImage, background: Rgb) -> Option<Rgb> {
+    let (mut sum, mut count) = ([0u64; 3], 0u64);
+    for p in logo.pixels().filter(|p| p.0[3] >= 128) {
+        for (total, channel) in sum.iter_mut().zip(p.0) {
+            *total += u64::from(channel);
+        }
+        count += 1;
+    }
+    let count = count.max(1);
+    let average = Rgb(
+        (sum[0] / count) as u8,
+        (sum[1] / count) as u8,
+        (sum[2] / count) as u8,
+    );
+    if contrast_ratio(average, background) >= MIN_LOGO_CONTRAST {
+        return None;
+    }
+    Some(
+        if contrast_ratio(average, Rgb::WHITE) >= contrast_ratio(average, Rgb::BLACK) {
+            Rgb::WHITE
+        } else {
+            Rgb::BLACK
+        },
+    )
 }
 
 /// Accent bar on the left edge, brand and headline in one row, CTA button on the right.
@@ -242,7 +424,16 @@ pub(super) fn layout_row(bold: &Face, texts: &Texts<'_>, painter: &mut Painter) 
     let region_h = h - 2.0 * v_margin;
 
     let mut brand_box = None;
-    if let Some(brand) = texts.brand {
+    let mut logo_drawn = false;
+    let logo_h = (h - 2.0 * v_margin).round();
+    let logo_top = ((h - logo_h) / 2.0).floor();
+    if let Some(logo) = texts.logo
+        && let Some(drawn) = place_logo(painter, logo, (left, logo_top), logo_h, w * 0.2)
+    {
+        brand_box = Some(drawn);
+        logo_drawn = true;
+        left = drawn.right() as f32 + h_margin;
+    } else if let Some(brand) = texts.brand {
         let px = (h * 0.2).clamp(10.0, 20.0);
         let block = bold.fit(brand, &FitLimits::single_line(w * 0.2, px, px));
         let brand_w = block.width();
@@ -281,9 +472,11 @@ pub(super) fn layout_row(bold: &Face, texts: &Texts<'_>, painter: &mut Painter) 
         subline: None,
         subline_box: None,
         brand_box,
+        logo_drawn,
         cta,
         cta_box,
         accent_box,
+        decor_box: None,
         margin: v_margin.min(h_margin) as u32,
     }
 }

@@ -7,15 +7,18 @@
 //!
 //! # Layout
 //!
-//! * **Stacked** (most sizes): brand name small at the top left, headline and subline centred
-//!   vertically in the middle band, CTA button at the bottom left, and a thin accent stripe along
-//!   the bottom edge.
+//! * **Stacked** (most sizes): brand name small (or the logo) at the top left, headline and
+//!   subline centred vertically in the middle band, CTA button at the bottom left, and a thin
+//!   accent stripe along the bottom edge. Landscape sizes (width ≥ 1.3 × height) keep the text in
+//!   a column on the left 60% and fill the right side with a pattern in the brand's colours.
 //! * **Row** (wide, short banners such as the 728×90 leaderboard: width ≥ 4 × height or height
 //!   below 150 px): accent bar on the left edge, brand name left of the headline, headline in the
 //!   middle (at most two lines) and CTA button on the right. The brand name is omitted when it
 //!   would need more than a fifth of the width or squeeze the headline; the subline is never
 //!   drawn in this layout.
 //!
+//! Lines are balanced: the same number of lines as a greedy wrap, at the narrowest width that
+//! needs no more, and a lone last word gets company from the line above when it fits.
 //! The headline shrinks step by step from a size-dependent maximum until it fits its box; words
 //! wider than a line are broken between characters. If even the minimum size does not fit, the
 //! last line ends with "…" and [`RenderedBanner::truncated`] is set. Every piece of text is
@@ -31,17 +34,6 @@
 
 mod layout;
 mod paint;
-/// The visible characters of `texts` that `face` cannot draw, each once in the order met.
-fn missing_glyphs<'a>(face: &Face, texts: impl Iterator<Item = &'a str>) -> Vec<char> {
-    let mut missing = Vec::new();
-    for c in texts.flat_map(str::chars) {
-        if !c.is_whitespace() && !c.is_control() && !face.has_glyph(c) && !missing.contains(&c) {
-            missing.push(c);
-        }
-    }
-    missing
-}
-
 #[cfg(test)]
 mod tests;
 mod text;
@@ -152,6 +144,9 @@ pub struct BannerSpec<'a> {
     pub background: Rgb,
     /// Accent colour for the CTA button and decoration (may be adjusted for contrast).
     pub accent: Rgb,
+    /// The brand's logo, drawn in place of the brand name (on a chip when it would not stand
+    /// out from the background).
+    pub logo: Option<&'a image::RgbaImage>,
 }
 
 /// A rendered banner with its layout measurements.
@@ -180,8 +175,12 @@ pub struct RenderedBanner {
     pub subline_lines: Vec<String>,
     /// Bounds of the drawn subline glyphs.
     pub subline_box: Option<PixelBox>,
-    /// Bounds of the drawn brand name, `None` when omitted.
+    /// Bounds of the drawn brand name or logo, `None` when omitted.
     pub brand_box: Option<PixelBox>,
+    /// Whether the logo was drawn (in place of the brand name).
+    pub logo_drawn: bool,
+    /// The side panel of a landscape banner filled with a pattern in the brand's colours.
+    pub decor_box: Option<PixelBox>,
     /// CTA label as drawn (may end with "…").
     pub cta_label: String,
     /// The CTA button, including its border.
@@ -221,6 +220,8 @@ impl std::fmt::Debug for RenderedBanner {
             .field("subline_lines", &self.subline_lines)
             .field("subline_box", &self.subline_box)
             .field("brand_box", &self.brand_box)
+            .field("logo_drawn", &self.logo_drawn)
+            .field("decor_box", &self.decor_box)
             .field("cta_label", &self.cta_label)
             .field("cta_box", &self.cta_box)
             .field("cta_outline", &self.cta_outline)
@@ -292,6 +293,7 @@ pub fn render_banner(spec: &BannerSpec<'_>) -> Result<RenderedBanner, BannerErro
 
     let mut painter = Painter {
         img: RgbImage::from_pixel(width, height, background.pixel()),
+        background,
         text_color,
         cta_text_color,
         accent,
@@ -301,6 +303,7 @@ pub fn render_banner(spec: &BannerSpec<'_>) -> Result<RenderedBanner, BannerErro
         headline: &headline,
         subline: subline.as_ref(),
         brand: brand.as_ref(),
+        logo: spec.logo,
         cta: &cta,
     };
     let placed = match spec.size.layout() {
@@ -339,6 +342,8 @@ pub fn render_banner(spec: &BannerSpec<'_>) -> Result<RenderedBanner, BannerErro
             .unwrap_or_default(),
         subline_box: placed.subline_box,
         brand_box: placed.brand_box,
+        logo_drawn: placed.logo_drawn,
+        decor_box: placed.decor_box,
         cta_label: placed.cta.line_strings().concat(),
         cta_box: placed.cta_box,
         cta_outline,
@@ -351,4 +356,15 @@ pub fn render_banner(spec: &BannerSpec<'_>) -> Result<RenderedBanner, BannerErro
         text_contrast,
         cta_contrast,
     })
+}
+
+/// The visible characters of `texts` that `face` cannot draw, each once in the order met.
+fn missing_glyphs<'a>(face: &Face, texts: impl Iterator<Item = &'a str>) -> Vec<char> {
+    let mut missing = Vec::new();
+    for c in texts.flat_map(str::chars) {
+        if !c.is_whitespace() && !c.is_control() && !face.has_glyph(c) && !missing.contains(&c) {
+            missing.push(c);
+        }
+    }
+    missing
 }

@@ -17,6 +17,7 @@ impl Rgb {
 /// The canvas plus the colours shared by all drawing steps.
 pub(super) struct Painter {
     pub(super) img: RgbImage,
+    pub(super) background: Rgb,
     pub(super) text_color: Rgb,
     pub(super) cta_text_color: Rgb,
     pub(super) accent: Rgb,
@@ -186,6 +187,59 @@ impl Painter {
             }
         }
         drawn
+    }
+}
+
+impl Painter {
+    /// Blends an anti-aliased disc (`ring`: `None`) or circle outline `ring` pixels thick,
+    /// centred at `(cx, cy)` with radius `r`, in `color`, drawn only inside `clip`.
+    pub(super) fn circle(
+        &mut self,
+        (cx, cy): (f32, f32),
+        r: f32,
+        ring: Option<f32>,
+        color: Rgb,
+        clip: PixelBox,
+    ) {
+        let reach = r + ring.unwrap_or(0.0);
+        let (w, h) = self.img.dimensions();
+        let y0 = ((cy - reach).floor().max(0.0) as u32).max(clip.y);
+        let y1 = ((cy + reach).ceil().max(0.0) as u32 + 1)
+            .min(clip.bottom())
+            .min(h);
+        let x0 = ((cx - reach).floor().max(0.0) as u32).max(clip.x);
+        let x1 = ((cx + reach).ceil().max(0.0) as u32 + 1)
+            .min(clip.right())
+            .min(w);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+                let coverage = match ring {
+                    None => r - d + 0.5,
+                    Some(thick) => thick / 2.0 - (d - r).abs() + 0.5,
+                };
+                if coverage > 0.0 {
+                    blend(self.img.get_pixel_mut(x, y), color, coverage.min(1.0));
+                }
+            }
+        }
+    }
+
+    /// Draws `image` with its top-left corner at `(x, y)`, blended by its alpha channel and cut
+    /// at the canvas edges.
+    pub(super) fn draw_image(&mut self, image: &image::RgbaImage, x: u32, y: u32) {
+        let (w, h) = self.img.dimensions();
+        for (ix, iy, p) in image.enumerate_pixels() {
+            let (cx, cy) = (x + ix, y + iy);
+            if cx < w && cy < h && p.0[3] > 0 {
+                let color = Rgb(p.0[0], p.0[1], p.0[2]);
+                blend(
+                    self.img.get_pixel_mut(cx, cy),
+                    color,
+                    f32::from(p.0[3]) / 255.0,
+                );
+            }
+        }
     }
 }
 

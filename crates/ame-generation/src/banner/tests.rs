@@ -14,6 +14,7 @@ fn spec<'a>(size: &'a BannerSize, headline: &'a str) -> BannerSpec<'a> {
         brand_name: "Acme Analytics",
         background: NAVY,
         accent: ORANGE,
+        logo: None,
     }
 }
 
@@ -134,6 +135,7 @@ fn nothing_is_drawn_outside_the_reported_boxes() {
             banner.brand_box,
             Some(banner.cta_box),
             Some(banner.accent_box),
+            banner.decor_box,
         ]
         .into_iter()
         .flatten()
@@ -167,7 +169,10 @@ fn text_pixels_fill_headline_box_and_corner_stays_background() {
         let area = u64::from(b.w) * u64::from(b.h);
         assert!(differing * 10 > area, "{}: {differing}/{area}", size.name);
         assert!(exact_text > 0, "{}", size.name);
-        let corner = *img.get_pixel(size.width - 1, 0);
+        let corner = match banner.layout {
+            BannerLayout::Stacked => *img.get_pixel(0, 0),
+            BannerLayout::Row => *img.get_pixel(size.width - 1, 0),
+        };
         assert_eq!(corner, bg, "{}", size.name);
         assert_eq!(banner.background, NAVY);
     }
@@ -445,4 +450,150 @@ fn characters_the_font_cannot_draw_are_reported_not_hidden() {
         1,
         "each missing character once"
     );
+}
+
+fn words_per_line(banner: &RenderedBanner) -> Vec<usize> {
+    banner
+        .headline_lines
+        .iter()
+        .map(|l| l.split_whitespace().count())
+        .collect()
+}
+
+#[test]
+fn headlines_never_end_on_a_lone_word_when_words_can_be_shared() {
+    let headlines = [
+        "Close the books in 3 days instead of 10 with Ledgerly",
+        "See a dentist within 48 hours at Brightside Dental",
+        "Automated month-end close for finance teams that hate spreadsheets",
+        "Your next great hire is one referral away",
+    ];
+    for size in &STANDARD_SIZES {
+        for headline in headlines {
+            let banner = render_banner(&spec(size, headline)).unwrap();
+            let words = words_per_line(&banner);
+            if words.len() >= 2 {
+                assert!(
+                    *words.last().unwrap() >= 2,
+                    "{}: {:?}",
+                    size.name,
+                    banner.headline_lines
+                );
+            }
+            let joined = banner.headline_lines.join(" ");
+            assert_eq!(joined, headline, "{}: no word lost or cut", size.name);
+        }
+    }
+}
+
+#[test]
+fn balanced_lines_are_close_in_length() {
+    let size = BannerSize::by_name("square").unwrap();
+    let banner = render_banner(&spec(
+        size,
+        "Close the books in 3 days instead of 10 with automated reconciliation",
+    ))
+    .unwrap();
+    let lengths: Vec<usize> = banner
+        .headline_lines
+        .iter()
+        .map(|l| l.chars().count())
+        .collect();
+    let (short, long) = (
+        *lengths.iter().min().unwrap(),
+        *lengths.iter().max().unwrap(),
+    );
+    assert!(lengths.len() >= 2, "{lengths:?}");
+    assert!(
+        short * 2 >= long,
+        "uneven lines {:?}",
+        banner.headline_lines
+    );
+}
+
+#[test]
+fn landscape_sizes_fill_their_right_side_with_a_brand_pattern_and_keep_text_left() {
+    for size in &STANDARD_SIZES {
+        let banner = render_banner(&spec(size, "Big launch week for every finance team")).unwrap();
+        let landscape =
+            size.layout() == BannerLayout::Stacked && size.width * 10 >= size.height * 13;
+        assert_eq!(banner.decor_box.is_some(), landscape, "{}", size.name);
+        let Some(panel) = banner.decor_box else {
+            continue;
+        };
+        for text in [
+            Some(banner.headline_box),
+            banner.subline_box,
+            banner.brand_box,
+            Some(banner.cta_box),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(
+                !text.intersects(&panel),
+                "{}: {text:?} in {panel:?}",
+                size.name
+            );
+        }
+        let img = decode(&banner);
+        let bg = banner.background.pixel();
+        let painted = (panel.y..panel.bottom())
+            .step_by(4)
+            .flat_map(|y| (panel.x..panel.right()).step_by(4).map(move |x| (x, y)))
+            .filter(|&(x, y)| *img.get_pixel(x, y) != bg)
+            .count();
+        let sampled = (panel.w as usize / 4) * (panel.h as usize / 4);
+        assert!(
+            painted * 5 > sampled,
+            "{}: {painted} of {sampled} painted",
+            size.name
+        );
+    }
+}
+
+#[test]
+fn a_logo_replaces_the_brand_name_and_gets_a_chip_when_it_would_vanish() {
+    let navy_logo = image::RgbaImage::from_pixel(200, 50, image::Rgba([0x1a, 0x2b, 0x3c, 255]));
+    let white_logo = image::RgbaImage::from_pixel(200, 50, image::Rgba([255, 255, 255, 255]));
+    for size in &STANDARD_SIZES {
+        for (logo, chip) in [(&navy_logo, true), (&white_logo, false)] {
+            let mut spec = spec(size, "Big launch week");
+            spec.logo = Some(logo);
+            let banner = render_banner(&spec).unwrap();
+            assert!(banner.logo_drawn, "{}", size.name);
+            let logo_box = banner.brand_box.unwrap();
+            assert!(
+                logo_box.is_inside(size.width, size.height, required_margin(size)),
+                "{}: {logo_box:?}",
+                size.name
+            );
+            assert!(!logo_box.intersects(&banner.headline_box), "{}", size.name);
+            assert!(!logo_box.intersects(&banner.cta_box), "{}", size.name);
+            let img = decode(&banner);
+            let corner = *img.get_pixel(logo_box.x + logo_box.w / 2, logo_box.y + 1);
+            let centre = *img.get_pixel(logo_box.x + logo_box.w / 2, logo_box.y + logo_box.h / 2);
+            if chip {
+                assert_eq!(
+                    corner,
+                    image::Rgb([255, 255, 255]),
+                    "{}: white chip",
+                    size.name
+                );
+                assert_eq!(
+                    centre,
+                    image::Rgb([0x1a, 0x2b, 0x3c]),
+                    "{}: logo on it",
+                    size.name
+                );
+            } else {
+                assert_eq!(
+                    centre,
+                    image::Rgb([255, 255, 255]),
+                    "{}: logo drawn",
+                    size.name
+                );
+            }
+        }
+    }
 }

@@ -137,6 +137,17 @@ impl FitLimits {
     }
 }
 
+/// Whether `block` ends on a line of one word although the text has more words than lines.
+fn ends_on_lone_word(text: &Prepared, block: &TextBlock) -> bool {
+    let lines = block.lines.len();
+    lines >= 2
+        && text.words.len() > lines
+        && block
+            .lines
+            .last()
+            .is_some_and(|l| !l.glyphs.iter().any(|g| g.ch == ' '))
+}
+
 /// A parsed embedded font.
 pub(super) struct Face {
     pub(super) font: FontRef<'static>,
@@ -317,13 +328,24 @@ impl Face {
         if !text.capped {
             for allow_break in [false, true] {
                 let mut px = limits.max_px.max(min_px);
+                let mut with_orphan = None;
                 loop {
                     if let Some(lines) = self.wrap(text, px, limits.max_w, allow_break)
                         && lines.len() <= limits.max_lines
                     {
+                        let lines = if allow_break {
+                            lines
+                        } else {
+                            self.balance(text, px, limits.max_w, lines)
+                        };
                         let block = self.block(px, lines, false);
                         if block.height() <= limits.max_h {
-                            return block;
+                            if allow_break || !ends_on_lone_word(text, &block) {
+                                return block;
+                            }
+                            // A smaller size may share the words out; if none does, the
+                            // largest size that fitted is still better than a cut.
+                            with_orphan.get_or_insert(block);
                         }
                     }
                     if px <= min_px {
@@ -331,9 +353,77 @@ impl Face {
                     }
                     px = (px - (px * SHRINK_STEP).max(1.0)).max(min_px);
                 }
+                if let Some(block) = with_orphan {
+                    return block;
+                }
             }
         }
         self.truncate(text, min_px, limits)
+    }
+
+    /// The same number of lines as the greedy `lines`, made as even as possible: the narrowest
+    /// width that still needs no more lines (found by bisection), so a headline never ends on a
+    /// lone short word when the words can be shared out. A last line of one word is then given
+    /// a second word from the line above when that still fits.
+    fn balance(&self, text: &Prepared, px: f32, max_w: f32, lines: Vec<Line>) -> Vec<Line> {
+        let count = lines.len();
+        if count < 2 {
+            return lines;
+        }
+        let mut best = lines;
+        let (mut narrow, mut wide) = (0.0_f32, max_w);
+        for _ in 0..14 {
+            let mid = (narrow + wide) / 2.0;
+            match self.wrap(text, px, mid, false) {
+                Some(found) if found.len() <= count => {
+                    best = found;
+                    wide = mid;
+                }
+                _ => narrow = mid,
+            }
+            if wide - narrow < 1.0 {
+                break;
+            }
+        }
+        self.rescue_orphan(text, px, max_w, best)
+    }
+
+    /// Moves the last word of the second-to-last line down when the last line holds a single
+    /// word and both lines still fit `max_w` and keep a word each.
+    fn rescue_orphan(
+        &self,
+        text: &Prepared,
+        px: f32,
+        max_w: f32,
+        mut lines: Vec<Line>,
+    ) -> Vec<Line> {
+        let words_of = |line: &Line| line.glyphs.split(|g| g.ch == ' ').count();
+        let n = lines.len();
+        if n < 2 || words_of(&lines[n - 1]) != 1 || words_of(&lines[n - 2]) < 2 {
+            return lines;
+        }
+        let sf = self.scale(px);
+        let above = &lines[n - 2].glyphs;
+        let Some(cut) = above.iter().rposition(|g| g.ch == ' ') else {
+            return lines;
+        };
+        let kept: Vec<GlyphInfo> = above[..cut].to_vec();
+        let mut moved: Vec<GlyphInfo> = above[cut + 1..].to_vec();
+        moved.push(text.space);
+        moved.extend_from_slice(&lines[n - 1].glyphs);
+        let kept_run = self.advance(sf, Run::default(), &kept);
+        let moved_run = self.advance(sf, Run::default(), &moved);
+        if moved_run.width() <= max_w {
+            lines[n - 2] = Line {
+                glyphs: kept,
+                run: kept_run,
+            };
+            lines[n - 1] = Line {
+                glyphs: moved,
+                run: moved_run,
+            };
+        }
+        lines
     }
 
     /// Wraps at `px`, keeps as many lines as the limits allow and ends the last with "…".

@@ -9,24 +9,57 @@ use ame_domain::CampaignType;
 /// Most headlines a responsive search ad takes.
 const RSA_MAX_HEADLINES: usize = 15;
 
-/// Up to `max` characters of whole words of `text` as a display path (`month-end-close`);
-/// empty when even the first word is longer.
+/// Words that name the kind of product rather than what it does; a display path leaves them
+/// out when there is something more specific.
+const GENERIC_NOUNS: [&str; 9] = [
+    "software",
+    "app",
+    "platform",
+    "tool",
+    "tools",
+    "solution",
+    "solutions",
+    "service",
+    "services",
+];
+
+/// A display path of at most `max` characters from `text`: the longest run of its last whole
+/// words that fits (`month-end-close` from "automated month-end close software"), a generic
+/// last noun dropped first; hyphenated words stay whole. Empty when no word fits.
 fn path(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for word in text
-        .split(|ch: char| !ch.is_ascii_alphanumeric())
+    let mut words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+                .collect::<String>()
+                .trim_matches('-')
+                .to_ascii_lowercase()
+        })
         .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| GENERIC_NOUNS.contains(&w.as_str()))
     {
-        let extra = usize::from(!out.is_empty());
-        if out.len() + extra + word.len() > max {
+        words.pop();
+    }
+    let mut best = String::new();
+    for start in (0..words.len()).rev() {
+        let candidate = words[start..].join("-");
+        if candidate.len() > max {
             break;
         }
-        if extra == 1 {
-            out.push('-');
-        }
-        out.push_str(&word.to_ascii_lowercase());
+        best = candidate;
     }
-    out
+    if best.is_empty() {
+        best = words
+            .into_iter()
+            .find(|w| w.len() <= max)
+            .unwrap_or_default();
+    }
+    best
 }
 
 /// Responsive search ad headlines (benefits first), descriptions and paths, and Meta variants.
@@ -39,8 +72,10 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         candidates.push(capitalize(&b.phrase));
         candidates.push(capitalize(&b.verb));
     }
-    if let Some(pain) = s.pains.first() {
-        candidates.push(format!("No more {}", crate::brief::lowercase_first(pain)));
+    for pain in &s.pains {
+        let pain = crate::brief::lowercase_first(pain);
+        candidates.push(format!("No more {pain}"));
+        candidates.push(format!("End {pain}"));
     }
     for short in &s.short {
         candidates.push(format!("{} with {}", capitalize(short), s.company));
@@ -155,5 +190,22 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         ),
         meta_headline,
         meta_description,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path;
+
+    #[test]
+    fn display_paths_keep_whole_words_and_drop_generic_nouns() {
+        assert_eq!(
+            path("automated month-end close software", 15),
+            "month-end-close"
+        );
+        assert_eq!(path("Book a demo", 15), "book-a-demo");
+        assert_eq!(path("family dentistry", 15), "dentistry");
+        assert_eq!(path("supercalifragilistic", 15), "");
+        assert_eq!(path("Log in", 15), "log-in");
     }
 }
