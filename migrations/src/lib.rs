@@ -19,6 +19,7 @@ mod m20261130_000008_key_lifecycle_and_audit;
 mod m20261201_000009_execution;
 mod m20261202_000010_optimisation;
 mod m20261203_000011_web_sign_in;
+mod m20261204_000012_brand_logos;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_execution::Migration),
             Box::new(m20261202_000010_optimisation::Migration),
             Box::new(m20261203_000011_web_sign_in::Migration),
+            Box::new(m20261204_000012_brand_logos::Migration),
         ]
     }
 }

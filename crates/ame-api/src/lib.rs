@@ -19,6 +19,7 @@ pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod upload;
 
 pub use app::{api_doc, build_app, metrics};
 pub use auth::Principal;

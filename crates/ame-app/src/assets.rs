@@ -88,11 +88,16 @@ impl Engine {
         if campaign.status == CampaignStatus::Archived {
             return Err(AppError::CampaignArchived);
         }
-        let brand = repos.brands.get(caller.org).await?.map(|p| p.brand);
+        let profile = repos.brands.get(caller.org).await?;
+        let logo = self
+            .logo_for_generation(profile.as_ref().and_then(|p| p.logo.as_ref()))
+            .await;
+        let brand = profile.map(|p| p.brand);
         // A published page keeps its address across renames: links already sent keep working.
         let published = repos.assets.published_page(caller.org, id).await?;
         let brief = Brief::new(campaign, brand, seed.unwrap_or_else(|| default_seed(id)))
-            .with_published_slug(published.map(|p| p.slug));
+            .with_published_slug(published.map(|p| p.slug))
+            .with_logo(logo);
         let generated = self.generator().generate(&brief).await;
         let mut assets = Vec::with_capacity(generated.len());
         let mut page = None;
@@ -255,6 +260,7 @@ mod tests {
                 brand,
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
+                logo: None,
             }))
         });
         let (org, campaign_id) = (caller.org, campaign.id);

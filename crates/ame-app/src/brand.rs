@@ -4,7 +4,7 @@ use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::retry::read_twice;
-use ame_domain::{BrandProfile, BrandProfileInput};
+use ame_domain::{BrandLogo, BrandProfile, BrandProfileInput};
 
 impl Engine {
     /// The organization's brand profile; `BrandNotSet` until one is saved.
@@ -38,6 +38,116 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Checks, normalises (PNG re-encoded, SVG rendered) and stores the brand's logo, replacing
+    /// any earlier one: the file goes to blob storage before the profile refers to it. Needs a
+    /// saved profile (`BrandNotSet`); an unusable upload is a validation error on `logo`.
+    pub async fn upload_logo(
+        &self,
+        caller: &Caller,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> AppResult<BrandProfile> {
+        use sha2::Digest;
+        caller.require_write()?;
+        let logo = ame_generation::Logo::from_upload(media_type, bytes).map_err(|e| {
+            AppError::Validation(vec![ame_domain::FieldError::new("logo", e.to_string())])
+        })?;
+        let sha256 = hex_digest(&sha2::Sha256::digest(&logo.png));
+        let key = ame_storage::blob_key(&caller.org.to_string(), &sha256);
+        let (width, height) = logo.dimensions();
+        let stored = BrandLogo {
+            key: key.clone(),
+            sha256,
+            media_type: "image/png".into(),
+            size: logo.png.len() as u64,
+            width,
+            height,
+            uploaded_as: media_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase(),
+            uploaded_at: self.now(),
+        };
+        self.blobs().put(&key, bytes::Bytes::from(logo.png)).await?;
+        let saved = self
+            .repos(caller)
+            .brands
+            .set_logo(caller.org, Some(stored))
+            .await?
+            .ok_or(AppError::BrandNotSet)?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "brand.logo_set",
+                target_kind: "brand",
+                target_id: Some(caller.org.as_uuid()),
+                details: serde_json::json!({"width": width, "height": height}),
+            },
+        )
+        .await;
+        Ok(saved)
+    }
+
+    /// Removes the brand's logo (the file itself goes with the next blob sweep).
+    pub async fn remove_logo(&self, caller: &Caller) -> AppResult<BrandProfile> {
+        caller.require_write()?;
+        let saved = self
+            .repos(caller)
+            .brands
+            .set_logo(caller.org, None)
+            .await?
+            .ok_or(AppError::BrandNotSet)?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "brand.logo_removed",
+                target_kind: "brand",
+                target_id: Some(caller.org.as_uuid()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await;
+        Ok(saved)
+    }
+
+    /// The brand's logo PNG; `FileMissing` when none is uploaded.
+    pub async fn brand_logo(&self, caller: &Caller) -> AppResult<crate::assets::OpenedFile> {
+        let logo = self
+            .brand(caller)
+            .await?
+            .logo
+            .ok_or(AppError::FileMissing)?;
+        self.open_blob(&logo.key, &logo.media_type).await
+    }
+
+    /// The brand's logo ready to draw, for generation; `None` without one or when its file
+    /// cannot be read (generation then goes on without it, and says so in the log).
+    pub(crate) async fn logo_for_generation(
+        &self,
+        logo: Option<&BrandLogo>,
+    ) -> Option<std::sync::Arc<ame_generation::Logo>> {
+        use futures::TryStreamExt;
+        let logo = logo?;
+        let read = async {
+            let (_, stream) = self.blobs().open(&logo.key).await.ok()??;
+            let chunks: Vec<bytes::Bytes> = stream.try_collect().await.ok()?;
+            ame_generation::Logo::from_stored_png(&chunks.concat()).ok()
+        };
+        let found = read.await;
+        if found.is_none() {
+            tracing::warn!(key = %logo.key, "brand logo unreadable; generating without it");
+        }
+        found.map(std::sync::Arc::new)
+    }
+}
+
+fn hex_digest(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::fakes::*;
@@ -52,6 +162,68 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error, AppError::BrandNotSet);
+    }
+
+    const MARK: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#123456"/></svg>"##;
+
+    #[tokio::test]
+    async fn an_uploaded_logo_is_stored_as_png_before_the_profile_names_it() {
+        let mut mocks = Mocks::default();
+        let blobs = std::sync::Arc::new(FakeBlobs::default());
+        let seen = blobs.clone();
+        mocks.brands.expect_set_logo().returning(move |org, logo| {
+            let logo = logo.unwrap();
+            assert!(seen.contains(&logo.key), "the file is written first");
+            assert_eq!((logo.width, logo.height), (512, 512));
+            assert_eq!(logo.uploaded_as, "image/svg+xml");
+            assert_eq!(logo.key, format!("{org}/{}", logo.sha256));
+            Ok(Some(ame_domain::BrandProfile {
+                org_id: org,
+                brand: ame_domain::Brand::placeholder(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+                logo: Some(logo),
+            }))
+        });
+        mocks.audit.expect_record().returning(|_, _| Ok(()));
+        let engine = mocks.engine().with_blobs(blobs);
+        let saved = engine
+            .upload_logo(
+                &caller(MemberRole::Member),
+                "image/svg+xml",
+                MARK.as_bytes(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.logo.unwrap().media_type, "image/png");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_logo_is_a_field_error_and_nothing_is_stored() {
+        let engine = Mocks::default().engine();
+        let error = engine
+            .upload_logo(&caller(MemberRole::Member), "image/gif", b"GIF89a")
+            .await
+            .unwrap_err();
+        let AppError::Validation(errors) = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(errors[0].field, "logo");
+        assert!(errors[0].message.contains("image/png or image/svg+xml"));
+    }
+
+    #[tokio::test]
+    async fn viewers_cannot_change_the_logo() {
+        let engine = Mocks::default().engine();
+        let error = engine
+            .upload_logo(
+                &caller(MemberRole::Viewer),
+                "image/svg+xml",
+                MARK.as_bytes(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
     }
 }
 

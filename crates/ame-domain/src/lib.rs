@@ -32,8 +32,8 @@ pub use audience::{
 };
 pub use audit::{AuditActor, AuditEvent};
 pub use brand::{
-    Brand, BrandProfile, BrandProfileInput, BrandStory, MAX_BRAND_LIST, MAX_TESTIMONIALS,
-    MAX_VALUE_PROPOSITIONS, Market, Offers, Testimonial, Tone,
+    Brand, BrandLogo, BrandProfile, BrandProfileInput, BrandStory, MAX_BRAND_LIST,
+    MAX_TESTIMONIALS, MAX_VALUE_PROPOSITIONS, Market, Offers, Testimonial, Tone,
 };
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,

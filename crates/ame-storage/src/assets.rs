@@ -307,8 +307,22 @@ impl AssetRepository for SqlAssets {
             .all(&txn)
             .await
             .db()?;
+        let logos: Vec<Option<serde_json::Value>> = crate::entity::brand_profile::Entity::find()
+            .select_only()
+            .column(crate::entity::brand_profile::Column::Logo)
+            .filter(crate::entity::brand_profile::Column::OrgId.eq(org.as_uuid()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
         txn.commit().await.db()?;
         let mut keys: std::collections::HashSet<String> = pages.into_iter().collect();
+        keys.extend(
+            logos
+                .into_iter()
+                .flatten()
+                .filter_map(|logo| logo.get("key").and_then(|k| k.as_str()).map(str::to_owned)),
+        );
         for m in metadata {
             keys.extend(
                 ame_domain::AssetFile::listed_in(&m)

@@ -138,7 +138,8 @@ pub trait AssetRepository: Send + Sync {
     ) -> StorageResult<Option<PublishedPage>>;
     /// Reads one asset; `NotFound` if it does not exist or belongs to another organization.
     async fn get(&self, org: OrgId, id: AssetId) -> StorageResult<Asset>;
-    /// Every blob key the organization's assets (every version) and published pages refer to.
+    /// Every blob key the organization's assets (every version), published pages and brand
+    /// logo refer to.
     async fn referenced_files(
         &self,
         org: OrgId,
@@ -177,8 +178,14 @@ pub struct PublishedPage {
 pub trait BrandRepository: Send + Sync {
     /// The organization's profile, if it has saved one.
     async fn get(&self, org: OrgId) -> StorageResult<Option<BrandProfile>>;
-    /// Saves (creates or replaces) the organization's profile.
+    /// Saves (creates or replaces) the organization's profile; its logo stays.
     async fn put(&self, org: OrgId, brand: Brand) -> StorageResult<BrandProfile>;
+    /// Sets (or, with `None`, removes) the profile's logo; `None` when no profile is saved.
+    async fn set_logo(
+        &self,
+        org: OrgId,
+        logo: Option<ame_domain::BrandLogo>,
+    ) -> StorageResult<Option<BrandProfile>>;
 }
 
 /// Public landing pages and the leads their forms submit. Visitors belong to no organization, so

@@ -4,7 +4,8 @@ use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::problem::Problem;
 use crate::state::AppState;
-use actix_web::{get, put, web};
+use crate::upload::LogoBody;
+use actix_web::{HttpResponse, delete, get, put, web};
 use ame_domain::{BrandProfile, BrandProfileInput};
 
 /// Read the organization's brand profile.
@@ -39,4 +40,60 @@ pub async fn put_brand(
     Ok(web::Json(
         state.engine.save_brand(&principal, body.value).await?,
     ))
+}
+
+/// Upload the brand's logo (PNG or SVG, at most 1 MiB, at least 16×16 pixels).
+///
+/// It is normalised to a PNG of at most 512 pixels a side (an SVG is rendered; nothing it
+/// links to is loaded) and drawn on banners and landing pages generated from now on. Needs a
+/// saved brand profile (404 `brand_not_set`).
+#[utoipa::path(
+    tag = "brand",
+    request_body(description = "The logo file", content(
+        (Vec<u8> = "image/png"), (String = "image/svg+xml"),
+    )),
+    responses((status = 200, description = "The brand profile with its logo", body = BrandProfile)),
+    security(("bearer" = []))
+)]
+#[put("/brand/logo")]
+pub async fn put_logo(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: LogoBody,
+) -> Result<web::Json<BrandProfile>, Problem> {
+    Ok(web::Json(
+        state
+            .engine
+            .upload_logo(&principal, &body.media_type, &body.bytes)
+            .await?,
+    ))
+}
+
+/// Download the brand's logo (the normalised PNG); 404 when none is uploaded.
+#[utoipa::path(
+    tag = "brand",
+    responses((status = 200, description = "The logo", content((Vec<u8> = "image/png")))),
+    security(("bearer" = []))
+)]
+#[get("/brand/logo")]
+pub async fn get_logo(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let file = state.engine.brand_logo(&principal).await?;
+    Ok(crate::files::stream(file, "private, max-age=300"))
+}
+
+/// Remove the brand's logo; assets generated from now on show the brand name instead.
+#[utoipa::path(
+    tag = "brand",
+    responses((status = 200, description = "The brand profile without a logo", body = BrandProfile)),
+    security(("bearer" = []))
+)]
+#[delete("/brand/logo")]
+pub async fn delete_logo(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<BrandProfile>, Problem> {
+    Ok(web::Json(state.engine.remove_logo(&principal).await?))
 }

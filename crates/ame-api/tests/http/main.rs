@@ -10,5 +10,6 @@ mod generation;
 mod isolation;
 mod jwt;
 mod limits;
+mod logo;
 mod optimisation;
 mod results;
