@@ -20,6 +20,7 @@ mod m20261201_000009_execution;
 mod m20261202_000010_optimisation;
 mod m20261203_000011_web_sign_in;
 mod m20261204_000012_brand_logos;
+mod m20261205_000013_campaign_indexes;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_optimisation::Migration),
             Box::new(m20261203_000011_web_sign_in::Migration),
             Box::new(m20261204_000012_brand_logos::Migration),
+            Box::new(m20261205_000013_campaign_indexes::Migration),
         ]
     }
 }

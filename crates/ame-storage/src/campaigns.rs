@@ -246,7 +246,7 @@ impl CampaignRepository for SqlCampaigns {
             .all(&txn)
             .await
             .db()?;
-        txn.commit().await.db()?;
+        Scope::end_read(txn);
         let has_more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if has_more {

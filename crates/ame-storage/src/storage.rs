@@ -53,7 +53,13 @@ impl Storage {
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5));
         if url.starts_with("postgres") {
-            options.max_connections(16).min_connections(1);
+            // A connection that has just been used is not pinged again before the next request
+            // takes it (that ping was a round trip in every request's path); one idle for longer
+            // than a server or proxy might silently drop it still is.
+            options
+                .max_connections(16)
+                .min_connections(1)
+                .test_before_acquire_if_idle_for(Duration::from_secs(30));
         } else {
             // One writer connection: SQLite serialises writes anyway, and an in-memory database
             // exists only inside its connection.
