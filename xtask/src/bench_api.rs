@@ -3,7 +3,8 @@
 //! the equivalent single-row INSERT and keyset SELECT).
 //!
 //! The organization holds 100,000 campaigns before the runs. Each run lasts
-//! `AME_BENCH_SECONDS` (default 10) seconds at concurrency 1, 16 and 64.
+//! `AME_BENCH_SECONDS` (default 10) seconds at concurrency 1, 16 and 64, after a 2-second
+//! warm-up that is not measured. The same runs on SQLite follow (`bench_api_sqlite`).
 
 use crate::e2e::{
     RunningServer, ScratchDatabase, database_url, migrate_with_role, org_with_owner_key, output_of,
@@ -15,11 +16,14 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CONCURRENCY: &[u32] = &[1, 16, 64];
-const SEEDED_CAMPAIGNS: u32 = 100_000;
+/// Concurrency levels measured.
+pub(crate) const CONCURRENCY: &[u32] = &[1, 16, 64];
+/// Campaigns in the organization before the runs.
+pub(crate) const SEEDED_CAMPAIGNS: u32 = 100_000;
 const APP_ROLE: &str = "ame_bench";
 const APP_ROLE_PASSWORD: &str = "ame_bench_password";
-const CREATE_BODY: &str = r#"{"campaign_type":"lead_gen","objective":"Book 40 demos with finance teams by March","channels":["email","linkedin"]}"#;
+/// The body of every create request.
+pub(crate) const CREATE_BODY: &str = r#"{"campaign_type":"lead_gen","objective":"Book 40 demos with finance teams by March","channels":["email","linkedin"]}"#;
 
 /// One measured run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,6 +72,24 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
         let ame = RunningServer::start(&binary, &app_url, &work.join("server.log"))?;
         let create_script = work.join("create.lua");
         std::fs::write(&create_script, wrk_create_script(&key))?;
+        // Warm-up, not measured: every connection of the pool opened and every statement
+        // prepared, as on a server that has been up for a while.
+        wrk(
+            &ame.base,
+            "/api/marketing/campaign",
+            &key,
+            16,
+            2,
+            Some(&create_script),
+        )?;
+        wrk(
+            &ame.base,
+            "/api/marketing/campaigns?limit=20",
+            &key,
+            16,
+            2,
+            None,
+        )?;
         let mut rows = Vec::new();
         for &c in CONCURRENCY {
             let create = wrk(
@@ -94,6 +116,9 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
         ame.stop()?;
         report(&rows, seconds, peak_rss)
     };
+    let (sqlite_rows, ceiling, sqlite_rss) = crate::bench_api_sqlite::run(&binary, &work, seconds)?;
+    let report =
+        report + &crate::bench_api_sqlite::report(&sqlite_rows, &ceiling, seconds, sqlite_rss);
     println!("{report}");
     std::fs::write(work.join("report.md"), &report)?;
     eprintln!("(also written to {})", work.join("report.md").display());
@@ -148,7 +173,7 @@ fn wrk_create_script(key: &str) -> String {
     )
 }
 
-fn wrk(
+pub(crate) fn wrk(
     base: &str,
     path: &str,
     key: &str,
@@ -275,7 +300,7 @@ pub(crate) fn percentile(values: &mut [f64], q: f64) -> f64 {
     values[rank - 1]
 }
 
-fn peak_rss_mib(pid: u32) -> Option<f64> {
+pub(crate) fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: f64 = status
         .lines()

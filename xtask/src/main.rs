@@ -16,6 +16,7 @@
 
 mod backtest;
 mod bench_api;
+mod bench_api_sqlite;
 mod bench_dashboard;
 mod bench_scheduler;
 mod browser;

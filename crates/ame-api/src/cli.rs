@@ -88,6 +88,13 @@ pub(crate) struct ServeArgs {
     /// Serve the API only: run no embedded worker (run `ame worker` processes instead).
     #[arg(long, env = "AME_NO_WORKER", default_value_t = false)]
     pub(crate) no_worker: bool,
+    /// PostgreSQL connections kept open while idle, opened at start so that no request waits
+    /// for a connection to be set up (a new one costs tens of milliseconds).
+    #[arg(long, env = "AME_DB_MIN_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub(crate) db_min_connections: u32,
+    /// Most PostgreSQL connections open at once.
+    #[arg(long, env = "AME_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) db_max_connections: u32,
 }
 
 impl ServeArgs {

@@ -128,6 +128,68 @@ async fn find(
         .db()
 }
 
+/// What an insert's failure means: the organization foreign key is the only one, and on
+/// PostgreSQL row-level security refuses first (no membership); both mean the organization is
+/// unknown.
+fn insert_error(e: sea_orm::DbErr) -> StorageError {
+    match e.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => StorageError::not_found("organization"),
+        _ => match from_db(e) {
+            StorageError::NotFound { .. } => StorageError::not_found("organization"),
+            other => other,
+        },
+    }
+}
+
+impl SqlCampaigns {
+    /// Creates a campaign acting as the organization itself in one statement and one round
+    /// trip: `ame_insert_campaign` sets the principal for the statement's own transaction and
+    /// inserts under the same row-level-security policies (see its migration).
+    async fn create_in_one_statement(
+        &self,
+        org: OrgId,
+        id: CampaignId,
+        campaign: &ValidCampaign,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<Campaign> {
+        let plan = campaign.plan();
+        let values: Vec<sea_orm::Value> = vec![
+            org.as_uuid().into(),
+            id.as_uuid().into(),
+            org.as_uuid().into(),
+            campaign.campaign_type().as_str().into(),
+            campaign.objective().into(),
+            CampaignStatus::Draft.as_str().into(),
+            serde_json::json!({}).into(),
+            at.into(),
+            at.into(),
+            plan.name.clone().into(),
+            plan.planned_reach.into(),
+            plan.budget.into(),
+            channels_json(&plan.channels).into(),
+            plan.start_at.into(),
+            plan.end_at.into(),
+            plan.timezone.clone().into(),
+            json_of(&plan.audience)?.into(),
+            json_of(&plan.send_window)?.into(),
+            optimisation_json(plan)?.into(),
+        ];
+        let statement = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT * FROM ame_insert_campaign($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $18, $19)",
+            values,
+        );
+        let model = campaign::Entity::find()
+            .from_raw_sql(statement)
+            .one(&self.scope.db)
+            .await
+            .map_err(insert_error)?
+            .ok_or_else(|| StorageError::not_found("organization"))?;
+        to_domain(model)
+    }
+}
+
 #[async_trait]
 impl CampaignRepository for SqlCampaigns {
     async fn create(&self, org: OrgId, campaign: ValidCampaign) -> StorageResult<Campaign> {
@@ -142,6 +204,9 @@ impl CampaignRepository for SqlCampaigns {
     ) -> StorageResult<Campaign> {
         let at = now();
         let plan = campaign.plan();
+        if self.scope.is_postgres() && self.scope.acting_user.is_none() {
+            return self.create_in_one_statement(org, id, &campaign, at).await;
+        }
         let txn = self.scope.begin_write(org).await?;
         let model = campaign::Entity::insert(campaign::ActiveModel {
             id: Set(id.as_uuid()),
@@ -165,17 +230,7 @@ impl CampaignRepository for SqlCampaigns {
         })
         .exec_with_returning(&txn)
         .await
-        .map_err(|e| match e.sql_err() {
-            // The organization foreign key is the only one; on PostgreSQL row-level security
-            // refuses first (no membership), which also means the organization is unknown.
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                StorageError::not_found("organization")
-            }
-            _ => match from_db(e) {
-                StorageError::NotFound { .. } => StorageError::not_found("organization"),
-                other => other,
-            },
-        })?;
+        .map_err(insert_error)?;
         txn.commit().await.db()?;
         to_domain(model)
     }

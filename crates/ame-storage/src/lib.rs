@@ -70,6 +70,6 @@ pub use repository::{
     MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
 };
 pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
-pub use storage::{Backend, Storage};
+pub use storage::{Backend, PoolSize, Storage};
 #[cfg(any(test, feature = "mock"))]
 pub use {contacts::MockContactRepository, ledger::MockExecutionRepository, queue::MockJobQueue};

@@ -44,9 +44,34 @@ pub struct Storage {
     scope: Scope,
 }
 
+/// How many PostgreSQL connections a [`Storage`] keeps open and may open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSize {
+    /// Connections kept open even when idle.
+    pub min: u32,
+    /// Most connections open at once.
+    pub max: u32,
+}
+
+impl Default for PoolSize {
+    /// One connection kept, sixteen at most: right for commands and tests. A server keeps more
+    /// open (`ame serve --db-min-connections`).
+    fn default() -> Self {
+        PoolSize { min: 1, max: 16 }
+    }
+}
+
 impl Storage {
-    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://...`).
+    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://...`)
+    /// with the default PostgreSQL pool ([`PoolSize::default`]).
     pub async fn connect(url: &str) -> StorageResult<Self> {
+        Self::connect_with(url, PoolSize::default()).await
+    }
+
+    /// Connects to `url`; on PostgreSQL the pool keeps `size.min` connections open (opened in
+    /// the background at start, so the first requests do not pay for connecting) and opens up
+    /// to `size.max`. SQLite always uses one connection.
+    pub async fn connect_with(url: &str, size: PoolSize) -> StorageResult<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
@@ -57,8 +82,8 @@ impl Storage {
             // takes it (that ping was a round trip in every request's path); one idle for longer
             // than a server or proxy might silently drop it still is.
             options
-                .max_connections(16)
-                .min_connections(1)
+                .max_connections(size.max.max(1))
+                .min_connections(size.min.min(size.max.max(1)))
                 .test_before_acquire_if_idle_for(Duration::from_secs(30));
         } else {
             // One writer connection: SQLite serialises writes anyway, and an in-memory database

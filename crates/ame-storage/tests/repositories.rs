@@ -414,6 +414,33 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             matches!(&planted, Err(StorageError::NotFound { .. })),
             "RLS let a raw INSERT into another org: {planted:?}"
         );
+        // The one-statement create runs under the same policies: acting as A, nothing lands
+        // in B, and the principal it set does not outlive its statement.
+        let through_function = format!(
+            "SELECT id FROM ame_insert_campaign('{a}', gen_random_uuid(), '{b}', 'upsell', \
+             'Planted by A', 'draft', '{{}}', now(), now(), NULL, NULL, NULL, '[]', NULL, NULL, \
+             'UTC', NULL, NULL, NULL)"
+        );
+        let planted = db.storage.query_json(&through_function, None).await;
+        assert!(
+            matches!(&planted, Err(StorageError::NotFound { .. })),
+            "the one-statement create let A insert into another org: {planted:?}"
+        );
+        let own = format!(
+            "SELECT id FROM ame_insert_campaign('{a}', gen_random_uuid(), '{a}', 'upsell', \
+             'Created by A', 'draft', '{{}}', now(), now(), NULL, NULL, NULL, '[]', NULL, NULL, \
+             'UTC', NULL, NULL, NULL)"
+        );
+        assert_eq!(db.storage.query_json(&own, None).await.unwrap().len(), 1);
+        let afterwards = db
+            .storage
+            .query_json("SELECT id FROM marketing_campaigns", None)
+            .await
+            .unwrap();
+        assert!(
+            afterwards.is_empty(),
+            "the principal outlived its statement: {afterwards:?}"
+        );
         let raw_delete =
             format!("DELETE FROM marketing_campaigns WHERE org_id = '{b}' RETURNING id");
         let removed = db
@@ -1071,7 +1098,7 @@ async fn memberships_are_recorded(db: TestDb) {
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 11, "{applied:?}");
+    assert_eq!(applied.len(), 14, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

@@ -62,7 +62,14 @@ async fn connect(url: &str) -> Result<Storage> {
 
 /// Connects and makes sure the schema is current.
 async fn ready_storage(url: &str) -> Result<Storage> {
-    let storage = connect(url).await?;
+    ready_storage_with(url, ame_storage::PoolSize::default()).await
+}
+
+/// Connects with a pool of `size` and makes sure the schema is current.
+async fn ready_storage_with(url: &str, size: ame_storage::PoolSize) -> Result<Storage> {
+    let storage = Storage::connect_with(url, size)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
     ame_app::prepare_database(&storage)
         .await
         .context("preparing the database")?;

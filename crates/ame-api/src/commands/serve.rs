@@ -1,7 +1,7 @@
 //! `ame serve`: the HTTP API over the engine, with the demo organization on a fresh embedded
 //! database.
 
-use super::{ready_storage, say};
+use super::{ready_storage_with, say};
 use crate::cli::{ExecutionArgs, GenerationArgs, ServeArgs};
 use ame_api::{AppState, JwtVerifier};
 use ame_app::{BenchmarkSharing, Engine};
@@ -21,7 +21,18 @@ pub(super) async fn serve(
     generation: &GenerationArgs,
     execution: &ExecutionArgs,
 ) -> Result<()> {
-    let storage = ready_storage(url).await?;
+    if settings.db_min_connections > settings.db_max_connections {
+        anyhow::bail!(
+            "--db-min-connections ({}) must not exceed --db-max-connections ({})",
+            settings.db_min_connections,
+            settings.db_max_connections
+        );
+    }
+    let pool = ame_storage::PoolSize {
+        min: settings.db_min_connections,
+        max: settings.db_max_connections,
+    };
+    let storage = ready_storage_with(url, pool).await?;
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("listening on {}", settings.bind))?;
     let address = listener.local_addr()?;
