@@ -13,7 +13,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
         "subline",
         &[
             &["{B}.", "{B}, with {company}."],
-            &["{company} helps you {b}.", "And you {b}."],
+            &["{company} helps you {b}.", "Now you can {b}."],
             &["{Product} for {audience}.", "Made for {audience}."],
         ],
         s,
