@@ -167,7 +167,8 @@ fn select_sql(org: &str) -> String {
     )
 }
 
-fn wrk_create_script(key: &str) -> String {
+/// The wrk script that posts [`CREATE_BODY`] with `key`.
+pub(crate) fn wrk_create_script(key: &str) -> String {
     format!(
         "wrk.method = \"POST\"\nwrk.body = '{CREATE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
     )

@@ -4,7 +4,7 @@
 //! one transaction at a time, and the list's query, with the engine's settings (WAL,
 //! `synchronous = NORMAL`).
 
-use crate::bench_api::{CONCURRENCY, CREATE_BODY, Measurement, SEEDED_CAMPAIGNS, wrk};
+use crate::bench_api::{CONCURRENCY, Measurement, SEEDED_CAMPAIGNS, wrk, wrk_create_script};
 use crate::e2e::{RunningServer, org_with_owner_key, output_of};
 use crate::packages;
 use anyhow::{Context, Result};
@@ -59,12 +59,7 @@ pub(crate) fn run(
 
     let ame = RunningServer::start(binary, &url, &dir.join("server.log"))?;
     let create_script = dir.join("create.lua");
-    std::fs::write(
-        &create_script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = '{CREATE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
-        ),
-    )?;
+    std::fs::write(&create_script, wrk_create_script(&key))?;
     let mut rows = Vec::new();
     for &c in CONCURRENCY {
         let create = wrk(

@@ -85,27 +85,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
                 )
                 .with_allowed(["application/json"]));
             }
-            let declared = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|n| n > LIMIT) {
-                return Err(too_large(LIMIT));
-            }
-            let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(LIMIT));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    Problem::bad_request(
-                        ErrorCode::UnreadableBody,
-                        format!("the body could not be read: {e}"),
-                    )
-                })?;
-                if body.len() + chunk.len() > LIMIT {
-                    return Err(too_large(LIMIT));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(&req, &mut payload, LIMIT, || too_large(LIMIT)).await?;
             let (value, canonical) = if ARRAY {
                 decode_shaped(&body, serde_json::Value::is_array, "must be a JSON array")?
             } else {
@@ -123,6 +103,38 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize, const ARRAY: bool> FromR
             Ok(JsonBody { value, digest })
         })
     }
+}
+
+/// Reads the whole body, refusing with `too_large()` as soon as it (or its declared
+/// `Content-Length`) passes `limit` bytes.
+pub async fn read_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+    too_large: impl Fn() -> Problem,
+) -> Result<Vec<u8>, Problem> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            Problem::bad_request(
+                ErrorCode::UnreadableBody,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Lowercase hex of `bytes`.

@@ -2,13 +2,12 @@
 //! media types for anything else, 413 past the size limit.
 
 use crate::auth::Principal;
-use crate::body::unencoded;
+use crate::body::{read_limited, unencoded};
 use crate::problem::{ErrorCode, Problem};
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest};
 use ame_generation::logo::{LOGO_MEDIA_TYPES, MAX_LOGO_BYTES};
-use futures::StreamExt;
 use futures::future::LocalBoxFuture;
 
 /// A logo upload: the raw bytes and the media type they were sent as.
@@ -58,27 +57,7 @@ impl FromRequest for LogoBody {
                 )
                 .with_allowed(LOGO_MEDIA_TYPES));
             }
-            let length = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
-            if length.is_some_and(|n| n > MAX_LOGO_BYTES) {
-                return Err(too_large());
-            }
-            let mut bytes = Vec::with_capacity(length.unwrap_or(16 * 1024).min(MAX_LOGO_BYTES));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    Problem::bad_request(
-                        ErrorCode::UnreadableBody,
-                        format!("the body could not be read: {e}"),
-                    )
-                })?;
-                if bytes.len() + chunk.len() > MAX_LOGO_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = read_limited(&req, &mut payload, MAX_LOGO_BYTES, too_large).await?;
             Ok(LogoBody { media_type, bytes })
         })
     }
