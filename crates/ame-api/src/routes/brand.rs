@@ -42,6 +42,11 @@ pub async fn put_brand(
     ))
 }
 
+/// An image file's bytes (PNG or SVG).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct ImageFile(pub Vec<u8>);
+
 /// Upload the brand's logo (PNG or SVG, at most 1 MiB, at least 16×16 pixels).
 ///
 /// It is normalised to a PNG of at most 512 pixels a side (an SVG is rendered; nothing it
@@ -50,7 +55,7 @@ pub async fn put_brand(
 #[utoipa::path(
     tag = "brand",
     request_body(description = "The logo file", content(
-        (Vec<u8> = "image/png"), (String = "image/svg+xml"),
+        (ImageFile = "image/png"), (ImageFile = "image/svg+xml"),
     )),
     responses((status = 200, description = "The brand profile with its logo", body = BrandProfile)),
     security(("bearer" = []))
@@ -72,7 +77,7 @@ pub async fn put_logo(
 /// Download the brand's logo (the normalised PNG); 404 when none is uploaded.
 #[utoipa::path(
     tag = "brand",
-    responses((status = 200, description = "The logo", content((Vec<u8> = "image/png")))),
+    responses((status = 200, description = "The logo", content((ImageFile = "image/png")))),
     security(("bearer" = []))
 )]
 #[get("/brand/logo")]
