@@ -57,7 +57,13 @@ pub struct ImageFile(pub Vec<u8>);
     request_body(description = "The logo file", content(
         (ImageFile = "image/png"), (ImageFile = "image/svg+xml"),
     )),
-    responses((status = 200, description = "The brand profile with its logo", body = BrandProfile)),
+    responses(
+        (status = 200, description = "The brand profile with its logo", body = BrandProfile),
+        (status = 404, description = "No brand profile is saved yet (`brand_not_set`)", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "The logo is larger than 1 MiB", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `image/png` or `image/svg+xml`", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The file is not a readable PNG or SVG of at least 16×16 visible pixels", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[put("/brand/logo")]
@@ -77,7 +83,10 @@ pub async fn put_logo(
 /// Download the brand's logo (the normalised PNG); 404 when none is uploaded.
 #[utoipa::path(
     tag = "brand",
-    responses((status = 200, description = "The logo", content((ImageFile = "image/png")))),
+    responses(
+        (status = 200, description = "The logo", content((ImageFile = "image/png"))),
+        (status = 404, description = "No brand profile (`brand_not_set`) or no logo uploaded (`file_missing`)", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/brand/logo")]
@@ -92,7 +101,10 @@ pub async fn get_logo(
 /// Remove the brand's logo; assets generated from now on show the brand name instead.
 #[utoipa::path(
     tag = "brand",
-    responses((status = 200, description = "The brand profile without a logo", body = BrandProfile)),
+    responses(
+        (status = 200, description = "The brand profile without a logo", body = BrandProfile),
+        (status = 404, description = "No brand profile is saved yet (`brand_not_set`)", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[delete("/brand/logo")]
