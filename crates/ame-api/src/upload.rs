@@ -7,7 +7,7 @@ use crate::problem::{ErrorCode, Problem};
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest};
-use ame_generation::logo::{LOGO_MEDIA_TYPES, MAX_LOGO_BYTES};
+use ame_generation::logo::{LOGO_MEDIA_TYPES, MAX_LOGO_BYTES, media_type_essence};
 use futures::future::LocalBoxFuture;
 
 /// A logo upload: the raw bytes and the media type they were sent as.
@@ -43,12 +43,7 @@ impl FromRequest for LogoBody {
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("none");
-            let media_type = declared
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
+            let media_type = media_type_essence(declared);
             if !LOGO_MEDIA_TYPES.contains(&media_type.as_str()) {
                 return Err(Problem::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,

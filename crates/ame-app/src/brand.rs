@@ -53,7 +53,7 @@ impl Engine {
         let logo = ame_generation::Logo::from_upload(media_type, bytes).map_err(|e| {
             AppError::Validation(vec![ame_domain::FieldError::new("logo", e.to_string())])
         })?;
-        let sha256 = hex_digest(&sha2::Sha256::digest(&logo.png));
+        let sha256 = format!("{:x}", sha2::Sha256::digest(&logo.png));
         let key = ame_storage::blob_key(&caller.org.to_string(), &sha256);
         let (width, height) = logo.dimensions();
         let stored = BrandLogo {
@@ -63,12 +63,7 @@ impl Engine {
             size: logo.png.len() as u64,
             width,
             height,
-            uploaded_as: media_type
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase(),
+            uploaded_as: ame_generation::logo::media_type_essence(media_type),
             uploaded_at: self.now(),
         };
         self.blobs().put(&key, bytes::Bytes::from(logo.png)).await?;
@@ -142,10 +137,6 @@ impl Engine {
         }
         found.map(std::sync::Arc::new)
     }
-}
-
-fn hex_digest(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -52,6 +52,17 @@ pub enum LogoError {
     Invisible,
 }
 
+/// The media type without parameters, lower-case (`Image/SVG+XML; charset=utf-8` →
+/// `image/svg+xml`).
+pub fn media_type_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// A normalised logo: the PNG to store and serve, and its pixels for drawing.
 #[derive(Clone, PartialEq)]
 pub struct Logo {
@@ -75,12 +86,7 @@ impl Logo {
     /// Checks and normalises an upload of `media_type` (parameters such as `; charset=` are
     /// ignored).
     pub fn from_upload(media_type: &str, bytes: &[u8]) -> Result<Logo, LogoError> {
-        let essence = media_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let essence = media_type_essence(media_type);
         if bytes.is_empty() || bytes.len() > MAX_LOGO_BYTES {
             return Err(LogoError::Size(bytes.len()));
         }
