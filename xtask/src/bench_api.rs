@@ -4,8 +4,13 @@
 //!
 //! The organization holds 100,000 campaigns before the runs. Each run lasts
 //! `AME_BENCH_SECONDS` (default 10) seconds at concurrency 1, 16 and 64, after a 2-second
-//! warm-up that is not measured. The same runs on SQLite follow (`bench_api_sqlite`).
+//! warm-up that is not measured; each measurement is repeated `AME_BENCH_ROUNDS` (default 3)
+//! times, interleaved, and the round with the median throughput is reported. PostgreSQL writes a
+//! checkpoint before every run, so that no run pays for the previous one's dirty pages. Every
+//! run also records where the machine's CPU went per operation ([`crate::cpu`]). The same runs
+//! on SQLite follow (`bench_api_sqlite`).
 
+use crate::cpu::{CpuPerOperation, CpuSnapshot};
 use crate::e2e::{
     RunningServer, ScratchDatabase, database_url, migrate_with_role, org_with_owner_key, output_of,
     psql,
@@ -36,6 +41,40 @@ pub(crate) struct Measurement {
     pub(crate) p99_ms: f64,
     /// Responses that were not 2xx (wrk) or failed transactions (pgbench).
     pub(crate) errors: u64,
+    /// CPU per operation during the run.
+    pub(crate) cpu: CpuPerOperation,
+}
+
+/// Times each measurement is repeated (`AME_BENCH_ROUNDS`, default 3).
+pub(crate) fn rounds() -> usize {
+    std::env::var("AME_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(3)
+}
+
+/// Runs `measurement` and adds the CPU each of its operations took; `server` is the AME process
+/// measured, if any.
+pub(crate) fn with_cpu(
+    server: Option<u32>,
+    seconds: u32,
+    measurement: impl FnOnce() -> Result<Measurement>,
+) -> Result<Measurement> {
+    let before = CpuSnapshot::take(server)?;
+    let mut measured = measurement()?;
+    let after = CpuSnapshot::take(server)?;
+    measured.cpu = before.per_operation(&after, measured.throughput * f64::from(seconds));
+    Ok(measured)
+}
+
+/// The round with the median throughput (the upper median of an even count).
+pub(crate) fn median(mut rounds: Vec<Measurement>) -> Result<Measurement> {
+    rounds.sort_by(|a, b| a.throughput.total_cmp(&b.throughput));
+    rounds
+        .get(rounds.len() / 2)
+        .copied()
+        .context("no rounds were measured")
 }
 
 pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
@@ -91,26 +130,49 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
             None,
         )?;
         let mut rows = Vec::new();
+        let pid = Some(ame.pid());
         for &c in CONCURRENCY {
-            let create = wrk(
-                &ame.base,
-                "/api/marketing/campaign",
-                &key,
+            let (mut create, mut list, mut insert, mut select) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..rounds() {
+                psql(&admin_url, "CHECKPOINT")?;
+                create.push(with_cpu(pid, seconds, || {
+                    wrk(
+                        &ame.base,
+                        "/api/marketing/campaign",
+                        &key,
+                        c,
+                        seconds,
+                        Some(&create_script),
+                    )
+                })?);
+                psql(&admin_url, "CHECKPOINT")?;
+                list.push(with_cpu(pid, seconds, || {
+                    wrk(
+                        &ame.base,
+                        "/api/marketing/campaigns?limit=20",
+                        &key,
+                        c,
+                        seconds,
+                        None,
+                    )
+                })?);
+                psql(&admin_url, "CHECKPOINT")?;
+                insert.push(with_cpu(None, seconds, || {
+                    pgbench(&admin_url, &work, "insert", &insert_sql(&org), c, seconds)
+                })?);
+                psql(&admin_url, "CHECKPOINT")?;
+                select.push(with_cpu(None, seconds, || {
+                    pgbench(&admin_url, &work, "select", &select_sql(&org), c, seconds)
+                })?);
+            }
+            rows.push((
                 c,
-                seconds,
-                Some(&create_script),
-            )?;
-            let list = wrk(
-                &ame.base,
-                "/api/marketing/campaigns?limit=20",
-                &key,
-                c,
-                seconds,
-                None,
-            )?;
-            let insert = pgbench(&admin_url, &work, "insert", &insert_sql(&org), c, seconds)?;
-            let select = pgbench(&admin_url, &work, "select", &select_sql(&org), c, seconds)?;
-            rows.push((c, create, insert, list, select));
+                median(create)?,
+                median(insert)?,
+                median(list)?,
+                median(select)?,
+            ));
         }
         let peak_rss = peak_rss_mib(ame.pid());
         ame.stop()?;
@@ -219,6 +281,7 @@ pub(crate) fn parse_wrk(output: &str) -> Result<Measurement> {
             p50_ms,
             p99_ms,
             errors,
+            cpu: CpuPerOperation::default(),
         }),
         _ => bail!("no throughput or latency in the wrk report"),
     }
@@ -288,6 +351,7 @@ pub(crate) fn pgbench(
         p50_ms: percentile(&mut latencies_us, 0.50) / 1000.0,
         p99_ms: percentile(&mut latencies_us, 0.99) / 1000.0,
         errors: failed,
+        cpu: CpuPerOperation::default(),
     })
 }
 
@@ -319,9 +383,10 @@ fn report(
     peak_rss: Option<f64>,
 ) -> String {
     let mut out = format!(
-        "AME API on PostgreSQL, {SEEDED_CAMPAIGNS} campaigns in the organization, {seconds} s per run, 2 server workers\n\n\
+        "AME API on PostgreSQL, {SEEDED_CAMPAIGNS} campaigns in the organization, {seconds} s per run, median of {} rounds, 2 server workers\n\n\
          | concurrency | create req/s | create p50 / p99 ms | pgbench INSERT tps | create / INSERT | list req/s | list p50 / p99 ms | pgbench SELECT tps | errors |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        rounds()
     );
     for (c, create, insert, list, select) in rows {
         out.push_str(&format!(
@@ -340,10 +405,41 @@ fn report(
             create.errors + list.errors + insert.errors + select.errors,
         ));
     }
+    out.push_str(&format!(
+        "\n{CPU_TABLE_LEGEND}\n\n\
+         | concurrency | create | pgbench INSERT | list | pgbench SELECT |\n\
+         |---:|---:|---:|---:|---:|\n"
+    ));
+    for (c, create, insert, list, select) in rows {
+        out.push_str(&format!(
+            "| {c} | {} | {} | {} | {} |\n",
+            cpu_cell(create),
+            cpu_cell(insert),
+            cpu_cell(list),
+            cpu_cell(select),
+        ));
+    }
     if let Some(rss) = peak_rss {
         out.push_str(&format!("\nServer peak resident memory: {rss:.0} MiB\n"));
     }
     out
+}
+
+/// What the CPU tables' cells hold.
+pub(crate) const CPU_TABLE_LEGEND: &str = "CPU per operation, microseconds: AME server + database and the rest of the machine + load \
+     generator (wrk or pgbench) = total; in brackets, the share of the two cores left idle";
+
+/// One cell of a CPU table: `server + rest + load = total (idle %)`.
+pub(crate) fn cpu_cell(measurement: &Measurement) -> String {
+    let cpu = measurement.cpu;
+    format!(
+        "{:.0} + {:.0} + {:.0} = {:.0} ({:.0}%)",
+        cpu.server_us,
+        cpu.rest_us,
+        cpu.load_us,
+        cpu.total_us(),
+        100.0 * cpu.idle_share
+    )
 }
 
 #[cfg(test)]
@@ -359,6 +455,29 @@ mod tests {
         assert!((m.p99_ms - 0.85).abs() < 1e-9);
         assert_eq!(m.errors, 3);
         assert!(parse_wrk("nothing").is_err());
+    }
+
+    #[test]
+    fn the_median_round_is_reported_whole() {
+        let round = |throughput: f64, p99_ms: f64| Measurement {
+            throughput,
+            p50_ms: 1.0,
+            p99_ms,
+            errors: 0,
+            cpu: CpuPerOperation::default(),
+        };
+        let median_round = median(vec![
+            round(300.0, 9.0),
+            round(100.0, 1.0),
+            round(200.0, 5.0),
+        ])
+        .expect("three rounds");
+        assert_eq!(median_round, round(200.0, 5.0));
+        assert_eq!(
+            median(vec![round(1.0, 1.0), round(2.0, 2.0)]).unwrap(),
+            round(2.0, 2.0)
+        );
+        assert!(median(Vec::new()).is_err());
     }
 
     #[test]

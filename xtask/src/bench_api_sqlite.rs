@@ -4,7 +4,10 @@
 //! one transaction at a time, and the list's query, with the engine's settings (WAL,
 //! `synchronous = NORMAL`).
 
-use crate::bench_api::{CONCURRENCY, Measurement, SEEDED_CAMPAIGNS, wrk, wrk_create_script};
+use crate::bench_api::{
+    CONCURRENCY, CPU_TABLE_LEGEND, Measurement, SEEDED_CAMPAIGNS, cpu_cell, median, rounds,
+    with_cpu, wrk, wrk_create_script,
+};
 use crate::e2e::{RunningServer, org_with_owner_key, output_of};
 use crate::packages;
 use anyhow::{Context, Result};
@@ -61,27 +64,35 @@ pub(crate) fn run(
     let create_script = dir.join("create.lua");
     std::fs::write(&create_script, wrk_create_script(&key))?;
     let mut rows = Vec::new();
+    let pid = Some(ame.pid());
     for &c in CONCURRENCY {
-        let create = wrk(
-            &ame.base,
-            "/api/marketing/campaign",
-            &key,
-            c,
-            seconds,
-            Some(&create_script),
-        )?;
-        let list = wrk(
-            &ame.base,
-            "/api/marketing/campaigns?limit=20",
-            &key,
-            c,
-            seconds,
-            None,
-        )?;
+        let (mut create, mut list) = (Vec::new(), Vec::new());
+        for _ in 0..rounds() {
+            create.push(with_cpu(pid, seconds, || {
+                wrk(
+                    &ame.base,
+                    "/api/marketing/campaign",
+                    &key,
+                    c,
+                    seconds,
+                    Some(&create_script),
+                )
+            })?);
+            list.push(with_cpu(pid, seconds, || {
+                wrk(
+                    &ame.base,
+                    "/api/marketing/campaigns?limit=20",
+                    &key,
+                    c,
+                    seconds,
+                    None,
+                )
+            })?);
+        }
         rows.push(SqliteRow {
             concurrency: c,
-            create,
-            list,
+            create: median(create)?,
+            list: median(list)?,
         });
     }
     let rss = crate::bench_api::peak_rss_mib(ame.pid());
@@ -161,10 +172,12 @@ pub(crate) fn report(
     let mut out = format!(
         "\nAME API on SQLite (embedded default, WAL), {SEEDED_CAMPAIGNS} campaigns in the organization, {seconds} s per run, 2 server workers; \
          ceiling: the sqlite3 shell on the same file, {CEILING_STATEMENTS} statements each: \
-         {:.0} single-row INSERT transactions/s, {:.0} list SELECTs/s\n\n\
+         {:.0} single-row INSERT transactions/s, {:.0} list SELECTs/s; median of {} rounds\n\n\
          | concurrency | create req/s | create p50 / p99 ms | create / sqlite3 INSERT | list req/s | list p50 / p99 ms | list / sqlite3 SELECT | errors |\n\
          |---:|---:|---:|---:|---:|---:|---:|---:|\n",
-        ceiling.inserts_per_second, ceiling.selects_per_second
+        ceiling.inserts_per_second,
+        ceiling.selects_per_second,
+        rounds()
     );
     for row in rows {
         out.push_str(&format!(
@@ -179,6 +192,18 @@ pub(crate) fn report(
             row.list.p99_ms,
             100.0 * row.list.throughput / ceiling.selects_per_second.max(f64::EPSILON),
             row.create.errors + row.list.errors,
+        ));
+    }
+    out.push_str(&format!(
+        "\n{CPU_TABLE_LEGEND} (SQLite runs inside the server)\n\n\
+         | concurrency | create | list |\n|---:|---:|---:|\n"
+    ));
+    for row in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.concurrency,
+            cpu_cell(&row.create),
+            cpu_cell(&row.list)
         ));
     }
     if let Some(rss) = rss {

@@ -20,6 +20,7 @@ mod bench_api_sqlite;
 mod bench_dashboard;
 mod bench_scheduler;
 mod browser;
+mod cpu;
 mod dashboard;
 mod e2e;
 mod layers;
