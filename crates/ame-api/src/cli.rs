@@ -95,6 +95,10 @@ pub(crate) struct ServeArgs {
     /// Most PostgreSQL connections open at once.
     #[arg(long, env = "AME_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) db_max_connections: u32,
+    /// Most PostgreSQL connections open at once for writes that are one statement (creating a
+    /// campaign with an API key), on top of --db-max-connections.
+    #[arg(long, env = "AME_DB_STATEMENT_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) db_statement_connections: u32,
 }
 
 impl ServeArgs {

@@ -5,6 +5,7 @@ use crate::error::{DbResultExt, from_db};
 use crate::queue;
 use crate::repository::CampaignRepository;
 use crate::scope::{Scope, now, parse_stored};
+use crate::statements::StatementPool;
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignPlan, CampaignStatus, Channel, Cursor, OrgId,
@@ -14,8 +15,8 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
 };
 
 /// Campaigns stored through sea-orm (SQLite or PostgreSQL).
@@ -144,48 +145,47 @@ fn insert_error(e: sea_orm::DbErr) -> StorageError {
 impl SqlCampaigns {
     /// Creates a campaign acting as the organization itself in one statement and one round
     /// trip: `ame_insert_campaign` sets the principal for the statement's own transaction and
-    /// inserts under the same row-level-security policies (see its migration).
+    /// inserts under the same row-level-security policies (see its migration). The statement
+    /// runs on the single-statement connections, so no second round trip tests the connection
+    /// afterwards (see [`crate::statements`]).
     async fn create_in_one_statement(
         &self,
+        statements: &StatementPool,
         org: OrgId,
         id: CampaignId,
         campaign: &ValidCampaign,
         at: chrono::DateTime<chrono::Utc>,
     ) -> StorageResult<Campaign> {
         let plan = campaign.plan();
-        let values: Vec<sea_orm::Value> = vec![
-            org.as_uuid().into(),
-            id.as_uuid().into(),
-            org.as_uuid().into(),
-            campaign.campaign_type().as_str().into(),
-            campaign.objective().into(),
-            CampaignStatus::Draft.as_str().into(),
-            serde_json::json!({}).into(),
-            at.into(),
-            at.into(),
-            plan.name.clone().into(),
-            plan.planned_reach.into(),
-            plan.budget.into(),
-            channels_json(&plan.channels).into(),
-            plan.start_at.into(),
-            plan.end_at.into(),
-            plan.timezone.clone().into(),
-            json_of(&plan.audience)?.into(),
-            json_of(&plan.send_window)?.into(),
-            optimisation_json(plan)?.into(),
-        ];
-        let statement = sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
+        let query = sea_orm::sqlx::query(
             "SELECT * FROM ame_insert_campaign($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
              $12, $13, $14, $15, $16, $17, $18, $19)",
-            values,
-        );
-        let model = campaign::Entity::find()
-            .from_raw_sql(statement)
-            .one(&self.scope.db)
-            .await
-            .map_err(insert_error)?
+        )
+        .bind(org.as_uuid())
+        .bind(id.as_uuid())
+        .bind(org.as_uuid())
+        .bind(campaign.campaign_type().as_str())
+        .bind(campaign.objective())
+        .bind(CampaignStatus::Draft.as_str())
+        .bind(serde_json::json!({}))
+        .bind(at)
+        .bind(at)
+        .bind(plan.name.clone())
+        .bind(plan.planned_reach)
+        .bind(plan.budget)
+        .bind(channels_json(&plan.channels))
+        .bind(plan.start_at)
+        .bind(plan.end_at)
+        .bind(plan.timezone.clone())
+        .bind(json_of(&plan.audience)?)
+        .bind(json_of(&plan.send_window)?)
+        .bind(optimisation_json(plan)?);
+        let row = statements
+            .fetch_optional(query, insert_error)
+            .await?
             .ok_or_else(|| StorageError::not_found("organization"))?;
+        let model = campaign::Model::from_query_result(&sea_orm::QueryResult::from(row), "")
+            .map_err(from_db)?;
         to_domain(model)
     }
 }
@@ -204,8 +204,10 @@ impl CampaignRepository for SqlCampaigns {
     ) -> StorageResult<Campaign> {
         let at = now();
         let plan = campaign.plan();
-        if self.scope.is_postgres() && self.scope.acting_user.is_none() {
-            return self.create_in_one_statement(org, id, &campaign, at).await;
+        if let (Some(statements), None) = (&self.scope.statements, self.scope.acting_user) {
+            return self
+                .create_in_one_statement(statements, org, id, &campaign, at)
+                .await;
         }
         let txn = self.scope.begin_write(org).await?;
         let model = campaign::Entity::insert(campaign::ActiveModel {

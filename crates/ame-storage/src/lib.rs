@@ -29,6 +29,7 @@ mod queue;
 mod repository;
 mod results;
 mod scope;
+mod statements;
 mod storage;
 
 #[cfg(any(test, feature = "mock"))]

@@ -2,6 +2,7 @@
 
 use crate::entity::membership;
 use crate::error::DbResultExt;
+use crate::statements::StatementPool;
 use crate::{StorageError, StorageResult};
 use ame_domain::{MemberRole, OrgId, UserId};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -16,6 +17,8 @@ use sea_orm::{
 pub(crate) struct Scope {
     pub(crate) db: DatabaseConnection,
     pub(crate) acting_user: Option<UserId>,
+    /// Connections for single statements, on PostgreSQL (see [`StatementPool`]).
+    pub(crate) statements: Option<StatementPool>,
 }
 
 impl Scope {

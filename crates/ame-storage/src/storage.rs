@@ -15,6 +15,7 @@ use crate::pages::{SqlLeads, SqlPublicPages};
 use crate::queue::SqlJobs;
 use crate::results::SqlResults;
 use crate::scope::{Scope, set_acting_user};
+use crate::statements::StatementPool;
 use crate::{StorageError, StorageResult};
 use ame_domain::UserId;
 use ame_migration::{Migrator, MigratorTrait};
@@ -49,15 +50,23 @@ pub struct Storage {
 pub struct PoolSize {
     /// Connections kept open even when idle.
     pub min: u32,
-    /// Most connections open at once.
+    /// Most connections open at once for transactions.
     pub max: u32,
+    /// Most connections open at once for writes that are a single statement (creating a
+    /// campaign as the organization), on top of `max`. Half as many as `min` (at most this many)
+    /// are opened at start.
+    pub statements: u32,
 }
 
 impl Default for PoolSize {
     /// One connection kept, sixteen at most: right for commands and tests. A server keeps more
     /// open (`ame serve --db-min-connections`).
     fn default() -> Self {
-        PoolSize { min: 1, max: 16 }
+        PoolSize {
+            min: 1,
+            max: 16,
+            statements: 4,
+        }
     }
 }
 
@@ -105,10 +114,18 @@ impl Storage {
             }
         }
         let db = Database::connect(options).await.db()?;
+        let statements = if url.starts_with("postgres") {
+            let pool = StatementPool::new(url, size.statements)?;
+            pool.open(size.min.min(size.statements) / 2).await?;
+            Some(pool)
+        } else {
+            None
+        };
         Ok(Self {
             scope: Scope {
                 db,
                 acting_user: None,
+                statements,
             },
         })
     }
@@ -121,6 +138,7 @@ impl Storage {
             scope: Scope {
                 db: self.scope.db.clone(),
                 acting_user: Some(user),
+                statements: self.scope.statements.clone(),
             },
         }
     }
@@ -199,6 +217,9 @@ impl Storage {
 
     /// Closes the pool.
     pub async fn close(self) -> StorageResult<()> {
+        if let Some(statements) = &self.scope.statements {
+            statements.close();
+        }
         self.scope.db.close().await.db()
     }
 

@@ -10,7 +10,7 @@
 
 #![allow(clippy::expect_used)]
 
-use ame_storage::{Backend, Storage};
+use ame_storage::{Backend, PoolSize, Storage};
 use url::Url;
 
 /// Environment variable naming the PostgreSQL server (an administrative connection) for tests.
@@ -29,6 +29,8 @@ pub struct TestDb {
     pub storage: Storage,
     /// Storage connected as the administrator (superuser on PostgreSQL; same as `storage` on SQLite).
     pub admin: Storage,
+    /// The URL `storage` connected to.
+    app_url: String,
     /// Drops the PostgreSQL database when the `TestDb` goes away.
     _dropper: Option<Dropper>,
     /// Holds the SQLite file's directory until the `TestDb` goes away.
@@ -55,6 +57,7 @@ impl TestDb {
         Self {
             admin: storage.clone(),
             storage,
+            app_url: url,
             _dropper: None,
             _dir: Some(dir),
         }
@@ -104,6 +107,7 @@ impl TestDb {
         Self {
             storage,
             admin,
+            app_url,
             _dropper: Some(guard),
             _dir: None,
         }
@@ -115,6 +119,14 @@ impl TestDb {
             Backend::Sqlite => Self::sqlite().await,
             Backend::Postgres => Self::postgres().await,
         }
+    }
+
+    /// Another storage connected as `storage` is, with pools of `size`; close it before the
+    /// `TestDb` goes away.
+    pub async fn storage_with(&self, size: PoolSize) -> Storage {
+        Storage::connect_with(&self.app_url, size)
+            .await
+            .expect("connect as the application role")
     }
 
     /// The backend in use.

@@ -31,6 +31,7 @@ pub(super) async fn serve(
     let pool = ame_storage::PoolSize {
         min: settings.db_min_connections,
         max: settings.db_max_connections,
+        statements: settings.db_statement_connections,
     };
     let storage = ready_storage_with(url, pool).await?;
     let listener = TcpListener::bind(settings.bind)

@@ -8,4 +8,5 @@ mod isolation;
 mod lifecycle;
 mod migrations;
 mod pagination;
+mod statements;
 mod support;
