@@ -13,7 +13,7 @@ use crate::error::from_db;
 use crate::{StorageError, StorageResult};
 use deadpool::managed::{self, Metrics, PoolError, RecycleError, RecycleResult};
 use sea_orm::sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
-use sea_orm::sqlx::{self, Connection, PgConnection, Postgres};
+use sea_orm::sqlx::{self, ConnectOptions, Connection, PgConnection, Postgres};
 use sea_orm::{DbErr, RuntimeErr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +83,8 @@ impl StatementPool {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e: sqlx::Error| StorageError::Unavailable(e.to_string()))?;
+        // As on the transaction pool: statements are not logged by the driver.
+        let options = options.disable_statement_logging();
         let pool = managed::Pool::builder(Connector { options })
             .max_size(size.max(1) as usize)
             .wait_timeout(Some(WAIT))
