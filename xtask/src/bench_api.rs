@@ -56,7 +56,7 @@ pub(crate) fn rounds() -> usize {
 
 /// Runs `measurement` and adds the CPU each of its operations took; `server` is the AME process
 /// measured, if any.
-pub(crate) fn with_cpu(
+fn with_cpu(
     server: Option<u32>,
     seconds: u32,
     measurement: impl FnOnce() -> Result<Measurement>,
@@ -109,54 +109,20 @@ pub(crate) fn run_api_bench(root: &Path) -> Result<()> {
 
         let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
         let ame = RunningServer::start(&binary, &app_url, &work.join("server.log"))?;
-        let create_script = work.join("create.lua");
-        std::fs::write(&create_script, wrk_create_script(&key))?;
+        let runs = ApiRuns::new(&ame, &key, &work)?;
         // Warm-up, not measured: every connection of the pool opened and every statement
         // prepared, as on a server that has been up for a while.
-        wrk(
-            &ame.base,
-            "/api/marketing/campaign",
-            &key,
-            16,
-            2,
-            Some(&create_script),
-        )?;
-        wrk(
-            &ame.base,
-            "/api/marketing/campaigns?limit=20",
-            &key,
-            16,
-            2,
-            None,
-        )?;
+        runs.create(16, 2)?;
+        runs.list(16, 2)?;
         let mut rows = Vec::new();
-        let pid = Some(ame.pid());
         for &c in CONCURRENCY {
             let (mut create, mut list, mut insert, mut select) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds() {
                 psql(&admin_url, "CHECKPOINT")?;
-                create.push(with_cpu(pid, seconds, || {
-                    wrk(
-                        &ame.base,
-                        "/api/marketing/campaign",
-                        &key,
-                        c,
-                        seconds,
-                        Some(&create_script),
-                    )
-                })?);
+                create.push(runs.create(c, seconds)?);
                 psql(&admin_url, "CHECKPOINT")?;
-                list.push(with_cpu(pid, seconds, || {
-                    wrk(
-                        &ame.base,
-                        "/api/marketing/campaigns?limit=20",
-                        &key,
-                        c,
-                        seconds,
-                        None,
-                    )
-                })?);
+                list.push(runs.list(c, seconds)?);
                 psql(&admin_url, "CHECKPOINT")?;
                 insert.push(with_cpu(None, seconds, || {
                     pgbench(&admin_url, &work, "insert", &insert_sql(&org), c, seconds)
@@ -229,14 +195,73 @@ fn select_sql(org: &str) -> String {
     )
 }
 
+/// The create and list runs against one server, each with the CPU it took.
+pub(crate) struct ApiRuns<'a> {
+    server: &'a RunningServer,
+    key: &'a str,
+    create_script: PathBuf,
+}
+
+impl<'a> ApiRuns<'a> {
+    /// Runs against `server` with `key`; the create script is written into `work`.
+    pub(crate) fn new(server: &'a RunningServer, key: &'a str, work: &Path) -> Result<Self> {
+        let create_script = work.join("create.lua");
+        std::fs::write(&create_script, wrk_create_script(key))?;
+        Ok(Self {
+            server,
+            key,
+            create_script,
+        })
+    }
+
+    /// `POST /api/marketing/campaign` from `connections` clients for `seconds`.
+    pub(crate) fn create(&self, connections: u32, seconds: u32) -> Result<Measurement> {
+        self.run(
+            "/api/marketing/campaign",
+            Some(&self.create_script),
+            connections,
+            seconds,
+        )
+    }
+
+    /// `GET /api/marketing/campaigns?limit=20` from `connections` clients for `seconds`.
+    pub(crate) fn list(&self, connections: u32, seconds: u32) -> Result<Measurement> {
+        self.run(
+            "/api/marketing/campaigns?limit=20",
+            None,
+            connections,
+            seconds,
+        )
+    }
+
+    fn run(
+        &self,
+        path: &str,
+        script: Option<&PathBuf>,
+        connections: u32,
+        seconds: u32,
+    ) -> Result<Measurement> {
+        with_cpu(Some(self.server.pid()), seconds, || {
+            wrk(
+                &self.server.base,
+                path,
+                self.key,
+                connections,
+                seconds,
+                script,
+            )
+        })
+    }
+}
+
 /// The wrk script that posts [`CREATE_BODY`] with `key`.
-pub(crate) fn wrk_create_script(key: &str) -> String {
+fn wrk_create_script(key: &str) -> String {
     format!(
         "wrk.method = \"POST\"\nwrk.body = '{CREATE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
     )
 }
 
-pub(crate) fn wrk(
+fn wrk(
     base: &str,
     path: &str,
     key: &str,

@@ -5,8 +5,7 @@
 //! `synchronous = NORMAL`).
 
 use crate::bench_api::{
-    CONCURRENCY, CPU_TABLE_LEGEND, Measurement, SEEDED_CAMPAIGNS, cpu_cell, median, rounds,
-    with_cpu, wrk, wrk_create_script,
+    ApiRuns, CONCURRENCY, CPU_TABLE_LEGEND, Measurement, SEEDED_CAMPAIGNS, cpu_cell, median, rounds,
 };
 use crate::e2e::{RunningServer, org_with_owner_key, output_of};
 use crate::packages;
@@ -61,33 +60,13 @@ pub(crate) fn run(
     };
 
     let ame = RunningServer::start(binary, &url, &dir.join("server.log"))?;
-    let create_script = dir.join("create.lua");
-    std::fs::write(&create_script, wrk_create_script(&key))?;
+    let runs = ApiRuns::new(&ame, &key, &dir)?;
     let mut rows = Vec::new();
-    let pid = Some(ame.pid());
     for &c in CONCURRENCY {
         let (mut create, mut list) = (Vec::new(), Vec::new());
         for _ in 0..rounds() {
-            create.push(with_cpu(pid, seconds, || {
-                wrk(
-                    &ame.base,
-                    "/api/marketing/campaign",
-                    &key,
-                    c,
-                    seconds,
-                    Some(&create_script),
-                )
-            })?);
-            list.push(with_cpu(pid, seconds, || {
-                wrk(
-                    &ame.base,
-                    "/api/marketing/campaigns?limit=20",
-                    &key,
-                    c,
-                    seconds,
-                    None,
-                )
-            })?);
+            create.push(runs.create(c, seconds)?);
+            list.push(runs.list(c, seconds)?);
         }
         rows.push(SqliteRow {
             concurrency: c,
