@@ -24,7 +24,7 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 const WAIT: Duration = Duration::from_secs(5);
 
 /// A pooled connection and whether the last statement on it ran to its end.
-pub(crate) struct StatementConnection {
+struct StatementConnection {
     connection: PgConnection,
     settled: bool,
 }
