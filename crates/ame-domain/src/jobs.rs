@@ -1,8 +1,8 @@
 //! The durable job queue's vocabulary: what a job is, what it does, and when a failed attempt is
 //! retried.
 
-use crate::enums::JobState;
-use crate::ids::{CampaignId, JobId, OrgId};
+use crate::enums::{AssetType, Channel, Goal, JobState};
+use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,122 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl Job {
+    /// What the job does, read from its stored `kind` and `payload`.
+    pub fn spec(&self) -> Result<JobSpec, JobSpecError> {
+        JobSpec::parse(&self.kind, &self.payload)
+    }
+}
+
+/// One step of an email sequence for one contact: the arguments of a send job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendSpec {
+    /// The campaign sending.
+    pub campaign: CampaignId,
+    /// The step of the sequence (1-based).
+    pub step: u32,
+    /// The recipient.
+    pub contact: ContactId,
+    /// When the step was planned to go out.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// One post or ad for one webhook connector: the arguments of a publish job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishSpec {
+    /// The connector that receives it.
+    pub connector: ConnectorId,
+    /// The asset it comes from.
+    pub asset: AssetId,
+    /// The asset's type.
+    pub asset_type: AssetType,
+    /// The channel it is for.
+    pub channel: Channel,
+    /// The post or ad as generated (its links are signed when it is published).
+    pub content: serde_json::Value,
+}
+
+/// What a job does, with its typed arguments. Stored as the job's `kind` column (the variant's
+/// name) and `payload` column (its fields, as JSON); [`JobSpec::parse`] reads them back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum JobSpec {
+    /// Moves a scheduled campaign to active at its `start_at`.
+    CampaignStart {},
+    /// Enrols a newly active campaign's audience and plans its sends.
+    CampaignLaunch {
+        /// When the campaign became active (day offsets of a broadcast count from it, or from
+        /// the planned start when that came first); absent in jobs written before it was kept.
+        #[serde(default)]
+        activated_at: Option<DateTime<Utc>>,
+    },
+    /// Enrols contacts who entered a triggered campaign's audience since the last sweep.
+    AudienceSweep {},
+    /// Moves an active or paused campaign to completed at its `end_at`.
+    CampaignEnd {},
+    /// Sends one step of a sequence to one contact.
+    #[serde(rename = "send_email")]
+    Send(SendSpec),
+    /// Publishes a post or ad through one webhook connector.
+    #[serde(rename = "publish_post")]
+    Publish(PublishSpec),
+    /// Writes a campaign's daily results from its deliveries and tracking events.
+    #[serde(rename = "results_rollup")]
+    Rollup {},
+    /// Retrains an organization's targeting model for one goal when its outcomes changed.
+    TargetingTrain {
+        /// The goal the model predicts.
+        goal: Goal,
+    },
+}
+
+/// A stored job whose kind or payload this version cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a `{kind}` job cannot be read: {reason}")]
+pub struct JobSpecError {
+    /// The stored kind.
+    pub kind: String,
+    /// What was wrong.
+    pub reason: String,
+}
+
+impl JobSpec {
+    /// The name stored in the job's `kind` column (one of [`kinds`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::CampaignStart {} => kinds::CAMPAIGN_START,
+            Self::CampaignLaunch { .. } => kinds::CAMPAIGN_LAUNCH,
+            Self::AudienceSweep {} => kinds::AUDIENCE_SWEEP,
+            Self::CampaignEnd {} => kinds::CAMPAIGN_END,
+            Self::Send(_) => kinds::SEND_EMAIL,
+            Self::Publish(_) => kinds::PUBLISH_POST,
+            Self::Rollup {} => kinds::ROLLUP,
+            Self::TargetingTrain { .. } => kinds::TARGETING_TRAIN,
+        }
+    }
+
+    /// The JSON stored in the job's `payload` column.
+    pub fn payload(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut fields)) => fields
+                .remove("payload")
+                .unwrap_or_else(|| serde_json::json!({})),
+            _ => serde_json::json!({}),
+        }
+    }
+
+    /// Reads a stored `kind` and `payload`.
+    pub fn parse(kind: &str, payload: &serde_json::Value) -> Result<Self, JobSpecError> {
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload })).map_err(
+            |e| JobSpecError {
+                kind: kind.to_owned(),
+                reason: e.to_string(),
+            },
+        )
+    }
+}
+
 /// What enqueuing the same dedupe key again does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnDuplicate {
@@ -63,14 +179,12 @@ pub enum OnDuplicate {
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
-    /// What it does.
-    pub kind: &'static str,
+    /// What it does, with its arguments.
+    pub spec: JobSpec,
     /// The campaign it belongs to, if any (its jobs are cancelled when it ends).
     pub campaign_id: Option<CampaignId>,
     /// Unique per organization and kind.
     pub dedupe_key: String,
-    /// Its arguments.
-    pub payload: serde_json::Value,
     /// When it is due.
     pub run_at: DateTime<Utc>,
     /// Attempts it gets.
@@ -80,14 +194,13 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// A job of `kind`, unique by `dedupe_key`, due at `run_at`, with the default attempts,
+    /// A job doing `spec`, unique by `dedupe_key`, due at `run_at`, with the default attempts,
     /// kept as it is if enqueued again.
-    pub fn new(kind: &'static str, dedupe_key: impl Into<String>, run_at: DateTime<Utc>) -> Self {
+    pub fn new(spec: JobSpec, dedupe_key: impl Into<String>, run_at: DateTime<Utc>) -> Self {
         Self {
-            kind,
+            spec,
             campaign_id: None,
             dedupe_key: dedupe_key.into(),
-            payload: serde_json::json!({}),
             run_at,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             on_duplicate: OnDuplicate::Keep,
@@ -97,12 +210,6 @@ impl NewJob {
     /// Belongs to `campaign`.
     pub fn for_campaign(mut self, campaign: CampaignId) -> Self {
         self.campaign_id = Some(campaign);
-        self
-    }
-
-    /// Carries `payload`.
-    pub fn with_payload(mut self, payload: serde_json::Value) -> Self {
-        self.payload = payload;
         self
     }
 
@@ -186,7 +293,7 @@ pub fn transition_effects(
         Scheduled => TransitionEffects {
             enqueue: vec![
                 NewJob::new(
-                    kinds::CAMPAIGN_START,
+                    JobSpec::CampaignStart {},
                     key,
                     campaign.plan.start_at.unwrap_or(now).max(now),
                 )
@@ -196,11 +303,13 @@ pub fn transition_effects(
             ..TransitionEffects::default()
         },
         Active => {
-            let mut enqueue =
-                vec![NewJob::new(kinds::CAMPAIGN_LAUNCH, key.clone(), now).for_campaign(id)];
+            let launch = JobSpec::CampaignLaunch {
+                activated_at: Some(now),
+            };
+            let mut enqueue = vec![NewJob::new(launch, key.clone(), now).for_campaign(id)];
             if let Some(end) = campaign.plan.end_at {
                 enqueue.push(
-                    NewJob::new(kinds::CAMPAIGN_END, key, end.max(now))
+                    NewJob::new(JobSpec::CampaignEnd {}, key, end.max(now))
                         .for_campaign(id)
                         .requeued(),
                 );
@@ -261,7 +370,7 @@ mod tests {
         draft.plan.start_at = Some(now + TimeDelta::days(2));
         let scheduled = transition_effects(&draft, Scheduled, now);
         assert_eq!(scheduled.enqueue.len(), 1);
-        assert_eq!(scheduled.enqueue[0].kind, kinds::CAMPAIGN_START);
+        assert_eq!(scheduled.enqueue[0].spec, JobSpec::CampaignStart {});
         assert_eq!(scheduled.enqueue[0].run_at, now + TimeDelta::days(2));
         assert_eq!(scheduled.enqueue[0].on_duplicate, OnDuplicate::Requeue);
 
@@ -269,11 +378,18 @@ mod tests {
         paused.plan.end_at = Some(now - TimeDelta::hours(1));
         let resumed = transition_effects(&paused, Active, now);
         assert!(resumed.wake);
-        let kinds: Vec<_> = resumed.enqueue.iter().map(|j| j.kind).collect();
+        let kinds: Vec<_> = resumed.enqueue.iter().map(|j| j.spec.kind()).collect();
         assert_eq!(kinds, [kinds::CAMPAIGN_LAUNCH, kinds::CAMPAIGN_END]);
         assert_eq!(
             resumed.enqueue[1].run_at, now,
             "an end in the past is due now"
+        );
+        assert_eq!(
+            resumed.enqueue[0].spec,
+            JobSpec::CampaignLaunch {
+                activated_at: Some(now)
+            },
+            "the launch keeps when the campaign became active"
         );
         assert!(!transition_effects(&campaign(Scheduled), Active, now).wake);
 
@@ -288,12 +404,68 @@ mod tests {
     fn builders_set_what_they_name() {
         let at = Utc::now();
         let c = CampaignId::new();
-        let job = NewJob::new("campaign_start", c.to_string(), at)
+        let job = NewJob::new(JobSpec::CampaignStart {}, c.to_string(), at)
             .for_campaign(c)
             .requeued()
             .with_max_attempts(0);
         assert_eq!(job.campaign_id, Some(c));
         assert_eq!(job.on_duplicate, OnDuplicate::Requeue);
         assert_eq!(job.max_attempts, 1);
+    }
+
+    #[test]
+    fn every_spec_is_stored_under_its_kind_and_read_back() {
+        let at = Utc::now();
+        let specs = [
+            JobSpec::CampaignStart {},
+            JobSpec::CampaignLaunch {
+                activated_at: Some(at),
+            },
+            JobSpec::AudienceSweep {},
+            JobSpec::CampaignEnd {},
+            JobSpec::Send(SendSpec {
+                campaign: CampaignId::new(),
+                step: 2,
+                contact: ContactId::new(),
+                due_at: Some(at),
+            }),
+            JobSpec::Publish(PublishSpec {
+                connector: ConnectorId::new(),
+                asset: AssetId::new(),
+                asset_type: AssetType::SocialPost,
+                channel: Channel::Linkedin,
+                content: serde_json::json!({"text": "Hello"}),
+            }),
+            JobSpec::Rollup {},
+            JobSpec::TargetingTrain { goal: Goal::Clicks },
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for spec in specs {
+            assert!(seen.insert(spec.kind()), "{} is used twice", spec.kind());
+            let back = JobSpec::parse(spec.kind(), &spec.payload()).unwrap();
+            assert_eq!(back, spec);
+        }
+        assert_eq!(seen.len(), 8);
+    }
+
+    #[test]
+    fn jobs_written_before_the_typed_spec_still_read() {
+        let launch = JobSpec::parse(kinds::CAMPAIGN_LAUNCH, &serde_json::json!({})).unwrap();
+        assert_eq!(launch, JobSpec::CampaignLaunch { activated_at: None });
+        let goal = JobSpec::parse(
+            kinds::TARGETING_TRAIN,
+            &serde_json::json!({"goal": "conversions"}),
+        )
+        .unwrap();
+        assert_eq!(
+            goal,
+            JobSpec::TargetingTrain {
+                goal: Goal::Conversions
+            }
+        );
+        let unknown = JobSpec::parse("noop", &serde_json::json!({})).unwrap_err();
+        assert_eq!(unknown.kind, "noop");
+        let bad = JobSpec::parse(kinds::SEND_EMAIL, &serde_json::json!({"step": 1})).unwrap_err();
+        assert!(bad.reason.contains("campaign"), "{bad}");
     }
 }

@@ -52,7 +52,8 @@ pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
 };
 pub use jobs::{
-    DEFAULT_MAX_ATTEMPTS, Job, NewJob, OnDuplicate, TransitionEffects, kinds, parked_until,
+    DEFAULT_MAX_ATTEMPTS, Job, JobSpec, JobSpecError, NewJob, OnDuplicate, PublishSpec, SendSpec,
+    TransitionEffects, kinds, parked_until,
     retry_delay, transition_effects,
 };
 pub use lifecycle::{CampaignStatus, TransitionError};

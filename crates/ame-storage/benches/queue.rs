@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use ame_domain::NewJob;
+use ame_domain::{JobSpec, NewJob};
 use ame_storage::{Backend, JobQueue, OrganizationRepository};
 use ame_test_support::TestDb;
 use chrono::Utc;
@@ -22,7 +22,7 @@ async fn measure(backend: Backend, workers: usize, jobs: usize) -> f64 {
     for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
         let batch = chunk
             .iter()
-            .map(|i| NewJob::new("noop", format!("job-{i}"), now))
+            .map(|i| NewJob::new(JobSpec::Rollup {}, format!("job-{i}"), now))
             .collect();
         queue.enqueue(org, batch, now).await.unwrap();
     }

@@ -4,7 +4,7 @@
 
 use ame_domain::{
     CampaignStatus, CampaignType, Consent, ContactFilter, DeliveryState, JobState, NewCampaign,
-    NewContact, NewJob, OrgId, PageRequest, kinds, validate_contacts,
+    JobSpec, NewContact, NewJob, OrgId, PageRequest, kinds, validate_contacts,
 };
 use ame_storage::{
     CampaignRepository, ContactRepository, ExecutionRepository, JobQueue, OrganizationRepository,
@@ -36,7 +36,7 @@ async fn concurrent_workers_claim_each_job_once(db: TestDb) {
     let org = org(&db, "Acme").await;
     let now = Utc::now();
     let jobs: Vec<NewJob> = (0..200)
-        .map(|i| NewJob::new("noop", format!("job-{i}"), now))
+        .map(|i| NewJob::new(JobSpec::Rollup {}, format!("job-{i}"), now))
         .collect();
     let queue = db.storage.jobs();
     assert_eq!(queue.enqueue(org, jobs.clone(), now).await.unwrap(), 200);
@@ -89,7 +89,7 @@ async fn an_expired_lease_is_rescued_and_the_old_holder_is_fenced_out(db: TestDb
     let now = Utc::now();
     let queue = db.storage.jobs();
     queue
-        .enqueue(org, vec![NewJob::new("noop", "one", now)], now)
+        .enqueue(org, vec![NewJob::new(JobSpec::Rollup {}, "one", now)], now)
         .await
         .unwrap();
     let first = queue.claim("a", 10, LEASE, now).await.unwrap().remove(0);
@@ -138,7 +138,7 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
     queue
         .enqueue(
             org,
-            vec![NewJob::new("flaky", "one", now).with_max_attempts(2)],
+            vec![NewJob::new(JobSpec::Rollup {}, "one", now).with_max_attempts(2)],
             now,
         )
         .await
@@ -192,7 +192,7 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
         .unwrap()
         .remove(0);
     assert_eq!(last.attempts, 1);
-    let job2 = NewJob::new("flaky", "two", retry_at).with_max_attempts(1);
+    let job2 = NewJob::new(JobSpec::Rollup {}, "two", retry_at).with_max_attempts(1);
     queue.enqueue(org, vec![job2], retry_at).await.unwrap();
     let two = queue
         .claim("a", 1, LEASE, retry_at)
@@ -216,7 +216,7 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
             .contains("stopped during its last attempt")
     );
     let depth = queue.depth().await.unwrap();
-    assert_eq!(depth.get(&("flaky".into(), "dead".into())), Some(&1));
+    assert_eq!(depth.get(&("results_rollup".into(), "dead".into())), Some(&1));
 }
 
 async fn a_status_change_and_its_jobs_commit_together(db: TestDb) {
@@ -284,7 +284,7 @@ async fn jobs_are_invisible_to_other_organizations(db: TestDb) {
     let now = Utc::now();
     let queue = db.storage.jobs();
     queue
-        .enqueue(a, vec![NewJob::new("noop", "x", now)], now)
+        .enqueue(a, vec![NewJob::new(JobSpec::Rollup {}, "x", now)], now)
         .await
         .unwrap();
     let job = queue.claim("w", 1, LEASE, now).await.unwrap().remove(0);
@@ -308,7 +308,7 @@ async fn jobs_are_invisible_to_other_organizations(db: TestDb) {
     // The same dedupe key in another organization is another job.
     assert_eq!(
         queue
-            .enqueue(b, vec![NewJob::new("noop", "x", now)], now)
+            .enqueue(b, vec![NewJob::new(JobSpec::Rollup {}, "x", now)], now)
             .await
             .unwrap(),
         1

@@ -125,6 +125,22 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
         .map_err(|e| MailError::Permanent(format!("building the message: {e}")))
 }
 
+/// The headers a DKIM signature covers: the ones a receiver shows or acts on, including both
+/// one-click unsubscribe headers (RFC 8058 §4 requires them signed).
+pub const SIGNED_HEADERS: [&str; 11] = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Reply-To",
+    "MIME-Version",
+    "Content-Type",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "Feedback-ID",
+];
+
 /// DKIM signing settings.
 #[derive(Clone)]
 pub struct DkimSettings {
@@ -149,7 +165,10 @@ impl Debug for DkimSettings {
 
 impl DkimSettings {
     fn config(&self) -> Result<lettre::message::dkim::DkimConfig, MailError> {
-        use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+        use lettre::message::dkim::{
+            DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+            DkimSigningKey,
+        };
         let algorithm = if self.ed25519 {
             DkimSigningAlgorithm::Ed25519
         } else {
@@ -157,10 +176,20 @@ impl DkimSettings {
         };
         let key = DkimSigningKey::new(&self.private_key, algorithm)
             .map_err(|e| MailError::Permanent(format!("the DKIM key cannot be read: {e:?}")))?;
-        Ok(DkimConfig::default_config(
+        // Relaxed header canonicalization: the signed header is folded after signing, which a
+        // receiver's simple canonicalization would see as a change.
+        Ok(DkimConfig::new(
             self.selector.clone(),
             self.domain.clone(),
             key,
+            SIGNED_HEADERS
+                .iter()
+                .map(|name| HeaderName::new_from_ascii_str(name))
+                .collect(),
+            DkimCanonicalization {
+                header: DkimCanonicalizationType::Relaxed,
+                body: DkimCanonicalizationType::Relaxed,
+            },
         ))
     }
 }

@@ -8,12 +8,12 @@ use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
 use crate::execution::render::sequence_steps;
 use ame_domain::{
     AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
-    Entry, Job, NewJob, OrgId, PageRequest, SendWindow, kinds, parked_until, retry_delay,
+    Entry, Job, JobSpec, NewJob, OrgId, PageRequest, SendSpec, SendWindow, parked_until,
+    retry_delay,
 };
 use ame_storage::{PlannedSend, SendOutcome, StorageError};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
 use std::collections::HashSet;
 
 /// What a handler asks the worker to do with its job.
@@ -33,15 +33,6 @@ pub(crate) enum Handled {
     Fatal(String),
 }
 
-#[derive(Debug, Deserialize)]
-struct SendPayload {
-    campaign: CampaignId,
-    step: u32,
-    contact: ContactId,
-    #[serde(default)]
-    due_at: Option<DateTime<Utc>>,
-}
-
 /// Contacts enrolled per planning transaction.
 const ENROL_BATCH: usize = 500;
 
@@ -58,28 +49,33 @@ fn variant_of(contact: ContactId, step: u32, variants: u32) -> u32 {
 }
 
 impl Engine {
-    /// Runs one claimed job.
+    /// Runs one claimed job: its stored kind and payload are read once into a [`JobSpec`]; a
+    /// job this version cannot read is dead at once.
     pub(crate) async fn handle(&self, job: &Job) -> Handled {
-        let result = match job.kind.as_str() {
-            kinds::CAMPAIGN_START => self.start_campaign_job(job).await,
-            kinds::CAMPAIGN_END => self.end_campaign_job(job).await,
-            kinds::CAMPAIGN_LAUNCH => self.enrol_job(job, true).await,
-            kinds::AUDIENCE_SWEEP => self.enrol_job(job, false).await,
-            kinds::SEND_EMAIL => self.send_email_job(job).await,
-            kinds::PUBLISH_POST => self.publish_job(job).await,
-            kinds::ROLLUP => self.rollup_job(job).await,
-            kinds::TARGETING_TRAIN => self.targeting_job(job).await,
-            other => Ok(Handled::Fatal(format!(
-                "no handler for jobs of kind `{other}`"
-            ))),
+        let spec = match job.spec() {
+            Ok(spec) => spec,
+            Err(e) => return Handled::Fatal(e.to_string()),
+        };
+        let result = match spec {
+            JobSpec::CampaignStart {} => self.start_campaign_job(job).await,
+            JobSpec::CampaignEnd {} => self.end_campaign_job(job).await,
+            JobSpec::CampaignLaunch { activated_at } => {
+                self.enrol_job(job, Some(activated_at.unwrap_or(job.created_at)))
+                    .await
+            }
+            JobSpec::AudienceSweep {} => self.enrol_job(job, None).await,
+            JobSpec::Send(send) => self.send_email_job(job, send).await,
+            JobSpec::Publish(publish) => self.publish_job(job, publish).await,
+            JobSpec::Rollup {} => self.rollup_job(job).await,
+            JobSpec::TargetingTrain { goal } => self
+                .retrain_if_changed(job.org_id, goal)
+                .await
+                .map(|_| Handled::Done),
         };
         match result {
             Ok(handled) => handled,
             Err(AppError::NotFound { entity }) => {
                 Handled::Fatal(format!("its {entity} no longer exists"))
-            }
-            Err(e @ (AppError::DatabaseUnavailable(_) | AppError::Internal(_))) => {
-                Handled::Retry(e.to_string())
             }
             Err(e) => Handled::Retry(e.to_string()),
         }
@@ -216,9 +212,10 @@ impl Engine {
         Ok(found)
     }
 
-    /// Enrols the audience: at launch everyone in it (day offsets from the activation), and
-    /// in a sweep of a triggered campaign everyone who entered since (from now).
-    async fn enrol_job(&self, job: &Job, launch: bool) -> AppResult<Handled> {
+    /// Enrols the audience: at a launch (`activated` names when the campaign became active)
+    /// everyone in it, day offsets counting from the activation, and in a sweep of a triggered
+    /// campaign (`None`) everyone who entered since, counting from now.
+    async fn enrol_job(&self, job: &Job, activated: Option<DateTime<Utc>>) -> AppResult<Handled> {
         let id = Self::job_campaign(job)?;
         let org = job.org_id;
         let repos = self.service_repos();
@@ -229,7 +226,7 @@ impl Engine {
             _ => return Ok(Handled::Done),
         }
         let now = self.now();
-        if launch {
+        if activated.is_some() {
             // Posts and ads go out through connectors whatever the email audience is.
             self.enqueue_publishing(&campaign, now).await?;
         }
@@ -245,18 +242,13 @@ impl Engine {
         // A broadcast counts day offsets from the planned start, or from the activation when
         // it came first or the plan names no start; steps a late activation finds overdue are
         // due at once (inside the window). A triggered entry counts from now.
-        let start = if launch {
-            let activated = job.payload["activated_at"]
-                .as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map_or(job.created_at, |t| t.with_timezone(&Utc));
-            campaign
+        let start = match activated {
+            Some(activated) => campaign
                 .plan
                 .start_at
                 .filter(|s| *s <= activated)
-                .unwrap_or(activated)
-        } else {
-            now
+                .unwrap_or(activated),
+            None => now,
         };
         let window = campaign.plan.send_window.clone().unwrap_or_default();
         let enrolled: HashSet<ContactId> = repos
@@ -319,7 +311,7 @@ impl Engine {
                     vec![{
                         let next = now + self.execution().sweep_every;
                         NewJob::new(
-                            kinds::AUDIENCE_SWEEP,
+                            JobSpec::AudienceSweep {},
                             format!("{id}:{}", next.timestamp() / 60),
                             next,
                         )
@@ -332,9 +324,7 @@ impl Engine {
         Ok(Handled::Done)
     }
 
-    async fn send_email_job(&self, job: &Job) -> AppResult<Handled> {
-        let payload: SendPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| AppError::Internal(format!("a send job's payload: {e}")))?;
+    async fn send_email_job(&self, job: &Job, payload: SendSpec) -> AppResult<Handled> {
         let org = job.org_id;
         let repos = self.service_repos();
         let now = self.now();
@@ -467,17 +457,6 @@ impl Engine {
         Ok(handled)
     }
 
-    /// Retrains a targeting model when the organization's outcomes changed.
-    async fn targeting_job(&self, job: &Job) -> AppResult<Handled> {
-        let goal: ame_domain::Goal = job.payload["goal"]
-            .as_str()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e| AppError::Internal(format!("a training job's goal: {e}")))?;
-        self.retrain_if_changed(job.org_id, goal).await?;
-        Ok(Handled::Done)
-    }
-
     /// Makes sure a results rollup of `campaign` runs within a minute.
     pub(crate) async fn schedule_rollup(
         &self,
@@ -492,7 +471,7 @@ impl Engine {
                 org,
                 vec![
                     NewJob::new(
-                        kinds::ROLLUP,
+                        JobSpec::Rollup {},
                         format!("{campaign}:{bucket}"),
                         now + TimeDelta::seconds(60),
                     )

@@ -8,7 +8,7 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::links::ClickClaim;
 use crate::execution::scheduler::Handled;
-use ame_domain::{AssetType, Campaign, Channel, ConnectorId, Job, NewJob, kinds};
+use ame_domain::{AssetType, Campaign, Channel, Job, JobSpec, NewJob, PublishSpec};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -101,18 +101,17 @@ impl Engine {
                 for connector in connectors.iter().filter(|c| c.channels.contains(&channel)) {
                     jobs.push(
                         NewJob::new(
-                            kinds::PUBLISH_POST,
+                            JobSpec::Publish(PublishSpec {
+                                connector: connector.id,
+                                asset: asset.id,
+                                asset_type: asset.asset_type,
+                                channel,
+                                content: item.clone(),
+                            }),
                             format!("{}:{}:{channel}:{}", campaign.id, asset.id, connector.id),
                             at,
                         )
-                        .for_campaign(campaign.id)
-                        .with_payload(json!({
-                            "connector": connector.id,
-                            "asset": asset.id,
-                            "asset_type": asset.asset_type,
-                            "channel": channel,
-                            "content": item,
-                        })),
+                        .for_campaign(campaign.id),
                     );
                 }
             }
@@ -122,14 +121,13 @@ impl Engine {
     }
 
     /// Delivers one post or ad to one connector.
-    pub(crate) async fn publish_job(&self, job: &Job) -> AppResult<Handled> {
+    pub(crate) async fn publish_job(&self, job: &Job, publish: PublishSpec) -> AppResult<Handled> {
         let repos = self.service_repos();
         let org = job.org_id;
         let campaign_id = job
             .campaign_id
             .ok_or_else(|| AppError::Internal("a publish job names no campaign".into()))?;
-        let connector_id: ConnectorId = serde_json::from_value(job.payload["connector"].clone())
-            .map_err(|e| AppError::Internal(format!("a publish job's connector: {e}")))?;
+        let connector_id = publish.connector;
         let campaign = repos.campaigns.get(org, campaign_id).await?;
         if campaign.status.has_ended() {
             return Ok(Handled::Done);
@@ -151,11 +149,13 @@ impl Engine {
             )));
         }
         let now = self.now();
-        let mut content = job.payload["content"].clone();
-        let channel: Channel =
-            serde_json::from_value(job.payload["channel"].clone()).unwrap_or(Channel::Web);
-        let asset = serde_json::from_value(job.payload["asset"].clone())
-            .map_err(|e| AppError::Internal(format!("a publish job's asset: {e}")))?;
+        let PublishSpec {
+            mut content,
+            channel,
+            asset,
+            asset_type,
+            ..
+        } = publish;
         for key in ["link", "final_url"] {
             if let Some(url) = content[key].as_str() {
                 let token = self.execution().signer.click_token(&ClickClaim {
@@ -176,7 +176,7 @@ impl Engine {
             "data": {
                 "campaign_id": campaign_id,
                 "asset_id": asset,
-                "asset_type": job.payload["asset_type"],
+                "asset_type": asset_type,
                 "channel": channel,
                 "content": content,
             }

@@ -18,7 +18,7 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use ame_domain::{
     CampaignId, FieldError, Goal, Group, GroupCounts, IntervalEstimate, LiftReport, MetricLift,
-    NewJob, NewOutcome, OrgId, Outcome, OutcomeEvent, kinds, validate_outcomes,
+    JobSpec, NewJob, NewOutcome, OrgId, Outcome, OutcomeEvent, validate_outcomes,
 };
 use ame_prediction::lift::{self, Estimate};
 use ame_storage::ImportedOutcome;
@@ -146,13 +146,11 @@ impl Engine {
         let jobs = Goal::ALL
             .iter()
             .map(|goal| {
-                let mut job = NewJob::new(
-                    kinds::TARGETING_TRAIN,
+                NewJob::new(
+                    JobSpec::TargetingTrain { goal: *goal },
                     format!("{goal}:{bucket}"),
                     now + TARGETING_RETRAIN_DELAY,
-                );
-                job.payload = serde_json::json!({ "goal": goal.as_str() });
-                job
+                )
             })
             .collect();
         self.service_repos().jobs.enqueue(org, jobs, now).await?;

@@ -8,7 +8,8 @@ use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::parse_stored;
 use ame_domain::{
-    AssetId, CampaignId, ContactId, Delivery, DeliveryState, JobState, NewJob, OrgId, kinds,
+    AssetId, CampaignId, ContactId, Delivery, DeliveryState, JobSpec, JobState, NewJob, OrgId,
+    SendSpec, kinds,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -38,18 +39,17 @@ pub const SEND_ATTEMPTS: u32 = 20;
 /// The job that sends step `step` of `campaign` to `contact`.
 pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
     NewJob::new(
-        kinds::SEND_EMAIL,
+        JobSpec::Send(SendSpec {
+            campaign,
+            step: send.step,
+            contact: send.contact,
+            due_at: Some(send.due_at),
+        }),
         format!("{campaign}:{}:{}", send.step, send.contact),
         send.due_at,
     )
     .for_campaign(campaign)
     .with_max_attempts(SEND_ATTEMPTS)
-    .with_payload(serde_json::json!({
-        "campaign": campaign,
-        "step": send.step,
-        "contact": send.contact,
-        "due_at": send.due_at,
-    }))
 }
 
 /// Cancels a campaign's unsent rows (it ended).

@@ -68,10 +68,10 @@ pub(crate) async fn enqueue_in<C: ConnectionTrait>(
                 vec![
                     uuid::Uuid::now_v7().into(),
                     org.as_uuid().into(),
-                    new.kind.into(),
+                    new.spec.kind().into(),
                     new.campaign_id.map(|c| c.as_uuid()).into(),
                     new.dedupe_key.clone().into(),
-                    new.payload.clone().into(),
+                    new.spec.payload().into(),
                     micros(new.run_at).into(),
                     (Ord::min(new.max_attempts, i32::MAX as u32) as i32).into(),
                     now.into(),
