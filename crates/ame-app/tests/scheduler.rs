@@ -243,7 +243,7 @@ async fn unsubscribes_bounces_retries_and_an_outage_lose_nothing(db: TestDb) {
     .await;
     h.mailer.fail_next(
         "gone@example.com",
-        MailError::Permanent("550 5.1.1 no such user".into()),
+        MailError::Rejected("550 5.1.1 no such user".into()),
     );
     h.mailer.fail_next(
         "slow@example.com",

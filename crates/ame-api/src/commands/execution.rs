@@ -79,7 +79,11 @@ fn mailer(args: &ExecutionArgs, blobs: &Arc<dyn BlobStore>) -> Result<Arc<dyn Ma
             })
             .map_err(|e| anyhow::anyhow!("configuring SMTP: {e}"))?,
         ),
-        None => Arc::new(OutboxMailer::new(blobs.clone()).with_dkim(dkim)),
+        None => Arc::new(
+            OutboxMailer::new(blobs.clone())
+                .with_dkim(dkim)
+                .map_err(|e| anyhow::anyhow!("configuring DKIM: {e}"))?,
+        ),
     })
 }
 

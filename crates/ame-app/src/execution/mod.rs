@@ -18,8 +18,8 @@ pub(crate) use audience::open_email_csv;
 pub use audience::{ImportReport, MAX_IMPORT_ERRORS};
 pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, UnsubscribeClaim};
 pub use mail::{
-    DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SmtpMailer, SmtpSecurity,
-    SmtpSettings, build_message,
+    DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SIGNED_HEADERS, SmtpMailer,
+    SmtpSecurity, SmtpSettings, build_message,
 };
 pub use render::TemplateCache;
 pub use tracking::{ConversionInput, NewConnector, UnsubscribeOutcome};

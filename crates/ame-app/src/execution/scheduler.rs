@@ -425,6 +425,7 @@ impl Engine {
         );
         let email = OutgoingEmail {
             from: self.execution().from.clone(),
+            reply_to: None,
             to: contact.email.clone().unwrap_or_default(),
             to_name: contact.first_name.clone(),
             subject: message.subject,
@@ -433,6 +434,13 @@ impl Engine {
             message_id: delivery.message_id.clone(),
             unsubscribe_url: message.unsubscribe_url,
             date: std::time::SystemTime::from(now),
+            // Gmail's feedback loop reports complaints per campaign, type and customer.
+            feedback_id: Some(format!(
+                "{}:{}:{}:ame",
+                payload.campaign.as_uuid().simple(),
+                campaign.campaign_type,
+                org.as_uuid().simple()
+            )),
         };
         let sent = match self.execution().mailer.clone() {
             Some(mailer) => mailer.send(&email).await,
@@ -444,8 +452,8 @@ impl Engine {
         };
         let outcome = match sent {
             Ok(()) => SendOutcome::Sent,
-            Err(MailError::Permanent(e)) => SendOutcome::Bounced(e),
-            Err(MailError::Transient(e)) => SendOutcome::Retry {
+            Err(MailError::Rejected(e)) => SendOutcome::Bounced(e),
+            Err(MailError::Transient(e) | MailError::Sender(e)) => SendOutcome::Retry {
                 error: e,
                 at: now + retry_delay(job.attempts, rand::random::<f64>()),
             },

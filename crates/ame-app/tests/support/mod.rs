@@ -62,7 +62,7 @@ impl RecordingMailer {
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
         if *self.down.lock().unwrap() {
-            return Err(MailError::Transient("connection refused".into()));
+            return Err(MailError::Sender("connection refused".into()));
         }
         if let Some(e) = self
             .script
