@@ -8,12 +8,14 @@ with its embedded worker sends and is killed 3 times. Each worker holds one job 
 kill can repeat at most the one message it was handing over.
 
 Counted by Message-ID in the sink: lost messages must be 0 and duplicates at most one per kill;
-the figures are printed. Run by `cargo xtask e2e` with AME_BINARY, AME_DATABASE_URL (the
+the figures are printed. Every message is DKIM-signed (RSA on PostgreSQL, Ed25519 on SQLite) and
+every one received must verify under dkimpy. Run by `cargo xtask e2e` with AME_BINARY, AME_DATABASE_URL (the
 application's), AME_API_KEY, AME_BLOB_STORE, AME_MODE and AME_LOG_FILE set.
 """
 
 import asyncio
 import os
+import pathlib
 import random
 import re
 import signal
@@ -26,6 +28,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 from aiosmtpd.controller import Controller
+
+from dkim_check import Verifier, write_keys
 
 CONTACTS = int(os.environ.get("AME_EXACTLY_ONCE_CONTACTS", "3000"))
 STEPS = 3
@@ -54,6 +58,7 @@ class Sink:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counts: dict[bytes, int] = {}
+        self.first: dict[bytes, bytes] = {}
         self.total = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
@@ -62,6 +67,7 @@ class Sink:
             self.total += 1
             key = found.group(1) if found else b"<missing>"
             self.counts[key] = self.counts.get(key, 0) + 1
+            self.first.setdefault(key, envelope.original_content or envelope.content)
         return "250 2.0.0 OK"
 
     def unique(self) -> int:
@@ -75,8 +81,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment(smtp_port: int) -> dict:
+def environment(smtp_port: int, keys: pathlib.Path, ed25519: bool) -> dict:
     env = dict(os.environ)
+    env.update(
+        {
+            "AME_DKIM_SELECTOR": "ed25519" if ed25519 else "rsa",
+            "AME_DKIM_DOMAIN": "ledgerly.example",
+            "AME_DKIM_KEY_FILE": str(keys / ("ed25519.key" if ed25519 else "rsa.pem")),
+            "AME_DKIM_ED25519": "true" if ed25519 else "false",
+        }
+    )
     env.update(
         {
             "AME_SMTP_HOST": "127.0.0.1",
@@ -135,7 +149,9 @@ def main() -> None:
     smtp_port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    env = environment(smtp_port)
+    keys = pathlib.Path(os.environ["AME_BLOB_STORE"]).parent / "dkim-keys"
+    write_keys(keys)
+    env = environment(smtp_port, keys, ed25519=mode != "workers")
     api_port = free_port()
     serve_args = ["serve", "--bind", f"127.0.0.1:{api_port}", "--workers", "2"]
     if mode == "workers":
@@ -218,6 +234,12 @@ def main() -> None:
         f"{elapsed:.1f} s, {rate:.0f} emails/s",
         flush=True,
     )
+    verifier = Verifier(keys)
+    unverified = [k for k, message in sink.first.items() if not verifier.verify(message)]
+    print(f"DKIM: {len(sink.first) - len(unverified)} of {len(sink.first)} messages verify under dkimpy",
+          flush=True)
+    if unverified:
+        raise SystemExit(f"{len(unverified)} signatures do not verify, e.g. {unverified[:3]}")
     if done_kills < kills:  # pragma: no cover (a run too fast to kill)
         raise SystemExit(f"only {done_kills} of {kills} kills happened before sending ended")
     if lost != 0:

@@ -26,6 +26,9 @@ const UNLIMITED: &[(&str, &str)] = &[
 /// The pinned Python tools.
 const REQUIREMENTS: &[&str] = &[
     "aiosmtpd==1.4.6",
+    "dkimpy==1.1.8",
+    "PyNaCl==1.6.2",
+    "cryptography==46.0.3",
     "schemathesis==4.32.5",
     "openapi-python-client==0.29.1",
     "ruff==0.17.6",
@@ -51,6 +54,7 @@ pub fn run_all(root: &Path) -> Result<()> {
     )?;
     let binary = root.join("target/debug/ame");
     let client_dir = generate_client(root, &work, &venv)?;
+    dkim_samples(root, &work, &venv)?;
 
     let sqlite_dir = tempfile_dir(&work, "sqlite")?;
     let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.join("ame.db").display());
@@ -94,6 +98,42 @@ pub fn run_all(root: &Path) -> Result<()> {
     subject_test(root, &venv, &binary, &sqlite_url)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
     Ok(())
+}
+
+/// Messages signed by the outbox and through SMTP with a fresh RSA-2048 and Ed25519 key, each
+/// verified by an independent verifier (dkimpy, `xtask/e2e/dkim_check.py`).
+fn dkim_samples(root: &Path, work: &Path, venv: &Path) -> Result<()> {
+    let folder = work.join("dkim-samples");
+    let _ = std::fs::remove_dir_all(&folder);
+    let script = root.join("xtask/e2e/dkim_check.py");
+    run(
+        "DKIM keys (RSA-2048 and Ed25519)",
+        Command::new(venv.join("bin/python"))
+            .arg(&script)
+            .arg("keys")
+            .arg(&folder),
+    )?;
+    run(
+        "signed samples by the outbox and through SMTP",
+        cargo()
+            .current_dir(root)
+            .args([
+                "test",
+                "--quiet",
+                "-p",
+                "ame-app",
+                "--lib",
+                "signed_samples_for_an_independent_verifier",
+            ])
+            .env("AME_DKIM_SAMPLES", &folder),
+    )?;
+    run(
+        "every signature verifies under dkimpy",
+        Command::new(venv.join("bin/python"))
+            .arg(&script)
+            .arg("verify")
+            .arg(&folder),
+    )
 }
 
 /// A subject test learned from clicks on real tracked links: 600 first-step emails into a local
