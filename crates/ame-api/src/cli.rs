@@ -157,6 +157,11 @@ pub(crate) struct ExecutionArgs {
     /// Messages per minute per organization.
     #[arg(long, env = "AME_SEND_RATE", default_value_t = 600)]
     pub(crate) send_rate: u32,
+    /// The fewest local days between two steps of a sequence to one contact: steps a late
+    /// start, a pause or retries found overdue go one at a time, at least this far apart (and
+    /// never closer than the plan's own gap).
+    #[arg(long, env = "AME_MIN_STEP_GAP_DAYS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub(crate) min_step_gap_days: u32,
     /// Variant tests: exposures every arm gets before the weights move from an equal split.
     #[arg(long, env = "AME_TEST_BURN_IN", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub(crate) test_burn_in: u64,

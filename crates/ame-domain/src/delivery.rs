@@ -6,6 +6,14 @@ use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+impl DeliveryState {
+    /// Whether the send is over: sent, or skipped or failed with a recorded reason. The next
+    /// step of a sequence waits for the one ahead of it to be settled.
+    pub fn is_settled(self) -> bool {
+        !matches!(self, DeliveryState::Pending | DeliveryState::Sending)
+    }
+}
+
 /// One row of the delivery ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -70,5 +70,5 @@ pub use results::{
     ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
     ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
 };
-pub use schedule::SendWindow;
+pub use schedule::{SendWindow, local_days_between};
 pub use validation::{FieldError, ValidationError};

@@ -125,6 +125,49 @@ impl SendWindow {
         };
         self.next_open(earliest, zone)
     }
+
+    /// When each step of a sequence (by its day offset, in order) goes to one contact in
+    /// `zone`, planned at `now` for a campaign that started at `campaign_start`. Each step is
+    /// due at its own [`SendWindow::step_due`], but never before `now` (the first) nor before
+    /// the step ahead of it plus their gap in the plan, and at least `min_gap_days` after it: a
+    /// late start sends the first overdue step now and keeps the rest spaced from it.
+    pub fn plan_steps(
+        &self,
+        campaign_start: DateTime<Utc>,
+        days: &[u32],
+        zone: Tz,
+        now: DateTime<Utc>,
+        min_gap_days: u32,
+    ) -> Vec<DateTime<Utc>> {
+        let mut planned: Vec<DateTime<Utc>> = Vec::with_capacity(days.len());
+        let mut previous: Option<(DateTime<Utc>, u32)> = None;
+        for &day in days {
+            let due = self.step_due(campaign_start, day, zone);
+            let at = match previous {
+                None => self.next_open(due.max(now), zone),
+                Some((at, previous_day)) => {
+                    let gap = day.saturating_sub(previous_day).max(min_gap_days);
+                    due.max(self.step_due(at, gap, zone))
+                }
+            };
+            planned.push(at);
+            previous = Some((at, day));
+        }
+        planned
+    }
+
+    /// The earliest a step may go when the step ahead of it went at `previous_sent`: `gap_days`
+    /// local days later, at the window's first opening.
+    pub fn after_gap(&self, previous_sent: DateTime<Utc>, gap_days: u32, zone: Tz) -> DateTime<Utc> {
+        self.step_due(previous_sent, gap_days, zone)
+    }
+}
+
+/// Whole local days in `zone` from `earlier` to `later` (0 when `later` is not after it).
+pub fn local_days_between(earlier: DateTime<Utc>, later: DateTime<Utc>, zone: Tz) -> u32 {
+    let days = (later.with_timezone(&zone).date_naive() - earlier.with_timezone(&zone).date_naive())
+        .num_days();
+    u32::try_from(days.max(0)).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -252,5 +295,49 @@ mod tests {
             window.next_open(utc("2027-03-27T23:00:00Z"), london),
             utc("2027-03-28T01:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_late_start_sends_the_first_overdue_step_now_and_keeps_the_rest_spaced() {
+        let window = SendWindow::default();
+        let zone: Tz = "Europe/London".parse().unwrap();
+        // Planned for Monday 1 March 2027, looked at eleven days later (Friday 12th, 11:00).
+        let start = utc("2027-03-01T10:00:00Z");
+        let now = utc("2027-03-12T11:00:00Z");
+        let planned = window.plan_steps(start, &[0, 4, 10], zone, now, 1);
+        assert_eq!(planned[0], now, "the first overdue step goes now");
+        assert_eq!(
+            local_days_between(planned[0], planned[1], zone),
+            4,
+            "the plan's gap is kept"
+        );
+        assert!(planned[1] >= now + chrono::TimeDelta::days(3));
+        assert_eq!(local_days_between(planned[1], planned[2], zone), 6);
+        for at in &planned {
+            assert!(window.next_open(*at, zone) == *at, "{at} is inside the window");
+        }
+        // On time, the plan is each step's own due time.
+        let on_time = window.plan_steps(start, &[0, 4, 10], zone, start, 1);
+        let own: Vec<_> = [0, 4, 10]
+            .iter()
+            .map(|d| window.step_due(start, *d, zone))
+            .collect();
+        assert_eq!(on_time, own);
+        // Two steps on the same day are a minimum gap apart, or together with no minimum.
+        let same_day = window.plan_steps(start, &[0, 0], zone, start, 1);
+        assert_eq!(local_days_between(same_day[0], same_day[1], zone), 1);
+        let together = window.plan_steps(start, &[0, 0], zone, start, 0);
+        assert_eq!(together[0], together[1]);
+    }
+
+    #[test]
+    fn the_gap_after_a_sent_step_counts_local_days() {
+        let window = SendWindow::default();
+        let zone: Tz = "America/Chicago".parse().unwrap();
+        let sent = utc("2027-03-01T20:00:00Z");
+        let next = window.after_gap(sent, 4, zone);
+        assert_eq!(local_days_between(sent, next, zone), 4);
+        assert!(next > sent);
+        assert_eq!(local_days_between(next, sent, zone), 0);
     }
 }

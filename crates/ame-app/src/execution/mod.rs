@@ -32,6 +32,9 @@ use std::sync::Arc;
 /// Default messages per minute per organization.
 pub const DEFAULT_SEND_RATE: u32 = 600;
 
+/// Default fewest local days between two steps of a sequence to one contact.
+pub const DEFAULT_MIN_STEP_GAP_DAYS: u32 = 1;
+
 /// How campaigns run: where links point, how messages leave, and how fast.
 #[derive(Clone)]
 pub struct ExecutionSettings {
@@ -46,6 +49,9 @@ pub struct ExecutionSettings {
     pub from: String,
     /// Messages per minute per organization.
     pub send_rate_per_minute: u32,
+    /// The fewest local days between two steps of a sequence to one contact, whatever the
+    /// plan says (steps a late start or a pause found overdue keep at least this apart).
+    pub min_step_gap_days: u32,
     /// How often a triggered campaign looks for contacts who entered its audience.
     pub sweep_every: chrono::TimeDelta,
     /// How long a webhook receiver may take to answer.
@@ -73,6 +79,7 @@ impl Default for ExecutionSettings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             from: "AME <campaigns@ame.invalid>".to_owned(),
             send_rate_per_minute: DEFAULT_SEND_RATE,
+            min_step_gap_days: DEFAULT_MIN_STEP_GAP_DAYS,
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
             tests: crate::optimisation::TestSettings::default(),

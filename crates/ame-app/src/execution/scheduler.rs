@@ -8,8 +8,8 @@ use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
 use crate::execution::render::sequence_steps;
 use ame_domain::{
     AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
-    Entry, Job, JobSpec, NewJob, OrgId, PageRequest, SendSpec, SendWindow, parked_until,
-    retry_delay,
+    Entry, Job, JobSpec, NewJob, OrgId, PageRequest, SendSpec, SendWindow, local_days_between,
+    parked_until, retry_delay,
 };
 use ame_storage::{PlannedSend, SendOutcome, StorageError};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -284,16 +284,19 @@ impl Engine {
             .filter(|(_, g)| *g == ame_domain::Group::Treatment)
             .map(|(c, _)| c)
             .collect();
+        let days: Vec<u32> = steps.iter().map(|s| s.day).collect();
+        let min_gap = self.execution().min_step_gap_days;
         for batch in fresh.chunks(ENROL_BATCH) {
             let mut sends = Vec::with_capacity(batch.len() * steps.len());
             for contact in batch {
                 let tz = zone(contact.time_zone.as_deref(), &campaign.plan.timezone);
-                for s in &steps {
+                let planned = window.plan_steps(start, &days, tz, now, min_gap);
+                for (s, due_at) in steps.iter().zip(planned) {
                     sends.push(PlannedSend {
                         contact: contact.id,
                         step: s.step,
                         asset: sequence.id,
-                        due_at: window.step_due(start, s.day, tz),
+                        due_at,
                         message_id: format!("<{id}.{}.{}@{domain}>", s.step, contact.id),
                         subject_variant: variant_of(contact.id, s.step, s.subjects),
                     });
@@ -344,6 +347,10 @@ impl Engine {
             let open = window.next_open(now.max(payload.due_at.unwrap_or(now)), tz);
             if open > now {
                 return Ok(Handled::Postpone(open));
+            }
+            // A step waits for the one ahead of it to settle, then keeps its gap from it.
+            if let Some(wait) = self.wait_for_previous_step(org, &payload, &window, tz).await? {
+                return Ok(Handled::Postpone(wait));
             }
             // The per-organization rate: a slot of this clock minute, taken atomically
             // across every worker process; without one, wait for the next minute.
@@ -463,6 +470,41 @@ impl Engine {
             self.schedule_rollup(org, payload.campaign, now).await?;
         }
         Ok(handled)
+    }
+
+    /// When a send must wait for the step ahead of it to the same contact: while that step is
+    /// not settled, and until the gap between them after it was sent (the local days between
+    /// their planned times, at least the configured minimum). `None` when it may go now.
+    async fn wait_for_previous_step(
+        &self,
+        org: OrgId,
+        send: &SendSpec,
+        window: &SendWindow,
+        tz: Tz,
+    ) -> AppResult<Option<DateTime<Utc>>> {
+        if send.step <= 1 {
+            return Ok(None);
+        }
+        let now = self.now();
+        let Some(previous) = self
+            .service_repos()
+            .execution
+            .previous_step(org, send.campaign, send.contact, send.step)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let min_gap = self.execution().min_step_gap_days;
+        let gap = send
+            .due_at
+            .map_or(min_gap, |due| local_days_between(previous.due_at, due, tz))
+            .max(min_gap);
+        let earliest = match (previous.state.is_settled(), previous.sent_at) {
+            (false, _) => window.after_gap(now, gap, tz),
+            (true, Some(sent)) => window.after_gap(sent, gap, tz),
+            (true, None) => return Ok(None),
+        };
+        Ok((earliest > now).then_some(earliest))
     }
 
     /// Makes sure a results rollup of `campaign` runs within a minute.

@@ -122,6 +122,14 @@ pub trait ExecutionRepository: Send + Sync {
         delivery: uuid::Uuid,
         variant: u32,
     ) -> StorageResult<()>;
+    /// The send of the latest step before `step` that `contact` has in `campaign`, if any.
+    async fn previous_step(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        contact: ContactId,
+        step: u32,
+    ) -> StorageResult<Option<Delivery>>;
     /// A campaign's ledger, by step and due time.
     async fn deliveries(
         &self,
@@ -451,6 +459,27 @@ impl ExecutionRepository for SqlExecution {
             .db()?;
         txn.commit().await.db()?;
         Ok(())
+    }
+
+    async fn previous_step(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        contact: ContactId,
+        step: u32,
+    ) -> StorageResult<Option<Delivery>> {
+        let txn = self.scope.begin(org).await?;
+        let row = delivery::Entity::find()
+            .filter(delivery::Column::OrgId.eq(org.as_uuid()))
+            .filter(delivery::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(delivery::Column::ContactId.eq(contact.as_uuid()))
+            .filter(delivery::Column::Step.lt(step as i32))
+            .order_by_desc(delivery::Column::Step)
+            .one(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        row.map(to_delivery).transpose()
     }
 
     async fn deliveries(
