@@ -78,6 +78,8 @@ where
                 .service(execution::delete_connector)
                 .service(execution::record_conversion)
                 .service(execution::list_deliveries)
+                .service(execution::sending_status)
+                .service(execution::resume_sending)
                 .service(optimisation::record_outcomes)
                 .service(optimisation::campaign_lift)
                 .service(optimisation::campaign_experiments)

@@ -162,6 +162,10 @@ pub(crate) struct ExecutionArgs {
     /// never closer than the plan's own gap).
     #[arg(long, env = "AME_MIN_STEP_GAP_DAYS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=365))]
     pub(crate) min_step_gap_days: u32,
+    /// Sending-side failures in a row (connecting, TLS, logging in, a refused sender) after
+    /// which an organization's sending pauses until an owner or admin resumes it; 0 never pauses.
+    #[arg(long, env = "AME_PAUSE_AFTER_FAILURES", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub(crate) pause_after_failures: u32,
     /// Variant tests: exposures every arm gets before the weights move from an equal split.
     #[arg(long, env = "AME_TEST_BURN_IN", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub(crate) test_burn_in: u64,

@@ -67,3 +67,34 @@ pub struct Connector {
     /// Why it was disabled.
     pub disabled_reason: Option<String>,
 }
+
+/// Consecutive sending-side failures after which an organization's sending pauses.
+pub const DEFAULT_PAUSE_AFTER_FAILURES: u32 = 20;
+
+/// Whether an organization's email is going out, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendingStatus {
+    /// `active` while messages go out; `paused` after too many sending-side failures in a row,
+    /// until an owner or admin resumes.
+    pub state: SendingState,
+    /// Sends in a row that failed on the sending side (connecting, TLS, logging in, MAIL FROM,
+    /// a refusal not about the recipient); a send that goes through resets it.
+    pub consecutive_failures: u32,
+    /// What the last sending-side failure was.
+    pub last_error: Option<String>,
+    /// When sending paused.
+    pub paused_at: Option<DateTime<Utc>>,
+}
+
+/// Whether an organization's email is going out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SendingState {
+    /// Messages go out.
+    #[default]
+    Active,
+    /// Nothing goes out until an owner or admin resumes; sends wait, none is lost.
+    Paused,
+}

@@ -43,7 +43,9 @@ pub use contact::{
     Contact, ContactFilter, ContactPatch, MAX_CONTACTS_PER_REQUEST, NewContact, UpsertSummary,
     ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
 };
-pub use delivery::{Connector, Delivery};
+pub use delivery::{
+    Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, SendingState, SendingStatus,
+};
 pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,
     JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,

@@ -24,6 +24,7 @@ backend_tests!(
     contacts_upsert_by_address_and_keep_suppression,
     sends_are_planned_once_and_settled_with_their_job,
     a_bounce_suppresses_the_contact,
+    failures_in_a_row_pause_one_organizations_sending,
 );
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -628,4 +629,56 @@ async fn a_bounce_suppresses_the_contact(db: TestDb) {
     let row = &execution.deliveries(org, campaign.id, 10).await.unwrap()[0];
     assert_eq!(row.state, DeliveryState::Failed);
     assert_eq!(row.last_error.as_deref(), Some("550 no such user"));
+}
+
+async fn failures_in_a_row_pause_one_organizations_sending(db: TestDb) {
+    use ame_domain::SendingState;
+    let a = org(&db, "Acme").await;
+    let b = org(&db, "Bravo").await;
+    let ledger = db.storage.execution();
+    let now = Utc::now();
+    let fresh = ledger.sending_status(a).await.unwrap();
+    assert_eq!(fresh.state, SendingState::Active);
+    assert_eq!(fresh.consecutive_failures, 0);
+    for n in 1..=2 {
+        let s = ledger
+            .record_sender_failure(a, "530 auth required", 3, now)
+            .await
+            .unwrap();
+        assert_eq!((s.state, s.consecutive_failures), (SendingState::Active, n));
+    }
+    // A success starts the count again.
+    let reset = ledger.record_sender_success(a, now).await.unwrap();
+    assert_eq!(reset.consecutive_failures, 0);
+    for _ in 0..3 {
+        ledger
+            .record_sender_failure(a, "connection refused", 3, now)
+            .await
+            .unwrap();
+    }
+    let paused = ledger.sending_status(a).await.unwrap();
+    assert_eq!(paused.state, SendingState::Paused);
+    assert_eq!(paused.paused_at, Some(queue_micros(now)));
+    assert_eq!(paused.last_error.as_deref(), Some("connection refused"));
+    // A success does not end a pause; more failures do not move it.
+    ledger.record_sender_success(a, now).await.unwrap();
+    let later = now + TimeDelta::minutes(5);
+    let still = ledger
+        .record_sender_failure(a, "connection refused", 3, later)
+        .await
+        .unwrap();
+    assert_eq!(still.state, SendingState::Paused);
+    assert_eq!(still.paused_at, Some(queue_micros(now)));
+    // The other organization sends on, and sees none of it.
+    let other = ledger.sending_status(b).await.unwrap();
+    assert_eq!(other, ame_domain::SendingStatus::default());
+    let resumed = ledger.resume_sending(a, later).await.unwrap();
+    assert_eq!(resumed.state, SendingState::Active);
+    assert_eq!(resumed.consecutive_failures, 0);
+    assert_eq!(ledger.resume_sending(b, later).await.unwrap().state, SendingState::Active);
+}
+
+fn queue_micros(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
 }

@@ -106,6 +106,7 @@ pub(super) async fn execution_settings(
         from: args.mail_from.clone(),
         send_rate_per_minute: args.send_rate,
         min_step_gap_days: args.min_step_gap_days,
+        pause_after_failures: args.pause_after_failures,
         tests: ame_app::optimisation::TestSettings {
             policy: ame_prediction::bandit::BanditPolicy {
                 burn_in: args.test_burn_in,

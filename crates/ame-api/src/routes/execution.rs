@@ -8,7 +8,9 @@ use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use ame_app::execution::{ConversionInput, NewConnector};
-use ame_domain::{Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState};
+use ame_domain::{
+    Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState, SendingStatus,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -111,6 +113,40 @@ pub async fn retry_job(
     principal.require_write()?;
     let id = JobId::from_uuid(path_id(&path, "job")?);
     Ok(web::Json(state.engine.retry_job(&principal, id).await?))
+}
+
+/// Whether the organization's email is going out. After too many sending-side failures in a
+/// row (the mail server unreachable, its login or TLS failing, the sender refused) sending
+/// pauses; sends wait, none is lost, until an owner or admin resumes it.
+#[utoipa::path(
+    tag = "execution",
+    responses((status = 200, description = "The sending state", body = SendingStatus)),
+    security(("bearer" = []))
+)]
+#[get("/sending-status")]
+pub async fn sending_status(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<SendingStatus>, Problem> {
+    Ok(web::Json(state.engine.sending_status(&principal).await?))
+}
+
+/// Resume the organization's sending after a pause (owners and admins); waiting sends go out
+/// within five minutes. Resuming sending that is not paused changes nothing.
+#[utoipa::path(
+    tag = "execution",
+    responses(
+        (status = 200, description = "The sending state after the resume", body = SendingStatus),
+        (status = 403, description = "Only owners and admins resume sending", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/sending-status/resume")]
+pub async fn resume_sending(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<SendingStatus>, Problem> {
+    Ok(web::Json(state.engine.resume_sending(&principal).await?))
 }
 
 /// Add a webhook connector that publishes the campaign posts and ads of its channels, signed

@@ -10,6 +10,7 @@ mod mail;
 mod render;
 mod rollup;
 mod scheduler;
+mod sending;
 mod tracking;
 mod webhooks;
 mod worker;
@@ -52,6 +53,8 @@ pub struct ExecutionSettings {
     /// The fewest local days between two steps of a sequence to one contact, whatever the
     /// plan says (steps a late start or a pause found overdue keep at least this apart).
     pub min_step_gap_days: u32,
+    /// Sending-side failures in a row after which an organization's sending pauses (0: never).
+    pub pause_after_failures: u32,
     /// How often a triggered campaign looks for contacts who entered its audience.
     pub sweep_every: chrono::TimeDelta,
     /// How long a webhook receiver may take to answer.
@@ -80,6 +83,7 @@ impl Default for ExecutionSettings {
             from: "AME <campaigns@ame.invalid>".to_owned(),
             send_rate_per_minute: DEFAULT_SEND_RATE,
             min_step_gap_days: DEFAULT_MIN_STEP_GAP_DAYS,
+            pause_after_failures: ame_domain::DEFAULT_PAUSE_AFTER_FAILURES,
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
             tests: crate::optimisation::TestSettings::default(),

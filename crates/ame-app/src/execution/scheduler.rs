@@ -340,6 +340,7 @@ impl Engine {
             return Ok(Handled::Postpone(parked_until()));
         }
         let contact = repos.contacts.get(org, payload.contact).await?;
+        let mut sending = ame_domain::SendingStatus::default();
         if !ended && contact.is_reachable() {
             // Due later (woken early by a resume), or outside the window now: wait, uncounted.
             let tz = zone(contact.time_zone.as_deref(), &campaign.plan.timezone);
@@ -348,6 +349,12 @@ impl Engine {
             if open > now {
                 return Ok(Handled::Postpone(open));
             }
+            // Nothing leaves while the organization's sending is paused.
+            let (status, paused) = self.sending_gate(org).await?;
+            if let Some(wait) = paused {
+                return Ok(Handled::Postpone(wait));
+            }
+            sending = status;
             // A step waits for the one ahead of it to settle, then keeps its gap from it.
             if let Some(wait) = self.wait_for_previous_step(org, &payload, &window, tz).await? {
                 return Ok(Handled::Postpone(wait));
@@ -457,6 +464,11 @@ impl Engine {
                     .await
             }
         };
+        match &sent {
+            Ok(()) => self.note_sending_side(org, &sending, None).await?,
+            Err(MailError::Sender(e)) => self.note_sending_side(org, &sending, Some(e)).await?,
+            Err(_) => {}
+        }
         let outcome = match sent {
             Ok(()) => SendOutcome::Sent,
             Err(MailError::Rejected(e)) => SendOutcome::Bounced(e),

@@ -8,6 +8,7 @@
 
 mod connectors;
 mod rows;
+mod sending;
 mod tracking;
 
 pub use rows::send_job;
@@ -23,7 +24,7 @@ use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, Delivery,
-    DeliveryState, Job, NewJob, OrgId,
+    DeliveryState, Job, NewJob, OrgId, SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -154,6 +155,26 @@ pub trait ExecutionRepository: Send + Sync {
         org: OrgId,
         campaign: CampaignId,
     ) -> StorageResult<Vec<ContactId>>;
+    /// The organization's sending state (active with no failures when never written).
+    async fn sending_status(&self, org: OrgId) -> StorageResult<SendingStatus>;
+    /// Counts one more sending-side failure in a row; the count reaching `pause_after` pauses
+    /// the organization's sending (a pause already in place stays as it began).
+    async fn record_sender_failure(
+        &self,
+        org: OrgId,
+        error: &str,
+        pause_after: u32,
+        now: DateTime<Utc>,
+    ) -> StorageResult<SendingStatus>;
+    /// A send went through: the count of failures in a row starts again (a pause stays).
+    async fn record_sender_success(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StorageResult<SendingStatus>;
+    /// Ends a pause and starts the count again.
+    async fn resume_sending(&self, org: OrgId, now: DateTime<Utc>)
+    -> StorageResult<SendingStatus>;
     /// Creates a connector.
     async fn create_connector(
         &self,
@@ -505,6 +526,37 @@ impl ExecutionRepository for SqlExecution {
 
     async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()> {
         self.record_event_stored(org, event).await
+    }
+
+    async fn sending_status(&self, org: OrgId) -> StorageResult<SendingStatus> {
+        self.sending_status_stored(org).await
+    }
+
+    async fn record_sender_failure(
+        &self,
+        org: OrgId,
+        error: &str,
+        pause_after: u32,
+        now: DateTime<Utc>,
+    ) -> StorageResult<SendingStatus> {
+        self.record_sender_failure_stored(org, error, pause_after, now)
+            .await
+    }
+
+    async fn record_sender_success(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StorageResult<SendingStatus> {
+        self.reset_sender_failures_stored(org, false, now).await
+    }
+
+    async fn resume_sending(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StorageResult<SendingStatus> {
+        self.reset_sender_failures_stored(org, true, now).await
     }
 
     async fn events(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<TrackingEvent>> {
