@@ -78,6 +78,7 @@ where
                 .service(execution::delete_connector)
                 .service(execution::record_conversion)
                 .service(execution::list_deliveries)
+                .service(campaigns::campaign_readiness)
                 .service(execution::sending_status)
                 .service(execution::resume_sending)
                 .service(optimisation::record_outcomes)

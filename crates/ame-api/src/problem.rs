@@ -106,6 +106,8 @@ error_codes! {
     PagePaused => "page_paused",
     /// 404: the organization has no brand profile yet.
     BrandNotSet => "brand_not_set",
+    /// 409: the campaign may not be scheduled or activated yet (`unmet` lists what it lacks).
+    CampaignNotReady => "campaign_not_ready",
     /// 404: the asset lists the file, but blob storage no longer holds it.
     FileMissing => "file_missing",
     /// 409: an API key tried to revoke itself.
@@ -169,6 +171,10 @@ pub struct ProblemDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub allowed: Option<Vec<String>>,
+    /// For `campaign_not_ready`: every requirement the campaign does not meet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub unmet: Vec<ame_domain::ReadinessItem>,
     #[serde(skip)]
     #[schema(ignore)]
     headers: Vec<(header::HeaderName, String)>,
@@ -185,6 +191,7 @@ impl Problem {
             code,
             errors: Vec::new(),
             allowed: None,
+            unmet: Vec::new(),
             headers: Vec::new(),
         }))
     }
@@ -332,6 +339,13 @@ impl From<AppError> for Problem {
                 ErrorCode::CampaignArchived,
                 e.to_string(),
             ),
+            AppError::NotReady(readiness) => {
+                let detail = AppError::NotReady(readiness.clone()).to_string();
+                let mut problem =
+                    Problem::new(StatusCode::CONFLICT, ErrorCode::CampaignNotReady, detail);
+                problem.0.unmet = readiness.items;
+                problem
+            }
             AppError::BrandNotSet => Problem::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::BrandNotSet,

@@ -102,6 +102,7 @@ impl Engine {
         expected: Option<CampaignStatus>,
     ) -> AppResult<Campaign> {
         caller.require_write()?;
+        self.require_ready(caller, id, target).await?;
         let changed = self
             .repos(caller)
             .campaigns

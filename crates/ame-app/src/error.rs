@@ -39,6 +39,9 @@ pub enum AppError {
     /// The campaign is archived: it keeps its assets and gets no new ones.
     #[error("the campaign is archived; archived campaigns keep their assets but get no new ones")]
     CampaignArchived,
+    /// The campaign may not launch yet: its checklist has blocking items.
+    #[error("the campaign is not ready to launch: {}", .0.items.iter().filter(|i| i.blocking).map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "))]
+    NotReady(ame_domain::Readiness),
     /// The organization has not saved a brand profile.
     #[error("the organization has no brand profile yet")]
     BrandNotSet,

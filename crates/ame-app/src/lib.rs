@@ -29,6 +29,7 @@ mod keys;
 pub mod optimisation;
 mod prediction;
 mod public;
+mod readiness;
 mod repos;
 mod results;
 pub mod results_csv;

@@ -22,6 +22,7 @@ mod lifecycle;
 mod optimisation;
 mod organization;
 mod pagination;
+mod readiness;
 mod results;
 mod schedule;
 mod validation;
@@ -71,6 +72,10 @@ pub use pagination::{Cursor, CursorError, Page, PageRequest};
 pub use results::{
     ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
     ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
+};
+pub use readiness::{
+    LaunchFacts, Readiness, ReadinessCode, ReadinessItem, START_GRACE, check_readiness,
+    is_unusable_sender,
 };
 pub use schedule::{SendWindow, local_days_between};
 pub use validation::{FieldError, ValidationError};

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use ame_domain::{
     Campaign, CampaignFilter, CampaignId, CampaignStatus, CampaignType, Channel, NewCampaign,
-    PageRequest, PlanPatch,
+    PageRequest, PlanPatch, Readiness,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -321,7 +321,7 @@ pub async fn delete_campaign(
     request_body(content = StatusChange, content_type = "application/json"),
     responses(
         (status = 200, description = "The campaign in its new status", body = Campaign),
-        (status = 409, description = "The lifecycle does not allow this change (`allowed` lists the possible targets), or `expected_status` no longer holds", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The lifecycle does not allow this change (`allowed` lists the possible targets), `expected_status` no longer holds, or the campaign is not ready to be scheduled or activated (`campaign_not_ready`; `unmet` lists what it lacks)", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -340,6 +340,28 @@ pub async fn change_status(
         .change_status(&principal, id, change.status, change.expected_status)
         .await?;
     Ok(web::Json(campaign))
+}
+
+/// What a campaign still needs before it may be scheduled or activated: a brand profile,
+/// generated assets (an email sequence when its type sends email), an audience with someone in
+/// it, and a usable sender. Blocking items make scheduling answer 409 `campaign_not_ready`;
+/// a planned start in the past is a warning.
+#[utoipa::path(
+    tag = "campaigns",
+    params(("id" = uuid::Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "The launch checklist", body = Readiness)),
+    security(("bearer" = []))
+)]
+#[get("/campaigns/{id}/readiness")]
+pub async fn campaign_readiness(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Readiness>, Problem> {
+    let id = campaign_id(&path)?;
+    Ok(web::Json(
+        state.engine.campaign_readiness(&principal, id).await?,
+    ))
 }
 
 #[cfg(test)]

@@ -189,6 +189,39 @@ impl Server {
         reply.body
     }
 
+    /// Makes a draft campaign ready to launch: the brand saved, one subscribed contact, every
+    /// subscribed contact as its audience and its assets generated.
+    pub async fn make_launchable(&self, token: &str, campaign_id: &str) {
+        let saved = self
+            .send(Method::PUT, "/api/marketing/brand", Some(token), Some(brand()), &[])
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        self.give_audience(token, campaign_id).await;
+        self.generate(token, campaign_id).await;
+    }
+
+    /// Adds one subscribed contact and makes every subscribed contact a draft's audience.
+    pub async fn give_audience(&self, token: &str, campaign_id: &str) {
+        let contact = self
+            .post(
+                "/api/marketing/contacts",
+                token,
+                json!([{"email": "launch-check@example.com"}]),
+            )
+            .await;
+        assert_eq!(contact.status, StatusCode::OK, "{}", contact.body);
+        let audience = self
+            .send(
+                Method::PATCH,
+                &format!("/api/marketing/campaigns/{campaign_id}"),
+                Some(token),
+                Some(json!({"audience": {"all_subscribed": true}})),
+                &[],
+            )
+            .await;
+        assert_eq!(audience.status, StatusCode::OK, "{}", audience.body);
+    }
+
     /// Generates a campaign's assets and returns the list.
     pub async fn generate(&self, token: &str, campaign_id: &str) -> Vec<Value> {
         let reply = self

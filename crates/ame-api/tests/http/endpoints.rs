@@ -261,6 +261,7 @@ async fn listing_pages_and_filters(db: TestDb) {
             .await;
         ids.push(c["id"].as_str().unwrap().to_owned());
     }
+    server.make_launchable(&key, &ids[0]).await;
     server
         .post(
             &format!("/api/marketing/campaigns/{}/status", ids[0]),
@@ -338,6 +339,7 @@ async fn lifecycle_transitions(db: TestDb) {
         .unwrap()
         .to_owned();
     let path = format!("/api/marketing/campaigns/{id}/status");
+    server.make_launchable(&key, &id).await;
     let moved = server
         .post(&path, &key, json!({"status": "scheduled"}))
         .await;
@@ -439,6 +441,7 @@ async fn drafts_are_edited_and_campaigns_deleted(db: TestDb) {
         .await
         .problem(403, "forbidden");
 
+    server.make_launchable(&key, id).await;
     server
         .post(&format!("{path}/status"), &key, json!({"status": "active"}))
         .await;

@@ -441,8 +441,8 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
             json!([{"email": "ada@example.com", "time_zone": "Europe/London"}]),
         )
         .await;
-    // Activated before its assets exist: the launch cannot plan any email and fails until dead.
-    let campaign = r
+    // Activated before its assets exist: refused with the launch checklist.
+    let bare = r
         .server
         .post(
             "/api/marketing/campaign",
@@ -451,14 +451,52 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
                    "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
         )
         .await;
+    let bare = bare.body["id"].as_str().unwrap().to_owned();
+    let refused = r
+        .server
+        .post(
+            &format!("/api/marketing/campaigns/{bare}/status"),
+            &key,
+            json!({"status": "active"}),
+        )
+        .await;
+    let problem = refused.problem(409, "campaign_not_ready");
+    assert_eq!(problem["unmet"][0]["code"], "no_assets", "{problem}");
+    let checklist = r
+        .server
+        .get(&format!("/api/marketing/campaigns/{bare}/readiness"), &key)
+        .await;
+    assert_eq!(checklist.body["ready"], false, "{}", checklist.body);
+    r.server.generate(&key, &bare).await;
+    let ready = r
+        .server
+        .get(&format!("/api/marketing/campaigns/{bare}/readiness"), &key)
+        .await;
+    assert_eq!(ready.body, json!({"ready": true, "items": []}));
+
+    // Targeted by a model nobody trained: the launch cannot pick its audience and fails until
+    // dead.
+    let campaign = r
+        .server
+        .post(
+            "/api/marketing/campaign",
+            &key,
+            json!({"campaign_type": "re_engagement", "objective": "Win back finance teams",
+                   "audience": {"all_subscribed": true}, "holdout_fraction": 0,
+                   "targeting": {"mode": "top_fraction", "fraction": 0.5, "goal": "clicks"}}),
+        )
+        .await;
     let id = campaign.body["id"].as_str().unwrap().to_owned();
-    r.server
+    r.server.generate(&key, &id).await;
+    let activated = r
+        .server
         .post(
             &format!("/api/marketing/campaigns/{id}/status"),
             &key,
             json!({"status": "active"}),
         )
         .await;
+    assert_eq!(activated.status, StatusCode::OK, "{}", activated.body);
     r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 14, 0, 0).unwrap())
         .await;
     let dead = r.server.get("/api/marketing/jobs?state=dead", &key).await;
@@ -469,14 +507,15 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
         items[0]["last_error"]
             .as_str()
             .unwrap()
-            .contains("no email sequence")
+            .contains("no clicks model"),
+        "{}",
+        items[0]
     );
     r.server
         .get("/api/marketing/jobs?state=buried", &key)
         .await
         .problem(422, "validation_failed");
 
-    r.server.generate(&key, &id).await;
     let job = items[0]["id"].as_str().unwrap();
     let retried = r
         .server
@@ -490,6 +529,7 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
     assert_eq!(retried.body["state"], "queued");
+    assert_eq!(retried.body["attempts"], 0);
     r.server
         .send(
             Method::POST,
@@ -500,13 +540,10 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
         )
         .await
         .problem(409, "conflict");
-    r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 15, 0, 0).unwrap())
+    r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 20, 0, 0).unwrap())
         .await;
-    assert_eq!(
-        r.outbox().await.len(),
-        1,
-        "the retried launch planned and sent step 1"
-    );
-    let dead = r.server.get("/api/marketing/jobs?state=dead", &key).await;
-    assert_eq!(dead.body["items"], json!([]));
+    let again = r.server.get("/api/marketing/jobs?state=dead", &key).await;
+    let items = again.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "still no model: dead again after fresh attempts");
+    assert_eq!(items[0]["attempts"], items[0]["max_attempts"]);
 }

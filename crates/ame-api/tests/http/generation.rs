@@ -592,6 +592,7 @@ async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
         .as_str()
         .unwrap()
         .to_owned();
+    server.give_audience(&key, &id).await;
     let path = server.generate(&key, &id).await[0]["content"]["public_path"]
         .as_str()
         .unwrap()

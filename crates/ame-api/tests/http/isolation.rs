@@ -78,6 +78,7 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         .as_str()
         .unwrap()
         .to_owned();
+    server.make_launchable(&a_key, &scheduled).await;
     server
         .post(
             &format!("/api/marketing/campaigns/{scheduled}/status"),
@@ -195,6 +196,11 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         (
             Method::GET,
             format!("/api/marketing/campaigns/{campaign}/deliveries"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/marketing/campaigns/{campaign}/readiness"),
             None,
         ),
         (

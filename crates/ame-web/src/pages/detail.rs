@@ -76,6 +76,18 @@ async fn detail_page(
     let no_errors = Errors::default();
     let (values, errors) = edit.unwrap_or((&current_values, &no_errors));
     let generating_allowed = campaign.status != CampaignStatus::Archived;
+    let readiness = if matches!(
+        campaign.status,
+        CampaignStatus::Draft | CampaignStatus::Scheduled
+    ) {
+        Some(
+            ctx.engine
+                .campaign_readiness(&ctx.caller, campaign.id)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(page(
         ctx,
         "campaigns",
@@ -83,6 +95,26 @@ async fn detail_page(
         html! {
             (campaign_header(campaign, "overview"))
             (errors.summary())
+            @if let Some(readiness) = &readiness {
+                section #readiness .card aria-labelledby="readiness-heading" {
+                    h2 #readiness-heading { "Launch checklist" }
+                    @if readiness.items.is_empty() {
+                        p { "Ready to launch: the brand, the assets, the audience and the sender are all set." }
+                    } @else {
+                        @if !readiness.ready {
+                            p { "Before this campaign can be scheduled or activated:" }
+                        }
+                        ul {
+                            @for item in &readiness.items {
+                                li data-code=(serde_json::to_value(item.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) {
+                                    strong { @if item.blocking { "To do: " } @else { "Note: " } }
+                                    (item.message)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             @if ctx.can_write() {
                 div .actions {
                     @if !campaign.status.allowed_next().is_empty() {
@@ -213,6 +245,9 @@ pub async fn status(ctx: Ctx, id: Path<String>, body: Bytes) -> Result<HttpRespo
             AppError::Conflict(_) => WebError::BadRequest(
                 "the campaign changed meanwhile; reload the page and try again".into(),
             ),
+            e @ AppError::NotReady(_) => WebError::BadRequest(format!(
+                "{e}. The launch checklist on the campaign's page lists what is missing."
+            )),
             other => other.into(),
         })?;
     Ok(see_other(&format!("/app/campaigns/{}", campaign.id)))

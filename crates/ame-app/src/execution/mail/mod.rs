@@ -73,6 +73,10 @@ pub trait Mailer: Send + Sync + Debug {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError>;
     /// Where messages go, for the log (`smtp://host:port` or the outbox location).
     fn describe(&self) -> String;
+    /// Whether messages reach real inboxes (the outbox keeps them in files instead).
+    fn delivers(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Clone)]

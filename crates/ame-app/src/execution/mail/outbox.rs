@@ -66,6 +66,10 @@ impl Mailer for OutboxMailer {
             .map_err(|e| MailError::Sender(format!("writing the outbox: {e}")))
     }
 
+    fn delivers(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> String {
         "the outbox/ folder of the file store".to_owned()
     }
