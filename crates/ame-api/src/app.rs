@@ -81,6 +81,8 @@ where
                 .service(campaigns::campaign_readiness)
                 .service(execution::sending_status)
                 .service(execution::resume_sending)
+                .service(execution::get_sending_domain)
+                .service(execution::put_sending_domain)
                 .service(optimisation::record_outcomes)
                 .service(optimisation::campaign_lift)
                 .service(optimisation::campaign_experiments)

@@ -120,11 +120,13 @@ pub(crate) struct ExecutionArgs {
     /// The public base URL links in emails point to (default: `http://` and the bind address).
     #[arg(long, env = "AME_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
-    /// The sender of campaign email.
+    /// The sender of campaign email, e.g. `Ledgerly <news@ledgerly.com>` (checked at start;
+    /// the placeholder default keeps campaigns from launching while mail goes over SMTP).
     #[arg(
         long,
         env = "AME_MAIL_FROM",
-        default_value = "AME <campaigns@ame.invalid>"
+        default_value = "AME <campaigns@ame.invalid>",
+        value_parser = parse_mail_from
     )]
     pub(crate) mail_from: String,
     /// The SMTP server; without it, email is written as .eml files to the file store's outbox/.
@@ -434,4 +436,9 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+/// Accepts only a sender lettre can write, with a domain.
+fn parse_mail_from(text: &str) -> Result<String, String> {
+    ame_app::execution::check_sender(text).map(|()| text.to_owned())
 }

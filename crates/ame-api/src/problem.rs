@@ -476,6 +476,7 @@ mod tests {
                 "page_gone",
                 "page_paused",
                 "brand_not_set",
+                "campaign_not_ready",
                 "file_missing",
                 "cannot_revoke_own_key",
                 "no_route",

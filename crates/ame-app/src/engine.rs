@@ -35,6 +35,7 @@ pub struct Engine {
     key_cache: Arc<KeyCache>,
     execution: Arc<ExecutionSettings>,
     templates: Arc<TemplateCache>,
+    senders: Arc<crate::execution::SenderCache>,
     job_metrics: Arc<JobMetrics>,
     sign_in_throttle: crate::accounts::SharedThrottle,
 }
@@ -60,6 +61,7 @@ impl Engine {
             clock,
             execution: Arc::new(ExecutionSettings::default()),
             templates: Arc::default(),
+            senders: Arc::default(),
             job_metrics: Arc::default(),
             sign_in_throttle: Arc::default(),
         }
@@ -129,6 +131,10 @@ impl Engine {
 
     pub(crate) fn templates(&self) -> &TemplateCache {
         &self.templates
+    }
+
+    pub(crate) fn senders(&self) -> &crate::execution::SenderCache {
+        &self.senders
     }
 
     /// Whether the database answers.

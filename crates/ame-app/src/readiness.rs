@@ -36,13 +36,17 @@ impl Engine {
             _ => None,
         };
         let execution = self.execution();
+        let sender = match repos.execution.sending_domain(caller.org).await? {
+            Some(own) => format!("{} <{}>", own.from_name, own.from_address),
+            None => execution.from.clone(),
+        };
         Ok(check_readiness(
             campaign,
             &LaunchFacts {
                 has_brand,
                 asset_types,
                 audience_size,
-                sender: execution.from.clone(),
+                sender,
                 delivers: execution.mailer.as_ref().is_some_and(|m| m.delivers()),
                 now: self.now(),
             },

@@ -25,6 +25,7 @@ mod pagination;
 mod readiness;
 mod results;
 mod schedule;
+mod sending;
 mod validation;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
@@ -76,6 +77,10 @@ pub use results::{
 pub use readiness::{
     LaunchFacts, Readiness, ReadinessCode, ReadinessItem, START_GRACE, check_readiness,
     is_unusable_sender,
+};
+pub use sending::{
+    DkimAlgorithm, DnsRecord, SendingDomain, SendingDomainInput, ValidSendingDomain,
+    address_domain,
 };
 pub use schedule::{SendWindow, local_days_between};
 pub use validation::{FieldError, ValidationError};

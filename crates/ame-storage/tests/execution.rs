@@ -153,6 +153,23 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
             .unwrap(),
         Some(JobState::Failed)
     );
+    // A job that succeeds on a retry keeps no error from the attempt before.
+    queue
+        .enqueue(
+            org,
+            vec![NewJob::new(JobSpec::Rollup {}, "flaky", now).with_max_attempts(3)],
+            now,
+        )
+        .await
+        .unwrap();
+    let flaky = queue.claim("b", 1, LEASE, now).await.unwrap().remove(0);
+    assert_eq!(flaky.dedupe_key, "flaky");
+    queue.fail(&flaky, "timed out", Some(now), now).await.unwrap();
+    let flaky = queue.claim("b", 1, LEASE, now).await.unwrap().remove(0);
+    assert_eq!(flaky.last_error.as_deref(), Some("timed out"));
+    assert!(queue.complete(&flaky, now).await.unwrap());
+    let done = queue.get(org, flaky.id).await.unwrap();
+    assert_eq!((done.state, done.last_error), (JobState::Done, None));
     assert!(
         queue
             .claim("a", 1, LEASE, now + TimeDelta::seconds(29))

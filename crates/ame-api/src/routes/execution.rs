@@ -6,10 +6,11 @@ use crate::body::JsonBody;
 use crate::extract::{campaign_id, list_query, path_id, query_number};
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use ame_app::execution::{ConversionInput, NewConnector};
 use ame_domain::{
-    Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState, SendingStatus,
+    Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState, SendingDomain,
+    SendingDomainInput, SendingStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -147,6 +148,52 @@ pub async fn resume_sending(
     state: web::Data<AppState>,
 ) -> Result<web::Json<SendingStatus>, Problem> {
     Ok(web::Json(state.engine.resume_sending(&principal).await?))
+}
+
+/// The organization's sending domain: its sender, reply-to and DKIM selector and public key,
+/// with the DNS records to publish (DKIM, SPF, DMARC). 404 until one is set.
+#[utoipa::path(
+    tag = "execution",
+    responses(
+        (status = 200, description = "The sending domain", body = SendingDomain),
+        (status = 404, description = "No sending domain is set", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/sending-domain")]
+pub async fn get_sending_domain(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<SendingDomain>, Problem> {
+    Ok(web::Json(state.engine.sending_domain(&principal).await?))
+}
+
+/// Set the organization's sender and DKIM key (owners and admins). Without an uploaded
+/// `dkim_private_key` AME keeps the current key, or generates one (RSA-2048 or Ed25519) when
+/// there is none or the selector or algorithm changed. Messages are signed with it from then
+/// on; the answer lists the DNS records to publish.
+#[utoipa::path(
+    tag = "execution",
+    request_body(content = SendingDomainInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The sending domain", body = SendingDomain),
+        (status = 403, description = "Only owners and admins set the sending domain", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid (`errors` names each)", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/sending-domain")]
+pub async fn put_sending_domain(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<SendingDomainInput>,
+) -> Result<web::Json<SendingDomain>, Problem> {
+    Ok(web::Json(
+        state
+            .engine
+            .put_sending_domain(&principal, body.value)
+            .await?,
+    ))
 }
 
 /// Add a webhook connector that publishes the campaign posts and ads of its channels, signed

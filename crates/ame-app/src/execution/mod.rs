@@ -20,9 +20,10 @@ pub use audience::{ImportReport, MAX_IMPORT_ERRORS};
 pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, UnsubscribeClaim};
 pub use mail::{
     DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SIGNED_HEADERS, SmtpMailer,
-    SmtpSecurity, SmtpSettings, build_message,
+    SmtpSecurity, SmtpSettings, build_message, check_sender, dkim_public_key, generate_dkim_key,
 };
 pub use render::TemplateCache;
+pub use sending::SenderCache;
 pub use tracking::{ConversionInput, NewConnector, UnsubscribeOutcome};
 pub use webhooks::{WEBHOOK_SECRET_PREFIX, sign_webhook};
 pub use worker::{JobMetrics, JobReport, Worker, WorkerSettings};

@@ -55,6 +55,19 @@ pub(crate) fn sequence_steps(asset: &Asset) -> Vec<SequenceStep> {
         .collect()
 }
 
+/// `html` with its `<title>` saying `subject` (the subject actually sent, whichever variant).
+fn with_title(html: &str, subject: &str) -> String {
+    match (html.find("<title>"), html.find("</title>")) {
+        (Some(start), Some(end)) if start < end => format!(
+            "{}<title>{}{}",
+            &html[..start],
+            html_escape(subject),
+            &html[end..]
+        ),
+        _ => html.to_owned(),
+    }
+}
+
 fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -174,8 +187,7 @@ impl Engine {
             .first_name
             .clone()
             .unwrap_or_else(|| "there".to_owned());
-        let mut html = template
-            .html
+        let mut html = with_title(&template.html, &subject)
             .replace("{{first_name}}", &html_escape(&name))
             .replace("{{unsubscribe_url}}", &html_escape(&unsubscribe_url));
         let mut text = template
@@ -274,5 +286,15 @@ mod tests {
         let claim = engine.execution().signer.verify_click(click).unwrap();
         assert_eq!(claim.destination, template.cta_url.unwrap());
         assert_eq!(claim.variant, 3);
+    }
+
+    #[test]
+    fn the_title_is_the_subject_sent() {
+        let html = "<html><head><title>Subject A</title></head><body>Hi</body></html>";
+        assert_eq!(
+            super::with_title(html, "Books & balances"),
+            "<html><head><title>Books &amp; balances</title></head><body>Hi</body></html>"
+        );
+        assert_eq!(super::with_title("<p>no title</p>", "X"), "<p>no title</p>");
     }
 }

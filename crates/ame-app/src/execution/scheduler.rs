@@ -437,9 +437,13 @@ impl Engine {
             delivery.subject_variant,
             &contact,
         );
+        let own = self.org_sender(org).await?;
         let email = OutgoingEmail {
-            from: self.execution().from.clone(),
-            reply_to: None,
+            from: own
+                .as_ref()
+                .map_or_else(|| self.execution().from.clone(), |o| o.from.clone()),
+            reply_to: own.as_ref().and_then(|o| o.reply_to.clone()),
+            dkim: own.as_ref().map(|o| o.signer.clone()),
             to: contact.email.clone().unwrap_or_default(),
             to_name: contact.first_name.clone(),
             subject: message.subject,

@@ -4,9 +4,52 @@
 
 use crate::caller::Caller;
 use crate::engine::Engine;
-use crate::error::AppResult;
-use ame_domain::{OrgId, SendingState, SendingStatus};
+use crate::error::{AppError, AppResult};
+use crate::execution::mail::{DkimSettings, DkimSigner, dkim_public_key, generate_dkim_key};
+use ame_domain::{
+    OrgId, SendingDomain, SendingDomainInput, SendingState, SendingStatus, address_domain,
+};
+use ame_storage::StoredSendingDomain;
 use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Who an organization's messages come from and the key they are signed with.
+#[derive(Debug)]
+pub(crate) struct OrgSender {
+    /// The `From` header.
+    pub from: String,
+    /// The `Reply-To` header, if any.
+    pub reply_to: Option<String>,
+    /// The organization's own signer.
+    pub signer: Arc<DkimSigner>,
+}
+
+/// Organizations' senders with their keys read, by the version they were read at.
+#[derive(Debug, Default)]
+pub struct SenderCache {
+    entries: Mutex<HashMap<OrgId, (DateTime<Utc>, Arc<OrgSender>)>>,
+}
+
+fn shown(stored: &StoredSendingDomain) -> SendingDomain {
+    let domain = address_domain(&stored.from_address);
+    SendingDomain {
+        from_name: stored.from_name.clone(),
+        from_address: stored.from_address.clone(),
+        reply_to: stored.reply_to.clone(),
+        dns_records: SendingDomain::records(
+            &domain,
+            &stored.selector,
+            stored.algorithm,
+            &stored.public_key,
+        ),
+        domain,
+        dkim_selector: stored.selector.clone(),
+        dkim_algorithm: stored.algorithm,
+        dkim_public_key: stored.public_key.clone(),
+        updated_at: stored.updated_at,
+    }
+}
 
 /// How long a send waits before it looks again while its organization's sending is paused.
 pub(crate) const PAUSED_RECHECK: TimeDelta = TimeDelta::minutes(5);
@@ -47,6 +90,124 @@ impl Engine {
             .await;
         }
         Ok(status)
+    }
+
+    /// The organization's sending domain and the DNS records to publish for it.
+    pub async fn sending_domain(&self, caller: &Caller) -> AppResult<SendingDomain> {
+        self.repos(caller)
+            .execution
+            .sending_domain(caller.org)
+            .await?
+            .map(|d| shown(&d))
+            .ok_or(AppError::NotFound {
+                entity: "sending domain",
+            })
+    }
+
+    /// Sets the organization's sender and DKIM key (owners and admins): an uploaded key is
+    /// checked and kept, else the current key stays while its selector and algorithm do, else
+    /// a new key is generated. Its messages are signed with it from then on.
+    pub async fn put_sending_domain(
+        &self,
+        caller: &Caller,
+        input: SendingDomainInput,
+    ) -> AppResult<SendingDomain> {
+        caller.require_manage()?;
+        let valid = input
+            .validate()
+            .map_err(|e| AppError::Validation(e.errors))?;
+        let repos = self.repos(caller);
+        let current = repos.execution.sending_domain(caller.org).await?;
+        let (private_key, public_key) = match (&valid.private_key, &current) {
+            (Some(uploaded), _) => {
+                let public = dkim_public_key(valid.algorithm, uploaded).map_err(|e| {
+                    AppError::Validation(vec![ame_domain::FieldError::new(
+                        "dkim_private_key",
+                        format!("cannot be read as a {} key: {e}", valid.algorithm.as_str()),
+                    )])
+                })?;
+                (format!("{}\n", uploaded.trim()), public)
+            }
+            (None, Some(kept))
+                if kept.selector == valid.selector && kept.algorithm == valid.algorithm =>
+            {
+                (kept.private_key.clone(), kept.public_key.clone())
+            }
+            (None, _) => {
+                let algorithm = valid.algorithm;
+                tokio::task::spawn_blocking(move || generate_dkim_key(algorithm))
+                    .await
+                    .map_err(|e| AppError::Internal(format!("generating a DKIM key: {e}")))?
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+            }
+        };
+        let saved = repos
+            .execution
+            .put_sending_domain(
+                caller.org,
+                StoredSendingDomain {
+                    from_name: valid.from_name,
+                    from_address: valid.from_address,
+                    reply_to: valid.reply_to,
+                    selector: valid.selector,
+                    algorithm: valid.algorithm,
+                    private_key,
+                    public_key,
+                    updated_at: self.now(),
+                },
+            )
+            .await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "sending_domain.saved",
+                target_kind: "organization",
+                target_id: Some(caller.org.as_uuid()),
+                details: serde_json::json!({
+                    "from_address": saved.from_address,
+                    "dkim_selector": saved.selector,
+                    "dkim_algorithm": saved.algorithm.as_str(),
+                }),
+            },
+        )
+        .await;
+        Ok(shown(&saved))
+    }
+
+    /// The organization's own sender, when it set a sending domain (its key read once per
+    /// version).
+    pub(crate) async fn org_sender(&self, org: OrgId) -> AppResult<Option<Arc<OrgSender>>> {
+        let Some(stored) = self.service_repos().execution.sending_domain(org).await? else {
+            return Ok(None);
+        };
+        if let Some((at, sender)) = self
+            .senders()
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&org)
+            && *at == stored.updated_at
+        {
+            return Ok(Some(sender.clone()));
+        }
+        let signer = DkimSigner::new(&DkimSettings {
+            selector: stored.selector.clone(),
+            domain: address_domain(&stored.from_address),
+            private_key: stored.private_key.clone(),
+            ed25519: stored.algorithm == ame_domain::DkimAlgorithm::Ed25519,
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let sender = Arc::new(OrgSender {
+            from: format!("{} <{}>", stored.from_name, stored.from_address),
+            reply_to: stored.reply_to.clone(),
+            signer: Arc::new(signer),
+        });
+        self.senders()
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(org, (stored.updated_at, sender.clone()));
+        Ok(Some(sender))
     }
 
     /// The organization's sending state as a send finds it, and when the send must look

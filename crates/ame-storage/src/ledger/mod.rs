@@ -9,6 +9,8 @@
 mod connectors;
 mod rows;
 mod sending;
+
+pub use sending::StoredSendingDomain;
 mod tracking;
 
 pub use rows::send_job;
@@ -172,6 +174,14 @@ pub trait ExecutionRepository: Send + Sync {
         org: OrgId,
         now: DateTime<Utc>,
     ) -> StorageResult<SendingStatus>;
+    /// The organization's own sending domain, with its private key.
+    async fn sending_domain(&self, org: OrgId) -> StorageResult<Option<StoredSendingDomain>>;
+    /// Saves (creates or replaces) the organization's sending domain.
+    async fn put_sending_domain(
+        &self,
+        org: OrgId,
+        domain: StoredSendingDomain,
+    ) -> StorageResult<StoredSendingDomain>;
     /// Ends a pause and starts the count again.
     async fn resume_sending(&self, org: OrgId, now: DateTime<Utc>)
     -> StorageResult<SendingStatus>;
@@ -557,6 +567,18 @@ impl ExecutionRepository for SqlExecution {
         now: DateTime<Utc>,
     ) -> StorageResult<SendingStatus> {
         self.reset_sender_failures_stored(org, true, now).await
+    }
+
+    async fn sending_domain(&self, org: OrgId) -> StorageResult<Option<StoredSendingDomain>> {
+        self.sending_domain_stored(org).await
+    }
+
+    async fn put_sending_domain(
+        &self,
+        org: OrgId,
+        domain: StoredSendingDomain,
+    ) -> StorageResult<StoredSendingDomain> {
+        self.put_sending_domain_stored(org, domain).await
     }
 
     async fn events(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<TrackingEvent>> {

@@ -173,7 +173,8 @@ fn held(job: &Job) -> sea_orm::sea_query::SimpleExpr {
         .and(Column::Attempts.eq(job.attempts as i32))
 }
 
-/// Marks a held job done inside `txn`; false if the worker lost it.
+/// Marks a held job done inside `txn` (an earlier attempt's error is cleared: it no longer
+/// describes the job); false if the worker lost it.
 pub(crate) async fn complete_in<C: ConnectionTrait>(
     txn: &C,
     job: &Job,
@@ -182,6 +183,7 @@ pub(crate) async fn complete_in<C: ConnectionTrait>(
     let now = micros(now);
     let done = job::Entity::update_many()
         .col_expr(Column::State, Expr::value(JobState::Done.as_str()))
+        .col_expr(Column::LastError, Expr::value(None::<String>))
         .col_expr(Column::FinishedAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .col_expr(Column::LeaseExpiresAt, Expr::value(None::<DateTime<Utc>>))

@@ -133,3 +133,82 @@ impl DkimSigner {
         Ok(signed)
     }
 }
+
+fn key_error(e: impl std::fmt::Display) -> MailError {
+    MailError::Sender(format!("the DKIM key: {e}"))
+}
+
+/// PEM text of DER bytes under `label`.
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut text = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        text.push_str(&String::from_utf8_lossy(line));
+        text.push('\n');
+    }
+    text.push_str(&format!("-----END {label}-----\n"));
+    text
+}
+
+/// A new DKIM key: the private key as PKCS#8 PEM and the public key as published in DNS
+/// (base64 of the SubjectPublicKeyInfo for RSA-2048, of the raw 32 bytes for Ed25519).
+pub fn generate_dkim_key(algorithm: ame_domain::DkimAlgorithm) -> Result<(String, String), MailError> {
+    use mail_auth::dkim::generate::DkimKeyPair;
+    match algorithm {
+        ame_domain::DkimAlgorithm::Rsa => {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            use rsa::pkcs8::EncodePrivateKey;
+            let pair = DkimKeyPair::generate_rsa(2048).map_err(key_error)?;
+            let private = rsa::RsaPrivateKey::from_pkcs1_der(pair.private_key()).map_err(key_error)?;
+            let pem = private
+                .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+                .map_err(key_error)?
+                .to_string();
+            let public = dkim_public_key(ame_domain::DkimAlgorithm::Rsa, &pem)?;
+            Ok((pem, public))
+        }
+        ame_domain::DkimAlgorithm::Ed25519 => {
+            let pair = DkimKeyPair::generate_ed25519().map_err(key_error)?;
+            let pem = pem("PRIVATE KEY", pair.private_key());
+            let public = dkim_public_key(ame_domain::DkimAlgorithm::Ed25519, &pem)?;
+            Ok((pem, public))
+        }
+    }
+}
+
+/// The public key of a PEM private key, as published in DNS; a key that cannot be read for
+/// `algorithm` is refused.
+pub fn dkim_public_key(
+    algorithm: ame_domain::DkimAlgorithm,
+    private_pem: &str,
+) -> Result<String, MailError> {
+    use base64::Engine as _;
+    let text = private_pem.trim();
+    let public = match algorithm {
+        ame_domain::DkimAlgorithm::Rsa => {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+            let private = rsa::RsaPrivateKey::from_pkcs8_pem(text)
+                .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(text))
+                .map_err(key_error)?;
+            private
+                .to_public_key()
+                .to_public_key_der()
+                .map_err(key_error)?
+                .as_bytes()
+                .to_vec()
+        }
+        ame_domain::DkimAlgorithm::Ed25519 => {
+            use rustls_pki_types::pem::PemObject;
+            let der = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(text.as_bytes())
+                .map_err(key_error)?;
+            let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(
+                der.secret_pkcs8_der(),
+            )
+            .map_err(key_error)?;
+            ring::signature::KeyPair::public_key(&pair).as_ref().to_vec()
+        }
+    };
+    Ok(base64::engine::general_purpose::STANDARD.encode(public))
+}

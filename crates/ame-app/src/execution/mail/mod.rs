@@ -9,7 +9,9 @@ mod smtp;
 #[cfg(test)]
 mod tests;
 
-pub use dkim::{DkimSettings, DkimSigner, SIGNED_HEADERS};
+pub use dkim::{
+    DkimSettings, DkimSigner, SIGNED_HEADERS, dkim_public_key, generate_dkim_key,
+};
 pub use outbox::OutboxMailer;
 pub use smtp::{SmtpMailer, SmtpSecurity, SmtpSettings};
 
@@ -21,7 +23,7 @@ use std::fmt::Debug;
 use std::time::SystemTime;
 
 /// One personalised message, ready to go.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     /// The sender, e.g. `Ledgerly <news@ledgerly.example>`.
     pub from: String,
@@ -46,6 +48,8 @@ pub struct OutgoingEmail {
     /// The `Feedback-ID` header (campaign, type and sender), so mailbox providers' feedback
     /// loops can report complaints per campaign.
     pub feedback_id: Option<String>,
+    /// The key of the organization's own sending domain, signing in place of the mailer's.
+    pub dkim: Option<std::sync::Arc<DkimSigner>>,
 }
 
 /// Why a message was not accepted, by who is at fault.
@@ -166,6 +170,21 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
                 ),
         )
         .map_err(|e| MailError::Sender(format!("building the message: {e}")))
+}
+
+/// Checks a sender such as `Ledgerly <news@ledgerly.com>`: a mailbox lettre can write, with a
+/// domain. Returns what is wrong otherwise.
+pub fn check_sender(text: &str) -> Result<(), String> {
+    let mailbox: Mailbox = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a sender address such as `Ledgerly <news@ledgerly.com>`: {e}"))?;
+    if !mailbox.email.domain().contains('.') && mailbox.email.domain() != "localhost" {
+        return Err(format!(
+            "`{text}` has no domain a receiver could resolve (`{}`)",
+            mailbox.email.domain()
+        ));
+    }
+    Ok(())
 }
 
 /// The message's envelope and its bytes as sent, signed when a signer is given.

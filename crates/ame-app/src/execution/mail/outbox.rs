@@ -56,7 +56,7 @@ impl OutboxMailer {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let (_, message) = signed_message(email, self.dkim.as_deref())?;
+        let (_, message) = signed_message(email, email.dkim.as_deref().or(self.dkim.as_deref()))?;
         self.blobs
             .put(
                 &Self::key(&email.message_id),

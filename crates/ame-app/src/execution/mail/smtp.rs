@@ -269,7 +269,7 @@ fn classify(stage: Stage, e: lettre::transport::smtp::Error) -> MailError {
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let (envelope, bytes) = signed_message(email, self.dkim.as_ref())?;
+        let (envelope, bytes) = signed_message(email, email.dkim.as_deref().or(self.dkim.as_ref()))?;
         self.send_pooled(&envelope, &bytes).await
     }
 

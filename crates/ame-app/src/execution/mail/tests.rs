@@ -19,6 +19,7 @@ fn email() -> OutgoingEmail {
         unsubscribe_url: "https://ame.example/u/abc.def".into(),
         date: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
         feedback_id: Some("c1:re_engagement:org1:ame".into()),
+        dkim: None,
     }
 }
 
@@ -298,6 +299,61 @@ async fn signed_samples_for_an_independent_verifier() {
         let crlf = received.replace('\n', "\r\n");
         std::fs::write(dir.join(format!("{name}-smtp.eml")), crlf).unwrap();
     }
+    // Keys AME generates itself, published as the records it tells the organization to add.
+    for (algorithm, name) in [
+        (ame_domain::DkimAlgorithm::Rsa, "generated-rsa"),
+        (ame_domain::DkimAlgorithm::Ed25519, "generated-ed25519"),
+    ] {
+        let (private_key, public_key) = generate_dkim_key(algorithm).unwrap();
+        let record = ame_domain::SendingDomain::records("ledgerly.example", name, algorithm, &public_key);
+        std::fs::write(dir.join(format!("{name}.txt")), &record[0].value).unwrap();
+        let signer = DkimSigner::new(&DkimSettings {
+            selector: name.into(),
+            domain: "ledgerly.example".into(),
+            private_key,
+            ed25519: algorithm == ame_domain::DkimAlgorithm::Ed25519,
+        })
+        .unwrap();
+        let message = OutgoingEmail {
+            message_id: format!("<{name}@ledgerly.example>"),
+            dkim: Some(Arc::new(signer)),
+            ..email()
+        };
+        let blobs = Arc::new(ObjectBlobs::in_memory());
+        OutboxMailer::new(blobs.clone()).send(&message).await.unwrap();
+        let (_, stream) = blobs
+            .open(&OutboxMailer::key(&message.message_id))
+            .await
+            .unwrap()
+            .unwrap();
+        let chunks: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
+        std::fs::write(dir.join(format!("{name}.eml")), chunks.concat()).unwrap();
+    }
+}
+
+#[test]
+fn generated_keys_sign_and_publish_their_public_half() {
+    for algorithm in [
+        ame_domain::DkimAlgorithm::Ed25519,
+        ame_domain::DkimAlgorithm::Rsa,
+    ] {
+        let (private_key, public_key) = generate_dkim_key(algorithm).unwrap();
+        assert!(private_key.starts_with("-----BEGIN PRIVATE KEY-----"), "{private_key}");
+        assert_eq!(dkim_public_key(algorithm, &private_key).unwrap(), public_key);
+        let signer = DkimSigner::new(&DkimSettings {
+            selector: "ame".into(),
+            domain: "ledgerly.example".into(),
+            private_key,
+            ed25519: algorithm == ame_domain::DkimAlgorithm::Ed25519,
+        })
+        .unwrap();
+        let signed = signer.sign(b"From: a@ledgerly.example\r\n\r\nHi\r\n").unwrap();
+        assert!(String::from_utf8_lossy(&signed).starts_with("DKIM-Signature:"));
+    }
+    let ed = ame_domain::DkimAlgorithm::Ed25519;
+    let (_, public) = generate_dkim_key(ed).unwrap();
+    assert_eq!(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, public).unwrap().len(), 32);
+    assert!(dkim_public_key(ame_domain::DkimAlgorithm::Rsa, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
 }
 
 #[test]
@@ -314,4 +370,14 @@ fn bad_addresses_are_told_apart_by_side() {
         build_message(&bad_reply_to),
         Err(MailError::Sender(_))
     ));
+}
+
+#[test]
+fn senders_are_checked_before_anything_is_sent() {
+    assert!(check_sender("Ledgerly <news@ledgerly.com>").is_ok());
+    assert!(check_sender("news@ledgerly.com").is_ok());
+    for bad in ["Ledgerly", "news@", "Ledgerly <news@ledgerly>", "a b c@d.com"] {
+        let why = check_sender(bad).unwrap_err();
+        assert!(why.contains(bad), "{why}");
+    }
 }
