@@ -9,7 +9,11 @@ use ame_domain::{
 
 impl Engine {
     /// What `id` still needs before it may launch (any member may read it).
-    pub async fn campaign_readiness(&self, caller: &Caller, id: CampaignId) -> AppResult<Readiness> {
+    pub async fn campaign_readiness(
+        &self,
+        caller: &Caller,
+        id: CampaignId,
+    ) -> AppResult<Readiness> {
         let campaign = self.repos(caller).campaigns.get(caller.org, id).await?;
         self.readiness_of(caller, &campaign).await
     }

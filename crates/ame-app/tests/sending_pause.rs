@@ -5,9 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_app::execution::MailError;
-use ame_domain::{
-    Consent, ContactFilter, DEFAULT_PAUSE_AFTER_FAILURES, PageRequest, SendingState,
-};
+use ame_domain::{Consent, ContactFilter, DEFAULT_PAUSE_AFTER_FAILURES, PageRequest, SendingState};
 use ame_test_support::{TestDb, backend_tests};
 use chrono::TimeDelta;
 
@@ -54,7 +52,10 @@ async fn sending_side_failures_pause_sending_and_a_resume_loses_nothing(db: Test
         .await
         .unwrap();
     assert!(
-        contacts.items.iter().all(|c| c.consent == Consent::Subscribed),
+        contacts
+            .items
+            .iter()
+            .all(|c| c.consent == Consent::Subscribed),
         "no contact is touched by the sending side's failures"
     );
 
@@ -92,7 +93,11 @@ async fn sending_side_failures_pause_sending_and_a_resume_loses_nothing(db: Test
     assert_eq!(bounced.items.len(), 1);
     let dead = h
         .engine
-        .jobs(&h.caller, Some(ame_domain::JobState::Dead), PageRequest::first())
+        .jobs(
+            &h.caller,
+            Some(ame_domain::JobState::Dead),
+            PageRequest::first(),
+        )
         .await
         .unwrap();
     assert!(dead.items.is_empty(), "{:?}", dead.items);

@@ -107,7 +107,9 @@ async fn a_late_start_sends_the_first_overdue_step_and_spaces_the_rest(db: TestD
     let first = received(&h);
     assert_eq!(first.len(), CONTACTS.len());
     assert!(
-        first.values().all(|steps| steps.len() == 1 && steps[0].0 == 1),
+        first
+            .values()
+            .all(|steps| steps.len() == 1 && steps[0].0 == 1),
         "only the first step goes at once: {first:?}"
     );
     h.run_until(now + TimeDelta::days(14), TimeDelta::hours(1))
@@ -159,7 +161,10 @@ async fn a_tight_rate_limit_keeps_every_contacts_steps_in_order(db: TestDb) {
     for (_, at) in h.mailer.accepted() {
         *minutes.entry(at.timestamp() / 60).or_default() += 1;
     }
-    assert!(minutes.values().all(|n| *n <= 1), "one a minute: {minutes:?}");
+    assert!(
+        minutes.values().all(|n| *n <= 1),
+        "one a minute: {minutes:?}"
+    );
 }
 
 async fn a_step_retried_after_refusals_holds_back_the_next(db: TestDb) {

@@ -57,8 +57,7 @@ pub use ids::{
 };
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Job, JobSpec, JobSpecError, NewJob, OnDuplicate, PublishSpec, SendSpec,
-    TransitionEffects, kinds, parked_until,
-    retry_delay, transition_effects,
+    TransitionEffects, kinds, parked_until, retry_delay, transition_effects,
 };
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use optimisation::{
@@ -70,17 +69,16 @@ pub use optimisation::{
 };
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};
-pub use results::{
-    ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
-    ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
-};
 pub use readiness::{
     LaunchFacts, Readiness, ReadinessCode, ReadinessItem, START_GRACE, check_readiness,
     is_unusable_sender,
 };
-pub use sending::{
-    DkimAlgorithm, DnsRecord, SendingDomain, SendingDomainInput, ValidSendingDomain,
-    address_domain,
+pub use results::{
+    ChannelOutcome, FunnelMetrics, MAX_COUNT, MAX_RECORDS_PER_REQUEST, RECORD_YEARS, ResultKey,
+    ResultRecord, ResultRecordInput, ResultTotals, validate_result_records,
 };
 pub use schedule::{SendWindow, local_days_between};
+pub use sending::{
+    DkimAlgorithm, DnsRecord, SendingDomain, SendingDomainInput, ValidSendingDomain, address_domain,
+};
 pub use validation::{FieldError, ValidationError};

@@ -267,6 +267,9 @@ mod tests {
             delivers: false,
             ..facts()
         };
-        assert!(check_readiness(&c, &outbox).ready, "the outbox delivers nowhere");
+        assert!(
+            check_readiness(&c, &outbox).ready,
+            "the outbox delivers nowhere"
+        );
     }
 }

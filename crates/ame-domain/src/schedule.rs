@@ -158,15 +158,21 @@ impl SendWindow {
 
     /// The earliest a step may go when the step ahead of it went at `previous_sent`: `gap_days`
     /// local days later, at the window's first opening.
-    pub fn after_gap(&self, previous_sent: DateTime<Utc>, gap_days: u32, zone: Tz) -> DateTime<Utc> {
+    pub fn after_gap(
+        &self,
+        previous_sent: DateTime<Utc>,
+        gap_days: u32,
+        zone: Tz,
+    ) -> DateTime<Utc> {
         self.step_due(previous_sent, gap_days, zone)
     }
 }
 
 /// Whole local days in `zone` from `earlier` to `later` (0 when `later` is not after it).
 pub fn local_days_between(earlier: DateTime<Utc>, later: DateTime<Utc>, zone: Tz) -> u32 {
-    let days = (later.with_timezone(&zone).date_naive() - earlier.with_timezone(&zone).date_naive())
-        .num_days();
+    let days = (later.with_timezone(&zone).date_naive()
+        - earlier.with_timezone(&zone).date_naive())
+    .num_days();
     u32::try_from(days.max(0)).unwrap_or(u32::MAX)
 }
 
@@ -314,7 +320,10 @@ mod tests {
         assert!(planned[1] >= now + chrono::TimeDelta::days(3));
         assert_eq!(local_days_between(planned[1], planned[2], zone), 6);
         for at in &planned {
-            assert!(window.next_open(*at, zone) == *at, "{at} is inside the window");
+            assert!(
+                window.next_open(*at, zone) == *at,
+                "{at} is inside the window"
+            );
         }
         // On time, the plan is each step's own due time.
         let on_time = window.plan_steps(start, &[0, 4, 10], zone, start, 1);

@@ -46,7 +46,10 @@ pub struct SendingDomainInput {
     pub reply_to: Option<String>,
     /// The DKIM selector (`selector._domainkey.domain`), default `ame`.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+    )]
     pub dkim_selector: Option<String>,
     /// The key's algorithm, default `rsa`.
     #[serde(default)]
@@ -254,7 +257,10 @@ mod tests {
     fn a_sending_domain_is_checked_field_by_field() {
         let ok = input().validate().unwrap();
         assert_eq!(ok.from_address, "news@ledgerly.com");
-        assert_eq!((ok.selector.as_str(), ok.algorithm), ("ame", DkimAlgorithm::Rsa));
+        assert_eq!(
+            (ok.selector.as_str(), ok.algorithm),
+            ("ame", DkimAlgorithm::Rsa)
+        );
         let bad = SendingDomainInput {
             from_name: "Bad <name>".into(),
             from_address: "campaigns@ame.invalid".into(),
@@ -268,7 +274,13 @@ mod tests {
         let fields: Vec<&str> = bad.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["from_name", "from_address", "reply_to", "dkim_selector", "dkim_private_key"]
+            [
+                "from_name",
+                "from_address",
+                "reply_to",
+                "dkim_selector",
+                "dkim_private_key"
+            ]
         );
     }
 

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_domain::{
-    CampaignStatus, CampaignType, Consent, ContactFilter, DeliveryState, JobState, NewCampaign,
-    JobSpec, NewContact, NewJob, OrgId, PageRequest, kinds, validate_contacts,
+    CampaignStatus, CampaignType, Consent, ContactFilter, DeliveryState, JobSpec, JobState,
+    NewCampaign, NewContact, NewJob, OrgId, PageRequest, kinds, validate_contacts,
 };
 use ame_storage::{
     CampaignRepository, ContactRepository, ExecutionRepository, JobQueue, OrganizationRepository,
@@ -164,7 +164,10 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
         .unwrap();
     let flaky = queue.claim("b", 1, LEASE, now).await.unwrap().remove(0);
     assert_eq!(flaky.dedupe_key, "flaky");
-    queue.fail(&flaky, "timed out", Some(now), now).await.unwrap();
+    queue
+        .fail(&flaky, "timed out", Some(now), now)
+        .await
+        .unwrap();
     let flaky = queue.claim("b", 1, LEASE, now).await.unwrap().remove(0);
     assert_eq!(flaky.last_error.as_deref(), Some("timed out"));
     assert!(queue.complete(&flaky, now).await.unwrap());
@@ -234,7 +237,10 @@ async fn failures_back_off_then_die_and_can_be_retried(db: TestDb) {
             .contains("stopped during its last attempt")
     );
     let depth = queue.depth().await.unwrap();
-    assert_eq!(depth.get(&("results_rollup".into(), "dead".into())), Some(&1));
+    assert_eq!(
+        depth.get(&("results_rollup".into(), "dead".into())),
+        Some(&1)
+    );
 }
 
 async fn a_status_change_and_its_jobs_commit_together(db: TestDb) {
@@ -692,7 +698,10 @@ async fn failures_in_a_row_pause_one_organizations_sending(db: TestDb) {
     let resumed = ledger.resume_sending(a, later).await.unwrap();
     assert_eq!(resumed.state, SendingState::Active);
     assert_eq!(resumed.consecutive_failures, 0);
-    assert_eq!(ledger.resume_sending(b, later).await.unwrap().state, SendingState::Active);
+    assert_eq!(
+        ledger.resume_sending(b, later).await.unwrap().state,
+        SendingState::Active
+    );
 }
 
 fn queue_micros(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {

@@ -193,7 +193,13 @@ impl Server {
     /// subscribed contact as its audience and its assets generated.
     pub async fn make_launchable(&self, token: &str, campaign_id: &str) {
         let saved = self
-            .send(Method::PUT, "/api/marketing/brand", Some(token), Some(brand()), &[])
+            .send(
+                Method::PUT,
+                "/api/marketing/brand",
+                Some(token),
+                Some(brand()),
+                &[],
+            )
             .await;
         assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
         self.give_audience(token, campaign_id).await;

@@ -544,6 +544,10 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
         .await;
     let again = r.server.get("/api/marketing/jobs?state=dead", &key).await;
     let items = again.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "still no model: dead again after fresh attempts");
+    assert_eq!(
+        items.len(),
+        1,
+        "still no model: dead again after fresh attempts"
+    );
     assert_eq!(items[0]["attempts"], items[0]["max_attempts"]);
 }

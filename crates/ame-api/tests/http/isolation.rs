@@ -250,6 +250,37 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
         }
     }
 
+    // A's sender, key and sending state are A's alone.
+    let a_domain = server
+        .send(
+            Method::PUT,
+            "/api/marketing/sending-domain",
+            Some(&a_key),
+            Some(
+                json!({"from_name": "Ledgerly", "from_address": "news@ledgerly.com",
+                        "dkim_algorithm": "ed25519"}),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        a_domain.status,
+        reqwest::StatusCode::OK,
+        "{}",
+        a_domain.body
+    );
+    assert_eq!(
+        a_domain.body["dns_records"][0]["name"],
+        "ame._domainkey.ledgerly.com"
+    );
+    assert!(a_domain.body.get("dkim_private_key").is_none());
+    server
+        .get("/api/marketing/sending-domain", &b_key)
+        .await
+        .problem(404, "not_found");
+    let b_status = server.get("/api/marketing/sending-status", &b_key).await;
+    assert_eq!(b_status.body["state"], "active", "{}", b_status.body);
+
     // B's listings do not include A's data.
     let b_list = server.get("/api/marketing/campaigns", &b_key).await;
     assert_eq!(b_list.body["items"], json!([]));

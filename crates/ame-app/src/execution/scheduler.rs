@@ -356,7 +356,10 @@ impl Engine {
             }
             sending = status;
             // A step waits for the one ahead of it to settle, then keeps its gap from it.
-            if let Some(wait) = self.wait_for_previous_step(org, &payload, &window, tz).await? {
+            if let Some(wait) = self
+                .wait_for_previous_step(org, &payload, &window, tz)
+                .await?
+            {
                 return Ok(Handled::Postpone(wait));
             }
             // The per-organization rate: a slot of this clock minute, taken atomically

@@ -17,8 +17,8 @@ use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use ame_domain::{
-    CampaignId, FieldError, Goal, Group, GroupCounts, IntervalEstimate, LiftReport, MetricLift,
-    JobSpec, NewJob, NewOutcome, OrgId, Outcome, OutcomeEvent, validate_outcomes,
+    CampaignId, FieldError, Goal, Group, GroupCounts, IntervalEstimate, JobSpec, LiftReport,
+    MetricLift, NewJob, NewOutcome, OrgId, Outcome, OutcomeEvent, validate_outcomes,
 };
 use ame_prediction::lift::{self, Estimate};
 use ame_storage::ImportedOutcome;

@@ -183,8 +183,7 @@ pub trait ExecutionRepository: Send + Sync {
         domain: StoredSendingDomain,
     ) -> StorageResult<StoredSendingDomain>;
     /// Ends a pause and starts the count again.
-    async fn resume_sending(&self, org: OrgId, now: DateTime<Utc>)
-    -> StorageResult<SendingStatus>;
+    async fn resume_sending(&self, org: OrgId, now: DateTime<Utc>) -> StorageResult<SendingStatus>;
     /// Creates a connector.
     async fn create_connector(
         &self,
@@ -561,11 +560,7 @@ impl ExecutionRepository for SqlExecution {
         self.reset_sender_failures_stored(org, false, now).await
     }
 
-    async fn resume_sending(
-        &self,
-        org: OrgId,
-        now: DateTime<Utc>,
-    ) -> StorageResult<SendingStatus> {
+    async fn resume_sending(&self, org: OrgId, now: DateTime<Utc>) -> StorageResult<SendingStatus> {
         self.reset_sender_failures_stored(org, true, now).await
     }
 

@@ -153,14 +153,17 @@ fn pem(label: &str, der: &[u8]) -> String {
 
 /// A new DKIM key: the private key as PKCS#8 PEM and the public key as published in DNS
 /// (base64 of the SubjectPublicKeyInfo for RSA-2048, of the raw 32 bytes for Ed25519).
-pub fn generate_dkim_key(algorithm: ame_domain::DkimAlgorithm) -> Result<(String, String), MailError> {
+pub fn generate_dkim_key(
+    algorithm: ame_domain::DkimAlgorithm,
+) -> Result<(String, String), MailError> {
     use mail_auth::dkim::generate::DkimKeyPair;
     match algorithm {
         ame_domain::DkimAlgorithm::Rsa => {
             use rsa::pkcs1::DecodeRsaPrivateKey;
             use rsa::pkcs8::EncodePrivateKey;
             let pair = DkimKeyPair::generate_rsa(2048).map_err(key_error)?;
-            let private = rsa::RsaPrivateKey::from_pkcs1_der(pair.private_key()).map_err(key_error)?;
+            let private =
+                rsa::RsaPrivateKey::from_pkcs1_der(pair.private_key()).map_err(key_error)?;
             let pem = private
                 .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
                 .map_err(key_error)?
@@ -203,11 +206,12 @@ pub fn dkim_public_key(
             use rustls_pki_types::pem::PemObject;
             let der = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(text.as_bytes())
                 .map_err(key_error)?;
-            let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(
-                der.secret_pkcs8_der(),
-            )
-            .map_err(key_error)?;
-            ring::signature::KeyPair::public_key(&pair).as_ref().to_vec()
+            let pair =
+                ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der.secret_pkcs8_der())
+                    .map_err(key_error)?;
+            ring::signature::KeyPair::public_key(&pair)
+                .as_ref()
+                .to_vec()
         }
     };
     Ok(base64::engine::general_purpose::STANDARD.encode(public))

@@ -9,9 +9,7 @@ mod smtp;
 #[cfg(test)]
 mod tests;
 
-pub use dkim::{
-    DkimSettings, DkimSigner, SIGNED_HEADERS, dkim_public_key, generate_dkim_key,
-};
+pub use dkim::{DkimSettings, DkimSigner, SIGNED_HEADERS, dkim_public_key, generate_dkim_key};
 pub use outbox::OutboxMailer;
 pub use smtp::{SmtpMailer, SmtpSecurity, SmtpSettings};
 
@@ -175,9 +173,9 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
 /// Checks a sender such as `Ledgerly <news@ledgerly.com>`: a mailbox lettre can write, with a
 /// domain. Returns what is wrong otherwise.
 pub fn check_sender(text: &str) -> Result<(), String> {
-    let mailbox: Mailbox = text
-        .parse()
-        .map_err(|e| format!("`{text}` is not a sender address such as `Ledgerly <news@ledgerly.com>`: {e}"))?;
+    let mailbox: Mailbox = text.parse().map_err(|e| {
+        format!("`{text}` is not a sender address such as `Ledgerly <news@ledgerly.com>`: {e}")
+    })?;
     if !mailbox.email.domain().contains('.') && mailbox.email.domain() != "localhost" {
         return Err(format!(
             "`{text}` has no domain a receiver could resolve (`{}`)",
@@ -200,4 +198,3 @@ pub(crate) fn signed_message(
     };
     Ok((message.envelope().clone(), bytes))
 }
-

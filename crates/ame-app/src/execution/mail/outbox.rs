@@ -32,7 +32,11 @@ impl OutboxMailer {
 
     /// Signs messages with DKIM as the SMTP client would; a key that cannot be read is refused.
     pub fn with_dkim(mut self, dkim: Option<DkimSettings>) -> Result<Self, MailError> {
-        self.dkim = dkim.as_ref().map(DkimSigner::new).transpose()?.map(Arc::new);
+        self.dkim = dkim
+            .as_ref()
+            .map(DkimSigner::new)
+            .transpose()?
+            .map(Arc::new);
         Ok(self)
     }
 
@@ -58,10 +62,7 @@ impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
         let (_, message) = signed_message(email, email.dkim.as_deref().or(self.dkim.as_deref()))?;
         self.blobs
-            .put(
-                &Self::key(&email.message_id),
-                Bytes::from(message),
-            )
+            .put(&Self::key(&email.message_id), Bytes::from(message))
             .await
             .map_err(|e| MailError::Sender(format!("writing the outbox: {e}")))
     }

@@ -97,11 +97,7 @@ impl SmtpMailer {
             TlsParameters::new(settings.host.clone())
                 .map_err(|e| MailError::Sender(format!("TLS for {}: {e}", settings.host)))?;
         }
-        let dkim = settings
-            .dkim
-            .as_ref()
-            .map(DkimSigner::new)
-            .transpose()?;
+        let dkim = settings.dkim.as_ref().map(DkimSigner::new).transpose()?;
         Ok(Self {
             settings,
             dkim,
@@ -165,7 +161,11 @@ impl SmtpMailer {
     ) -> Result<(), (Stage, lettre::transport::smtp::Error)> {
         let mut options = Vec::new();
         let info = connection.server_info();
-        let non_ascii = envelope.from().into_iter().chain(envelope.to()).any(|a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii());
+        let non_ascii = envelope
+            .from()
+            .into_iter()
+            .chain(envelope.to())
+            .any(|a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii());
         if non_ascii && info.supports_feature(Extension::SmtpUtfEight) {
             options.push(MailParameter::SmtpUtfEight);
         }
@@ -214,9 +214,7 @@ impl SmtpMailer {
             None => self.connect().await?,
         };
         let mut result = Self::transact(&mut connection, envelope, bytes).await;
-        if was_reused
-            && matches!(&result, Err((_, e)) if !e.is_permanent() && !e.is_transient())
-        {
+        if was_reused && matches!(&result, Err((_, e)) if !e.is_permanent() && !e.is_transient()) {
             // The server closed the idle connection: once more on a new one.
             connection = self.connect().await?;
             result = Self::transact(&mut connection, envelope, bytes).await;
@@ -269,7 +267,8 @@ fn classify(stage: Stage, e: lettre::transport::smtp::Error) -> MailError {
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let (envelope, bytes) = signed_message(email, email.dkim.as_deref().or(self.dkim.as_ref()))?;
+        let (envelope, bytes) =
+            signed_message(email, email.dkim.as_deref().or(self.dkim.as_ref()))?;
         self.send_pooled(&envelope, &bytes).await
     }
 

@@ -149,14 +149,26 @@ async fn smtp_failures_are_classified_by_stage_and_connections_reused() {
     }
     // The recipient's own answers: refused for good, or later.
     let gone = mailer.send(&to("gone@example.com")).await;
-    assert!(matches!(&gone, Err(MailError::Rejected(m)) if m.contains("550")), "{gone:?}");
+    assert!(
+        matches!(&gone, Err(MailError::Rejected(m)) if m.contains("550")),
+        "{gone:?}"
+    );
     let slow = mailer.send(&to("slow@example.com")).await;
-    assert!(matches!(&slow, Err(MailError::Transient(m)) if m.contains("451")), "{slow:?}");
+    assert!(
+        matches!(&slow, Err(MailError::Transient(m)) if m.contains("451")),
+        "{slow:?}"
+    );
     // A refused message: the mailbox's status bounces, a content refusal does not.
     let full = mailer.send(&to("full@example.com")).await;
-    assert!(matches!(&full, Err(MailError::Rejected(m)) if m.contains("5.2.2")), "{full:?}");
+    assert!(
+        matches!(&full, Err(MailError::Rejected(m)) if m.contains("5.2.2")),
+        "{full:?}"
+    );
     let spam = mailer.send(&to("spam@example.com")).await;
-    assert!(matches!(&spam, Err(MailError::Sender(m)) if m.contains("5.7.1")), "{spam:?}");
+    assert!(
+        matches!(&spam, Err(MailError::Sender(m)) if m.contains("5.7.1")),
+        "{spam:?}"
+    );
     // The server refuses the sender: the sending side's failure, whoever the recipient.
     let locked = mailer
         .send(&OutgoingEmail {
@@ -164,13 +176,19 @@ async fn smtp_failures_are_classified_by_stage_and_connections_reused() {
             ..email()
         })
         .await;
-    assert!(matches!(&locked, Err(MailError::Sender(m)) if m.contains("530")), "{locked:?}");
+    assert!(
+        matches!(&locked, Err(MailError::Sender(m)) if m.contains("530")),
+        "{locked:?}"
+    );
     // A sender that is no address is the sending side's too; a recipient that is none bounces.
     let bad_sender = OutgoingEmail {
         from: "not an address".into(),
         ..email()
     };
-    assert!(matches!(mailer.send(&bad_sender).await, Err(MailError::Sender(_))));
+    assert!(matches!(
+        mailer.send(&bad_sender).await,
+        Err(MailError::Sender(_))
+    ));
     assert!(matches!(
         mailer.send(&to("not an address")).await,
         Err(MailError::Rejected(_))
@@ -198,7 +216,10 @@ async fn smtp_failures_are_classified_by_stage_and_connections_reused() {
         ..plain(port)
     })
     .unwrap();
-    assert!(matches!(tls.send(&email()).await, Err(MailError::Sender(_))));
+    assert!(matches!(
+        tls.send(&email()).await,
+        Err(MailError::Sender(_))
+    ));
 }
 
 /// An Ed25519 key (RFC 8463's example seed) for tests that need no independent verifier.
@@ -224,7 +245,9 @@ async fn messages_are_dkim_signed_relaxed_over_every_header_a_receiver_acts_on()
         .unwrap();
     let chunks: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
     let text = String::from_utf8(chunks.concat()).unwrap();
-    let start = text.find("DKIM-Signature:").unwrap_or_else(|| panic!("no signature in\n{text}"));
+    let start = text
+        .find("DKIM-Signature:")
+        .unwrap_or_else(|| panic!("no signature in\n{text}"));
     let signature: String = text[start..]
         .split("\r\n")
         .enumerate()
@@ -305,7 +328,8 @@ async fn signed_samples_for_an_independent_verifier() {
         (ame_domain::DkimAlgorithm::Ed25519, "generated-ed25519"),
     ] {
         let (private_key, public_key) = generate_dkim_key(algorithm).unwrap();
-        let record = ame_domain::SendingDomain::records("ledgerly.example", name, algorithm, &public_key);
+        let record =
+            ame_domain::SendingDomain::records("ledgerly.example", name, algorithm, &public_key);
         std::fs::write(dir.join(format!("{name}.txt")), &record[0].value).unwrap();
         let signer = DkimSigner::new(&DkimSettings {
             selector: name.into(),
@@ -320,7 +344,10 @@ async fn signed_samples_for_an_independent_verifier() {
             ..email()
         };
         let blobs = Arc::new(ObjectBlobs::in_memory());
-        OutboxMailer::new(blobs.clone()).send(&message).await.unwrap();
+        OutboxMailer::new(blobs.clone())
+            .send(&message)
+            .await
+            .unwrap();
         let (_, stream) = blobs
             .open(&OutboxMailer::key(&message.message_id))
             .await
@@ -338,8 +365,14 @@ fn generated_keys_sign_and_publish_their_public_half() {
         ame_domain::DkimAlgorithm::Rsa,
     ] {
         let (private_key, public_key) = generate_dkim_key(algorithm).unwrap();
-        assert!(private_key.starts_with("-----BEGIN PRIVATE KEY-----"), "{private_key}");
-        assert_eq!(dkim_public_key(algorithm, &private_key).unwrap(), public_key);
+        assert!(
+            private_key.starts_with("-----BEGIN PRIVATE KEY-----"),
+            "{private_key}"
+        );
+        assert_eq!(
+            dkim_public_key(algorithm, &private_key).unwrap(),
+            public_key
+        );
         let signer = DkimSigner::new(&DkimSettings {
             selector: "ame".into(),
             domain: "ledgerly.example".into(),
@@ -347,13 +380,26 @@ fn generated_keys_sign_and_publish_their_public_half() {
             ed25519: algorithm == ame_domain::DkimAlgorithm::Ed25519,
         })
         .unwrap();
-        let signed = signer.sign(b"From: a@ledgerly.example\r\n\r\nHi\r\n").unwrap();
+        let signed = signer
+            .sign(b"From: a@ledgerly.example\r\n\r\nHi\r\n")
+            .unwrap();
         assert!(String::from_utf8_lossy(&signed).starts_with("DKIM-Signature:"));
     }
     let ed = ame_domain::DkimAlgorithm::Ed25519;
     let (_, public) = generate_dkim_key(ed).unwrap();
-    assert_eq!(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, public).unwrap().len(), 32);
-    assert!(dkim_public_key(ame_domain::DkimAlgorithm::Rsa, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+    assert_eq!(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, public)
+            .unwrap()
+            .len(),
+        32
+    );
+    assert!(
+        dkim_public_key(
+            ame_domain::DkimAlgorithm::Rsa,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -376,7 +422,12 @@ fn bad_addresses_are_told_apart_by_side() {
 fn senders_are_checked_before_anything_is_sent() {
     assert!(check_sender("Ledgerly <news@ledgerly.com>").is_ok());
     assert!(check_sender("news@ledgerly.com").is_ok());
-    for bad in ["Ledgerly", "news@", "Ledgerly <news@ledgerly>", "a b c@d.com"] {
+    for bad in [
+        "Ledgerly",
+        "news@",
+        "Ledgerly <news@ledgerly>",
+        "a b c@d.com",
+    ] {
         let why = check_sender(bad).unwrap_err();
         assert!(why.contains(bad), "{why}");
     }
