@@ -33,6 +33,7 @@ async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: T
     let engine = h.engine.clone().with_execution(ExecutionSettings {
         mailer: Some(h.mailer.clone()),
         public_url: "https://ame.example".into(),
+        from: "Ledgerly <news@ledgerly.example>".into(),
         send_rate_per_minute: 2,
         ..ExecutionSettings::default()
     });
@@ -289,7 +290,12 @@ async fn unsubscribes_bounces_retries_and_an_outage_lose_nothing(db: TestDb) {
         1,
         "nothing gets through while down"
     );
+    // A day of failures on the sending side paused the organization's sending; once the server
+    // is back, an admin resumes it and everything waiting goes.
     *h.mailer.down.lock().unwrap() = false;
+    let paused = h.engine.sending_status(&h.caller).await.unwrap();
+    assert_eq!(paused.state, ame_domain::SendingState::Paused, "{paused:?}");
+    h.engine.resume_sending(&h.caller).await.unwrap();
     h.run_until(at(2027, 3, 16, 0, 0), chrono::TimeDelta::minutes(10))
         .await;
 

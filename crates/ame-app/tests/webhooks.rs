@@ -205,7 +205,8 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
     receiver.answer("/linkedin", &[500]);
     receiver.answer("/x", &[410]);
 
-    let mut new = NewCampaign::new(CampaignType::ReEngagement, "Win back finance teams");
+    // A campaign that sends no email: it needs no audience to launch.
+    let mut new = NewCampaign::new(CampaignType::BrandAwareness, "Make finance teams know us");
     new.start_at = Some(Utc.with_ymd_and_hms(2027, 3, 1, 9, 0, 0).unwrap());
     let valid = engine.check_new_campaign(&caller, new).unwrap();
     let campaign = engine.create_campaign(&caller, valid, None).await.unwrap();

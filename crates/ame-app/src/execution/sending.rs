@@ -25,10 +25,13 @@ pub(crate) struct OrgSender {
     pub signer: Arc<DkimSigner>,
 }
 
+/// A sender with its key read, and the version of the sending domain it was read from.
+type CachedSender = (DateTime<Utc>, Arc<OrgSender>);
+
 /// Organizations' senders with their keys read, by the version they were read at.
 #[derive(Debug, Default)]
 pub struct SenderCache {
-    entries: Mutex<HashMap<OrgId, (DateTime<Utc>, Arc<OrgSender>)>>,
+    entries: Mutex<HashMap<OrgId, CachedSender>>,
 }
 
 fn shown(stored: &StoredSendingDomain) -> SendingDomain {
