@@ -241,12 +241,16 @@ pub(crate) enum Command {
         #[command(flatten)]
         execution: Box<ExecutionArgs>,
     },
+    /// Run campaigns without serving the API: claim due jobs (starts, launches, sends, posts,
+    /// rollups, retraining) from the shared database and run them, as many processes as you
+    /// like beside `ame serve --no-worker`; stops cleanly on SIGTERM or Ctrl-C.
     Worker {
         #[command(flatten)]
         generation: Box<GenerationArgs>,
         #[command(flatten)]
         execution: Box<ExecutionArgs>,
     },
+    /// Manage contacts from files.
     Contacts {
         #[command(subcommand)]
         command: ContactsCommand,
@@ -345,8 +349,15 @@ pub(crate) enum ResultsCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum ContactsCommand {
+    /// Import contacts from a CSV file with a header row: `email` (required), `first_name`,
+    /// `time_zone` (an IANA name such as `Europe/London`), `locale`, `consent` (`subscribed`,
+    /// `unsubscribed`, `bounced` or `complained`); every other column is an attribute (numbers
+    /// and `true`/`false` typed, empty cells left out). Every row is checked first and nothing
+    /// is written if any is wrong; a contact who unsubscribed is never subscribed again.
     Import {
+        /// The CSV file.
         file: std::path::PathBuf,
+        /// The organization the contacts belong to.
         #[arg(long)]
         org: uuid::Uuid,
     },

@@ -19,6 +19,7 @@ backend_tests!(
     removing_a_person_ends_their_sessions_there,
     the_campaign_form_shows_the_apis_errors_on_its_fields,
     the_list_searches_filters_and_pages,
+    the_launch_checklist_blocks_scheduling_until_met,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -529,4 +530,36 @@ async fn the_list_searches_filters_and_pages(db: TestDb) {
     assert!(none.contains("No campaigns match"));
     let (status, _) = browser.get("/app/campaigns?status=sleeping").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn the_launch_checklist_blocks_scheduling_until_met(db: TestDb) {
+    let server = Server::start(db).await;
+    org_with_owner(&server, "ana@example.com").await;
+    let ana = Browser::sign_in(&server, "ana@example.com").await;
+    let campaign = ana
+        .create_campaign("Win back finance teams who left", "Win back")
+        .await;
+    let (status, html) = ana.get(&campaign).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = Html::parse_document(&html);
+    let items = Selector::parse("#readiness li").unwrap();
+    let codes: Vec<String> = page
+        .select(&items)
+        .filter_map(|li| li.value().attr("data-code").map(str::to_owned))
+        .collect();
+    assert!(
+        codes.contains(&"no_brand_profile".to_owned()) && codes.contains(&"no_assets".to_owned()),
+        "{codes:?}"
+    );
+    let refused = ana
+        .submit(
+            &format!("{campaign}/status"),
+            &[("status", "scheduled"), ("expected", "draft")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let explained = refused.text().await.unwrap();
+    assert!(explained.contains("launch checklist"), "{explained}");
+    let (_, after) = ana.get(&campaign).await;
+    assert!(after.contains(">draft<"), "the campaign stayed a draft");
 }
