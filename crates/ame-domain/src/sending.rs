@@ -38,7 +38,10 @@ pub struct SendingDomainInput {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub from_name: String,
     /// The sender address, on the domain to sign for, e.g. `news@ledgerly.com`.
-    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    )]
     pub from_address: String,
     /// Where replies go (the brand's sign-off invites them), when not to the sender.
     #[serde(default)]
