@@ -40,7 +40,11 @@ pub struct SendingDomainInput {
     /// The sender address, on the domain to sign for, e.g. `news@ledgerly.com`.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 3, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+        schema(
+            min_length = 3,
+            max_length = 254,
+            pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        )
     )]
     pub from_address: String,
     /// Where replies go (the brand's sign-off invites them), when not to the sender.

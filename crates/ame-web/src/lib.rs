@@ -95,6 +95,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/keys", web::get().to(pages::keys::show))
             .route("/keys", web::post().to(pages::keys::create))
             .route("/keys/{id}/revoke", web::post().to(pages::keys::revoke))
+            .route(
+                "/sending/resume",
+                web::post().to(pages::running::resume_sending),
+            )
             .route("/leads", web::get().to(pages::people::leads))
             .route("/contacts", web::get().to(pages::people::contacts))
             .route("/targeting", web::get().to(pages::people::targeting))

@@ -88,6 +88,7 @@ async fn detail_page(
     } else {
         None
     };
+    let sending = ctx.engine.sending_status(&ctx.caller).await?;
     Ok(page(
         ctx,
         "campaigns",
@@ -95,6 +96,7 @@ async fn detail_page(
         html! {
             (campaign_header(campaign, "overview"))
             (errors.summary())
+            (super::running::sending_banner(&sending, ctx.can_manage().then(|| ctx.csrf())))
             @if let Some(readiness) = &readiness {
                 section #readiness .card aria-labelledby="readiness-heading" {
                     h2 #readiness-heading { "Launch checklist" }

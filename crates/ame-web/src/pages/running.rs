@@ -1,14 +1,50 @@
 //! A running campaign: its outbox (sends by due time) and its variant tests with the lift
 //! against the holdout.
 
+use super::checked_form;
 use super::parse_id;
 use crate::error::WebError;
+use crate::form::csrf_field;
+use crate::layout::see_other;
 use crate::layout::{campaign_header, campaign_title, ok, page};
 use crate::session::Ctx;
 use actix_web::HttpResponse;
-use actix_web::web::Path;
-use ame_domain::{CampaignId, IntervalEstimate};
-use maud::html;
+use actix_web::web::{Bytes, Path};
+use ame_domain::{CampaignId, IntervalEstimate, SendingState, SendingStatus};
+use maud::{Markup, html};
+
+/// The notice shown while the organization's sending is paused, with the resume button for
+/// owners and admins (`csrf` is the session's token); nothing while it is active.
+pub fn sending_banner(status: &SendingStatus, csrf: Option<&str>) -> Markup {
+    html! {
+        @if status.state == SendingState::Paused {
+            section #sending-paused .card role="alert" aria-labelledby="sending-paused-heading" {
+                h2 #sending-paused-heading { "Sending is paused" }
+                p {
+                    "No email leaves for this organization"
+                    @if let Some(at) = status.paused_at { " since " (at.format("%Y-%m-%d %H:%M UTC")) }
+                    ": " (status.consecutive_failures) " sends in a row failed on the sending side (the mail server, its login or TLS, or the sender address). Messages wait; none is lost, and no contact was changed."
+                }
+                @if let Some(error) = &status.last_error { p { "Last error: " code { (error) } } }
+                @if let Some(csrf) = csrf {
+                    form #resume-sending method="post" action="/app/sending/resume" {
+                        (csrf_field(csrf))
+                        button type="submit" { "Resume sending" }
+                    }
+                } @else {
+                    p .muted { "An owner or admin resumes sending once the cause is fixed." }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /app/sending/resume`: ends a pause of the organization's sending (owners and admins).
+pub async fn resume_sending(ctx: Ctx, body: Bytes) -> Result<HttpResponse, WebError> {
+    checked_form(&ctx, &body)?;
+    ctx.engine.resume_sending(&ctx.caller).await?;
+    Ok(see_other("/app/campaigns"))
+}
 
 /// `GET /app/campaigns/{id}/schedule`.
 pub async fn schedule(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, WebError> {
@@ -16,12 +52,14 @@ pub async fn schedule(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, WebErr
     let campaign = ctx.engine.campaign(&ctx.caller, id).await?;
     let mut deliveries = ctx.engine.deliveries(&ctx.caller, id, 200).await?;
     deliveries.sort_by_key(|d| d.due_at);
+    let sending = ctx.engine.sending_status(&ctx.caller).await?;
     Ok(ok(page(
         &ctx,
         "campaigns",
         &format!("Schedule · {}", campaign_title(&campaign)),
         html! {
             (campaign_header(&campaign, "schedule"))
+            (sending_banner(&sending, ctx.can_manage().then(|| ctx.csrf())))
             p { "Emails go out in each contact's own time zone within the send window; this is the outbox, earliest first (up to 200)." }
             @if deliveries.is_empty() {
                 p #no-sends { "Nothing scheduled yet. Sends are planned when an active campaign with an audience starts." }
@@ -121,4 +159,26 @@ pub async fn experiments(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Web
             }
         },
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pause_is_announced_with_a_resume_button_for_managers_only() {
+        let active = SendingStatus::default();
+        assert!(sending_banner(&active, Some("t")).into_string().is_empty());
+        let paused = SendingStatus {
+            state: SendingState::Paused,
+            consecutive_failures: 20,
+            last_error: Some("530 <auth> required".into()),
+            paused_at: None,
+        };
+        let manager = sending_banner(&paused, Some("token")).into_string();
+        assert!(manager.contains("role=\"alert\"") && manager.contains("id=\"resume-sending\""));
+        assert!(manager.contains("530 &lt;auth&gt; required"), "{manager}");
+        let member = sending_banner(&paused, None).into_string();
+        assert!(member.contains("Sending is paused") && !member.contains("resume-sending"));
+    }
 }
