@@ -81,16 +81,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment(smtp_port: int, keys: pathlib.Path, ed25519: bool) -> dict:
+def environment(smtp_port: int, keys: pathlib.Path | None = None, ed25519: bool = False) -> dict:
+    """The settings of the processes under test; with `keys`, they DKIM-sign with one of them."""
     env = dict(os.environ)
-    env.update(
-        {
-            "AME_DKIM_SELECTOR": "ed25519" if ed25519 else "rsa",
-            "AME_DKIM_DOMAIN": "ledgerly.example",
-            "AME_DKIM_KEY_FILE": str(keys / ("ed25519.key" if ed25519 else "rsa.pem")),
-            "AME_DKIM_ED25519": "true" if ed25519 else "false",
-        }
-    )
+    if keys is not None:
+        env.update(
+            {
+                "AME_DKIM_SELECTOR": "ed25519" if ed25519 else "rsa",
+                "AME_DKIM_DOMAIN": "ledgerly.example",
+                "AME_DKIM_KEY_FILE": str(keys / ("ed25519.key" if ed25519 else "rsa.pem")),
+                "AME_DKIM_ED25519": "true" if ed25519 else "false",
+            }
+        )
     env.update(
         {
             "AME_SMTP_HOST": "127.0.0.1",
