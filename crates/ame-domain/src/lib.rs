@@ -46,7 +46,8 @@ pub use contact::{
     ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
 };
 pub use delivery::{
-    Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, SendingState, SendingStatus,
+    Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, LedgerCursor, LedgerFilter, SendingState,
+    SendingStatus,
 };
 pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,

@@ -3,14 +3,14 @@
 
 use crate::auth::Principal;
 use crate::body::JsonBody;
-use crate::extract::{campaign_id, list_query, path_id, query_number};
+use crate::extract::{campaign_id, list_query, path_id, query_pairs};
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use ame_app::execution::{ConversionInput, NewConnector};
 use ame_domain::{
-    Connector, ConnectorId, Delivery, FieldError, Job, JobId, JobState, SendingDomain,
-    SendingDomainInput, SendingStatus,
+    Connector, ConnectorId, ContactId, Delivery, DeliveryState, FieldError, Job, JobId, JobState,
+    LedgerCursor, LedgerFilter, SendingDomain, SendingDomainInput, SendingStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,11 +45,13 @@ pub struct ConnectorList {
     pub items: Vec<Connector>,
 }
 
-/// A campaign's delivery ledger.
+/// One page of a campaign's delivery ledger.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryList {
-    /// By step, then due time.
+    /// By step, then contact id.
     pub items: Vec<Delivery>,
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A recorded conversion.
@@ -278,14 +280,18 @@ pub async fn record_conversion(
 }
 
 /// A campaign's delivery ledger: one row per step and contact, with its state
-/// (`pending`, `sending`, `sent`, `failed`, `suppressed`, `cancelled`).
+/// (`pending`, `sending`, `sent`, `failed`, `suppressed`, `cancelled`), by step then contact,
+/// a page at a time.
 #[utoipa::path(
     tag = "execution",
     params(
         ("id" = uuid::Uuid, Path, description = "Campaign id"),
-        ("limit" = Option<u32>, Query, description = "At most this many rows, 1 to 1000 (default 100)", minimum = 1, maximum = 1000),
+        LedgerQuery,
     ),
-    responses((status = 200, description = "The ledger", body = DeliveryList)),
+    responses(
+        (status = 200, description = "One page of the ledger", body = DeliveryList),
+        (status = 422, description = "A query parameter is not allowed; each one is named", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/campaigns/{id}/deliveries")]
@@ -296,8 +302,114 @@ pub async fn list_deliveries(
     state: web::Data<AppState>,
 ) -> Result<web::Json<DeliveryList>, Problem> {
     let id = campaign_id(&path)?;
-    let limit = query_number::<u64>(&req, "limit", (1, 1000))?.unwrap_or(100);
+    let (filter, cursor, limit) = ledger_query(req.query_string())?;
+    let page = state
+        .engine
+        .ledger(&principal, id, filter, cursor, limit)
+        .await?;
     Ok(web::Json(DeliveryList {
-        items: state.engine.deliveries(&principal, id, limit).await?,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
+}
+
+/// Query parameters of a campaign's delivery ledger.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// Only rows in this state.
+    pub state: Option<DeliveryState>,
+    /// Only this contact's rows.
+    pub contact: Option<uuid::Uuid>,
+    /// Only this step's rows.
+    #[param(minimum = 1, maximum = 100)]
+    pub step: Option<u32>,
+}
+
+/// Reads the ledger's query string; a 422 names every parameter that is wrong.
+fn ledger_query(query: &str) -> Result<(LedgerFilter, Option<LedgerCursor>, u64), Problem> {
+    let mut filter = LedgerFilter::default();
+    let mut cursor = None;
+    let mut limit = 100;
+    let mut errors = Vec::new();
+    for (name, value) in query_pairs(query)? {
+        match name.as_str() {
+            "limit" => match value.parse::<u64>() {
+                Ok(n) if (1..=1000).contains(&n) => limit = n,
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to 1000; got `{value}`"),
+                )),
+            },
+            "cursor" if value.is_empty() => cursor = None,
+            "cursor" => match LedgerCursor::decode(&value) {
+                Ok(c) => cursor = Some(c),
+                Err(_) => errors.push(FieldError::new(
+                    "cursor",
+                    "must be a `next_cursor` value returned by this endpoint",
+                )),
+            },
+            "state" => match value.parse::<DeliveryState>() {
+                Ok(s) => filter.state = Some(s),
+                Err(_) => errors.push(FieldError::with_allowed(
+                    "state",
+                    format!("is not a delivery state; got `{value}`"),
+                    DeliveryState::NAMES,
+                )),
+            },
+            "contact" => match value.parse::<uuid::Uuid>() {
+                Ok(c) => filter.contact = Some(ContactId::from_uuid(c)),
+                Err(_) => errors.push(FieldError::new(
+                    "contact",
+                    format!("must be a contact id (a UUID); got `{value}`"),
+                )),
+            },
+            "step" => match value.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => filter.step = Some(n),
+                _ => errors.push(FieldError::new(
+                    "step",
+                    format!("must be a step number from 1 to 100; got `{value}`"),
+                )),
+            },
+            other => errors.push(FieldError::with_allowed(
+                other,
+                "is not a parameter of the ledger",
+                &["limit", "cursor", "state", "contact", "step"],
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok((filter, cursor, limit))
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ledger_query_names_every_bad_parameter() {
+        let contact = uuid::Uuid::now_v7();
+        let (filter, cursor, limit) =
+            ledger_query(&format!("state=sent&step=2&contact={contact}&limit=5")).unwrap();
+        assert_eq!(filter.state, Some(DeliveryState::Sent));
+        assert_eq!(filter.step, Some(2));
+        assert_eq!(filter.contact, Some(ContactId::from_uuid(contact)));
+        assert_eq!((cursor, limit), (None, 5));
+        let problem = ledger_query("state=lost&step=0&contact=x&limit=1001&cursor=zz&channel=sms")
+            .unwrap_err();
+        let fields: Vec<_> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["state", "step", "contact", "limit", "cursor", "channel"]
+        );
+    }
 }

@@ -420,6 +420,61 @@ async fn a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe(db:
         .collect();
     assert_eq!(states.iter().filter(|s| **s == "sent").count(), 4);
     assert_eq!(states.iter().filter(|s| **s == "suppressed").count(), 2);
+    assert!(ledger.body["next_cursor"].is_null());
+
+    // Pages of four follow `next_cursor` to the same six rows; filters narrow them.
+    let base = format!("/api/marketing/campaigns/{id}/deliveries");
+    let first = r.server.get(&format!("{base}?limit=4"), &key).await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 4);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let second = r
+        .server
+        .get(&format!("{base}?limit=4&cursor={cursor}"), &key)
+        .await;
+    assert_eq!(second.body["items"].as_array().unwrap().len(), 2);
+    assert!(second.body["next_cursor"].is_null());
+    let rows = |body: &Value| -> Vec<(i64, String)> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["step"].as_i64().unwrap(),
+                    d["contact_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let paged: Vec<_> = rows(&first.body)
+        .into_iter()
+        .chain(rows(&second.body))
+        .collect();
+    assert_eq!(paged, rows(&ledger.body));
+    let suppressed = r
+        .server
+        .get(&format!("{base}?state=suppressed"), &key)
+        .await;
+    let suppressed_rows = rows(&suppressed.body);
+    assert_eq!(suppressed_rows.len(), 2);
+    let ada = &suppressed_rows[0].1;
+    let adas = r
+        .server
+        .get(&format!("{base}?contact={ada}&step=3"), &key)
+        .await;
+    assert_eq!(rows(&adas.body), [(3, ada.clone())]);
+    let bad = r
+        .server
+        .get(&format!("{base}?state=lost&step=0&limit=0&cursor=x"), &key)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["state", "step", "limit", "cursor"]);
 }
 
 async fn a_dead_job_is_listed_and_retried(db: TestDb) {

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::execution::webhooks::new_webhook_secret;
 use ame_domain::{
     CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, FieldError, Job, JobId,
-    JobState, Page, PageRequest, TrackingKind,
+    JobState, LedgerCursor, LedgerFilter, Page, PageRequest, TrackingKind,
 };
 use ame_storage::NewTrackingEvent;
 use rust_decimal::Decimal;
@@ -366,5 +366,34 @@ impl Engine {
             .execution
             .deliveries(caller.org, campaign, limit)
             .await?)
+    }
+
+    /// One page of a campaign's delivery ledger matching `filter`, by step then contact, after
+    /// the row `cursor` (a `next_cursor` of an earlier page) names.
+    pub async fn ledger(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+        filter: LedgerFilter,
+        cursor: Option<LedgerCursor>,
+        limit: u64,
+    ) -> AppResult<Page<ame_domain::Delivery>> {
+        let repos = self.repos(caller);
+        repos.campaigns.get(caller.org, campaign).await?;
+        // One row more than asked shows whether another page follows.
+        let mut items = repos
+            .execution
+            .ledger_page(caller.org, campaign, filter, cursor, limit + 1)
+            .await?;
+        let more = items.len() as u64 > limit;
+        items.truncate(limit as usize);
+        let next_cursor = more.then(|| items.last()).flatten().map(|last| {
+            LedgerCursor {
+                step: last.step,
+                contact: last.contact_id,
+            }
+            .encode()
+        });
+        Ok(Page { items, next_cursor })
     }
 }

@@ -7,6 +7,7 @@
 //! per crash, never a loss.
 
 mod connectors;
+mod page;
 mod rows;
 mod sending;
 
@@ -26,7 +27,7 @@ use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, Delivery,
-    DeliveryState, Job, NewJob, OrgId, SendingStatus,
+    DeliveryState, Job, LedgerCursor, LedgerFilter, NewJob, OrgId, SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -138,6 +139,16 @@ pub trait ExecutionRepository: Send + Sync {
         &self,
         org: OrgId,
         campaign: CampaignId,
+        limit: u64,
+    ) -> StorageResult<Vec<Delivery>>;
+    /// At most `limit` rows of a campaign's ledger matching `filter`, by step then contact id,
+    /// after the row `after` names.
+    async fn ledger_page(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        filter: LedgerFilter,
+        after: Option<LedgerCursor>,
         limit: u64,
     ) -> StorageResult<Vec<Delivery>>;
     /// Records a tracking event.
@@ -531,6 +542,18 @@ impl ExecutionRepository for SqlExecution {
             .db()?;
         txn.commit().await.db()?;
         rows.into_iter().map(to_delivery).collect()
+    }
+
+    async fn ledger_page(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        filter: LedgerFilter,
+        after: Option<LedgerCursor>,
+        limit: u64,
+    ) -> StorageResult<Vec<Delivery>> {
+        self.ledger_page_stored(org, campaign, filter, after, limit)
+            .await
     }
 
     async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()> {
