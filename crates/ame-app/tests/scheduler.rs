@@ -280,6 +280,29 @@ async fn unsubscribes_bounces_retries_and_an_outage_lose_nothing(db: TestDb) {
         ame_app::execution::UnsubscribeOutcome::Unsubscribed
     );
     assert!(h.engine.unsubscribe("forged.token").await.is_err());
+    // The campaign's email health counts the bounce and the unsubscribe once each, however
+    // often the link is followed.
+    assert_eq!(
+        h.engine.unsubscribe(&token).await.unwrap(),
+        ame_app::execution::UnsubscribeOutcome::AlreadyUnsubscribed
+    );
+    let health = h.engine.email_health(&h.caller, campaign).await.unwrap();
+    assert_eq!(
+        (
+            health.delivered,
+            health.bounced,
+            health.complained,
+            health.unsubscribed
+        ),
+        (3, 1, 0, 1),
+        "{health:?}"
+    );
+    assert_eq!(health.bounce_rate, Some(0.25));
+    assert_eq!(health.unsubscribe_rate, Some(1.0 / 3.0));
+    assert_eq!(
+        health.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        [ame_domain::HealthWarningCode::BounceRateOverLimit]
+    );
 
     // The mail server is down across the day-4 send; nothing is lost, all goes when it is back.
     *h.mailer.down.lock().unwrap() = true;

@@ -232,6 +232,12 @@ string_enum! {
         Lead => "lead",
         /// A conversion reported by the organization.
         Conversion => "conversion",
+        /// A contact unsubscribed through a campaign's link.
+        Unsubscribe => "unsubscribe",
+        /// A recipient's mail server refused a campaign's message for good.
+        Bounce => "bounce",
+        /// A recipient reported a campaign's message as spam.
+        Complaint => "complaint",
     }
 }
 

@@ -15,6 +15,7 @@ mod brand;
 mod campaign;
 mod contact;
 mod delivery;
+mod email_health;
 mod enums;
 mod ids;
 mod jobs;
@@ -48,6 +49,10 @@ pub use contact::{
 pub use delivery::{
     Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, LedgerCursor, LedgerFilter, SendingState,
     SendingStatus,
+};
+pub use email_health::{
+    BOUNCE_RATE_LIMIT, COMPLAINT_RATE_LIMIT, COMPLAINT_RATE_TARGET, EmailHealth, HealthWarning,
+    HealthWarningCode,
 };
 pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,

@@ -6,7 +6,7 @@ use crate::extract::{campaign_id, query_number, seed};
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpRequest, get, post, web};
-use ame_domain::{CampaignId, ResultRecord, ResultRecordInput, ResultTotals};
+use ame_domain::{CampaignId, EmailHealth, ResultRecord, ResultRecordInput, ResultTotals};
 use ame_prediction::{Prediction, Stage};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,6 +20,9 @@ pub struct CampaignResults {
     pub records: Vec<ResultRecord>,
     /// The records' totals (also the campaign's `performance`).
     pub totals: ResultTotals,
+    /// What happened to the campaign's email: delivered, bounced, complained and unsubscribed
+    /// counts and rates, with the bulk-sender limits crossed.
+    pub email: EmailHealth,
 }
 
 /// What a results upload changed.
@@ -81,10 +84,12 @@ pub async fn list_results(
 ) -> Result<web::Json<CampaignResults>, Problem> {
     let id = campaign_id(&path)?;
     let (records, totals) = state.engine.results(&principal, id).await?;
+    let email = state.engine.email_health(&principal, id).await?;
     Ok(web::Json(CampaignResults {
         campaign_id: id,
         records,
         totals,
+        email,
     }))
 }
 

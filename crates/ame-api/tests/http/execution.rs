@@ -398,6 +398,17 @@ async fn a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe(db:
     let clicks: i64 = email.iter().map(|r| r["clicks"].as_i64().unwrap()).sum();
     let reach: i64 = email.iter().map(|r| r["reach"].as_i64().unwrap()).sum();
     assert_eq!((reach, clicks), (4, 1), "{}", results.body);
+    let email = &results.body["email"];
+    assert_eq!(
+        (
+            &email["delivered"],
+            &email["bounced"],
+            &email["unsubscribed"]
+        ),
+        (&json!(4), &json!(0), &json!(1)),
+        "{email}"
+    );
+    assert_eq!(email["unsubscribe_rate"], json!(0.25));
     let prediction = r
         .server
         .get(&format!("/api/marketing/predict/{id}?draws=500"), &key)

@@ -83,6 +83,12 @@ impl Engine {
                         }
                     }
                 }
+                // Unsubscribes, bounces and complaints are counted by the email health report.
+                (
+                    TrackingKind::Unsubscribe | TrackingKind::Bounce | TrackingKind::Complaint,
+                    _,
+                    _,
+                ) => {}
                 (kind, channel, _) => {
                     let day = days
                         .entry((e.at.date_naive(), channel, e.asset))
@@ -97,6 +103,9 @@ impl Engine {
                                 day.revenue = Some(day.revenue.unwrap_or_default() + v);
                             }
                         }
+                        TrackingKind::Unsubscribe
+                        | TrackingKind::Bounce
+                        | TrackingKind::Complaint => {}
                     }
                 }
             }

@@ -137,8 +137,39 @@ impl Engine {
             .signer
             .verify_unsubscribe(token)
             .ok_or(AppError::NotFound { entity: "link" })?;
-        let changed = self
-            .service_repos()
+        let repos = self.service_repos();
+        // The campaign is credited with the unsubscribe only when this link ends a
+        // subscription; recorded first, so a crash before the consent change leaves a count
+        // that the retried link does not add to (unsubscribes count distinct contacts).
+        let subscribed = match repos.contacts.get(claim.org, claim.contact).await {
+            Ok(contact) => contact.is_reachable(),
+            Err(ame_storage::StorageError::NotFound { .. }) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if subscribed {
+            let recorded = repos
+                .execution
+                .record_event(
+                    claim.org,
+                    NewTrackingEvent {
+                        campaign: claim.campaign,
+                        asset: None,
+                        variant: None,
+                        contact: Some(claim.contact),
+                        kind: TrackingKind::Unsubscribe,
+                        channel: Channel::Email,
+                        value: None,
+                        at: self.now(),
+                    },
+                )
+                .await;
+            // A deleted campaign no longer counts anything; the unsubscribe still holds.
+            match recorded {
+                Ok(()) | Err(ame_storage::StorageError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let changed = repos
             .contacts
             .set_consent(
                 claim.org,

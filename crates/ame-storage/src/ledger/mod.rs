@@ -27,7 +27,7 @@ use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, Delivery,
-    DeliveryState, Job, LedgerCursor, LedgerFilter, NewJob, OrgId, SendingStatus,
+    DeliveryState, EmailHealth, Job, LedgerCursor, LedgerFilter, NewJob, OrgId, SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -153,6 +153,9 @@ pub trait ExecutionRepository: Send + Sync {
     ) -> StorageResult<Vec<Delivery>>;
     /// Records a tracking event.
     async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()>;
+    /// A campaign's email health: messages accepted, and distinct recipients who bounced,
+    /// complained or unsubscribed.
+    async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth>;
     /// A campaign's tracking events.
     async fn events(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<TrackingEvent>>;
     /// Whether `contact` converted in `campaign`.
@@ -410,6 +413,21 @@ impl ExecutionRepository for SqlExecution {
             .await?;
         }
         if let SendOutcome::Bounced(_) = outcome {
+            tracking::insert_event_in(
+                &txn,
+                org,
+                NewTrackingEvent {
+                    campaign: delivery.campaign_id,
+                    asset: Some(delivery.asset_id),
+                    variant: None,
+                    contact: Some(delivery.contact_id),
+                    kind: ame_domain::TrackingKind::Bounce,
+                    channel: Channel::Email,
+                    value: None,
+                    at: now,
+                },
+            )
+            .await?;
             contact::Entity::update_many()
                 .col_expr(
                     contact::Column::Consent,
@@ -558,6 +576,10 @@ impl ExecutionRepository for SqlExecution {
 
     async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()> {
         self.record_event_stored(org, event).await
+    }
+
+    async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth> {
+        self.email_health_stored(org, campaign).await
     }
 
     async fn sending_status(&self, org: OrgId) -> StorageResult<SendingStatus> {

@@ -1,20 +1,23 @@
-//! Tracking events: clicks, page views, leads and conversions.
+//! Tracking events: clicks, page views, leads and conversions, and what happened to a
+//! campaign's email after it left (unsubscribes, bounces, complaints), counted into its health.
 
 use super::SqlExecution;
-use crate::entity::tracking_event;
+use crate::entity::{delivery, tracking_event};
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::parse_stored;
 use crate::{StorageError, StorageResult};
-use ame_domain::{AssetId, CampaignId, Channel, ContactId, OrgId, TrackingKind};
+use ame_domain::{
+    AssetId, CampaignId, Channel, ContactId, DeliveryState, EmailHealth, OrgId, TrackingKind,
+};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
-/// A click, view, lead or conversion to record.
+/// A tracking event to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTrackingEvent {
     /// The campaign.
@@ -52,6 +55,34 @@ pub struct TrackingEvent {
     pub at: DateTime<Utc>,
 }
 
+/// Inserts a tracking event within `conn`'s transaction; a campaign that is not the
+/// organization's is "not found".
+pub(crate) async fn insert_event_in(
+    conn: &impl ConnectionTrait,
+    org: OrgId,
+    event: NewTrackingEvent,
+) -> StorageResult<()> {
+    tracking_event::Entity::insert(tracking_event::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        org_id: Set(org.as_uuid()),
+        campaign_id: Set(event.campaign.as_uuid()),
+        asset_id: Set(event.asset.map(|a| a.as_uuid())),
+        variant: Set(event.variant.map(|v| v as i32)),
+        contact_id: Set(event.contact.map(|c| c.as_uuid())),
+        kind: Set(event.kind.as_str().to_owned()),
+        channel: Set(event.channel.as_str().to_owned()),
+        value: Set(event.value),
+        occurred_at: Set(micros(event.at)),
+    })
+    .exec_without_returning(conn)
+    .await
+    .map_err(|e| match crate::error::from_db(e) {
+        StorageError::Invalid(_) => StorageError::not_found("campaign"),
+        other => other,
+    })?;
+    Ok(())
+}
+
 impl SqlExecution {
     pub(crate) async fn record_event_stored(
         &self,
@@ -59,26 +90,55 @@ impl SqlExecution {
         event: NewTrackingEvent,
     ) -> StorageResult<()> {
         let txn = self.scope.begin(org).await?;
-        tracking_event::Entity::insert(tracking_event::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(org.as_uuid()),
-            campaign_id: Set(event.campaign.as_uuid()),
-            asset_id: Set(event.asset.map(|a| a.as_uuid())),
-            variant: Set(event.variant.map(|v| v as i32)),
-            contact_id: Set(event.contact.map(|c| c.as_uuid())),
-            kind: Set(event.kind.as_str().to_owned()),
-            channel: Set(event.channel.as_str().to_owned()),
-            value: Set(event.value),
-            occurred_at: Set(micros(event.at)),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|e| match crate::error::from_db(e) {
-            StorageError::Invalid(_) => StorageError::not_found("campaign"),
-            other => other,
-        })?;
+        insert_event_in(&txn, org, event).await?;
         txn.commit().await.db()?;
         Ok(())
+    }
+
+    /// Messages accepted, and the distinct recipients who bounced, complained or unsubscribed,
+    /// of one campaign.
+    pub(crate) async fn email_health_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<EmailHealth> {
+        let txn = self.scope.begin(org).await?;
+        let delivered = delivery::Entity::find()
+            .filter(delivery::Column::OrgId.eq(org.as_uuid()))
+            .filter(delivery::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(delivery::Column::State.eq(DeliveryState::Sent.as_str()))
+            .count(&txn)
+            .await
+            .db()?;
+        let mut by_kind = [0u64; 3];
+        let kinds = [
+            TrackingKind::Bounce,
+            TrackingKind::Complaint,
+            TrackingKind::Unsubscribe,
+        ];
+        for (count, kind) in by_kind.iter_mut().zip(kinds) {
+            let contacts: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
+                .select_only()
+                .column(tracking_event::Column::ContactId)
+                .distinct()
+                .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+                .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+                .filter(tracking_event::Column::Kind.eq(kind.as_str()))
+                .filter(tracking_event::Column::ContactId.is_not_null())
+                .into_tuple()
+                .all(&txn)
+                .await
+                .db()?;
+            *count = contacts.len() as u64;
+        }
+        txn.commit().await.db()?;
+        let [bounced, complained, unsubscribed] = by_kind;
+        Ok(EmailHealth::from_counts(
+            delivered,
+            bounced,
+            complained,
+            unsubscribed,
+        ))
     }
 
     pub(crate) async fn events_stored(

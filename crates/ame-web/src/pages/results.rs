@@ -11,7 +11,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Path, Query};
 use ame_app::results_upload::{RESULT_COLUMNS, RowError, UploadError};
-use ame_domain::{Campaign, CampaignId, Channel};
+use ame_domain::{Campaign, CampaignId, Channel, EmailHealth};
 use futures::StreamExt;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -32,6 +32,7 @@ async fn results_page(
     errors: &[RowError],
 ) -> Result<Markup, WebError> {
     let (records, totals) = ctx.engine.results(&ctx.caller, campaign.id).await?;
+    let health = ctx.engine.email_health(&ctx.caller, campaign.id).await?;
     let base = format!("/app/campaigns/{}", campaign.id);
     let cell = |v: Option<i64>| {
         v.map(|v| crate::layout::number(v as f64, 0))
@@ -86,6 +87,7 @@ async fn results_page(
                     }
                 }
             }
+            (email_health(&health))
             h2 { "Recorded results" }
             @if records.is_empty() {
                 p { "No results yet." }
@@ -109,6 +111,37 @@ async fn results_page(
             }
         },
     ))
+}
+
+/// The campaign's email health: counts and rates of what happened to its email, and the
+/// bulk-sender limits it crosses. Nothing before the first message is attempted.
+fn email_health(health: &EmailHealth) -> Markup {
+    let rate = |r: Option<f64>| {
+        r.map(|r| format!("{}%", crate::layout::number(r * 100.0, 2)))
+            .unwrap_or_else(|| "–".into())
+    };
+    html! {
+        @if health.delivered + health.bounced > 0 {
+            section #email-health aria-labelledby="email-health-title" {
+                h2 #email-health-title { "Email health" }
+                @for warning in &health.warnings {
+                    p .flash .warning role="alert" data-code=(warning.code.as_str()) { (warning.message) }
+                }
+                div .table-wrap {
+                    table #email-health-table {
+                        thead { tr { th scope="col" { "What happened" } th scope="col" .num { "Count" } th scope="col" .num { "Rate" } } }
+                        tbody {
+                            tr { th scope="row" { "Delivered" } td .num { (health.delivered) } td .num { "–" } }
+                            tr { th scope="row" { "Bounced" } td .num { (health.bounced) } td .num { (rate(health.bounce_rate)) } }
+                            tr { th scope="row" { "Reported as spam" } td .num { (health.complained) } td .num { (rate(health.complaint_rate)) } }
+                            tr { th scope="row" { "Unsubscribed" } td .num { (health.unsubscribed) } td .num { (rate(health.unsubscribe_rate)) } }
+                        }
+                    }
+                }
+                p .hint { "Gmail and Yahoo require bulk senders to keep spam reports below 0.3% of delivered email; bounces are counted against every message attempted." }
+            }
+        }
+    }
 }
 
 async fn load(ctx: &Ctx, id: &str) -> Result<Campaign, WebError> {
@@ -226,4 +259,41 @@ pub async fn record_one(ctx: Ctx, id: Path<String>, body: Bytes) -> Result<HttpR
         .into_inner()
         .map_err(|e| WebError::Internal(e.to_string()))?;
     store(&ctx, &campaign, &file).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_health_shows_counts_rates_and_crossed_limits() {
+        assert!(
+            email_health(&EmailHealth::default())
+                .into_string()
+                .is_empty(),
+            "nothing before the first message"
+        );
+        let page = email_health(&EmailHealth::from_counts(995, 5, 4, 10)).into_string();
+        let doc = scraper::Html::parse_fragment(&page);
+        let cells = scraper::Selector::parse("#email-health-table tbody tr").unwrap();
+        let rows: Vec<String> = doc
+            .select(&cells)
+            .map(|row| row.text().collect::<Vec<_>>().join("|"))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "Delivered|995|–",
+                "Bounced|5|0.50%",
+                "Reported as spam|4|0.40%",
+                "Unsubscribed|10|1.01%"
+            ]
+        );
+        let alert = scraper::Selector::parse("[role=alert][data-code]").unwrap();
+        let codes: Vec<&str> = doc
+            .select(&alert)
+            .filter_map(|a| a.value().attr("data-code"))
+            .collect();
+        assert_eq!(codes, ["complaint_rate_over_limit"]);
+    }
 }
