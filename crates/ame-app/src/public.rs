@@ -248,9 +248,24 @@ impl Engine {
                 },
             )
             .await?;
+        // A campaign nurturing its own leads enrols this one in seconds, not at its next
+        // regular sweep: the queued sweep is brought forward (at most one per few seconds).
+        repos
+            .jobs
+            .hurry(
+                org,
+                lead.campaign_id,
+                ame_domain::kinds::AUDIENCE_SWEEP,
+                LEAD_SWEEP_SPACING,
+                now,
+            )
+            .await?;
         self.schedule_rollup(org, lead.campaign_id, now).await
     }
 }
+
+/// The shortest time between two lead-triggered sweeps of one campaign.
+const LEAD_SWEEP_SPACING: chrono::TimeDelta = chrono::TimeDelta::seconds(3);
 
 /// Refuses a lead for a campaign that no longer takes them: gone once ended, paused otherwise.
 fn closed(status: CampaignStatus) -> AppResult<()> {
@@ -402,6 +417,13 @@ mod tests {
             .withf(|_, e| e.kind == ame_domain::TrackingKind::Lead)
             .times(1)
             .returning(|_, _| Ok(()));
+        // Its campaign's next audience sweep is brought forward to enrol it.
+        mocks
+            .jobs
+            .expect_hurry()
+            .withf(|_, _, kind, _, _| *kind == *ame_domain::kinds::AUDIENCE_SWEEP)
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(1));
         mocks
             .jobs
             .expect_enqueue()

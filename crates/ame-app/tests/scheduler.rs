@@ -150,13 +150,44 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
         )
         .await
         .unwrap();
-    // The next sweep (every 5 minutes) enrols her at step 1.
-    h.run_until(at(2027, 3, 1, 9, 30), chrono::TimeDelta::minutes(1))
-        .await;
+    // Her lead brings the campaign's next sweep forward: she is enrolled and sent step 1
+    // within seconds, not at the regular sweep five minutes on.
+    let submitted = at(2027, 3, 1, 9, 0);
+    h.run_until(
+        submitted + chrono::TimeDelta::seconds(5),
+        chrono::TimeDelta::seconds(1),
+    )
+    .await;
     let got = h.mailer.to("ada@example.com");
     assert_eq!(got.len(), 1, "step 1 on entry");
     assert!(got[0].0.html.contains("Ada"), "the lead's first name");
-    assert!(got[0].1 <= at(2027, 3, 1, 9, 7));
+    assert!(got[0].1 <= submitted + chrono::TimeDelta::seconds(5));
+    // A second lead a second later waits for the spacing, then is enrolled as quickly.
+    h.engine
+        .submit_lead(
+            &slug,
+            ame_app::LeadSubmission {
+                name: Some("Grace Hopper".into()),
+                email: Some("grace@example.com".into()),
+                company: None,
+                consent: Some("yes".into()),
+                website: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let second = ame_app::Clock::now(&*h.clock);
+    h.run_until(
+        second + chrono::TimeDelta::seconds(5),
+        chrono::TimeDelta::seconds(1),
+    )
+    .await;
+    let got = h.mailer.to("grace@example.com");
+    assert_eq!(got.len(), 1, "step 1 on entry");
+    assert!(got[0].1 <= second + chrono::TimeDelta::seconds(5));
+    h.run_until(at(2027, 3, 1, 9, 30), chrono::TimeDelta::minutes(1))
+        .await;
     let contact = h
         .engine
         .contacts(

@@ -309,16 +309,17 @@ impl Engine {
                 .jobs
                 .enqueue(
                     org,
-                    // One job per sweep, keyed by its minute: a running sweep cannot requeue
-                    // itself, and a retried launch or sweep plans the same next one.
+                    // One job per sweep, keyed by its minute, so a retried launch or sweep
+                    // plans the same next one. A sweep a lead brought forward runs minutes
+                    // before the time its key names; its successor then goes a minute later,
+                    // since a running job's own key cannot be queued again.
                     vec![{
-                        let next = now + self.execution().sweep_every;
-                        NewJob::new(
-                            JobSpec::AudienceSweep {},
-                            format!("{id}:{}", next.timestamp() / 60),
-                            next,
-                        )
-                        .for_campaign(id)
+                        let mut next = now + self.execution().sweep_every;
+                        let key = |at: DateTime<Utc>| format!("{id}:{}", at.timestamp() / 60);
+                        if key(next) == job.dedupe_key {
+                            next += TimeDelta::minutes(1);
+                        }
+                        NewJob::new(JobSpec::AudienceSweep {}, key(next), next).for_campaign(id)
                     }],
                     now,
                 )

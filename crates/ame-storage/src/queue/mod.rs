@@ -87,6 +87,17 @@ pub trait JobQueue: Send + Sync {
     async fn retry(&self, org: OrgId, id: JobId, now: DateTime<Utc>) -> StorageResult<Job>;
     /// How many jobs are in each (kind, state), across organizations (for `/metrics`).
     async fn depth(&self) -> StorageResult<BTreeMap<(String, String), i64>>;
+    /// Brings `campaign`'s queued jobs of `kind` due later forward to `now`, or to `spacing`
+    /// after they were queued when that is later (so a burst of triggers runs the job at most
+    /// once per `spacing`); returns how many moved.
+    async fn hurry(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        kind: &'static str,
+        spacing: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64>;
 }
 
 /// The queue stored through sea-orm (SQLite or PostgreSQL).
@@ -474,6 +485,41 @@ impl JobQueue for SqlJobs {
         let retried = find_in(&txn, org, id).await?;
         txn.commit().await.db()?;
         to_domain(retried)
+    }
+
+    async fn hurry(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        kind: &'static str,
+        spacing: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64> {
+        let now = micros(now);
+        let txn = self.scope.begin_write(org).await?;
+        let mut moved = 0;
+        // Queued long enough ago: due now. Queued within `spacing`: due `spacing` after now
+        // at the latest (never later than it already was).
+        for (queued, due) in [
+            (Column::CreatedAt.lte(now - spacing), now),
+            (Column::CreatedAt.gt(now - spacing), now + spacing),
+        ] {
+            moved += job::Entity::update_many()
+                .col_expr(Column::RunAt, Expr::value(due))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .filter(Column::OrgId.eq(org.as_uuid()))
+                .filter(Column::CampaignId.eq(campaign.as_uuid()))
+                .filter(Column::Kind.eq(kind))
+                .filter(Column::State.eq(JobState::Queued.as_str()))
+                .filter(Column::RunAt.gt(due))
+                .filter(queued)
+                .exec(&txn)
+                .await
+                .db()?
+                .rows_affected;
+        }
+        txn.commit().await.db()?;
+        Ok(moved)
     }
 
     async fn depth(&self) -> StorageResult<BTreeMap<(String, String), i64>> {
