@@ -4,7 +4,7 @@ campaign started eleven days late, so every step of its three-step sequence is o
 first may go now, the others keep their spacing from it (and must not arrive).
 
 On PostgreSQL (AME_MODE=workers): `ame serve --no-worker` serves the API and three `ame worker`
-processes send; a random worker is killed 5 times. On SQLite (AME_MODE=embedded): one `ame serve`
+processes (AME_WORKERS) send; a random worker is killed 5 times. On SQLite (AME_MODE=embedded): one `ame serve`
 with its embedded worker sends and is killed 3 times. Each worker holds one job at a time, so a
 kill can repeat at most the one message it was handing over.
 
@@ -186,7 +186,7 @@ def main() -> None:
 
     workers: list[subprocess.Popen] = []
     if mode == "workers":
-        for _ in range(3):
+        for _ in range(int(os.environ.get("AME_WORKERS", "3"))):
             workers.append(start(["worker"], env, None)[0])
     began = time.monotonic()
     expect(call(client, "POST", f"/api/marketing/campaigns/{campaign}/status",
@@ -236,6 +236,8 @@ def main() -> None:
         f"{elapsed:.1f} s, {rate:.0f} emails/s",
         flush=True,
     )
+    mean_size = sum(len(m) for m in sink.first.values()) / max(1, len(sink.first))
+    print(f"mean message size: {mean_size:.0f} bytes", flush=True)
     later_steps = [k for k in sink.counts if not re.match(rb"^<[^.]+\.1\.", k)]
     print(f"steps after the first received: {len(later_steps)}", flush=True)
     if later_steps:

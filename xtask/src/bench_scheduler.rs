@@ -1,7 +1,9 @@
 //! `cargo xtask bench scheduler`: the job queue's claim-and-complete throughput for no-op jobs
 //! with 1, 2 and 4 workers on SQLite and PostgreSQL (`ame-storage`'s `queue` bench), next to a
 //! raw `FOR UPDATE SKIP LOCKED` loop run by pgbench in the same run, and the end-to-end rate of
-//! emails into a local SMTP sink (release binary, three `ame worker` processes).
+//! emails into a local SMTP sink (release binary, one and three `ame worker` processes) beside
+//! the sink's own ceiling (a plain Python sender, same sink and message size, 1 and 8
+//! connections).
 
 use crate::bench_api::pgbench;
 use crate::e2e::{
@@ -84,7 +86,7 @@ pub(crate) fn run_scheduler_bench(root: &Path) -> Result<()> {
     }
     drop(database);
 
-    // End to end: 9,000 emails into the sink from three release `ame worker` processes.
+    // End to end: 9,000 emails into the sink from release `ame worker` processes.
     run(
         "build the release binary",
         cargo().current_dir(root).args([
@@ -99,39 +101,82 @@ pub(crate) fn run_scheduler_bench(root: &Path) -> Result<()> {
     )?;
     let venv = ensure_venv(&root.join("target/e2e"))?;
     let binary = root.join("target/release/ame");
-    let database = ScratchDatabase::create(&server, "ame_bench_sink")?;
-    let admin_url = database_url(&server, &database.name, None)?;
-    migrate_with_role(&binary, &admin_url, APP_ROLE, APP_ROLE_PASSWORD)?;
-    let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
-    let (_, key) = org_with_owner_key(&binary, &admin_url, "Bench")?;
-    let blobs = work.join("blobs");
-    let _ = std::fs::remove_dir_all(&blobs);
-    eprintln!("==> 9,000 emails into the SMTP sink (release, 3 workers x 8 jobs, no kills)");
+    // One worker process, then three, each handling 8 jobs at once, each on a fresh database.
+    let mut sink_lines = Vec::new();
+    let mut message_bytes = None;
+    for workers in [1, 3] {
+        let database = ScratchDatabase::create(&server, &format!("ame_bench_sink_{workers}"))?;
+        let admin_url = database_url(&server, &database.name, None)?;
+        migrate_with_role(&binary, &admin_url, APP_ROLE, APP_ROLE_PASSWORD)?;
+        let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
+        let blobs = work.join(format!("blobs-{workers}"));
+        let _ = std::fs::remove_dir_all(&blobs);
+        let (_, key) = org_with_owner_key(&binary, &admin_url, "Bench")?;
+        eprintln!(
+            "==> 9,000 emails into the SMTP sink (release, {workers} worker(s) x 8 jobs, no kills)"
+        );
+        let out = Command::new(venv.join("bin/python"))
+            .current_dir(root)
+            .arg("xtask/e2e/exactly_once.py")
+            .env("AME_BINARY", &binary)
+            .env("AME_DATABASE_URL", &app_url)
+            .env("AME_API_KEY", &key)
+            .env("AME_BLOB_STORE", &blobs)
+            .env("AME_MODE", "workers")
+            .env("AME_WORKERS", workers.to_string())
+            .env("AME_KILLS", "0")
+            .env("AME_SEND_CONCURRENCY", "8")
+            .env("AME_LOG_FILE", work.join("sink.log"))
+            .output()
+            .context("running the sink run")?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            anyhow::bail!(
+                "the sink run failed: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("workers:"))
+            .unwrap_or("workers: no result");
+        sink_lines.push(format!(
+            "{workers} worker(s): {}",
+            line.trim_start_matches("workers: ")
+        ));
+        message_bytes = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("mean message size: "))
+            .and_then(|l| l.trim_end_matches(" bytes").parse::<u64>().ok())
+            .or(message_bytes);
+    }
+
+    // The sink's own ceiling: a plain sender, same sink, same message size, 1 and 8 connections.
+    let message_bytes = message_bytes.unwrap_or(5_000);
+    eprintln!("==> the sink's ceiling: plain smtplib, {message_bytes}-byte messages");
     let out = Command::new(venv.join("bin/python"))
-        .current_dir(root)
-        .arg("xtask/e2e/exactly_once.py")
-        .env("AME_BINARY", &binary)
-        .env("AME_DATABASE_URL", &app_url)
-        .env("AME_API_KEY", &key)
-        .env("AME_BLOB_STORE", &blobs)
-        .env("AME_MODE", "workers")
-        .env("AME_KILLS", "0")
-        .env("AME_SEND_CONCURRENCY", "8")
-        .env("AME_LOG_FILE", work.join("sink.log"))
+        .current_dir(root.join("xtask/e2e"))
+        .arg("smtp_ceiling.py")
+        .env("AME_MESSAGE_BYTES", message_bytes.to_string())
         .output()
-        .context("running the sink run")?;
-    let sink_line = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find(|l| l.starts_with("workers:"))
-        .unwrap_or("workers: no result")
-        .to_owned();
+        .context("running the sink's ceiling")?;
     if !out.status.success() {
         anyhow::bail!(
-            "the sink run failed: {}{}",
+            "the ceiling run failed: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    let ceiling_lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("ceiling:"))
+        .map(str::to_owned)
+        .collect();
+    let sink_line = format!(
+        "{}\n\nThe sink's ceiling in the same run (a plain sender, same sink and message size):\n{}",
+        sink_lines.join("\n"),
+        ceiling_lines.join("\n")
+    );
 
     let mut table = String::from(
         "| workers | PostgreSQL jobs/s | pgbench SKIP LOCKED tps | AME / raw | jobs/s per worker | SQLite jobs/s |\n\
