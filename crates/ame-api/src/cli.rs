@@ -180,8 +180,9 @@ pub(crate) struct ExecutionArgs {
     /// Jobs one worker runs at once.
     #[arg(long = "concurrency", env = "AME_WORKER_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub(crate) concurrency: u64,
-    /// How long a claimed job is held before another worker may take it over.
-    #[arg(long, env = "AME_JOB_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    /// How long a claimed job is held before another worker may take it over (renewed every
+    /// third of it while the job runs): how long a worker's death delays what it held.
+    #[arg(long, env = "AME_JOB_LEASE_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub(crate) job_lease_seconds: u64,
 }
 

@@ -100,6 +100,17 @@ async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: T
     }
 }
 
+/// A landing-page form filled in by someone who agrees to hear from the brand.
+fn consenting_lead(name: &str, email: &str) -> ame_app::LeadSubmission {
+    ame_app::LeadSubmission {
+        name: Some(name.into()),
+        email: Some(email.into()),
+        company: None,
+        consent: Some("yes".into()),
+        website: None,
+    }
+}
+
 async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
     let mut new = NewCampaign::new(CampaignType::LeadGen, "Book 40 demos with finance teams");
@@ -139,13 +150,7 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     h.engine
         .submit_lead(
             &slug,
-            ame_app::LeadSubmission {
-                name: Some("Ada Lovelace".into()),
-                email: Some("ada@example.com".into()),
-                company: None,
-                consent: Some("yes".into()),
-                website: None,
-            },
+            consenting_lead("Ada Lovelace", "ada@example.com"),
             None,
         )
         .await
@@ -166,13 +171,7 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     h.engine
         .submit_lead(
             &slug,
-            ame_app::LeadSubmission {
-                name: Some("Grace Hopper".into()),
-                email: Some("grace@example.com".into()),
-                company: None,
-                consent: Some("yes".into()),
-                website: None,
-            },
+            consenting_lead("Grace Hopper", "grace@example.com"),
             None,
         )
         .await

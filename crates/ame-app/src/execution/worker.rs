@@ -24,12 +24,13 @@ pub struct WorkerSettings {
 }
 
 impl WorkerSettings {
-    /// Settings for a worker named `id`: 8 jobs at once, 60-second leases, a 250 ms idle wait.
+    /// Settings for a worker named `id`: 8 jobs at once, 15-second leases (so a worker's death
+    /// delays a campaign's launch or a send by seconds), a 250 ms idle wait.
     pub fn named(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             concurrency: 8,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(15),
             idle_wait: Duration::from_millis(250),
         }
     }

@@ -83,6 +83,32 @@ pub(crate) async fn insert_event_in(
     Ok(())
 }
 
+/// The distinct contacts with an event of `kind` in `campaign`.
+async fn distinct_contacts(
+    conn: &impl ConnectionTrait,
+    org: OrgId,
+    campaign: CampaignId,
+    kind: TrackingKind,
+) -> StorageResult<Vec<ContactId>> {
+    let rows: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
+        .select_only()
+        .column(tracking_event::Column::ContactId)
+        .distinct()
+        .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+        .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+        .filter(tracking_event::Column::Kind.eq(kind.as_str()))
+        .filter(tracking_event::Column::ContactId.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await
+        .db()?;
+    Ok(rows
+        .into_iter()
+        .flatten()
+        .map(ContactId::from_uuid)
+        .collect())
+}
+
 impl SqlExecution {
     pub(crate) async fn record_event_stored(
         &self,
@@ -117,19 +143,7 @@ impl SqlExecution {
             TrackingKind::Unsubscribe,
         ];
         for (count, kind) in by_kind.iter_mut().zip(kinds) {
-            let contacts: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
-                .select_only()
-                .column(tracking_event::Column::ContactId)
-                .distinct()
-                .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
-                .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
-                .filter(tracking_event::Column::Kind.eq(kind.as_str()))
-                .filter(tracking_event::Column::ContactId.is_not_null())
-                .into_tuple()
-                .all(&txn)
-                .await
-                .db()?;
-            *count = contacts.len() as u64;
+            *count = distinct_contacts(&txn, org, campaign, kind).await?.len() as u64;
         }
         txn.commit().await.db()?;
         let [bounced, complained, unsubscribed] = by_kind;
@@ -194,23 +208,8 @@ impl SqlExecution {
         campaign: CampaignId,
     ) -> StorageResult<Vec<ContactId>> {
         let txn = self.scope.begin(org).await?;
-        let rows: Vec<Option<uuid::Uuid>> = tracking_event::Entity::find()
-            .select_only()
-            .column(tracking_event::Column::ContactId)
-            .distinct()
-            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
-            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
-            .filter(tracking_event::Column::Kind.eq(TrackingKind::Lead.as_str()))
-            .filter(tracking_event::Column::ContactId.is_not_null())
-            .into_tuple()
-            .all(&txn)
-            .await
-            .db()?;
+        let contacts = distinct_contacts(&txn, org, campaign, TrackingKind::Lead).await?;
         txn.commit().await.db()?;
-        Ok(rows
-            .into_iter()
-            .flatten()
-            .map(ContactId::from_uuid)
-            .collect())
+        Ok(contacts)
     }
 }
