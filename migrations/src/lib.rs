@@ -24,6 +24,7 @@ mod m20261205_000013_campaign_indexes;
 mod m20261206_000014_one_statement_create;
 mod m20261207_000015_sending_state;
 mod m20261208_000016_email_events;
+mod m20261209_000017_feedback_lookup;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_one_statement_create::Migration),
             Box::new(m20261207_000015_sending_state::Migration),
             Box::new(m20261208_000016_email_events::Migration),
+            Box::new(m20261209_000017_feedback_lookup::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ mod contact;
 mod delivery;
 mod email_health;
 mod enums;
+mod feedback;
 mod ids;
 mod jobs;
 mod lifecycle;
@@ -58,6 +59,7 @@ pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,
     JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,
 };
+pub use feedback::{FeedbackKind, FeedbackOutcome, FeedbackReport, FeedbackSource, MessageId};
 pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
 };

@@ -7,6 +7,7 @@
 //! per crash, never a loss.
 
 mod connectors;
+mod feedback;
 mod page;
 mod rows;
 mod sending;
@@ -28,7 +29,8 @@ use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     AssetId, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
-    EmailHealth, Job, LedgerCursor, LedgerFilter, NewJob, OrgId, SendingStatus,
+    EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
+    SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -157,6 +159,15 @@ pub trait ExecutionRepository: Send + Sync {
     /// A campaign's email health: messages accepted, and distinct recipients who bounced,
     /// complained or unsubscribed.
     async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth>;
+    /// Applies a report of a later bounce or a spam complaint to the delivery whose Message-ID
+    /// it names, in whichever organization sent it: records the event once per campaign and
+    /// contact, turns a bounced delivery from sent to failed, changes the contact's consent and
+    /// suppresses its pending sends.
+    async fn apply_feedback(
+        &self,
+        report: &FeedbackReport,
+        now: DateTime<Utc>,
+    ) -> StorageResult<FeedbackOutcome>;
     /// A campaign's tracking events.
     async fn events(&self, org: OrgId, campaign: CampaignId) -> StorageResult<Vec<TrackingEvent>>;
     /// Whether `contact` converted in `campaign`.
@@ -467,6 +478,14 @@ impl ExecutionRepository for SqlExecution {
 
     async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth> {
         self.email_health_stored(org, campaign).await
+    }
+
+    async fn apply_feedback(
+        &self,
+        report: &FeedbackReport,
+        now: DateTime<Utc>,
+    ) -> StorageResult<FeedbackOutcome> {
+        self.apply_feedback_stored(report, now).await
     }
 
     async fn sending_status(&self, org: OrgId) -> StorageResult<SendingStatus> {
