@@ -217,13 +217,17 @@ fn bench(root: &Path, suite: &str, filter: Option<&str>) -> Result<()> {
     run(&format!("cargo bench ({suite})"), &mut command)
 }
 
-/// Debian packages the tests and the engine's defaults need: espeak-ng speaks voice ads.
 /// The golden sample's landing page, checked in a browser.
 const SAMPLE_PAGE: &str = "docs/samples/lead_gen/landing_page/index.html";
 /// Where `dashboard` (and `test`) put the journey's screenshots.
 const DASHBOARD_SCREENSHOTS: &str = "target/dashboard/screenshots";
 
-pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[("espeak-ng", "espeak-ng")];
+/// Debian packages the tests and the engine's defaults need: espeak-ng speaks voice ads.
+pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
+    ("espeak-ng", "espeak-ng"),
+    // The bounce-mailbox tests read DSN and ARF reports from a real IMAP server.
+    ("/usr/lib/dovecot/imap-login", "dovecot-imapd"),
+];
 
 fn samples(root: &Path) -> Result<()> {
     packages::ensure_debian_packages(TEST_PACKAGES)?;

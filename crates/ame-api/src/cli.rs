@@ -184,6 +184,13 @@ pub(crate) struct ExecutionArgs {
     /// third of it while the job runs): how long a worker's death delays what it held.
     #[arg(long, env = "AME_JOB_LEASE_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub(crate) job_lease_seconds: u64,
+    /// The bounce mailbox, read for delivery status notifications and abuse reports:
+    /// `imaps://user:password@imap.example.com/INBOX` (plain `imap://` only to loopback).
+    #[arg(long, env = "AME_BOUNCE_MAILBOX", hide_env_values = true)]
+    pub(crate) bounce_mailbox: Option<String>,
+    /// Seconds between two reads of the bounce mailbox.
+    #[arg(long, env = "AME_BOUNCE_MAILBOX_INTERVAL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub(crate) bounce_mailbox_interval_seconds: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -22,6 +22,7 @@ mod clock;
 mod engine;
 mod error;
 pub mod execution;
+pub mod feedback;
 mod gc;
 mod idempotency;
 mod key_cache;

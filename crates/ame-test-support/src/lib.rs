@@ -10,6 +10,8 @@
 
 #![allow(clippy::expect_used)]
 
+pub mod dovecot;
+
 use ame_storage::{Backend, PoolSize, Storage};
 use url::Url;
 

@@ -10,6 +10,7 @@ use ame_app::execution::{
     DkimSettings, ExecutionSettings, LinkSigner, Mailer, OutboxMailer, SmtpMailer, SmtpSecurity,
     SmtpSettings, Worker, WorkerSettings,
 };
+use ame_app::feedback::mailbox::{MailboxSettings, watch_mailbox};
 use ame_storage::BlobStore;
 use anyhow::{Context, Result, bail};
 use std::sync::Arc;
@@ -128,6 +129,30 @@ pub(super) fn worker_for(engine: Engine, args: &ExecutionArgs, role: &str) -> Wo
     Worker::new(engine, settings)
 }
 
+/// Starts reading the bounce mailbox, when one is configured, until `shutdown` turns true.
+pub(super) fn watch_bounce_mailbox(
+    engine: &Engine,
+    args: &ExecutionArgs,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(url) = &args.bounce_mailbox else {
+        return Ok(None);
+    };
+    let settings = MailboxSettings::parse(url).context("AME_BOUNCE_MAILBOX")?;
+    say(format!(
+        "Bounce and complaint reports are read from {} every {} s",
+        settings.describe(),
+        args.bounce_mailbox_interval_seconds
+    ));
+    let interval = Duration::from_secs(args.bounce_mailbox_interval_seconds);
+    Ok(Some(tokio::spawn(watch_mailbox(
+        engine.clone(),
+        settings,
+        interval,
+        shutdown,
+    ))))
+}
+
 /// A watch that turns true on SIGINT or SIGTERM.
 pub(super) fn stop_signal() -> tokio::sync::watch::Receiver<bool> {
     let (tx, rx) = tokio::sync::watch::channel(false);
@@ -182,7 +207,12 @@ pub(super) async fn worker(
         worker.settings().id,
         worker.settings().concurrency
     ));
-    let report = worker.run(stop_signal()).await;
+    let stop = stop_signal();
+    let mailbox = watch_bounce_mailbox(worker.engine(), execution, stop.clone())?;
+    let report = worker.run(stop).await;
+    if let Some(mailbox) = mailbox {
+        let _ = mailbox.await;
+    }
     say(format!(
         "AME worker stopped: {} jobs done, {} postponed, {} retried, {} dead",
         report.done, report.postponed, report.retried, report.dead

@@ -91,6 +91,10 @@ pub(super) async fn serve(
         None => say("No embedded worker: run `ame worker` processes to run campaigns".to_owned()),
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mailbox = match &worker {
+        Some(w) => super::execution::watch_bounce_mailbox(w.engine(), execution, stopped.clone())?,
+        None => None,
+    };
     let running = worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
     let mut state = AppState::from_engine(engine).with_limits(settings.limits());
     if let Some(token) = settings.metrics_token {
@@ -112,6 +116,9 @@ pub(super) async fn serve(
     let _ = stop.send(true);
     if let Some(running) = running {
         let _ = running.await;
+    }
+    if let Some(mailbox) = mailbox {
+        let _ = mailbox.await;
     }
     served?;
     say("AME stopped".to_owned());

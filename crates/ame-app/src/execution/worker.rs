@@ -125,7 +125,12 @@ impl Worker {
         Self { engine, settings }
     }
 
-    /// The worker's settings.
+    /// The engine it runs jobs with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// How it runs.
     pub fn settings(&self) -> &WorkerSettings {
         &self.settings
     }

@@ -1,0 +1,1 @@
+//! Email service providers' event webhooks.
