@@ -62,6 +62,8 @@ pub struct ExecutionSettings {
     pub webhook_timeout: std::time::Duration,
     /// How variant tests weigh and promote their arms.
     pub tests: crate::optimisation::TestSettings,
+    /// Credentials for email service providers' event webhooks (bounces, complaints).
+    pub provider_webhooks: crate::feedback::providers::ProviderWebhooks,
 }
 
 impl fmt::Debug for ExecutionSettings {
@@ -88,6 +90,7 @@ impl Default for ExecutionSettings {
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
             tests: crate::optimisation::TestSettings::default(),
+            provider_webhooks: crate::feedback::providers::ProviderWebhooks::default(),
         }
     }
 }

@@ -126,6 +126,23 @@ impl Header for FeedbackId {
     }
 }
 
+/// The original Message-ID again, as Postmark metadata: Postmark's bounce and complaint
+/// webhooks return metadata but not the Message-ID.
+#[derive(Clone)]
+struct PostmarkMessageId(String);
+
+impl Header for PostmarkMessageId {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-PM-Metadata-ame-message-id")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
 /// Builds the MIME message: multipart/alternative text and HTML, `Message-ID`, `Reply-To` and
 /// `Feedback-ID` when given, `List-Unsubscribe` and `List-Unsubscribe-Post`.
 pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
@@ -151,6 +168,7 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
     builder
         .subject(email.subject.clone())
         .message_id(Some(email.message_id.clone()))
+        .header(PostmarkMessageId(email.message_id.clone()))
         .date(email.date)
         .header(ListUnsubscribe(format!("<{}>", email.unsubscribe_url)))
         .header(ListUnsubscribePost)

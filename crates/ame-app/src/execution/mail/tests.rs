@@ -38,6 +38,7 @@ async fn the_outbox_holds_a_complete_rfc5322_message() {
     let text = String::from_utf8(bytes).unwrap();
     for needle in [
         "Message-ID: <c.1.k@ledgerly.example>",
+        "X-PM-Metadata-ame-message-id: <c.1.k@ledgerly.example>",
         "List-Unsubscribe: <https://ame.example/u/abc.def>",
         "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         "Content-Type: multipart/alternative",

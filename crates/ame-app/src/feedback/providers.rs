@@ -1,1 +1,0 @@
-//! Email service providers' event webhooks.
