@@ -4,8 +4,8 @@
 use crate::openapi::ApiDoc;
 use crate::problem::{ErrorCode, Problem};
 use crate::routes::{
-    assets, brand, campaigns, contacts, execution, keys, ops, optimisation, public, results,
-    tracking,
+    assets, brand, campaigns, contacts, execution, keys, ops, optimisation, provider_events,
+    public, results, tracking,
 };
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
@@ -41,6 +41,7 @@ where
         .service(tracking::follow_link)
         .service(tracking::unsubscribe_page)
         .service(tracking::unsubscribe)
+        .service(provider_events::receive_provider_events)
         .service(
             scope::scope("/api/marketing")
                 .service(campaigns::create_campaign)

@@ -188,6 +188,21 @@ pub(crate) struct ExecutionArgs {
     /// `imaps://user:password@imap.example.com/INBOX` (plain `imap://` only to loopback).
     #[arg(long, env = "AME_BOUNCE_MAILBOX", hide_env_values = true)]
     pub(crate) bounce_mailbox: Option<String>,
+    /// SendGrid's event webhook verification key (base64), to take its signed events at
+    /// /webhooks/email-events/sendgrid.
+    #[arg(long, env = "AME_SENDGRID_WEBHOOK_KEY")]
+    pub(crate) sendgrid_webhook_key: Option<String>,
+    /// Mailgun's webhook signing key, to take its events at /webhooks/email-events/mailgun.
+    #[arg(long, env = "AME_MAILGUN_WEBHOOK_SIGNING_KEY", hide_env_values = true)]
+    pub(crate) mailgun_webhook_signing_key: Option<String>,
+    /// `user:password` that Postmark's webhook URL carries (basic authentication), to take its
+    /// events at /webhooks/email-events/postmark.
+    #[arg(long, env = "AME_POSTMARK_WEBHOOK_CREDENTIALS", hide_env_values = true)]
+    pub(crate) postmark_webhook_credentials: Option<String>,
+    /// SNS topic ARNs (comma-separated) whose Amazon SES notifications are taken at
+    /// /webhooks/email-events/amazon-ses.
+    #[arg(long, env = "AME_SES_TOPIC_ARNS", value_delimiter = ',')]
+    pub(crate) ses_topic_arns: Vec<String>,
     /// Seconds between two reads of the bounce mailbox.
     #[arg(long, env = "AME_BOUNCE_MAILBOX_INTERVAL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86_400))]
     pub(crate) bounce_mailbox_interval_seconds: u64,

@@ -94,6 +94,12 @@ error_codes! {
     ReachUnknown => "reach_unknown",
     /// 409: the campaign is archived and gets no new assets.
     CampaignArchived => "campaign_archived",
+    /// 404: this server has no credentials for the email provider's webhook.
+    ProviderNotConfigured => "provider_not_configured",
+    /// 422: the body is not an event the email provider sends.
+    InvalidProviderEvent => "invalid_provider_event",
+    /// 503: a service the request depends on (an email provider's certificate) did not answer.
+    UpstreamUnavailable => "upstream_unavailable",
     /// 503: the database could not be reached; `Retry-After` says when to try again.
     DatabaseUnavailable => "database_unavailable",
     /// 429: a rate limit was reached; `Retry-After` says when to try again.

@@ -119,6 +119,18 @@ impl Engine {
         self
     }
 
+    /// With credentials for email providers' event webhooks (the rest of the execution
+    /// settings kept).
+    pub fn with_provider_webhooks(
+        mut self,
+        webhooks: crate::feedback::providers::ProviderWebhooks,
+    ) -> Self {
+        let mut settings = (*self.execution).clone();
+        settings.provider_webhooks = webhooks;
+        self.execution = Arc::new(settings);
+        self
+    }
+
     /// The execution settings.
     pub fn execution(&self) -> &ExecutionSettings {
         &self.execution

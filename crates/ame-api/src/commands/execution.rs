@@ -11,6 +11,7 @@ use ame_app::execution::{
     SmtpSettings, Worker, WorkerSettings,
 };
 use ame_app::feedback::mailbox::{MailboxSettings, watch_mailbox};
+use ame_app::feedback::providers::{AwsSnsCertificates, ProviderWebhooks, SnsCertificates};
 use ame_storage::BlobStore;
 use anyhow::{Context, Result, bail};
 use std::sync::Arc;
@@ -116,7 +117,43 @@ pub(super) async fn execution_settings(
             refresh_every: args.test_refresh_exposures,
             refresh_after: chrono::TimeDelta::minutes(args.test_refresh_minutes as i64),
         },
+        provider_webhooks: provider_webhooks(args)?,
         ..ExecutionSettings::default()
+    })
+}
+
+/// The email providers' webhook credentials the operator set.
+fn provider_webhooks(args: &ExecutionArgs) -> Result<ProviderWebhooks> {
+    let postmark_credentials = match &args.postmark_webhook_credentials {
+        Some(pair) => {
+            let Some((user, password)) = pair
+                .split_once(':')
+                .filter(|(u, p)| !u.is_empty() && !p.is_empty())
+            else {
+                bail!("AME_POSTMARK_WEBHOOK_CREDENTIALS must be `user:password`");
+            };
+            Some((user.to_owned(), password.to_owned()))
+        }
+        None => None,
+    };
+    let ses_topics: Vec<String> = args
+        .ses_topic_arns
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(bad) = ses_topics.iter().find(|t| !t.starts_with("arn:aws")) {
+        bail!(
+            "AME_SES_TOPIC_ARNS: `{bad}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+        );
+    }
+    Ok(ProviderWebhooks {
+        sendgrid_public_key: args.sendgrid_webhook_key.clone(),
+        mailgun_signing_key: args.mailgun_webhook_signing_key.clone(),
+        postmark_credentials,
+        sns: (!ses_topics.is_empty())
+            .then(|| Arc::new(AwsSnsCertificates::new()) as Arc<dyn SnsCertificates>),
+        ses_topics,
     })
 }
 

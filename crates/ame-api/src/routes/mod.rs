@@ -8,6 +8,7 @@ pub mod execution;
 pub mod keys;
 pub mod ops;
 pub mod optimisation;
+pub mod provider_events;
 pub mod public;
 pub mod results;
 pub mod tracking;
