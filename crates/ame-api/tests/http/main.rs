@@ -12,4 +12,5 @@ mod jwt;
 mod limits;
 mod logo;
 mod optimisation;
+mod provider_events;
 mod results;
