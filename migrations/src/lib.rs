@@ -25,6 +25,7 @@ mod m20261206_000014_one_statement_create;
 mod m20261207_000015_sending_state;
 mod m20261208_000016_email_events;
 mod m20261209_000017_feedback_lookup;
+mod m20261210_000018_send_buckets;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_sending_state::Migration),
             Box::new(m20261208_000016_email_events::Migration),
             Box::new(m20261209_000017_feedback_lookup::Migration),
+            Box::new(m20261210_000018_send_buckets::Migration),
         ]
     }
 }

@@ -156,9 +156,15 @@ pub(crate) struct ExecutionArgs {
     /// the same); default: one kept in the file store at secrets/link-signing.key.
     #[arg(long, env = "AME_LINK_SECRET", hide_env_values = true)]
     pub(crate) link_secret: Option<String>,
-    /// Messages per minute per organization.
+    /// Messages per minute per organization, paced evenly (a second's worth at most at once);
+    /// 0 lifts the limit.
     #[arg(long, env = "AME_SEND_RATE", default_value_t = 600)]
     pub(crate) send_rate: u32,
+    /// Messages per minute per organization to each big mailbox provider (google, microsoft,
+    /// yahoo, apple: 300 each by default) or named domain, e.g. `google=120,example.org=30`;
+    /// 0 lifts a limit.
+    #[arg(long, env = "AME_DOMAIN_RATES", default_value = "", value_parser = parse_domain_rates)]
+    pub(crate) domain_rates: ame_domain::DomainRates,
     /// The fewest local days between two steps of a sequence to one contact: steps a late
     /// start, a pause or retries found overdue go one at a time, at least this far apart (and
     /// never closer than the plan's own gap).
@@ -475,4 +481,9 @@ pub(crate) enum UserCommand {
 /// Accepts only a sender lettre can write, with a domain.
 fn parse_mail_from(text: &str) -> Result<String, String> {
     ame_app::execution::check_sender(text).map(|()| text.to_owned())
+}
+
+/// Reads `AME_DOMAIN_RATES` over the built-in provider rates.
+fn parse_domain_rates(spec: &str) -> Result<ame_domain::DomainRates, String> {
+    ame_domain::DomainRates::parse(spec).map_err(|e| e.to_string())
 }

@@ -98,6 +98,15 @@ async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: T
             "{in_minute} messages in the minute from {t}"
         );
     }
+    // Paced evenly, not in a burst at each minute's start: at least 30 s between two.
+    let mut times: Vec<_> = sent.iter().map(|(_, t)| *t).collect();
+    times.sort();
+    assert!(
+        times
+            .windows(2)
+            .all(|w| w[1] - w[0] >= chrono::TimeDelta::seconds(30)),
+        "{times:?}"
+    );
 }
 
 /// A landing-page form filled in by someone who agrees to hear from the brand.

@@ -28,6 +28,7 @@ mod readiness;
 mod results;
 mod schedule;
 mod sending;
+mod throttle;
 mod validation;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
@@ -88,5 +89,9 @@ pub use results::{
 pub use schedule::{SendWindow, local_days_between};
 pub use sending::{
     DkimAlgorithm, DnsRecord, SendingDomain, SendingDomainInput, ValidSendingDomain, address_domain,
+};
+pub use throttle::{
+    BucketRate, DEFAULT_PROVIDER_RATE, DomainRates, DomainRatesError, MAILBOX_PROVIDERS,
+    ORGANIZATION_BUCKET,
 };
 pub use validation::{FieldError, ValidationError};

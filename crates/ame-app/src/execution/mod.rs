@@ -11,6 +11,7 @@ mod render;
 mod rollup;
 mod scheduler;
 mod sending;
+mod throttle;
 mod tracking;
 mod webhooks;
 mod worker;
@@ -49,7 +50,7 @@ pub struct ExecutionSettings {
     pub public_url: String,
     /// The sender of campaign email, e.g. `Ledgerly <news@ledgerly.example>`.
     pub from: String,
-    /// Messages per minute per organization.
+    /// Messages per minute per organization, paced evenly (0: unlimited).
     pub send_rate_per_minute: u32,
     /// The fewest local days between two steps of a sequence to one contact, whatever the
     /// plan says (steps a late start or a pause found overdue keep at least this apart).
@@ -62,6 +63,8 @@ pub struct ExecutionSettings {
     pub webhook_timeout: std::time::Duration,
     /// How variant tests weigh and promote their arms.
     pub tests: crate::optimisation::TestSettings,
+    /// Per-receiving-domain rates (the big mailbox providers by default).
+    pub domain_rates: ame_domain::DomainRates,
     /// Credentials for email service providers' event webhooks (bounces, complaints).
     pub provider_webhooks: crate::feedback::providers::ProviderWebhooks,
 }
@@ -90,6 +93,7 @@ impl Default for ExecutionSettings {
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
             tests: crate::optimisation::TestSettings::default(),
+            domain_rates: ame_domain::DomainRates::default(),
             provider_webhooks: crate::feedback::providers::ProviderWebhooks::default(),
         }
     }

@@ -12,7 +12,7 @@ use ame_domain::{
     parked_until, retry_delay,
 };
 use ame_storage::{PlannedSend, SendOutcome, StorageError};
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use std::collections::HashSet;
 
@@ -363,15 +363,11 @@ impl Engine {
             {
                 return Ok(Handled::Postpone(wait));
             }
-            // The per-organization rate: a slot of this clock minute, taken atomically
-            // across every worker process; without one, wait for the next minute.
-            let limit = self.execution().send_rate_per_minute;
-            if limit > 0 {
-                let minute = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
-                if !repos.execution.take_send_slot(org, minute, limit).await? {
-                    let jitter = TimeDelta::milliseconds(rand::random_range(0..2_000));
-                    return Ok(Handled::Postpone(minute + TimeDelta::minutes(1) + jitter));
-                }
+            // The pace: a token of the recipient's provider's bucket and of the
+            // organization's, shared by every worker process; without one, wait a token's time.
+            let address = contact.email.as_deref().unwrap_or_default();
+            if let Some(wait) = self.throttle(org, address, now).await? {
+                return Ok(Handled::Postpone(wait));
             }
         }
         let Some(mut delivery) = repos

@@ -28,9 +28,9 @@ use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    AssetId, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
-    EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
-    SendingStatus,
+    AssetId, BucketRate, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery,
+    DeliveryState, EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter,
+    NewJob, OrgId, SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -112,13 +112,14 @@ pub trait ExecutionRepository: Send + Sync {
         outcome: SendOutcome,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
-    /// Takes one of `org`'s `limit` sends for the clock minute starting at `minute`, atomically
-    /// across every process; false when the minute's sends are all taken.
-    async fn take_send_slot(
+    /// Takes a token from `org`'s bucket named `bucket`, refilled at `rate` since it was last
+    /// drawn from, atomically across every process; false when it holds none.
+    async fn take_send_token(
         &self,
         org: OrgId,
-        minute: DateTime<Utc>,
-        limit: u32,
+        bucket: &str,
+        rate: BucketRate,
+        now: DateTime<Utc>,
     ) -> StorageResult<bool>;
     /// Messages of `org` accepted by the mail server since `since`.
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64>;
@@ -376,13 +377,14 @@ impl ExecutionRepository for SqlExecution {
         self.finish_send_stored(job, delivery, outcome, now).await
     }
 
-    async fn take_send_slot(
+    async fn take_send_token(
         &self,
         org: OrgId,
-        minute: DateTime<Utc>,
-        limit: u32,
+        bucket: &str,
+        rate: BucketRate,
+        now: DateTime<Utc>,
     ) -> StorageResult<bool> {
-        self.take_send_slot_stored(org, minute, limit).await
+        self.take_send_token_stored(org, bucket, rate, now).await
     }
 
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64> {

@@ -1,5 +1,6 @@
 //! Settling a send: recording how it ended together with its job (and, for a bounce, the
-//! contact's consent and the bounce event) in one transaction, and the per-minute send quota.
+//! contact's consent and the bounce event) in one transaction, and the token buckets that
+//! pace sending.
 
 use super::rows::set_delivery;
 use super::tracking::insert_event_in;
@@ -8,10 +9,10 @@ use crate::StorageResult;
 use crate::entity::contact;
 use crate::error::DbResultExt;
 use crate::queue::{self, micros};
-use ame_domain::{Channel, Consent, Delivery, DeliveryState, Job, OrgId};
+use ame_domain::{BucketRate, Channel, Consent, Delivery, DeliveryState, Job, OrgId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
 impl SqlExecution {
     pub(crate) async fn finish_send_stored(
@@ -106,44 +107,47 @@ impl SqlExecution {
         Ok(true)
     }
 
-    pub(crate) async fn take_send_slot_stored(
+    pub(crate) async fn take_send_token_stored(
         &self,
         org: OrgId,
-        minute: DateTime<Utc>,
-        limit: u32,
+        bucket: &str,
+        rate: BucketRate,
+        now: DateTime<Utc>,
     ) -> StorageResult<bool> {
-        let minute = micros(minute);
         let txn = self.scope.begin(org).await?;
         let backend = txn.get_database_backend();
+        // One statement, atomic on both backends: a new bucket starts full and gives one
+        // token; an existing one refills for the time since it was last drawn from (up to its
+        // burst) and gives one only if it then holds one. No row back: it is empty.
+        let (least, greatest) = match backend {
+            DbBackend::Postgres => ("LEAST", "GREATEST"),
+            _ => ("MIN", "MAX"),
+        };
+        let refilled = format!(
+            "{least}($3, send_buckets.tokens + $4 * {greatest}(0, $5 - send_buckets.drawn_at_us) / 1000000.0)"
+        );
+        let sql = format!(
+            "INSERT INTO send_buckets (org_id, bucket, tokens, drawn_at_us) VALUES ($1, $2, $3 - 1, $5) \
+             ON CONFLICT (org_id, bucket) DO UPDATE SET tokens = {refilled} - 1, \
+             drawn_at_us = {greatest}(send_buckets.drawn_at_us, $5) \
+             WHERE {refilled} >= 0.999999 \
+             RETURNING tokens"
+        );
         let row = txn
-            .query_one_raw(crate::queue::statement(
+            .query_one_raw(Statement::from_sql_and_values(
                 backend,
-                "INSERT INTO send_quota (org_id, minute, taken) VALUES (?, ?, 1) \
-                 ON CONFLICT (org_id, minute) DO UPDATE SET taken = send_quota.taken + 1 \
-                 RETURNING taken",
-                vec![org.as_uuid().into(), minute.into()],
-            ))
-            .await
-            .db()?;
-        let taken: i64 = row
-            .map(|r| r.try_get::<i32>("", "taken").map(i64::from))
-            .transpose()
-            .db()?
-            .unwrap_or(i64::MAX);
-        if taken == 1 {
-            // A new minute: forget the old ones.
-            txn.execute_raw(crate::queue::statement(
-                backend,
-                "DELETE FROM send_quota WHERE org_id = ? AND minute < ?",
+                sql,
                 vec![
                     org.as_uuid().into(),
-                    (minute - chrono::TimeDelta::hours(1)).into(),
+                    bucket.into(),
+                    f64::from(rate.burst).into(),
+                    rate.per_second().into(),
+                    now.timestamp_micros().into(),
                 ],
             ))
             .await
             .db()?;
-        }
         txn.commit().await.db()?;
-        Ok(taken <= i64::from(limit))
+        Ok(row.is_some())
     }
 }
