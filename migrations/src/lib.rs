@@ -26,6 +26,7 @@ mod m20261207_000015_sending_state;
 mod m20261208_000016_email_events;
 mod m20261209_000017_feedback_lookup;
 mod m20261210_000018_send_buckets;
+mod m20261211_000019_connector_events;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000016_email_events::Migration),
             Box::new(m20261209_000017_feedback_lookup::Migration),
             Box::new(m20261210_000018_send_buckets::Migration),
+            Box::new(m20261211_000019_connector_events::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
-//! Posts published through webhook connectors to a local receiver that checks Standard
-//! Webhooks signatures: a 500 is retried under the same `webhook-id`, a 410 disables the
-//! connector and leaves a dead job to see.
+//! Posts published, and email events told, through webhook connectors to a local receiver that
+//! checks Standard Webhooks signatures: a 500 is retried under the same `webhook-id`, a 410
+//! disables the connector and leaves a dead job to see.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -173,6 +173,7 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
                 name: "LinkedIn bridge".into(),
                 url: format!("{}/linkedin", receiver.url),
                 channels: vec![Channel::Linkedin],
+                events: vec![],
             },
         )
         .await
@@ -184,6 +185,7 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
                 name: "X bridge".into(),
                 url: format!("{}/x", receiver.url),
                 channels: vec![Channel::X],
+                events: vec![],
             },
         )
         .await
@@ -197,6 +199,7 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
                     name: "Plain".into(),
                     url: "http://hooks.example.com/a".into(),
                     channels: vec![Channel::X],
+                    events: vec![],
                 },
             )
             .await
@@ -262,4 +265,145 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
         .unwrap();
     assert_eq!(dead.items.len(), 1);
     assert!(dead.items[0].last_error.as_deref().unwrap().contains("410"));
+}
+
+#[tokio::test]
+async fn email_events_reach_subscribed_connectors_signed_and_retried() {
+    use ame_domain::{EmailEvent, FeedbackKind, FeedbackReport, FeedbackSource, MessageId};
+    use support::{Harness, at};
+    let db = TestDb::sqlite().await;
+    let receiver = Receiver::start().await;
+    let start = at(2027, 3, 2, 15, 0);
+    let h = Harness::new(db, start - chrono::TimeDelta::hours(1)).await;
+    let events = h
+        .engine
+        .create_connector(
+            &h.caller,
+            NewConnector {
+                name: "CRM".into(),
+                url: format!("{}/events", receiver.url),
+                channels: vec![],
+                events: vec![
+                    EmailEvent::Sent,
+                    EmailEvent::Bounced,
+                    EmailEvent::Clicked,
+                    EmailEvent::Unsubscribed,
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let posts_only = h
+        .engine
+        .create_connector(
+            &h.caller,
+            NewConnector {
+                name: "Posts".into(),
+                url: format!("{}/posts", receiver.url),
+                channels: vec![Channel::Linkedin],
+                events: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.events.len(), 4);
+    assert!(posts_only.events.is_empty());
+    // Neither channels nor events: refused, naming both ways.
+    let empty = h
+        .engine
+        .create_connector(
+            &h.caller,
+            NewConnector {
+                name: "Nothing".into(),
+                url: format!("{}/nothing", receiver.url),
+                channels: vec![],
+                events: vec![],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(empty.to_string().contains("events"), "{empty}");
+
+    receiver.answer("/events", &[503]);
+    h.contacts(&[
+        ("ada@example.com", Some("America/Chicago")),
+        ("bob@example.com", Some("America/Chicago")),
+    ])
+    .await;
+    h.campaign(start).await;
+    h.run_until(
+        start + chrono::TimeDelta::hours(2),
+        chrono::TimeDelta::minutes(5),
+    )
+    .await;
+    let (ada, _) = h.mailer.to("ada@example.com")[0].clone();
+    let (bob, _) = h.mailer.to("bob@example.com")[0].clone();
+
+    // Ada's message bounces later, Bob unsubscribes and clicks.
+    h.engine
+        .apply_feedback(&[FeedbackReport {
+            message_id: MessageId::parse(&ada.message_id),
+            recipient: Some("ada@example.com".into()),
+            kind: FeedbackKind::HardBounce,
+            reason: "5.1.1".into(),
+            source: FeedbackSource::Dsn,
+        }])
+        .await
+        .unwrap();
+    let unsubscribe_token = bob.unsubscribe_url.rsplit('/').next().unwrap().to_owned();
+    h.engine.unsubscribe(&unsubscribe_token).await.unwrap();
+    let click = bob
+        .html
+        .split("/t/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    h.engine.click(&click).await.unwrap();
+    h.run_until(
+        start + chrono::TimeDelta::hours(4),
+        chrono::TimeDelta::minutes(5),
+    )
+    .await;
+
+    let told = receiver.at("/events");
+    let secret = events.secret.clone().unwrap();
+    assert!(
+        told.iter().all(|r| genuine(&secret, r)),
+        "every notice is signed"
+    );
+    let bodies: Vec<serde_json::Value> = told
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    let of_type = |t: &str| bodies.iter().filter(|b| b["type"] == t).count();
+    // The first notice met a 503 and was retried under the same webhook-id.
+    let first_id = &told[0].headers["webhook-id"];
+    assert_eq!(
+        told.iter()
+            .filter(|r| &r.headers["webhook-id"] == first_id)
+            .count(),
+        2
+    );
+    assert_eq!(
+        of_type("email.sent"),
+        3,
+        "two sends, one of them told twice: {bodies:?}"
+    );
+    assert_eq!(of_type("email.bounced"), 1);
+    assert_eq!(of_type("email.unsubscribed"), 1);
+    assert_eq!(of_type("email.clicked"), 1);
+    let bounced = bodies
+        .iter()
+        .find(|b| b["type"] == "email.bounced")
+        .unwrap();
+    assert_eq!(bounced["data"]["message_id"], ada.message_id.as_str());
+    assert_eq!(bounced["data"]["channel"], "email");
+    assert!(
+        receiver.at("/posts").iter().all(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["type"]
+                == "campaign.publish"
+        }),
+        "a connector without events hears none"
+    );
 }

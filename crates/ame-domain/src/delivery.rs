@@ -1,7 +1,7 @@
 //! What running a campaign records: the delivery ledger's rows and the webhook connectors that
 //! publish posts and ads.
 
-use crate::enums::{Channel, DeliveryState};
+use crate::enums::{Channel, DeliveryState, EmailEvent};
 use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,9 @@ pub struct Connector {
     pub secret: Option<String>,
     /// The channels it publishes.
     pub channels: Vec<Channel>,
+    /// The email events it is told of.
+    #[serde(default)]
+    pub events: Vec<EmailEvent>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it was disabled (its receiver answered 410 Gone), if it was.

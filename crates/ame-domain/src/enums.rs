@@ -242,6 +242,40 @@ string_enum! {
 }
 
 string_enum! {
+    /// Something that happened to a campaign's email, sent to the connectors that subscribe.
+    EmailEvent, "event" {
+        /// The mail server accepted a message.
+        Sent => "sent",
+        /// An email provider reported the message delivered to the recipient's mailbox.
+        Delivered => "delivered",
+        /// The recipient's mail server refused the message for good.
+        Bounced => "bounced",
+        /// The recipient reported the message as spam.
+        Complained => "complained",
+        /// The recipient clicked a tracked link.
+        Clicked => "clicked",
+        /// The recipient unsubscribed through the message's link.
+        Unsubscribed => "unsubscribed",
+        /// The organization reported a conversion of the recipient.
+        Converted => "converted",
+    }
+}
+
+impl TrackingKind {
+    /// The email event a tracking event is, if connectors can subscribe to it.
+    pub fn email_event(self) -> Option<EmailEvent> {
+        match self {
+            Self::Click => Some(EmailEvent::Clicked),
+            Self::Conversion => Some(EmailEvent::Converted),
+            Self::Unsubscribe => Some(EmailEvent::Unsubscribed),
+            Self::Bounce => Some(EmailEvent::Bounced),
+            Self::Complaint => Some(EmailEvent::Complained),
+            Self::View | Self::Lead => None,
+        }
+    }
+}
+
+string_enum! {
     /// Which arm of a campaign's holdout test a contact is in.
     Group, "group" {
         /// Receives the campaign.

@@ -1,7 +1,7 @@
 //! The durable job queue's vocabulary: what a job is, what it does, and when a failed attempt is
 //! retried.
 
-use crate::enums::{AssetType, Channel, Goal, JobState};
+use crate::enums::{AssetType, Channel, EmailEvent, Goal, JobState};
 use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,29 @@ pub struct PublishSpec {
     pub content: serde_json::Value,
 }
 
+/// One email event for one connector: the arguments of a notify job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotifySpec {
+    /// The connector that receives it.
+    pub connector: ConnectorId,
+    /// The event's id, the same for every connector told of it.
+    pub event_id: uuid::Uuid,
+    /// What happened.
+    pub event: EmailEvent,
+    /// The campaign whose email it was.
+    pub campaign: CampaignId,
+    /// The recipient, when known.
+    #[serde(default)]
+    pub contact: Option<ContactId>,
+    /// The message's Message-ID, when the event is about one message.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The channel it happened on (email, or the post's or ad's for a click).
+    pub channel: Channel,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// What a job does, with its typed arguments. Stored as the job's `kind` column (the variant's
 /// name) and `payload` column (its fields, as JSON); [`JobSpec::parse`] reads them back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +133,9 @@ pub enum JobSpec {
     /// Publishes a post or ad through one webhook connector.
     #[serde(rename = "publish_post")]
     Publish(PublishSpec),
+    /// Tells one connector of one email event.
+    #[serde(rename = "notify_event")]
+    Notify(NotifySpec),
     /// Writes a campaign's daily results from its deliveries and tracking events.
     #[serde(rename = "results_rollup")]
     Rollup {},
@@ -140,6 +166,7 @@ impl JobSpec {
             Self::CampaignEnd {} => kinds::CAMPAIGN_END,
             Self::Send(_) => kinds::SEND_EMAIL,
             Self::Publish(_) => kinds::PUBLISH_POST,
+            Self::Notify(_) => kinds::NOTIFY_EVENT,
             Self::Rollup {} => kinds::ROLLUP,
             Self::TargetingTrain { .. } => kinds::TARGETING_TRAIN,
         }
@@ -255,6 +282,8 @@ pub mod kinds {
     pub const SEND_EMAIL: &str = "send_email";
     /// Publishes a post or ad through one webhook connector.
     pub const PUBLISH_POST: &str = "publish_post";
+    /// Tells one connector of one email event.
+    pub const NOTIFY_EVENT: &str = "notify_event";
     /// Writes a campaign's daily results from its deliveries and tracking events.
     pub const ROLLUP: &str = "results_rollup";
     /// Retrains an organization's targeting model for one goal when its outcomes changed.

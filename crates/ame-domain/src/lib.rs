@@ -57,16 +57,16 @@ pub use email_health::{
     HealthWarningCode,
 };
 pub use enums::{
-    AssetType, CampaignType, Channel, Consent, DeliveryState, ExperimentState, Goal, Group,
-    JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,
+    AssetType, CampaignType, Channel, Consent, DeliveryState, EmailEvent, ExperimentState, Goal,
+    Group, JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,
 };
 pub use feedback::{FeedbackKind, FeedbackOutcome, FeedbackReport, FeedbackSource, MessageId};
 pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
 };
 pub use jobs::{
-    DEFAULT_MAX_ATTEMPTS, Job, JobSpec, JobSpecError, NewJob, OnDuplicate, PublishSpec, SendSpec,
-    TransitionEffects, kinds, parked_until, retry_delay, transition_effects,
+    DEFAULT_MAX_ATTEMPTS, Job, JobSpec, JobSpecError, NewJob, NotifySpec, OnDuplicate, PublishSpec,
+    SendSpec, TransitionEffects, kinds, parked_until, retry_delay, transition_effects,
 };
 pub use lifecycle::{CampaignStatus, TransitionError};
 pub use optimisation::{

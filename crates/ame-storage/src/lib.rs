@@ -47,8 +47,8 @@ pub use contacts::{ContactRepository, SqlContacts};
 pub use error::{StorageError, StorageResult};
 pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use ledger::{
-    ExecutionRepository, NewTrackingEvent, PlannedSend, SendOutcome, SqlExecution,
-    StoredSendingDomain, TrackingEvent, send_job,
+    EventFacts, ExecutionRepository, NewConnectorRecord, NewTrackingEvent, PlannedSend,
+    SendOutcome, SqlExecution, StoredSendingDomain, TrackingEvent, send_job,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use optimisation::MockOptimisationRepository;

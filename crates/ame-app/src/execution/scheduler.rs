@@ -66,6 +66,7 @@ impl Engine {
             JobSpec::AudienceSweep {} => self.enrol_job(job, None).await,
             JobSpec::Send(send) => self.send_email_job(job, send).await,
             JobSpec::Publish(publish) => self.publish_job(job, publish).await,
+            JobSpec::Notify(notice) => self.notify_job(job, notice).await,
             JobSpec::Rollup {} => self.rollup_job(job).await,
             JobSpec::TargetingTrain { goal } => self
                 .retrain_if_changed(job.org_id, goal)

@@ -6,10 +6,10 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::webhooks::new_webhook_secret;
 use ame_domain::{
-    CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, FieldError, Job, JobId,
-    JobState, LedgerCursor, LedgerFilter, Page, PageRequest, TrackingKind,
+    CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, EmailEvent, FieldError, Job,
+    JobId, JobState, LedgerCursor, LedgerFilter, Page, PageRequest, TrackingKind,
 };
-use ame_storage::NewTrackingEvent;
+use ame_storage::{NewConnectorRecord, NewTrackingEvent};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -56,9 +56,15 @@ pub struct NewConnector {
         schema(max_length = 2000, example = "https://hooks.example.com/ame")
     )]
     pub url: String,
-    /// The channels it publishes (at least one).
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 16))]
+    /// The channels whose posts and ads it publishes.
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
+    #[serde(default)]
     pub channels: Vec<Channel>,
+    /// The email events it is told of (`sent`, `delivered`, `bounced`, `complained`,
+    /// `clicked`, `unsubscribed`, `converted`); a connector needs channels, events or both.
+    #[cfg_attr(feature = "openapi", schema(max_items = 7))]
+    #[serde(default)]
+    pub events: Vec<EmailEvent>,
 }
 
 /// What an unsubscribe link did.
@@ -307,10 +313,24 @@ impl Engine {
                 "must be an https:// URL (http:// only for a receiver on this machine) without credentials, at most 2000 characters",
             )),
         }
-        if input.channels.is_empty() || input.channels.len() > 16 {
+        if input.channels.len() > 16 {
             errors.push(FieldError::with_allowed(
                 "channels",
-                "must list 1 to 16 channels",
+                "must list at most 16 channels",
+                Channel::NAMES,
+            ));
+        }
+        if input.events.len() > EmailEvent::ALL.len() {
+            errors.push(FieldError::with_allowed(
+                "events",
+                "must list each event at most once",
+                EmailEvent::NAMES,
+            ));
+        }
+        if input.channels.is_empty() && input.events.is_empty() {
+            errors.push(FieldError::with_allowed(
+                "channels",
+                "a connector publishes at least one channel or is told of at least one event (`events`)",
                 Channel::NAMES,
             ));
         }
@@ -320,15 +340,21 @@ impl Engine {
         let mut channels = input.channels;
         channels.sort();
         channels.dedup();
+        let mut events = input.events;
+        events.sort();
+        events.dedup();
         Ok(self
             .repos(caller)
             .execution
             .create_connector(
                 caller.org,
-                name,
-                input.url,
-                new_webhook_secret(),
-                channels,
+                NewConnectorRecord {
+                    name,
+                    url: input.url,
+                    secret: new_webhook_secret(),
+                    channels,
+                    events,
+                },
                 self.now(),
             )
             .await?)

@@ -1,4 +1,4 @@
-//! Publishing posts and ads through webhook connectors, signed as the Standard Webhooks
+//! Publishing posts and ads, and telling of email events, through webhook connectors, signed as the Standard Webhooks
 //! specification says: `webhook-id` (the same on every retry of one delivery),
 //! `webhook-timestamp` (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
 //! "{id}.{timestamp}.{body}">` under the endpoint's `whsec_` secret. A 410 disables the
@@ -8,7 +8,9 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::links::ClickClaim;
 use crate::execution::scheduler::Handled;
-use ame_domain::{AssetType, Campaign, Channel, Job, JobSpec, NewJob, PublishSpec};
+use ame_domain::{
+    AssetType, Campaign, Channel, Connector, Job, JobSpec, NewJob, NotifySpec, PublishSpec,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -182,10 +184,59 @@ impl Engine {
             }
         })
         .to_string();
+        self.post_to_connector(job, &connector, body, now).await
+    }
+
+    /// Tells one connector of one email event, signed like a post; a deleted or disabled
+    /// connector ends the job.
+    pub(crate) async fn notify_job(&self, job: &Job, notice: NotifySpec) -> AppResult<Handled> {
+        let repos = self.service_repos();
+        let org = job.org_id;
+        let connector = match repos.execution.get_connector(org, notice.connector).await {
+            Ok(c) => c,
+            Err(ame_storage::StorageError::NotFound { .. }) => {
+                return Ok(Handled::Fatal("the connector was deleted".into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if connector.disabled_at.is_some() {
+            return Ok(Handled::Fatal(format!(
+                "the connector is disabled: {}",
+                connector.disabled_reason.unwrap_or_default()
+            )));
+        }
+        let now = self.now();
+        let body = json!({
+            "type": format!("email.{}", notice.event),
+            "timestamp": notice.occurred_at.to_rfc3339(),
+            "data": {
+                "event_id": notice.event_id,
+                "event": notice.event,
+                "campaign_id": notice.campaign,
+                "contact_id": notice.contact,
+                "message_id": notice.message_id,
+                "channel": notice.channel,
+                "occurred_at": notice.occurred_at.to_rfc3339(),
+            }
+        })
+        .to_string();
+        self.post_to_connector(job, &connector, body, now).await
+    }
+
+    /// Posts `body` to `connector` under Standard Webhooks headers (the `webhook-id` is the
+    /// job's, so every retry carries the same one) and says how the job ends: done on 2xx, a
+    /// retry on 429 and 5xx (at `Retry-After` when given), the connector disabled on 410.
+    async fn post_to_connector(
+        &self,
+        job: &Job,
+        connector: &Connector,
+        body: String,
+        now: DateTime<Utc>,
+    ) -> AppResult<Handled> {
         let id = format!("msg_{}", job.id.as_uuid().simple());
         let timestamp = now.timestamp();
         let signature = sign_webhook(
-            &connector.secret.clone().unwrap_or_default(),
+            connector.secret.as_deref().unwrap_or_default(),
             &id,
             timestamp,
             &body,
@@ -218,9 +269,14 @@ impl Engine {
         Ok(match status {
             200..=299 => Handled::Done,
             410 => {
-                repos
+                self.service_repos()
                     .execution
-                    .disable_connector(org, connector_id, "the receiver answered 410 Gone", now)
+                    .disable_connector(
+                        job.org_id,
+                        connector.id,
+                        "the receiver answered 410 Gone",
+                        now,
+                    )
                     .await?;
                 Handled::Fatal("the receiver answered 410 Gone; the connector is disabled".into())
             }
@@ -228,7 +284,7 @@ impl Engine {
                 Some(at) => Handled::RetryAt(format!("the receiver answered {status}"), at),
                 None => Handled::Retry(format!("the receiver answered {status}")),
             },
-            _ => Handled::Fatal(format!("the receiver refused the post with {status}")),
+            _ => Handled::Fatal(format!("the receiver refused the call with {status}")),
         })
     }
 }

@@ -10,6 +10,7 @@ pub struct Model {
     pub url: String,
     pub secret: String,
     pub channels: Json,
+    pub events: Json,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
     pub disabled_reason: Option<String>,

@@ -5,10 +5,16 @@ use crate::entity::connector;
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::{StorageError, StorageResult};
-use ame_domain::{Channel, Connector, ConnectorId, OrgId};
+use ame_domain::{
+    CampaignId, Channel, Connector, ConnectorId, ContactId, EmailEvent, JobSpec, NewJob,
+    NotifySpec, OrgId,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 fn to_connector(m: connector::Model, with_secret: bool) -> StorageResult<Connector> {
     Ok(Connector {
@@ -18,22 +24,107 @@ fn to_connector(m: connector::Model, with_secret: bool) -> StorageResult<Connect
         secret: with_secret.then_some(m.secret),
         channels: serde_json::from_value(m.channels)
             .map_err(|e| StorageError::Database(format!("unexpected channels: {e}")))?,
+        events: serde_json::from_value(m.events)
+            .map_err(|e| StorageError::Database(format!("unexpected events: {e}")))?,
         created_at: m.created_at,
         disabled_at: m.disabled_at,
         disabled_reason: m.disabled_reason,
     })
 }
 
+/// A connector to store: checked already, its secret made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewConnectorRecord {
+    /// Its name.
+    pub name: String,
+    /// Where it posts.
+    pub url: String,
+    /// Its `whsec_` signing secret.
+    pub secret: String,
+    /// The channels it publishes.
+    pub channels: Vec<Channel>,
+    /// The email events it is told of.
+    pub events: Vec<EmailEvent>,
+}
+
+/// What an email event is about, for the connectors told of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFacts {
+    /// The campaign whose email it was.
+    pub campaign: CampaignId,
+    /// The recipient, when known.
+    pub contact: Option<ContactId>,
+    /// The message, when the event is about one.
+    pub message_id: Option<String>,
+    /// The channel it happened on.
+    pub channel: Channel,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// Enqueues, inside the transaction that records `event`, one notify job for each of `org`'s
+/// enabled connectors subscribed to it: the event and its notices commit together or not at
+/// all.
+pub(crate) async fn notify_in(
+    txn: &impl ConnectionTrait,
+    org: OrgId,
+    event: EmailEvent,
+    facts: EventFacts,
+) -> StorageResult<()> {
+    let rows: Vec<(uuid::Uuid, serde_json::Value)> = connector::Entity::find()
+        .select_only()
+        .column(connector::Column::Id)
+        .column(connector::Column::Events)
+        .filter(connector::Column::OrgId.eq(org.as_uuid()))
+        .filter(connector::Column::DisabledAt.is_null())
+        .into_tuple()
+        .all(txn)
+        .await
+        .db()?;
+    let event_id = uuid::Uuid::now_v7();
+    let jobs: Vec<NewJob> = rows
+        .into_iter()
+        .filter(|(_, events)| {
+            serde_json::from_value::<Vec<EmailEvent>>(events.clone())
+                .is_ok_and(|events| events.contains(&event))
+        })
+        .map(|(connector, _)| {
+            NewJob::new(
+                JobSpec::Notify(NotifySpec {
+                    connector: ConnectorId::from_uuid(connector),
+                    event_id,
+                    event,
+                    campaign: facts.campaign,
+                    contact: facts.contact,
+                    message_id: facts.message_id.clone(),
+                    channel: facts.channel,
+                    occurred_at: facts.at,
+                }),
+                format!("{event_id}:{connector}"),
+                facts.at,
+            )
+        })
+        .collect();
+    if !jobs.is_empty() {
+        crate::queue::enqueue_in(txn, org, &jobs, facts.at).await?;
+    }
+    Ok(())
+}
+
 impl SqlExecution {
     pub(crate) async fn create_connector_stored(
         &self,
         org: OrgId,
-        name: String,
-        url: String,
-        secret: String,
-        channels: Vec<Channel>,
+        new: NewConnectorRecord,
         now: DateTime<Utc>,
     ) -> StorageResult<Connector> {
+        let NewConnectorRecord {
+            name,
+            url,
+            secret,
+            channels,
+            events,
+        } = new;
         let txn = self.scope.begin_write(org).await?;
         let model = connector::Entity::insert(connector::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
@@ -43,6 +134,9 @@ impl SqlExecution {
             secret: Set(secret),
             channels: Set(serde_json::to_value(&channels)
                 .map_err(|e| StorageError::Invalid(e.to_string()))?),
+            events: Set(
+                serde_json::to_value(&events).map_err(|e| StorageError::Invalid(e.to_string()))?
+            ),
             created_at: Set(micros(now)),
             disabled_at: Set(None),
             disabled_reason: Set(None),

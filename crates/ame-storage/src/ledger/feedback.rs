@@ -62,11 +62,11 @@ impl SqlExecution {
         now: DateTime<Utc>,
     ) -> StorageResult<FeedbackOutcome> {
         let tracking_kind = match report.kind {
-            FeedbackKind::HardBounce => TrackingKind::Bounce,
-            FeedbackKind::Complaint => TrackingKind::Complaint,
-            FeedbackKind::SoftBounce | FeedbackKind::Delivered => {
-                return Ok(FeedbackOutcome::Ignored);
-            }
+            FeedbackKind::HardBounce => Some(TrackingKind::Bounce),
+            FeedbackKind::Complaint => Some(TrackingKind::Complaint),
+            // A delivery changes nothing here; the connectors subscribed are told of it.
+            FeedbackKind::Delivered => None,
+            FeedbackKind::SoftBounce => return Ok(FeedbackOutcome::Ignored),
         };
         let Some(message_id) = &report.message_id else {
             return Ok(FeedbackOutcome::UnknownMessage);
@@ -85,6 +85,23 @@ impl SqlExecution {
         else {
             Scope::end_read(txn);
             return Ok(FeedbackOutcome::UnknownMessage);
+        };
+        let Some(tracking_kind) = tracking_kind else {
+            super::notify_in(
+                &txn,
+                org,
+                ame_domain::EmailEvent::Delivered,
+                super::EventFacts {
+                    campaign: CampaignId::from_uuid(row.campaign_id),
+                    contact: Some(ContactId::from_uuid(row.contact_id)),
+                    message_id: Some(row.message_id.clone()),
+                    channel: Channel::Email,
+                    at: now,
+                },
+            )
+            .await?;
+            txn.commit().await.db()?;
+            return Ok(FeedbackOutcome::Ignored);
         };
         let recorded = tracking_event::Entity::find()
             .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
@@ -111,6 +128,7 @@ impl SqlExecution {
                 value: None,
                 at: now,
             },
+            Some(&row.message_id),
         )
         .await?;
         let (consent, replaces) = match report.kind {

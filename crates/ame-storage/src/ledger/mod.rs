@@ -7,6 +7,8 @@
 //! per crash, never a loss.
 
 mod connectors;
+pub(crate) use connectors::notify_in;
+pub use connectors::{EventFacts, NewConnectorRecord};
 mod feedback;
 mod page;
 mod rows;
@@ -28,9 +30,9 @@ use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    AssetId, BucketRate, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery,
-    DeliveryState, EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter,
-    NewJob, OrgId, SendingStatus,
+    AssetId, BucketRate, CampaignId, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
+    EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
+    SendingStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -215,10 +217,7 @@ pub trait ExecutionRepository: Send + Sync {
     async fn create_connector(
         &self,
         org: OrgId,
-        name: String,
-        url: String,
-        secret: String,
-        channels: Vec<Channel>,
+        new: NewConnectorRecord,
         now: DateTime<Utc>,
     ) -> StorageResult<Connector>;
     /// Every connector, newest first (secrets left out).
@@ -553,14 +552,10 @@ impl ExecutionRepository for SqlExecution {
     async fn create_connector(
         &self,
         org: OrgId,
-        name: String,
-        url: String,
-        secret: String,
-        channels: Vec<Channel>,
+        new: NewConnectorRecord,
         now: DateTime<Utc>,
     ) -> StorageResult<Connector> {
-        self.create_connector_stored(org, name, url, secret, channels, now)
-            .await
+        self.create_connector_stored(org, new, now).await
     }
 
     async fn list_connectors(&self, org: OrgId) -> StorageResult<Vec<Connector>> {

@@ -72,6 +72,19 @@ impl SqlExecution {
                 now,
             )
             .await?;
+            super::notify_in(
+                &txn,
+                org,
+                ame_domain::EmailEvent::Sent,
+                super::EventFacts {
+                    campaign: delivery.campaign_id,
+                    contact: Some(delivery.contact_id),
+                    message_id: Some(delivery.message_id.clone()),
+                    channel: Channel::Email,
+                    at: now,
+                },
+            )
+            .await?;
         }
         if let SendOutcome::Bounced(_) = outcome {
             insert_event_in(
@@ -87,6 +100,7 @@ impl SqlExecution {
                     value: None,
                     at: now,
                 },
+                Some(&delivery.message_id),
             )
             .await?;
             contact::Entity::update_many()

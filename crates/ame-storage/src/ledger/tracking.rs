@@ -55,12 +55,14 @@ pub struct TrackingEvent {
     pub at: DateTime<Utc>,
 }
 
-/// Inserts a tracking event within `conn`'s transaction; a campaign that is not the
+/// Inserts a tracking event within `conn`'s transaction, with the notices of the connectors
+/// subscribed to it (about the message `message_id`, when known); a campaign that is not the
 /// organization's is "not found".
 pub(crate) async fn insert_event_in(
     conn: &impl ConnectionTrait,
     org: OrgId,
     event: NewTrackingEvent,
+    message_id: Option<&str>,
 ) -> StorageResult<()> {
     tracking_event::Entity::insert(tracking_event::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
@@ -80,6 +82,21 @@ pub(crate) async fn insert_event_in(
         StorageError::Invalid(_) => StorageError::not_found("campaign"),
         other => other,
     })?;
+    if let Some(email_event) = event.kind.email_event() {
+        super::notify_in(
+            conn,
+            org,
+            email_event,
+            super::EventFacts {
+                campaign: event.campaign,
+                contact: event.contact,
+                message_id: message_id.map(str::to_owned),
+                channel: event.channel,
+                at: event.at,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -116,7 +133,7 @@ impl SqlExecution {
         event: NewTrackingEvent,
     ) -> StorageResult<()> {
         let txn = self.scope.begin(org).await?;
-        insert_event_in(&txn, org, event).await?;
+        insert_event_in(&txn, org, event, None).await?;
         txn.commit().await.db()?;
         Ok(())
     }
