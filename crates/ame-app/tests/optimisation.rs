@@ -149,7 +149,7 @@ async fn a_holdout_receives_nothing_and_the_lift_compares_the_groups(db: TestDb)
     let campaign = h
         .campaign_with(at(2027, 3, 1, 15, 0), |c| c.holdout_fraction = Some(0.25))
         .await;
-    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::minutes(5))
+    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::seconds(30))
         .await;
     let lift = h.engine.campaign_lift(&h.caller, campaign).await.unwrap();
     let (treated, control) = (lift.treatment.contacts, lift.control.contacts);
@@ -303,7 +303,7 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
     );
     let reach = prediction.stage(ame_prediction::Stage::Reach).unwrap();
     assert_eq!(reach.expected, targeted.contacts as f64);
-    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::minutes(5))
+    h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::seconds(30))
         .await;
     let mailed: HashMap<usize, ()> = h
         .mailer

@@ -69,6 +69,10 @@ pub struct SendSpec {
     /// When the step was planned to go out.
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    /// The send slot it reserved in its organization's pace, once it has one: it goes then
+    /// without reserving again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_at: Option<DateTime<Utc>>,
 }
 
 /// One post or ad for one webhook connector: the arguments of a publish job.
@@ -457,6 +461,7 @@ mod tests {
                 step: 2,
                 contact: ContactId::new(),
                 due_at: Some(at),
+                paced_at: Some(at),
             }),
             JobSpec::Publish(PublishSpec {
                 connector: ConnectorId::new(),
@@ -464,6 +469,16 @@ mod tests {
                 asset_type: AssetType::SocialPost,
                 channel: Channel::Linkedin,
                 content: serde_json::json!({"text": "Hello"}),
+            }),
+            JobSpec::Notify(NotifySpec {
+                connector: ConnectorId::new(),
+                event_id: uuid::Uuid::now_v7(),
+                event: EmailEvent::Bounced,
+                campaign: CampaignId::new(),
+                contact: Some(ContactId::new()),
+                message_id: Some("<c.1.k@mail.example>".into()),
+                channel: Channel::Email,
+                occurred_at: at,
             }),
             JobSpec::Rollup {},
             JobSpec::TargetingTrain { goal: Goal::Clicks },
@@ -474,7 +489,7 @@ mod tests {
             let back = JobSpec::parse(spec.kind(), &spec.payload()).unwrap();
             assert_eq!(back, spec);
         }
-        assert_eq!(seen.len(), 8);
+        assert_eq!(seen.len(), 9);
     }
 
     #[test]

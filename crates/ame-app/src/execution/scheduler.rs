@@ -6,6 +6,7 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
 use crate::execution::render::sequence_steps;
+use crate::execution::throttle::{PACE_GRACE, Pace};
 use ame_domain::{
     AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
     Entry, Job, JobSpec, NewJob, OrgId, PageRequest, SendSpec, SendWindow, local_days_between,
@@ -25,6 +26,9 @@ pub(crate) enum Handled {
     Settled,
     /// Not yet: wait until then without counting the attempt.
     Postpone(DateTime<Utc>),
+    /// Not yet, with new arguments kept in the job: wait until then (a send that reserved
+    /// its slot).
+    PostponeWith(DateTime<Utc>, JobSpec),
     /// Failed this time: retry with backoff.
     Retry(String),
     /// Failed this time: retry at the given time (the receiver said when).
@@ -364,11 +368,27 @@ impl Engine {
             {
                 return Ok(Handled::Postpone(wait));
             }
-            // The pace: a token of the recipient's provider's bucket and of the
-            // organization's, shared by every worker process; without one, wait a token's time.
-            let address = contact.email.as_deref().unwrap_or_default();
-            if let Some(wait) = self.throttle(org, address, now).await? {
-                return Ok(Handled::Postpone(wait));
+            // The pace: a slot in the recipient's provider's bucket and the organization's,
+            // shared by every worker process, reserved once and kept in the job.
+            // A slot missed by more than a moment (the workers were down or behind) is
+            // reserved again, so a backlog does not leave in one burst when they return.
+            match payload.paced_at {
+                Some(at) if at > now => return Ok(Handled::Postpone(at)),
+                Some(at) if now - at <= PACE_GRACE => {}
+                _ => {
+                    let address = contact.email.as_deref().unwrap_or_default();
+                    match self.pace(org, address, now).await? {
+                        Pace::Now => {}
+                        Pace::Later(at) => return Ok(Handled::Postpone(at)),
+                        Pace::Reserved(at) => {
+                            let reserved = JobSpec::Send(SendSpec {
+                                paced_at: Some(at),
+                                ..payload.clone()
+                            });
+                            return Ok(Handled::PostponeWith(at, reserved));
+                        }
+                    }
+                }
             }
         }
         let Some(mut delivery) = repos

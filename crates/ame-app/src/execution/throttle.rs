@@ -1,22 +1,42 @@
-//! Pacing sends with token buckets: a send draws a token from its recipient's mailbox
-//! provider's bucket (when that provider has a rate) and from its organization's bucket, each
-//! shared by every worker through the database. Without one, the send waits about as long as
-//! the bucket takes to refill a token, spread so that waiting sends do not all return at once.
+//! Pacing sends with token buckets. A send reserves a slot in its recipient's mailbox
+//! provider's bucket (when that provider has a rate) and in its organization's bucket, each
+//! shared by every worker through the database: while a bucket holds tokens the slot is now;
+//! when it is empty the bucket goes into debt and the slot is when the debt is paid, so a
+//! backlog leaves one message after another at the rate, each job waking once at its own slot.
+//! A backlog deeper than [`MAX_PACE_WAIT`] reserves nothing and looks again that much later.
 
 use crate::engine::Engine;
 use crate::error::AppResult;
 use ame_domain::{BucketRate, ORGANIZATION_BUCKET, OrgId};
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// The furthest ahead a send reserves its slot.
+pub(crate) const MAX_PACE_WAIT: TimeDelta = TimeDelta::minutes(10);
+
+/// How late a send may still use its reserved slot; later, it reserves a new one. Workers
+/// that fell behind (or were down) thus send at most this long's worth of slots at once when
+/// they catch up, never the whole backlog.
+pub(crate) const PACE_GRACE: TimeDelta = TimeDelta::minutes(1);
+
+/// When a send may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pace {
+    /// Now: every bucket held a token.
+    Now,
+    /// At its reserved slot.
+    Reserved(DateTime<Utc>),
+    /// No slot within [`MAX_PACE_WAIT`]: look again then.
+    Later(DateTime<Utc>),
+}
+
 impl Engine {
-    /// When a send to `address` may go, if not now: `None` once it holds a token of every
-    /// bucket it draws from.
-    pub(crate) async fn throttle(
+    /// Reserves the slot of a send to `address`.
+    pub(crate) async fn pace(
         &self,
         org: OrgId,
         address: &str,
         now: DateTime<Utc>,
-    ) -> AppResult<Option<DateTime<Utc>>> {
+    ) -> AppResult<Pace> {
         let settings = self.execution();
         let mut buckets = Vec::with_capacity(2);
         if let Some(domain) = settings.domain_rates.bucket_for(address) {
@@ -29,14 +49,23 @@ impl Engine {
             ));
         }
         let execution = self.service_repos().execution;
+        let mut slot = now;
         for (bucket, rate) in buckets {
-            if !execution.take_send_token(org, &bucket, rate, now).await? {
-                let token_ms = 1000.0 / rate.per_second();
-                let spread = rand::random_range(1.0..4.0);
-                let wait = TimeDelta::milliseconds((token_ms * spread).ceil() as i64);
-                return Ok(Some(now + wait));
+            match execution
+                .reserve_send_slot(org, &bucket, rate, MAX_PACE_WAIT, now)
+                .await?
+            {
+                Some(at) => slot = slot.max(at),
+                None => {
+                    let jitter = TimeDelta::milliseconds(rand::random_range(0..30_000));
+                    return Ok(Pace::Later(now + MAX_PACE_WAIT + jitter));
+                }
             }
         }
-        Ok(None)
+        Ok(if slot <= now {
+            Pace::Now
+        } else {
+            Pace::Reserved(slot)
+        })
     }
 }

@@ -242,6 +242,16 @@ impl Worker {
                 }
                 "postponed"
             }),
+            Handled::PostponeWith(at, spec) => {
+                queue.postpone_with(job, spec, *at, now).await.map(|held| {
+                    if held {
+                        report.postponed = 1
+                    } else {
+                        report.lost = 1
+                    }
+                    "postponed"
+                })
+            }
             Handled::Retry(error) | Handled::RetryAt(error, _) => {
                 let at = match &handled {
                     Handled::RetryAt(_, at) => *at,

@@ -114,15 +114,18 @@ pub trait ExecutionRepository: Send + Sync {
         outcome: SendOutcome,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
-    /// Takes a token from `org`'s bucket named `bucket`, refilled at `rate` since it was last
-    /// drawn from, atomically across every process; false when it holds none.
-    async fn take_send_token(
+    /// Reserves a send slot in `org`'s bucket named `bucket`, refilled at `rate` since it was
+    /// last drawn from, atomically across every process: `now` while it holds a token, else
+    /// the time the slot comes (the bucket goes into debt); `None`, reserving nothing, when
+    /// that would be more than `max_wait` away.
+    async fn reserve_send_slot(
         &self,
         org: OrgId,
         bucket: &str,
         rate: BucketRate,
+        max_wait: chrono::TimeDelta,
         now: DateTime<Utc>,
-    ) -> StorageResult<bool>;
+    ) -> StorageResult<Option<DateTime<Utc>>>;
     /// Messages of `org` accepted by the mail server since `since`.
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64>;
     /// Records which subject variant a send uses (chosen when it is first sent).
@@ -376,14 +379,16 @@ impl ExecutionRepository for SqlExecution {
         self.finish_send_stored(job, delivery, outcome, now).await
     }
 
-    async fn take_send_token(
+    async fn reserve_send_slot(
         &self,
         org: OrgId,
         bucket: &str,
         rate: BucketRate,
+        max_wait: chrono::TimeDelta,
         now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
-        self.take_send_token_stored(org, bucket, rate, now).await
+    ) -> StorageResult<Option<DateTime<Utc>>> {
+        self.reserve_send_slot_stored(org, bucket, rate, max_wait, now)
+            .await
     }
 
     async fn sent_since(&self, org: OrgId, since: DateTime<Utc>) -> StorageResult<u64> {

@@ -44,6 +44,7 @@ pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
             step: send.step,
             contact: send.contact,
             due_at: Some(send.due_at),
+            paced_at: None,
         }),
         format!("{campaign}:{}:{}", send.step, send.contact),
         send.due_at,

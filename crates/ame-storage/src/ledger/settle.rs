@@ -10,7 +10,7 @@ use crate::entity::contact;
 use crate::error::DbResultExt;
 use crate::queue::{self, micros};
 use ame_domain::{BucketRate, Channel, Consent, Delivery, DeliveryState, Job, OrgId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
@@ -121,18 +121,20 @@ impl SqlExecution {
         Ok(true)
     }
 
-    pub(crate) async fn take_send_token_stored(
+    pub(crate) async fn reserve_send_slot_stored(
         &self,
         org: OrgId,
         bucket: &str,
         rate: BucketRate,
+        max_wait: TimeDelta,
         now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
+    ) -> StorageResult<Option<DateTime<Utc>>> {
         let txn = self.scope.begin(org).await?;
         let backend = txn.get_database_backend();
-        // One statement, atomic on both backends: a new bucket starts full and gives one
-        // token; an existing one refills for the time since it was last drawn from (up to its
-        // burst) and gives one only if it then holds one. No row back: it is empty.
+        // One statement, atomic on both backends. A new bucket starts full and gives a token;
+        // an existing one refills for the time since it was last drawn from (up to its burst)
+        // and gives one, going into debt when empty: the debt says how long this send waits
+        // for its slot. A debt beyond `max_wait` reserves nothing (no row back).
         let (least, greatest) = match backend {
             DbBackend::Postgres => ("LEAST", "GREATEST"),
             _ => ("MIN", "MAX"),
@@ -144,9 +146,10 @@ impl SqlExecution {
             "INSERT INTO send_buckets (org_id, bucket, tokens, drawn_at_us) VALUES ($1, $2, $3 - 1, $5) \
              ON CONFLICT (org_id, bucket) DO UPDATE SET tokens = {refilled} - 1, \
              drawn_at_us = {greatest}(send_buckets.drawn_at_us, $5) \
-             WHERE {refilled} >= 0.999999 \
+             WHERE {refilled} - 1 >= -$6 \
              RETURNING tokens"
         );
+        let max_debt = rate.per_second() * max_wait.as_seconds_f64();
         let row = txn
             .query_one_raw(Statement::from_sql_and_values(
                 backend,
@@ -157,11 +160,20 @@ impl SqlExecution {
                     f64::from(rate.burst).into(),
                     rate.per_second().into(),
                     now.timestamp_micros().into(),
+                    max_debt.into(),
                 ],
             ))
             .await
             .db()?;
         txn.commit().await.db()?;
-        Ok(row.is_some())
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let tokens: f64 = row.try_get("", "tokens").db()?;
+        if tokens > -1e-9 {
+            return Ok(Some(now));
+        }
+        let wait_us = (-tokens / rate.per_second() * 1e6).ceil() as i64;
+        Ok(Some(now + TimeDelta::microseconds(wait_us)))
     }
 }

@@ -10,7 +10,9 @@ use crate::entity::job::{self, Column};
 use crate::error::DbResultExt;
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
-use ame_domain::{CampaignId, Cursor, Job, JobId, JobState, NewJob, OrgId, Page, PageRequest};
+use ame_domain::{
+    CampaignId, Cursor, Job, JobId, JobSpec, JobState, NewJob, OrgId, Page, PageRequest,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -67,6 +69,15 @@ pub trait JobQueue: Send + Sync {
     async fn postpone(
         &self,
         job: &Job,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Like [`JobQueue::postpone`], also replacing the job's arguments with `spec` (a send
+    /// that reserved its slot keeps the reservation), in one transaction; false if lost.
+    async fn postpone_with(
+        &self,
+        job: &Job,
+        spec: &JobSpec,
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
@@ -395,6 +406,25 @@ impl JobQueue for SqlJobs {
             return settle_pg(&self.scope, job, JobState::Queued, run_at, None, now).await;
         }
         let txn = self.scope.begin(job.org_id).await?;
+        let moved = postpone_in(&txn, job, run_at, now).await?;
+        txn.commit().await.db()?;
+        Ok(moved)
+    }
+
+    async fn postpone_with(
+        &self,
+        job: &Job,
+        spec: &JobSpec,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let txn = self.scope.begin(job.org_id).await?;
+        job::Entity::update_many()
+            .col_expr(Column::Payload, Expr::value(spec.payload()))
+            .filter(held(job))
+            .exec(&txn)
+            .await
+            .db()?;
         let moved = postpone_in(&txn, job, run_at, now).await?;
         txn.commit().await.db()?;
         Ok(moved)
