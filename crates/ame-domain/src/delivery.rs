@@ -3,6 +3,7 @@
 
 use crate::enums::{Channel, DeliveryState, EmailEvent};
 use crate::ids::{AssetId, CampaignId, ConnectorId, ContactId};
+use crate::jobs::{JobSpec, NewJob, SendSpec};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,71 @@ pub struct Delivery {
     pub last_error: Option<String>,
     /// When the mail server accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One message planned for one contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSend {
+    /// Who receives it.
+    pub contact: ContactId,
+    /// Which step of the sequence (1-based).
+    pub step: u32,
+    /// The email sequence asset (version) it comes from.
+    pub asset: AssetId,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+    /// The deterministic Message-ID it will carry.
+    pub message_id: String,
+    /// Which subject variant it uses.
+    pub subject_variant: u32,
+}
+
+/// How an attempt to send ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendOutcome {
+    /// The mail server accepted the message.
+    Sent,
+    /// The address refused it for good (SMTP 5xx): the contact becomes `bounced`.
+    Bounced(String),
+    /// Not sent: the contact left the sequence or the campaign ended.
+    Suppressed(String),
+    /// Not sent: the campaign ended.
+    Cancelled,
+    /// A temporary failure: retried at the given time while attempts remain.
+    Retry {
+        /// What went wrong.
+        error: String,
+        /// When to try again.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Attempts a send gets: with the queue's backoff (30 s doubling to an hour) they span about
+/// thirteen hours, so a mail server outage of an afternoon loses nothing.
+pub const SEND_ATTEMPTS: u32 = 20;
+
+/// The dedupe key of the job sending step `step` of `campaign` to `contact`.
+pub fn send_dedupe_key(campaign: CampaignId, step: u32, contact: ContactId) -> String {
+    format!("{campaign}:{step}:{contact}")
+}
+
+impl PlannedSend {
+    /// The job that sends it for `campaign`, due when it is.
+    pub fn job(&self, campaign: CampaignId) -> NewJob {
+        NewJob::new(
+            JobSpec::Send(SendSpec {
+                campaign,
+                step: self.step,
+                contact: self.contact,
+                due_at: Some(self.due_at),
+                paced_at: None,
+            }),
+            send_dedupe_key(campaign, self.step, self.contact),
+            self.due_at,
+        )
+        .for_campaign(campaign)
+        .with_max_attempts(SEND_ATTEMPTS)
+    }
 }
 
 /// A webhook endpoint that publishes an organization's posts and ads.

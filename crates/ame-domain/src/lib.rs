@@ -14,6 +14,7 @@ mod audit;
 mod brand;
 mod campaign;
 mod contact;
+mod content;
 mod delivery;
 mod email_health;
 mod enums;
@@ -48,9 +49,12 @@ pub use contact::{
     Contact, ContactFilter, ContactPatch, MAX_CONTACTS_PER_REQUEST, NewContact, UpsertSummary,
     ValidContact, is_email_address, validate_attributes, validate_contacts, validate_time_zone,
 };
+pub use content::{
+    EmailSequenceView, PostingTimeView, SequenceEmailView, SocialPostView, SocialPostsView,
+};
 pub use delivery::{
-    Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, LedgerCursor, LedgerFilter, SendingState,
-    SendingStatus,
+    Connector, DEFAULT_PAUSE_AFTER_FAILURES, Delivery, LedgerCursor, LedgerFilter, PlannedSend,
+    SEND_ATTEMPTS, SendOutcome, SendingState, SendingStatus, send_dedupe_key,
 };
 pub use email_health::{
     BOUNCE_RATE_LIMIT, COMPLAINT_RATE_LIMIT, COMPLAINT_RATE_TARGET, EmailHealth, HealthWarning,

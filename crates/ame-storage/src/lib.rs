@@ -48,7 +48,7 @@ pub use error::{StorageError, StorageResult};
 pub use idempotency::{MAX_IDEMPOTENCY_KEY_LEN, SqlIdempotency};
 pub use ledger::{
     EventFacts, ExecutionRepository, NewConnectorRecord, NewTrackingEvent, PlannedSend,
-    SendOutcome, SqlExecution, StoredSendingDomain, TrackingEvent, send_job,
+    SendOutcome, SqlExecution, StoredSendingDomain, TrackingEvent,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use optimisation::MockOptimisationRepository;

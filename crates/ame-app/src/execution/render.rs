@@ -4,7 +4,7 @@
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::links::{ClickClaim, UnsubscribeClaim};
-use ame_domain::{Asset, AssetId, CampaignId, Channel, Contact, OrgId};
+use ame_domain::{Asset, AssetId, CampaignId, Channel, Contact, EmailSequenceView, OrgId};
 use futures::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,16 +41,12 @@ pub(crate) struct SequenceStep {
 
 /// The steps of an email sequence asset, in order.
 pub(crate) fn sequence_steps(asset: &Asset) -> Vec<SequenceStep> {
-    let Some(emails) = asset.content["emails"].as_array() else {
-        return Vec::new();
-    };
-    emails
-        .iter()
-        .enumerate()
-        .map(|(i, e)| SequenceStep {
-            step: e["step"].as_u64().map_or(i as u32 + 1, |s| s as u32),
-            day: e["day"].as_u64().unwrap_or(0) as u32,
-            subjects: e["subject"].as_array().map_or(1, |s| s.len().max(1) as u32),
+    EmailSequenceView::read(&asset.content)
+        .numbered()
+        .map(|(step, e)| SequenceStep {
+            step,
+            day: e.day,
+            subjects: (e.subject.len() as u32).max(1),
         })
         .collect()
 }
@@ -110,23 +106,11 @@ impl Engine {
             return Ok(found.clone());
         }
         let stored = self.service_repos().assets.get(org, asset).await?;
-        let emails = stored.content["emails"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let email = emails
-            .iter()
-            .find(|e| e["step"].as_u64() == Some(u64::from(step)))
-            .or_else(|| emails.get(step.saturating_sub(1) as usize))
+        let sequence = EmailSequenceView::read(&stored.content);
+        let email = sequence
+            .step(step)
             .ok_or_else(|| AppError::Internal(format!("the sequence has no step {step}")))?;
-        let subjects: Vec<String> = email["subject"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let subjects = email.subject.clone();
         if subjects.is_empty() {
             return Err(AppError::Internal(format!("step {step} has no subject")));
         }
@@ -149,7 +133,7 @@ impl Engine {
         };
         let template = Arc::new(EmailTemplate {
             subjects,
-            cta_url: email["cta_url"].as_str().map(str::to_owned),
+            cta_url: email.cta_url.clone(),
             html: read(format!("email-{step}.html")).await?,
             text: read(format!("email-{step}.txt")).await?,
         });

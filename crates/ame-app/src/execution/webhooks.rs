@@ -10,6 +10,7 @@ use crate::execution::links::ClickClaim;
 use crate::execution::scheduler::Handled;
 use ame_domain::{
     AssetType, Campaign, Channel, Connector, Job, JobSpec, NewJob, NotifySpec, PublishSpec,
+    SocialPostsView,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -76,17 +77,15 @@ impl Engine {
         let mut jobs = Vec::new();
         for asset in assets.iter().filter(|a| a.current) {
             let items: Vec<(Channel, DateTime<Utc>, Value)> = match asset.asset_type {
-                AssetType::SocialPost => asset.content["posts"]
-                    .as_array()
+                AssetType::SocialPost => SocialPostsView::read(&asset.content)
                     .into_iter()
-                    .flatten()
-                    .filter_map(|post| {
-                        let channel: Channel = post["platform"].as_str()?.parse().ok()?;
-                        let at = post["posting_time"]["suggested_at"]
-                            .as_str()
-                            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                            .map_or(now, |t| t.with_timezone(&Utc).max(now));
-                        Some((channel, at, post.clone()))
+                    .filter_map(|(post, json)| {
+                        let channel: Channel = post.platform.parse().ok()?;
+                        let at = post
+                            .posting_time
+                            .and_then(|t| t.suggested_at)
+                            .map_or(now, |t| t.max(now));
+                        Some((channel, at, json))
                     })
                     .collect(),
                 AssetType::AdCreative => [

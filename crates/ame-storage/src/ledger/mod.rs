@@ -18,7 +18,7 @@ mod settle;
 pub use sending::StoredSendingDomain;
 mod tracking;
 
-pub use rows::send_job;
+pub use ame_domain::{PlannedSend, SendOutcome};
 pub(crate) use rows::{cancel_pending, suppress_contact};
 use rows::{find_delivery, to_delivery};
 
@@ -30,7 +30,7 @@ use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    AssetId, BucketRate, CampaignId, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
+    BucketRate, CampaignId, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
     EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
     SendingStatus,
 };
@@ -41,43 +41,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-
-/// One message planned for one contact.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedSend {
-    /// Who receives it.
-    pub contact: ContactId,
-    /// Which step of the sequence (1-based).
-    pub step: u32,
-    /// The email sequence asset (version) it comes from.
-    pub asset: AssetId,
-    /// When it is due.
-    pub due_at: DateTime<Utc>,
-    /// The deterministic Message-ID it will carry.
-    pub message_id: String,
-    /// Which subject variant it uses.
-    pub subject_variant: u32,
-}
-
-/// How an attempt to send ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SendOutcome {
-    /// The mail server accepted the message.
-    Sent,
-    /// The address refused it for good (SMTP 5xx): the contact becomes `bounced`.
-    Bounced(String),
-    /// Not sent: the contact left the sequence or the campaign ended.
-    Suppressed(String),
-    /// Not sent: the campaign ended.
-    Cancelled,
-    /// A temporary failure: retried at the given time while attempts remain.
-    Retry {
-        /// What went wrong.
-        error: String,
-        /// When to try again.
-        at: DateTime<Utc>,
-    },
-}
 
 /// The ledger, tracking events and connectors of one organization.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -297,7 +260,7 @@ impl ExecutionRepository for SqlExecution {
                 .exec_without_returning(&txn)
                 .await
                 .db()?;
-            let jobs: Vec<NewJob> = chunk.iter().map(|s| send_job(s, campaign)).collect();
+            let jobs: Vec<NewJob> = chunk.iter().map(|s| s.job(campaign)).collect();
             queue::enqueue_in(&txn, org, &jobs, now).await?;
         }
         txn.commit().await.db()?;

@@ -1,16 +1,12 @@
 //! Delivery rows: reading and writing one, the send job that goes with it, and what erasing a
 //! contact or ending a campaign does to the rows not yet sent.
 
-use super::PlannedSend;
 use crate::StorageResult;
 use crate::entity::{delivery, job};
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::parse_stored;
-use ame_domain::{
-    AssetId, CampaignId, ContactId, Delivery, DeliveryState, JobSpec, JobState, NewJob, OrgId,
-    SendSpec, kinds,
-};
+use ame_domain::{AssetId, CampaignId, ContactId, Delivery, DeliveryState, JobState, OrgId, kinds};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
@@ -30,27 +26,6 @@ pub(super) fn to_delivery(m: delivery::Model) -> StorageResult<Delivery> {
         last_error: m.last_error,
         sent_at: m.sent_at,
     })
-}
-
-/// Attempts a send gets: with the queue's backoff (30 s doubling to an hour) they span about
-/// thirteen hours, so a mail server outage of an afternoon loses nothing.
-pub const SEND_ATTEMPTS: u32 = 20;
-
-/// The job that sends step `step` of `campaign` to `contact`.
-pub fn send_job(send: &PlannedSend, campaign: CampaignId) -> NewJob {
-    NewJob::new(
-        JobSpec::Send(SendSpec {
-            campaign,
-            step: send.step,
-            contact: send.contact,
-            due_at: Some(send.due_at),
-            paced_at: None,
-        }),
-        format!("{campaign}:{}:{}", send.step, send.contact),
-        send.due_at,
-    )
-    .for_campaign(campaign)
-    .with_max_attempts(SEND_ATTEMPTS)
 }
 
 /// Cancels a campaign's unsent rows (it ended).
@@ -100,7 +75,11 @@ pub(crate) async fn suppress_contact(
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
             .filter(job::Column::OrgId.eq(org.as_uuid()))
             .filter(job::Column::Kind.eq(kinds::SEND_EMAIL))
-            .filter(job::Column::DedupeKey.eq(format!("{}:{}:{}", d.campaign_id, d.step, contact)))
+            .filter(job::Column::DedupeKey.eq(ame_domain::send_dedupe_key(
+                CampaignId::from_uuid(d.campaign_id),
+                d.step as u32,
+                contact,
+            )))
             .filter(
                 job::Column::State.is_in([JobState::Queued.as_str(), JobState::Failed.as_str()]),
             )
