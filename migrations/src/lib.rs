@@ -27,6 +27,7 @@ mod m20261208_000016_email_events;
 mod m20261209_000017_feedback_lookup;
 mod m20261210_000018_send_buckets;
 mod m20261211_000019_connector_events;
+mod m20261212_000020_delivery_channels;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000017_feedback_lookup::Migration),
             Box::new(m20261210_000018_send_buckets::Migration),
             Box::new(m20261211_000019_connector_events::Migration),
+            Box::new(m20261212_000020_delivery_channels::Migration),
         ]
     }
 }
@@ -69,4 +71,40 @@ async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &str) -> Resul
         .execute_unprepared(sql)
         .await
         .map(|_| ())
+}
+
+/// A SQLite table rebuilt under a new definition, since SQLite cannot change a table's
+/// constraints in place: the new table is created as `{table}_rebuilt` from `definition` (the
+/// column and constraint list), filled from the old one (`columns` copied, as `select` reads
+/// them), the old one dropped, the new one renamed over it, and `indexes` made again.
+struct SqliteRebuild<'a> {
+    table: &'a str,
+    definition: &'a str,
+    columns: &'a str,
+    select: &'a str,
+    indexes: &'a [&'a str],
+}
+
+impl SqliteRebuild<'_> {
+    /// The statements, in order.
+    fn sql(&self) -> String {
+        let Self {
+            table,
+            definition,
+            columns,
+            select,
+            indexes,
+        } = self;
+        let mut sql = format!(
+            "CREATE TABLE {table}_rebuilt ({definition});\n\
+             INSERT INTO {table}_rebuilt ({columns}) SELECT {select} FROM {table};\n\
+             DROP TABLE {table};\n\
+             ALTER TABLE {table}_rebuilt RENAME TO {table};\n"
+        );
+        for index in *indexes {
+            sql.push_str(index);
+            sql.push_str(";\n");
+        }
+        sql
+    }
 }

@@ -30,6 +30,14 @@ async fn kinds(db: &DatabaseConnection) -> Vec<String> {
     .collect()
 }
 
+/// How many migrations come before the one whose name contains `number`.
+fn position(number: &str) -> u32 {
+    Migrator::migrations()
+        .iter()
+        .position(|m| m.name().contains(number))
+        .unwrap() as u32
+}
+
 #[tokio::test]
 async fn widening_the_event_kinds_keeps_every_row() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +48,8 @@ async fn widening_the_event_kinds_keeps_every_row() {
     db.execute_unprepared("PRAGMA foreign_keys = OFF")
         .await
         .unwrap();
-    let before_widening = Migrator::migrations().len() as u32 - 1;
+    let all = Migrator::migrations().len() as u32;
+    let before_widening = position("000016");
     Migrator::up(&db, Some(before_widening)).await.unwrap();
     insert(&db, 1, "click").await.unwrap();
     insert(&db, 2, "conversion").await.unwrap();
@@ -54,6 +63,74 @@ async fn widening_the_event_kinds_keeps_every_row() {
     let refused = insert(&db, 6, "open").await.unwrap_err();
     assert!(refused.contains("CHECK"), "{refused}");
 
-    Migrator::down(&db, Some(1)).await.unwrap();
+    Migrator::down(&db, Some(all - before_widening))
+        .await
+        .unwrap();
     assert_eq!(kinds(&db).await, ["click", "conversion"]);
+}
+
+/// Inserts a delivery row for step 1 of campaign `02` to contact `03`, on `channel` when given.
+async fn insert_delivery(
+    db: &DatabaseConnection,
+    id: u8,
+    channel: Option<&str>,
+) -> Result<(), String> {
+    let (column, value) = match channel {
+        Some(c) => (", channel", format!(", '{c}'")),
+        None => ("", String::new()),
+    };
+    db.execute_unprepared(&format!(
+        "INSERT INTO deliveries (id, org_id, campaign_id, asset_id, step, contact_id, message_id, \
+         due_at, created_at, updated_at{column}) VALUES (X'{id:032x}', X'01', X'02', X'04', 1, \
+         X'03', '<m{id}@mail.example>', '2027-03-01T10:00:00Z', '2027-03-01T10:00:00Z', \
+         '2027-03-01T10:00:00Z'{value})"
+    ))
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+async fn channels(db: &DatabaseConnection) -> Vec<String> {
+    db.query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT channel FROM deliveries ORDER BY id",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<String>("", "channel").unwrap())
+    .collect()
+}
+
+#[tokio::test]
+async fn the_ledger_gains_a_channel_and_keeps_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("ame.db").display());
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1).min_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    db.execute_unprepared("PRAGMA foreign_keys = OFF")
+        .await
+        .unwrap();
+    let all = Migrator::migrations().len() as u32;
+    let before = position("000020");
+    Migrator::up(&db, Some(before)).await.unwrap();
+    insert_delivery(&db, 1, None).await.unwrap();
+
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(channels(&db).await, ["email"], "existing rows are email");
+    let again = insert_delivery(&db, 2, Some("email")).await.unwrap_err();
+    assert!(again.contains("UNIQUE"), "{again}");
+    insert_delivery(&db, 3, Some("sms")).await.unwrap();
+    assert_eq!(channels(&db).await, ["email", "sms"]);
+
+    Migrator::down(&db, Some(all - before)).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT message_id FROM deliveries",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "going down keeps the email rows only");
 }

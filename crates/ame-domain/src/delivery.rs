@@ -30,6 +30,8 @@ pub struct Delivery {
     pub step: u32,
     /// The contact.
     pub contact_id: ContactId,
+    /// The channel it goes out on.
+    pub channel: Channel,
     /// The Message-ID the message carries.
     pub message_id: String,
     /// Where it is.
@@ -177,6 +179,8 @@ pub struct LedgerFilter {
     pub contact: Option<ContactId>,
     /// Only this step's rows (1-based).
     pub step: Option<u32>,
+    /// Only this channel's rows.
+    pub channel: Option<Channel>,
 }
 
 /// A position in a campaign's ledger, which is ordered by step, then contact id: the last row

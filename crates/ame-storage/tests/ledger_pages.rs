@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_domain::{
-    CampaignStatus, CampaignType, ContactId, Delivery, DeliveryState, LedgerCursor, LedgerFilter,
-    NewCampaign, NewContact, OrgId, validate_contacts,
+    CampaignStatus, CampaignType, Channel, ContactId, Delivery, DeliveryState, LedgerCursor,
+    LedgerFilter, NewCampaign, NewContact, OrgId, validate_contacts,
 };
 use ame_storage::{
     CampaignRepository, ContactRepository, ExecutionRepository, OrganizationRepository, PlannedSend,
@@ -168,6 +168,18 @@ async fn the_ledger_pages_by_step_then_contact_and_filters(db: TestDb) {
         5,
     );
     assert_eq!(cancelled.await.concat().len(), 14);
+
+    // Every row so far is an email row.
+    let channel = |channel| LedgerFilter {
+        channel: Some(channel),
+        ..LedgerFilter::default()
+    };
+    let email = all_pages(&execution, org, campaign.id, channel(Channel::Email), 100);
+    let email = email.await.concat();
+    assert_eq!(email.len(), 14);
+    assert!(email.iter().all(|d| d.channel == Channel::Email));
+    let sms = all_pages(&execution, org, campaign.id, channel(Channel::Sms), 100);
+    assert!(sms.await.is_empty());
 
     // Another organization reads nothing of it.
     let foreign = all_pages(&execution, other, campaign.id, LedgerFilter::default(), 100);

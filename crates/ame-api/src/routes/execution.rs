@@ -9,8 +9,8 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use ame_app::execution::{ConversionInput, NewConnector};
 use ame_domain::{
-    Connector, ConnectorId, ContactId, Delivery, DeliveryState, FieldError, Job, JobId, JobState,
-    LedgerCursor, LedgerFilter, SendingDomain, SendingDomainInput, SendingStatus,
+    Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState, FieldError, Job, JobId,
+    JobState, LedgerCursor, LedgerFilter, SendingDomain, SendingDomainInput, SendingStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -330,6 +330,8 @@ pub struct LedgerQuery {
     /// Only this step's rows.
     #[param(minimum = 1, maximum = 100)]
     pub step: Option<u32>,
+    /// Only this channel's rows.
+    pub channel: Option<Channel>,
 }
 
 /// Reads the ledger's query string; a 422 names every parameter that is wrong.
@@ -377,10 +379,18 @@ fn ledger_query(query: &str) -> Result<(LedgerFilter, Option<LedgerCursor>, u64)
                     format!("must be a step number from 1 to 100; got `{value}`"),
                 )),
             },
+            "channel" => match value.parse::<Channel>() {
+                Ok(c) => filter.channel = Some(c),
+                Err(_) => errors.push(FieldError::with_allowed(
+                    "channel",
+                    format!("is not a channel; got `{value}`"),
+                    Channel::NAMES,
+                )),
+            },
             other => errors.push(FieldError::with_allowed(
                 other,
                 "is not a parameter of the ledger",
-                &["limit", "cursor", "state", "contact", "step"],
+                &["limit", "cursor", "state", "contact", "step", "channel"],
             )),
         }
     }
@@ -398,18 +408,24 @@ mod tests {
     #[test]
     fn the_ledger_query_names_every_bad_parameter() {
         let contact = uuid::Uuid::now_v7();
-        let (filter, cursor, limit) =
-            ledger_query(&format!("state=sent&step=2&contact={contact}&limit=5")).unwrap();
+        let (filter, cursor, limit) = ledger_query(&format!(
+            "state=sent&step=2&contact={contact}&limit=5&channel=email"
+        ))
+        .unwrap();
         assert_eq!(filter.state, Some(DeliveryState::Sent));
+        assert_eq!(filter.channel, Some(Channel::Email));
         assert_eq!(filter.step, Some(2));
         assert_eq!(filter.contact, Some(ContactId::from_uuid(contact)));
         assert_eq!((cursor, limit), (None, 5));
-        let problem = ledger_query("state=lost&step=0&contact=x&limit=1001&cursor=zz&channel=sms")
-            .unwrap_err();
+        let problem =
+            ledger_query("state=lost&step=0&contact=x&limit=1001&cursor=zz&channel=fax&page=2")
+                .unwrap_err();
         let fields: Vec<_> = problem.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["state", "step", "contact", "limit", "cursor", "channel"]
+            [
+                "state", "step", "contact", "limit", "cursor", "channel", "page"
+            ]
         );
     }
 }

@@ -10,6 +10,7 @@ pub struct Model {
     pub asset_id: Uuid,
     pub step: i32,
     pub contact_id: Uuid,
+    pub channel: String,
     pub message_id: String,
     pub state: String,
     pub due_at: DateTimeUtc,

@@ -30,7 +30,7 @@ use crate::queue::{self, micros};
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    BucketRate, CampaignId, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
+    BucketRate, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
     EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
     SendingStatus,
 };
@@ -236,6 +236,7 @@ impl ExecutionRepository for SqlExecution {
                     asset_id: Set(s.asset.as_uuid()),
                     step: Set(s.step as i32),
                     contact_id: Set(s.contact.as_uuid()),
+                    channel: Set(Channel::Email.as_str().to_owned()),
                     message_id: Set(s.message_id.clone()),
                     state: Set(DeliveryState::Pending.as_str().to_owned()),
                     due_at: Set(micros(s.due_at)),
@@ -251,6 +252,7 @@ impl ExecutionRepository for SqlExecution {
                 .on_conflict(
                     sea_orm::sea_query::OnConflict::columns([
                         delivery::Column::CampaignId,
+                        delivery::Column::Channel,
                         delivery::Column::Step,
                         delivery::Column::ContactId,
                     ])

@@ -31,6 +31,9 @@ impl SqlExecution {
         if let Some(step) = filter.step {
             query = query.filter(delivery::Column::Step.eq(step as i32));
         }
+        if let Some(channel) = filter.channel {
+            query = query.filter(delivery::Column::Channel.eq(channel.as_str()));
+        }
         if let Some(after) = after {
             let step = after.step as i32;
             query = query.filter(

@@ -18,6 +18,7 @@ pub(super) fn to_delivery(m: delivery::Model) -> StorageResult<Delivery> {
         asset_id: AssetId::from_uuid(m.asset_id),
         step: Ord::max(m.step, 0) as u32,
         contact_id: ContactId::from_uuid(m.contact_id),
+        channel: parse_stored("channel", &m.channel)?,
         message_id: m.message_id,
         state: parse_stored("delivery state", &m.state)?,
         due_at: m.due_at,
