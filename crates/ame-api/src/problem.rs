@@ -94,12 +94,6 @@ error_codes! {
     ReachUnknown => "reach_unknown",
     /// 409: the campaign is archived and gets no new assets.
     CampaignArchived => "campaign_archived",
-    /// 404: this server has no credentials for the email provider's webhook.
-    ProviderNotConfigured => "provider_not_configured",
-    /// 422: the body is not an event the email provider sends.
-    InvalidProviderEvent => "invalid_provider_event",
-    /// 503: a service the request depends on (an email provider's certificate) did not answer.
-    UpstreamUnavailable => "upstream_unavailable",
     /// 503: the database could not be reached; `Retry-After` says when to try again.
     DatabaseUnavailable => "database_unavailable",
     /// 429: a rate limit was reached; `Retry-After` says when to try again.
@@ -124,6 +118,12 @@ error_codes! {
     MethodNotAllowed => "method_not_allowed",
     /// 500: the server failed; the cause is logged, never returned.
     InternalError => "internal_error",
+    /// 404: this server has no credentials for the email provider's webhook.
+    ProviderNotConfigured => "provider_not_configured",
+    /// 422: the body is not an event the email provider sends.
+    InvalidProviderEvent => "invalid_provider_event",
+    /// 503: a service the request depends on (an email provider's certificate) did not answer.
+    UpstreamUnavailable => "upstream_unavailable",
 }
 
 impl fmt::Display for ErrorCode {
@@ -488,6 +488,9 @@ mod tests {
                 "no_route",
                 "method_not_allowed",
                 "internal_error",
+                "provider_not_configured",
+                "invalid_provider_event",
+                "upstream_unavailable",
             ]
         );
         for code in ErrorCode::ALL {
