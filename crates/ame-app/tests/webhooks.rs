@@ -330,7 +330,7 @@ async fn email_events_reach_subscribed_connectors_signed_and_retried() {
         ("bob@example.com", Some("America/Chicago")),
     ])
     .await;
-    h.campaign(start).await;
+    let campaign = h.campaign(start).await;
     h.run_until(
         start + chrono::TimeDelta::hours(2),
         chrono::TimeDelta::minutes(5),
@@ -360,6 +360,11 @@ async fn email_events_reach_subscribed_connectors_signed_and_retried() {
         .unwrap()
         .to_owned();
     h.engine.click(&click).await.unwrap();
+    // Ending the campaign cancels its sends, not the notices of what already happened.
+    h.engine
+        .change_status(&h.caller, campaign, CampaignStatus::Completed, None)
+        .await
+        .unwrap();
     h.run_until(
         start + chrono::TimeDelta::hours(4),
         chrono::TimeDelta::minutes(5),

@@ -103,6 +103,7 @@ pub(crate) async fn notify_in(
                 format!("{event_id}:{connector}"),
                 facts.at,
             )
+            .for_campaign(facts.campaign)
         })
         .collect();
     if !jobs.is_empty() {

@@ -106,6 +106,8 @@ pub(crate) async fn apply_effects(
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(of_campaign.clone())
             .filter(Column::State.is_in(waiting))
+            // Notices of what already happened still go out after the campaign ends.
+            .filter(Column::Kind.ne(kinds::NOTIFY_EVENT))
             .exec(txn)
             .await
             .db()?;
