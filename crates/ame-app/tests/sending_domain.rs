@@ -111,6 +111,11 @@ async fn an_organizations_mail_leaves_from_its_own_domain(db: TestDb) {
     assert_eq!(message.reply_to.as_deref(), Some("team@ledgerly.com"));
     assert!(message.dkim.is_some(), "signed with the organization's key");
     assert!(
+        message.message_id.ends_with("@ledgerly.com>"),
+        "the Message-ID names the organization's domain: {}",
+        message.message_id
+    );
+    assert!(
         message
             .feedback_id
             .as_deref()

@@ -274,7 +274,11 @@ impl Engine {
             Err(AppError::Conflict(why)) => return Ok(Handled::Retry(why)),
             Err(e) => return Err(e),
         };
-        let domain = self.execution().sender_domain().to_owned();
+        // Message-IDs name the domain the mail comes from: the organization's own, once set.
+        let domain = match repos.execution.sending_domain(org).await? {
+            Some(own) => ame_domain::address_domain(&own.from_address),
+            None => self.execution().sender_domain().to_owned(),
+        };
         repos
             .optimisation
             .enrol(

@@ -9,8 +9,8 @@ use crate::error::{AppError, AppResult};
 use crate::execution::links::ClickClaim;
 use crate::execution::scheduler::Handled;
 use ame_domain::{
-    AssetType, Campaign, Channel, Connector, Job, JobSpec, NewJob, NotifySpec, PublishSpec,
-    SocialPostsView,
+    AssetType, Campaign, Channel, Connector, ConnectorId, Job, JobSpec, NewJob, NotifySpec, OrgId,
+    PublishSpec, SocialPostsView,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -136,19 +136,10 @@ impl Engine {
         if campaign.status == ame_domain::CampaignStatus::Paused {
             return Ok(Handled::Postpone(ame_domain::parked_until()));
         }
-        let connector = match repos.execution.get_connector(org, connector_id).await {
+        let connector = match self.live_connector(org, connector_id).await? {
             Ok(c) => c,
-            Err(ame_storage::StorageError::NotFound { .. }) => {
-                return Ok(Handled::Fatal("the connector was deleted".into()));
-            }
-            Err(e) => return Err(e.into()),
+            Err(ended) => return Ok(ended),
         };
-        if connector.disabled_at.is_some() {
-            return Ok(Handled::Fatal(format!(
-                "the connector is disabled: {}",
-                connector.disabled_reason.unwrap_or_default()
-            )));
-        }
         let now = self.now();
         let PublishSpec {
             mut content,
@@ -189,21 +180,10 @@ impl Engine {
     /// Tells one connector of one email event, signed like a post; a deleted or disabled
     /// connector ends the job.
     pub(crate) async fn notify_job(&self, job: &Job, notice: NotifySpec) -> AppResult<Handled> {
-        let repos = self.service_repos();
-        let org = job.org_id;
-        let connector = match repos.execution.get_connector(org, notice.connector).await {
+        let connector = match self.live_connector(job.org_id, notice.connector).await? {
             Ok(c) => c,
-            Err(ame_storage::StorageError::NotFound { .. }) => {
-                return Ok(Handled::Fatal("the connector was deleted".into()));
-            }
-            Err(e) => return Err(e.into()),
+            Err(ended) => return Ok(ended),
         };
-        if connector.disabled_at.is_some() {
-            return Ok(Handled::Fatal(format!(
-                "the connector is disabled: {}",
-                connector.disabled_reason.unwrap_or_default()
-            )));
-        }
         let now = self.now();
         let body = json!({
             "type": format!("email.{}", notice.event),
@@ -220,6 +200,29 @@ impl Engine {
         })
         .to_string();
         self.post_to_connector(job, &connector, body, now).await
+    }
+
+    /// The connector a job posts to, with its secret; or how the job ends when the connector
+    /// was deleted or disabled.
+    async fn live_connector(
+        &self,
+        org: OrgId,
+        id: ConnectorId,
+    ) -> AppResult<Result<Connector, Handled>> {
+        let connector = match self.service_repos().execution.get_connector(org, id).await {
+            Ok(c) => c,
+            Err(ame_storage::StorageError::NotFound { .. }) => {
+                return Ok(Err(Handled::Fatal("the connector was deleted".into())));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if connector.disabled_at.is_some() {
+            return Ok(Err(Handled::Fatal(format!(
+                "the connector is disabled: {}",
+                connector.disabled_reason.unwrap_or_default()
+            ))));
+        }
+        Ok(Ok(connector))
     }
 
     /// Posts `body` to `connector` under Standard Webhooks headers (the `webhook-id` is the

@@ -12,6 +12,7 @@ use ame_domain::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -153,17 +154,37 @@ impl SqlExecution {
             .count(&txn)
             .await
             .db()?;
-        let mut by_kind = [0u64; 3];
         let kinds = [
             TrackingKind::Bounce,
             TrackingKind::Complaint,
             TrackingKind::Unsubscribe,
         ];
-        for (count, kind) in by_kind.iter_mut().zip(kinds) {
-            *count = distinct_contacts(&txn, org, campaign, kind).await?.len() as u64;
-        }
+        let counted: Vec<(String, i64)> = tracking_event::Entity::find()
+            .select_only()
+            .column(tracking_event::Column::Kind)
+            .column_as(
+                Expr::expr(Func::count_distinct(Expr::col(
+                    tracking_event::Column::ContactId,
+                ))),
+                "contacts",
+            )
+            .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+            .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+            .filter(tracking_event::Column::Kind.is_in(kinds.map(TrackingKind::as_str)))
+            .filter(tracking_event::Column::ContactId.is_not_null())
+            .group_by(tracking_event::Column::Kind)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .db()?;
         txn.commit().await.db()?;
-        let [bounced, complained, unsubscribed] = by_kind;
+        let count = |kind: TrackingKind| {
+            counted
+                .iter()
+                .find(|(k, _)| k == kind.as_str())
+                .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
+        };
+        let [bounced, complained, unsubscribed] = kinds.map(count);
         Ok(EmailHealth::from_counts(
             delivered,
             bounced,
