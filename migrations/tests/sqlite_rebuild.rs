@@ -30,6 +30,19 @@ async fn kinds(db: &DatabaseConnection) -> Vec<String> {
     .collect()
 }
 
+/// An empty SQLite file on one connection with foreign keys off (so rows need no parents).
+async fn unmigrated() -> (tempfile::TempDir, DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("ame.db").display());
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1).min_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    db.execute_unprepared("PRAGMA foreign_keys = OFF")
+        .await
+        .unwrap();
+    (dir, db)
+}
+
 /// How many migrations come before the one whose name contains `number`.
 fn position(number: &str) -> u32 {
     Migrator::migrations()
@@ -40,14 +53,7 @@ fn position(number: &str) -> u32 {
 
 #[tokio::test]
 async fn widening_the_event_kinds_keeps_every_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("ame.db").display());
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.unwrap();
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .unwrap();
+    let (_dir, db) = unmigrated().await;
     let all = Migrator::migrations().len() as u32;
     let before_widening = position("000016");
     Migrator::up(&db, Some(before_widening)).await.unwrap();
@@ -104,14 +110,7 @@ async fn channels(db: &DatabaseConnection) -> Vec<String> {
 
 #[tokio::test]
 async fn the_ledger_gains_a_channel_and_keeps_every_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("ame.db").display());
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.unwrap();
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .unwrap();
+    let (_dir, db) = unmigrated().await;
     let all = Migrator::migrations().len() as u32;
     let before = position("000020");
     Migrator::up(&db, Some(before)).await.unwrap();

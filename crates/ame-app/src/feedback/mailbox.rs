@@ -254,11 +254,7 @@ where
         for (uid, raw) in fetched {
             match parse_report(&raw) {
                 Ok(reports) => {
-                    let summary = engine.apply_feedback(&reports).await.map_err(Step::Apply)?;
-                    read.reports.applied += summary.applied;
-                    read.reports.already_recorded += summary.already_recorded;
-                    read.reports.unknown += summary.unknown;
-                    read.reports.ignored += summary.ignored;
+                    read.reports += engine.apply_feedback(&reports).await.map_err(Step::Apply)?;
                 }
                 Err(ReportError::NotAReport | ReportError::Unparseable) => read.not_reports += 1,
             }

@@ -38,6 +38,15 @@ impl FeedbackSummary {
     }
 }
 
+impl std::ops::AddAssign for FeedbackSummary {
+    fn add_assign(&mut self, other: Self) {
+        self.applied += other.applied;
+        self.already_recorded += other.already_recorded;
+        self.unknown += other.unknown;
+        self.ignored += other.ignored;
+    }
+}
+
 impl Engine {
     /// Applies reports of later bounces and complaints, each to the delivery its Message-ID
     /// names in whichever organization sent it. Applying the same report again changes
