@@ -5,7 +5,7 @@
 
 use crate::caller::Caller;
 use crate::clock::{Clock, SystemClock};
-use crate::execution::{ExecutionSettings, JobMetrics, TemplateCache};
+use crate::execution::{ExecutionSettings, JobMetrics, Outbounds, TemplateCache};
 use crate::key_cache::KeyCache;
 use crate::prediction::{BenchmarkSharing, PredictionCache};
 use crate::repos::{Repositories, RepositorySource, SqlRepositories};
@@ -36,6 +36,7 @@ pub struct Engine {
     execution: Arc<ExecutionSettings>,
     templates: Arc<TemplateCache>,
     senders: Arc<crate::execution::SenderCache>,
+    outbounds: Outbounds,
     job_metrics: Arc<JobMetrics>,
     sign_in_throttle: crate::accounts::SharedThrottle,
 }
@@ -50,16 +51,19 @@ impl Engine {
     /// An engine over any repository source (the database, or fakes in tests).
     pub fn with_repositories(source: Arc<dyn RepositorySource>) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let blobs: Arc<dyn BlobStore> = Arc::new(ObjectBlobs::in_memory());
+        let execution = ExecutionSettings::default();
         Self {
             source,
-            blobs: Arc::new(ObjectBlobs::in_memory()),
+            outbounds: Outbounds::new(None, blobs.clone(), execution.webhook_timeout),
+            blobs,
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             predictions: Arc::default(),
             sharing: BenchmarkSharing::default(),
             lease: None,
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
             clock,
-            execution: Arc::new(ExecutionSettings::default()),
+            execution: Arc::new(execution),
             templates: Arc::default(),
             senders: Arc::default(),
             job_metrics: Arc::default(),
@@ -70,6 +74,16 @@ impl Engine {
     /// Keeps rendered files in `blobs`.
     pub fn with_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
         self.blobs = blobs;
+        self.with_outbounds()
+    }
+
+    /// Rebuilds the transports after the mailer, the blob store or the timeouts changed.
+    fn with_outbounds(mut self) -> Self {
+        self.outbounds = Outbounds::new(
+            self.execution.mailer.clone(),
+            self.blobs.clone(),
+            self.execution.webhook_timeout,
+        );
         self
     }
 
@@ -116,7 +130,7 @@ impl Engine {
     /// Runs campaigns with `settings` (link secret, mailer, public URL, sender, send rate).
     pub fn with_execution(mut self, settings: ExecutionSettings) -> Self {
         self.execution = Arc::new(settings);
-        self
+        self.with_outbounds()
     }
 
     /// With credentials for email providers' event webhooks (the rest of the execution
@@ -143,6 +157,10 @@ impl Engine {
 
     pub(crate) fn templates(&self) -> &TemplateCache {
         &self.templates
+    }
+
+    pub(crate) fn outbounds(&self) -> &Outbounds {
+        &self.outbounds
     }
 
     pub(crate) fn senders(&self) -> &crate::execution::SenderCache {

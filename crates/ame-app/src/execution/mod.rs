@@ -7,9 +7,11 @@
 mod audience;
 mod links;
 mod mail;
+mod outbound;
 mod render;
 mod rollup;
 mod scheduler;
+mod send;
 mod sending;
 mod throttle;
 mod tracking;
@@ -23,6 +25,7 @@ pub use mail::{
     DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SIGNED_HEADERS, SmtpMailer,
     SmtpSecurity, SmtpSettings, build_message, check_sender, dkim_public_key, generate_dkim_key,
 };
+pub(crate) use outbound::Outbounds;
 pub use render::TemplateCache;
 pub use sending::SenderCache;
 pub use tracking::{ConversionInput, NewConnector, UnsubscribeOutcome};

@@ -4,15 +4,12 @@
 
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
-use crate::execution::mail::{MailError, Mailer, OutgoingEmail};
 use crate::execution::render::sequence_steps;
-use crate::execution::throttle::{PACE_GRACE, Pace};
 use ame_domain::{
     AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
-    Entry, Job, JobSpec, NewJob, OrgId, PageRequest, SendSpec, SendWindow, local_days_between,
-    parked_until, retry_delay,
+    Entry, Job, JobSpec, NewJob, OrgId, PageRequest, parked_until,
 };
-use ame_storage::{PlannedSend, SendOutcome, StorageError};
+use ame_storage::{PlannedSend, StorageError};
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use std::collections::HashSet;
@@ -40,7 +37,7 @@ pub(crate) enum Handled {
 /// Contacts enrolled per planning transaction.
 const ENROL_BATCH: usize = 500;
 
-fn zone(name: Option<&str>, fallback: &str) -> Tz {
+pub(crate) fn zone(name: Option<&str>, fallback: &str) -> Tz {
     name.and_then(|n| n.parse().ok())
         .or_else(|| fallback.parse().ok())
         .unwrap_or(Tz::UTC)
@@ -68,7 +65,7 @@ impl Engine {
                     .await
             }
             JobSpec::AudienceSweep {} => self.enrol_job(job, None).await,
-            JobSpec::Send(send) => self.send_email_job(job, send).await,
+            JobSpec::Send(send) => self.send_job(job, send).await,
             JobSpec::Publish(publish) => self.publish_job(job, publish).await,
             JobSpec::Notify(notice) => self.notify_job(job, notice).await,
             JobSpec::Rollup {} => self.rollup_job(job).await,
@@ -335,217 +332,6 @@ impl Engine {
                 .await?;
         }
         Ok(Handled::Done)
-    }
-
-    async fn send_email_job(&self, job: &Job, payload: SendSpec) -> AppResult<Handled> {
-        let org = job.org_id;
-        let repos = self.service_repos();
-        let now = self.now();
-        let campaign = repos.campaigns.get(org, payload.campaign).await?;
-        let ended = !matches!(
-            campaign.status,
-            CampaignStatus::Active | CampaignStatus::Paused
-        );
-        if campaign.status == CampaignStatus::Paused {
-            return Ok(Handled::Postpone(parked_until()));
-        }
-        let contact = repos.contacts.get(org, payload.contact).await?;
-        let mut sending = ame_domain::SendingStatus::default();
-        if !ended && contact.is_reachable() {
-            // Due later (woken early by a resume), or outside the window now: wait, uncounted.
-            let tz = zone(contact.time_zone.as_deref(), &campaign.plan.timezone);
-            let window: SendWindow = campaign.plan.send_window.clone().unwrap_or_default();
-            let open = window.next_open(now.max(payload.due_at.unwrap_or(now)), tz);
-            if open > now {
-                return Ok(Handled::Postpone(open));
-            }
-            // Nothing leaves while the organization's sending is paused.
-            let (status, paused) = self.sending_gate(org).await?;
-            if let Some(wait) = paused {
-                return Ok(Handled::Postpone(wait));
-            }
-            sending = status;
-            // A step waits for the one ahead of it to settle, then keeps its gap from it.
-            if let Some(wait) = self
-                .wait_for_previous_step(org, &payload, &window, tz)
-                .await?
-            {
-                return Ok(Handled::Postpone(wait));
-            }
-            // The pace: a slot in the recipient's provider's bucket and the organization's,
-            // shared by every worker process, reserved once and kept in the job.
-            // A slot missed by more than a moment (the workers were down or behind) is
-            // reserved again, so a backlog does not leave in one burst when they return.
-            match payload.paced_at {
-                Some(at) if at > now => return Ok(Handled::Postpone(at)),
-                Some(at) if now - at <= PACE_GRACE => {}
-                _ => {
-                    let address = contact.email.as_deref().unwrap_or_default();
-                    match self.pace(org, address, now).await? {
-                        Pace::Now => {}
-                        Pace::Later(at) => return Ok(Handled::Postpone(at)),
-                        Pace::Reserved(at) => {
-                            let reserved = JobSpec::Send(SendSpec {
-                                paced_at: Some(at),
-                                ..payload.clone()
-                            });
-                            return Ok(Handled::PostponeWith(at, reserved));
-                        }
-                    }
-                }
-            }
-        }
-        let Some(mut delivery) = repos
-            .execution
-            .start_send(job, payload.campaign, payload.step, payload.contact, now)
-            .await?
-        else {
-            return Ok(Handled::Settled);
-        };
-        let settle = |delivery: ame_domain::Delivery, outcome: SendOutcome| {
-            let execution = repos.execution.clone();
-            async move {
-                execution
-                    .finish_send(job, &delivery, outcome, now)
-                    .await
-                    .map(|_| Handled::Settled)
-                    .map_err(AppError::from)
-            }
-        };
-        if ended {
-            return settle(delivery, SendOutcome::Cancelled).await;
-        }
-        if !contact.is_reachable() {
-            return settle(
-                delivery,
-                SendOutcome::Suppressed(format!("the contact is {}", contact.consent)),
-            )
-            .await;
-        }
-        if repos
-            .execution
-            .has_converted(org, payload.campaign, payload.contact)
-            .await?
-        {
-            return settle(
-                delivery,
-                SendOutcome::Suppressed("the contact converted".into()),
-            )
-            .await;
-        }
-        let template = self
-            .email_template(org, delivery.asset_id, delivery.step)
-            .await?;
-        // The subject comes from the test's current weights; a retry keeps the first choice.
-        if delivery.attempts <= 1 {
-            let chosen = self
-                .choose_variant(
-                    org,
-                    payload.campaign,
-                    &ame_domain::subject_field(delivery.step),
-                    template.subjects.len() as u32,
-                    contact.id,
-                )
-                .await?;
-            if chosen != delivery.subject_variant {
-                repos
-                    .execution
-                    .set_subject_variant(org, delivery.id, chosen)
-                    .await?;
-                delivery.subject_variant = chosen;
-            }
-        }
-        let message = self.personalise(
-            &template,
-            payload.campaign,
-            delivery.asset_id,
-            delivery.subject_variant,
-            &contact,
-        );
-        let own = self.org_sender(org).await?;
-        let email = OutgoingEmail {
-            from: own
-                .as_ref()
-                .map_or_else(|| self.execution().from.clone(), |o| o.from.clone()),
-            reply_to: own.as_ref().and_then(|o| o.reply_to.clone()),
-            dkim: own.as_ref().map(|o| o.signer.clone()),
-            to: contact.email.clone().unwrap_or_default(),
-            to_name: contact.first_name.clone(),
-            subject: message.subject,
-            html: message.html,
-            text: message.text,
-            message_id: delivery.message_id.clone(),
-            unsubscribe_url: message.unsubscribe_url,
-            date: std::time::SystemTime::from(now),
-            // Gmail's feedback loop reports complaints per campaign, type and customer.
-            feedback_id: Some(format!(
-                "{}:{}:{}:ame",
-                payload.campaign.as_uuid().simple(),
-                campaign.campaign_type,
-                org.as_uuid().simple()
-            )),
-        };
-        let sent = match self.execution().mailer.clone() {
-            Some(mailer) => mailer.send(&email).await,
-            None => {
-                crate::execution::OutboxMailer::new(self.blobs().clone())
-                    .send(&email)
-                    .await
-            }
-        };
-        match &sent {
-            Ok(()) => self.note_sending_side(org, &sending, None).await?,
-            Err(MailError::Sender(e)) => self.note_sending_side(org, &sending, Some(e)).await?,
-            Err(_) => {}
-        }
-        let outcome = match sent {
-            Ok(()) => SendOutcome::Sent,
-            Err(MailError::Rejected(e)) => SendOutcome::Bounced(e),
-            Err(MailError::Transient(e) | MailError::Sender(e)) => SendOutcome::Retry {
-                error: e,
-                at: now + retry_delay(job.attempts, rand::random::<f64>()),
-            },
-        };
-        let handled = settle(delivery, outcome.clone()).await?;
-        if outcome == SendOutcome::Sent {
-            self.schedule_rollup(org, payload.campaign, now).await?;
-        }
-        Ok(handled)
-    }
-
-    /// When a send must wait for the step ahead of it to the same contact: while that step is
-    /// not settled, and until the gap between them after it was sent (the local days between
-    /// their planned times, at least the configured minimum). `None` when it may go now.
-    async fn wait_for_previous_step(
-        &self,
-        org: OrgId,
-        send: &SendSpec,
-        window: &SendWindow,
-        tz: Tz,
-    ) -> AppResult<Option<DateTime<Utc>>> {
-        if send.step <= 1 {
-            return Ok(None);
-        }
-        let now = self.now();
-        let Some(previous) = self
-            .service_repos()
-            .execution
-            .previous_step(org, send.campaign, send.contact, send.step)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let min_gap = self.execution().min_step_gap_days;
-        let gap = send
-            .due_at
-            .map_or(min_gap, |due| local_days_between(previous.due_at, due, tz))
-            .max(min_gap);
-        let earliest = match (previous.state.is_settled(), previous.sent_at) {
-            (false, _) => window.after_gap(now, gap, tz),
-            (true, Some(sent)) => window.after_gap(sent, gap, tz),
-            (true, None) => return Ok(None),
-        };
-        Ok((earliest > now).then_some(earliest))
     }
 
     /// Makes sure a results rollup of `campaign` runs within a minute.

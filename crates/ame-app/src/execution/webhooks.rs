@@ -7,6 +7,7 @@
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::links::ClickClaim;
+use crate::execution::outbound::{OutboundError, WebhookPost};
 use crate::execution::scheduler::Handled;
 use ame_domain::{
     AssetType, Campaign, Channel, Connector, ConnectorId, Job, JobSpec, NewJob, NotifySpec, OrgId,
@@ -14,7 +15,7 @@ use ame_domain::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -41,16 +42,6 @@ pub fn sign_webhook(secret: &str, id: &str, timestamp: i64, body: &str) -> Optio
         "v1,{}",
         STANDARD.encode(mac.finalize().into_bytes())
     ))
-}
-
-/// Reads `Retry-After` (seconds or an HTTP date).
-fn retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if let Ok(seconds) = value.trim().parse::<i64>() {
-        return Some(now + TimeDelta::seconds(seconds.clamp(0, 86_400)));
-    }
-    DateTime::parse_from_rfc2822(value.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 impl Engine {
@@ -244,49 +235,31 @@ impl Engine {
             &body,
         )
         .ok_or_else(|| AppError::Internal("the connector's secret is malformed".into()))?;
-        let client = reqwest::Client::builder()
-            .timeout(self.execution().webhook_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| AppError::Internal(format!("the HTTP client: {e}")))?;
-        let response = client
-            .post(&connector.url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => return Ok(Handled::Retry(format!("the receiver did not answer: {e}"))),
+        let post = WebhookPost {
+            url: connector.url.clone(),
+            id,
+            timestamp,
+            signature,
+            body,
+            now,
         };
-        let status = response.status().as_u16();
-        let after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry_after(v, now));
-        Ok(match status {
-            200..=299 => Handled::Done,
-            410 => {
+        Ok(match self.outbounds().webhook.deliver(&post).await {
+            Ok(()) => Handled::Done,
+            Err(OutboundError::Gone(reason)) => {
                 self.service_repos()
                     .execution
-                    .disable_connector(
-                        job.org_id,
-                        connector.id,
-                        "the receiver answered 410 Gone",
-                        now,
-                    )
+                    .disable_connector(job.org_id, connector.id, &reason, now)
                     .await?;
-                Handled::Fatal("the receiver answered 410 Gone; the connector is disabled".into())
+                Handled::Fatal(format!("{reason}; the connector is disabled"))
             }
-            429 | 500..=599 => match after {
-                Some(at) => Handled::RetryAt(format!("the receiver answered {status}"), at),
-                None => Handled::Retry(format!("the receiver answered {status}")),
-            },
-            _ => Handled::Fatal(format!("the receiver refused the call with {status}")),
+            Err(OutboundError::Transient {
+                reason,
+                retry_at: Some(at),
+            }) => Handled::RetryAt(reason, at),
+            Err(e @ (OutboundError::Transient { .. } | OutboundError::SendingSide(_))) => {
+                Handled::Retry(e.to_string())
+            }
+            Err(OutboundError::Refused(reason)) => Handled::Fatal(reason),
         })
     }
 }
@@ -310,13 +283,5 @@ mod tests {
         );
         assert_eq!(sign_webhook("nope", "id", 1, "{}"), None);
         assert!(new_webhook_secret().starts_with(WEBHOOK_SECRET_PREFIX));
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_or_a_date() {
-        let now = Utc::now();
-        assert_eq!(retry_after("120", now), Some(now + TimeDelta::seconds(120)));
-        assert!(retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now).is_some());
-        assert_eq!(retry_after("soon", now), None);
     }
 }
