@@ -141,10 +141,8 @@ mod tests {
             text.contains(r#"ame_queue_jobs{kind="campaign_start",state="queued"} 1"#),
             "{text}"
         );
-        let worker = ame_app::execution::Worker::new(
-            engine.clone(),
-            ame_app::execution::WorkerSettings::named("metrics"),
-        );
+        let worker =
+            ame_app::Worker::new(engine.clone(), ame_app::WorkerSettings::named("metrics"));
         worker.drain().await.unwrap();
         let text = prometheus::TextEncoder::new()
             .encode_to_string(&registry.gather())

@@ -5,10 +5,12 @@
 
 use crate::caller::Caller;
 use crate::clock::{Clock, SystemClock};
-use crate::execution::{ExecutionSettings, JobMetrics, Outbounds, TemplateCache};
+use crate::execution::{Execution, ExecutionSettings};
+use crate::feedback::providers::ProviderWebhooks;
 use crate::key_cache::KeyCache;
 use crate::prediction::{BenchmarkSharing, PredictionCache};
 use crate::repos::{Repositories, RepositorySource, SqlRepositories};
+use crate::worker::JobMetrics;
 use ame_generation::speech::EspeakNg;
 use ame_generation::{BuiltInModel, Generator};
 use ame_storage::{BlobStore, ObjectBlobs, Storage, StorageResult};
@@ -33,10 +35,8 @@ pub struct Engine {
     lease: Option<Duration>,
     clock: Arc<dyn Clock>,
     key_cache: Arc<KeyCache>,
-    execution: Arc<ExecutionSettings>,
-    templates: Arc<TemplateCache>,
-    senders: Arc<crate::execution::SenderCache>,
-    outbounds: Outbounds,
+    executor: Execution,
+    provider_webhooks: Arc<ProviderWebhooks>,
     job_metrics: Arc<JobMetrics>,
     sign_in_throttle: crate::accounts::SharedThrottle,
 }
@@ -52,10 +52,14 @@ impl Engine {
     pub fn with_repositories(source: Arc<dyn RepositorySource>) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let blobs: Arc<dyn BlobStore> = Arc::new(ObjectBlobs::in_memory());
-        let execution = ExecutionSettings::default();
+        let executor = Execution::new(
+            source.service(),
+            Arc::new(ExecutionSettings::default()),
+            blobs.clone(),
+            clock.clone(),
+        );
         Self {
             source,
-            outbounds: Outbounds::new(None, blobs.clone(), execution.webhook_timeout),
             blobs,
             generator: Generator::new(Arc::new(BuiltInModel), Arc::new(EspeakNg::new())),
             predictions: Arc::default(),
@@ -63,9 +67,8 @@ impl Engine {
             lease: None,
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL, clock.clone())),
             clock,
-            execution: Arc::new(execution),
-            templates: Arc::default(),
-            senders: Arc::default(),
+            executor,
+            provider_webhooks: Arc::default(),
             job_metrics: Arc::default(),
             sign_in_throttle: Arc::default(),
         }
@@ -74,15 +77,18 @@ impl Engine {
     /// Keeps rendered files in `blobs`.
     pub fn with_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
         self.blobs = blobs;
-        self.with_outbounds()
+        self.with_executor(None)
     }
 
-    /// Rebuilds the transports after the mailer, the blob store or the timeouts changed.
-    fn with_outbounds(mut self) -> Self {
-        self.outbounds = Outbounds::new(
-            self.execution.mailer.clone(),
+    /// Rebuilds the execution service after its settings (`Some`), the blob store or the clock
+    /// changed.
+    fn with_executor(mut self, settings: Option<ExecutionSettings>) -> Self {
+        let settings = settings.map_or_else(|| self.executor.settings_shared(), Arc::new);
+        self.executor = Execution::new(
+            self.source.service(),
+            settings,
             self.blobs.clone(),
-            self.execution.webhook_timeout,
+            self.clock.clone(),
         );
         self
     }
@@ -97,7 +103,7 @@ impl Engine {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.key_cache = Arc::new(KeyCache::new(self.key_cache.ttl(), clock.clone()));
         self.clock = clock;
-        self
+        self.with_executor(None)
     }
 
     /// Caches resolved API keys for `ttl` (zero: resolve every request).
@@ -128,43 +134,34 @@ impl Engine {
     }
 
     /// Runs campaigns with `settings` (link secret, mailer, public URL, sender, send rate).
-    pub fn with_execution(mut self, settings: ExecutionSettings) -> Self {
-        self.execution = Arc::new(settings);
-        self.with_outbounds()
+    pub fn with_execution(self, settings: ExecutionSettings) -> Self {
+        self.with_executor(Some(settings))
     }
 
-    /// With credentials for email providers' event webhooks (the rest of the execution
-    /// settings kept).
-    pub fn with_provider_webhooks(
-        mut self,
-        webhooks: crate::feedback::providers::ProviderWebhooks,
-    ) -> Self {
-        let mut settings = (*self.execution).clone();
-        settings.provider_webhooks = webhooks;
-        self.execution = Arc::new(settings);
+    /// With credentials for email providers' event webhooks.
+    pub fn with_provider_webhooks(mut self, webhooks: ProviderWebhooks) -> Self {
+        self.provider_webhooks = Arc::new(webhooks);
         self
+    }
+
+    /// The credentials of email providers' event webhooks.
+    pub(crate) fn provider_webhooks(&self) -> &ProviderWebhooks {
+        &self.provider_webhooks
     }
 
     /// The execution settings.
     pub fn execution(&self) -> &ExecutionSettings {
-        &self.execution
+        self.executor.settings()
+    }
+
+    /// The service that runs the scheduler's jobs.
+    pub(crate) fn executor(&self) -> &Execution {
+        &self.executor
     }
 
     /// Jobs this process settled, by kind and outcome.
     pub fn job_metrics(&self) -> &JobMetrics {
         &self.job_metrics
-    }
-
-    pub(crate) fn templates(&self) -> &TemplateCache {
-        &self.templates
-    }
-
-    pub(crate) fn outbounds(&self) -> &Outbounds {
-        &self.outbounds
-    }
-
-    pub(crate) fn senders(&self) -> &crate::execution::SenderCache {
-        &self.senders
     }
 
     /// Whether the database answers.

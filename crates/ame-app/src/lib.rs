@@ -19,12 +19,14 @@ pub mod brand;
 mod caller;
 mod campaigns;
 mod clock;
+pub mod contacts;
 mod engine;
 mod error;
 pub mod execution;
 pub mod feedback;
 mod gc;
 mod idempotency;
+mod jobs;
 mod key_cache;
 mod keys;
 pub mod optimisation;
@@ -36,6 +38,9 @@ mod results;
 pub mod results_csv;
 pub mod results_upload;
 mod retry;
+mod sending;
+pub mod tracking;
+pub mod worker;
 
 pub use accounts::{
     ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS, DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME,
@@ -53,6 +58,7 @@ pub use idempotency::{Idempotent, IdempotentRequest, StoredReply};
 pub use prediction::{BenchmarkSharing, DRAWS_RANGE};
 pub use public::{LeadOutcome, LeadSubmission, PageView, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};
+pub use worker::{JobMetrics, JobReport, Worker, WorkerSettings};
 
 #[cfg(test)]
 mod fakes;

@@ -173,7 +173,7 @@ impl Engine {
         let Some((_, _, model)) = self.stored_model(campaign.org_id, goal).await? else {
             return Ok(None);
         };
-        let contacts = self.audience_contacts(campaign).await?;
+        let contacts = self.executor().audience_contacts(campaign).await?;
         let selected = match self.select_audience(campaign, contacts).await {
             Ok(selected) => selected,
             Err(AppError::Conflict(_)) => return Ok(None),

@@ -109,6 +109,7 @@ impl Engine {
             // A view that cannot be counted still shows the page.
             tracing::warn!(slug, error = %e, "counting a page view failed");
         } else if let Err(e) = self
+            .executor()
             .schedule_rollup(found.page.org, found.page.campaign, now)
             .await
         {
@@ -260,7 +261,9 @@ impl Engine {
                 now,
             )
             .await?;
-        self.schedule_rollup(org, lead.campaign_id, now).await
+        self.executor()
+            .schedule_rollup(org, lead.campaign_id, now)
+            .await
     }
 }
 

@@ -35,7 +35,7 @@ impl Engine {
             .collect();
         let audience_size = match campaign.plan.audience {
             Some(audience) if audience.entry() == Entry::Broadcast => {
-                Some(self.audience_contacts(campaign).await?.len())
+                Some(self.executor().audience_contacts(campaign).await?.len())
             }
             _ => None,
         };

@@ -175,7 +175,7 @@ async fn a_holdout_receives_nothing_and_the_lift_compares_the_groups(db: TestDb)
             h.engine
                 .record_conversion(
                     &h.caller,
-                    ame_app::execution::ConversionInput {
+                    ame_app::tracking::ConversionInput {
                         campaign_id: Some(campaign),
                         email: Some(email),
                         ..Default::default()

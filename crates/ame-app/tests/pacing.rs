@@ -27,10 +27,7 @@ async fn a_providers_rate_spaces_its_recipients_only(db: TestDb) {
         domain_rates: DomainRates::parse("google=6").unwrap(),
         ..ExecutionSettings::default()
     });
-    h.worker = ame_app::execution::Worker::new(
-        h.engine.clone(),
-        ame_app::execution::WorkerSettings::named("pacing"),
-    );
+    h.worker = ame_app::Worker::new(h.engine.clone(), ame_app::WorkerSettings::named("pacing"));
     let chicago = Some("America/Chicago");
     let gmail: Vec<String> = (0..6).map(|i| format!("g{i}@gmail.com")).collect();
     let others: Vec<String> = (0..6).map(|i| format!("o{i}@example.org")).collect();

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ame_app::Clock;
-use ame_app::execution::{ExecutionSettings, MailError, Worker, WorkerSettings};
+use ame_app::execution::{ExecutionSettings, MailError};
+use ame_app::{Worker, WorkerSettings};
 use ame_domain::{
     Audience, CampaignStatus, CampaignType, Consent, DeliveryState, JobState, NewCampaign,
     NewContact, PageRequest,
@@ -316,14 +317,14 @@ async fn unsubscribes_bounces_retries_and_an_outage_lose_nothing(db: TestDb) {
     let token = first.unsubscribe_url.rsplit('/').next().unwrap().to_owned();
     assert_eq!(
         h.engine.unsubscribe(&token).await.unwrap(),
-        ame_app::execution::UnsubscribeOutcome::Unsubscribed
+        ame_app::tracking::UnsubscribeOutcome::Unsubscribed
     );
     assert!(h.engine.unsubscribe("forged.token").await.is_err());
     // The campaign's email health counts the bounce and the unsubscribe once each, however
     // often the link is followed.
     assert_eq!(
         h.engine.unsubscribe(&token).await.unwrap(),
-        ame_app::execution::UnsubscribeOutcome::AlreadyUnsubscribed
+        ame_app::tracking::UnsubscribeOutcome::AlreadyUnsubscribed
     );
     let health = h.engine.email_health(&h.caller, campaign).await.unwrap();
     assert_eq!(
@@ -419,7 +420,7 @@ async fn clicks_and_conversions_flow_into_results_and_the_prediction(db: TestDb)
     h.engine
         .record_conversion(
             &h.caller,
-            ame_app::execution::ConversionInput {
+            ame_app::tracking::ConversionInput {
                 click_token: Some(token),
                 value: Some("1200.00".parse().unwrap()),
                 ..Default::default()

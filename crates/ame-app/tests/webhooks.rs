@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ame_app::execution::{ExecutionSettings, NewConnector, Worker, WorkerSettings};
+use ame_app::execution::ExecutionSettings;
+use ame_app::tracking::NewConnector;
 use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
+use ame_app::{Worker, WorkerSettings};
 use ame_domain::{
     ApiKeyId, CampaignStatus, CampaignType, Channel, JobState, MemberRole, NewCampaign, PageRequest,
 };

@@ -8,10 +8,11 @@ use crate::cli::{
 use ame_app::Engine;
 use ame_app::execution::{
     DkimSettings, ExecutionSettings, LinkSigner, Mailer, OutboxMailer, SmtpMailer, SmtpSecurity,
-    SmtpSettings, Worker, WorkerSettings,
+    SmtpSettings,
 };
 use ame_app::feedback::mailbox::{MailboxSettings, watch_mailbox};
 use ame_app::feedback::providers::{AwsSnsCertificates, ProviderWebhooks, SnsCertificates};
+use ame_app::{Worker, WorkerSettings};
 use ame_storage::BlobStore;
 use anyhow::{Context, Result, bail};
 use std::sync::Arc;
@@ -118,13 +119,12 @@ pub(super) async fn execution_settings(
             refresh_every: args.test_refresh_exposures,
             refresh_after: chrono::TimeDelta::minutes(args.test_refresh_minutes as i64),
         },
-        provider_webhooks: provider_webhooks(args)?,
         ..ExecutionSettings::default()
     })
 }
 
 /// The email providers' webhook credentials the operator set.
-fn provider_webhooks(args: &ExecutionArgs) -> Result<ProviderWebhooks> {
+pub(super) fn provider_webhooks(args: &ExecutionArgs) -> Result<ProviderWebhooks> {
     let postmark_credentials = match &args.postmark_webhook_credentials {
         Some(pair) => {
             let Some((user, password)) = pair
@@ -274,7 +274,7 @@ pub(super) async fn contacts(url: &str, command: ContactsCommand) -> Result<()> 
                 }
                 bail!(
                     "{} of {} rows are wrong (first {} shown); nothing was imported",
-                    if report.errors.len() >= ame_app::execution::MAX_IMPORT_ERRORS {
+                    if report.errors.len() >= ame_app::contacts::MAX_IMPORT_ERRORS {
                         format!("at least {}", report.errors.len())
                     } else {
                         report.errors.len().to_string()
@@ -318,7 +318,7 @@ pub(super) async fn outcomes(url: &str, command: OutcomesCommand) -> Result<()> 
                     "{} of {} rows are wrong (first {} shown at most); nothing was imported",
                     report.errors.len(),
                     report.rows,
-                    ame_app::execution::MAX_IMPORT_ERRORS
+                    ame_app::contacts::MAX_IMPORT_ERRORS
                 );
             }
             println!(

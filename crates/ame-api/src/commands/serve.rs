@@ -47,6 +47,7 @@ pub(super) async fn serve(
         .map_or_else(|| "the outbox".to_owned(), |m| m.describe());
     let mut engine = Engine::new(storage.clone())
         .with_execution(execution_settings)
+        .with_provider_webhooks(super::execution::provider_webhooks(execution)?)
         .with_key_cache_ttl(Duration::from_secs(settings.api_key_cache_seconds))
         .with_generator(generator)
         .with_blobs(blobs)

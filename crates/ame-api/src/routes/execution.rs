@@ -7,7 +7,7 @@ use crate::extract::{campaign_id, list_query, path_id, query_pairs};
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use ame_app::execution::{ConversionInput, NewConnector};
+use ame_app::tracking::{ConversionInput, NewConnector};
 use ame_domain::{
     Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState, FieldError, Job, JobId,
     JobState, LedgerCursor, LedgerFilter, SendingDomain, SendingDomainInput, SendingStatus,

@@ -10,7 +10,7 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
-use ame_app::execution::UnsubscribeOutcome;
+use ame_app::tracking::UnsubscribeOutcome;
 use maud::html;
 
 /// What the unsubscribe pages may do: their own inline styles and posting their form here.

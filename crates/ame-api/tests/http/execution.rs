@@ -3,8 +3,9 @@
 
 use crate::common::{Server, brand};
 use ame_api::LimitSettings;
-use ame_app::execution::{ExecutionSettings, Worker, WorkerSettings};
+use ame_app::execution::ExecutionSettings;
 use ame_app::{Clock, Engine, ManualClock};
+use ame_app::{Worker, WorkerSettings};
 use ame_domain::MemberRole;
 use ame_storage::{BlobStore, ObjectBlobs};
 use ame_test_support::{TestDb, backend_tests};

@@ -1,10 +1,12 @@
-//! Running campaigns: contacts and segments, the scheduler's jobs, sending email, publishing
-//! posts through webhooks, tracking and the results rollup, and the worker that claims jobs.
+//! Running campaigns: the `Execution` service that does the scheduler's jobs (start and end
+//! campaigns, enrol audiences, send each message through the outbound seam, publish posts
+//! through webhooks, roll results up), and the settings it runs with. It owns its
+//! dependencies and knows nothing of the engine: what it needs of optimisation (a variant, an
+//! audience's selection) it asks through `Decisions`.
 //!
-//! Everything time-dependent reads the engine's [`Clock`](crate::Clock), so tests move time
-//! and call [`Worker::run_once`] instead of sleeping.
+//! Everything time-dependent reads the injected [`Clock`], so tests move
+//! time and call [`Worker::run_once`](crate::Worker::run_once) instead of sleeping.
 
-mod audience;
 mod links;
 mod mail;
 mod outbound;
@@ -14,12 +16,8 @@ mod scheduler;
 mod send;
 mod sending;
 mod throttle;
-mod tracking;
 mod webhooks;
-mod worker;
 
-pub(crate) use audience::open_email_csv;
-pub use audience::{ImportReport, MAX_IMPORT_ERRORS};
 pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, UnsubscribeClaim};
 pub use mail::{
     DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SIGNED_HEADERS, SmtpMailer,
@@ -27,11 +25,19 @@ pub use mail::{
 };
 pub(crate) use outbound::Outbounds;
 pub use render::TemplateCache;
+pub(crate) use scheduler::Handled;
 pub use sending::SenderCache;
-pub use tracking::{ConversionInput, NewConnector, UnsubscribeOutcome};
+pub(crate) use webhooks::new_webhook_secret;
 pub use webhooks::{WEBHOOK_SECRET_PREFIX, sign_webhook};
-pub use worker::{JobMetrics, JobReport, Worker, WorkerSettings};
 
+use crate::clock::Clock;
+use crate::error::AppResult;
+use crate::repos::Repositories;
+use ame_domain::{Campaign, CampaignId, Contact, ContactId, Group, OrgId};
+use ame_prediction::bandit::BanditPolicy;
+use ame_storage::BlobStore;
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt;
 use std::sync::Arc;
 
@@ -65,11 +71,9 @@ pub struct ExecutionSettings {
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout: std::time::Duration,
     /// How variant tests weigh and promote their arms.
-    pub tests: crate::optimisation::TestSettings,
+    pub tests: TestSettings,
     /// Per-receiving-domain rates (the big mailbox providers by default).
     pub domain_rates: ame_domain::DomainRates,
-    /// Credentials for email service providers' event webhooks (bounces, complaints).
-    pub provider_webhooks: crate::feedback::providers::ProviderWebhooks,
 }
 
 impl fmt::Debug for ExecutionSettings {
@@ -95,9 +99,8 @@ impl Default for ExecutionSettings {
             pause_after_failures: ame_domain::DEFAULT_PAUSE_AFTER_FAILURES,
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
-            tests: crate::optimisation::TestSettings::default(),
+            tests: TestSettings::default(),
             domain_rates: ame_domain::DomainRates::default(),
-            provider_webhooks: crate::feedback::providers::ProviderWebhooks::default(),
         }
     }
 }
@@ -110,5 +113,117 @@ impl ExecutionSettings {
             .map(|(_, d)| d.trim_end_matches('>').trim())
             .filter(|d| !d.is_empty())
             .unwrap_or("ame.invalid")
+    }
+}
+
+/// Exposures between weight refreshes, by default.
+pub const REFRESH_EVERY: u64 = 100;
+/// Longest time between weight refreshes while exposures arrive, by default.
+pub const REFRESH_AFTER: TimeDelta = TimeDelta::minutes(10);
+
+/// How variant tests run: the bandit's policy (burn-in, floor, promotion) and the refresh
+/// cadence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TestSettings {
+    /// Burn-in, floor and promotion thresholds.
+    pub policy: BanditPolicy,
+    /// New exposures that make the weights due for a refresh.
+    pub refresh_every: u64,
+    /// Time after which the weights are due for a refresh.
+    pub refresh_after: TimeDelta,
+}
+
+impl Default for TestSettings {
+    fn default() -> Self {
+        Self {
+            policy: BanditPolicy::default(),
+            refresh_every: REFRESH_EVERY,
+            refresh_after: REFRESH_AFTER,
+        }
+    }
+}
+
+/// What execution asks of optimisation while it runs a job: which variant a contact is shown,
+/// and who of an audience is held out or left out by targeting.
+#[async_trait]
+pub(crate) trait Decisions: Send + Sync {
+    /// The variant of `field` (out of `arms`) `contact` is shown, from the test's weights.
+    async fn choose_variant(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        field: &str,
+        arms: u32,
+        contact: ContactId,
+    ) -> AppResult<u32>;
+    /// The contacts of `campaign`'s audience it writes to or holds out, each with its group.
+    async fn select_audience(
+        &self,
+        campaign: &Campaign,
+        contacts: Vec<Contact>,
+    ) -> AppResult<Vec<(Contact, Group)>>;
+}
+
+/// Runs the scheduler's jobs: owns what sending needs (the service principal's repositories,
+/// the execution settings, the transports, the blob store templates are read from, the
+/// template and sender caches, and the clock). The [`Engine`](crate::Engine) holds one and hands
+/// its jobs over; the use cases people call stay on the engine.
+#[derive(Clone)]
+pub(crate) struct Execution {
+    repos: Repositories,
+    settings: Arc<ExecutionSettings>,
+    blobs: Arc<dyn BlobStore>,
+    outbounds: Outbounds,
+    templates: Arc<TemplateCache>,
+    senders: Arc<SenderCache>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Execution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Execution")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Execution {
+    /// Execution over `repos` (the service principal's) with `settings`, reading templates
+    /// from `blobs` (where the outbox is too, without a mailer), telling time by `clock`.
+    pub(crate) fn new(
+        repos: Repositories,
+        settings: Arc<ExecutionSettings>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let outbounds = Outbounds::new(
+            settings.mailer.clone(),
+            blobs.clone(),
+            settings.webhook_timeout,
+        );
+        Self {
+            repos,
+            settings,
+            blobs,
+            outbounds,
+            templates: Arc::default(),
+            senders: Arc::default(),
+            clock,
+        }
+    }
+
+    /// The settings it runs with.
+    pub(crate) fn settings(&self) -> &ExecutionSettings {
+        &self.settings
+    }
+
+    /// The settings it runs with, shared.
+    pub(crate) fn settings_shared(&self) -> Arc<ExecutionSettings> {
+        self.settings.clone()
+    }
+
+    /// The clock's current time.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }

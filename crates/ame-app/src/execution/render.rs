@@ -1,8 +1,8 @@
 //! Turning an email sequence asset into one contact's message: the step's subject variant,
 //! `{{first_name}}`, the unsubscribe link and tracked links in place of the call to action.
 
-use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
+use crate::execution::Execution;
 use crate::execution::links::{ClickClaim, UnsubscribeClaim};
 use ame_domain::{Asset, AssetId, CampaignId, Channel, Contact, EmailSequenceView, OrgId};
 use futures::TryStreamExt;
@@ -88,7 +88,7 @@ pub(crate) struct Personalised {
     pub unsubscribe_url: String,
 }
 
-impl Engine {
+impl Execution {
     /// The template of `step` of the email sequence `asset`.
     pub(crate) async fn email_template(
         &self,
@@ -97,7 +97,7 @@ impl Engine {
         step: u32,
     ) -> AppResult<Arc<EmailTemplate>> {
         if let Some(found) = self
-            .templates()
+            .templates
             .entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -105,7 +105,7 @@ impl Engine {
         {
             return Ok(found.clone());
         }
-        let stored = self.service_repos().assets.get(org, asset).await?;
+        let stored = self.repos.assets.get(org, asset).await?;
         let sequence = EmailSequenceView::read(&stored.content);
         let email = sequence
             .step(step)
@@ -122,7 +122,7 @@ impl Engine {
                     AppError::Internal(format!("the sequence has no rendered {name}"))
                 })?;
                 let (_, stream) = self
-                    .blobs()
+                    .blobs
                     .open(&file.key)
                     .await?
                     .ok_or(AppError::FileMissing)?;
@@ -138,7 +138,7 @@ impl Engine {
             text: read(format!("email-{step}.txt")).await?,
         });
         let mut entries = self
-            .templates()
+            .templates
             .entries
             .lock()
             .unwrap_or_else(|e| e.into_inner());
@@ -159,7 +159,7 @@ impl Engine {
         variant: u32,
         contact: &Contact,
     ) -> Personalised {
-        let settings = self.execution();
+        let settings = &self.settings;
         let subject = template.subjects[variant as usize % template.subjects.len()].clone();
         let unsubscribe = settings.signer.unsubscribe_token(&UnsubscribeClaim {
             org: contact.org_id,
@@ -240,7 +240,10 @@ mod tests {
             erased_at: None,
         };
         let campaign = CampaignId::new();
-        let message = engine.personalise(&template, campaign, AssetId::new(), 3, &contact);
+        let message =
+            engine
+                .executor()
+                .personalise(&template, campaign, AssetId::new(), 3, &contact);
         assert_eq!(message.subject, "B");
         assert!(message.html.contains("Hello Ada &lt;b&gt;,"));
         assert!(message.text.contains("Hello Ada <b>,"));

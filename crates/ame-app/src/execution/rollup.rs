@@ -8,8 +8,8 @@
 //! shows more clickers than recipients. Landing-page views and leads count on the day they
 //! happen.
 
-use crate::engine::Engine;
 use crate::error::AppResult;
+use crate::execution::Execution;
 use crate::execution::scheduler::Handled;
 use ame_domain::{
     AssetId, Channel, ContactId, DeliveryState, Job, MAX_RECORDS_PER_REQUEST, ResultRecordInput,
@@ -31,13 +31,13 @@ struct Day {
     revenue: Option<Decimal>,
 }
 
-impl Engine {
+impl Execution {
     pub(crate) async fn rollup_job(&self, job: &Job) -> AppResult<Handled> {
         let Some(campaign) = job.campaign_id else {
             return Ok(Handled::Fatal("a rollup job names no campaign".into()));
         };
         let org = job.org_id;
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let deliveries = repos
             .execution
             .deliveries(org, campaign, u64::MAX >> 1)

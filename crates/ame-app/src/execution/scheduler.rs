@@ -2,9 +2,9 @@
 //! their sends in each contact's time zone and the campaign's send window, send each message
 //! once, and keep results current.
 
-use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::execution::render::sequence_steps;
+use crate::execution::{Decisions, Execution};
 use ame_domain::{
     AssetType, AudienceSource, Campaign, CampaignId, CampaignStatus, ContactFilter, ContactId,
     Entry, Job, JobSpec, NewJob, OrgId, PageRequest, parked_until,
@@ -49,48 +49,15 @@ fn variant_of(contact: ContactId, step: u32, variants: u32) -> u32 {
     ((bytes ^ u128::from(step).wrapping_mul(0x9E37_79B9)) % u128::from(variants.max(1))) as u32
 }
 
-impl Engine {
-    /// Runs one claimed job: its stored kind and payload are read once into a [`JobSpec`]; a
-    /// job this version cannot read is dead at once.
-    pub(crate) async fn handle(&self, job: &Job) -> Handled {
-        let spec = match job.spec() {
-            Ok(spec) => spec,
-            Err(e) => return Handled::Fatal(e.to_string()),
-        };
-        let result = match spec {
-            JobSpec::CampaignStart {} => self.start_campaign_job(job).await,
-            JobSpec::CampaignEnd {} => self.end_campaign_job(job).await,
-            JobSpec::CampaignLaunch { activated_at } => {
-                self.enrol_job(job, Some(activated_at.unwrap_or(job.created_at)))
-                    .await
-            }
-            JobSpec::AudienceSweep {} => self.enrol_job(job, None).await,
-            JobSpec::Send(send) => self.send_job(job, send).await,
-            JobSpec::Publish(publish) => self.publish_job(job, publish).await,
-            JobSpec::Notify(notice) => self.notify_job(job, notice).await,
-            JobSpec::Rollup {} => self.rollup_job(job).await,
-            JobSpec::TargetingTrain { goal } => self
-                .retrain_if_changed(job.org_id, goal)
-                .await
-                .map(|_| Handled::Done),
-        };
-        match result {
-            Ok(handled) => handled,
-            Err(AppError::NotFound { entity }) => {
-                Handled::Fatal(format!("its {entity} no longer exists"))
-            }
-            Err(e) => Handled::Retry(e.to_string()),
-        }
-    }
-
+impl Execution {
     fn job_campaign(job: &Job) -> AppResult<CampaignId> {
         job.campaign_id
             .ok_or_else(|| AppError::Internal("the job names no campaign".into()))
     }
 
-    async fn start_campaign_job(&self, job: &Job) -> AppResult<Handled> {
+    pub(crate) async fn start_campaign_job(&self, job: &Job) -> AppResult<Handled> {
         let id = Self::job_campaign(job)?;
-        let campaigns = self.service_repos().campaigns;
+        let campaigns = &self.repos.campaigns;
         let campaign = campaigns.get(job.org_id, id).await?;
         if campaign.status != CampaignStatus::Scheduled {
             return Ok(Handled::Done);
@@ -117,9 +84,9 @@ impl Engine {
         }
     }
 
-    async fn end_campaign_job(&self, job: &Job) -> AppResult<Handled> {
+    pub(crate) async fn end_campaign_job(&self, job: &Job) -> AppResult<Handled> {
         let id = Self::job_campaign(job)?;
-        let campaigns = self.service_repos().campaigns;
+        let campaigns = &self.repos.campaigns;
         let campaign = campaigns.get(job.org_id, id).await?;
         if !matches!(
             campaign.status,
@@ -154,11 +121,7 @@ impl Engine {
         org: OrgId,
         campaign: CampaignId,
     ) -> AppResult<Option<ame_domain::Asset>> {
-        let assets = self
-            .service_repos()
-            .assets
-            .list_for_campaign(org, campaign)
-            .await?;
+        let assets = self.repos.assets.list_for_campaign(org, campaign).await?;
         Ok(assets
             .into_iter()
             .find(|a| a.asset_type == AssetType::EmailSequence && a.current))
@@ -172,7 +135,7 @@ impl Engine {
         let Some(audience) = campaign.plan.audience else {
             return Ok(Vec::new());
         };
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let org = campaign.org_id;
         let segment = match audience.source() {
             Some(AudienceSource::Segment(id)) => Some(repos.contacts.get_segment(org, id).await?),
@@ -217,10 +180,15 @@ impl Engine {
     /// Enrols the audience: at a launch (`activated` names when the campaign became active)
     /// everyone in it, day offsets counting from the activation, and in a sweep of a triggered
     /// campaign (`None`) everyone who entered since, counting from now.
-    async fn enrol_job(&self, job: &Job, activated: Option<DateTime<Utc>>) -> AppResult<Handled> {
+    pub(crate) async fn enrol_job(
+        &self,
+        job: &Job,
+        activated: Option<DateTime<Utc>>,
+        decisions: &dyn Decisions,
+    ) -> AppResult<Handled> {
         let id = Self::job_campaign(job)?;
         let org = job.org_id;
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let campaign = repos.campaigns.get(org, id).await?;
         match campaign.status {
             CampaignStatus::Active => {}
@@ -266,7 +234,7 @@ impl Engine {
             .filter(|c| !enrolled.contains(&c.id))
             .collect();
         // The holdout is drawn, then targeting picks; held-out contacts get a record, no mail.
-        let selected = match self.select_audience(&campaign, contacts).await {
+        let selected = match decisions.select_audience(&campaign, contacts).await {
             Ok(selected) => selected,
             Err(AppError::Conflict(why)) => return Ok(Handled::Retry(why)),
             Err(e) => return Err(e),
@@ -274,7 +242,7 @@ impl Engine {
         // Message-IDs name the domain the mail comes from: the organization's own, once set.
         let domain = match repos.execution.sending_domain(org).await? {
             Some(own) => ame_domain::address_domain(&own.from_address),
-            None => self.execution().sender_domain().to_owned(),
+            None => self.settings.sender_domain().to_owned(),
         };
         repos
             .optimisation
@@ -291,7 +259,7 @@ impl Engine {
             .map(|(c, _)| c)
             .collect();
         let days: Vec<u32> = steps.iter().map(|s| s.day).collect();
-        let min_gap = self.execution().min_step_gap_days;
+        let min_gap = self.settings.min_step_gap_days;
         for batch in fresh.chunks(ENROL_BATCH) {
             let mut sends = Vec::with_capacity(batch.len() * steps.len());
             for contact in batch {
@@ -320,7 +288,7 @@ impl Engine {
                     // before the time its key names; its successor then goes a minute later,
                     // since a running job's own key cannot be queued again.
                     vec![{
-                        let mut next = now + self.execution().sweep_every;
+                        let mut next = now + self.settings.sweep_every;
                         let key = |at: DateTime<Utc>| format!("{id}:{}", at.timestamp() / 60);
                         if key(next) == job.dedupe_key {
                             next += TimeDelta::minutes(1);
@@ -342,7 +310,7 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> AppResult<()> {
         let bucket = now.timestamp() / 60;
-        self.service_repos()
+        self.repos
             .jobs
             .enqueue(
                 org,

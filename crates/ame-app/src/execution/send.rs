@@ -3,12 +3,12 @@
 //! then the channel's own render and hand-off through its [`Outbound`](super::outbound), and
 //! one settlement of the ledger whatever happened.
 
-use crate::engine::Engine;
 use crate::error::AppResult;
 use crate::execution::mail::OutgoingEmail;
 use crate::execution::outbound::OutboundError;
 use crate::execution::scheduler::{Handled, zone};
 use crate::execution::throttle::{PACE_GRACE, Pace};
+use crate::execution::{Decisions, Execution};
 use ame_domain::{
     Campaign, CampaignStatus, Channel, Contact, Delivery, Job, JobSpec, OrgId, SendSpec,
     SendWindow, local_days_between, parked_until, retry_delay,
@@ -17,13 +17,18 @@ use ame_storage::SendOutcome;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-impl Engine {
+impl Execution {
     /// Sends one step of a sequence to one contact, once: waits (uncounted) while the gate is
     /// closed, settles the ledger as cancelled or suppressed when it will never open, and
     /// otherwise renders and hands the message to its channel.
-    pub(crate) async fn send_job(&self, job: &Job, payload: SendSpec) -> AppResult<Handled> {
+    pub(crate) async fn send_job(
+        &self,
+        job: &Job,
+        payload: SendSpec,
+        decisions: &dyn Decisions,
+    ) -> AppResult<Handled> {
         let org = job.org_id;
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let now = self.now();
         let campaign = repos.campaigns.get(org, payload.campaign).await?;
         let ended = !matches!(
@@ -69,7 +74,7 @@ impl Engine {
             None => {
                 let delivered = match delivery.channel {
                     Channel::Email => {
-                        self.send_email(&campaign, &contact, &mut delivery, now)
+                        self.send_email(&campaign, &contact, &mut delivery, now, decisions)
                             .await?
                     }
                     other => Err(OutboundError::Refused(format!(
@@ -174,12 +179,14 @@ impl Engine {
         contact: &Contact,
         delivery: &mut Delivery,
         now: DateTime<Utc>,
+        decisions: &dyn Decisions,
     ) -> AppResult<Result<(), OutboundError>> {
         let org = campaign.org_id;
         let template = self
             .email_template(org, delivery.asset_id, delivery.step)
             .await?;
         self.keep_variant(
+            decisions,
             campaign,
             contact,
             delivery,
@@ -198,7 +205,7 @@ impl Engine {
         let email = OutgoingEmail {
             from: own
                 .as_ref()
-                .map_or_else(|| self.execution().from.clone(), |o| o.from.clone()),
+                .map_or_else(|| self.settings.from.clone(), |o| o.from.clone()),
             reply_to: own.as_ref().and_then(|o| o.reply_to.clone()),
             dkim: own.as_ref().map(|o| o.signer.clone()),
             to: contact.email.clone().unwrap_or_default(),
@@ -217,13 +224,14 @@ impl Engine {
                 org.as_uuid().simple()
             )),
         };
-        Ok(self.outbounds().email.deliver(&email).await)
+        Ok(self.outbounds.email.deliver(&email).await)
     }
 
     /// Chooses the variant of `field` (out of `arms`) a first attempt sends, from the test's
     /// current weights, and records it on the delivery; a retry keeps what was chosen first.
     async fn keep_variant(
         &self,
+        decisions: &dyn Decisions,
         campaign: &Campaign,
         contact: &Contact,
         delivery: &mut Delivery,
@@ -233,11 +241,11 @@ impl Engine {
         if delivery.attempts > 1 {
             return Ok(());
         }
-        let chosen = self
+        let chosen = decisions
             .choose_variant(campaign.org_id, campaign.id, field, arms, contact.id)
             .await?;
         if chosen != delivery.subject_variant {
-            self.service_repos()
+            self.repos
                 .execution
                 .set_subject_variant(campaign.org_id, delivery.id, chosen)
                 .await?;
@@ -261,14 +269,14 @@ impl Engine {
         }
         let now = self.now();
         let Some(previous) = self
-            .service_repos()
+            .repos
             .execution
             .previous_step(org, send.campaign, send.contact, send.step)
             .await?
         else {
             return Ok(None);
         };
-        let min_gap = self.execution().min_step_gap_days;
+        let min_gap = self.settings.min_step_gap_days;
         let gap = send
             .due_at
             .map_or(min_gap, |due| local_days_between(previous.due_at, due, tz))

@@ -5,8 +5,8 @@
 //! backlog leaves one message after another at the rate, each job waking once at its own slot.
 //! A backlog deeper than [`MAX_PACE_WAIT`] reserves nothing and looks again that much later.
 
-use crate::engine::Engine;
 use crate::error::AppResult;
+use crate::execution::Execution;
 use ame_domain::{BucketRate, ORGANIZATION_BUCKET, OrgId};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -29,7 +29,7 @@ pub(crate) enum Pace {
     Later(DateTime<Utc>),
 }
 
-impl Engine {
+impl Execution {
     /// Reserves the slot of a send to `address`.
     pub(crate) async fn pace(
         &self,
@@ -37,7 +37,7 @@ impl Engine {
         address: &str,
         now: DateTime<Utc>,
     ) -> AppResult<Pace> {
-        let settings = self.execution();
+        let settings = &self.settings;
         let mut buckets = Vec::with_capacity(2);
         if let Some(domain) = settings.domain_rates.bucket_for(address) {
             buckets.push(domain);
@@ -48,7 +48,7 @@ impl Engine {
                 BucketRate::per_minute(settings.send_rate_per_minute),
             ));
         }
-        let execution = self.service_repos().execution;
+        let execution = &self.repos.execution;
         let mut slot = now;
         for (bucket, rate) in buckets {
             match execution

@@ -4,8 +4,8 @@
 //! "{id}.{timestamp}.{body}">` under the endpoint's `whsec_` secret. A 410 disables the
 //! endpoint; `Retry-After` is honoured.
 
-use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
+use crate::execution::Execution;
 use crate::execution::links::ClickClaim;
 use crate::execution::outbound::{OutboundError, WebhookPost};
 use crate::execution::scheduler::Handled;
@@ -44,7 +44,7 @@ pub fn sign_webhook(secret: &str, id: &str, timestamp: i64, body: &str) -> Optio
     ))
 }
 
-impl Engine {
+impl Execution {
     /// Enqueues, for every connector that publishes a channel, the campaign's posts and ads on
     /// that channel, each at its posting time.
     pub(crate) async fn enqueue_publishing(
@@ -52,7 +52,7 @@ impl Engine {
         campaign: &Campaign,
         now: DateTime<Utc>,
     ) -> AppResult<()> {
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let org = campaign.org_id;
         let connectors: Vec<_> = repos
             .execution
@@ -114,7 +114,7 @@ impl Engine {
 
     /// Delivers one post or ad to one connector.
     pub(crate) async fn publish_job(&self, job: &Job, publish: PublishSpec) -> AppResult<Handled> {
-        let repos = self.service_repos();
+        let repos = &self.repos;
         let org = job.org_id;
         let campaign_id = job
             .campaign_id
@@ -141,7 +141,7 @@ impl Engine {
         } = publish;
         for key in ["link", "final_url"] {
             if let Some(url) = content[key].as_str() {
-                let token = self.execution().signer.click_token(&ClickClaim {
+                let token = self.settings.signer.click_token(&ClickClaim {
                     org,
                     campaign: campaign_id,
                     asset,
@@ -150,7 +150,7 @@ impl Engine {
                     channel,
                     destination: url.to_owned(),
                 });
-                content[key] = json!(format!("{}/t/{token}", self.execution().public_url));
+                content[key] = json!(format!("{}/t/{token}", self.settings.public_url));
             }
         }
         let body = json!({
@@ -200,7 +200,7 @@ impl Engine {
         org: OrgId,
         id: ConnectorId,
     ) -> AppResult<Result<Connector, Handled>> {
-        let connector = match self.service_repos().execution.get_connector(org, id).await {
+        let connector = match self.repos.execution.get_connector(org, id).await {
             Ok(c) => c,
             Err(ame_storage::StorageError::NotFound { .. }) => {
                 return Ok(Err(Handled::Fatal("the connector was deleted".into())));
@@ -243,10 +243,10 @@ impl Engine {
             body,
             now,
         };
-        Ok(match self.outbounds().webhook.deliver(&post).await {
+        Ok(match self.outbounds.webhook.deliver(&post).await {
             Ok(()) => Handled::Done,
             Err(OutboundError::Gone(reason)) => {
-                self.service_repos()
+                self.repos
                     .execution
                     .disable_connector(job.org_id, connector.id, &reason, now)
                     .await?;

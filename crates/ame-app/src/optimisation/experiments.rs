@@ -15,37 +15,10 @@ use ame_domain::{
     ArmReport, CampaignId, ContactId, ExperimentEvent, ExperimentReport, ExperimentState, Group,
     MAX_WEIGHT_HISTORY, OrgId, WeightSnapshot, holdout_seed, seeded_unit,
 };
-use ame_prediction::bandit::{ArmCounts, Assessment, BanditPolicy, TestPhase, assess, pick};
+use ame_prediction::bandit::{ArmCounts, Assessment, TestPhase, assess, pick};
 use ame_storage::ExperimentRow;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-
-/// Exposures between weight refreshes, by default.
-pub const REFRESH_EVERY: u64 = 100;
-/// Longest time between weight refreshes while exposures arrive, by default.
-pub const REFRESH_AFTER: TimeDelta = TimeDelta::minutes(10);
-
-/// How variant tests run: the bandit's policy (burn-in, floor, promotion) and the refresh
-/// cadence.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TestSettings {
-    /// Burn-in, floor and promotion thresholds.
-    pub policy: BanditPolicy,
-    /// New exposures that make the weights due for a refresh.
-    pub refresh_every: u64,
-    /// Time after which the weights are due for a refresh.
-    pub refresh_after: TimeDelta,
-}
-
-impl Default for TestSettings {
-    fn default() -> Self {
-        Self {
-            policy: BanditPolicy::default(),
-            refresh_every: REFRESH_EVERY,
-            refresh_after: REFRESH_AFTER,
-        }
-    }
-}
 
 /// Whether a field is tested on the landing page (success = a lead) rather than in email
 /// (success = a click).

@@ -5,10 +5,10 @@
 //! (`true`/`false`/`1`/`0`, false when empty), `value` (a decimal, only with `converted`), and
 //! `variant:FIELD` for each tested field (the variant index shown).
 
+use crate::contacts::MAX_IMPORT_ERRORS;
+use crate::contacts::open_email_csv;
 use crate::engine::Engine;
 use crate::error::AppResult;
-use crate::execution::MAX_IMPORT_ERRORS;
-use crate::execution::open_email_csv;
 use ame_domain::{CampaignId, FieldError, Group, NewOutcome, OrgId, validate_outcomes};
 use ame_storage::ImportedOutcome;
 use std::collections::BTreeMap;

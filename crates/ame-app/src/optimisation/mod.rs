@@ -6,8 +6,8 @@ mod experiments;
 mod import;
 mod targeting;
 
+pub use crate::execution::{REFRESH_AFTER, REFRESH_EVERY, TestSettings};
 pub use ame_domain::subject_field;
-pub use experiments::{REFRESH_AFTER, REFRESH_EVERY, TestSettings};
 pub use import::OutcomeFileReport;
 pub use targeting::{
     FeatureWeight, HeldOutQuality, ModelSummary, ScorePage, TARGETING_RETRAIN_DELAY,

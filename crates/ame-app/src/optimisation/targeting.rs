@@ -385,7 +385,7 @@ impl Engine {
             None => None,
         };
         let (trained_at, model) = self.require_model(caller.org, goal).await?;
-        let contacts = self.audience_contacts(&found).await?;
+        let contacts = self.executor().audience_contacts(&found).await?;
         let scored = self.score_for_campaign(&found, &contacts, &model).await?;
         let start = after.map_or(0, |(value, id)| {
             scored.partition_point(|s| {

@@ -3,10 +3,9 @@
 
 #![allow(dead_code, reason = "each test file uses its own part of the harness")]
 
-use ame_app::execution::{
-    ExecutionSettings, MailError, Mailer, OutgoingEmail, Worker, WorkerSettings,
-};
+use ame_app::execution::{ExecutionSettings, MailError, Mailer, OutgoingEmail};
 use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
+use ame_app::{Worker, WorkerSettings};
 use ame_domain::{
     ApiKeyId, Audience, BrandProfileInput, CampaignStatus, CampaignType, MemberRole, NewCampaign,
     NewContact, Tone,

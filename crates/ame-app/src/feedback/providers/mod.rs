@@ -154,7 +154,7 @@ impl Engine {
         provider: Provider,
         call: &WebhookCall,
     ) -> Result<FeedbackSummary, WebhookError> {
-        let webhooks = &self.execution().provider_webhooks;
+        let webhooks = self.provider_webhooks();
         if !webhooks.is_configured(provider) {
             return Err(WebhookError::NotConfigured(provider.as_str()));
         }

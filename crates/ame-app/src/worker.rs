@@ -4,7 +4,7 @@
 
 use crate::engine::Engine;
 use crate::error::AppResult;
-use crate::execution::scheduler::Handled;
+use crate::execution::Handled;
 use ame_domain::{Job, JobState, retry_delay};
 use std::collections::BTreeMap;
 use std::sync::Mutex;

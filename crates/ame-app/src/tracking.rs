@@ -4,7 +4,7 @@
 use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
-use crate::execution::webhooks::new_webhook_secret;
+use crate::execution::new_webhook_secret;
 use ame_domain::{
     CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, EmailEvent, FieldError, Job,
     JobId, JobState, LedgerCursor, LedgerFilter, Page, PageRequest, TrackingKind,
@@ -123,7 +123,9 @@ impl Engine {
             )
             .await?;
         }
-        self.schedule_rollup(claim.org, claim.campaign, now).await?;
+        self.executor()
+            .schedule_rollup(claim.org, claim.campaign, now)
+            .await?;
         Ok(claim.destination)
     }
 
@@ -283,7 +285,9 @@ impl Engine {
             )
             .await?;
         }
-        self.schedule_rollup(caller.org, campaign, now).await
+        self.executor()
+            .schedule_rollup(caller.org, campaign, now)
+            .await
     }
 
     /// Creates a webhook connector; the answer carries its secret, shown only now.
