@@ -28,6 +28,7 @@ mod m20261209_000017_feedback_lookup;
 mod m20261210_000018_send_buckets;
 mod m20261211_000019_connector_events;
 mod m20261212_000020_delivery_channels;
+mod m20261213_000021_outcome_assignment;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000018_send_buckets::Migration),
             Box::new(m20261211_000019_connector_events::Migration),
             Box::new(m20261212_000020_delivery_channels::Migration),
+            Box::new(m20261213_000021_outcome_assignment::Migration),
         ]
     }
 }

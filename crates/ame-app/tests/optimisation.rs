@@ -243,6 +243,7 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
                 clicked: false,
                 converted: rng.random::<f64>() < rate,
                 value: None,
+                converted_before_assignment: false,
             }
         })
         .collect();

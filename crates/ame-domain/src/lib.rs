@@ -76,9 +76,9 @@ pub use lifecycle::{CampaignStatus, TransitionError};
 pub use optimisation::{
     ArmReport, DEFAULT_HOLDOUT_FRACTION, ExperimentEvent, ExperimentReport, GroupCounts,
     IntervalEstimate, LiftReport, MAX_HOLDOUT_FRACTION, MAX_OUTCOMES_PER_REQUEST,
-    MAX_WEIGHT_HISTORY, MetricLift, NewOutcome, Outcome, OutcomeEvent, ScoredContact, Targeting,
-    WeightSnapshot, draw_group, holdout_seed, seeded_unit, subject_field, validate_holdout,
-    validate_outcomes,
+    MAX_WEIGHT_HISTORY, MeanLift, MetricLift, NewOutcome, Outcome, OutcomeEvent, ScoredContact,
+    Targeting, WeightSnapshot, draw_group, holdout_seed, seeded_unit, subject_field,
+    validate_holdout, validate_outcomes,
 };
 pub use organization::{ApiKey, Membership, Organization, User};
 pub use pagination::{Cursor, CursorError, Page, PageRequest};

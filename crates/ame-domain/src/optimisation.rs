@@ -152,6 +152,10 @@ pub struct NewOutcome {
     #[serde(default, deserialize_with = "crate::campaign::money_text")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "25.00"))]
     pub value: Option<Decimal>,
+    /// Whether the contact had already converted before being assigned to a group: such a
+    /// contact counts in neither group's lift.
+    #[serde(default)]
+    pub converted_before_assignment: bool,
 }
 
 /// Checks a batch of outcome records (the contacts are looked up later).
@@ -190,10 +194,10 @@ pub fn validate_outcomes(rows: &[NewOutcome]) -> Result<(), ValidationError> {
                 ),
             ));
         }
-        if row.value.is_some() && !row.converted {
+        if row.value.is_some_and(|v| !v.is_zero()) && !row.converted {
             errors.push(FieldError::new(
                 format!("[{i}].value"),
-                "a value needs `converted: true`",
+                "a value above 0 needs `converted: true` (a contact who did not buy is worth 0)",
             ));
         }
         if row.group == Group::Control && !row.variants.is_empty() {
@@ -239,6 +243,8 @@ pub struct Outcome {
     /// What the conversion was worth.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub value: Option<Decimal>,
+    /// Whether the contact had converted before being assigned to a group.
+    pub converted_before: bool,
     /// When the record last changed.
     pub updated_at: DateTime<Utc>,
 }
@@ -266,6 +272,13 @@ pub struct IntervalEstimate {
     pub high: f64,
 }
 
+impl IntervalEstimate {
+    /// Whether the interval contains `value`.
+    pub fn covers(&self, value: f64) -> bool {
+        self.low <= value && value <= self.high
+    }
+}
+
 /// Incremental lift on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -280,16 +293,39 @@ pub struct MetricLift {
     pub relative: IntervalEstimate,
 }
 
-/// Counts of one group.
+/// Incremental lift in a per-contact amount (revenue).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeanLift {
+    /// Mean amount per treated contact (contacts without a value count as 0).
+    pub treatment_mean: f64,
+    /// Mean amount per control contact.
+    pub control_mean: f64,
+    /// Treated mean minus control mean, with Welch's 95% interval.
+    pub absolute: IntervalEstimate,
+    /// Treated mean over control mean, minus one (a point estimate; `null` when the control
+    /// mean is 0).
+    pub relative: Option<f64>,
+    /// The same difference with a percentile bootstrap 95% interval, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<IntervalEstimate>,
+}
+
+/// Counts of one group, intention to treat: every contact assigned to it, whatever happened
+/// to their messages, except those who had converted before the assignment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupCounts {
-    /// Contacts with an outcome (treated contacts count once a message reached them).
+    /// Contacts assigned to the group.
     pub contacts: u64,
+    /// Of them, those a message reached.
+    pub delivered: u64,
     /// Of them, who clicked.
     pub clicked: u64,
     /// Of them, who converted.
     pub converted: u64,
+    /// The value of their conversions, summed.
+    pub revenue: f64,
 }
 
 /// A campaign's incremental lift over its holdout.
@@ -304,10 +340,16 @@ pub struct LiftReport {
     pub treatment: GroupCounts,
     /// Held-out contacts.
     pub control: GroupCounts,
-    /// Lift in clicks (when both groups have outcomes).
+    /// Contacts who had converted before they were assigned, left out of both groups.
+    pub converted_before_assignment: u64,
+    /// Lift in clicks (`null` until both groups have contacts and a click was recorded).
     pub clicks: Option<MetricLift>,
-    /// Lift in conversions (when both groups have outcomes).
+    /// Lift in conversions (`null` until both groups have contacts and a conversion was
+    /// recorded).
     pub conversions: Option<MetricLift>,
+    /// Lift in revenue per contact (`null` until both groups have two contacts and a
+    /// conversion value was recorded).
+    pub revenue: Option<MeanLift>,
 }
 
 /// One arm of a variant test.
@@ -474,7 +516,10 @@ mod tests {
             clicked: false,
             converted,
             value: value.map(|v| v.parse().unwrap()),
+            converted_before_assignment: false,
         };
+        // A non-buyer worth nothing is a record, not a mistake.
+        validate_outcomes(&[row("z@example.com", Group::Control, Some("0.00"), false)]).unwrap();
         let err = validate_outcomes(&[
             row("a@example.com", Group::Treatment, Some("10.5"), true),
             row("nope", Group::Control, None, false),

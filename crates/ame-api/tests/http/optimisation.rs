@@ -206,6 +206,19 @@ async fn imported_outcomes_give_lift_tests_and_a_model(db: TestDb) {
     let value = conversions["absolute"]["value"].as_f64().unwrap();
     assert!(conversions["absolute"]["low"].as_f64().unwrap() < value);
     assert!(conversions["relative"]["high"].as_f64().unwrap() > 0.0);
+    // Revenue per contact counts every contact, non-buyers as 0: 30 of 60 held out bought at 40.
+    assert_eq!(lift["revenue"]["control_mean"], 20.0, "{lift}");
+    assert_eq!(lift["converted_before_assignment"], 0);
+    for bad in ["bootstrap=5", "bootstrap=lots", "resamples=1000"] {
+        let reply = server
+            .get(
+                &format!("/api/marketing/campaigns/{campaign}/lift?{bad}"),
+                &key,
+            )
+            .await;
+        let body = reply.problem(422, "validation_failed");
+        assert!(body.to_string().contains("bootstrap"), "{body}");
+    }
 
     let tests = server
         .get(

@@ -45,6 +45,7 @@ fn outcome_from_row(
         clicked: false,
         converted: false,
         value: None,
+        converted_before_assignment: false,
     };
     let mut errors = Vec::new();
     for (name, value) in headers.iter().zip(row.iter()) {
@@ -63,6 +64,10 @@ fn outcome_from_row(
             "converted" => match flag(value) {
                 Ok(v) => out.converted = v,
                 Err(e) => errors.push(FieldError::new(field("converted"), e)),
+            },
+            "converted_before_assignment" => match flag(value) {
+                Ok(v) => out.converted_before_assignment = v,
+                Err(e) => errors.push(FieldError::new(field("converted_before_assignment"), e)),
             },
             "value" if !value.is_empty() => match value.parse() {
                 Ok(v) => out.value = Some(v),
@@ -114,8 +119,10 @@ impl Engine {
     ) -> AppResult<OutcomeFileReport> {
         let repos = self.service_repos();
         repos.campaigns.get(org, campaign).await?;
-        let (mut reader, headers) =
-            open_email_csv(path, "group, clicked, converted, value, variant:FIELD")?;
+        let (mut reader, headers) = open_email_csv(
+            path,
+            "group, clicked, converted, value, converted_before_assignment, variant:FIELD",
+        )?;
         let mut report = OutcomeFileReport::default();
         let mut resolved = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -163,6 +170,7 @@ impl Engine {
                 clicked: outcome.clicked,
                 converted: outcome.converted,
                 value: outcome.value,
+                converted_before: outcome.converted_before_assignment,
             });
         }
         if report.rows == 0 {

@@ -504,6 +504,7 @@ mod tests {
             clicked,
             converted: false,
             value: None,
+            converted_before: false,
             updated_at: now - TimeDelta::days(3),
         };
         let own = CampaignId::new();

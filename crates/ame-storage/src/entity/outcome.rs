@@ -14,6 +14,7 @@ pub struct Model {
     pub clicked: bool,
     pub converted: bool,
     pub value: Option<Decimal>,
+    pub converted_before: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -5,14 +5,14 @@
 mod experiments;
 mod models;
 
-use crate::entity::{experiment, outcome, page_visitor};
+use crate::entity::{experiment, outcome, page_visitor, tracking_event};
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
     CampaignId, ContactId, ExperimentEvent, ExperimentState, Goal, Group, OrgId, Outcome,
-    OutcomeEvent,
+    OutcomeEvent, TrackingKind,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use std::collections::BTreeMap;
 
@@ -42,6 +42,8 @@ pub struct ImportedOutcome {
     pub converted: bool,
     /// What the conversion was worth.
     pub value: Option<Decimal>,
+    /// Whether the contact had converted before its assignment to a group.
+    pub converted_before: bool,
 }
 
 /// The stored state of one variant test.
@@ -240,6 +242,7 @@ fn to_outcome(m: outcome::Model) -> StorageResult<Outcome> {
         delivered: m.delivered,
         clicked: m.clicked,
         converted: m.converted,
+        converted_before: m.converted_before,
         value: m.value,
         updated_at: m.updated_at,
     })
@@ -339,6 +342,26 @@ impl OptimisationRepository for SqlOptimisation {
         let now = micros(now);
         let txn = self.scope.begin_write(org).await?;
         for chunk in groups.chunks(OUTCOME_CHUNK) {
+            // Who converted in this campaign before being assigned counts in neither group.
+            let converted_before: std::collections::HashSet<uuid::Uuid> =
+                tracking_event::Entity::find()
+                    .select_only()
+                    .column(tracking_event::Column::ContactId)
+                    .filter(tracking_event::Column::OrgId.eq(org.as_uuid()))
+                    .filter(tracking_event::Column::CampaignId.eq(campaign.as_uuid()))
+                    .filter(tracking_event::Column::Kind.eq(TrackingKind::Conversion.as_str()))
+                    .filter(tracking_event::Column::OccurredAt.lte(now))
+                    .filter(
+                        tracking_event::Column::ContactId
+                            .is_in(chunk.iter().map(|(c, _)| c.as_uuid())),
+                    )
+                    .into_tuple::<Option<uuid::Uuid>>()
+                    .all(&txn)
+                    .await
+                    .db()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
             let rows = chunk.iter().map(|(contact, group)| outcome::ActiveModel {
                 org_id: Set(org.as_uuid()),
                 campaign_id: Set(campaign.as_uuid()),
@@ -349,6 +372,7 @@ impl OptimisationRepository for SqlOptimisation {
                 clicked: Set(false),
                 converted: Set(false),
                 value: Set(None),
+                converted_before: Set(converted_before.contains(&contact.as_uuid())),
                 updated_at: Set(now),
             });
             outcome::Entity::insert_many(rows)
@@ -389,6 +413,7 @@ impl OptimisationRepository for SqlOptimisation {
                         clicked: Set(r.clicked),
                         converted: Set(r.converted),
                         value: Set(r.value),
+                        converted_before: Set(r.converted_before),
                         updated_at: Set(now),
                     })
                 })
@@ -404,6 +429,7 @@ impl OptimisationRepository for SqlOptimisation {
                             outcome::Column::Clicked,
                             outcome::Column::Converted,
                             outcome::Column::Value,
+                            outcome::Column::ConvertedBefore,
                             outcome::Column::UpdatedAt,
                         ])
                         .to_owned(),

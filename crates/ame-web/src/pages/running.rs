@@ -87,6 +87,10 @@ pub async fn schedule(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, WebErr
     )))
 }
 
+fn money(e: &IntervalEstimate) -> String {
+    format!("{:+.2} (95%: {:+.2} to {:+.2})", e.value, e.low, e.high)
+}
+
 fn percent(e: &IntervalEstimate) -> String {
     format!(
         "{:+.2} pts (95%: {:+.2} to {:+.2})",
@@ -110,10 +114,14 @@ pub async fn experiments(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Web
             (campaign_header(&campaign, "experiments"))
             section .card aria-labelledby="lift-heading" {
                 h2 #lift-heading { "Lift against the holdout" }
-                p { (format!("{:.0}%", lift.holdout_fraction * 100.0)) " of the audience is held out. Treatment: " (lift.treatment.contacts) " contacts, control: " (lift.control.contacts) "." }
+                p { (format!("{:.0}%", lift.holdout_fraction * 100.0)) " of the audience is held out. Treatment: " (lift.treatment.contacts) " contacts (" (lift.treatment.delivered) " reached), control: " (lift.control.contacts) " contacts. Everyone assigned counts in their group, reached or not." }
+                @if lift.converted_before_assignment > 0 {
+                    p { (lift.converted_before_assignment) " contacts had converted before they were assigned and count in neither group." }
+                }
                 ul {
-                    li { "Clicks: " @match &lift.clicks { Some(m) => (percent(&m.absolute)), None => "not enough data yet" } }
-                    li { "Conversions: " @match &lift.conversions { Some(m) => (percent(&m.absolute)), None => "not enough data yet" } }
+                    li { "Clicks: " @match &lift.clicks { Some(m) => (percent(&m.absolute)), None => "no clicks recorded yet" } }
+                    li { "Conversions: " @match &lift.conversions { Some(m) => (percent(&m.absolute)), None => "no conversions recorded yet" } }
+                    li { "Revenue per contact: " @match &lift.revenue { Some(r) => (money(&r.absolute)), None => "no conversion values recorded yet" } }
                 }
             }
             @if tests.is_empty() {
