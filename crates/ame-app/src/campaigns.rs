@@ -32,6 +32,8 @@ impl Engine {
         reserved: Option<CampaignId>,
     ) -> AppResult<Campaign> {
         caller.require_write()?;
+        self.check_targeting(caller.org, campaign.plan().targeting.as_ref())
+            .await?;
         let campaigns = self.repos(caller).campaigns;
         match reserved {
             None => Ok(campaigns.create(caller.org, campaign).await?),
@@ -69,6 +71,9 @@ impl Engine {
         patch: PlanPatch,
     ) -> AppResult<Campaign> {
         caller.require_write()?;
+        if let Some(Some(targeting)) = &patch.targeting {
+            self.check_targeting(caller.org, Some(targeting)).await?;
+        }
         Ok(self
             .repos(caller)
             .campaigns

@@ -255,7 +255,27 @@ async fn imported_outcomes_give_lift_tests_and_a_model(db: TestDb) {
     assert_eq!(model["goal"], "conversions");
     assert_eq!(model["rows"], 240);
     assert_eq!(model["control_rows"], 60);
-    assert_eq!(model["uplift"], true);
+    assert_eq!(model["uplift_modelled"], true);
+    // The uplift ranking is qualified exactly when its held-out Qini interval lies above 0
+    // (which held-out rows there are depends on the contacts' random ids), and a campaign may
+    // target by uplift exactly then.
+    let interval = model["held_out"]["qini_interval"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let qualified = interval[0].as_f64().unwrap() > 0.0;
+    assert_eq!(model["uplift"], qualified, "{model}");
+    let targeted = json!({"campaign_type": "re_engagement", "objective": "Win back finance teams",
+                          "targeting": {"mode": "uplift_positive"}});
+    let created = server
+        .post("/api/marketing/campaign", &key, targeted.clone())
+        .await;
+    if qualified {
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    } else {
+        let body = created.problem(422, "validation_failed");
+        assert!(body.to_string().contains("includes 0"), "{body}");
+    }
     assert_eq!(model["value_per_response"], 40.0);
     let names: Vec<&str> = model["features"]
         .as_array()
@@ -269,12 +289,18 @@ async fn imported_outcomes_give_lift_tests_and_a_model(db: TestDb) {
     );
     assert!(model["held_out"]["auc"].as_f64().is_some());
     assert!(model["held_out"]["calibration_error"].as_f64().is_some());
-    // Another organization has no model.
+    // Another organization has no model, and may not target by uplift.
     let (_, other) = server.org_with_key("Other", MemberRole::Owner).await;
     server
         .get("/api/marketing/targeting/model?goal=conversions", &other)
         .await
         .problem(409, "conflict");
+    let refused = server
+        .post("/api/marketing/campaign", &other, targeted)
+        .await;
+    let body = refused.problem(422, "validation_failed");
+    assert!(body.to_string().contains("targeting.mode"), "{body}");
+    assert!(body.to_string().contains("top_fraction"), "{body}");
 }
 
 async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb) {

@@ -59,6 +59,8 @@ pub struct HeldOutQuality {
     pub reliability: Vec<ReliabilityBin>,
     /// Qini coefficient of the uplift ranking (when control outcomes allow uplift).
     pub qini: Option<f64>,
+    /// Its 95% bootstrap interval: uplift targeting is allowed only when it lies above 0.
+    pub qini_interval: Option<[f64; 2]>,
 }
 
 /// A trained model as the API shows it.
@@ -75,7 +77,11 @@ pub struct ModelSummary {
     pub responders: usize,
     /// Control outcomes (uplift is modelled when there are enough).
     pub control_rows: usize,
-    /// Whether the model predicts uplift.
+    /// Whether uplift is modelled (control outcomes allowed a second model).
+    pub uplift_modelled: bool,
+    /// Whether the uplift ranking is qualified: modelled, and better than random with 95%
+    /// confidence on held-out outcomes (the Qini interval above 0). Only then may a campaign
+    /// use `uplift_positive` targeting.
     pub uplift: bool,
     /// Intercept of the response model.
     pub intercept: f64,
@@ -99,6 +105,29 @@ pub struct ScorePage {
     pub model: ModelSummary,
 }
 
+/// Why `model` may not drive `uplift_positive` targeting for `goal`, if it may not.
+fn uplift_unqualified(goal: Goal, model: &TargetingModel) -> Option<String> {
+    if model.control.is_none() {
+        return Some(format!(
+            "uplift_positive targeting needs a {goal} model trained with control outcomes; run \
+             campaigns with a holdout (or import control outcomes) and retrain, or use \
+             top_fraction or budget targeting on the response model"
+        ));
+    }
+    if model.uplift_qualified() {
+        return None;
+    }
+    let interval = model.quality.qini_interval.map_or_else(
+        || "could not be measured".to_owned(),
+        |[low, high]| format!("has a 95% interval of {low:.4} to {high:.4}, which includes 0"),
+    );
+    Some(format!(
+        "the {goal} model's uplift ranking is not better than random on held-out outcomes (its \
+         Qini {interval}); use top_fraction or budget targeting on the response model, or retrain \
+         once more control outcomes are recorded"
+    ))
+}
+
 fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel) -> ModelSummary {
     ModelSummary {
         goal,
@@ -106,7 +135,8 @@ fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel) -> ModelSu
         rows: m.rows,
         responders: m.responders,
         control_rows: m.control_rows,
-        uplift: m.control.is_some(),
+        uplift_modelled: m.control.is_some(),
+        uplift: m.uplift_qualified(),
         intercept: m.response.intercept,
         features: m
             .encoder
@@ -128,6 +158,7 @@ fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel) -> ModelSu
             calibration_error: m.quality.calibration_error,
             reliability: m.quality.reliability.clone(),
             qini: m.quality.qini,
+            qini_interval: m.quality.qini_interval,
         },
     }
 }
@@ -272,6 +303,37 @@ impl Engine {
         let model: TargetingModel = serde_json::from_value(stored.model)
             .map_err(|e| AppError::Internal(format!("a stored model that cannot be read: {e}")))?;
         Ok(Some((stored.trained_at, stored.outcomes_seen, model)))
+    }
+
+    /// Refuses `uplift_positive` targeting unless the organization's model for its goal is
+    /// qualified (422 naming `targeting.mode`, with the reason and what to use instead).
+    pub(crate) async fn check_targeting(
+        &self,
+        org: OrgId,
+        targeting: Option<&ame_domain::Targeting>,
+    ) -> AppResult<()> {
+        let Some(t) = targeting.filter(|t| t.mode == TargetingMode::UpliftPositive) else {
+            return Ok(());
+        };
+        let goal = t.goal();
+        let why = match self.stored_model(org, goal).await? {
+            Some((_, _, model)) => uplift_unqualified(goal, &model),
+            None => Some(format!(
+                "uplift_positive targeting needs a trained {goal} model with a qualified uplift \
+                 ranking, and none is trained yet; use top_fraction or budget targeting, or train \
+                 one with POST /api/marketing/targeting/train?goal={goal}"
+            )),
+        };
+        match why {
+            None => Ok(()),
+            Some(why) => Err(AppError::Validation(vec![
+                ame_domain::FieldError::with_allowed(
+                    "targeting.mode",
+                    why,
+                    &["all", "top_fraction", "budget"],
+                ),
+            ])),
+        }
     }
 
     async fn require_model(
@@ -434,11 +496,10 @@ impl Engine {
         };
         let goal = targeting.goal();
         let (_, model) = self.require_model(campaign.org_id, goal).await?;
-        if targeting.mode == TargetingMode::UpliftPositive && model.control.is_none() {
-            return Err(AppError::Conflict(format!(
-                "uplift_positive targeting needs a {goal} model trained with control outcomes; \
-                 run campaigns with a holdout (or import control outcomes) and retrain"
-            )));
+        if targeting.mode == TargetingMode::UpliftPositive
+            && let Some(why) = uplift_unqualified(goal, &model)
+        {
+            return Err(AppError::Conflict(why));
         }
         let scored = self.score_for_campaign(campaign, &contacts, &model).await?;
         let mut by_id: HashMap<ContactId, Contact> =

@@ -126,6 +126,33 @@ pub fn qini(rows: &[UpliftRow]) -> Option<f64> {
     Some(area / (n as f64 * n as f64))
 }
 
+/// Resamples of the Qini bootstrap.
+pub const QINI_RESAMPLES: u32 = 200;
+
+/// A 95% percentile bootstrap interval of the Qini coefficient: the held-out rows resampled
+/// with replacement `resamples` times (drawn from `seed`, so the same rows give the same
+/// interval). An interval that includes 0 says the ranking may be no better than random.
+pub fn qini_interval(rows: &[UpliftRow], resamples: u32, seed: u64) -> Option<[f64; 2]> {
+    use rand::{Rng, SeedableRng};
+    qini(rows)?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut sample = Vec::with_capacity(rows.len());
+    let mut values: Vec<f64> = (0..resamples)
+        .filter_map(|_| {
+            sample.clear();
+            sample.extend((0..rows.len()).map(|_| rows[rng.random_range(0..rows.len())]));
+            qini(&sample)
+        })
+        .collect();
+    if values.len() < 20 {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let at =
+        |q: f64| values[((q * (values.len() - 1) as f64).round() as usize).min(values.len() - 1)];
+    Some([at(0.025), at(0.975)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +204,7 @@ mod tests {
             r.score = -r.score;
         }
         assert!(qini(&rows).unwrap() < 0.0);
+        let interval = qini_interval(&rows, QINI_RESAMPLES, 1).unwrap();
+        assert!(interval[1] < 0.0, "a clearly wrong ranking: {interval:?}");
     }
 }

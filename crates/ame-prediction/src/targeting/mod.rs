@@ -13,7 +13,10 @@ mod features;
 pub mod metrics;
 
 pub use features::{AttributeValue, Column, ContactInputs, Encoder, Engagement, Source};
-pub use metrics::{ReliabilityBin, UpliftRow, auc, qini, reliability, top_decile_lift};
+pub use metrics::{
+    QINI_RESAMPLES, ReliabilityBin, UpliftRow, auc, qini, qini_interval, reliability,
+    top_decile_lift,
+};
 
 use crate::logistic::{FitError, LogisticFit, fit_logistic, sigmoid};
 use serde::{Deserialize, Serialize};
@@ -133,6 +136,9 @@ pub struct ModelQuality {
     pub reliability: Vec<ReliabilityBin>,
     /// Qini coefficient of the uplift ranking (when uplift is modelled).
     pub qini: Option<f64>,
+    /// Its 95% bootstrap interval on the held-out rows.
+    #[serde(default)]
+    pub qini_interval: Option<[f64; 2]>,
 }
 
 /// A trained targeting model.
@@ -144,7 +150,8 @@ pub struct TargetingModel {
     pub response: StoredFit,
     /// The response model on control contacts, when uplift is modelled.
     pub control: Option<StoredFit>,
-    /// Mean value of a response, when values were recorded.
+    /// Mean value of a response over every responder (0 for those without a value), when any
+    /// value was recorded.
     pub value_per_response: Option<f64>,
     /// Treated rows trained on.
     pub rows: usize,
@@ -231,7 +238,7 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
             None => Vec::new(),
         };
         let (reliability, calibration_error) = reliability(&probabilities, &labels);
-        let qini = match (&response, uplift_possible) {
+        let (qini, qini_interval) = match (&response, uplift_possible) {
             (Some(response), true) => {
                 let (control_train, control_test) = split(&control, share);
                 if has_both_classes(&control_train) {
@@ -246,12 +253,13 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
                             responded: r.responded,
                         })
                         .collect();
-                    qini(&rows)
+                    let seed = rows.len() as u64 ^ 0x51_4E_49;
+                    (qini(&rows), qini_interval(&rows, QINI_RESAMPLES, seed))
                 } else {
-                    None
+                    (None, None)
                 }
             }
-            _ => None,
+            _ => (None, None),
         };
         ModelQuality {
             held_out_rows: treated_test.len(),
@@ -260,6 +268,7 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
             calibration_error,
             reliability,
             qini,
+            qini_interval,
         }
     };
 
@@ -269,14 +278,22 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
     } else {
         None
     };
-    let values: Vec<f64> = treated
+    // The value of a response averages over every responder: a clicker who bought nothing
+    // is worth 0, not left out (which would price every click at a buyer's value).
+    let responder_values: Vec<Option<f64>> = treated
         .iter()
         .filter(|r| r.responded)
-        .filter_map(|r| r.value)
+        .map(|r| r.value)
         .collect();
+    let any_value = responder_values.iter().any(Option::is_some);
     Ok(TargetingModel {
-        value_per_response: (!values.is_empty())
-            .then(|| values.iter().sum::<f64>() / values.len() as f64),
+        value_per_response: any_value.then(|| {
+            responder_values
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .sum::<f64>()
+                / responder_values.len() as f64
+        }),
         rows: treated.len(),
         responders,
         control_rows: control.len(),
@@ -288,6 +305,12 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
 }
 
 impl TargetingModel {
+    /// Whether its uplift ranking is better than random with 95% confidence: uplift is
+    /// modelled and the held-out Qini's bootstrap interval lies above 0.
+    pub fn uplift_qualified(&self) -> bool {
+        self.control.is_some() && self.quality.qini_interval.is_some_and(|[low, _]| low > 0.0)
+    }
+
     /// Scores one contact, reusing `row` as scratch space.
     pub fn score_with(&self, inputs: &ContactInputs, row: &mut Vec<f64>) -> Score {
         row.clear();

@@ -79,6 +79,63 @@ fn uplift_ranks_the_helped_group_first_and_beats_random_orderings() {
     )]));
     assert!(helped.uplift.unwrap() > 0.03, "{helped:?}");
     assert!(hurt.uplift.unwrap() < -0.01, "{hurt:?}");
+    let [low, high] = model.quality.qini_interval.unwrap();
+    assert!(
+        low > 0.0 && low < qini_model && qini_model < high,
+        "{low} {qini_model} {high}"
+    );
+    assert!(model.uplift_qualified());
+}
+
+#[test]
+fn uplift_with_no_real_effect_is_not_qualified() {
+    // The same population, but mail changes nobody's rate: the segment only tells the base.
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let rows: Vec<TrainingRow> = (0..20_000u64)
+        .map(|i| {
+            let vip = rng.random::<f64>() < 0.5;
+            TrainingRow {
+                inputs: inputs(vec![
+                    ("vip", AttributeValue::Bool(vip)),
+                    ("noise", AttributeValue::Number(rng.random::<f64>())),
+                ]),
+                treated: rng.random::<f64>() < 0.5,
+                responded: rng.random::<f64>() < if vip { 0.10 } else { 0.05 },
+                value: None,
+                split_key: i * 7_919,
+            }
+        })
+        .collect();
+    let model = train(&rows, &TrainOptions::default()).unwrap();
+    assert!(model.control.is_some(), "uplift is modelled");
+    let [low, _] = model.quality.qini_interval.unwrap();
+    assert!(
+        low <= 0.0,
+        "a ranking of no effect cannot beat random: {low}"
+    );
+    assert!(!model.uplift_qualified());
+}
+
+#[test]
+fn a_click_without_a_purchase_is_worth_nothing() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    // Half the clickers buy, at 100: a click is worth 50, not 100.
+    let rows: Vec<TrainingRow> = (0..2_000u64)
+        .map(|i| {
+            let clicked = rng.random::<f64>() < 0.3;
+            let bought = clicked && i % 2 == 0;
+            TrainingRow {
+                inputs: inputs(vec![("noise", AttributeValue::Number(rng.random::<f64>()))]),
+                treated: true,
+                responded: clicked,
+                value: bought.then_some(100.0),
+                split_key: i * 7_919,
+            }
+        })
+        .collect();
+    let model = train(&rows, &TrainOptions::default()).unwrap();
+    let per_click = model.value_per_response.unwrap();
+    assert!((per_click - 50.0).abs() < 5.0, "{per_click}");
 }
 
 #[test]
