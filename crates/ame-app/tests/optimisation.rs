@@ -22,6 +22,7 @@ backend_tests!(
     clicks_move_the_subject_weights_and_promote_the_better_subject,
     a_holdout_receives_nothing_and_the_lift_compares_the_groups,
     targeting_sends_only_to_contacts_the_model_picks,
+    imported_outcomes_decide_a_test_once_and_reads_never_change_it,
 );
 
 async fn add_contacts(h: &Harness, n: usize, attributes: impl Fn(usize) -> serde_json::Value) {
@@ -362,4 +363,53 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
             .iter()
             .all(|s| page.items.iter().all(|p| p.contact_id != s.contact_id))
     );
+}
+
+async fn imported_outcomes_decide_a_test_once_and_reads_never_change_it(db: TestDb) {
+    let h = Harness::new(db, at(2027, 3, 1, 14, 0)).await;
+    add_contacts(&h, 800, |_| serde_json::json!({})).await;
+    let campaign = h.campaign_with(at(2027, 3, 1, 15, 0), |_| {}).await;
+    let field = ame_domain::subject_field(1);
+    // Subject 2 is clicked eight times as often as subject 1.
+    let rows: Vec<NewOutcome> = (0..800)
+        .map(|i| {
+            let variant = (i % 2) as u32;
+            let clicked = if variant == 1 {
+                i % 5 == 1
+            } else {
+                i % 40 == 0
+            };
+            NewOutcome {
+                email: format!("c{i}@example.com"),
+                group: Group::Treatment,
+                variants: BTreeMap::from([(field.clone(), variant)]),
+                clicked,
+                converted: false,
+                value: None,
+                converted_before_assignment: false,
+            }
+        })
+        .collect();
+    h.engine
+        .record_outcomes(&h.caller, campaign, rows)
+        .await
+        .unwrap();
+    let first = h.engine.experiments(&h.caller, campaign).await.unwrap();
+    let test = first.iter().find(|t| t.field == field).unwrap();
+    assert_eq!(test.state, ExperimentState::Promoted, "{test:?}");
+    assert_eq!(test.winner, Some(1), "the promotion names its winner");
+    assert!(
+        test.refreshed_at.is_some(),
+        "the import stored the test's state"
+    );
+    assert_eq!(
+        test.events.iter().filter(|e| e.kind == "promoted").count(),
+        1,
+        "{:?}",
+        test.events
+    );
+    for _ in 0..5 {
+        let again = h.engine.experiments(&h.caller, campaign).await.unwrap();
+        assert_eq!(again, first, "a read changes nothing");
+    }
 }

@@ -258,8 +258,47 @@ impl Engine {
             .await?)
     }
 
+    /// Reassesses and stores every test whose field the campaign's outcomes name, as a send
+    /// would: imported outcomes move a test's weights, state and promotion (an event, kept)
+    /// exactly as the engine's own sends do, so reading a test never decides anything.
+    pub(crate) async fn refresh_tested_fields(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> AppResult<()> {
+        let repos = self.service_repos();
+        let rows = repos.optimisation.experiments(org, campaign).await?;
+        let outcomes = repos.optimisation.outcomes(org, campaign).await?;
+        let mut fields: BTreeMap<String, u32> =
+            rows.iter().map(|r| (r.field.clone(), r.arms)).collect();
+        let stored: BTreeMap<String, u32> = fields.clone();
+        for o in &outcomes {
+            for (field, v) in &o.variants {
+                if !stored.contains_key(field) {
+                    let arms = fields.entry(field.clone()).or_insert(0);
+                    *arms = (*arms).max(v + 1);
+                }
+            }
+        }
+        let mut existing: BTreeMap<String, ExperimentRow> =
+            rows.into_iter().map(|r| (r.field.clone(), r)).collect();
+        for (field, arms) in fields.into_iter().filter(|(_, arms)| *arms > 1) {
+            let row = existing.remove(&field).filter(|r| r.arms == arms);
+            if row
+                .as_ref()
+                .is_some_and(|r| r.state == ExperimentState::Promoted)
+            {
+                continue;
+            }
+            self.refresh_experiment(org, campaign, &field, arms, row, self.now())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Every variant test of a campaign: the engine's own tests and any field that imported
-    /// outcomes name.
+    /// outcomes name. Reading writes nothing: the state, winner and weights are the stored
+    /// ones; a field no send or import has assessed yet shows its assessment now.
     pub async fn experiments(
         &self,
         caller: &Caller,
@@ -313,7 +352,10 @@ impl Engine {
             reports.push(ExperimentReport {
                 metric: metric(&field).to_owned(),
                 state: row.as_ref().map_or(phase_state(a.phase), |r| r.state),
-                winner: row.as_ref().and_then(|r| r.winner),
+                winner: match &row {
+                    Some(r) => r.winner,
+                    None => a.winner.map(|w| w as u32),
+                },
                 refreshed_at: row.as_ref().and_then(|r| r.refreshed_at),
                 history: row.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
                 events: row.map(|r| r.events).unwrap_or_default(),

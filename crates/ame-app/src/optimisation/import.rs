@@ -186,6 +186,7 @@ impl Engine {
             .import_outcomes(org, campaign, resolved, self.now())
             .await?;
         self.schedule_retraining(org).await?;
+        self.refresh_tested_fields(org, campaign).await?;
         Ok(report)
     }
 }

@@ -211,6 +211,7 @@ impl Engine {
             .import_outcomes(caller.org, campaign, resolved, now)
             .await?;
         self.schedule_retraining(caller.org).await?;
+        self.refresh_tested_fields(caller.org, campaign).await?;
         Ok(OutcomeImport { recorded })
     }
 
