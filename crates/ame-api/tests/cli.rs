@@ -491,3 +491,81 @@ fn dashboard_accounts_are_added_with_a_password_from_stdin_and_removed_by_email(
     );
     assert!(!again.status.success(), "no longer a member");
 }
+
+/// `ame results import` beside a running `ame serve` on the same SQLite file, with requests
+/// writing all the while: every import succeeds, and so does every request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_import_beside_a_busy_server_on_sqlite_never_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "campaign,campaign_type,channel,date,planned_reach,budget,reach,clicks,leads,conversions,spend\n",
+    );
+    for c in 0..60 {
+        for day in 1..=3 {
+            let reach = 2000 + 31 * c + 7 * day;
+            csv.push_str(&format!(
+                "autumn {c},re_engagement,email,2026-10-0{day},9000,300,{reach},{},{},{},12.50\n",
+                reach / 20,
+                reach / 200,
+                reach / 900,
+            ));
+        }
+    }
+    let file = dir.path().join("results.csv");
+    std::fs::write(&file, csv).unwrap();
+    let (mut child, printed, base, _rest) = start_serve(dir.path(), &[]);
+    let key = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Its owner API key (shown only now): "))
+        .expect("demo key printed")
+        .to_owned();
+    let org = stdout_of(&ame(dir.path(), &["org", "create", "Acme"]));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (stop, base, key) = (stop.clone(), base.clone(), key.clone());
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let created = http
+                    .post(format!("{base}/api/marketing/campaign"))
+                    .bearer_auth(&key)
+                    .json(&serde_json::json!({"campaign_type": "lead_gen", "objective": "Fill the March webinar"}))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(created.status().as_u16());
+            }
+            statuses
+        })
+    };
+    let path = file.to_str().unwrap().to_owned();
+    let root = dir.path().to_owned();
+    for run in 0..10 {
+        let (root, path, org) = (root.clone(), path.clone(), org.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            ame(&root, &["results", "import", &path, "--org", &org])
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "import {run} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout_of(&out).ends_with("imported 60 campaigns, 180 records"),
+            "{}",
+            stdout_of(&out)
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let statuses = load.await.unwrap();
+    assert!(
+        statuses.len() > 10,
+        "the server was busy: {} requests",
+        statuses.len()
+    );
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    terminate(&mut child);
+}

@@ -122,7 +122,7 @@ impl PublicPageRepository for SqlPublicPages {
                 }),
             });
         }
-        let txn = self.scope.db.begin().await.db()?;
+        let txn = self.scope.begin_writing().await?;
         let Some(found) = find_sqlite(&txn, slug).await? else {
             return Ok(LeadRecording::NoPage);
         };

@@ -47,7 +47,8 @@ impl Scope {
     /// Like [`Scope::begin`], for a change: an acting user must have a role that may write
     /// (`Forbidden` for viewers).
     pub(crate) async fn begin_write(&self, org: OrgId) -> StorageResult<DatabaseTransaction> {
-        let (txn, role) = self.begin_with_role(org).await?;
+        let txn = self.begin_writing().await?;
+        let (txn, role) = self.acting_in(txn, org).await?;
         if !role.can_write() {
             return Err(StorageError::Forbidden(format!(
                 "a {role} of the organization may read but not change campaigns"
@@ -63,6 +64,30 @@ impl Scope {
         org: OrgId,
     ) -> StorageResult<(DatabaseTransaction, MemberRole)> {
         let txn = self.db.begin().await.db()?;
+        self.acting_in(txn, org).await
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once, with a
+    /// statement that changes nothing: a transaction that read first and wrote later would fail
+    /// at once with "database is locked" whenever another process (a command-line import
+    /// beside `ame serve`) wrote in between, since SQLite cannot move its snapshot forward;
+    /// taking the lock first makes it wait its turn under the busy timeout instead.
+    pub(crate) async fn begin_writing(&self) -> StorageResult<DatabaseTransaction> {
+        let txn = self.db.begin().await.db()?;
+        if !self.is_postgres() {
+            txn.execute_unprepared("UPDATE organizations SET id = id WHERE 0")
+                .await
+                .db()?;
+        }
+        Ok(txn)
+    }
+
+    /// Sets who acts in `txn` within `org` and reads their role there.
+    async fn acting_in(
+        &self,
+        txn: DatabaseTransaction,
+        org: OrgId,
+    ) -> StorageResult<(DatabaseTransaction, MemberRole)> {
         let acting = self
             .acting_user
             .map_or(org.as_uuid(), |user| user.as_uuid());
