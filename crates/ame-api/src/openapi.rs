@@ -281,6 +281,7 @@ impl Modify for StandardErrors {
             if !path.starts_with("/api/") {
                 continue;
             }
+            let path = path.as_str();
             for operation in [
                 item.get.as_mut(),
                 item.post.as_mut(),
@@ -315,7 +316,11 @@ impl Modify for StandardErrors {
                     );
                 }
                 if operation.request_body.is_some() {
-                    add(operation, "413", "The body is larger than 64 KiB");
+                    add(
+                        operation,
+                        "413",
+                        &format!("The body is larger than {}", body_limit_text(path)),
+                    );
                     add(operation, "415", "The body is not `application/json`");
                 }
                 if operation.request_body.is_some()
@@ -342,6 +347,23 @@ impl Modify for StandardErrors {
                 );
             }
         }
+    }
+}
+
+/// The largest body the server takes on `path`, as the 413 answer says it: the bulk endpoints
+/// take more than the 64 KiB every other JSON body may have.
+fn body_limit_text(path: &str) -> String {
+    use crate::routes::{contacts, optimisation, results};
+    let bytes = match path {
+        "/api/marketing/contacts" => contacts::CONTACTS_BODY_BYTES,
+        "/api/marketing/campaigns/{id}/outcomes" => optimisation::OUTCOMES_BODY_BYTES,
+        "/api/marketing/campaigns/{id}/results" => results::RESULTS_BODY_BYTES,
+        _ => crate::body::MAX_BODY_BYTES,
+    };
+    if bytes % (1024 * 1024) == 0 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 backend_tests!(
     lead_forms_are_limited_per_address_and_must_come_from_their_page,
     failed_sign_ins_block_the_address_and_credentials_have_write_and_expensive_budgets,
+    every_body_limit_the_spec_states_is_the_one_the_server_applies,
 );
 
 async fn lead_forms_are_limited_per_address_and_must_come_from_their_page(db: TestDb) {
@@ -142,4 +143,75 @@ async fn failed_sign_ins_block_the_address_and_credentials_have_write_and_expens
         .get("/api/marketing/campaigns", &key)
         .await
         .problem(429, "rate_limited");
+}
+
+/// Reads "N KiB" or "N MiB" from a 413 description.
+fn stated_limit(description: &str) -> usize {
+    let words: Vec<&str> = description.split_whitespace().collect();
+    let n: usize = words[words.len() - 2].parse().unwrap();
+    match words[words.len() - 1] {
+        "KiB" => n * 1024,
+        "MiB" => n * 1024 * 1024,
+        other => panic!("unknown unit {other} in {description}"),
+    }
+}
+
+async fn every_body_limit_the_spec_states_is_the_one_the_server_applies(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Owner).await;
+    let spec = serde_json::to_value(ame_api::api_doc()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/")) {
+        for (method, operation) in item.as_object().unwrap() {
+            // JSON bodies (the logo upload states its own limit for image bytes).
+            let Some(description) = operation["responses"]["413"]["description"]
+                .as_str()
+                .filter(|d| d.starts_with("The body is larger than"))
+            else {
+                continue;
+            };
+            let limit = stated_limit(description);
+            let url = format!(
+                "{}{}",
+                server.base,
+                path.replace("{id}", "0190c5b2-0000-7000-8000-000000000000")
+            );
+            let method: Method = method.to_uppercase().parse().unwrap();
+            // A JSON body one byte over the stated limit: whitespace inside an empty array.
+            let over = format!("[{}]", " ".repeat(limit - 1));
+            let reply = server
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&key)
+                .header("content-type", "application/json")
+                .body(over)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                reply.status(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "{method} {path} states {description}"
+            );
+            // At the limit the body is read (and then judged on its content, never 413).
+            let at = format!("[{}]", " ".repeat(limit - 2));
+            let reply = server
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&key)
+                .header("content-type", "application/json")
+                .body(at)
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(
+                reply.status(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "{method} {path} states {description}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 13, "{checked} operations checked");
 }
