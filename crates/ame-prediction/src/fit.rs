@@ -203,11 +203,15 @@ pub fn prior_strength(groups: &[(Pool, f64)]) -> Option<f64> {
     if usable.len() < 2 {
         return None;
     }
-    let excess: f64 = usable
+    // Each group weighs by its evidence: `Σ W_g (r̄_g − m)² / (m(1−m)) = Σ W_g / (τ+1) + G`,
+    // so one group of a single trial cannot claim that groups vary wildly.
+    let total: f64 = usable.iter().map(|u| u.2).sum();
+    let excess: f64 = (usable
         .iter()
-        .map(|(mean, m, weight)| (mean - m).powi(2) / (m * (1.0 - m)) - 1.0 / weight)
+        .map(|(mean, m, weight)| weight * (mean - m).powi(2) / (m * (1.0 - m)))
         .sum::<f64>()
-        / usable.len() as f64;
+        - usable.len() as f64)
+        / total;
     if excess <= 1.0 / (TAU_CAP + 1.0) {
         return Some(TAU_CAP);
     }

@@ -4,7 +4,7 @@
 
 use crate::fit::{Pool, TAU_CAP, Trial, fit_group, fit_grouped_dispersion, prior_strength};
 use crate::robust::{capped_scales, org_weights, scaled};
-use crate::{COLD_START_KAPPA, COLD_START_STRENGTH, DEFAULT_TAU, Stage, amount, trial};
+use crate::{COLD_START_SHAPE, COLD_START_STRENGTH, DEFAULT_TAU, Stage, amount, trial};
 use ame_domain::{CampaignType, Channel, ChannelOutcome};
 use rand_distr::Normal;
 use serde::Serialize;
@@ -462,16 +462,30 @@ fn cold_start_rate(stage: Stage, channels: &[Channel]) -> f64 {
     }
 }
 
-/// The benchmark prior of `stage` as a rate of `base` (the product of the benchmark rates in
-/// between), worth [`COLD_START_STRENGTH`] campaigns.
-pub(crate) fn cold_start_pool(stage: Stage, base: Stage, channels: &[Channel]) -> Pool {
-    let mean: f64 = Stage::ALL[base.index() + 1..=stage.index()]
+/// The benchmark rate of `stage` as a rate of `base` (the product of the benchmark rates in
+/// between).
+fn cold_start_mean(stage: Stage, base: Stage, channels: &[Channel]) -> f64 {
+    Stage::ALL[base.index() + 1..=stage.index()]
         .iter()
         .map(|s| cold_start_rate(*s, channels))
-        .product();
+        .product()
+}
+
+/// The between-campaign dispersion assumed at cold start: [`COLD_START_SHAPE`] over the
+/// benchmark rate.
+pub(crate) fn cold_start_kappa(stage: Stage, base: Stage, channels: &[Channel]) -> f64 {
+    COLD_START_SHAPE / cold_start_mean(stage, base, channels)
+}
+
+/// The benchmark prior of `stage` as a rate of `base`, worth [`COLD_START_STRENGTH`]
+/// campaigns: a campaign counts as `κ + 1` trials of evidence about the mean (at most the
+/// cold-start κ, so the benchmark never outweighs as many real campaigns).
+pub(crate) fn cold_start_pool(stage: Stage, base: Stage, channels: &[Channel], kappa: f64) -> Pool {
+    let mean = cold_start_mean(stage, base, channels);
+    let weight = COLD_START_STRENGTH * (kappa.min(cold_start_kappa(stage, base, channels)) + 1.0);
     Pool {
-        successes: mean * COLD_START_STRENGTH,
-        failures: (1.0 - mean) * COLD_START_STRENGTH,
+        successes: mean * weight,
+        failures: (1.0 - mean) * weight,
     }
 }
 
@@ -480,14 +494,15 @@ pub(crate) fn cold_start_stages(channels: &[Channel]) -> Vec<StageModel> {
     Stage::ALL[1..]
         .iter()
         .map(|stage| {
+            let kappa = cold_start_kappa(*stage, base, channels);
             let model = StageModel {
                 stage: *stage,
                 base,
-                kappa: COLD_START_KAPPA,
+                kappa,
                 tau_segment: TAU_CAP,
                 tau_org: TAU_CAP,
                 global: PooledLevel {
-                    pool: cold_start_pool(*stage, base, channels),
+                    pool: cold_start_pool(*stage, base, channels, kappa),
                     orgs: 0,
                 },
                 global_shares: DetMap::default(),

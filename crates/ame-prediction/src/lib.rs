@@ -48,9 +48,11 @@ pub const DEFAULT_DRAWS: usize = 4000;
 pub const DEFAULT_TAU: f64 = 20.0;
 /// Strength, in campaigns' worth of evidence, of the cold-start benchmark priors.
 pub const COLD_START_STRENGTH: f64 = 2.0;
-/// Between-campaign dispersion assumed at cold start: wide (a campaign's rate may easily be a
-/// few times the benchmark or a fraction of it).
-pub const COLD_START_KAPPA: f64 = 20.0;
+/// Shape of the between-campaign spread assumed at cold start: each campaign's rate is drawn
+/// from a Beta whose first shape is this (κ·μ), whatever the benchmark μ, so the spread is
+/// relative to the benchmark (a campaign's rate may easily be a few times it or a fraction of
+/// it) and the median stays near it, for a 0.4% rate as for a 6% one.
+pub const COLD_START_SHAPE: f64 = 4.0;
 
 /// A funnel stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

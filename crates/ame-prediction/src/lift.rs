@@ -66,17 +66,22 @@ pub struct Lift {
 /// The normal quantile of a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// Wilson score interval of a proportion.
-pub fn wilson(group: GroupCounts) -> (f64, f64) {
-    if group.size == 0 {
+/// Wilson score interval of `successes` in `size` at the normal quantile `z`.
+pub fn wilson_at(successes: u64, size: u64, z: f64) -> (f64, f64) {
+    if size == 0 {
         return (0.0, 1.0);
     }
-    let n = group.size as f64;
-    let p = group.rate();
-    let z2 = Z95 * Z95;
+    let n = size as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Wilson score interval of a proportion (95%).
+pub fn wilson(group: GroupCounts) -> (f64, f64) {
+    wilson_at(group.successes, group.size, Z95)
 }
 
 /// The lift of `treatment` over `control`; `None` unless both groups have outcomes.

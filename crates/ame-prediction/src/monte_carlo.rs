@@ -69,7 +69,7 @@ pub(crate) fn request_pools(
         model.global.pool
     } else {
         // Too few organizations to pool: the benchmarks and the organization's own results.
-        let cold = cold_start_pool(model.stage, model.base, &request.channels);
+        let cold = cold_start_pool(model.stage, model.base, &request.channels, model.kappa);
         cold.plus(&own_share.pool)
     };
     let segment_others = keys

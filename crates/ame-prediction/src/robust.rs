@@ -64,10 +64,16 @@ pub fn capped_scales(pools: &[Pool]) -> Vec<f64> {
 pub fn org_weights(pools: &[Pool]) -> Vec<OrgWeight> {
     let caps = capped_scales(pools);
     let weights: Vec<f64> = pools.iter().map(Pool::weight).collect();
+    // Rates with half a success and half a failure added: an organization with few trials and
+    // no success yet is not taken for a rate of exactly 0 (with most of the evidence in such
+    // organizations the median would be 0, the spread 0, and every organization that did
+    // convert an "outlier").
+    let rate = |p: &Pool| (p.successes + 0.5) / (p.weight() + 1.0);
     let rated: Vec<(usize, f64)> = pools
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| Some((i, p.mean()?)))
+        .filter(|(_, p)| p.weight() > 0.0)
+        .map(|(i, p)| (i, rate(p)))
         .collect();
     let full = |i: usize| OrgWeight {
         cap: caps[i],
@@ -85,9 +91,10 @@ pub fn org_weights(pools: &[Pool]) -> Vec<OrgWeight> {
     let binomial = bounded * (1.0 - bounded);
     (0..pools.len())
         .map(|i| {
-            let Some(mean) = pools[i].mean() else {
+            if weights[i] <= 0.0 {
                 return full(i);
-            };
+            }
+            let mean = rate(&pools[i]);
             let sd = (spread.powi(2) + binomial / weights[i]).sqrt().max(1e-12);
             let z = (mean - centre).abs() / sd;
             let plausibility = if z <= OUTLIER_Z {

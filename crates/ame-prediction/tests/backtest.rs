@@ -80,7 +80,17 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
     let campaigns = ad_sets(&path);
     assert_eq!(campaigns.len(), 691);
     let report = leave_one_campaign_out(&campaigns, 2000, 20261126);
-    println!("backtest on {}:\n{}", path.display(), report.table());
+    let table = report.table();
+    println!("backtest on {}:\n{table}", path.display());
+    // The published figures are this run's, to the character.
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/prediction.md"),
+    )
+    .unwrap();
+    assert!(
+        docs.contains(table.trim()),
+        "docs/prediction.md's backtest table differs from this run's; replace it with:\n{table}"
+    );
     for stage in [Stage::Clicks, Stage::Conversions] {
         let s = report.stage(stage).unwrap();
         assert!(
