@@ -65,10 +65,14 @@ impl Engine {
     /// Opens the landing page published under `slug`: the page while its campaign runs, a
     /// paused notice while it is paused, [`AppError::PageGone`] once it has ended.
     /// A returning visitor (by the id in their cookie) keeps the variant they were given.
+    ///
+    /// A view counts once an hour per visitor (the cookie's id, else the address and user
+    /// agent of `visit`); software opening the page on its own is not counted.
     pub async fn open_public_page(
         &self,
         slug: &str,
         visitor: Option<uuid::Uuid>,
+        visit: &ame_domain::Visit,
     ) -> AppResult<PageView> {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
@@ -87,7 +91,17 @@ impl Engine {
             .open_blob(&found.page.file_key, "text/html; charset=utf-8")
             .await?;
         let page = self.page_variant(&found.page, page, visitor).await?;
+        if let Some(why) = visit.automated() {
+            tracing::debug!(slug, why, "an automated page view is not counted");
+            return Ok(page);
+        }
         let now = self.now();
+        let who = visitor.map_or_else(|| visit.visitor.clone(), |v| v.to_string());
+        let dedupe_key = self.execution().signer.dedupe_key(&format!(
+            "view {} {who} {}",
+            found.page.asset,
+            now.timestamp() / 3600
+        ));
         let counted = self
             .service_repos()
             .execution
@@ -102,16 +116,18 @@ impl Engine {
                     channel: ame_domain::Channel::Web,
                     value: None,
                     at: now,
+                    dedupe_key: Some(dedupe_key),
                 },
             )
             .await;
-        if let Err(e) = counted {
+        if let Err(e) = &counted {
             // A view that cannot be counted still shows the page.
             tracing::warn!(slug, error = %e, "counting a page view failed");
-        } else if let Err(e) = self
-            .executor()
-            .schedule_rollup(found.page.org, found.page.campaign, now)
-            .await
+        } else if counted.is_ok_and(|recorded| recorded)
+            && let Err(e) = self
+                .executor()
+                .schedule_rollup(found.page.org, found.page.campaign, now)
+                .await
         {
             tracing::warn!(slug, error = %e, "scheduling a rollup failed");
         }
@@ -246,6 +262,7 @@ impl Engine {
                     channel: ame_domain::Channel::Web,
                     value: None,
                     at: now,
+                    dedupe_key: None,
                 },
             )
             .await?;
@@ -419,7 +436,7 @@ mod tests {
             .expect_record_event()
             .withf(|_, e| e.kind == ame_domain::TrackingKind::Lead)
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(true));
         // Its campaign's next audience sweep is brought forward to enrol it.
         mocks
             .jobs
@@ -503,12 +520,18 @@ mod tests {
             .returning(move |_, _| Ok(recorded.lock().unwrap().pop().unwrap()));
         let engine = mocks.engine();
         assert!(matches!(
-            engine.open_public_page("spring", None).await.unwrap(),
+            engine
+                .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
+                .await
+                .unwrap(),
             PageView::Paused
         ));
         for _ in 0..2 {
             assert_eq!(
-                engine.open_public_page("spring", None).await.unwrap_err(),
+                engine
+                    .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
+                    .await
+                    .unwrap_err(),
                 AppError::PageGone
             );
         }

@@ -90,15 +90,34 @@ fn is_loopback(host: &str) -> bool {
 
 impl Engine {
     /// Records a click on a tracked link and returns where it leads; `NotFound` for a token
-    /// that is not genuine (altered, forged, or from another deployment).
-    pub async fn click(&self, token: &str) -> AppResult<String> {
+    /// that is not genuine (altered, forged, or from another deployment). Software following
+    /// links on its own (crawlers, previews, mail scanners, prefetching) is sent on but not
+    /// counted, and a person's clicks on one link count once an hour (per contact for email
+    /// links, per visitor otherwise).
+    pub async fn click(&self, token: &str, visit: &ame_domain::Visit) -> AppResult<String> {
         let claim = self
             .execution()
             .signer
             .verify_click(token)
             .ok_or(AppError::NotFound { entity: "link" })?;
+        if let Some(why) = visit.automated() {
+            tracing::debug!(campaign = %claim.campaign, why, "an automated click is not counted");
+            return Ok(claim.destination);
+        }
         let now = self.now();
-        self.service_repos()
+        let who = claim.contact.map_or_else(
+            || format!("visitor {}", visit.visitor),
+            |c| format!("contact {c}"),
+        );
+        let dedupe_key = self.execution().signer.dedupe_key(&format!(
+            "click {} {} {} {who} {}",
+            claim.asset,
+            claim.variant,
+            claim.destination,
+            now.timestamp() / 3600
+        ));
+        let recorded = self
+            .service_repos()
             .execution
             .record_event(
                 claim.org,
@@ -111,9 +130,13 @@ impl Engine {
                     channel: claim.channel,
                     value: None,
                     at: now,
+                    dedupe_key: Some(dedupe_key),
                 },
             )
             .await?;
+        if !recorded {
+            return Ok(claim.destination);
+        }
         if let Some(contact) = claim.contact {
             self.observe_outcome(
                 claim.org,
@@ -168,12 +191,13 @@ impl Engine {
                         channel: Channel::Email,
                         value: None,
                         at: self.now(),
+                        dedupe_key: None,
                     },
                 )
                 .await;
             // A deleted campaign no longer counts anything; the unsubscribe still holds.
             match recorded {
-                Ok(()) | Err(ame_storage::StorageError::NotFound { .. }) => {}
+                Ok(_) | Err(ame_storage::StorageError::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -273,6 +297,7 @@ impl Engine {
                     channel: claim.as_ref().map_or(Channel::Email, |c| c.channel),
                     value: input.value,
                     at: now,
+                    dedupe_key: None,
                 },
             )
             .await?;

@@ -90,7 +90,13 @@ async fn clicks_move_the_subject_weights_and_promote_the_better_subject(db: Test
             let variant = subjects.iter().position(|s| *s == message.subject).unwrap();
             shown.push(variant);
             if rng.random::<f64>() < click_rate(variant) {
-                h.engine.click(&click_token(&message.text)).await.unwrap();
+                h.engine
+                    .click(
+                        &click_token(&message.text),
+                        &ame_domain::Visit::browser("reader"),
+                    )
+                    .await
+                    .unwrap();
             }
         }
         seen = accepted.len();

@@ -407,14 +407,23 @@ async fn clicks_and_conversions_flow_into_results_and_the_prediction(db: TestDb)
         .next()
         .unwrap()
         .to_owned();
-    let destination = h.engine.click(&token).await.unwrap();
+    let destination = h
+        .engine
+        .click(&token, &ame_domain::Visit::browser("reader"))
+        .await
+        .unwrap();
     assert!(destination.starts_with("https://ledgerly.example/demo"));
-    h.engine.click(&token).await.unwrap();
+    h.engine
+        .click(&token, &ame_domain::Visit::browser("reader"))
+        .await
+        .unwrap();
     // A tampered token is not a link.
     let mut tampered = token.clone();
     tampered.insert(3, 'x');
     assert!(matches!(
-        h.engine.click(&tampered).await,
+        h.engine
+            .click(&tampered, &ame_domain::Visit::browser("reader"))
+            .await,
         Err(ame_app::AppError::NotFound { .. })
     ));
     h.engine

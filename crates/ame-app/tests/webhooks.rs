@@ -361,7 +361,10 @@ async fn email_events_reach_subscribed_connectors_signed_and_retried() {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
-    h.engine.click(&click).await.unwrap();
+    h.engine
+        .click(&click, &ame_domain::Visit::browser("reader"))
+        .await
+        .unwrap();
     // Ending the campaign cancels its sends, not the notices of what already happened.
     h.engine
         .change_status(&h.caller, campaign, CampaignStatus::Completed, None)

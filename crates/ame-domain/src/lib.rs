@@ -31,6 +31,7 @@ mod schedule;
 mod sending;
 mod throttle;
 mod validation;
+mod visit;
 
 pub use asset::{Asset, AssetFile, AssetSetVersion, Lead, NewAsset};
 pub use audience::{
@@ -99,3 +100,4 @@ pub use throttle::{
     ORGANIZATION_BUCKET,
 };
 pub use validation::{FieldError, ValidationError};
+pub use visit::{AUTOMATED_AGENTS, Visit};

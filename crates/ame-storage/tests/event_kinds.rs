@@ -43,6 +43,7 @@ async fn every_tracking_kind_is_stored_and_read_back(db: TestDb) {
                     channel: Channel::Email,
                     value: None,
                     at: Utc::now(),
+                    dedupe_key: None,
                 },
             )
             .await

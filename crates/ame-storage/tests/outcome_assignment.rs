@@ -60,6 +60,7 @@ async fn enrolment_marks_contacts_who_converted_before_it(db: TestDb) {
         channel: Channel::Email,
         value: None,
         at,
+        dedupe_key: None,
     };
     let execution = db.storage.execution();
     execution

@@ -43,7 +43,8 @@ pub async fn public_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let visitor = visitor_cookie(&req);
-    let page = match state.engine.open_public_page(&path, visitor).await {
+    let visit = super::tracking::visit_of(&req, visitor);
+    let page = match state.engine.open_public_page(&path, visitor, &visit).await {
         Ok(PageView::Live(page)) => page,
         Ok(PageView::Tested { html, visitor }) => {
             // A tested page differs per visitor: never shared by caches, and the visitor's

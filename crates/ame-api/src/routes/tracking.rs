@@ -9,7 +9,7 @@
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use ame_app::tracking::UnsubscribeOutcome;
 use maud::html;
 
@@ -29,15 +29,48 @@ const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-a
 )]
 #[get("/t/{token}")]
 pub async fn follow_link(
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let destination = state.engine.click(&path).await?;
+    let destination = state.engine.click(&path, &visit_of(&req, None)).await?;
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, destination))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .finish())
+}
+
+/// What a request says about its sender, for counting: its user agent, whether it is a `HEAD`
+/// or a prefetch, and who it is (`visitor`, the landing page's cookie, else its address and
+/// user agent; the engine keeps only a keyed hash).
+pub(crate) fn visit_of(req: &HttpRequest, visitor: Option<uuid::Uuid>) -> ame_domain::Visit {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let user_agent = header("user-agent");
+    let prefetch = ["purpose", "sec-purpose", "x-purpose", "x-moz"]
+        .iter()
+        .filter_map(|h| header(h))
+        .any(|v| v.to_ascii_lowercase().contains("prefetch") || v.contains("preview"));
+    ame_domain::Visit {
+        visitor: visitor.map_or_else(
+            || {
+                format!(
+                    "{} {}",
+                    crate::limits::client_address(req),
+                    user_agent.as_deref().unwrap_or_default()
+                )
+            },
+            |v| v.to_string(),
+        ),
+        user_agent,
+        head: req.method() == actix_web::http::Method::HEAD,
+        prefetch,
+    }
 }
 
 fn page(status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {

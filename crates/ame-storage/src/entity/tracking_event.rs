@@ -14,6 +14,7 @@ pub struct Model {
     pub channel: String,
     pub value: Option<Decimal>,
     pub occurred_at: DateTimeUtc,
+    pub dedupe_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

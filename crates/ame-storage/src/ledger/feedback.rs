@@ -127,6 +127,7 @@ impl SqlExecution {
                 channel: Channel::Email,
                 value: None,
                 at: now,
+                dedupe_key: None,
             },
             Some(&row.message_id),
         )

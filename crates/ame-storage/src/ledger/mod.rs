@@ -123,8 +123,8 @@ pub trait ExecutionRepository: Send + Sync {
         after: Option<LedgerCursor>,
         limit: u64,
     ) -> StorageResult<Vec<Delivery>>;
-    /// Records a tracking event.
-    async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()>;
+    /// Records a tracking event, and says whether it was recorded (`false`: an event with its de-duplication key already was).
+    async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<bool>;
     /// A campaign's email health: messages accepted, and distinct recipients who bounced,
     /// complained or unsubscribed.
     async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth>;
@@ -443,7 +443,7 @@ impl ExecutionRepository for SqlExecution {
             .await
     }
 
-    async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<()> {
+    async fn record_event(&self, org: OrgId, event: NewTrackingEvent) -> StorageResult<bool> {
         self.record_event_stored(org, event).await
     }
 

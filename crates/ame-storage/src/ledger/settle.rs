@@ -99,6 +99,7 @@ impl SqlExecution {
                     channel: Channel::Email,
                     value: None,
                     at: now,
+                    dedupe_key: None,
                 },
                 Some(&delivery.message_id),
             )

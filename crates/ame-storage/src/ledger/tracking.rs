@@ -12,7 +12,7 @@ use ame_domain::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -37,6 +37,9 @@ pub struct NewTrackingEvent {
     pub value: Option<Decimal>,
     /// When.
     pub at: DateTime<Utc>,
+    /// Events with the same key in one campaign are recorded once (the visitor, the link and
+    /// the hour of a public click or page view); `None` records every event.
+    pub dedupe_key: Option<String>,
 }
 
 /// A recorded tracking event.
@@ -64,8 +67,8 @@ pub(crate) async fn insert_event_in(
     org: OrgId,
     event: NewTrackingEvent,
     message_id: Option<&str>,
-) -> StorageResult<()> {
-    tracking_event::Entity::insert(tracking_event::ActiveModel {
+) -> StorageResult<bool> {
+    let inserted = tracking_event::Entity::insert(tracking_event::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         org_id: Set(org.as_uuid()),
         campaign_id: Set(event.campaign.as_uuid()),
@@ -76,13 +79,25 @@ pub(crate) async fn insert_event_in(
         channel: Set(event.channel.as_str().to_owned()),
         value: Set(event.value),
         occurred_at: Set(micros(event.at)),
+        dedupe_key: Set(event.dedupe_key.clone()),
     })
+    .on_conflict(
+        OnConflict::columns([
+            tracking_event::Column::CampaignId,
+            tracking_event::Column::DedupeKey,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
     .exec_without_returning(conn)
     .await
     .map_err(|e| match crate::error::from_db(e) {
         StorageError::Invalid(_) => StorageError::not_found("campaign"),
         other => other,
     })?;
+    if inserted == 0 {
+        return Ok(false);
+    }
     if let Some(email_event) = event.kind.email_event() {
         super::notify_in(
             conn,
@@ -98,7 +113,7 @@ pub(crate) async fn insert_event_in(
         )
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The distinct contacts with an event of `kind` in `campaign`.
@@ -132,11 +147,11 @@ impl SqlExecution {
         &self,
         org: OrgId,
         event: NewTrackingEvent,
-    ) -> StorageResult<()> {
-        let txn = self.scope.begin(org).await?;
-        insert_event_in(&txn, org, event, None).await?;
+    ) -> StorageResult<bool> {
+        let txn = self.scope.begin_write(org).await?;
+        let recorded = insert_event_in(&txn, org, event, None).await?;
         txn.commit().await.db()?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// Messages accepted, and the distinct recipients who bounced, complained or unsubscribed,

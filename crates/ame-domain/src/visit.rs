@@ -1,0 +1,132 @@
+//! Who followed a public link or opened a landing page, as far as counting is concerned: a
+//! person, or software acting on its own (crawlers, link previews, mail scanners that open
+//! every link of a message, prefetching). Software is sent on but never counted, and a
+//! person's repeated visits count once per link and hour.
+
+/// Substrings (lower case) of the user agents of crawlers, link previewers, security scanners
+/// and scripted clients.
+pub const AUTOMATED_AGENTS: &[&str] = &[
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "facebookexternalhit",
+    "embedly",
+    "quora link",
+    "whatsapp",
+    "skypeuripreview",
+    "headlesschrome",
+    "phantomjs",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "go-http-client",
+    "curl/",
+    "wget",
+    "libwww",
+    "okhttp",
+    "java/",
+    "apache-httpclient",
+    "node-fetch",
+    "axios",
+    "barracuda",
+    "proofpoint",
+    "mimecast",
+    "safelinks",
+    "symantec",
+    "trendmicro",
+    "forcepoint",
+    "scanner",
+];
+
+/// What the request said about its sender.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Visit {
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// Whether it was a `HEAD` request (link checkers).
+    pub head: bool,
+    /// Whether the browser said it was only prefetching (`Purpose` or `Sec-Purpose:
+    /// prefetch`).
+    pub prefetch: bool,
+    /// Who the visitor is, stably: the landing page's visitor cookie, or the address and user
+    /// agent. The engine keeps only a keyed hash of it.
+    pub visitor: String,
+}
+
+impl Visit {
+    /// A person's visit in an ordinary browser, known as `visitor`.
+    pub fn browser(visitor: impl Into<String>) -> Self {
+        Self {
+            user_agent: Some(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0".into(),
+            ),
+            head: false,
+            prefetch: false,
+            visitor: visitor.into(),
+        }
+    }
+
+    /// Why the visit is software acting on its own, if it is: `None` for a person.
+    pub fn automated(&self) -> Option<&'static str> {
+        if self.head {
+            return Some("a HEAD request");
+        }
+        if self.prefetch {
+            return Some("a prefetch");
+        }
+        let agent = self
+            .user_agent
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if agent.trim().is_empty() {
+            return Some("no user agent");
+        }
+        AUTOMATED_AGENTS
+            .iter()
+            .any(|a| agent.contains(a))
+            .then_some("a known crawler, previewer or scanner")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(agent: &str) -> Visit {
+        Visit {
+            user_agent: Some(agent.into()),
+            visitor: "v".into(),
+            ..Visit::default()
+        }
+    }
+
+    #[test]
+    fn people_count_and_software_does_not() {
+        let browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+        assert_eq!(visit(browser).automated(), None);
+        for agent in [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+            "facebookexternalhit/1.1",
+            "python-requests/2.32.3",
+            "curl/8.5.0",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+            "",
+        ] {
+            assert!(visit(agent).automated().is_some(), "{agent}");
+        }
+        let head = Visit {
+            head: true,
+            ..visit(browser)
+        };
+        assert_eq!(head.automated(), Some("a HEAD request"));
+        let prefetch = Visit {
+            prefetch: true,
+            ..visit(browser)
+        };
+        assert_eq!(prefetch.automated(), Some("a prefetch"));
+    }
+}
