@@ -37,7 +37,9 @@ class ClickingReader:
         self.shown: list[str] = []
         self.clicks = 0
         self.random = random.Random(20261130)
-        self.http = httpx.Client(timeout=30)
+        # Readers click in a browser: scripted clients are sent on but not counted.
+        self.http = httpx.Client(timeout=30, headers={
+            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"})
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -20,6 +20,7 @@ pub const AUTOMATED_AGENTS: &[&str] = &[
     "phantomjs",
     "python-requests",
     "python-urllib",
+    "python-httpx",
     "aiohttp",
     "go-http-client",
     "curl/",

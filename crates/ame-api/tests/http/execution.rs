@@ -331,8 +331,10 @@ async fn a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe(db:
     let click = token_after(ada, "https://ame.example/t/");
     let unsubscribe = token_after(ada, "List-Unsubscribe: <https://ame.example/u/");
 
+    // A person's browser (software without a user agent is sent on but not counted).
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
         .build()
         .unwrap();
     let followed = http
