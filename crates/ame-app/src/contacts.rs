@@ -132,9 +132,14 @@ impl Engine {
             .await?)
     }
 
-    /// One contact.
+    /// One contact; an erased contact is gone (`NotFound`), though its ledger keeps a
+    /// nameless record of what was sent.
     pub async fn contact(&self, caller: &Caller, id: ContactId) -> AppResult<Contact> {
-        Ok(self.repos(caller).contacts.get(caller.org, id).await?)
+        let contact = self.repos(caller).contacts.get(caller.org, id).await?;
+        if contact.erased_at.is_some() {
+            return Err(AppError::NotFound { entity: "contact" });
+        }
+        Ok(contact)
     }
 
     /// Changes one contact.

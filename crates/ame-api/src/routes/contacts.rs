@@ -183,7 +183,7 @@ fn contact_id(raw: &str) -> Result<ContactId, Problem> {
     path_id(raw, "contact").map(ContactId::from_uuid)
 }
 
-/// Read one contact.
+/// Read one contact (404 once it was erased).
 #[utoipa::path(
     tag = "contacts",
     params(("id" = uuid::Uuid, Path, description = "Contact id")),
