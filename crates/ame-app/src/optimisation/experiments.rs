@@ -269,21 +269,23 @@ impl Engine {
         let repos = self.service_repos();
         let rows = repos.optimisation.experiments(org, campaign).await?;
         let outcomes = repos.optimisation.outcomes(org, campaign).await?;
-        let mut fields: BTreeMap<String, u32> =
-            rows.iter().map(|r| (r.field.clone(), r.arms)).collect();
-        let stored: BTreeMap<String, u32> = fields.clone();
-        for o in &outcomes {
-            for (field, v) in &o.variants {
-                if !stored.contains_key(field) {
-                    let arms = fields.entry(field.clone()).or_insert(0);
-                    *arms = (*arms).max(v + 1);
-                }
-            }
-        }
         let mut existing: BTreeMap<String, ExperimentRow> =
             rows.into_iter().map(|r| (r.field.clone(), r)).collect();
+        // Stored tests keep their arms; a field only imports name has as many as it shows.
+        let mut fields: BTreeMap<String, u32> =
+            existing.iter().map(|(f, r)| (f.clone(), r.arms)).collect();
+        for o in &outcomes {
+            for (field, v) in o
+                .variants
+                .iter()
+                .filter(|(f, _)| !existing.contains_key(*f))
+            {
+                let arms = fields.entry(field.clone()).or_insert(0);
+                *arms = (*arms).max(v + 1);
+            }
+        }
         for (field, arms) in fields.into_iter().filter(|(_, arms)| *arms > 1) {
-            let row = existing.remove(&field).filter(|r| r.arms == arms);
+            let row = existing.remove(&field);
             if row
                 .as_ref()
                 .is_some_and(|r| r.state == ExperimentState::Promoted)
