@@ -213,8 +213,13 @@ def main() -> None:
         done_kills += 1
         print(f"kill {done_kills}: {sink.unique()} of {expected} messages in the sink", flush=True)
 
+    next_report = time.monotonic() + 60
     while sink.unique() < expected and time.monotonic() - began < DEADLINE_SECONDS:
         time.sleep(0.5)
+        if time.monotonic() >= next_report:
+            next_report += 60
+            print(f"{time.monotonic() - began:.0f} s: {sink.unique()} of {expected} messages in the sink",
+                  flush=True)
     elapsed = time.monotonic() - began
     # Let anything still in flight land, then stop every process as an operator would.
     time.sleep(6)
@@ -251,6 +256,8 @@ def main() -> None:
     if done_kills < kills:  # pragma: no cover (a run too fast to kill)
         raise SystemExit(f"only {done_kills} of {kills} kills happened before sending ended")
     if lost != 0:
+        log = pathlib.Path(os.environ["AME_LOG_FILE"]).read_text(errors="replace").splitlines()
+        print("the last lines of the senders' log:", *log[-40:], sep="\n", flush=True)
         raise SystemExit(f"{lost} messages were lost")
     if duplicates > done_kills:
         raise SystemExit(f"{duplicates} duplicates after {done_kills} kills: more than one per kill")
