@@ -333,7 +333,7 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: ResultsCommand,
     },
-    /// Leave-one-campaign-out backtest of the predictor on a results file (no database needed):
+    /// Leave-one-out backtest of the predictor on a results file (no database needed):
     /// interval coverage and median absolute percentage error per stage, against two baselines.
     Backtest {
         /// A results CSV (the import format; an `org` column groups campaigns into organizations).
@@ -350,7 +350,20 @@ pub(crate) enum Command {
         /// Also write the report as JSON to this file.
         #[arg(long)]
         report: Option<std::path::PathBuf>,
+        /// What each prediction holds out: the campaign alone, or its whole group (the `org`
+        /// column), predicting it as a newcomer's.
+        #[arg(long, value_enum, default_value = "campaign")]
+        hold_out: HoldOutArg,
     },
+}
+
+/// What `ame backtest` holds out for each prediction.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum HoldOutArg {
+    /// The campaign alone.
+    Campaign,
+    /// The campaign's whole group (organization).
+    Group,
 }
 
 /// How `ame backtest` prints its report.

@@ -8,7 +8,7 @@ use ame_domain::{
     NewCampaign, OrgId, PageRequest, ResultRecordInput, ResultTotals, ValidationError,
     validate_result_records,
 };
-use ame_prediction::backtest::{BacktestReport, leave_one_campaign_out};
+use ame_prediction::backtest::{BacktestReport, HoldOut, leave_one_out};
 use ame_storage::StorageError;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -275,15 +275,26 @@ pub enum ImportError {
     Storage(#[from] StorageError),
 }
 
-/// Runs the leave-one-campaign-out backtest of the predictor over a results file's campaigns
-/// (off the async runtime: it refits the model once per campaign).
+/// Runs a leave-one-out backtest of the predictor over a results file's campaigns (off the
+/// async runtime: it refits the model once per campaign); with [`HoldOut::Group`] each is
+/// predicted from the other organizations' campaigns only (the file's `org` column).
 pub async fn backtest(
     campaigns: &[CsvCampaign],
+    held: HoldOut,
     draws: usize,
     seed: u64,
 ) -> AppResult<BacktestReport> {
     let outcomes: Vec<_> = campaigns.iter().map(CsvCampaign::outcomes).collect();
-    Ok(tokio::task::spawn_blocking(move || leave_one_campaign_out(&outcomes, draws, seed)).await?)
+    let groups: Option<Vec<u128>> = (held == HoldOut::Group).then(|| {
+        outcomes
+            .iter()
+            .map(|o| o.first().map_or(0, |first| first.org_group.as_u128()))
+            .collect()
+    });
+    Ok(tokio::task::spawn_blocking(move || {
+        leave_one_out(&outcomes, groups.as_deref(), draws, seed)
+    })
+    .await?)
 }
 
 impl Engine {

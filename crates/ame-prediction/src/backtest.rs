@@ -1,5 +1,6 @@
-//! Leave-one-campaign-out backtest: each campaign is predicted from all the others (the model is
-//! refitted without it) given its actual reach and spend, then compared with what it recorded.
+//! Leave-one-out backtests: each campaign is predicted from all the others (the model is
+//! refitted without it), or from the other groups only (its whole organization held out, as a
+//! newcomer would be), given its actual reach and spend, then compared with what it recorded.
 
 use crate::{
     DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, PredictionRequest, Stage, amount,
@@ -15,6 +16,27 @@ pub fn seed_constant(stage: Stage) -> Option<f64> {
         Stage::Reach => Some(5000.0),
         Stage::Conversions => Some(250.0),
         Stage::Clicks | Stage::Leads => None,
+    }
+}
+
+/// What a backtest holds out when it predicts a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldOut {
+    /// The campaign alone: its organization's other campaigns stay in the history.
+    Campaign,
+    /// Its whole group (every campaign with the same group label): the campaign is predicted
+    /// from the other groups only.
+    Group,
+}
+
+impl HoldOut {
+    /// How the report names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HoldOut::Campaign => "leave-one-campaign-out",
+            HoldOut::Group => "leave-one-group-out",
+        }
     }
 }
 
@@ -37,11 +59,17 @@ pub struct StageBacktest {
     pub mdape_seed_constant: Option<f64>,
     /// The same for the historical mean rate (Σ stage / Σ reach of the other campaigns) × reach.
     pub mdape_mean_rate: Option<f64>,
+    /// Mean absolute error of the point forecast over every campaign of the stage.
+    pub mae: f64,
+    /// The same for the historical mean rate.
+    pub mae_mean_rate: Option<f64>,
 }
 
 /// A backtest's results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BacktestReport {
+    /// What each prediction held out.
+    pub hold_out: HoldOut,
     /// Campaigns in the file.
     pub campaigns: usize,
     /// Campaigns predicted (those with a measured reach).
@@ -83,16 +111,21 @@ type Held = Vec<HeldStage>;
 fn hold_out(
     campaigns: &[Vec<ChannelOutcome>],
     index: usize,
+    groups: Option<&[u128]>,
     draws: usize,
     seed: u64,
 ) -> Option<Held> {
     let target = &campaigns[index];
     let first = target.first()?;
     let reach = total_count(target, Stage::Reach).filter(|r| *r > 0.0)?;
+    let kept = |i: usize| match groups {
+        None => i != index,
+        Some(labels) => labels.get(i) != labels.get(index),
+    };
     let history: Vec<ChannelOutcome> = campaigns
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i != index)
+        .filter(|(i, _)| kept(*i))
         .flat_map(|(_, c)| c.iter().cloned())
         .collect();
     let mean_rate = |stage: Stage| {
@@ -144,6 +177,18 @@ pub fn leave_one_campaign_out(
     draws: usize,
     seed: u64,
 ) -> BacktestReport {
+    leave_one_out(campaigns, None, draws, seed)
+}
+
+/// Runs the backtest on all available cores (the result does not depend on how many): with
+/// `groups` (one label per campaign) each campaign is predicted from the campaigns of other
+/// groups only, without them from every other campaign.
+pub fn leave_one_out(
+    campaigns: &[Vec<ChannelOutcome>],
+    groups: Option<&[u128]>,
+    draws: usize,
+    seed: u64,
+) -> BacktestReport {
     let draws = if draws == 0 { DEFAULT_DRAWS } else { draws };
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -158,7 +203,7 @@ pub fn leave_one_campaign_out(
                 let start = c * campaigns.len().div_ceil(workers).max(1);
                 scope.spawn(move || {
                     for (offset, slot) in chunk.iter_mut().enumerate() {
-                        *slot = hold_out(campaigns, start + offset, draws, seed);
+                        *slot = hold_out(campaigns, start + offset, groups, draws, seed);
                     }
                 })
             })
@@ -199,10 +244,25 @@ pub fn leave_one_campaign_out(
                 mdape: ape(&|r| Some(r.forecast)),
                 mdape_seed_constant: seed_constant(*stage).and_then(|c| ape(&|_| Some(c))),
                 mdape_mean_rate: ape(&|r| r.mean_rate),
+                mae: of_stage
+                    .iter()
+                    .map(|r| (r.forecast - r.actual).abs())
+                    .sum::<f64>()
+                    / n,
+                mae_mean_rate: of_stage
+                    .iter()
+                    .map(|r| r.mean_rate.map(|m| (m - r.actual).abs()))
+                    .sum::<Option<f64>>()
+                    .map(|total| total / n),
             })
         })
         .collect();
     BacktestReport {
+        hold_out: if groups.is_some() {
+            HoldOut::Group
+        } else {
+            HoldOut::Campaign
+        },
         campaigns: campaigns.len(),
         predicted,
         stages,
@@ -221,11 +281,12 @@ impl BacktestReport {
     pub fn table(&self) -> String {
         let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
         let mut out = String::from(
-            "| stage | campaigns | 80% coverage | 95% coverage | MdAPE (n > 0) | MdAPE seed constants | MdAPE historical mean rate |\n|---|---:|---:|---:|---:|---:|---:|\n",
+            "| stage | campaigns | 80% coverage | 95% coverage | MdAPE (n > 0) | MdAPE seed constants | MdAPE historical mean rate | MAE | MAE historical mean rate |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
+        let count = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}"));
         for s in &self.stages {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} (n = {}) | {} | {} |\n",
+                "| {} | {} | {} | {} | {} (n = {}) | {} | {} | {} | {} |\n",
                 s.stage.as_str(),
                 s.campaigns,
                 pct(Some(s.coverage_80)),
@@ -234,6 +295,8 @@ impl BacktestReport {
                 s.error_campaigns,
                 pct(s.mdape_seed_constant),
                 pct(s.mdape_mean_rate),
+                count(Some(s.mae)),
+                count(s.mae_mean_rate),
             ));
         }
         out

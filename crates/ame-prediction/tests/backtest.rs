@@ -4,7 +4,7 @@
 
 use ame_domain::{CampaignType, Channel, ChannelOutcome, FunnelMetrics};
 use ame_prediction::Stage;
-use ame_prediction::backtest::leave_one_campaign_out;
+use ame_prediction::backtest::{HoldOut, leave_one_campaign_out, leave_one_out};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -104,4 +104,36 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
             assert!(mdape < seed, "{stage:?}: {s:?}");
         }
     }
+}
+
+#[test]
+fn whole_advertiser_campaigns_held_out_are_predicted_from_the_advertisers_others() {
+    let Some(path) = dataset() else {
+        println!("facebook_ads_conversions.csv not found: backtest not run");
+        return;
+    };
+    // One advertiser (one organization); each of its three campaigns is held out whole and its
+    // ad sets predicted from the other two campaigns' ad sets.
+    let mut campaigns = ad_sets(&path);
+    let groups: Vec<u128> = campaigns.iter().map(|c| c[0].org_group.as_u128()).collect();
+    let advertiser = Uuid::from_u128(1);
+    for outcome in campaigns.iter_mut().flatten() {
+        outcome.org_group = advertiser;
+    }
+    let report = leave_one_out(&campaigns, Some(&groups), 2000, 20261126);
+    let table = report.table();
+    println!(
+        "leave-one-group-out backtest on {}:\n{table}",
+        path.display()
+    );
+    assert_eq!(report.hold_out, HoldOut::Group);
+    assert_eq!(report.predicted, 691);
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/prediction.md"),
+    )
+    .unwrap();
+    assert!(
+        docs.contains(table.trim()),
+        "docs/prediction.md's leave-one-group-out table differs from this run's; replace it with:\n{table}"
+    );
 }

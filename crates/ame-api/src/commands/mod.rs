@@ -49,7 +49,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             seed,
             format,
             report,
-        } => results::backtest(&file, draws, seed, format, report.as_deref()).await,
+            hold_out,
+        } => results::backtest(&file, hold_out, draws, seed, format, report.as_deref()).await,
     }
 }
 

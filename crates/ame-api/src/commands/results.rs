@@ -2,10 +2,11 @@
 //! measured on a file.
 
 use super::ready_storage;
-use crate::cli::{ReportFormat, ResultsCommand};
+use crate::cli::{HoldOutArg, ReportFormat, ResultsCommand};
 use ame_app::Engine;
 use ame_app::results_csv::{self, CsvCampaign};
 use ame_domain::OrgId;
+use ame_prediction::backtest::HoldOut;
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -32,22 +33,28 @@ pub(super) async fn import(url: &str, command: ResultsCommand) -> Result<()> {
     Ok(())
 }
 
-/// Runs the leave-one-campaign-out backtest on a results file and prints its report.
+/// Runs a leave-one-out backtest on a results file and prints its report.
 pub(super) async fn backtest(
     file: &Path,
+    hold_out: HoldOutArg,
     draws: usize,
     seed: u64,
     format: ReportFormat,
     report_file: Option<&Path>,
 ) -> Result<()> {
     let campaigns = read_results_file(file)?;
-    let report = results_csv::backtest(&campaigns, draws, seed)
+    let held = match hold_out {
+        HoldOutArg::Campaign => HoldOut::Campaign,
+        HoldOutArg::Group => HoldOut::Group,
+    };
+    let report = results_csv::backtest(&campaigns, held, draws, seed)
         .await
         .context("running the backtest")?;
     match format {
         ReportFormat::Table => {
             println!(
-                "Leave-one-campaign-out backtest of {} ({} campaigns, {} predicted, {} draws, seed {}):",
+                "{} backtest of {} ({} campaigns, {} predicted, {} draws, seed {}):",
+                capitalised(report.hold_out.describe()),
                 file.display(),
                 report.campaigns,
                 report.predicted,
@@ -63,6 +70,14 @@ pub(super) async fn backtest(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Reads a results CSV, naming the file in any error.
