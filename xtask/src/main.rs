@@ -90,7 +90,8 @@ enum Task {
         /// binary on PostgreSQL, beside pgbench) or `scheduler` (queue throughput beside a raw
         /// SKIP LOCKED loop, and emails per second into a local SMTP sink) or `optimisation`
         /// (training and scoring the targeting model on 100,000 contacts, a test's weight
-        /// refresh) or `dashboard` (server time and size of the dashboard's pages with 10,000
+        /// refresh) or `audience` (a campaign's audience of 100,000 contacts ranked, stored and
+        /// paged) or `dashboard` (server time and size of the dashboard's pages with 10,000
         /// campaigns, SQLite and PostgreSQL).
         #[arg(default_value = "storage")]
         suite: String,
@@ -183,6 +184,7 @@ const BENCH_SUITES: &[(&str, &str, &str)] = &[
     ("storage", "ame-storage", "repositories"),
     ("generation", "ame-generation", "generation"),
     ("prediction", "ame-app", "prediction"),
+    ("audience", "ame-app", "audience"),
     ("optimisation", "ame-prediction", "optimisation"),
 ];
 

@@ -41,6 +41,7 @@ pub(crate) struct Mocks {
     pub(crate) jobs: ame_storage::MockJobQueue,
     pub(crate) execution: ame_storage::MockExecutionRepository,
     pub(crate) optimisation: ame_storage::MockOptimisationRepository,
+    pub(crate) scores: ame_storage::MockAudienceScoreRepository,
     pub(crate) accounts: ame_storage::MockAccountRepository,
 }
 
@@ -80,6 +81,7 @@ impl Mocks {
             jobs: Arc::new(self.jobs),
             execution: Arc::new(self.execution),
             optimisation: Arc::new(self.optimisation),
+            scores: Arc::new(self.scores),
             accounts: Arc::new(self.accounts),
         })))
         .with_generator(Generator::new(

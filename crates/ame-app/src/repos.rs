@@ -3,10 +3,10 @@
 
 use ame_domain::UserId;
 use ame_storage::{
-    AccountRepository, ApiKeyRepository, AssetRepository, AuditRepository, BrandRepository,
-    CampaignRepository, ContactRepository, ExecutionRepository, IdempotencyRepository, JobQueue,
-    LeadRepository, OptimisationRepository, OrganizationRepository, PublicPageRepository,
-    ResultRepository, Storage, StorageResult,
+    AccountRepository, ApiKeyRepository, AssetRepository, AudienceScoreRepository, AuditRepository,
+    BrandRepository, CampaignRepository, ContactRepository, ExecutionRepository,
+    IdempotencyRepository, JobQueue, LeadRepository, OptimisationRepository,
+    OrganizationRepository, PublicPageRepository, ResultRepository, Storage, StorageResult,
 };
 use async_trait::async_trait;
 use std::fmt::Debug;
@@ -43,6 +43,8 @@ pub struct Repositories {
     pub execution: Arc<dyn ExecutionRepository>,
     /// Outcomes, variant tests, landing-page visitors and targeting models.
     pub optimisation: Arc<dyn OptimisationRepository>,
+    /// Stored rankings of campaigns' audiences.
+    pub scores: Arc<dyn AudienceScoreRepository>,
     /// Dashboard passwords and sessions.
     pub accounts: Arc<dyn AccountRepository>,
 }
@@ -71,6 +73,7 @@ impl Repositories {
             jobs: Arc::new(storage.jobs()),
             execution: Arc::new(storage.execution()),
             optimisation: Arc::new(storage.optimisation()),
+            scores: Arc::new(storage.audience_scores()),
             accounts: Arc::new(storage.accounts()),
         }
     }

@@ -10,6 +10,8 @@ use uuid::Uuid;
 pub const PAGE_LIMITS: (u32, u32) = (1, 100);
 /// Page size when the client does not ask for one.
 pub const DEFAULT_PAGE_LIMIT: u32 = 20;
+/// Page size of the engine's own sweeps over a whole list (never a client's page).
+pub const BATCH_PAGE_LIMIT: u32 = 5000;
 
 /// A position in a newest-first listing: the last item seen (its creation time and id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +67,15 @@ impl PageRequest {
             ));
         }
         Ok(Self { limit, after })
+    }
+
+    /// A page of [`BATCH_PAGE_LIMIT`] items after `after`, for the engine's own sweeps over a
+    /// whole list (an audience of 100,000 contacts in 20 reads instead of 1,000).
+    pub fn batch(after: Option<Cursor>) -> Self {
+        Self {
+            limit: BATCH_PAGE_LIMIT,
+            after,
+        }
     }
 
     /// The first page with the default size.

@@ -29,6 +29,7 @@ mod queue;
 mod repository;
 mod results;
 mod scope;
+mod scores;
 mod statements;
 mod storage;
 
@@ -71,6 +72,9 @@ pub use repository::{
     MockOrganizationRepository, MockPublicPageRepository, MockResultRepository,
 };
 pub use results::{MAX_TOTAL_AMOUNT, SqlResults, campaign_group, org_group};
+#[cfg(any(test, feature = "mock"))]
+pub use scores::MockAudienceScoreRepository;
+pub use scores::{AudienceScoreRepository, RankedPage, ScoreSet, SqlAudienceScores};
 pub use storage::{Backend, PoolSize, Storage};
 #[cfg(any(test, feature = "mock"))]
 pub use {contacts::MockContactRepository, ledger::MockExecutionRepository, queue::MockJobQueue};

@@ -258,6 +258,11 @@ impl Storage {
         SqlOptimisation::new(self.scope.clone())
     }
 
+    /// Stored rankings of campaigns' audiences.
+    pub fn audience_scores(&self) -> crate::SqlAudienceScores {
+        crate::SqlAudienceScores::new(self.scope.clone())
+    }
+
     /// Dashboard sign-in: passwords and sessions.
     pub fn accounts(&self) -> crate::SqlAccounts {
         crate::SqlAccounts::new(self.scope.clone())

@@ -221,8 +221,10 @@ pub async fn targeting_model(
 }
 
 /// Rank a campaign's audience by the targeting model: per contact the probability of a
-/// response, its expected value and (with control outcomes) its uplift, best first, in keyset
-/// pages.
+/// response, its expected value and (with control outcomes) its uplift, best first, in pages.
+/// The ranking is scored once per model version and state of the audience and stored: the
+/// first page scores again when the model, the organization's contacts or outcomes, or the
+/// campaign changed (or after a day); later pages read the ranking their cursor belongs to.
 #[utoipa::path(
     tag = "optimisation",
     params(
@@ -233,7 +235,7 @@ pub async fn targeting_model(
     ),
     responses(
         (status = 200, description = "One page of scored contacts", body = ScorePage),
-        (status = 409, description = "No model has been trained for this goal yet", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "No model has been trained for this goal yet, or the cursor belongs to a ranking that has since been replaced (start again without a cursor)", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

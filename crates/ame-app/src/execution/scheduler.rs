@@ -148,7 +148,7 @@ impl Execution {
             None => return Ok(Vec::new()),
         };
         let mut found = Vec::new();
-        let mut page = PageRequest::new(100, None).map_err(|e| AppError::Validation(vec![e]))?;
+        let mut page = PageRequest::batch(None);
         loop {
             let listed = repos
                 .contacts
@@ -168,8 +168,7 @@ impl Execution {
                 Some(cursor) => {
                     let after = ame_domain::Cursor::decode(&cursor)
                         .map_err(|_| AppError::Internal("a bad contact cursor".into()))?;
-                    page = PageRequest::new(100, Some(after))
-                        .map_err(|e| AppError::Validation(vec![e]))?;
+                    page = PageRequest::batch(Some(after));
                 }
                 None => break,
             }

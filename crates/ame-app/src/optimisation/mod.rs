@@ -4,11 +4,13 @@
 
 mod experiments;
 mod import;
+mod ranking;
 mod targeting;
 
 pub use crate::execution::{REFRESH_AFTER, REFRESH_EVERY, TestSettings};
 pub use ame_domain::subject_field;
 pub use import::OutcomeFileReport;
+pub use ranking::RANKING_MAX_AGE;
 pub use targeting::{
     FeatureWeight, HeldOutQuality, ModelSummary, ScorePage, TARGETING_RETRAIN_DELAY,
 };

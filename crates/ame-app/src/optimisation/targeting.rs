@@ -18,8 +18,6 @@ use ame_prediction::targeting::{
     TrainOptions, TrainingRow, train,
 };
 use ame_storage::StoredModel;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -128,7 +126,7 @@ fn uplift_unqualified(goal: Goal, model: &TargetingModel) -> Option<String> {
     ))
 }
 
-fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel) -> ModelSummary {
+pub(super) fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel) -> ModelSummary {
     ModelSummary {
         goal,
         trained_at,
@@ -210,16 +208,6 @@ fn responded(o: &Outcome, goal: Goal) -> bool {
 fn split_key(contact: ContactId) -> u64 {
     let id = contact.as_uuid().as_u128();
     (id as u64) ^ ((id >> 64) as u64).rotate_left(29)
-}
-
-fn encode_cursor(value: f64, id: ContactId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", value.to_bits(), id.as_uuid()))
-}
-
-fn decode_cursor(text: &str) -> Option<(f64, uuid::Uuid)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
-    let (bits, id) = raw.split_once('|')?;
-    Some((f64::from_bits(bits.parse().ok()?), id.parse().ok()?))
 }
 
 impl Engine {
@@ -336,7 +324,7 @@ impl Engine {
         }
     }
 
-    async fn require_model(
+    pub(super) async fn require_model(
         &self,
         org: OrgId,
         goal: Goal,
@@ -426,51 +414,6 @@ impl Engine {
         Ok(Self::score_contacts(model, contacts, &history, self.now()))
     }
 
-    /// A campaign's audience ranked by the model for `goal`, one keyset page at a time.
-    pub async fn score_audience(
-        &self,
-        caller: &Caller,
-        campaign: CampaignId,
-        goal: Goal,
-        limit: u64,
-        cursor: Option<&str>,
-    ) -> AppResult<ScorePage> {
-        let repos = self.repos(caller);
-        let found = repos.campaigns.get(caller.org, campaign).await?;
-        let after = match cursor {
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                AppError::Validation(vec![ame_domain::FieldError::new(
-                    "cursor",
-                    "is not a cursor of this list; pass `next_cursor` unchanged",
-                )])
-            })?),
-            None => None,
-        };
-        let (trained_at, model) = self.require_model(caller.org, goal).await?;
-        let contacts = self.executor().audience_contacts(&found).await?;
-        let scored = self.score_for_campaign(&found, &contacts, &model).await?;
-        let start = after.map_or(0, |(value, id)| {
-            scored.partition_point(|s| {
-                s.expected_value > value
-                    || (s.expected_value == value && s.contact_id.as_uuid() <= id)
-            })
-        });
-        let limit = limit.clamp(1, 1000) as usize;
-        let items: Vec<ScoredContact> = scored.iter().skip(start).take(limit).cloned().collect();
-        let next_cursor = (start + items.len() < scored.len())
-            .then(|| {
-                items
-                    .last()
-                    .map(|s| encode_cursor(s.expected_value, s.contact_id))
-            })
-            .flatten();
-        Ok(ScorePage {
-            items,
-            next_cursor,
-            model: summary(goal, trained_at, &model),
-        })
-    }
-
     /// Whom a campaign enrols among `contacts`, with each one's holdout group. The holdout is
     /// drawn first, at random and independently of any score; targeting then picks the same
     /// way in both groups, so the control group stays comparable to those sent to. Budget mode
@@ -544,14 +487,6 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let id = ContactId::new();
-        let text = encode_cursor(0.125, id);
-        assert_eq!(decode_cursor(&text), Some((0.125, id.as_uuid())));
-        assert_eq!(decode_cursor("not-a-cursor"), None);
-    }
 
     #[test]
     fn engagement_leaves_out_the_campaign_being_predicted() {

@@ -2,6 +2,7 @@
 
 pub(crate) mod api_key;
 pub(crate) mod asset;
+pub(crate) mod audience_score_set;
 pub(crate) mod audit_event;
 pub(crate) mod brand_profile;
 pub(crate) mod campaign;
