@@ -21,6 +21,7 @@ const UNLIMITED: &[(&str, &str)] = &[
     ("AME_RATE_LIMIT_AUTH_FAILURES", "0"),
     ("AME_RATE_LIMIT_WRITES", "0"),
     ("AME_RATE_LIMIT_EXPENSIVE", "0"),
+    ("AME_RATE_LIMIT_TRACKING", "0"),
 ];
 
 /// The pinned Python tools.

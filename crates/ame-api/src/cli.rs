@@ -81,6 +81,10 @@ pub(crate) struct ServeArgs {
     /// API key or user (0: no limit).
     #[arg(long, env = "AME_RATE_LIMIT_EXPENSIVE", default_value_t = LimitSettings::default().expensive_per_minute)]
     pub(crate) rate_limit_expensive: u32,
+    /// Counted public tracking requests (tracked links, landing pages) per minute from one
+    /// client address; past it visitors are sent on but not counted (0: no limit).
+    #[arg(long, env = "AME_RATE_LIMIT_TRACKING", default_value_t = LimitSettings::default().tracking_per_minute)]
+    pub(crate) rate_limit_tracking: u32,
     /// Serve Prometheus metrics at `/metrics` to requests bearing this token
     /// (`Authorization: Bearer <token>`); without it `/metrics` is off.
     #[arg(long, env = "AME_METRICS_TOKEN", hide_env_values = true)]
@@ -109,6 +113,7 @@ impl ServeArgs {
             auth_failures_per_minute: self.rate_limit_auth_failures,
             writes_per_minute: self.rate_limit_writes,
             expensive_per_minute: self.rate_limit_expensive,
+            tracking_per_minute: self.rate_limit_tracking,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct LimitSettings {
     /// Expensive calls (asset generation, predictions with more than the default draws) per
     /// API key or user.
     pub expensive_per_minute: u32,
+    /// Counted public tracking requests (tracked links, landing pages) per client address;
+    /// past it a visitor is still sent on or shown the page, but not counted.
+    pub tracking_per_minute: u32,
 }
 
 impl Default for LimitSettings {
@@ -43,6 +46,7 @@ impl Default for LimitSettings {
             auth_failures_per_minute: 20,
             writes_per_minute: 600,
             expensive_per_minute: 30,
+            tracking_per_minute: 120,
         }
     }
 }
@@ -54,6 +58,7 @@ impl LimitSettings {
         auth_failures_per_minute: 0,
         writes_per_minute: 0,
         expensive_per_minute: 0,
+        tracking_per_minute: 0,
     };
 }
 
@@ -115,6 +120,7 @@ pub struct Limits {
     blocked_count: Arc<AtomicU64>,
     writes: Arc<Bucket<CallerKey>>,
     expensive: Arc<Bucket<CallerKey>>,
+    tracking: Arc<Bucket<IpAddr>>,
 }
 
 impl Default for Limits {
@@ -162,6 +168,10 @@ impl Limits {
                 "generations and large predictions with this credential",
                 settings.expensive_per_minute,
             )),
+            tracking: Arc::new(Bucket::new(
+                "counted tracking requests from this address",
+                settings.tracking_per_minute,
+            )),
         }
     }
 
@@ -170,6 +180,12 @@ impl Limits {
         self.leads
             .take(&address)
             .map_err(|wait| too_many(self.leads.name, wait))
+    }
+
+    /// Counts a public tracking request from `address`: whether it may still be counted (past
+    /// the limit the visitor is sent on, not refused).
+    pub fn tracking_counted(&self, address: IpAddr) -> bool {
+        self.tracking.take(&address).is_ok()
     }
 
     /// Refuses `address` while it is blocked for failing to sign in too often.
@@ -259,6 +275,18 @@ mod tests {
     }
 
     #[test]
+    fn tracking_requests_past_an_address_limit_are_not_counted() {
+        let limits = Limits::new(LimitSettings {
+            tracking_per_minute: 5,
+            ..LimitSettings::OFF
+        });
+        let here = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
+        let counted = (0..50).filter(|_| limits.tracking_counted(here)).count();
+        assert_eq!(counted, 5);
+        assert!(limits.tracking_counted(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 8))));
+    }
+
+    #[test]
     fn an_address_failing_to_sign_in_is_blocked_until_its_bucket_refills() {
         let limits = Limits::new(LimitSettings {
             auth_failures_per_minute: 2,
@@ -289,6 +317,7 @@ mod tests {
         limits.expensive(&a).unwrap();
         assert_eq!(limits.expensive(&a).unwrap_err().status, 429);
         let off = Limits::new(LimitSettings::OFF);
+        assert!((0..1000).all(|_| off.tracking_counted(IpAddr::V4(Ipv4Addr::LOCALHOST))));
         for _ in 0..1000 {
             off.lead_post(IpAddr::V4(Ipv4Addr::LOCALHOST)).unwrap();
         }

@@ -1,5 +1,6 @@
 //! Counts nobody can inflate, on both backends: one anonymous client replaying a post's link
-//! 500 times adds one click, crawlers and scanners add none, and different people each count.
+//! 500 times adds one click, crawlers, scanners and an address past its limit add none, and
+//! different people each count.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -65,6 +66,16 @@ async fn replayed_and_automated_clicks_do_not_inflate_results(db: TestDb) {
         for _ in 0..50 {
             h.engine.click(&token, visit).await.unwrap();
         }
+    }
+    // One address rotating its user agent past the server's per-address limit: sent on,
+    // not counted.
+    for agent in 0..30 {
+        let throttled = Visit {
+            throttled: true,
+            ..Visit::browser(format!("203.0.113.50 Firefox/{agent}"))
+        };
+        let to = h.engine.click(&token, &throttled).await.unwrap();
+        assert_eq!(to, "https://ledgerly.example/spring");
     }
     for person in 0..20 {
         let visit = Visit::browser(format!("192.0.2.{person} Firefox"));

@@ -1,7 +1,8 @@
 //! Who followed a public link or opened a landing page, as far as counting is concerned: a
 //! person, or software acting on its own (crawlers, link previews, mail scanners that open
 //! every link of a message, prefetching). Software is sent on but never counted, and a
-//! person's repeated visits count once per link and hour.
+//! person's repeated visits count once per link and hour; an address sending more tracking
+//! requests than the server's per-address limit is sent on but not counted past it.
 
 /// Substrings (lower case) of the user agents of crawlers, link previewers, security scanners
 /// and scripted clients.
@@ -54,6 +55,9 @@ pub struct Visit {
     /// Who the visitor is, stably: the landing page's visitor cookie, or the address and user
     /// agent. The engine keeps only a keyed hash of it.
     pub visitor: String,
+    /// Whether its address sent more public tracking requests in the last minute than the
+    /// server's limit allows: it is still sent on, but not counted.
+    pub throttled: bool,
 }
 
 impl Visit {
@@ -66,11 +70,16 @@ impl Visit {
             head: false,
             prefetch: false,
             visitor: visitor.into(),
+            throttled: false,
         }
     }
 
-    /// Why the visit is software acting on its own, if it is: `None` for a person.
+    /// Why the visit is not counted, if it is not: software acting on its own, or an address
+    /// over its limit of tracking requests. `None` for a person.
     pub fn automated(&self) -> Option<&'static str> {
+        if self.throttled {
+            return Some("an address over its limit of tracking requests");
+        }
         if self.head {
             return Some("a HEAD request");
         }

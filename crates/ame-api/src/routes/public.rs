@@ -43,7 +43,7 @@ pub async fn public_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let visitor = visitor_cookie(&req);
-    let visit = super::tracking::visit_of(&req, visitor);
+    let visit = super::tracking::visit_of(&req, visitor, &state.limits);
     let page = match state.engine.open_public_page(&path, visitor, &visit).await {
         Ok(PageView::Live(page)) => page,
         Ok(PageView::Tested { html, visitor }) => {

@@ -33,7 +33,8 @@ pub async fn follow_link(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let destination = state.engine.click(&path, &visit_of(&req, None)).await?;
+    let visit = visit_of(&req, None, &state.limits);
+    let destination = state.engine.click(&path, &visit).await?;
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, destination))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -42,9 +43,15 @@ pub async fn follow_link(
 }
 
 /// What a request says about its sender, for counting: its user agent, whether it is a `HEAD`
-/// or a prefetch, and who it is (`visitor`, the landing page's cookie, else its address and
-/// user agent; the engine keeps only a keyed hash).
-pub(crate) fn visit_of(req: &HttpRequest, visitor: Option<uuid::Uuid>) -> ame_domain::Visit {
+/// or a prefetch, who it is (`visitor`, the landing page's cookie, else its address and user
+/// agent; the engine keeps only a keyed hash), and whether its address is past the per-address
+/// limit of counted tracking requests (`limits`).
+pub(crate) fn visit_of(
+    req: &HttpRequest,
+    visitor: Option<uuid::Uuid>,
+    limits: &crate::limits::Limits,
+) -> ame_domain::Visit {
+    let address = crate::limits::client_address(req);
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -58,18 +65,13 @@ pub(crate) fn visit_of(req: &HttpRequest, visitor: Option<uuid::Uuid>) -> ame_do
         .any(|v| v.to_ascii_lowercase().contains("prefetch") || v.contains("preview"));
     ame_domain::Visit {
         visitor: visitor.map_or_else(
-            || {
-                format!(
-                    "{} {}",
-                    crate::limits::client_address(req),
-                    user_agent.as_deref().unwrap_or_default()
-                )
-            },
+            || format!("{address} {}", user_agent.as_deref().unwrap_or_default()),
             |v| v.to_string(),
         ),
         user_agent,
         head: req.method() == actix_web::http::Method::HEAD,
         prefetch,
+        throttled: !limits.tracking_counted(address),
     }
 }
 
