@@ -148,21 +148,6 @@ fn results_import_is_repeatable_and_backtest_reports_every_stage() {
     }
     let file = dir.path().join("results.csv");
     std::fs::write(&file, csv).unwrap();
-    let mut contacts = String::from("email,first_name,time_zone,seats\n");
-    let mut outcomes = String::from("email,group,clicked,converted,value\n");
-    for i in 0..2000 {
-        contacts.push_str(&format!("p{i}@example.com,P{i},Europe/London,{i}\n"));
-        let group = if i % 5 == 0 { "control" } else { "treatment" };
-        let (clicked, converted) = (i % 7 == 0, i % 21 == 0);
-        let value = if converted { "49.00" } else { "" };
-        outcomes.push_str(&format!(
-            "p{i}@example.com,{group},{clicked},{converted},{value}\n"
-        ));
-    }
-    let contacts_file = dir.path().join("contacts.csv");
-    std::fs::write(&contacts_file, contacts).unwrap();
-    let outcomes_file = dir.path().join("outcomes.csv");
-    std::fs::write(&outcomes_file, outcomes).unwrap();
     let path = file.to_str().unwrap();
     let first = stdout_of(&ame(
         dir.path(),

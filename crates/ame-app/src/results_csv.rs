@@ -275,6 +275,25 @@ pub enum ImportError {
     Storage(#[from] StorageError),
 }
 
+/// An import that stopped part-way: the campaigns imported before it stopped (kept, and
+/// reused by the next run of the same import), how many the file holds, and why it stopped.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "stopped at campaign {} of {total} after importing {}: {error}; the campaigns already \
+     imported are kept, and running the same import again reuses them and imports the rest",
+    .done.len() + 1,
+    .done.len()
+)]
+pub struct ImportStopped {
+    /// The campaigns imported before it stopped.
+    pub done: Vec<Imported>,
+    /// The campaigns in the file.
+    pub total: usize,
+    /// Why it stopped.
+    #[source]
+    pub error: ImportError,
+}
+
 /// Runs a leave-one-out backtest of the predictor over a results file's campaigns (off the
 /// async runtime: it refits the model once per campaign); with [`HoldOut::Group`] each is
 /// predicted from the other organizations' campaigns only (the file's `org` column).
@@ -300,14 +319,24 @@ pub async fn backtest(
 impl Engine {
     /// Imports `campaigns` into `org`: one `completed` campaign per file campaign (an earlier
     /// import's campaign with the same name and type is reused, so importing a file twice
-    /// changes nothing), then its records, upserted like an API upload.
+    /// changes nothing), then its records, upserted like an API upload. Each campaign is
+    /// written on its own: an import that stops part-way says how far it got, and running it
+    /// again finishes it without duplicating what it had done.
     pub async fn import_results(
         &self,
         org: OrgId,
         campaigns: &[CsvCampaign],
-    ) -> Result<Vec<Imported>, ImportError> {
+    ) -> Result<Vec<Imported>, ImportStopped> {
         let repos = self.service_repos();
-        import(&repos, org, campaigns).await
+        let mut done = Vec::with_capacity(campaigns.len());
+        match import(&repos, org, campaigns, &mut done).await {
+            Ok(()) => Ok(done),
+            Err(error) => Err(ImportStopped {
+                done,
+                total: campaigns.len(),
+                error,
+            }),
+        }
     }
 }
 
@@ -315,7 +344,8 @@ async fn import(
     repos: &crate::repos::Repositories,
     org: OrgId,
     campaigns: &[CsvCampaign],
-) -> Result<Vec<Imported>, ImportError> {
+    done: &mut Vec<Imported>,
+) -> Result<(), ImportError> {
     let mut existing = Vec::new();
     let mut after = None;
     loop {
@@ -334,7 +364,6 @@ async fn import(
             break;
         }
     }
-    let mut done = Vec::new();
     for c in campaigns {
         let name: String = c.name.chars().take(200).collect();
         let found = existing.iter().find(|e| {
@@ -388,7 +417,7 @@ async fn import(
             records: c.records.len(),
         });
     }
-    Ok(done)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -423,6 +452,58 @@ mod tests {
             campaigns[1].outcomes()[0].campaign_group
         );
         assert_eq!(campaigns[1].campaign_type, CampaignType::Referral);
+    }
+
+    #[tokio::test]
+    async fn an_import_that_stops_says_how_far_it_got_and_how_to_finish() {
+        let org = OrgId::new();
+        let file = "campaign,campaign_type,channel,date,reach,clicks\n\
+            one,lead_gen,email,2026-03-01,1000,10\n\
+            two,lead_gen,email,2026-03-01,1000,12\n\
+            three,lead_gen,email,2026-03-01,1000,14\n";
+        let campaigns = read(file.as_bytes()).unwrap();
+        let mut mocks = crate::fakes::Mocks::default();
+        mocks.campaigns.expect_list().returning(|_, _, _| {
+            Ok(ame_domain::Page {
+                items: Vec::new(),
+                next_cursor: None,
+            })
+        });
+        let created = std::sync::atomic::AtomicUsize::new(0);
+        mocks
+            .campaigns
+            .expect_create()
+            .returning(move |org, valid| {
+                if created.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                    return Err(StorageError::Database("the disk is full".into()));
+                }
+                let mut c = crate::fakes::campaign(valid.campaign_type(), org);
+                c.id = CampaignId::new();
+                Ok(c)
+            });
+        mocks
+            .campaigns
+            .expect_change_status()
+            .returning(|org, _, _, _| Ok(crate::fakes::campaign(CampaignType::LeadGen, org)));
+        mocks
+            .results
+            .expect_record()
+            .returning(|_, _, _| Ok(Default::default()));
+        let stopped = mocks
+            .engine()
+            .import_results(org, &campaigns)
+            .await
+            .unwrap_err();
+        assert_eq!(stopped.done.len(), 1);
+        assert_eq!(stopped.done[0].name, "one");
+        assert_eq!(stopped.total, 3);
+        let said = stopped.to_string();
+        assert!(
+            said.contains("stopped at campaign 2 of 3 after importing 1")
+                && said.contains("the disk is full")
+                && said.contains("running the same import again"),
+            "{said}"
+        );
     }
 
     #[test]
