@@ -149,9 +149,30 @@ impl Engine {
         if let Some((stage, probabilities, responders)) = targeted
             && let Some(t) = ame_prediction::targeted_responses(stage, &probabilities, responders)
         {
-            prediction.apply_targeting(t);
+            let records = self.outcome_counts(caller.org, id).await?;
+            prediction.apply_targeted_funnel(t, records);
         }
         Ok(prediction)
+    }
+
+    /// The organization's outcome records of its other campaigns, summed over treated contacts
+    /// who were sent to: what a targeted funnel's other stages come from.
+    async fn outcome_counts(
+        &self,
+        org: ame_domain::OrgId,
+        campaign: ame_domain::CampaignId,
+    ) -> AppResult<ame_prediction::targeted::OutcomeCounts> {
+        let outcomes = self.service_repos().optimisation.all_outcomes(org).await?;
+        let mut counts = ame_prediction::targeted::OutcomeCounts::default();
+        for o in outcomes.iter().filter(|o| {
+            o.campaign_id != campaign && o.group == ame_domain::Group::Treatment && o.delivered
+        }) {
+            counts.delivered += 1;
+            counts.clicked += u64::from(o.clicked);
+            counts.converted += u64::from(o.converted);
+            counts.clicked_and_converted += u64::from(o.clicked && o.converted);
+        }
+        Ok(counts)
     }
 
     /// For a campaign that targets its audience with a trained model: the predicted stage, the

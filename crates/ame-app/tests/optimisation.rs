@@ -311,6 +311,31 @@ async fn targeting_sends_only_to_contacts_the_model_picks(db: TestDb) {
     );
     let reach = prediction.stage(ame_prediction::Stage::Reach).unwrap();
     assert_eq!(reach.expected, targeted.contacts as f64);
+    // The 1,200 imported outcome records give clicks (none were recorded: 0 of them clicked)
+    // and no leads stage is invented; each stage names its source.
+    use ame_prediction::targeted::StageSource;
+    let sources: Vec<(ame_prediction::Stage, StageSource)> = prediction
+        .sources
+        .iter()
+        .map(|o| (o.stage, o.source))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            (ame_prediction::Stage::Reach, StageSource::SelectedAudience),
+            (ame_prediction::Stage::Clicks, StageSource::OutcomeRecords),
+            (
+                ame_prediction::Stage::Conversions,
+                StageSource::TargetingModel
+            ),
+        ]
+    );
+    assert!(prediction.stage(ame_prediction::Stage::Leads).is_none());
+    assert!(
+        prediction.explanation.contains("outcome records"),
+        "{}",
+        prediction.explanation
+    );
     h.run_until(at(2027, 3, 1, 16, 0), TimeDelta::seconds(30))
         .await;
     let mailed: HashMap<usize, ()> = h

@@ -24,6 +24,7 @@ mod monte_carlo;
 mod predict;
 mod report;
 pub mod robust;
+pub mod targeted;
 pub mod targeting;
 
 pub use fit::{

@@ -201,6 +201,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
             draws,
             seed: request.seed,
             targeting: None,
+            sources: Vec::new(),
         })
     }
 

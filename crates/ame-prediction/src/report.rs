@@ -141,6 +141,10 @@ pub struct Prediction {
     /// replace the history's prediction of that stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub targeting: Option<TargetedResponses>,
+    /// For a targeted campaign: where each stage comes from (the selected audience, the
+    /// targeting model, the organization's outcome records or the history).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::targeted::StageOrigin>,
 }
 
 /// A targeted campaign's expected responses, from the targeting model's probabilities for the
@@ -195,22 +199,6 @@ pub fn targeted_responses(
 }
 
 impl Prediction {
-    /// Puts a targeted campaign's expected responses in place of the history's prediction of
-    /// their stage, and says so in the explanation.
-    pub fn apply_targeting(&mut self, targeted: TargetedResponses) {
-        if let Some(stage) = self.stages.iter_mut().find(|s| s.stage == targeted.stage) {
-            stage.count = targeted.count;
-            stage.expected = targeted.expected;
-        }
-        self.explanation.push_str(&format!(
-            " {} come from the targeting model: {:.1} expected from the {} contacts it selected.",
-            targeted.stage.as_str(),
-            targeted.expected,
-            targeted.contacts
-        ));
-        self.targeting = Some(targeted);
-    }
-
     /// The prediction of `stage`, if it was predicted.
     pub fn stage(&self, stage: Stage) -> Option<&StagePrediction> {
         self.stages.iter().find(|s| s.stage == stage)
