@@ -3,7 +3,7 @@
 //! calls (generation, large predictions). A request over its limit gets `429 Too Many Requests`
 //! with `Retry-After` and a problem body saying which limit and when to come back.
 //!
-//! The client address is the TCP peer: behind a reverse proxy every visitor shares the proxy's
+//! The client address is the TCP peer (an IPv6 client by its /64): behind a reverse proxy every visitor shares the proxy's
 //! address, so set the per-address limits with that in mind.
 
 use crate::problem::{ErrorCode, Problem};
@@ -135,6 +135,20 @@ pub fn client_address(req: &HttpRequest) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
 }
 
+/// The network an address is limited as: an IPv4 address itself, an IPv6 address its /64 (one
+/// subscriber's usual allocation, so rotating addresses inside it gains nothing).
+pub fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+    }
+}
+
 fn too_many(what: &str, wait: Duration) -> Problem {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
@@ -175,17 +189,17 @@ impl Limits {
         }
     }
 
-    /// Counts a lead form post from `address`.
+    /// Counts a lead form post from `address` (its network, see [`network_of`]).
     pub fn lead_post(&self, address: IpAddr) -> Result<(), Problem> {
         self.leads
-            .take(&address)
+            .take(&network_of(address))
             .map_err(|wait| too_many(self.leads.name, wait))
     }
 
-    /// Counts a public tracking request from `address`: whether it may still be counted (past
-    /// the limit the visitor is sent on, not refused).
+    /// Counts a public tracking request from `address` (its network, see [`network_of`]):
+    /// whether it may still be counted (past the limit the visitor is sent on, not refused).
     pub fn tracking_counted(&self, address: IpAddr) -> bool {
-        self.tracking.take(&address).is_ok()
+        self.tracking.take(&network_of(address)).is_ok()
     }
 
     /// Refuses `address` while it is blocked for failing to sign in too often.
@@ -284,6 +298,24 @@ mod tests {
         let counted = (0..50).filter(|_| limits.tracking_counted(here)).count();
         assert_eq!(counted, 5);
         assert!(limits.tracking_counted(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 8))));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64_not_by_each_address() {
+        let limits = Limits::new(LimitSettings {
+            tracking_per_minute: 5,
+            ..LimitSettings::OFF
+        });
+        let rotating = (0..50u16)
+            .map(|i| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, i, 0, 0, i)));
+        assert_eq!(rotating.filter(|a| limits.tracking_counted(*a)).count(), 5);
+        let next_network = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
+        assert!(limits.tracking_counted(next_network));
+        let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(
+            network_of(mapped),
+            IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9))
+        );
     }
 
     #[test]

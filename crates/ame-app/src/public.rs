@@ -90,8 +90,11 @@ impl Engine {
         let page = self
             .open_blob(&found.page.file_key, "text/html; charset=utf-8")
             .await?;
-        let page = self.page_variant(&found.page, page, visitor).await?;
-        if let Some(why) = visit.automated() {
+        let automated = visit.automated();
+        let page = self
+            .page_variant(&found.page, page, visitor, automated.is_none())
+            .await?;
+        if let Some(why) = automated {
             tracing::debug!(slug, why, "an automated page view is not counted");
             return Ok(page);
         }
@@ -135,12 +138,14 @@ impl Engine {
     }
 
     /// The page itself, or when its headline or button has variants, the variant the visitor
-    /// keeps (a new visitor gets one drawn from the test's weights).
+    /// keeps (a new visitor gets one drawn from the test's weights, and joins the test only
+    /// when the visit is `counted`).
     async fn page_variant(
         &self,
         page: &ame_storage::PublishedPage,
         file: OpenedFile,
         visitor: Option<uuid::Uuid>,
+        counted: bool,
     ) -> AppResult<PageView> {
         let asset = self
             .service_repos()
@@ -153,7 +158,7 @@ impl Engine {
         }
         let visitor = visitor.unwrap_or_else(uuid::Uuid::new_v4);
         let chosen = self
-            .visitor_variants(page.org, page.campaign, visitor, &fields)
+            .visitor_variants(page.org, page.campaign, visitor, &fields, counted)
             .await?;
         let mut bytes = Vec::with_capacity(file.size as usize);
         let mut stream = file.stream;

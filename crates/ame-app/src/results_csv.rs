@@ -289,8 +289,7 @@ pub struct ImportStopped {
     pub done: Vec<Imported>,
     /// The campaigns in the file.
     pub total: usize,
-    /// Why it stopped.
-    #[source]
+    /// Why it stopped (in the message already, so not also its source).
     pub error: ImportError,
 }
 
@@ -310,6 +309,18 @@ pub async fn backtest(
             .map(|o| o.first().map_or(0, |first| first.org_group.as_u128()))
             .collect()
     });
+    if let Some(labels) = &groups {
+        let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+        if distinct.len() < 2 {
+            return Err(crate::AppError::Validation(vec![
+                ame_domain::FieldError::new(
+                    "org",
+                    "holding out a group needs campaigns of at least two organizations in the \
+                 `org` column; with one, every campaign would be predicted from no history",
+                ),
+            ]));
+        }
+    }
     Ok(tokio::task::spawn_blocking(move || {
         leave_one_out(&outcomes, groups.as_deref(), draws, seed)
     })
@@ -370,7 +381,16 @@ async fn import(
             e.plan.name.as_deref() == Some(name.as_str()) && e.campaign_type == c.campaign_type
         });
         let (id, created) = match found {
-            Some(e) => (e.id, false),
+            Some(e) => {
+                // A run stopped between creating a campaign and completing it: finish that.
+                let remaining: &[CampaignStatus] = match e.status {
+                    CampaignStatus::Draft => &[CampaignStatus::Active, CampaignStatus::Completed],
+                    CampaignStatus::Active => &[CampaignStatus::Completed],
+                    _ => &[],
+                };
+                complete(repos, org, e.id, remaining).await?;
+                (e.id, false)
+            }
             None => {
                 let first = c.records.iter().map(|r| r.date).min();
                 let last = c.records.iter().map(|r| r.date).max();
@@ -398,12 +418,13 @@ async fn import(
                     source,
                 })?;
                 let campaign = repos.campaigns.create(org, valid).await?;
-                for status in [CampaignStatus::Active, CampaignStatus::Completed] {
-                    repos
-                        .campaigns
-                        .change_status(org, campaign.id, status, None)
-                        .await?;
-                }
+                complete(
+                    repos,
+                    org,
+                    campaign.id,
+                    &[CampaignStatus::Active, CampaignStatus::Completed],
+                )
+                .await?;
                 (campaign.id, true)
             }
         };
@@ -416,6 +437,22 @@ async fn import(
             created,
             records: c.records.len(),
         });
+    }
+    Ok(())
+}
+
+/// Moves an imported campaign through `steps` to `completed`.
+async fn complete(
+    repos: &crate::repos::Repositories,
+    org: OrgId,
+    id: CampaignId,
+    steps: &[CampaignStatus],
+) -> Result<(), ImportError> {
+    for status in steps {
+        repos
+            .campaigns
+            .change_status(org, id, *status, None)
+            .await?;
     }
     Ok(())
 }
@@ -504,6 +541,61 @@ mod tests {
                 && said.contains("running the same import again"),
             "{said}"
         );
+    }
+
+    #[tokio::test]
+    async fn running_it_again_completes_a_campaign_a_stopped_run_left_active() {
+        let org = OrgId::new();
+        let campaigns = read(
+            "campaign,campaign_type,channel,date,reach
+one,lead_gen,email,2026-03-01,1000
+"
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut left = crate::fakes::campaign(CampaignType::LeadGen, org);
+        left.plan.name = Some("one".into());
+        left.status = CampaignStatus::Active;
+        let left_id = left.id;
+        let mut mocks = crate::fakes::Mocks::default();
+        mocks.campaigns.expect_list().returning(move |_, _, _| {
+            Ok(ame_domain::Page {
+                items: vec![left.clone()],
+                next_cursor: None,
+            })
+        });
+        mocks
+            .campaigns
+            .expect_change_status()
+            .withf(move |_, id, status, _| *id == left_id && *status == CampaignStatus::Completed)
+            .times(1)
+            .returning(|org, _, _, _| Ok(crate::fakes::campaign(CampaignType::LeadGen, org)));
+        mocks
+            .results
+            .expect_record()
+            .times(1)
+            .returning(|_, _, _| Ok(Default::default()));
+        let imported = mocks
+            .engine()
+            .import_results(org, &campaigns)
+            .await
+            .unwrap();
+        assert_eq!(imported.len(), 1);
+        assert_eq!(imported[0].id, left_id);
+        assert!(!imported[0].created);
+    }
+
+    #[tokio::test]
+    async fn a_group_backtest_needs_two_organizations() {
+        let one_org = read(FILE.as_bytes()).unwrap();
+        let refused = backtest(&one_org, HoldOut::Group, 100, 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, crate::AppError::Validation(e) if e[0].field == "org"),
+            "{refused:?}"
+        );
+        assert!(backtest(&one_org, HoldOut::Campaign, 100, 1).await.is_ok());
     }
 
     #[test]

@@ -220,4 +220,24 @@ async fn a_ranking_is_stored_once_and_paged_until_its_inputs_change(db: TestDb) 
         .unwrap()
         .unwrap();
     assert!(aged.scored_at > before.scored_at);
+
+    // Two first pages after a change both store the new ranking (one after the other) and
+    // both answer.
+    h.engine
+        .upsert_contacts(&h.caller, vec![NewContact::email("second@example.com")])
+        .await
+        .unwrap();
+    let first_page = || {
+        h.engine
+            .score_audience(&h.caller, campaign, Goal::Conversions, 10, None)
+    };
+    let (one, two) = tokio::join!(first_page(), first_page());
+    assert_eq!(one.unwrap().items.len(), 10);
+    assert_eq!(two.unwrap().items.len(), 10);
+    let both = scores
+        .score_set(h.caller.org, campaign, Goal::Conversions)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(both.total, CONTACTS as u64 + 1);
 }

@@ -50,15 +50,16 @@ pub struct StageOrigin {
     pub source: StageSource,
 }
 
-/// Fewest treated outcome records before they replace the history for a stage.
+/// Fewest trials (contacts sent to, or clickers) behind an outcome-record rate before it
+/// replaces the history for a stage.
 pub const MIN_OUTCOME_RECORDS: u64 = 30;
 
 impl Prediction {
     /// Turns the history's prediction into a targeted campaign's: the model's expected
-    /// responses for their stage, the outcome records' rates for the other of clicks and
-    /// conversions (when there are at least [`MIN_OUTCOME_RECORDS`]; leads, which they do not
-    /// measure, are then left out), the history for the rest; the explanation names each
-    /// stage's source.
+    /// responses for their stage, the outcome records' rate for the other of clicks and
+    /// conversions (when that rate rests on at least [`MIN_OUTCOME_RECORDS`] trials; leads, which
+    /// the records do not measure, are then left out), the history for the rest; the
+    /// explanation names each stage's source.
     pub fn apply_targeted_funnel(&mut self, targeted: TargetedResponses, records: OutcomeCounts) {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x7a67_6574_6564);
         let draws = if self.draws == 0 {
@@ -92,74 +93,72 @@ impl Prediction {
             model_stage.as_str(),
             targeted.expected
         )];
-        if records.delivered >= MIN_OUTCOME_RECORDS {
-            let (other, base, base_draws, successes, trials) = match model_stage {
-                Stage::Clicks => (
-                    Stage::Conversions,
-                    Stage::Clicks,
-                    model_draws,
-                    records.clicked_and_converted,
-                    records.clicked,
-                ),
-                _ => (
-                    Stage::Clicks,
-                    Stage::Reach,
-                    vec![contacts; draws],
-                    records.clicked,
-                    records.delivered,
-                ),
-            };
-            if trials > 0 {
-                let rate = Beta::new(
+        let (other, base, base_draws, successes, trials) = match model_stage {
+            Stage::Clicks => (
+                Stage::Conversions,
+                Stage::Clicks,
+                model_draws,
+                records.clicked_and_converted,
+                records.clicked,
+            ),
+            _ => (
+                Stage::Clicks,
+                Stage::Reach,
+                vec![contacts; draws],
+                records.clicked,
+                records.delivered,
+            ),
+        };
+        // The rate's own trials decide: 5,000 contacts sent to with 3 clickers say little about
+        // how clickers convert.
+        let rate = (trials >= MIN_OUTCOME_RECORDS)
+            .then(|| {
+                Beta::new(
                     successes as f64 + 0.5,
                     (trials - successes.min(trials)) as f64 + 0.5,
                 )
-                .ok();
-                if let Some(rate) = rate {
-                    let rates: Vec<f64> =
-                        base_draws.iter().map(|_| rate.sample(&mut rng)).collect();
-                    let expected: Vec<f64> =
-                        base_draws.iter().zip(&rates).map(|(b, r)| b * r).collect();
-                    let counts: Vec<f64> = expected
-                        .iter()
-                        .map(|e| poisson_like(*e, &mut rng))
-                        .collect();
-                    if let (Some(count), Some(point)) =
-                        (Interval::of(counts), Interval::of(expected))
-                    {
-                        self.put(StagePrediction {
-                            stage: other,
-                            base: Some(base),
-                            count,
-                            expected: point.median,
-                            rate: Interval::of(rates),
-                            observed: None,
-                        });
-                        origins.push(StageOrigin {
-                            stage: other,
-                            source: StageSource::OutcomeRecords,
-                        });
-                        notes.push(format!(
-                            "{} come from the organization's outcome records ({successes} of \
-                             {trials} {})",
-                            other.as_str(),
-                            if base == Stage::Clicks {
-                                "clickers converted"
-                            } else {
-                                "contacts sent to clicked"
-                            }
-                        ));
-                    }
-                }
-            }
-            if self.stages.iter().any(|s| s.stage == Stage::Leads) {
-                self.stages.retain(|s| s.stage != Stage::Leads);
-                self.skipped.push(SkippedStage {
-                    stage: Stage::Leads,
-                    reason: "a targeted campaign's outcome records measure sends, clicks and \
-                             conversions, not leads"
-                        .into(),
+                .ok()
+            })
+            .flatten();
+        if let Some(rate) = rate {
+            let rates: Vec<f64> = base_draws.iter().map(|_| rate.sample(&mut rng)).collect();
+            let expected: Vec<f64> = base_draws.iter().zip(&rates).map(|(b, r)| b * r).collect();
+            let counts: Vec<f64> = expected
+                .iter()
+                .map(|e| poisson_like(*e, &mut rng))
+                .collect();
+            if let (Some(count), Some(point)) = (Interval::of(counts), Interval::of(expected)) {
+                self.put(StagePrediction {
+                    stage: other,
+                    base: Some(base),
+                    count,
+                    expected: point.median,
+                    rate: Interval::of(rates),
+                    observed: None,
                 });
+                origins.push(StageOrigin {
+                    stage: other,
+                    source: StageSource::OutcomeRecords,
+                });
+                notes.push(format!(
+                    "{} come from the organization's outcome records ({successes} of {trials} {})",
+                    other.as_str(),
+                    if base == Stage::Clicks {
+                        "clickers converted"
+                    } else {
+                        "contacts sent to clicked"
+                    }
+                ));
+                // The funnel is now the outcome records', which have no leads stage.
+                if self.stages.iter().any(|s| s.stage == Stage::Leads) {
+                    self.stages.retain(|s| s.stage != Stage::Leads);
+                    self.skipped.push(SkippedStage {
+                        stage: Stage::Leads,
+                        reason: "a targeted campaign's outcome records measure sends, clicks \
+                                 and conversions, not leads"
+                            .into(),
+                    });
+                }
             }
         }
         for s in &self.stages {
@@ -347,5 +346,29 @@ mod tests {
                 .any(|o| o.stage == Stage::Clicks && o.source == StageSource::History)
         );
         assert!((p.stage(Stage::Conversions).unwrap().expected - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn many_sends_with_few_clickers_say_nothing_about_how_clickers_convert() {
+        let targeted = targeted_responses(Stage::Clicks, &[0.2; 1000], 500.0).unwrap();
+        let mut p = history_prediction();
+        let history_conversions = p.stage(Stage::Conversions).unwrap().expected;
+        p.apply_targeted_funnel(
+            targeted,
+            OutcomeCounts {
+                delivered: 5_000,
+                clicked: 4,
+                converted: 3,
+                clicked_and_converted: 3,
+            },
+        );
+        let conversions = p.stage(Stage::Conversions).unwrap();
+        assert_eq!(conversions.expected, history_conversions);
+        assert!(
+            p.sources
+                .iter()
+                .any(|o| o.stage == Stage::Conversions && o.source == StageSource::History)
+        );
+        assert!(p.stage(Stage::Leads).is_some(), "no stage was replaced");
     }
 }

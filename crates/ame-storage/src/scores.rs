@@ -11,7 +11,9 @@ use ame_domain::{CampaignId, ContactId, Goal, OrgId, ScoredContact};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Value;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+};
 use std::collections::HashMap;
 
 /// Positions per stored block.
@@ -126,6 +128,18 @@ impl AudienceScoreRepository for SqlAudienceScores {
     ) -> StorageResult<()> {
         let backend = self.scope.db.get_database_backend();
         let txn = self.scope.begin_write(org).await?;
+        if backend == DbBackend::Postgres {
+            // Two first pages of one ranking may store it at once: the second waits for the
+            // first to commit and then replaces it, instead of failing on the set's key.
+            // (SQLite's write transactions are already one at a time.)
+            txn.execute_raw(statement(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtextextended(? || ':' || ?, 0))",
+                vec![campaign.as_uuid().to_string().into(), goal.as_str().into()],
+            ))
+            .await
+            .db()?;
+        }
         // Deleting the set deletes its positions (ON DELETE CASCADE).
         audience_score_set::Entity::delete_many()
             .filter(audience_score_set::Column::OrgId.eq(org.as_uuid()))

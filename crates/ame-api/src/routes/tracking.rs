@@ -63,7 +63,7 @@ pub(crate) fn visit_of(
         .iter()
         .filter_map(|h| header(h))
         .any(|v| v.to_ascii_lowercase().contains("prefetch") || v.contains("preview"));
-    ame_domain::Visit {
+    let mut visit = ame_domain::Visit {
         visitor: visitor.map_or_else(
             || format!("{address} {}", user_agent.as_deref().unwrap_or_default()),
             |v| v.to_string(),
@@ -71,8 +71,14 @@ pub(crate) fn visit_of(
         user_agent,
         head: req.method() == actix_web::http::Method::HEAD,
         prefetch,
-        throttled: !limits.tracking_counted(address),
+        throttled: false,
+    };
+    // Only a visit that would count spends the address's allowance: a link scanner's
+    // requests do not throttle the person behind it.
+    if visit.automated().is_none() {
+        visit.throttled = !limits.tracking_counted(address);
     }
+    visit
 }
 
 fn page(status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {

@@ -237,6 +237,7 @@ impl Engine {
         campaign: CampaignId,
         visitor: uuid::Uuid,
         fields: &[(&str, u32)],
+        counted: bool,
     ) -> AppResult<BTreeMap<String, u32>> {
         let repos = self.service_repos();
         if let Some(known) = repos.optimisation.visitor(org, campaign, visitor).await? {
@@ -251,6 +252,11 @@ impl Engine {
                     pick(&weights, rand::random::<f64>()) as u32,
                 );
             }
+        }
+        if !counted {
+            // Shown a variant, but not enrolled in the test: it would count as a visitor who
+            // never converts.
+            return Ok(chosen);
         }
         Ok(repos
             .optimisation
