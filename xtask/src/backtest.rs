@@ -95,7 +95,7 @@ pub fn run_on_shared_data(root: &Path) -> Result<()> {
     println!("{table}");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_file)?)
         .context("reading the backtest report")?;
-    for stage in ["clicks", "conversions"] {
+    for stage in ["clicks", "leads", "conversions"] {
         let figures = report["stages"]
             .as_array()
             .and_then(|s| s.iter().find(|s| s["stage"] == stage))
@@ -106,9 +106,15 @@ pub fn run_on_shared_data(root: &Path) -> Result<()> {
                 .with_context(|| format!("{stage}: no {field}"))
         };
         let coverage = number("coverage_80")?;
-        if !(0.70..=0.90).contains(&coverage) {
+        if !(0.75..=0.97).contains(&coverage) {
             bail!(
-                "{stage}: the 80% interval covered {coverage:.3} of campaigns (wanted 0.70–0.90)"
+                "{stage}: the 80% interval covered {coverage:.3} of campaigns (wanted 0.75–0.97)"
+            );
+        }
+        let (mae, mae_mean_rate) = (number("mae")?, number("mae_mean_rate")?);
+        if mae >= mae_mean_rate {
+            bail!(
+                "{stage}: MAE {mae:.2} is not below the historical mean rate's {mae_mean_rate:.2}"
             );
         }
         let error = number("mdape")?;

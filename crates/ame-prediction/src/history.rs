@@ -4,6 +4,7 @@
 
 use crate::fit::{Pool, TAU_CAP, Trial, fit_group, fit_grouped_dispersion, prior_strength};
 use crate::robust::{capped_scales, org_weights, scaled};
+use crate::scale::{Scale, ScaleEffect};
 use crate::{COLD_START_SHAPE, COLD_START_STRENGTH, DEFAULT_TAU, Stage, amount, trial};
 use ame_domain::{CampaignType, Channel, ChannelOutcome};
 use rand_distr::Normal;
@@ -61,6 +62,9 @@ pub(crate) struct PooledLevel {
 pub(crate) struct StageModel {
     pub(crate) stage: Stage,
     pub(crate) base: Stage,
+    /// How the stage's rate moves with a campaign's scale; the pools hold scale-adjusted
+    /// evidence about the rate of a campaign of typical scale.
+    pub(crate) scale: ScaleEffect,
     pub(crate) kappa: f64,
     pub(crate) tau_segment: f64,
     pub(crate) tau_org: f64,
@@ -276,15 +280,30 @@ fn fit_stage(
     base: Stage,
     pooling: Pooling,
 ) -> Option<StageModel> {
-    let units: Vec<(SegmentKey, Uuid, Trial)> = outcomes
+    let raw: Vec<(SegmentKey, Uuid, Trial, Scale)> = outcomes
         .iter()
         .filter_map(|o| {
             Some((
                 (o.campaign_type, o.channel),
                 o.org_group,
                 trial(o, stage, base)?,
+                Scale::of_outcome(o),
             ))
         })
+        .collect();
+    // One mean per organization and segment while the scale slopes are fitted.
+    let mut labels: DetMap<(SegmentKey, Uuid), usize> = DetMap::default();
+    let labelled: Vec<(usize, Trial, Scale)> = raw
+        .iter()
+        .map(|(key, org, t, scale)| {
+            let next = labels.len();
+            (*labels.entry((*key, *org)).or_insert(next), *t, *scale)
+        })
+        .collect();
+    let scale = ScaleEffect::fit(&labelled);
+    let units: Vec<(SegmentKey, Uuid, Trial)> = raw
+        .iter()
+        .map(|(key, org, t, s)| (*key, *org, scale.adjust(*t, *s)))
         .collect();
     let trials: Vec<Trial> = units.iter().map(|u| u.2).collect();
     let (_, global_kappa) = fit_group(&trials)?;
@@ -321,6 +340,7 @@ fn fit_stage(
     Some(StageModel {
         stage,
         base,
+        scale,
         kappa,
         tau_segment: prior_strength(&segment_groups).unwrap_or(DEFAULT_TAU),
         tau_org: prior_strength(&org_groups).unwrap_or(DEFAULT_TAU),
@@ -498,6 +518,7 @@ pub(crate) fn cold_start_stages(channels: &[Channel]) -> Vec<StageModel> {
             let model = StageModel {
                 stage: *stage,
                 base,
+                scale: ScaleEffect::default(),
                 kappa,
                 tau_segment: TAU_CAP,
                 tau_org: TAU_CAP,

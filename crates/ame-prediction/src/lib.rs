@@ -24,6 +24,7 @@ mod monte_carlo;
 mod predict;
 mod report;
 pub mod robust;
+mod scale;
 pub mod targeted;
 pub mod targeting;
 
@@ -37,6 +38,7 @@ pub use report::{
     HistoryUsed, Interval, LevelHistory, Prediction, ReachSource, StagePrediction,
     TargetedResponses, targeted_responses,
 };
+pub use scale::{MIN_SCALE_CAMPAIGNS, ScaleEffect};
 
 use ame_domain::ChannelOutcome;
 use rust_decimal::prelude::ToPrimitive;

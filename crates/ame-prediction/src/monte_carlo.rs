@@ -6,6 +6,7 @@ use crate::fit::{Pool, TAU_CAP, Trial};
 use crate::history::{SegmentKey, StageModel, cold_start_pool};
 use crate::predict::PredictionRequest;
 use crate::report::{Interval, ReachSource, StagePrediction};
+use crate::scale::Scale;
 use crate::{DEFAULT_TAU, Stage, trial};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Binomial, Distribution, Normal};
@@ -29,6 +30,10 @@ pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: f64, p: f64) -> f64 {
         Ok(d) => d.sample(rng) as f64,
         Err(_) => n as f64 * p,
     }
+}
+
+fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    rand_distr::StandardNormal.sample(rng)
 }
 
 /// A group mean drawn around its parent's: `Beta(τ·parent + s, τ·(1−parent) + f)`; the parent
@@ -91,6 +96,7 @@ pub(crate) fn request_pools(
     let mut own_trials = 0.0;
     for o in &request.own_results {
         if let Some(t) = trial(o, model.stage, model.base) {
+            let t = model.scale.adjust(t, Scale::of_outcome(o));
             own_successes += t.successes;
             own_trials += t.trials;
             if request.own_results_in_history {
@@ -186,8 +192,16 @@ impl Simulation<'_> {
         );
         samples.totals[0].push(state[0].0);
         samples.expected[0].push(state[0].2);
+        let scale = Scale::of(Some(state[0].0), self.request.budget);
         for (model, pool) in self.stages.iter().zip(&self.pools) {
-            let (drawn, p) = self.draw_stage(rng, model, pool, state[model.base.index()]);
+            let factor = if model.scale.is_used() {
+                model
+                    .scale
+                    .drawn_factor(scale, [standard_normal(rng), standard_normal(rng)])
+            } else {
+                1.0
+            };
+            let (drawn, p) = self.draw_stage(rng, model, pool, state[model.base.index()], factor);
             let i = model.stage.index();
             state[i] = drawn;
             samples.totals[i].push(drawn.0);
@@ -199,13 +213,15 @@ impl Simulation<'_> {
         }
     }
 
-    /// One stage's rate and counts, given its base stage's draw.
+    /// One stage's rate and counts, given its base stage's draw and the factor the campaign's
+    /// scale puts on the typical rate (the rate returned is the campaign's own).
     fn draw_stage(
         &self,
         rng: &mut ChaCha8Rng,
         model: &StageModel,
         pool: &RequestPools,
         base: DrawnStage,
+        factor: f64,
     ) -> (DrawnStage, f64) {
         let mu_global = beta(rng, 0.5 + pool.global.successes, 0.5 + pool.global.failures);
         let mu_segment = draw_level(rng, mu_global, model.tau_segment, &pool.segment_others);
@@ -216,6 +232,7 @@ impl Simulation<'_> {
             model.kappa * mu_org + successes,
             model.kappa * (1.0 - mu_org) + trials - successes,
         );
+        let p = (p * factor).min(1.0);
         let drawn = match (pool.own, self.observed[model.stage.index()]) {
             (Some(_), Some(k)) => {
                 let remaining = binomial(rng, base.1, p);

@@ -91,10 +91,11 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
         docs.contains(table.trim()),
         "docs/prediction.md's backtest table differs from this run's; replace it with:\n{table}"
     );
-    for stage in [Stage::Clicks, Stage::Conversions] {
+    for stage in [Stage::Clicks, Stage::Leads, Stage::Conversions] {
         let s = report.stage(stage).unwrap();
+        // Conservative, not too narrow: small counts' integer intervals hold more than 80%.
         assert!(
-            (0.70..=0.90).contains(&s.coverage_80),
+            (0.75..=0.97).contains(&s.coverage_80),
             "{stage:?}: 80% coverage {}",
             s.coverage_80
         );
@@ -103,6 +104,8 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
         if let Some(seed) = s.mdape_seed_constant {
             assert!(mdape < seed, "{stage:?}: {s:?}");
         }
+        // Scale-aware: the largest ad sets are no longer over-forecast.
+        assert!(s.mae < s.mae_mean_rate.unwrap(), "{stage:?}: {s:?}");
     }
 }
 
@@ -136,4 +139,13 @@ fn whole_advertiser_campaigns_held_out_are_predicted_from_the_advertisers_others
         docs.contains(table.trim()),
         "docs/prediction.md's leave-one-group-out table differs from this run's; replace it with:\n{table}"
     );
+    for stage in [Stage::Clicks, Stage::Leads, Stage::Conversions] {
+        let s = report.stage(stage).unwrap();
+        assert!(s.mae < s.mae_mean_rate.unwrap(), "{stage:?}: {s:?}");
+    }
+    // Leads reach 57% (published in docs/prediction.md as the known shortfall).
+    for stage in [Stage::Clicks, Stage::Conversions] {
+        let s = report.stage(stage).unwrap();
+        assert!(s.coverage_80 >= 0.70, "{stage:?}: {s:?}");
+    }
 }
