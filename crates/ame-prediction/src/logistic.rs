@@ -88,7 +88,7 @@ fn objective(x: &[f64], cols: usize, y: &[bool], l2: f64, beta: &[f64]) -> f64 {
 }
 
 /// Solves `a · x = b` for a symmetric positive definite `a` (row-major `n × n`) by Cholesky.
-fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+pub(crate) fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for j in 0..n {
         let mut d = a[j * n + j];

@@ -14,8 +14,8 @@ use ame_domain::{
     TargetingMode, draw_group, holdout_seed,
 };
 use ame_prediction::targeting::{
-    AttributeValue, ContactInputs, Engagement, ReliabilityBin, TargetingModel, TrainError,
-    TrainOptions, TrainingRow, train,
+    AttributeValue, CapturedValue, ContactInputs, Engagement, ReliabilityBin, TargetingModel,
+    TrainError, TrainOptions, TrainingRow, train,
 };
 use ame_storage::StoredModel;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -59,6 +59,10 @@ pub struct HeldOutQuality {
     pub qini: Option<f64>,
     /// Its 95% bootstrap interval: uplift targeting is allowed only when it lies above 0.
     pub qini_interval: Option<[f64; 2]>,
+    /// Share of the held-out value the top 10%, 20%, 30% and 50% of the ranking captured, by
+    /// expected value and by probability alone (when a value model was fitted).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub captured_value: Option<Vec<CapturedValue>>,
 }
 
 /// A trained model as the API shows it.
@@ -87,6 +91,9 @@ pub struct ModelSummary {
     pub features: Vec<FeatureWeight>,
     /// Mean value of a response, when values were recorded.
     pub value_per_response: Option<f64>,
+    /// Whether each contact's value of a response comes from a value model (fitted once at
+    /// least 30 responders gave a value) rather than the mean.
+    pub value_model: bool,
     /// Quality on held-out outcomes.
     pub held_out: HeldOutQuality,
 }
@@ -149,6 +156,7 @@ pub(super) fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel)
             })
             .collect(),
         value_per_response: m.value_per_response,
+        value_model: m.value_model.is_some(),
         held_out: HeldOutQuality {
             rows: m.quality.held_out_rows,
             auc: m.quality.auc,
@@ -157,6 +165,7 @@ pub(super) fn summary(goal: Goal, trained_at: DateTime<Utc>, m: &TargetingModel)
             reliability: m.quality.reliability.clone(),
             qini: m.quality.qini,
             qini_interval: m.quality.qini_interval,
+            captured_value: m.quality.captured_value.clone(),
         },
     }
 }

@@ -6,17 +6,20 @@
 //! model is trained on them and the uplift is the difference of the two predictions (a two-model
 //! or "T-learner"). Quality is measured on a held-out share of the rows (chosen by each row's
 //! `split_key`, so the split is stable): AUC, top-decile lift, a reliability table with its
-//! expected calibration error, and the Qini coefficient of the uplift. The model that is served
+//! expected calibration error, the Qini coefficient of the uplift, and the value captured by the
+//! best-ranked shares when a value model is fitted ([`ValueModel`]). The model that is served
 //! is then refitted on every row.
 
 mod features;
 pub mod metrics;
+mod value;
 
 pub use features::{AttributeValue, Column, ContactInputs, Encoder, Engagement, Source};
 pub use metrics::{
     QINI_RESAMPLES, ReliabilityBin, UpliftRow, auc, qini, qini_interval, reliability,
     top_decile_lift,
 };
+pub use value::{CAPTURE_SHARES, CapturedValue, MIN_VALUE_ROWS, ValueModel, captured_value};
 
 use crate::logistic::{FitError, LogisticFit, fit_logistic, sigmoid};
 use serde::{Deserialize, Serialize};
@@ -139,6 +142,10 @@ pub struct ModelQuality {
     /// Its 95% bootstrap interval on the held-out rows.
     #[serde(default)]
     pub qini_interval: Option<[f64; 2]>,
+    /// Share of the held-out value captured by the top of the ranking, by expected value and
+    /// by probability alone (when a value model could be fitted and someone gave a value).
+    #[serde(default)]
+    pub captured_value: Option<Vec<CapturedValue>>,
 }
 
 /// A trained targeting model.
@@ -153,6 +160,9 @@ pub struct TargetingModel {
     /// Mean value of a response over every responder (0 for those without a value), when any
     /// value was recorded.
     pub value_per_response: Option<f64>,
+    /// The value of a response contact by contact, when enough responders gave a value.
+    #[serde(default)]
+    pub value_model: Option<ValueModel>,
     /// Treated rows trained on.
     pub rows: usize,
     /// Responders among them.
@@ -168,7 +178,8 @@ pub struct TargetingModel {
 pub struct Score {
     /// Probability of a response if treated.
     pub p_response: f64,
-    /// `p_response ×` the value of a response (`p_response` when no values are known).
+    /// `p_response ×` the value of a response: the contact's own from the value model, else
+    /// the mean value per response (`p_response` when no values are known).
     pub expected_value: f64,
     /// Treated minus control probability, when uplift is modelled.
     pub uplift: Option<f64>,
@@ -238,6 +249,25 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
             None => Vec::new(),
         };
         let (reliability, calibration_error) = reliability(&probabilities, &labels);
+        let captured_value = response.as_ref().and_then(|fit| {
+            let value = ValueModel::fit(&encoder, &treated_train, options.l2)?;
+            let mut scratch = Vec::with_capacity(encoder.columns.len());
+            let rows: Vec<(f64, f64, f64)> = treated_test
+                .iter()
+                .map(|r| {
+                    scratch.clear();
+                    encoder.encode_into(&r.inputs, &mut scratch);
+                    let p = fit.probability(&scratch);
+                    let actual = if r.responded {
+                        r.value.unwrap_or(0.0)
+                    } else {
+                        0.0
+                    };
+                    (p * value.value_of_response(&scratch), p, actual)
+                })
+                .collect();
+            captured_value(&rows)
+        });
         let (qini, qini_interval) = match (&response, uplift_possible) {
             (Some(response), true) => {
                 let (control_train, control_test) = split(&control, share);
@@ -269,6 +299,7 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
             reliability,
             qini,
             qini_interval,
+            captured_value,
         }
     };
 
@@ -287,6 +318,7 @@ pub fn train(rows: &[TrainingRow], options: &TrainOptions) -> Result<TargetingMo
         .collect();
     let any_value = responder_values.iter().any(Option::is_some);
     Ok(TargetingModel {
+        value_model: ValueModel::fit(&encoder, &treated, options.l2),
         value_per_response: any_value.then(|| {
             responder_values
                 .iter()
@@ -316,9 +348,13 @@ impl TargetingModel {
         row.clear();
         self.encoder.encode_into(inputs, row);
         let p_response = self.response.probability(row);
+        let value = match &self.value_model {
+            Some(model) => model.value_of_response(row),
+            None => self.value_per_response.unwrap_or(1.0),
+        };
         Score {
             p_response,
-            expected_value: p_response * self.value_per_response.unwrap_or(1.0),
+            expected_value: p_response * value,
             uplift: self
                 .control
                 .as_ref()

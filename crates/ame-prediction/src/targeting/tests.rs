@@ -136,6 +136,73 @@ fn a_click_without_a_purchase_is_worth_nothing() {
     let model = train(&rows, &TrainOptions::default()).unwrap();
     let per_click = model.value_per_response.unwrap();
     assert!((per_click - 50.0).abs() < 5.0, "{per_click}");
+    // The value model agrees: half the clickers pay 100 each.
+    let s = model.score(&inputs(vec![("noise", AttributeValue::Number(0.5))]));
+    let value = s.expected_value / s.p_response;
+    assert!((value - 50.0).abs() < 5.0, "{value}");
+}
+
+#[test]
+fn the_value_model_ranks_by_what_a_contact_is_worth() {
+    // Frequent givers (propresp) answer more often but give little; large past givers
+    // (avggift) answer less often and give much more.
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let rows: Vec<TrainingRow> = (0..6_000u64)
+        .map(|i| {
+            let propresp: f64 = rng.random_range(0.0..1.0);
+            let avggift: f64 = rng.random_range(5.0..200.0);
+            let p = sigmoid(-2.5 + 3.0 * propresp - 0.004 * avggift);
+            let responded = rng.random::<f64>() < p;
+            let gift = avggift * rng.random_range(0.6..1.4);
+            TrainingRow {
+                inputs: inputs(vec![
+                    ("propresp", AttributeValue::Number(propresp)),
+                    ("avggift", AttributeValue::Number(avggift)),
+                ]),
+                treated: true,
+                responded,
+                value: responded.then_some(gift),
+                split_key: i * 7_919,
+            }
+        })
+        .collect();
+    let model = train(&rows, &TrainOptions::default()).unwrap();
+    let value = model.value_model.as_ref().expect("a value model");
+    assert!(value.rows >= MIN_VALUE_ROWS);
+    let small = model.score(&inputs(vec![
+        ("propresp", AttributeValue::Number(0.9)),
+        ("avggift", AttributeValue::Number(10.0)),
+    ]));
+    let large = model.score(&inputs(vec![
+        ("propresp", AttributeValue::Number(0.5)),
+        ("avggift", AttributeValue::Number(180.0)),
+    ]));
+    assert!(small.p_response > large.p_response);
+    assert!(
+        large.expected_value > 2.0 * small.expected_value,
+        "{small:?} {large:?}"
+    );
+    // On held-out rows the top fifth by expected value holds more of the value given than the
+    // top fifth by probability.
+    let curve = model.quality.captured_value.as_ref().unwrap();
+    let fifth = curve.iter().find(|c| c.share == 0.2).unwrap();
+    assert!(
+        fifth.by_expected_value > fifth.by_probability + 0.1,
+        "{curve:?}"
+    );
+    assert!(
+        curve
+            .windows(2)
+            .all(|w| w[0].by_expected_value <= w[1].by_expected_value)
+    );
+}
+
+#[test]
+fn too_few_paying_responders_leave_the_mean_value() {
+    let rows = uplift_population(2_000, 9);
+    let model = train(&rows, &TrainOptions::default()).unwrap();
+    assert!(model.value_model.is_none());
+    assert!(model.quality.captured_value.is_none());
 }
 
 #[test]
