@@ -94,8 +94,15 @@ impl Engine {
         let page = self
             .page_variant(&found.page, page, visitor, automated.is_none())
             .await?;
-        if let Some(why) = automated {
-            tracing::debug!(slug, why, "an automated page view is not counted");
+        if let Some(verdict) = visit.uncounted_verdict() {
+            tracing::debug!(slug, ?verdict, "a page view is not counted");
+            self.tally(
+                found.page.org,
+                found.page.campaign,
+                ame_domain::TrackingKind::View,
+                verdict,
+            )
+            .await;
             return Ok(page);
         }
         let now = self.now();
@@ -123,6 +130,20 @@ impl Engine {
                 },
             )
             .await;
+        if let Ok(recorded) = &counted {
+            let verdict = if *recorded {
+                ame_domain::RequestVerdict::Counted
+            } else {
+                ame_domain::RequestVerdict::Repeated
+            };
+            self.tally(
+                found.page.org,
+                found.page.campaign,
+                ame_domain::TrackingKind::View,
+                verdict,
+            )
+            .await;
+        }
         if let Err(e) = &counted {
             // A view that cannot be counted still shows the page.
             tracing::warn!(slug, error = %e, "counting a page view failed");

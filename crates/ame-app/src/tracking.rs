@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::execution::new_webhook_secret;
 use ame_domain::{
     CampaignId, Channel, Connector, ConnectorId, Consent, ContactId, EmailEvent, FieldError, Job,
-    JobId, JobState, LedgerCursor, LedgerFilter, Page, PageRequest, TrackingKind,
+    JobId, JobState, LedgerCursor, LedgerFilter, Page, PageRequest, RequestVerdict, TrackingKind,
 };
 use ame_storage::{NewConnectorRecord, NewTrackingEvent};
 use rust_decimal::Decimal;
@@ -100,8 +100,10 @@ impl Engine {
             .signer
             .verify_click(token)
             .ok_or(AppError::NotFound { entity: "link" })?;
-        if let Some(why) = visit.automated() {
-            tracing::debug!(campaign = %claim.campaign, why, "an automated click is not counted");
+        if let Some(verdict) = visit.uncounted_verdict() {
+            tracing::debug!(campaign = %claim.campaign, ?verdict, "a click is not counted");
+            self.tally(claim.org, claim.campaign, TrackingKind::Click, verdict)
+                .await;
             return Ok(claim.destination);
         }
         let now = self.now();
@@ -134,6 +136,13 @@ impl Engine {
                 },
             )
             .await?;
+        let verdict = if recorded {
+            RequestVerdict::Counted
+        } else {
+            RequestVerdict::Repeated
+        };
+        self.tally(claim.org, claim.campaign, TrackingKind::Click, verdict)
+            .await;
         if !recorded {
             return Ok(claim.destination);
         }
@@ -150,6 +159,39 @@ impl Engine {
             .schedule_rollup(claim.org, claim.campaign, now)
             .await?;
         Ok(claim.destination)
+    }
+
+    /// Tallies a public click or page view by what became of it; a failure is logged, never
+    /// in the visitor's way.
+    pub(crate) async fn tally(
+        &self,
+        org: ame_domain::OrgId,
+        campaign: CampaignId,
+        kind: TrackingKind,
+        verdict: RequestVerdict,
+    ) {
+        if let Err(e) = self
+            .service_repos()
+            .execution
+            .tally_request(org, campaign, kind, verdict)
+            .await
+        {
+            tracing::warn!(%campaign, error = %e, "tallying a tracking request failed");
+        }
+    }
+
+    /// A campaign's public clicks and landing page views, raw beside counted.
+    pub async fn tracked_requests(
+        &self,
+        caller: &Caller,
+        campaign: CampaignId,
+    ) -> AppResult<ame_domain::TrackedRequests> {
+        let repos = self.repos(caller);
+        repos.campaigns.get(caller.org, campaign).await?;
+        Ok(repos
+            .execution
+            .tracked_requests(caller.org, campaign)
+            .await?)
     }
 
     /// Checks an unsubscribe token without acting on it (the page a link opens).

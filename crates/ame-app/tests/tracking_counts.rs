@@ -1,6 +1,6 @@
 //! Counts nobody can inflate, on both backends: one anonymous client replaying a post's link
 //! 500 times adds one click, crawlers, scanners and an address past its limit add none, and
-//! different people each count.
+//! different people each count; every request is tallied raw beside counted.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -96,4 +96,22 @@ async fn replayed_and_automated_clicks_do_not_inflate_results(db: TestDb) {
     h.run_until(at(2027, 3, 1, 15, 15), TimeDelta::minutes(1))
         .await;
     assert_eq!(linkedin_clicks(&h, campaign).await, 22);
+
+    // Raw beside counted: every request is tallied with what became of it.
+    let requests = h
+        .engine
+        .tracked_requests(&h.caller, campaign)
+        .await
+        .unwrap();
+    assert_eq!(
+        requests.clicks,
+        ame_domain::RequestCounts {
+            raw: 500 + 100 + 30 + 20 + 100,
+            counted: 22,
+            repeated: 499 + 99,
+            automated: 100,
+            throttled: 30,
+        }
+    );
+    assert_eq!(requests.page_views, ame_domain::RequestCounts::default());
 }

@@ -100,4 +100,4 @@ pub use throttle::{
     ORGANIZATION_BUCKET,
 };
 pub use validation::{FieldError, ValidationError};
-pub use visit::{AUTOMATED_AGENTS, Visit};
+pub use visit::{AUTOMATED_AGENTS, RequestCounts, RequestVerdict, TrackedRequests, Visit};

@@ -101,6 +101,95 @@ impl Visit {
     }
 }
 
+/// What became of one public tracking request (a click on a tracked link, a landing page
+/// view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestVerdict {
+    /// Counted in the campaign's results.
+    Counted,
+    /// The same visitor and link again within the hour: not counted again.
+    Repeated,
+    /// Software acting on its own (crawler, preview, scanner, `HEAD`, prefetch).
+    Automated,
+    /// Its address was over the per-address limit.
+    Throttled,
+}
+
+impl RequestVerdict {
+    /// Every verdict.
+    pub const ALL: [RequestVerdict; 4] = [
+        RequestVerdict::Counted,
+        RequestVerdict::Repeated,
+        RequestVerdict::Automated,
+        RequestVerdict::Throttled,
+    ];
+
+    /// Its stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestVerdict::Counted => "counted",
+            RequestVerdict::Repeated => "repeated",
+            RequestVerdict::Automated => "automated",
+            RequestVerdict::Throttled => "throttled",
+        }
+    }
+
+    /// The verdict with stored name `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+}
+
+/// Public tracking requests of one kind as received (`raw`) and by what became of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestCounts {
+    /// Every request received.
+    pub raw: u64,
+    /// Those counted in the results (what predictions learn from).
+    pub counted: u64,
+    /// The same visitor and link again within the hour.
+    pub repeated: u64,
+    /// Software acting on its own.
+    pub automated: u64,
+    /// Over the per-address limit.
+    pub throttled: u64,
+}
+
+impl RequestCounts {
+    /// Adds `total` requests with `verdict`.
+    pub fn add(&mut self, verdict: RequestVerdict, total: u64) {
+        self.raw += total;
+        match verdict {
+            RequestVerdict::Counted => self.counted += total,
+            RequestVerdict::Repeated => self.repeated += total,
+            RequestVerdict::Automated => self.automated += total,
+            RequestVerdict::Throttled => self.throttled += total,
+        }
+    }
+}
+
+/// A campaign's public clicks and landing page views, raw beside counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrackedRequests {
+    /// Clicks on tracked links.
+    pub clicks: RequestCounts,
+    /// Landing page views.
+    pub page_views: RequestCounts,
+}
+
+impl Visit {
+    /// Why the visit is not counted, as a verdict; `None` for a person within the limit.
+    pub fn uncounted_verdict(&self) -> Option<RequestVerdict> {
+        if self.throttled {
+            Some(RequestVerdict::Throttled)
+        } else {
+            self.automated().map(|_| RequestVerdict::Automated)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

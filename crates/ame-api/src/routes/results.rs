@@ -6,7 +6,9 @@ use crate::extract::{campaign_id, query_number, seed};
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpRequest, get, post, web};
-use ame_domain::{CampaignId, EmailHealth, ResultRecord, ResultRecordInput, ResultTotals};
+use ame_domain::{
+    CampaignId, EmailHealth, ResultRecord, ResultRecordInput, ResultTotals, TrackedRequests,
+};
 use ame_prediction::{Prediction, Stage};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,6 +25,10 @@ pub struct CampaignResults {
     /// What happened to the campaign's email: delivered, bounced, complained and unsubscribed
     /// counts and rates, with the bulk-sender limits crossed.
     pub email: EmailHealth,
+    /// Public clicks and landing page views as received (`raw`) beside those counted, with
+    /// why the rest were not (repeated, automated, throttled). Results and predictions use
+    /// the counted ones.
+    pub requests: TrackedRequests,
 }
 
 /// What a results upload changed.
@@ -85,11 +91,13 @@ pub async fn list_results(
     let id = campaign_id(&path)?;
     let (records, totals) = state.engine.results(&principal, id).await?;
     let email = state.engine.email_health(&principal, id).await?;
+    let requests = state.engine.tracked_requests(&principal, id).await?;
     Ok(web::Json(CampaignResults {
         campaign_id: id,
         records,
         totals,
         email,
+        requests,
     }))
 }
 

@@ -15,6 +15,7 @@ backend_tests!(
     another_orgs_campaign_is_not_found,
     one_tenant_cannot_poison_another_tenants_pooled_prediction,
     impossible_funnels_are_refused,
+    page_views_are_tallied_raw_beside_counted,
 );
 
 async fn planned_campaign(server: &Server, key: &str, plan: Value) -> String {
@@ -450,4 +451,54 @@ async fn impossible_funnels_are_refused(db: TestDb) {
         .get(&format!("/api/marketing/campaigns/{id}/results"), &key)
         .await;
     assert_eq!(listed.body["totals"]["records"], 0);
+}
+
+async fn page_views_are_tallied_raw_beside_counted(db: TestDb) {
+    let server = Server::start(db).await;
+    let (_, key) = server.org_with_key("Ledgerly", MemberRole::Owner).await;
+    let campaign = server
+        .campaign(&key, "lead_gen", "Book 40 demos by March")
+        .await;
+    let id = campaign["id"].as_str().unwrap();
+    let saved = server
+        .send(
+            reqwest::Method::PUT,
+            "/api/marketing/brand",
+            Some(&key),
+            Some(crate::common::brand()),
+            &[],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let assets = server.generate(&key, id).await;
+    let slug = assets
+        .iter()
+        .find(|a| a["asset_type"] == "landing_page")
+        .unwrap()["content"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let open = |agent: &'static str| {
+        let request = server
+            .http
+            .get(format!("{}/p/{slug}", server.base))
+            .header("user-agent", agent);
+        async move { request.send().await.unwrap().status() }
+    };
+    let person = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    for _ in 0..3 {
+        assert_eq!(open(person).await, StatusCode::OK);
+    }
+    assert_eq!(open("curl/8.5.0").await, StatusCode::OK);
+    let results = server
+        .get(&format!("/api/marketing/campaigns/{id}/results"), &key)
+        .await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.body);
+    assert_eq!(
+        results.body["requests"]["page_views"],
+        json!({"raw": 4, "counted": 1, "repeated": 2, "automated": 1, "throttled": 0}),
+        "{}",
+        results.body
+    );
+    assert_eq!(results.body["requests"]["clicks"]["raw"], 0);
 }

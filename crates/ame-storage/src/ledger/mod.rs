@@ -32,7 +32,7 @@ use crate::{StorageError, StorageResult};
 use ame_domain::{
     BucketRate, CampaignId, Channel, Connector, ConnectorId, ContactId, Delivery, DeliveryState,
     EmailHealth, FeedbackOutcome, FeedbackReport, Job, LedgerCursor, LedgerFilter, NewJob, OrgId,
-    SendingStatus,
+    RequestVerdict, SendingStatus, TrackedRequests, TrackingKind,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -128,6 +128,20 @@ pub trait ExecutionRepository: Send + Sync {
     /// A campaign's email health: messages accepted, and distinct recipients who bounced,
     /// complained or unsubscribed.
     async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth>;
+    /// Tallies one public tracking request of `kind` (clicks and views) by what became of it.
+    async fn tally_request(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        kind: TrackingKind,
+        verdict: RequestVerdict,
+    ) -> StorageResult<()>;
+    /// A campaign's public clicks and page views, raw beside counted.
+    async fn tracked_requests(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<TrackedRequests>;
     /// Applies a report of a later bounce or a spam complaint to the delivery whose Message-ID
     /// it names, in whichever organization sent it: records the event once per campaign and
     /// contact, turns a bounced delivery from sent to failed, changes the contact's consent and
@@ -449,6 +463,25 @@ impl ExecutionRepository for SqlExecution {
 
     async fn email_health(&self, org: OrgId, campaign: CampaignId) -> StorageResult<EmailHealth> {
         self.email_health_stored(org, campaign).await
+    }
+
+    async fn tally_request(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        kind: TrackingKind,
+        verdict: RequestVerdict,
+    ) -> StorageResult<()> {
+        self.tally_request_stored(org, campaign, kind, verdict)
+            .await
+    }
+
+    async fn tracked_requests(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<TrackedRequests> {
+        self.tracked_requests_stored(org, campaign).await
     }
 
     async fn apply_feedback(

@@ -8,7 +8,8 @@ use crate::queue::micros;
 use crate::scope::parse_stored;
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    AssetId, CampaignId, Channel, ContactId, DeliveryState, EmailHealth, OrgId, TrackingKind,
+    AssetId, CampaignId, Channel, ContactId, DeliveryState, EmailHealth, OrgId, RequestVerdict,
+    TrackedRequests, TrackingKind,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -152,6 +153,80 @@ impl SqlExecution {
         let recorded = insert_event_in(&txn, org, event, None).await?;
         txn.commit().await.db()?;
         Ok(recorded)
+    }
+
+    /// Adds one to the campaign's tally of `kind` requests with `verdict` (one upsert).
+    pub(crate) async fn tally_request_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        kind: TrackingKind,
+        verdict: RequestVerdict,
+    ) -> StorageResult<()> {
+        let table_kind = match kind {
+            TrackingKind::Click => "click",
+            TrackingKind::View => "view",
+            other => {
+                return Err(StorageError::Invalid(format!(
+                    "only clicks and views are tallied, not {}",
+                    other.as_str()
+                )));
+            }
+        };
+        let backend = self.scope.db.get_database_backend();
+        let txn = self.scope.begin_write(org).await?;
+        txn.execute_raw(crate::queue::statement(
+            backend,
+            "INSERT INTO tracking_requests (org_id, campaign_id, kind, verdict, total) \
+             VALUES (?, ?, ?, ?, 1) ON CONFLICT (campaign_id, kind, verdict) \
+             DO UPDATE SET total = tracking_requests.total + 1",
+            vec![
+                org.as_uuid().into(),
+                campaign.as_uuid().into(),
+                table_kind.into(),
+                verdict.as_str().into(),
+            ],
+        ))
+        .await
+        .db()?;
+        txn.commit().await.db()?;
+        Ok(())
+    }
+
+    /// The campaign's tallies of public requests.
+    pub(crate) async fn tracked_requests_stored(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+    ) -> StorageResult<TrackedRequests> {
+        let backend = self.scope.db.get_database_backend();
+        let txn = self.scope.begin(org).await?;
+        let rows = txn
+            .query_all_raw(crate::queue::statement(
+                backend,
+                "SELECT kind, verdict, total FROM tracking_requests \
+                 WHERE org_id = ? AND campaign_id = ?",
+                vec![org.as_uuid().into(), campaign.as_uuid().into()],
+            ))
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        let mut requests = TrackedRequests::default();
+        for row in rows {
+            let kind: String = row.try_get_by_index(0).db()?;
+            let verdict: String = row.try_get_by_index(1).db()?;
+            let total: i64 = row.try_get_by_index(2).db()?;
+            let verdict = RequestVerdict::parse(&verdict).ok_or_else(|| {
+                StorageError::Database(format!("unknown tracking verdict `{verdict}`"))
+            })?;
+            let counts = if kind == "click" {
+                &mut requests.clicks
+            } else {
+                &mut requests.page_views
+            };
+            counts.add(verdict, u64::try_from(total).unwrap_or(0));
+        }
+        Ok(requests)
     }
 
     /// Messages accepted, and the distinct recipients who bounced, complained or unsubscribed,

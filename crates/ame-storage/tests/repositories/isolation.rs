@@ -162,7 +162,8 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
                  WHERE relname IN ('marketing_campaigns', 'marketing_assets', 'organizations', \
                  'users', 'user_organizations', 'api_keys', 'idempotency_keys', 'brand_profiles', \
                  'published_pages', 'landing_page_leads', 'campaign_results', \
-                 'campaign_channel_totals', 'audience_score_sets', 'audience_scores') \
+                 'campaign_channel_totals', 'audience_score_sets', 'audience_scores', \
+                 'tracking_requests') \
                  AND relkind = 'r' ORDER BY relname",
                 None,
             )
@@ -172,7 +173,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             assert_eq!(row["relrowsecurity"], json!(true), "{row}");
             assert_eq!(row["relforcerowsecurity"], json!(true), "{row}");
         }
-        assert_eq!(forced.len(), 14);
+        assert_eq!(forced.len(), 15);
         let role = db
             .storage
             .query_json(
