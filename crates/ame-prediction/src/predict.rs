@@ -127,9 +127,19 @@ impl<'a> FunnelPerformancePredictor<'a> {
 
     /// Predicts the campaign's funnel. Fails only when its reach cannot be known.
     pub fn predict(&self, request: &PredictionRequest) -> Result<Prediction, PredictionError> {
+        self.predict_drawing(request, false).map(|(p, _)| p)
+    }
+
+    /// The prediction and, with `keep_draws`, every stage's drawn counts (funnel order; for
+    /// backtests that score the whole predictive distribution).
+    pub(crate) fn predict_drawing(
+        &self,
+        request: &PredictionRequest,
+        keep_draws: bool,
+    ) -> Result<(Prediction, [Vec<f64>; 4]), PredictionError> {
         let keys = self.segment_keys(request);
         if let Some(own) = self.model.own_model(request.org_group) {
-            return FunnelPerformancePredictor::new(own).predict(request);
+            return FunnelPerformancePredictor::new(own).predict_drawing(request, keep_draws);
         }
         // Organizations too few to pool and none of the history this organization's: benchmarks.
         let cold_start = self.model.is_empty() || self.model.per_org.is_some();
@@ -175,6 +185,11 @@ impl<'a> FunnelPerformancePredictor<'a> {
         for _ in 0..draws {
             simulation.draw(&mut rng, &mut samples);
         }
+        let draws_kept = if keep_draws {
+            samples.totals.clone()
+        } else {
+            Default::default()
+        };
         let predicted = samples.stage_predictions(stages, &observed);
         let history = self.history_used(&keys, request);
         let skipped = self.model.skipped.clone();
@@ -187,7 +202,7 @@ impl<'a> FunnelPerformancePredictor<'a> {
             &skipped,
             cold_start,
         );
-        Ok(Prediction {
+        let prediction = Prediction {
             confidence: confidence(&predicted),
             stages: predicted,
             skipped,
@@ -202,7 +217,8 @@ impl<'a> FunnelPerformancePredictor<'a> {
             seed: request.seed,
             targeting: None,
             sources: Vec::new(),
-        })
+        };
+        Ok((prediction, draws_kept))
     }
 
     /// Where the reach still to come is taken from: the planned reach, else the budget still to

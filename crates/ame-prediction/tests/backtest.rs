@@ -99,6 +99,11 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
             "{stage:?}: 80% coverage {}",
             s.coverage_80
         );
+        assert!(
+            (0.75..=0.92).contains(&s.pit_coverage_80),
+            "{stage:?}: 80% PIT coverage {}",
+            s.pit_coverage_80
+        );
         let mdape = s.mdape.unwrap();
         assert!(mdape < s.mdape_mean_rate.unwrap(), "{stage:?}: {s:?}");
         if let Some(seed) = s.mdape_seed_constant {
