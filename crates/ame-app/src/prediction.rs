@@ -142,17 +142,23 @@ impl Engine {
             seed: seed.unwrap_or_else(|| default_seed(id)),
             draws: draws.unwrap_or(DEFAULT_DRAWS),
         };
-        let mut prediction = tokio::task::spawn_blocking(move || {
-            FunnelPerformancePredictor::new(&model).predict(&request)
+        let targeted = match targeted.and_then(|(stage, probabilities, responders)| {
+            ame_prediction::targeted_responses(stage, &probabilities, responders)
+        }) {
+            Some(t) => Some((t, self.outcome_counts(caller.org, id).await?)),
+            None => None,
+        };
+        Ok(tokio::task::spawn_blocking(move || {
+            let predictor = FunnelPerformancePredictor::new(&model);
+            let mut prediction = predictor.predict(&request)?;
+            if let Some((responses, records)) = targeted
+                && let Some(conversions) = prediction.apply_targeted_funnel(responses, records)
+            {
+                predictor.reprice(&request, &conversions, &mut prediction);
+            }
+            Ok::<_, ame_prediction::PredictionError>(prediction)
         })
-        .await??;
-        if let Some((stage, probabilities, responders)) = targeted
-            && let Some(t) = ame_prediction::targeted_responses(stage, &probabilities, responders)
-        {
-            let records = self.outcome_counts(caller.org, id).await?;
-            prediction.apply_targeted_funnel(t, records);
-        }
-        Ok(prediction)
+        .await??)
     }
 
     /// The organization's outcome records of its other campaigns, summed over treated contacts

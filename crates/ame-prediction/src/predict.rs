@@ -125,6 +125,40 @@ impl<'a> FunnelPerformancePredictor<'a> {
         }
     }
 
+    /// Prices `prediction` again from `conversions` (draws of the campaign's total
+    /// conversions, e.g. a targeted funnel's): revenue at a drawn value per conversion, and
+    /// against the budget, cost per conversion and ROI. Seeded like the prediction.
+    pub fn reprice(
+        &self,
+        request: &PredictionRequest,
+        conversions: &[f64],
+        prediction: &mut Prediction,
+    ) {
+        if let Some(own) = self.model.own_model(request.org_group) {
+            return FunnelPerformancePredictor::new(own).reprice(request, conversions, prediction);
+        }
+        let keys = self.segment_keys(request);
+        let value = self
+            .model
+            .value_per_conversion
+            .predictive(&keys, request.org_group, self.model.pooling.min_orgs)
+            .map(|(dist, _)| dist);
+        let mut rng = ChaCha8Rng::seed_from_u64(request.seed ^ 0x0070_7269_6365);
+        let revenue: Option<Vec<f64>> = value.map(|dist| {
+            conversions
+                .iter()
+                .map(|c| c * rand_distr::Distribution::sample(&dist, &mut rng).exp())
+                .collect()
+        });
+        let budget = request.budget.filter(|b| *b > 0.0);
+        prediction.cost_per_conversion =
+            budget.and_then(|b| Interval::of(conversions.iter().map(|c| b / c.max(1.0)).collect()));
+        prediction.roi = budget
+            .zip(revenue.as_ref())
+            .and_then(|(b, r)| Interval::of(r.iter().map(|r| (r - b) / b).collect()));
+        prediction.revenue = revenue.and_then(Interval::of);
+    }
+
     /// Predicts the campaign's funnel. Fails only when its reach cannot be known.
     pub fn predict(&self, request: &PredictionRequest) -> Result<Prediction, PredictionError> {
         self.predict_drawing(request, false).map(|(p, _)| p)

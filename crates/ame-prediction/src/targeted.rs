@@ -60,7 +60,16 @@ impl Prediction {
     /// conversions (when that rate rests on at least [`MIN_OUTCOME_RECORDS`] trials; leads, which
     /// the records do not measure, are then left out), the history for the rest; the
     /// explanation names each stage's source.
-    pub fn apply_targeted_funnel(&mut self, targeted: TargetedResponses, records: OutcomeCounts) {
+    ///
+    /// Returns the conversions' draws when this replaced the history's conversions, so the
+    /// money figures can be priced again from them
+    /// ([`crate::FunnelPerformancePredictor::reprice`]).
+    #[must_use = "replaced conversions leave the money figures to be priced again"]
+    pub fn apply_targeted_funnel(
+        &mut self,
+        targeted: TargetedResponses,
+        records: OutcomeCounts,
+    ) -> Option<Vec<f64>> {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x7a67_6574_6564);
         let draws = if self.draws == 0 {
             DEFAULT_DRAWS
@@ -74,6 +83,7 @@ impl Prediction {
         }];
         let model_stage = targeted.stage;
         let model_draws = normal_draws(&targeted.count, targeted.expected, draws, &mut rng);
+        let mut conversions = (model_stage == Stage::Conversions).then(|| model_draws.clone());
         self.put(StagePrediction {
             stage: model_stage,
             base: Some(Stage::Reach),
@@ -127,6 +137,9 @@ impl Prediction {
                 .iter()
                 .map(|e| poisson_like(*e, &mut rng))
                 .collect();
+            if other == Stage::Conversions {
+                conversions = Some(counts.clone());
+            }
             if let (Some(count), Some(point)) = (Interval::of(counts), Interval::of(expected)) {
                 self.put(StagePrediction {
                     stage: other,
@@ -175,6 +188,7 @@ impl Prediction {
             .push_str(&format!(" Targeted: {}.", notes.join("; ")));
         self.sources = origins;
         self.targeting = Some(targeted);
+        conversions
     }
 
     /// Replaces the prediction of `stage` (or adds it in funnel order).
@@ -268,7 +282,12 @@ mod tests {
             clicked_and_converted: 2_280,
         };
         let mut p = history_prediction();
-        p.apply_targeted_funnel(targeted, records);
+        let conversions = p.apply_targeted_funnel(targeted, records);
+        assert_eq!(
+            conversions.map(|d| d.len()),
+            Some(2000),
+            "the model's draws"
+        );
         let stages: Vec<Stage> = p.stages.iter().map(|s| s.stage).collect();
         assert_eq!(stages, [Stage::Reach, Stage::Clicks, Stage::Conversions]);
         assert_eq!(p.skipped[0].stage, Stage::Leads);
@@ -313,7 +332,7 @@ mod tests {
             clicked_and_converted: 250,
         };
         let mut p = history_prediction();
-        p.apply_targeted_funnel(targeted, records);
+        let _ = p.apply_targeted_funnel(targeted, records);
         // 200 clicks expected, a quarter of clickers convert: about 50.
         let conversions = p.stage(Stage::Conversions).unwrap();
         assert!((conversions.expected - 50.0).abs() < 3.0, "{conversions:?}");
@@ -325,7 +344,7 @@ mod tests {
     fn without_enough_records_the_history_keeps_every_other_stage() {
         let targeted = targeted_responses(Stage::Conversions, &[0.05; 400], 100.0).unwrap();
         let mut p = history_prediction();
-        p.apply_targeted_funnel(
+        let _ = p.apply_targeted_funnel(
             targeted,
             OutcomeCounts {
                 delivered: 10,
@@ -353,7 +372,7 @@ mod tests {
         let targeted = targeted_responses(Stage::Clicks, &[0.2; 1000], 500.0).unwrap();
         let mut p = history_prediction();
         let history_conversions = p.stage(Stage::Conversions).unwrap().expected;
-        p.apply_targeted_funnel(
+        let replaced = p.apply_targeted_funnel(
             targeted,
             OutcomeCounts {
                 delivered: 5_000,
@@ -370,5 +389,6 @@ mod tests {
                 .any(|o| o.stage == Stage::Conversions && o.source == StageSource::History)
         );
         assert!(p.stage(Stage::Leads).is_some(), "no stage was replaced");
+        assert!(replaced.is_none(), "the history's conversions stay");
     }
 }

@@ -533,3 +533,37 @@ fn a_draw_without_conversions_costs_the_whole_budget_so_the_cost_interval_stays_
         assert!(json["cost_per_conversion"][bound].is_number(), "{json}");
     }
 }
+
+#[test]
+fn replaced_conversions_are_priced_again() {
+    // One organization's campaigns, each converting 1% of reach at 50 a conversion.
+    let org = Uuid::from_u128(9);
+    let key = (CampaignType::LeadGen, Channel::Email);
+    let history: Vec<ChannelOutcome> = (0..12u128)
+        .map(|i| {
+            let mut o = outcome(
+                org,
+                i,
+                key,
+                1,
+                [Some(10_000.0), Some(400.0), Some(200.0), Some(100.0)],
+                Some(1_000.0),
+            );
+            o.metrics.revenue = Decimal::from_f64(5_000.0);
+            o
+        })
+        .collect();
+    let model = HistoryModel::fit(history.clone());
+    let predictor = FunnelPerformancePredictor::new(&model);
+    let mut req = request(&history[0], 2000, 5);
+    req.budget = Some(1_000.0);
+    let mut prediction = predictor.predict(&req).unwrap();
+    let before = prediction.revenue.unwrap();
+    assert!((before.median / 5_000.0 - 1.0).abs() < 0.2, "{before:?}");
+    // A targeted funnel says 20 conversions, not 100: revenue, cost and ROI follow.
+    predictor.reprice(&req, &[20.0; 2000], &mut prediction);
+    let revenue = prediction.revenue.unwrap();
+    assert!((revenue.median / 1_000.0 - 1.0).abs() < 0.1, "{revenue:?}");
+    assert_eq!(prediction.cost_per_conversion.unwrap().median, 50.0);
+    assert!(prediction.roi.unwrap().median.abs() < 0.1);
+}
