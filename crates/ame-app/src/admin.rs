@@ -91,6 +91,7 @@ impl Engine {
                     issued_by_user: None,
                     issued_by_key: None,
                 },
+                MemberRole::Owner,
             )
             .await?;
         self.audit_command_line(
@@ -108,7 +109,11 @@ impl Engine {
 
     /// Revokes an API key of `org` (an administrator's act: no role check).
     pub async fn admin_revoke_key(&self, org: OrgId, key: ApiKeyId) -> AppResult<ApiKey> {
-        let revoked = self.service_repos().api_keys.revoke(org, key).await?;
+        let revoked = self
+            .service_repos()
+            .api_keys
+            .revoke(org, key, MemberRole::Owner)
+            .await?;
         self.key_cache().evict(key);
         self.audit_command_line(
             org,

@@ -14,15 +14,15 @@ use serde_json::json;
 /// How far ahead a key's expiry may be set: ten years.
 pub const MAX_KEY_LIFETIME_DAYS: i64 = 3650;
 
-/// The weaker of two roles.
-fn weaker(a: MemberRole, b: MemberRole) -> MemberRole {
-    let rank = |r: MemberRole| match r {
-        MemberRole::Viewer => 0,
-        MemberRole::Member => 1,
-        MemberRole::Admin => 2,
-        MemberRole::Owner => 3,
-    };
-    if rank(a) <= rank(b) { a } else { b }
+/// How deep a chain of keys issuing keys is followed before the key is refused.
+const MAX_ISSUER_CHAIN: usize = 8;
+
+/// The one rule every key action follows ([`MemberRole::may_manage_key`]), as an app error.
+fn require_key_authority(caller: &Caller, key_role: MemberRole) -> AppResult<()> {
+    caller
+        .role
+        .may_manage_key(key_role)
+        .map_err(AppError::Forbidden)
 }
 
 impl Engine {
@@ -52,12 +52,7 @@ impl Engine {
         role: MemberRole,
         expires_at: Option<DateTime<Utc>>,
     ) -> AppResult<IssuedApiKey> {
-        caller.require_manage()?;
-        if role == MemberRole::Owner && caller.role != MemberRole::Owner {
-            return Err(AppError::Forbidden(
-                "only an owner may issue owner keys".to_owned(),
-            ));
-        }
+        require_key_authority(caller, role)?;
         let now = self.now();
         if let Some(at) = expires_at
             && (at <= now || at > now + chrono::TimeDelta::days(MAX_KEY_LIFETIME_DAYS))
@@ -82,6 +77,7 @@ impl Engine {
                     issued_by_user,
                     issued_by_key,
                 },
+                caller.role,
             )
             .await?;
         self.audit(
@@ -104,11 +100,13 @@ impl Engine {
         if caller.actor == Actor::ApiKey(id) {
             return Err(AppError::CannotRevokeOwnKey);
         }
+        let target = self.key_of(caller, id).await?;
+        require_key_authority(caller, target.role)?;
         let (issued_by_user, issued_by_key) = self.issuer_of(caller).await?;
         let issued = self
             .repos(caller)
             .api_keys
-            .rotate(caller.org, id, issued_by_user, issued_by_key)
+            .rotate(caller.org, id, issued_by_user, issued_by_key, caller.role)
             .await?;
         self.key_cache().evict(id);
         self.audit(
@@ -138,33 +136,50 @@ impl Engine {
         if caller.actor == Actor::ApiKey(id) {
             return Err(AppError::CannotRevokeOwnKey);
         }
+        let target = self.key_of(caller, id).await?;
+        require_key_authority(caller, target.role)?;
         let keys = self.repos(caller).api_keys;
-        if caller.role != MemberRole::Owner {
-            let target = keys
-                .list(caller.org)
-                .await?
-                .into_iter()
-                .find(|k| k.id == id)
-                .ok_or(AppError::NotFound { entity: "API key" })?;
-            if target.role == MemberRole::Owner {
-                return Err(AppError::Forbidden(
-                    "only an owner may revoke owner keys".to_owned(),
-                ));
+        let revoked = keys.revoke(caller.org, id, caller.role).await?;
+        self.key_cache().evict(id);
+        // The keys it issued, and theirs, go with it (they stop at once at authentication
+        // too: a key acts only while every key above it is live).
+        let all = keys.list(caller.org).await?;
+        let mut gone = vec![id];
+        let mut cascaded = Vec::new();
+        while let Some(parent) = gone.pop() {
+            for child in all.iter().filter(|k| k.issued_by_key == Some(parent)) {
+                if child.revoked_at.is_none() && !cascaded.contains(&child.id) {
+                    self.service_repos()
+                        .api_keys
+                        .revoke(caller.org, child.id, MemberRole::Owner)
+                        .await?;
+                    self.key_cache().evict(child.id);
+                    cascaded.push(child.id);
+                }
+                gone.push(child.id);
             }
         }
-        let revoked = keys.revoke(caller.org, id).await?;
-        self.key_cache().evict(id);
         self.audit(
             caller,
             Happened {
                 action: "api_key.revoked",
                 target_kind: "api_key",
                 target_id: Some(id.as_uuid()),
-                details: json!({}),
+                details: json!({"with_the_keys_it_issued": cascaded}),
             },
         )
         .await;
         Ok(revoked)
+    }
+
+    /// One of the caller's organization's keys.
+    async fn key_of(&self, caller: &Caller, id: ApiKeyId) -> AppResult<ApiKey> {
+        let keys = self.repos(caller).api_keys;
+        read_twice(|| keys.list(caller.org))
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(AppError::NotFound { entity: "API key" })
     }
 
     /// The caller a presented API key secret stands for (`None`: unknown, revoked, expired, or
@@ -195,20 +210,53 @@ impl Engine {
         }))
     }
 
-    /// `key` with its role lowered to its issuer's current role; `None` when the issuer is no
-    /// longer a member of the organization.
+    /// `key` with its role lowered to its issuer's current role and to every issuing key's
+    /// above it; `None` when the person who issued it is no longer a member, or a key above it
+    /// is revoked, expired or gone.
     async fn limited_by_issuer(&self, key: KeyPrincipal) -> AppResult<Option<KeyPrincipal>> {
-        let Some(user) = key.issued_by_user else {
-            return Ok(Some(key));
+        let mut role = key.role;
+        let mut person = key.issued_by_user;
+        let keys = self.service_repos().api_keys;
+        let all = read_twice(|| keys.list(key.org)).await?;
+        let issuing_key = all
+            .iter()
+            .find(|k| k.id == key.key_id)
+            .and_then(|k| k.issued_by_key);
+        if let Some(mut parent) = issuing_key {
+            let now = self.now();
+            let mut depth = 0;
+            loop {
+                depth += 1;
+                let Some(above) = all.iter().find(|k| k.id == parent) else {
+                    return Ok(None);
+                };
+                if depth > MAX_ISSUER_CHAIN
+                    || above.revoked_at.is_some()
+                    || above.expires_at.is_some_and(|at| at <= now)
+                {
+                    return Ok(None);
+                }
+                role = role.weaker(above.role);
+                if person.is_none() {
+                    person = above.issued_by_user;
+                }
+                match above.issued_by_key {
+                    Some(next) => parent = next,
+                    None => break,
+                }
+            }
+        }
+        let Some(user) = person else {
+            return Ok(Some(KeyPrincipal { role, ..key }));
         };
         let organizations = self.service_repos().organizations;
-        let role = match read_twice(|| organizations.member_role(key.org, user)).await {
+        let member = match read_twice(|| organizations.member_role(key.org, user)).await {
             Ok(role) => role,
             Err(StorageError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        Ok(role.map(|now| KeyPrincipal {
-            role: weaker(key.role, now),
+        Ok(member.map(|now| KeyPrincipal {
+            role: role.weaker(now),
             ..key
         }))
     }
@@ -250,6 +298,7 @@ mod tests {
             .expect_authenticate()
             .times(2)
             .returning(move |_| Ok(Some(principal)));
+        mocks.api_keys.expect_list().returning(|_| Ok(Vec::new()));
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let engine = mocks.engine().with_clock(clock.clone());
         for _ in 0..3 {
@@ -326,6 +375,7 @@ mod tests {
             .api_keys
             .expect_authenticate()
             .returning(move |_| Ok(Some(admin_key)));
+        mocks.api_keys.expect_list().returning(|_| Ok(Vec::new()));
         let roles = Arc::new(Mutex::new(vec![None, Some(MemberRole::Viewer)]));
         mocks
             .organizations
@@ -356,6 +406,7 @@ mod tests {
                 ..admin_key
             }))
         });
+        mocks.api_keys.expect_list().returning(|_| Ok(Vec::new()));
         let engine = mocks
             .engine()
             .with_clock(clock.clone())

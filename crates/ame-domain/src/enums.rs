@@ -354,6 +354,39 @@ impl MemberRole {
     pub const fn can_manage(self) -> bool {
         matches!(self, MemberRole::Owner | MemberRole::Admin)
     }
+
+    const fn rank(self) -> u8 {
+        match self {
+            MemberRole::Viewer => 0,
+            MemberRole::Member => 1,
+            MemberRole::Admin => 2,
+            MemberRole::Owner => 3,
+        }
+    }
+
+    /// The weaker of this role and `other`.
+    pub const fn weaker(self, other: MemberRole) -> MemberRole {
+        if self.rank() <= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
+
+    /// Whether this role may issue, rotate or revoke a key with role `key`: managing keys needs
+    /// admin or owner, and only an owner touches owner keys. The one rule every key action
+    /// follows; `Err` says why not.
+    pub fn may_manage_key(self, key: MemberRole) -> Result<(), String> {
+        if !self.can_manage() {
+            return Err(format!(
+                "a {self} may not manage API keys; this needs admin or owner"
+            ));
+        }
+        if key == MemberRole::Owner && self != MemberRole::Owner {
+            return Err("only an owner may issue, rotate or revoke owner keys".to_owned());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

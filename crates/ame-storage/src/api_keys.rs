@@ -47,11 +47,10 @@ async fn find_manageable(
         .await
         .db()?
         .ok_or(StorageError::not_found("api key"))?;
-    if found.role == MemberRole::Owner.as_str() && acting_role != MemberRole::Owner {
-        return Err(StorageError::Forbidden(format!(
-            "only an owner may {verb} owner keys"
-        )));
-    }
+    let role: MemberRole = parse_stored("role", &found.role)?;
+    acting_role
+        .may_manage_key(role)
+        .map_err(|why| StorageError::Forbidden(format!("cannot {verb} this key: {why}")))?;
     Ok(found)
 }
 
@@ -133,11 +132,16 @@ async fn insert_key(
 
 impl SqlApiKeys {
     /// Begins a transaction in `org` for an acting principal allowed to manage keys.
+    /// Begins a key-managing transaction acting with the weaker of the scope's role and
+    /// `acting` (the caller's own role: the service principal is an owner only when the caller
+    /// is).
     async fn begin_manage(
         &self,
         org: OrgId,
+        acting: MemberRole,
     ) -> StorageResult<(sea_orm::DatabaseTransaction, MemberRole)> {
         let (txn, role) = self.scope.begin_with_role(org).await?;
+        let role = role.weaker(acting);
         if !role.can_manage() {
             return Err(StorageError::Forbidden(format!(
                 "a {role} of the organization may not manage API keys"
@@ -149,14 +153,17 @@ impl SqlApiKeys {
 
 #[async_trait]
 impl ApiKeyRepository for SqlApiKeys {
-    async fn create(&self, org: OrgId, key: NewApiKey) -> StorageResult<IssuedApiKey> {
+    async fn create(
+        &self,
+        org: OrgId,
+        key: NewApiKey,
+        acting: MemberRole,
+    ) -> StorageResult<IssuedApiKey> {
         ApiKey::validate_name(&key.name).map_err(ValidationError::single)?;
-        let (txn, acting_role) = self.begin_manage(org).await?;
-        if key.role == MemberRole::Owner && acting_role != MemberRole::Owner {
-            return Err(StorageError::Forbidden(
-                "only an owner may issue owner keys".to_owned(),
-            ));
-        }
+        let (txn, acting_role) = self.begin_manage(org, acting).await?;
+        acting_role
+            .may_manage_key(key.role)
+            .map_err(StorageError::Forbidden)?;
         let issued = insert_key(&txn, org, key).await?;
         txn.commit().await.db()?;
         Ok(issued)
@@ -168,8 +175,9 @@ impl ApiKeyRepository for SqlApiKeys {
         id: ApiKeyId,
         issued_by_user: Option<UserId>,
         issued_by_key: Option<ApiKeyId>,
+        acting: MemberRole,
     ) -> StorageResult<IssuedApiKey> {
-        let (txn, acting_role) = self.begin_manage(org).await?;
+        let (txn, acting_role) = self.begin_manage(org, acting).await?;
         let found = find_manageable(&txn, org, id, acting_role, "rotate").await?;
         if found.revoked_at.is_some() {
             return Err(StorageError::not_found("api key"));
@@ -204,7 +212,7 @@ impl ApiKeyRepository for SqlApiKeys {
     }
 
     async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>> {
-        let (txn, _) = self.begin_manage(org).await?;
+        let (txn, _) = self.begin_manage(org, MemberRole::Owner).await?;
         let rows = api_key::Entity::find()
             .filter(Column::OrgId.eq(org.as_uuid()))
             .order_by_desc(Column::CreatedAt)
@@ -216,8 +224,8 @@ impl ApiKeyRepository for SqlApiKeys {
         rows.into_iter().map(to_domain).collect()
     }
 
-    async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey> {
-        let (txn, acting_role) = self.begin_manage(org).await?;
+    async fn revoke(&self, org: OrgId, id: ApiKeyId, acting: MemberRole) -> StorageResult<ApiKey> {
+        let (txn, acting_role) = self.begin_manage(org, acting).await?;
         let found = find_manageable(&txn, org, id, acting_role, "revoke").await?;
         let model = if found.revoked_at.is_some() {
             found

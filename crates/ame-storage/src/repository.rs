@@ -338,7 +338,14 @@ pub struct IssuedApiKey {
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync {
     /// Issues a key for `org`; only owners and admins may (owners alone issue owner keys).
-    async fn create(&self, org: OrgId, key: NewApiKey) -> StorageResult<IssuedApiKey>;
+    /// `acting` is the caller's role: every key action acts with the weaker of it and the
+    /// scope's, so the service principal is an owner only for an owner.
+    async fn create(
+        &self,
+        org: OrgId,
+        key: NewApiKey,
+        acting: MemberRole,
+    ) -> StorageResult<IssuedApiKey>;
     /// Replaces a key with a new secret in one transaction: the old key is revoked and a new one
     /// with its name, role and expiry is issued by `issuer` (as [`ApiKeyRepository::create`]).
     async fn rotate(
@@ -347,11 +354,12 @@ pub trait ApiKeyRepository: Send + Sync {
         id: ApiKeyId,
         issued_by_user: Option<UserId>,
         issued_by_key: Option<ApiKeyId>,
+        acting: MemberRole,
     ) -> StorageResult<IssuedApiKey>;
     /// The organization's keys, newest first, revoked ones included.
     async fn list(&self, org: OrgId) -> StorageResult<Vec<ApiKey>>;
     /// Revokes a key; revoking twice is not an error.
-    async fn revoke(&self, org: OrgId, id: ApiKeyId) -> StorageResult<ApiKey>;
+    async fn revoke(&self, org: OrgId, id: ApiKeyId, acting: MemberRole) -> StorageResult<ApiKey>;
     /// Resolves a presented secret (stamping its `last_used_at`, at most once a minute); `None`
     /// for an unknown, malformed or revoked key. Expiry and the issuer's role are the caller's
     /// to check.

@@ -26,6 +26,7 @@ async fn keys_authenticate_until_revoked(db: TestDb) {
         .create(
             org,
             ame_storage::NewApiKey::named("CRM sync", MemberRole::Member),
+            MemberRole::Owner,
         )
         .await
         .unwrap();
@@ -60,12 +61,18 @@ async fn keys_authenticate_until_revoked(db: TestDb) {
         rows[0]
     );
 
-    let revoked = keys.revoke(org, issued.key.id).await.unwrap();
+    let revoked = keys
+        .revoke(org, issued.key.id, MemberRole::Owner)
+        .await
+        .unwrap();
     assert!(revoked.revoked_at.is_some());
     assert!(keys.authenticate(&issued.secret).await.unwrap().is_none());
     // Revoking twice keeps the first revocation time.
     assert_eq!(
-        keys.revoke(org, issued.key.id).await.unwrap().revoked_at,
+        keys.revoke(org, issued.key.id, MemberRole::Owner)
+            .await
+            .unwrap()
+            .revoked_at,
         revoked.revoked_at
     );
     assert_eq!(keys.list(org).await.unwrap(), vec![revoked]);
@@ -79,12 +86,16 @@ async fn keys_are_scoped_to_their_organization(db: TestDb) {
     );
     let keys = db.storage.api_keys();
     let of_a = keys
-        .create(a, ame_storage::NewApiKey::named("a", MemberRole::Viewer))
+        .create(
+            a,
+            ame_storage::NewApiKey::named("a", MemberRole::Viewer),
+            MemberRole::Owner,
+        )
         .await
         .unwrap();
     assert!(keys.list(b).await.unwrap().is_empty());
     assert!(matches!(
-        keys.revoke(b, of_a.key.id).await,
+        keys.revoke(b, of_a.key.id, MemberRole::Owner).await,
         Err(StorageError::NotFound { .. })
     ));
     assert!(keys.authenticate(&of_a.secret).await.unwrap().is_some());
@@ -107,7 +118,11 @@ async fn only_managers_handle_keys(db: TestDb) {
     let as_member = db.storage.acting_as(member).api_keys();
     assert!(matches!(
         as_member
-            .create(org, ame_storage::NewApiKey::named("x", MemberRole::Viewer))
+            .create(
+                org,
+                ame_storage::NewApiKey::named("x", MemberRole::Viewer),
+                MemberRole::Owner
+            )
             .await,
         Err(StorageError::Forbidden(_))
     ));
@@ -118,12 +133,20 @@ async fn only_managers_handle_keys(db: TestDb) {
 
     let as_admin = db.storage.acting_as(admin).api_keys();
     let issued = as_admin
-        .create(org, ame_storage::NewApiKey::named("x", MemberRole::Admin))
+        .create(
+            org,
+            ame_storage::NewApiKey::named("x", MemberRole::Admin),
+            MemberRole::Owner,
+        )
         .await
         .unwrap();
     assert!(matches!(
         as_admin
-            .create(org, ame_storage::NewApiKey::named("x", MemberRole::Owner))
+            .create(
+                org,
+                ame_storage::NewApiKey::named("x", MemberRole::Owner),
+                MemberRole::Owner
+            )
             .await,
         Err(StorageError::Forbidden(_))
     ));
@@ -134,18 +157,52 @@ async fn only_managers_handle_keys(db: TestDb) {
         .create(
             org,
             ame_storage::NewApiKey::named("root", MemberRole::Owner),
+            MemberRole::Owner,
         )
         .await
         .unwrap();
     assert!(matches!(
-        as_admin.revoke(org, owner_key.key.id).await,
+        as_admin
+            .revoke(org, owner_key.key.id, MemberRole::Owner)
+            .await,
         Err(StorageError::Forbidden(_))
     ));
-    as_admin.revoke(org, issued.key.id).await.unwrap();
+    // The service principal acts with the caller's role, not as an owner.
+    let service = db.storage.api_keys();
+    assert!(matches!(
+        service
+            .revoke(org, owner_key.key.id, MemberRole::Admin)
+            .await,
+        Err(StorageError::Forbidden(_))
+    ));
+    assert!(matches!(
+        service
+            .rotate(org, owner_key.key.id, None, None, MemberRole::Admin)
+            .await,
+        Err(StorageError::Forbidden(_))
+    ));
+    assert!(matches!(
+        service
+            .create(
+                org,
+                ame_storage::NewApiKey::named("x", MemberRole::Owner),
+                MemberRole::Admin
+            )
+            .await,
+        Err(StorageError::Forbidden(_))
+    ));
+    as_admin
+        .revoke(org, issued.key.id, MemberRole::Owner)
+        .await
+        .unwrap();
     // Names are validated.
     assert!(matches!(
         as_admin
-            .create(org, ame_storage::NewApiKey::named("  ", MemberRole::Viewer))
+            .create(
+                org,
+                ame_storage::NewApiKey::named("  ", MemberRole::Viewer),
+                MemberRole::Owner
+            )
             .await,
         Err(StorageError::Validation(_))
     ));

@@ -131,7 +131,11 @@ impl Server {
         self.db
             .storage
             .api_keys()
-            .create(org, ame_storage::NewApiKey::named("test", role))
+            .create(
+                org,
+                ame_storage::NewApiKey::named("test", role),
+                MemberRole::Owner,
+            )
             .await
             .unwrap()
             .secret
