@@ -170,6 +170,11 @@ pub(crate) struct ExecutionArgs {
     /// 0 lifts a limit.
     #[arg(long, env = "AME_DOMAIN_RATES", default_value = "", value_parser = parse_domain_rates)]
     pub(crate) domain_rates: ame_domain::DomainRates,
+    /// Networks (CIDR), addresses and host names webhook connectors may reach although they
+    /// are private or internal, e.g. `10.20.0.0/16,hooks.corp.example` (empty: public
+    /// addresses only, https:// only).
+    #[arg(long, env = "AME_EGRESS_ALLOW", default_value = "", value_parser = ame_app::egress::EgressPolicy::parse)]
+    pub(crate) egress_allow: ame_app::egress::EgressPolicy,
     /// The fewest local days between two steps of a sequence to one contact: steps a late
     /// start, a pause or retries found overdue go one at a time, at least this far apart (and
     /// never closer than the plan's own gap).

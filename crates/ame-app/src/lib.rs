@@ -20,6 +20,7 @@ mod caller;
 mod campaigns;
 mod clock;
 pub mod contacts;
+pub mod egress;
 mod engine;
 mod error;
 pub mod execution;

@@ -80,14 +80,6 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Validation(vec![FieldError::new(field, message)])
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 impl Engine {
     /// Records a click on a tracked link and returns where it leads; `NotFound` for a token
     /// that is not genuine (altered, forged, or from another deployment). Software following
@@ -372,17 +364,11 @@ impl Engine {
                 "must be 1 to 200 characters without control characters",
             ));
         }
-        match reqwest::Url::parse(&input.url) {
-            Ok(url)
-                if input.url.len() <= 2000
-                    && (url.scheme() == "https"
-                        || (url.scheme() == "http" && url.host_str().is_some_and(is_loopback)))
-                    && url.username().is_empty()
-                    && url.password().is_none() => {}
-            _ => errors.push(FieldError::new(
+        if let Err(why) = self.execution().egress.check_url(&input.url) {
+            errors.push(FieldError::new(
                 "url",
-                "must be an https:// URL (http:// only for a receiver on this machine) without credentials, at most 2000 characters",
-            )),
+                format!("{why}; {}", crate::egress::URL_RULE),
+            ));
         }
         if input.channels.len() > 16 {
             errors.push(FieldError::with_allowed(

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use ame_app::egress::EgressPolicy;
 use ame_app::execution::ExecutionSettings;
 use ame_app::tracking::NewConnector;
 use ame_app::{Actor, Caller, Clock, Engine, ManualClock};
@@ -159,6 +160,8 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
         .with_clock(clock.clone())
         .with_execution(ExecutionSettings {
             public_url: "https://ame.example".into(),
+            // The receiver listens on loopback, which connectors may reach only when allowed.
+            egress: Arc::new(EgressPolicy::parse("127.0.0.1").unwrap()),
             ..ExecutionSettings::default()
         });
     let org = engine.create_organization("Ledgerly").await.unwrap();

@@ -109,6 +109,7 @@ pub(super) async fn execution_settings(
         from: args.mail_from.clone(),
         send_rate_per_minute: args.send_rate,
         domain_rates: args.domain_rates.clone(),
+        egress: Arc::new(args.egress_allow.clone()),
         min_step_gap_days: args.min_step_gap_days,
         pause_after_failures: args.pause_after_failures,
         tests: ame_app::optimisation::TestSettings {

@@ -70,6 +70,8 @@ pub struct ExecutionSettings {
     pub sweep_every: chrono::TimeDelta,
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout: std::time::Duration,
+    /// Where webhook calls may go (public addresses, plus what `AME_EGRESS_ALLOW` opens).
+    pub egress: Arc<crate::egress::EgressPolicy>,
     /// How variant tests weigh and promote their arms.
     pub tests: TestSettings,
     /// Per-receiving-domain rates (the big mailbox providers by default).
@@ -99,6 +101,7 @@ impl Default for ExecutionSettings {
             pause_after_failures: ame_domain::DEFAULT_PAUSE_AFTER_FAILURES,
             sweep_every: chrono::TimeDelta::minutes(5),
             webhook_timeout: std::time::Duration::from_secs(10),
+            egress: Arc::default(),
             tests: TestSettings::default(),
             domain_rates: ame_domain::DomainRates::default(),
         }
@@ -200,6 +203,7 @@ impl Execution {
             settings.mailer.clone(),
             blobs.clone(),
             settings.webhook_timeout,
+            settings.egress.clone(),
         );
         Self {
             repos,

@@ -7,6 +7,7 @@
 //! Which transport a channel uses is [`Outbounds`]'s business: a new direct-to-contact channel
 //! adds its message type, an implementation of [`Outbound`] for it and a field here.
 
+use crate::egress::{EgressPolicy, PolicedResolver, call_allowed};
 use crate::execution::mail::{MailError, Mailer, OutboxMailer, OutgoingEmail};
 use ame_storage::BlobStore;
 use async_trait::async_trait;
@@ -90,21 +91,29 @@ pub(crate) struct WebhookPost {
 }
 
 /// Webhook calls over HTTP: one client (and its connection pool) for every call, no
-/// redirects followed.
+/// redirects followed, connecting only where the egress policy allows (names resolved through
+/// [`PolicedResolver`], literal addresses checked before the call).
 #[derive(Debug, Clone)]
 pub(crate) struct WebhookOutbound {
     client: reqwest::Client,
+    egress: Arc<EgressPolicy>,
 }
 
+/// What a webhook call that reached no receiver says, whatever the reason (a refused
+/// address, a closed port, a timeout): telling them apart would make connectors a port
+/// scanner.
+pub(crate) const UNDELIVERABLE: &str = "could not deliver to the receiver";
+
 impl WebhookOutbound {
-    /// A client whose calls give up after `timeout`.
-    fn new(timeout: Duration) -> Self {
+    /// A client whose calls give up after `timeout` and go only where `egress` allows.
+    fn new(timeout: Duration, egress: Arc<EgressPolicy>) -> Self {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PolicedResolver::new(egress.clone())))
             .build()
             .unwrap_or_default();
-        Self { client }
+        Self { client, egress }
     }
 }
 
@@ -121,6 +130,9 @@ pub(crate) fn retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Ut
 #[async_trait]
 impl Outbound<WebhookPost> for WebhookOutbound {
     async fn deliver(&self, post: &WebhookPost) -> Result<(), OutboundError> {
+        if !call_allowed(&self.egress, &post.url) {
+            return Err(OutboundError::Refused(UNDELIVERABLE.into()));
+        }
         let response = self
             .client
             .post(&post.url)
@@ -131,9 +143,12 @@ impl Outbound<WebhookPost> for WebhookOutbound {
             .body(post.body.clone())
             .send()
             .await
-            .map_err(|e| OutboundError::Transient {
-                reason: format!("the receiver did not answer: {e}"),
-                retry_at: None,
+            .map_err(|e| {
+                tracing::debug!(error = %e, "a webhook call reached no receiver");
+                OutboundError::Transient {
+                    reason: UNDELIVERABLE.into(),
+                    retry_at: None,
+                }
             })?;
         let status = response.status().as_u16();
         let retry_at = response
@@ -178,11 +193,12 @@ impl Outbounds {
         mailer: Option<Arc<dyn Mailer>>,
         blobs: Arc<dyn BlobStore>,
         webhook_timeout: Duration,
+        egress: Arc<EgressPolicy>,
     ) -> Self {
         let mailer = mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(blobs)));
         Self {
             email: Arc::new(EmailOutbound { mailer }),
-            webhook: Arc::new(WebhookOutbound::new(webhook_timeout)),
+            webhook: Arc::new(WebhookOutbound::new(webhook_timeout, egress)),
         }
     }
 }
@@ -244,7 +260,10 @@ mod tests {
     #[tokio::test]
     async fn webhook_answers_map_to_who_is_at_fault() {
         let now = Utc::now();
-        let outbound = WebhookOutbound::new(Duration::from_secs(5));
+        let outbound = WebhookOutbound::new(
+            Duration::from_secs(5),
+            Arc::new(EgressPolicy::parse("127.0.0.1").unwrap()),
+        );
         let ok = answering("HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
         assert_eq!(outbound.deliver(&post(ok, now)).await, Ok(()));
         let gone = answering("HTTP/1.1 410 Gone\r\ncontent-length: 0\r\n\r\n").await;
@@ -272,9 +291,24 @@ mod tests {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}/hook", listener.local_addr().unwrap())
         };
-        assert!(matches!(
-            outbound.deliver(&post(closed, now)).await,
-            Err(OutboundError::Transient { retry_at: None, .. })
-        ));
+        // A closed port and a refused address read alike: no port scanning through
+        // connectors.
+        assert_eq!(
+            outbound.deliver(&post(closed.clone(), now)).await,
+            Err(OutboundError::Transient {
+                reason: UNDELIVERABLE.into(),
+                retry_at: None
+            })
+        );
+        let strict = WebhookOutbound::new(Duration::from_secs(5), Arc::default());
+        let open = answering("HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
+        for url in [
+            open.clone(),
+            open.replace("127.0.0.1", "localhost"),
+            open.replace("127.0.0.1", "[::ffff:127.0.0.1]"),
+        ] {
+            let refused = strict.deliver(&post(url.clone(), now)).await.unwrap_err();
+            assert_eq!(refused.to_string(), UNDELIVERABLE, "{url}");
+        }
     }
 }

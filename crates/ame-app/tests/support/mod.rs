@@ -109,6 +109,8 @@ impl Harness {
                 public_url: "https://ame.example".into(),
                 from: "Ledgerly <news@ledgerly.example>".into(),
                 send_rate_per_minute: per_minute,
+                // Test receivers listen on loopback, which connectors reach only when allowed.
+                egress: Arc::new(ame_app::egress::EgressPolicy::parse("127.0.0.1").unwrap()),
                 ..ExecutionSettings::default()
             });
         let org = engine.create_organization("Ledgerly").await.unwrap();
