@@ -340,8 +340,16 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
     };
     let mut seen = std::collections::HashSet::new();
     let mut visitor = None;
+    // Visitors in an ordinary browser (software without one is shown a page, not enrolled).
+    let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     for _ in 0..12 {
-        let first = server.http.get(&url).send().await.unwrap();
+        let first = server
+            .http
+            .get(&url)
+            .header("user-agent", browser)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(first.status(), StatusCode::OK, "{url}");
         assert_eq!(first.headers()["cache-control"], "private, no-cache");
         let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -361,6 +369,7 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
             let again = server
                 .http
                 .get(&url)
+                .header("user-agent", browser)
                 .header("cookie", &pair)
                 .send()
                 .await
@@ -384,6 +393,15 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
         .await
         .unwrap();
     assert_eq!(lead.status(), StatusCode::CREATED);
+    // A link scanner opening the page is shown a variant but joins no test.
+    let scanned = server
+        .http
+        .get(&url)
+        .header("user-agent", "curl/8.5.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scanned.status(), StatusCode::OK);
     let tests = server
         .get(&format!("/api/marketing/campaigns/{id}/experiments"), &key)
         .await
