@@ -32,6 +32,7 @@ mod m20261213_000021_outcome_assignment;
 mod m20261214_000022_tracking_dedupe;
 mod m20261215_000023_audience_scores;
 mod m20261216_000024_tracking_requests;
+mod m20261217_000025_erased_addresses;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000022_tracking_dedupe::Migration),
             Box::new(m20261215_000023_audience_scores::Migration),
             Box::new(m20261216_000024_tracking_requests::Migration),
+            Box::new(m20261217_000025_erased_addresses::Migration),
         ]
     }
 }

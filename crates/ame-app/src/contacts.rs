@@ -111,11 +111,36 @@ impl Engine {
     ) -> AppResult<UpsertSummary> {
         caller.require_write()?;
         let valid = validate_contacts(&contacts)?;
-        Ok(self
-            .repos(caller)
+        let repos = self.repos(caller);
+        let erased = self
+            .erased_among(&repos.contacts, caller.org, &valid)
+            .await?;
+        Ok(repos
             .contacts
-            .upsert(caller.org, valid, "api", self.now())
+            .upsert(caller.org, valid, "api", self.now(), erased)
             .await?)
+    }
+
+    /// The address keys among `contacts` that an erasure suppressed (their keyed hashes are on
+    /// the organization's erased list).
+    pub(crate) async fn erased_among(
+        &self,
+        contacts: &std::sync::Arc<dyn ame_storage::ContactRepository>,
+        org: ame_domain::OrgId,
+        valid: &[ValidContact],
+    ) -> AppResult<std::collections::HashSet<String>> {
+        let signer = &self.execution().signer;
+        let by_hash: std::collections::HashMap<String, &str> = valid
+            .iter()
+            .map(|c| (signer.address_hash(&c.email_key), c.email_key.as_str()))
+            .collect();
+        let found = contacts
+            .erased_addresses(org, by_hash.keys().cloned().collect())
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|h| by_hash.get(h).map(|k| (*k).to_owned()))
+            .collect())
     }
 
     /// Contacts newest first.
@@ -158,14 +183,18 @@ impl Engine {
             .await?)
     }
 
-    /// Erases a contact's personal data (its planned messages are not sent).
+    /// Erases a contact's personal data (its planned messages are not sent); a keyed hash of
+    /// its address is kept so the address is never subscribed again by an upsert or import.
     pub async fn erase_contact(&self, caller: &Caller, id: ContactId) -> AppResult<()> {
         caller.require_write()?;
-        Ok(self
-            .repos(caller)
-            .contacts
-            .erase(caller.org, id, self.now())
-            .await?)
+        let contacts = self.repos(caller).contacts;
+        let current = contacts.get(caller.org, id).await?;
+        let hash = current.email.as_deref().map(|email| {
+            self.execution()
+                .signer
+                .address_hash(&email.to_ascii_lowercase())
+        });
+        Ok(contacts.erase(caller.org, id, self.now(), hash).await?)
     }
 
     /// Saves a segment.
@@ -266,8 +295,15 @@ impl Engine {
                 .ok_or_else(|| AppError::Internal("the file changed while importing".into()))?;
             chunk.push(valid);
             if chunk.len() == IMPORT_CHUNK {
+                let erased = self.erased_among(&contacts, org, &chunk).await?;
                 let done = contacts
-                    .upsert(org, std::mem::take(&mut chunk), "import", self.now())
+                    .upsert(
+                        org,
+                        std::mem::take(&mut chunk),
+                        "import",
+                        self.now(),
+                        erased,
+                    )
                     .await?;
                 report.created += done.created;
                 report.updated += done.updated;
@@ -275,7 +311,10 @@ impl Engine {
             }
         }
         if !chunk.is_empty() {
-            let done = contacts.upsert(org, chunk, "import", self.now()).await?;
+            let erased = self.erased_among(&contacts, org, &chunk).await?;
+            let done = contacts
+                .upsert(org, chunk, "import", self.now(), erased)
+                .await?;
             report.created += done.created;
             report.updated += done.updated;
             report.kept_suppressed += done.kept_suppressed;

@@ -270,10 +270,13 @@ impl Engine {
         let Ok(valid) = contact.validate_as("") else {
             return Ok(());
         };
+        let valid = vec![valid];
+        let erased = self.erased_among(&repos.contacts, org, &valid).await?;
         repos
             .contacts
-            .upsert(org, vec![valid.clone()], "landing_page", now)
+            .upsert(org, valid.clone(), "landing_page", now, erased)
             .await?;
+        let valid = &valid[0];
         let contact = repos.contacts.find_by_email(org, &valid.email).await?;
         repos
             .execution
@@ -442,8 +445,12 @@ mod tests {
         // The lead becomes a subscribed contact and counts for its campaign.
         mocks
             .contacts
+            .expect_erased_addresses()
+            .returning(|_, _| Ok(Default::default()));
+        mocks
+            .contacts
             .expect_upsert()
-            .withf(|_, rows, source, _| {
+            .withf(|_, rows, source, _, _| {
                 source == "landing_page"
                     && rows.len() == 1
                     && rows[0].email_key == "ada@example.com"
@@ -451,7 +458,7 @@ mod tests {
                     && rows[0].consent == Some(ame_domain::Consent::Subscribed)
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(ame_domain::UpsertSummary::default()));
+            .returning(|_, _, _, _, _| Ok(ame_domain::UpsertSummary::default()));
         mocks
             .contacts
             .expect_find_by_email()

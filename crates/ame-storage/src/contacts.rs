@@ -24,14 +24,22 @@ use std::collections::HashMap;
 #[async_trait]
 pub trait ContactRepository: Send + Sync {
     /// Creates or updates each contact by address, all in one transaction. `source` records
-    /// where new consent came from (`api`, `import`, `landing_page`).
+    /// where new consent came from (`api`, `import`, `landing_page`). A new contact whose
+    /// address key is in `erased` (an erasure suppressed it) starts `unsubscribed`.
     async fn upsert(
         &self,
         org: OrgId,
         contacts: Vec<ValidContact>,
         source: &str,
         now: DateTime<Utc>,
+        erased: std::collections::HashSet<String>,
     ) -> StorageResult<UpsertSummary>;
+    /// Which of `hashes` (keyed hashes of address keys) an erasure suppressed.
+    async fn erased_addresses(
+        &self,
+        org: OrgId,
+        hashes: Vec<String>,
+    ) -> StorageResult<std::collections::HashSet<String>>;
     /// One contact.
     async fn get(&self, org: OrgId, id: ContactId) -> StorageResult<Contact>;
     /// Several contacts by id (missing ones are left out).
@@ -63,8 +71,15 @@ pub trait ContactRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
     /// Erases a contact's personal data, keeping its id (so counts stay whole); its consent
-    /// becomes `unsubscribed`.
-    async fn erase(&self, org: OrgId, id: ContactId, now: DateTime<Utc>) -> StorageResult<()>;
+    /// becomes `unsubscribed`, and `address_hash` (a keyed hash of its address) joins the
+    /// organization's erased addresses so the address is never subscribed again by an upsert.
+    async fn erase(
+        &self,
+        org: OrgId,
+        id: ContactId,
+        now: DateTime<Utc>,
+        address_hash: Option<String>,
+    ) -> StorageResult<()>;
     /// Creates a segment.
     async fn create_segment(
         &self,
@@ -149,6 +164,7 @@ impl ContactRepository for SqlContacts {
         contacts: Vec<ValidContact>,
         source: &str,
         now: DateTime<Utc>,
+        erased: std::collections::HashSet<String>,
     ) -> StorageResult<UpsertSummary> {
         let now = micros(now);
         let mut summary = UpsertSummary::default();
@@ -172,7 +188,14 @@ impl ContactRepository for SqlContacts {
         for c in contacts {
             match existing.get(&c.email_key) {
                 None => {
-                    let consent = c.consent.unwrap_or(Consent::Subscribed);
+                    let was_erased = erased.contains(&c.email_key);
+                    let consent = if was_erased {
+                        summary.kept_suppressed += 1;
+                        Consent::Unsubscribed
+                    } else {
+                        c.consent.unwrap_or(Consent::Subscribed)
+                    };
+                    let source = if was_erased { "erasure" } else { source };
                     inserts.push(contact::ActiveModel {
                         id: Set(uuid::Uuid::now_v7()),
                         org_id: Set(org.as_uuid()),
@@ -433,10 +456,58 @@ impl ContactRepository for SqlContacts {
         Ok(changed.rows_affected == 1)
     }
 
-    async fn erase(&self, org: OrgId, id: ContactId, now: DateTime<Utc>) -> StorageResult<()> {
+    async fn erased_addresses(
+        &self,
+        org: OrgId,
+        hashes: Vec<String>,
+    ) -> StorageResult<std::collections::HashSet<String>> {
+        let backend = self.scope.db.get_database_backend();
+        let txn = self.scope.begin(org).await?;
+        let mut found = std::collections::HashSet::new();
+        for chunk in hashes.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut values: Vec<sea_orm::Value> = vec![org.as_uuid().into()];
+            values.extend(chunk.iter().map(|h| h.clone().into()));
+            let rows = txn
+                .query_all_raw(crate::queue::statement(
+                    backend,
+                    &format!(
+                        "SELECT address_hash FROM erased_addresses \
+                         WHERE org_id = ? AND address_hash IN ({marks})"
+                    ),
+                    values,
+                ))
+                .await
+                .db()?;
+            for row in rows {
+                found.insert(row.try_get_by_index::<String>(0).db()?);
+            }
+        }
+        txn.commit().await.db()?;
+        Ok(found)
+    }
+
+    async fn erase(
+        &self,
+        org: OrgId,
+        id: ContactId,
+        now: DateTime<Utc>,
+        address_hash: Option<String>,
+    ) -> StorageResult<()> {
         let now = micros(now);
+        let backend = self.scope.db.get_database_backend();
         let txn = self.scope.begin_write(org).await?;
         find(&txn, org, id).await?;
+        if let Some(hash) = address_hash {
+            txn.execute_raw(crate::queue::statement(
+                backend,
+                "INSERT INTO erased_addresses (org_id, address_hash, erased_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (org_id, address_hash) DO NOTHING",
+                vec![org.as_uuid().into(), hash.into(), now.into()],
+            ))
+            .await
+            .db()?;
+        }
         contact::Entity::update_many()
             .col_expr(Column::Email, Expr::value(None::<String>))
             .col_expr(Column::EmailKey, Expr::value(None::<String>))

@@ -353,7 +353,10 @@ async fn contacts_upsert_by_address_and_keep_suppression(db: TestDb) {
         NewContact::email("grace@example.com"),
     ])
     .unwrap();
-    let first = contacts.upsert(org, rows, "api", now).await.unwrap();
+    let first = contacts
+        .upsert(org, rows, "api", now, Default::default())
+        .await
+        .unwrap();
     assert_eq!((first.created, first.updated), (2, 0));
     let ada = contacts
         .find_by_email(org, "ada@example.com")
@@ -388,6 +391,7 @@ async fn contacts_upsert_by_address_and_keep_suppression(db: TestDb) {
             .unwrap(),
             "import",
             now,
+            Default::default(),
         )
         .await
         .unwrap();
@@ -417,20 +421,49 @@ async fn contacts_upsert_by_address_and_keep_suppression(db: TestDb) {
         .unwrap();
     assert_eq!(subscribed.items.len(), 1);
 
-    contacts.erase(org, ada.id, now).await.unwrap();
+    contacts
+        .erase(org, ada.id, now, Some("hash-of-ada".into()))
+        .await
+        .unwrap();
     let erased = contacts.get(org, ada.id).await.unwrap();
     assert!(erased.email.is_none() && erased.first_name.is_none() && erased.erased_at.is_some());
-    // The address is free again.
+    // Only the keyed hash is kept, and it is found again.
+    let found = contacts
+        .erased_addresses(org, vec!["hash-of-ada".into(), "hash-of-bo".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        std::collections::HashSet::from(["hash-of-ada".to_owned()])
+    );
+    let other = org_other(&db).await;
+    assert!(
+        contacts
+            .erased_addresses(other, vec!["hash-of-ada".into()])
+            .await
+            .unwrap()
+            .is_empty(),
+        "another organization's erasures are its own"
+    );
+    // The address may become a contact again, but one an erasure suppressed starts
+    // unsubscribed.
     let back = contacts
         .upsert(
             org,
             validate_contacts(&[NewContact::email("ada@example.com")]).unwrap(),
             "api",
             now,
+            std::collections::HashSet::from(["ada@example.com".to_owned()]),
         )
         .await
         .unwrap();
-    assert_eq!(back.created, 1);
+    assert_eq!((back.created, back.kept_suppressed), (1, 1));
+    let ada_again = contacts
+        .find_by_email(org, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ada_again.consent, Consent::Unsubscribed);
 }
 
 async fn org_other(db: &TestDb) -> OrgId {
@@ -465,6 +498,7 @@ async fn sends_are_planned_once_and_settled_with_their_job(db: TestDb) {
             validate_contacts(&[NewContact::email("ada@example.com")]).unwrap(),
             "api",
             now,
+            Default::default(),
         )
         .await
         .unwrap();
@@ -597,6 +631,7 @@ async fn a_bounce_suppresses_the_contact(db: TestDb) {
             validate_contacts(&[NewContact::email("gone@example.com")]).unwrap(),
             "api",
             now,
+            Default::default(),
         )
         .await
         .unwrap();

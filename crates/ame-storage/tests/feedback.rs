@@ -43,7 +43,13 @@ async fn running_campaign(
     let now = Utc::now();
     let new: Vec<NewContact> = addresses.iter().map(|a| NewContact::email(*a)).collect();
     contacts
-        .upsert(org, validate_contacts(&new).unwrap(), "api", now)
+        .upsert(
+            org,
+            validate_contacts(&new).unwrap(),
+            "api",
+            now,
+            Default::default(),
+        )
         .await
         .unwrap();
     let mut ids = Vec::new();

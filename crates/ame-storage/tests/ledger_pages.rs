@@ -62,7 +62,13 @@ async fn the_ledger_pages_by_step_then_contact_and_filters(db: TestDb) {
         .collect();
     let contacts = db.storage.contacts();
     contacts
-        .upsert(org, validate_contacts(&addresses).unwrap(), "api", now)
+        .upsert(
+            org,
+            validate_contacts(&addresses).unwrap(),
+            "api",
+            now,
+            Default::default(),
+        )
         .await
         .unwrap();
     let mut ids: Vec<ContactId> = Vec::new();

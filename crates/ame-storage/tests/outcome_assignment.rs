@@ -44,7 +44,13 @@ async fn enrolment_marks_contacts_who_converted_before_it(db: TestDb) {
     ];
     let new: Vec<NewContact> = addresses.iter().map(|a| NewContact::email(*a)).collect();
     contacts
-        .upsert(org, validate_contacts(&new).unwrap(), "api", now)
+        .upsert(
+            org,
+            validate_contacts(&new).unwrap(),
+            "api",
+            now,
+            Default::default(),
+        )
         .await
         .unwrap();
     let mut ids = Vec::new();

@@ -85,6 +85,15 @@ impl LinkSigner {
         Self { key }
     }
 
+    /// A keyed hash of an address key (its lower-cased address), kept when a contact is erased
+    /// so the address can be recognised without being stored.
+    pub fn address_hash(&self, email_key: &str) -> String {
+        self.mac(b"erased-address", email_key.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// A keyed hash of `text` (a visitor, a link and an hour) to de-duplicate events by,
     /// which names nobody: 32 hexadecimal characters.
     pub fn dedupe_key(&self, text: &str) -> String {
