@@ -128,12 +128,11 @@ impl FromRequest for Principal {
                 tracing::error!("application state missing");
                 Problem::internal()
             })?;
-            let outcome = match state.limits.check_sign_in(address) {
-                Err(blocked) => Err(blocked),
-                Ok(()) => match (token, org) {
-                    (Ok(token), Ok(org)) => authenticate(&state, token, org).await,
-                    (Err(problem), _) | (_, Err(problem)) => Err(problem),
-                },
+            // Credentials are always checked: a valid key or token works even from an address
+            // that has just sent many bad ones; only the bad ones are throttled.
+            let outcome = match (token, org) {
+                (Ok(token), Ok(org)) => authenticate(&state, token, org).await,
+                (Err(problem), _) | (_, Err(problem)) => Err(problem),
             };
             // Several extractors of one request may authenticate it at once: the first to
             // finish decides, and only it counts against the limits.
@@ -143,9 +142,12 @@ impl FromRequest for Principal {
             let outcome = match outcome {
                 Ok(principal) if writes => state.limits.write(&principal).map(|()| principal),
                 Ok(principal) => Ok(principal),
-                Err(problem) if problem.status == 401 => {
-                    Err(state.limits.sign_in_failed(address).unwrap_or(problem))
-                }
+                Err(problem) if problem.status == 401 => Err(state
+                    .limits
+                    .check_sign_in(address)
+                    .err()
+                    .or_else(|| state.limits.sign_in_failed(address))
+                    .unwrap_or(problem)),
                 Err(problem) => Err(problem),
             };
             req.extensions_mut().insert(AuthOutcome(outcome.clone()));

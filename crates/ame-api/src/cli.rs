@@ -63,15 +63,16 @@ pub(crate) struct ServeArgs {
     /// whole history) must hold before it is pooled into anyone's predictions.
     #[arg(long, env = "AME_SHARED_BENCHMARKS_MIN_ORGS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub(crate) shared_benchmarks_min_orgs: u64,
-    /// Seconds a request's `Idempotency-Key` stays claimed before a retry may take over the
-    /// work of an attempt that crashed (default: long enough for the slowest generation).
+    /// Seconds a request's `Idempotency-Key` claim lasts between the running attempt's
+    /// heartbeats (one every third of it): a retry takes over a crashed attempt's work within
+    /// this (default 15).
     #[arg(long, env = "AME_IDEMPOTENCY_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub(crate) idempotency_lease_seconds: Option<u64>,
     /// Lead form posts per minute from one client address (0: no limit).
     #[arg(long, env = "AME_RATE_LIMIT_LEADS", default_value_t = LimitSettings::default().leads_per_minute)]
     pub(crate) rate_limit_leads: u32,
-    /// Failed sign-ins per minute from one client address before it is refused for a while (0:
-    /// no limit).
+    /// Unknown API keys and bad tokens per minute from one client address before its bad ones
+    /// are answered 429 for a while; valid ones always work (0: no limit).
     #[arg(long, env = "AME_RATE_LIMIT_AUTH_FAILURES", default_value_t = LimitSettings::default().auth_failures_per_minute)]
     pub(crate) rate_limit_auth_failures: u32,
     /// Writes per minute with one API key or user (0: no limit).

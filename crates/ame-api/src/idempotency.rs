@@ -89,9 +89,14 @@ fn request_of(req: &HttpRequest, fingerprint: &str) -> Result<Option<IdempotentR
     }))
 }
 
-/// Runs `operation` at most once per idempotency key. It receives the id reserved for what it
-/// creates (the same on every retry), or `None` without a key. A refusal (4xx) is stored and
-/// replayed like a success; a failure of ours (5xx) frees the key for a retry. An attempt that
+/// What an operation costs against a rate limit, taken only when it actually runs (a retry
+/// answered from the stored reply, or refused while the first attempt runs, costs nothing).
+pub type Charge<'a> = Option<&'a (dyn Fn() -> Result<(), Problem> + Sync)>;
+
+/// Runs `operation` at most once per idempotency key, after `charge`. It receives the id
+/// reserved for what it creates (the same on every retry), or `None` without a key. A refusal
+/// (4xx but 429) is stored and replayed like a success; a failure of ours (5xx) or a limit
+/// (429) frees the key for a retry. An attempt that
 /// lost its database connection is run once more at once, in fresh transactions under the same
 /// reserved id (so it cannot create twice). A replayed creation whose campaign has since been
 /// deleted is refused (409), never a dangling `Location`.
@@ -101,6 +106,7 @@ pub async fn run<F, Fut>(
     principal: &Principal,
     fingerprint: &str,
     locate: Locate,
+    charge: Charge<'_>,
     operation: F,
 ) -> Result<HttpResponse, Problem>
 where
@@ -108,11 +114,17 @@ where
     Fut: Future<Output = Result<StoredReply, Problem>>,
 {
     let Some(request) = request_of(req, fingerprint)? else {
+        if let Some(charge) = charge {
+            charge()?;
+        }
         return Ok(respond(operation(None).await?, false, locate));
     };
     let outcome = state
         .engine
         .run_idempotent(principal, &request, |reserved| async move {
+            if let Some(charge) = charge {
+                charge()?;
+            }
             let first = operation(Some(reserved)).await;
             let result = match first {
                 Err(problem) if problem.code == ErrorCode::DatabaseUnavailable => {
@@ -124,7 +136,7 @@ where
                 other => other,
             };
             match result {
-                Err(problem) if problem.status < 500 => Ok(StoredReply {
+                Err(problem) if problem.status < 500 && problem.status != 429 => Ok(StoredReply {
                     status: problem.status,
                     body: problem.to_json(),
                 }),

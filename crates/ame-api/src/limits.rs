@@ -1,5 +1,5 @@
 //! Abuse limits: in-process token buckets (the `governor` crate, GCRA) per client address for
-//! the public lead form and for failed sign-ins, and per credential for writes and for expensive
+//! the public lead form and for unknown API keys and tokens, and per credential for writes and for expensive
 //! calls (generation, large predictions). A request over its limit gets `429 Too Many Requests`
 //! with `Retry-After` and a problem body saying which limit and when to come back.
 //!
@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 pub struct LimitSettings {
     /// Lead form posts per client address.
     pub leads_per_minute: u32,
-    /// Failed sign-ins (unknown API keys, bad tokens) per client address; past it, the address
-    /// is refused before its credentials are even looked at until the bucket refills.
+    /// Unknown API keys and bad tokens per client address; past it, the address's bad ones
+    /// are answered 429 until the bucket refills (valid ones are never refused).
     pub auth_failures_per_minute: u32,
     /// Writes (every method but GET and HEAD) per API key or user.
     pub writes_per_minute: u32,
@@ -169,7 +169,7 @@ impl Limits {
                 settings.leads_per_minute,
             )),
             auth_failures: Arc::new(Bucket::new(
-                "failed sign-ins from this address",
+                "unknown API keys and tokens from this address",
                 settings.auth_failures_per_minute,
             )),
             blocked: Arc::default(),
@@ -202,7 +202,8 @@ impl Limits {
         self.tracking.take(&network_of(address)).is_ok()
     }
 
-    /// Refuses `address` while it is blocked for failing to sign in too often.
+    /// Refuses another bad key or token from `address` while it is blocked for sending too
+    /// many (a valid one is never checked against this).
     pub fn check_sign_in(&self, address: IpAddr) -> Result<(), Problem> {
         if self.blocked_count.load(Ordering::Acquire) == 0 {
             return Ok(());

@@ -306,7 +306,7 @@ impl Modify for StandardErrors {
                 add(
                     operation,
                     "429",
-                    "Too many requests (failed sign-ins from this address, writes or expensive calls with this credential): `Retry-After` says when to try again",
+                    "Too many requests (unknown API keys from this address, writes or expensive calls with this credential): `Retry-After` says when to try again",
                 );
                 if has_param(operation, ParameterIn::Path) {
                     add(

@@ -387,12 +387,17 @@ impl From<AppError> for Problem {
                     "this {IDEMPOTENCY_HEADER} was already used for a different request; use a new key for a new request"
                 ),
             ),
-            AppError::IdempotencyInProgress => Problem::new(
+            AppError::IdempotencyInProgress {
+                retry_after_seconds,
+            } => Problem::new(
                 StatusCode::CONFLICT,
                 ErrorCode::IdempotencyInProgress,
-                "a request with this key is still being processed; retry shortly",
+                format!(
+                    "a request with this key is still being processed; if it has stopped, a \
+                     retry takes over within {retry_after_seconds} s"
+                ),
             )
-            .with_header(header::RETRY_AFTER, "1".to_owned()),
+            .with_header(header::RETRY_AFTER, retry_after_seconds.to_string()),
             AppError::DatabaseUnavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 Problem::new(
@@ -549,7 +554,9 @@ mod tests {
                 ErrorCode::IdempotencyKeyReused,
             ),
             (
-                AppError::IdempotencyInProgress,
+                AppError::IdempotencyInProgress {
+                    retry_after_seconds: 5,
+                },
                 409,
                 ErrorCode::IdempotencyInProgress,
             ),

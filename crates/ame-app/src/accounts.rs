@@ -5,12 +5,13 @@
 //! Passwords are stored as argon2id hashes; a session cookie is 32 random bytes of which only the
 //! SHA-256 is stored. Every request resolves the session and then the user's membership afresh,
 //! so removing a person (or changing their role) takes effect on their next click. Sign-in
-//! attempts are throttled per account and per client address.
+//! attempts are throttled as [`crate::sign_in_throttle`] describes.
 
 use crate::caller::{Actor, Caller};
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::retry::read_twice;
+use crate::sign_in_throttle::{SignInThrottle, Throttled};
 use ame_domain::{FieldError, MemberRole, OrgId, UserId};
 use ame_storage::{Membership, NewWebSession, StorageError, WebSession};
 use argon2::Argon2;
@@ -18,68 +19,17 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// How long a dashboard session lasts after sign-in.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
 /// Allowed password lengths, in characters.
 pub const PASSWORD_LENGTH: (usize, usize) = (12, 256);
-/// Sign-in attempts allowed per account in a burst (then one more every 2 minutes).
-pub const ACCOUNT_ATTEMPTS: u32 = 5;
-/// Sign-in attempts allowed per client address in a burst (then one more every 10 seconds).
-pub const ADDRESS_ATTEMPTS: u32 = 20;
-
 /// A hash verified when no account matches, so an unknown address takes as long as a wrong
 /// password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Xm6o8sUpvlsKj6V5Qx6fSwE0cIAQHUm+QdYwRa1hP3c";
-
-/// Throttles sign-in attempts, in memory, per account and per client address.
-#[derive(Debug)]
-pub struct SignInThrottle {
-    accounts: DefaultKeyedRateLimiter<String>,
-    addresses: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        Self::new(ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS)
-    }
-}
-
-impl SignInThrottle {
-    /// A throttle allowing `per_account` and `per_address` attempts in a burst.
-    pub fn new(per_account: u32, per_address: u32) -> Self {
-        let quota = |burst: u32, every: Duration| {
-            Quota::with_period(every)
-                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
-        };
-        Self {
-            accounts: RateLimiter::keyed(quota(per_account, Duration::from_secs(120))),
-            addresses: RateLimiter::keyed(quota(per_address, Duration::from_secs(10))),
-        }
-    }
-
-    fn admit(&self, email: &str, address: Option<IpAddr>) -> Result<(), SignInError> {
-        let wait = |not_until: governor::NotUntil<_>| SignInError::Throttled {
-            retry_after: not_until
-                .wait_time_from(governor::clock::Clock::now(
-                    &governor::clock::DefaultClock::default(),
-                ))
-                .as_secs()
-                .max(1),
-        };
-        if let Some(address) = address {
-            self.addresses.check_key(&address).map_err(wait)?;
-        }
-        self.accounts.check_key(&email.to_lowercase()).map_err(wait)
-    }
-}
 
 /// Why a sign-in did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -87,11 +37,14 @@ pub enum SignInError {
     /// The email is unknown or the password wrong (deliberately not saying which).
     #[error("the email address or password is wrong")]
     WrongCredentials,
-    /// Too many attempts for this account or from this address.
-    #[error("too many sign-in attempts; try again in {retry_after} seconds")]
+    /// Too many failed attempts, of this account from this address, of this account, or from
+    /// this address (`what`).
+    #[error("too many {}; try again in {retry_after} seconds", .what.describe())]
     Throttled {
         /// Seconds until the next attempt is allowed.
         retry_after: u64,
+        /// What was throttled.
+        what: Throttled,
     },
     /// Anything else.
     #[error(transparent)]
@@ -256,7 +209,13 @@ impl Engine {
         replacing: Option<&str>,
     ) -> Result<SignedIn, SignInError> {
         let email = email.trim().to_lowercase();
-        self.sign_in_throttle().admit(&email, address)?;
+        let now = self.now();
+        self.sign_in_throttle()
+            .admit(&email, address, now)
+            .map_err(|(what, left)| SignInError::Throttled {
+                retry_after: u64::try_from(left.num_seconds()).unwrap_or(0).max(1),
+                what,
+            })?;
         let accounts = self.service_repos().accounts;
         let record = read_twice(|| accounts.login(&email))
             .await
@@ -267,8 +226,10 @@ impl Engine {
         };
         let matches = password_matches(password.to_owned(), hash).await?;
         let Some(user) = user.filter(|_| matches) else {
+            self.sign_in_throttle().failed(&email, address, now);
             return Err(SignInError::WrongCredentials);
         };
+        self.sign_in_throttle().succeeded(&email, address);
         if let Some(old) = replacing {
             self.sign_out(old).await?;
         }
@@ -411,34 +372,5 @@ mod tests {
                 .await
                 .unwrap()
         );
-    }
-
-    #[test]
-    fn the_throttle_stops_an_account_after_its_burst_whatever_the_address() {
-        let throttle = SignInThrottle::new(3, 100);
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        for _ in 0..3 {
-            assert!(throttle.admit("Ana@example.com", Some(a)).is_ok());
-        }
-        assert!(matches!(
-            throttle.admit("ana@example.com", Some(b)),
-            Err(SignInError::Throttled { retry_after }) if retry_after >= 1
-        ));
-        assert!(throttle.admit("bo@example.com", Some(b)).is_ok());
-    }
-
-    #[test]
-    fn the_throttle_stops_an_address_trying_many_accounts() {
-        let throttle = SignInThrottle::new(100, 4);
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        for i in 0..4 {
-            assert!(
-                throttle
-                    .admit(&format!("u{i}@example.com"), Some(a))
-                    .is_ok()
-            );
-        }
-        assert!(throttle.admit("u9@example.com", Some(a)).is_err());
     }
 }

@@ -17,12 +17,12 @@ use ame_storage::{BlobStore, ObjectBlobs, Storage, StorageResult};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long an unfinished idempotent request holds its key, at least.
-pub const DEFAULT_IDEMPOTENCY_LEASE: Duration = Duration::from_secs(60);
+/// How long an unfinished idempotent request's claim on its key lasts without a heartbeat: the
+/// running attempt renews it every third of it, so a crashed attempt's key is free again
+/// within this.
+pub const DEFAULT_IDEMPOTENCY_LEASE: Duration = Duration::from_secs(15);
 /// How long a resolved API key is trusted without asking the database again, by default.
 pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5);
-/// Time a generation needs beyond the text model's writing: rendering, speech, storing.
-const RENDERING_ALLOWANCE: Duration = Duration::from_secs(60);
 
 /// The application: every use case, over injected storage, generator, blob store and clock.
 #[derive(Debug, Clone)]
@@ -117,17 +117,15 @@ impl Engine {
         self.generator.text_model()
     }
 
-    /// How long an unfinished idempotent request holds its key before a retry may take it
-    /// over: long enough for the slowest generation the text model allows (every retry of
-    /// every asset), so a client's retry never starts a second generation of a live one.
+    /// How long an unfinished idempotent request's claim lasts between heartbeats: a live
+    /// attempt renews it every third of it however long the work takes, and a crashed
+    /// attempt's key is taken over by a retry within it.
     pub fn idempotency_lease(&self) -> Duration {
-        self.lease.unwrap_or_else(|| {
-            DEFAULT_IDEMPOTENCY_LEASE.max(self.generator.longest_writing() + RENDERING_ALLOWANCE)
-        })
+        self.lease.unwrap_or(DEFAULT_IDEMPOTENCY_LEASE)
     }
 
-    /// Sets the idempotency lease instead of deriving it from the generator: how long a claimed
-    /// key is held before a retry may take over a crashed attempt's work.
+    /// Sets the idempotency lease: how long a claimed key is held between heartbeats before a
+    /// retry may take over a crashed attempt's work.
     pub fn with_idempotency_lease(mut self, lease: Duration) -> Self {
         self.lease = Some(lease);
         self
@@ -185,12 +183,15 @@ impl Engine {
     }
 
     /// Throttles dashboard sign-ins with `throttle` (shared by this engine's clones).
-    pub fn with_sign_in_throttle(mut self, throttle: crate::accounts::SignInThrottle) -> Self {
+    pub fn with_sign_in_throttle(
+        mut self,
+        throttle: crate::sign_in_throttle::SignInThrottle,
+    ) -> Self {
         self.sign_in_throttle = Arc::new(throttle);
         self
     }
 
-    pub(crate) fn sign_in_throttle(&self) -> &crate::accounts::SignInThrottle {
+    pub(crate) fn sign_in_throttle(&self) -> &crate::sign_in_throttle::SignInThrottle {
         &self.sign_in_throttle
     }
 

@@ -71,9 +71,13 @@ pub enum AppError {
     /// The idempotency key was used before with a different request.
     #[error("this idempotency key was already used for a different request")]
     IdempotencyKeyReused,
-    /// Another attempt with the idempotency key is running.
+    /// Another attempt with the idempotency key is running; its claim lapses within
+    /// `retry_after_seconds` unless it is still alive.
     #[error("a request with this idempotency key is still being processed")]
-    IdempotencyInProgress,
+    IdempotencyInProgress {
+        /// Seconds until the running attempt's claim lapses (at least 1).
+        retry_after_seconds: u64,
+    },
     /// The database lacks migrations, which only an administrator may apply.
     #[error("the database lacks {} migration(s) ({}); run `ame migrate --app-role ...` as a database administrator first", .0.len(), .0.join(", "))]
     SchemaOutdated(Vec<String>),

@@ -40,12 +40,12 @@ pub mod results_csv;
 pub mod results_upload;
 mod retry;
 mod sending;
+pub mod sign_in_throttle;
 pub mod tracking;
 pub mod worker;
 
 pub use accounts::{
-    ACCOUNT_ATTEMPTS, ADDRESS_ATTEMPTS, DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME,
-    SignInError, SignInThrottle, SignedIn, session_hash,
+    DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME, SignInError, SignedIn, session_hash,
 };
 pub use admin::{DEMO_OWNER_EMAIL, DemoOrganization, prepare_database};
 pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};

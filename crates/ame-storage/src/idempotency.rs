@@ -32,6 +32,12 @@ impl SqlIdempotency {
 /// Longest accepted `Idempotency-Key`, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
+/// How long until a claim held for `left` lapses, as a whole number of seconds (at least 1).
+fn until(left: TimeDelta) -> Duration {
+    let millis = left.num_milliseconds().max(0) as u64;
+    Duration::from_secs(millis.div_ceil(1000).max(1))
+}
+
 fn key_filter(org: OrgId, key: &str) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(Column::OrgId.eq(org.as_uuid()))
@@ -93,7 +99,9 @@ impl IdempotencyRepository for SqlIdempotency {
                         })?,
                         body,
                     },
-                    _ if record.locked_until > at => IdempotencyClaim::InProgress,
+                    _ if record.locked_until > at => IdempotencyClaim::InProgress {
+                        retry_after: until(record.locked_until - at),
+                    },
                     _ => {
                         // The previous attempt's lease lapsed: take over, unless another retry
                         // took over first.
@@ -110,7 +118,9 @@ impl IdempotencyRepository for SqlIdempotency {
                                 resource_id: record.resource_id,
                             }
                         } else {
-                            IdempotencyClaim::InProgress
+                            IdempotencyClaim::InProgress {
+                                retry_after: until(lease),
+                            }
                         }
                     }
                 },
@@ -118,7 +128,9 @@ impl IdempotencyRepository for SqlIdempotency {
             txn.commit().await.db()?;
             return Ok(claim);
         }
-        Ok(IdempotencyClaim::InProgress)
+        Ok(IdempotencyClaim::InProgress {
+            retry_after: Duration::from_secs(1),
+        })
     }
 
     async fn complete(&self, org: OrgId, key: &str, status: u16, body: &str) -> StorageResult<()> {
@@ -136,6 +148,21 @@ impl IdempotencyRepository for SqlIdempotency {
         } else {
             Err(StorageError::not_found("idempotency key"))
         }
+    }
+
+    async fn renew(&self, org: OrgId, key: &str, lease: Duration) -> StorageResult<bool> {
+        let lease = TimeDelta::from_std(lease)
+            .map_err(|_| StorageError::Invalid("lease too long".to_owned()))?;
+        let txn = self.scope.begin_write(org).await?;
+        let renewed = idempotency_key::Entity::update_many()
+            .col_expr(Column::LockedUntil, Expr::value(now() + lease))
+            .filter(key_filter(org, key))
+            .filter(Column::StatusCode.is_null())
+            .exec(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(renewed.rows_affected == 1)
     }
 
     async fn release(&self, org: OrgId, key: &str) -> StorageResult<()> {

@@ -412,8 +412,12 @@ pub enum IdempotencyClaim {
     },
     /// The key was used with a different request.
     Mismatch,
-    /// Another attempt with this key is running right now.
-    InProgress,
+    /// Another attempt with this key is running right now; its claim lapses in `retry_after`
+    /// unless that attempt renews it.
+    InProgress {
+        /// Until the running attempt's claim lapses (at least a second).
+        retry_after: std::time::Duration,
+    },
 }
 
 /// Records of `Idempotency-Key` use, per organization.
@@ -433,4 +437,8 @@ pub trait IdempotencyRepository: Send + Sync {
     async fn complete(&self, org: OrgId, key: &str, status: u16, body: &str) -> StorageResult<()>;
     /// Gives up a claim without a response (the request failed in a way worth retrying).
     async fn release(&self, org: OrgId, key: &str) -> StorageResult<()>;
+    /// Extends a running attempt's claim to `lease` from now (its heartbeat); `false` when it
+    /// is no longer a running claim.
+    async fn renew(&self, org: OrgId, key: &str, lease: std::time::Duration)
+    -> StorageResult<bool>;
 }

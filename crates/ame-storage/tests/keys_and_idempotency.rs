@@ -221,9 +221,15 @@ async fn idempotency_claims_replay_and_detect_mismatches(db: TestDb) {
     else {
         panic!("first claim must be acquired");
     };
-    assert_eq!(
-        store.claim(a, "k1", "h1", lease).await.unwrap(),
-        IdempotencyClaim::InProgress
+    // A retry during the claim is told honestly how long it may last.
+    let IdempotencyClaim::InProgress { retry_after } =
+        store.claim(a, "k1", "h1", lease).await.unwrap()
+    else {
+        panic!("a live claim is in progress");
+    };
+    assert!(
+        (59..=60).contains(&retry_after.as_secs()),
+        "{retry_after:?}"
     );
     assert_eq!(
         store.claim(a, "k1", "h2", lease).await.unwrap(),
@@ -289,12 +295,31 @@ async fn lapsed_claims_are_taken_over_with_the_same_resource_id(db: TestDb) {
             .unwrap(),
         IdempotencyClaim::Acquired { resource_id }
     );
+    assert!(matches!(
+        store
+            .claim(org, "k", "h", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        IdempotencyClaim::InProgress { .. }
+    ));
+    // A heartbeat keeps a short claim alive; once the attempt stops renewing, a retry takes
+    // over as soon as the claim lapses.
+    assert!(store.renew(org, "k", Duration::ZERO).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(
         store
             .claim(org, "k", "h", Duration::from_secs(60))
             .await
             .unwrap(),
-        IdempotencyClaim::InProgress
+        IdempotencyClaim::Acquired { resource_id }
+    );
+    store.complete(org, "k", 201, "{}").await.unwrap();
+    assert!(
+        !store
+            .renew(org, "k", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "a completed claim is not renewed"
     );
 }
 
@@ -306,7 +331,7 @@ async fn the_application_sees_no_pending_migrations(db: TestDb) {
         Vec::<String>::new()
     );
     db.admin.rollback_all().await.unwrap();
-    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 24);
+    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 25);
     db.admin.migrate().await.unwrap();
     assert!(db.admin.pending_migrations().await.unwrap().is_empty());
 }

@@ -60,7 +60,6 @@ pub async fn generate_assets(
     principal.require_write()?;
     let id = campaign_id(&path)?;
     let seed = seed(&req)?;
-    state.limits.expensive(&principal)?;
     let digest = crate::body::hex(&Sha256::digest(req.query_string().as_bytes()));
     let engine = &state.engine;
     let caller = &principal;
@@ -70,6 +69,7 @@ pub async fn generate_assets(
         &principal,
         &digest,
         asset_list_location,
+        Some(&|| state.limits.expensive(&principal)),
         |reserved| async move {
             let reserved = reserved.map(ame_domain::AssetId::from_uuid);
             let items = engine.generate_assets(caller, id, seed, reserved).await?;

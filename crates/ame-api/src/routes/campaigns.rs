@@ -185,6 +185,7 @@ pub async fn create_campaign(
         &principal,
         &body.digest,
         campaign_location,
+        None,
         |reserved| {
             let valid = valid.clone();
             async move {

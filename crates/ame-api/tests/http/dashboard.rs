@@ -252,7 +252,7 @@ async fn signing_in_starts_a_new_session_with_strict_cookies_and_logout_ends_it(
 async fn wrong_passwords_are_throttled_per_account(db: TestDb) {
     let server = Server::start(db).await;
     org_with_owner(&server, "ana@example.com").await;
-    for _ in 0..ame_app::ACCOUNT_ATTEMPTS {
+    for _ in 0..ame_app::sign_in_throttle::FREE_FAILURES {
         let response = sign_in_raw(
             &server.base,
             "ana@example.com",
@@ -279,7 +279,7 @@ async fn wrong_passwords_are_throttled_per_account(db: TestDb) {
             .text()
             .await
             .unwrap()
-            .contains("Too many sign-in attempts")
+            .contains("Too many failed sign-ins to this account from this address")
     );
     let unknown = sign_in_raw(&server.base, "nobody@example.com", PASSWORD, None, false).await;
     assert_eq!(

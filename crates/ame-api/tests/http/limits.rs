@@ -1,5 +1,6 @@
-//! Abuse limits over HTTP: lead form posts per address, same-origin forms, failed sign-ins per
-//! address, writes and expensive calls per credential, and `/metrics` behind its token.
+//! Abuse limits over HTTP: lead form posts per address, same-origin forms, unknown API keys per
+//! address (never refusing a valid one), writes and expensive calls per credential, and
+//! `/metrics` behind its token.
 
 use crate::common::Server;
 use ame_api::LimitSettings;
@@ -10,7 +11,7 @@ use serde_json::json;
 
 backend_tests!(
     lead_forms_are_limited_per_address_and_must_come_from_their_page,
-    failed_sign_ins_block_the_address_and_credentials_have_write_and_expensive_budgets,
+    bad_keys_are_limited_per_address_and_credentials_have_write_and_expensive_budgets,
     every_body_limit_the_spec_states_is_the_one_the_server_applies,
 );
 
@@ -60,7 +61,7 @@ async fn lead_forms_are_limited_per_address_and_must_come_from_their_page(db: Te
     assert_eq!(body["code"], "rate_limited");
 }
 
-async fn failed_sign_ins_block_the_address_and_credentials_have_write_and_expensive_budgets(
+async fn bad_keys_are_limited_per_address_and_credentials_have_write_and_expensive_budgets(
     db: TestDb,
 ) {
     let server = Server::start_limited(
@@ -134,15 +135,26 @@ async fn failed_sign_ins_block_the_address_and_credentials_have_write_and_expens
             .await
             .problem(401, "unauthorized");
     }
-    server
-        .get("/api/marketing/campaigns", "ame_not_a_real_key")
-        .await
-        .problem(429, "rate_limited");
-    // Blocked: even a valid key from this address waits until the bucket refills.
-    server
-        .get("/api/marketing/campaigns", &key)
-        .await
-        .problem(429, "rate_limited");
+    // Past the limit bad keys are refused outright, saying what was limited…
+    for _ in 0..95 {
+        let refused = server
+            .get("/api/marketing/campaigns", "ame_not_a_real_key")
+            .await;
+        refused.problem(429, "rate_limited");
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown API keys and tokens from this address"),
+            "{}",
+            refused.body
+        );
+    }
+    // …while a valid key from the same address, just after 100 bad ones, still works.
+    assert_eq!(
+        server.get("/api/marketing/campaigns", &key).await.status,
+        StatusCode::OK
+    );
 }
 
 /// Reads "N KiB" or "N MiB" from a 413 description.

@@ -103,13 +103,14 @@ pub async fn submit(
             &email,
             Some("The email address or password is wrong."),
         ),
-        Err(SignInError::Throttled { retry_after }) => {
+        Err(SignInError::Throttled { retry_after, what }) => {
             let mut response = login_response(
                 &req,
                 StatusCode::TOO_MANY_REQUESTS,
                 &email,
                 Some(&format!(
-                    "Too many sign-in attempts. Please wait {retry_after} seconds and try again."
+                    "Too many {}. Please wait {retry_after} seconds and try again.",
+                    what.describe()
                 )),
             )?;
             if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
