@@ -176,11 +176,25 @@ impl Engine {
     ) -> AppResult<Contact> {
         caller.require_write()?;
         patch.validate()?;
-        Ok(self
+        let consent = patch.consent;
+        let changed = self
             .repos(caller)
             .contacts
             .patch(caller.org, id, patch, self.now())
-            .await?)
+            .await?;
+        if let Some(consent) = consent {
+            self.audit(
+                caller,
+                crate::audit::Happened {
+                    action: "contact.consent_set",
+                    target_kind: "contact",
+                    target_id: Some(id.as_uuid()),
+                    details: serde_json::json!({"consent": consent}),
+                },
+            )
+            .await;
+        }
+        Ok(changed)
     }
 
     /// Erases a contact's personal data (its planned messages are not sent); a keyed hash of
@@ -194,7 +208,18 @@ impl Engine {
                 .signer
                 .address_hash(&email.to_ascii_lowercase())
         });
-        Ok(contacts.erase(caller.org, id, self.now(), hash).await?)
+        contacts.erase(caller.org, id, self.now(), hash).await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "contact.erased",
+                target_kind: "contact",
+                target_id: Some(id.as_uuid()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await;
+        Ok(())
     }
 
     /// Saves a segment.

@@ -400,7 +400,7 @@ impl Engine {
         let mut events = input.events;
         events.sort();
         events.dedup();
-        Ok(self
+        let created = self
             .repos(caller)
             .execution
             .create_connector(
@@ -414,7 +414,23 @@ impl Engine {
                 },
                 self.now(),
             )
-            .await?)
+            .await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "connector.created",
+                target_kind: "connector",
+                target_id: Some(created.id.as_uuid()),
+                details: serde_json::json!({
+                    "name": created.name,
+                    "url": created.url,
+                    "channels": created.channels,
+                    "events": created.events,
+                }),
+            },
+        )
+        .await;
+        Ok(created)
     }
 
     /// The organization's connectors (secrets left out).
@@ -429,11 +445,21 @@ impl Engine {
     /// Deletes a connector.
     pub async fn delete_connector(&self, caller: &Caller, id: ConnectorId) -> AppResult<()> {
         caller.require_manage()?;
-        Ok(self
-            .repos(caller)
+        self.repos(caller)
             .execution
             .delete_connector(caller.org, id)
-            .await?)
+            .await?;
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "connector.deleted",
+                target_kind: "connector",
+                target_id: Some(id.as_uuid()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await;
+        Ok(())
     }
 
     /// The organization's jobs, most recently changed first.

@@ -5,31 +5,34 @@
 
 mod support;
 
-use ame_domain::{Consent, ContactFilter, NewContact, PageRequest};
+use ame_domain::{Consent, Contact, ContactFilter, NewContact, PageRequest};
 use ame_test_support::{TestDb, backend_tests};
 use support::{Harness, at};
 
 backend_tests!(an_erased_address_stays_suppressed_through_upsert_and_import);
 
-async fn consent_of(h: &Harness, email: &str) -> Consent {
-    let page = h
-        .engine
+/// The contact whose address is `email` (compared case-insensitively).
+async fn contact(h: &Harness, email: &str) -> Contact {
+    h.engine
         .contacts(
             &h.caller,
             ContactFilter::default(),
             PageRequest::new(100, None).unwrap(),
         )
         .await
-        .unwrap();
-    page.items
-        .iter()
+        .unwrap()
+        .items
+        .into_iter()
         .find(|c| {
             c.email
                 .as_deref()
                 .is_some_and(|e| e.eq_ignore_ascii_case(email))
         })
         .unwrap_or_else(|| panic!("{email} is not a contact"))
-        .consent
+}
+
+async fn consent_of(h: &Harness, email: &str) -> Consent {
+    contact(h, email).await.consent
 }
 
 async fn an_erased_address_stays_suppressed_through_upsert_and_import(db: TestDb) {
@@ -44,20 +47,15 @@ async fn an_erased_address_stays_suppressed_through_upsert_and_import(db: TestDb
         )
         .await
         .unwrap();
-    let ana = h
-        .engine
-        .contacts(
-            &h.caller,
-            ContactFilter::default(),
-            PageRequest::new(100, None).unwrap(),
-        )
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .find(|c| c.email.as_deref() == Some("ana@example.com"))
-        .unwrap();
+    let ana = contact(&h, "ana@example.com").await;
     h.engine.erase_contact(&h.caller, ana.id).await.unwrap();
+    let audit = h.engine.audit_log(&h.caller, None).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "contact.erased" && e.target_id == Some(ana.id.as_uuid())),
+        "the erasure is audited: {audit:?}"
+    );
 
     // Adding the address again, even asking to subscribe it, creates it unsubscribed.
     let again = h

@@ -195,6 +195,13 @@ async fn posts_reach_signed_webhooks_retry_on_500_and_410_disables() {
         )
         .await
         .unwrap();
+    let audit = engine.audit_log(&caller, None).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "connector.created" && e.target_id == Some(linkedin.id.as_uuid())),
+        "creating a connector is audited: {audit:?}"
+    );
     // Remote receivers must use HTTPS.
     assert!(
         engine
