@@ -195,7 +195,8 @@ def main() -> None:
     kills = int(os.environ.get("AME_KILLS", "5" if mode == "workers" else "3"))
     expected = CONTACTS
     done_kills = 0
-    while done_kills < kills and sink.unique() < expected * 0.9:
+    while (done_kills < kills and sink.unique() < expected * 0.9
+           and time.monotonic() - began < DEADLINE_SECONDS):
         time.sleep(random.uniform(0.5, 2.5))
         if sink.unique() < 50:
             continue

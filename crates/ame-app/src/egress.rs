@@ -180,6 +180,9 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240) // reserved
 }
 
+/// The longest a receiver's name may take to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A DNS resolver that hands a connection only the addresses the policy allows, so what a
 /// name resolves to at call time is checked, not only when the URL was stored.
 #[derive(Debug, Clone)]
@@ -202,10 +205,14 @@ impl reqwest::dns::Resolve for PolicedResolver {
             if is_internal_name(&host) && !policy.host_allowed(&host) {
                 return Err(refused());
             }
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| policy.address_allowed(Some(&host), a.ip()))
-                .collect();
+            // A resolver that does not answer must not hold the call (and a worker's slot)
+            // for the system resolver's own retries.
+            let found: Vec<SocketAddr> =
+                tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.as_str(), 0)))
+                    .await
+                    .map_err(|_| refused())??
+                    .filter(|a| policy.address_allowed(Some(&host), a.ip()))
+                    .collect();
             if found.is_empty() {
                 return Err(refused());
             }
