@@ -33,6 +33,8 @@ mod m20261214_000022_tracking_dedupe;
 mod m20261215_000023_audience_scores;
 mod m20261216_000024_tracking_requests;
 mod m20261217_000025_erased_addresses;
+mod m20261218_000026_consent_records;
+mod m20261218_000027_contact_attribute_index;
 
 /// The ordered list of AME migrations.
 pub struct Migrator;
@@ -66,6 +68,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000023_audience_scores::Migration),
             Box::new(m20261216_000024_tracking_requests::Migration),
             Box::new(m20261217_000025_erased_addresses::Migration),
+            Box::new(m20261218_000026_consent_records::Migration),
+            Box::new(m20261218_000027_contact_attribute_index::Migration),
         ]
     }
 }

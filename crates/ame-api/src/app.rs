@@ -4,8 +4,8 @@
 use crate::openapi::ApiDoc;
 use crate::problem::{ErrorCode, Problem};
 use crate::routes::{
-    assets, brand, campaigns, contacts, execution, keys, ops, optimisation, provider_events,
-    public, results, tracking,
+    assets, brand, campaigns, confirm, contacts, execution, keys, ops, optimisation,
+    provider_events, public, results, tracking,
 };
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
@@ -38,6 +38,8 @@ where
         .service(ops::readyz)
         .service(public::public_page)
         .service(public::submit_lead)
+        .service(confirm::confirmation_page)
+        .service(confirm::confirm_sign_up)
         .service(tracking::follow_link)
         .service(tracking::unsubscribe_page)
         .service(tracking::unsubscribe)
@@ -67,6 +69,7 @@ where
                 .service(contacts::upsert_contacts)
                 .service(contacts::list_contacts)
                 .service(contacts::get_contact)
+                .service(contacts::export_contact)
                 .service(contacts::patch_contact)
                 .service(contacts::delete_contact)
                 .service(contacts::create_segment)

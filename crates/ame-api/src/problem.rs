@@ -100,10 +100,14 @@ error_codes! {
     RateLimited => "rate_limited",
     /// 403: a lead form was posted from another site.
     CrossOriginForm => "cross_origin_form",
+    /// 403: a lead form came without a genuine token from its page served within the last day.
+    StaleForm => "stale_form",
     /// 410: the page's campaign has ended.
     PageGone => "page_gone",
     /// 409: the page's campaign is paused and takes no leads.
     PagePaused => "page_paused",
+    /// 410: a sign-up's confirmation link expired; signing up again sends a new one.
+    ConfirmationExpired => "confirmation_expired",
     /// 404: the organization has no brand profile yet.
     BrandNotSet => "brand_not_set",
     /// 409: the campaign may not be scheduled or activated yet (`unmet` lists what it lacks).
@@ -372,6 +376,9 @@ impl From<AppError> for Problem {
             e @ AppError::PagePaused => {
                 Problem::new(StatusCode::CONFLICT, ErrorCode::PagePaused, e.to_string())
             }
+            e @ AppError::StaleForm => {
+                Problem::new(StatusCode::FORBIDDEN, ErrorCode::StaleForm, e.to_string())
+            }
             e @ AppError::FileMissing => {
                 Problem::new(StatusCode::NOT_FOUND, ErrorCode::FileMissing, e.to_string())
             }
@@ -484,8 +491,10 @@ mod tests {
                 "database_unavailable",
                 "rate_limited",
                 "cross_origin_form",
+                "stale_form",
                 "page_gone",
                 "page_paused",
+                "confirmation_expired",
                 "brand_not_set",
                 "campaign_not_ready",
                 "file_missing",
@@ -536,6 +545,7 @@ mod tests {
             ),
             (AppError::PageNotFound, 404, ErrorCode::NotFound),
             (AppError::PageGone, 410, ErrorCode::PageGone),
+            (AppError::StaleForm, 403, ErrorCode::StaleForm),
             (
                 AppError::DatabaseUnavailable("connection reset".into()),
                 503,

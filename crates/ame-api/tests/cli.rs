@@ -26,7 +26,7 @@ fn migrate_creates_the_embedded_database_and_is_idempotent() {
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
-            stdout.contains("25 migrations applied to sqlite://ame.db"),
+            stdout.contains("27 migrations applied to sqlite://ame.db"),
             "{stdout}"
         );
     }

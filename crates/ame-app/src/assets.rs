@@ -13,6 +13,11 @@ use ame_generation::{Brief, GeneratedAsset};
 use ame_storage::{BlobStore, BlobStream, PageToPublish, blob_key};
 use bytes::Bytes;
 
+/// The longest a generation may take from writing its first file to storing its set; past it,
+/// the generation fails and its files are left unreferenced for the sweep (`ame gc`), which never
+/// removes a file younger than this.
+pub const GENERATION_STORE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Largest accepted generation seed: the largest integer JSON numbers carry exactly.
 pub const MAX_SEED: u64 = 9_007_199_254_740_991;
 
@@ -99,26 +104,40 @@ impl Engine {
             .with_published_slug(published.map(|p| p.slug))
             .with_logo(logo);
         let generated = self.generator().generate(&brief).await;
-        let mut assets = Vec::with_capacity(generated.len());
-        let mut page = None;
-        for (index, asset) in generated.into_iter().enumerate() {
-            let (asset, files) = store_files(self.blobs().as_ref(), caller, asset).await?;
-            if asset.asset_type == AssetType::LandingPage && !brief.brand_is_placeholder {
-                page = files
-                    .iter()
-                    .find(|f| f.name == "index.html")
-                    .map(|f| PageToPublish {
-                        asset_index: index,
-                        slug: brief.page_slug(),
-                        file_key: f.key.clone(),
-                    });
+        // From the first file written to the set stored: bounded, so the blob sweep knows how
+        // young an unreferenced file may still be about to be named by a set.
+        let store = async {
+            let mut assets = Vec::with_capacity(generated.len());
+            let mut page = None;
+            for (index, asset) in generated.into_iter().enumerate() {
+                let (asset, files) = store_files(self.blobs().as_ref(), caller, asset).await?;
+                if asset.asset_type == AssetType::LandingPage && !brief.brand_is_placeholder {
+                    page = files
+                        .iter()
+                        .find(|f| f.name == "index.html")
+                        .map(|f| PageToPublish {
+                            asset_index: index,
+                            slug: brief.page_slug(),
+                            file_key: f.key.clone(),
+                        });
+                }
+                assets.push(asset);
             }
-            assets.push(asset);
-        }
-        Ok(repos
-            .assets
-            .replace_set_publishing(caller.org, id, reserved, assets, page)
-            .await?)
+            Ok::<_, AppError>(
+                repos
+                    .assets
+                    .replace_set_publishing(caller.org, id, reserved, assets, page)
+                    .await?,
+            )
+        };
+        tokio::time::timeout(GENERATION_STORE_WINDOW, store)
+            .await
+            .map_err(|_| {
+                AppError::Internal(format!(
+                    "storing a generated set took longer than {} s; nothing was stored",
+                    GENERATION_STORE_WINDOW.as_secs()
+                ))
+            })?
     }
 
     /// The campaign's current asset set, or version `version` of it.

@@ -5,8 +5,9 @@ use crate::caller::Caller;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use ame_domain::{
-    Consent, Contact, ContactFilter, ContactId, ContactPatch, FieldError, NewContact, NewSegment,
-    OrgId, Page, PageRequest, Segment, SegmentId, UpsertSummary, ValidContact, validate_contacts,
+    Consent, Contact, ContactExport, ContactFilter, ContactId, ContactPatch, FieldError,
+    NewContact, NewSegment, OrgId, Page, PageRequest, Segment, SegmentId, UpsertSummary,
+    ValidContact, validate_contacts,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -197,29 +198,80 @@ impl Engine {
         Ok(changed)
     }
 
-    /// Erases a contact's personal data (its planned messages are not sent); a keyed hash of
-    /// its address is kept so the address is never subscribed again by an upsert or import.
-    pub async fn erase_contact(&self, caller: &Caller, id: ContactId) -> AppResult<()> {
-        caller.require_write()?;
+    /// Everything held about a contact, an erased one too (its address's keyed hash finds the
+    /// sign-ups that asked it to confirm).
+    async fn held_about(&self, caller: &Caller, id: ContactId) -> AppResult<ContactExport> {
         let contacts = self.repos(caller).contacts;
-        let current = contacts.get(caller.org, id).await?;
-        let hash = current.email.as_deref().map(|email| {
+        let contact = contacts.get(caller.org, id).await?;
+        let hash = contact.email.as_deref().map(|email| {
             self.execution()
                 .signer
                 .address_hash(&email.to_ascii_lowercase())
         });
-        contacts.erase(caller.org, id, self.now(), hash).await?;
+        Ok(contacts.export(caller.org, id, self.now(), hash).await?)
+    }
+
+    /// Erases a contact's personal data (its planned messages are not sent, the landing-page
+    /// forms it submitted are deleted, the outbox copies of its messages and confirmation
+    /// requests are removed); a keyed hash of its address is kept so the address is never
+    /// subscribed again by an upsert or import. Erasing again finishes what a failed erasure
+    /// left.
+    pub async fn erase_contact(&self, caller: &Caller, id: ContactId) -> AppResult<()> {
+        caller.require_write()?;
+        let held = self.held_about(caller, id).await?;
+        let hash = held.contact.email.as_deref().map(|email| {
+            self.execution()
+                .signer
+                .address_hash(&email.to_ascii_lowercase())
+        });
+        self.repos(caller)
+            .contacts
+            .erase(caller.org, id, self.now(), hash)
+            .await?;
+        let message_ids = held
+            .deliveries
+            .iter()
+            .map(|d| &d.message_id)
+            .chain(held.sign_ups.iter().map(|s| &s.message_id));
+        let mut removed = 0;
+        for message_id in message_ids {
+            self.blobs()
+                .delete(&crate::execution::OutboxMailer::key(message_id))
+                .await?;
+            removed += 1;
+        }
         self.audit(
             caller,
             crate::audit::Happened {
                 action: "contact.erased",
                 target_kind: "contact",
                 target_id: Some(id.as_uuid()),
-                details: serde_json::json!({}),
+                details: serde_json::json!({"messages": removed}),
             },
         )
         .await;
         Ok(())
+    }
+
+    /// Everything held about a contact (profile, consent history, messages, tracked events,
+    /// outcomes, landing-page forms, sign-ups), for its right of access and portability;
+    /// audited. An erased contact is gone (`NotFound`).
+    pub async fn export_contact(&self, caller: &Caller, id: ContactId) -> AppResult<ContactExport> {
+        let export = self.held_about(caller, id).await?;
+        if export.contact.erased_at.is_some() {
+            return Err(AppError::NotFound { entity: "contact" });
+        }
+        self.audit(
+            caller,
+            crate::audit::Happened {
+                action: "contact.exported",
+                target_kind: "contact",
+                target_id: Some(id.as_uuid()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await;
+        Ok(export)
     }
 
     /// Saves a segment.

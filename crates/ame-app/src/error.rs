@@ -59,6 +59,12 @@ pub enum AppError {
     /// The page's campaign has ended (completed or archived): the page is gone for good.
     #[error("this campaign has ended, so its page and form are no longer available")]
     PageGone,
+    /// A lead form without a genuine token from its page served within the last day (a form
+    /// scripted from elsewhere, or a page left open too long).
+    #[error(
+        "the form must be sent from its page as served within the last day: reload the page and send the form again"
+    )]
+    StaleForm,
     /// The page's campaign is paused: its form takes no leads until it runs again.
     #[error("this campaign is paused, so its form takes no sign-ups for now; try again later")]
     PagePaused,

@@ -25,14 +25,23 @@ pub struct GcReport {
     pub too_young: u64,
     /// Blobs whose key names no organization (not written by AME), left alone.
     pub foreign: u64,
+    /// The minimum age applied: the one asked for, but never less than
+    /// [`GENERATION_STORE_WINDOW`](crate::GENERATION_STORE_WINDOW).
+    pub min_age: Duration,
 }
 
 impl Engine {
     /// Removes every blob no asset or published page of its organization refers to and that was
-    /// last written more than `min_age` ago (on the engine's clock).
+    /// last written more than `min_age` ago (on the engine's clock) — never less than
+    /// [`GENERATION_STORE_WINDOW`](crate::GENERATION_STORE_WINDOW), so a file a generation in
+    /// flight has written but not yet named in its set is never taken.
     pub async fn collect_garbage(&self, min_age: Duration) -> AppResult<GcReport> {
+        let min_age = min_age.max(crate::GENERATION_STORE_WINDOW);
         let cutoff = self.now() - chrono::TimeDelta::from_std(min_age).unwrap_or_default();
-        let mut report = GcReport::default();
+        let mut report = GcReport {
+            min_age,
+            ..GcReport::default()
+        };
         let mut by_org: BTreeMap<OrgId, Vec<ame_storage::StoredBlob>> = BTreeMap::new();
         for blob in self.blobs().list().await? {
             report.scanned += 1;
@@ -102,10 +111,47 @@ mod tests {
                 removed_bytes: 16,
                 too_young: 1,
                 foreign: 1,
+                min_age: DEFAULT_GC_MIN_AGE,
             }
         );
         assert!(!blobs.contains(&key("orphan")));
         assert!(blobs.contains(&key("kept")) && blobs.contains(&key("fresh")));
         assert!(blobs.contains("not-an-org/file"));
+    }
+
+    #[tokio::test]
+    async fn a_sweep_asked_for_no_minimum_age_still_spares_a_generation_in_flight() {
+        let org = OrgId::new();
+        let now = Utc::now();
+        let blobs = Arc::new(FakeBlobs::default());
+        let key = |name: &str| format!("{}/{name}", org.as_uuid());
+        let window = chrono::TimeDelta::from_std(crate::GENERATION_STORE_WINDOW).unwrap();
+        blobs.put_at(
+            &key("being-stored"),
+            b"written, set not stored yet",
+            now - window / 2,
+        );
+        blobs.put_at(
+            &key("abandoned"),
+            b"a failed generation's",
+            now - window * 2,
+        );
+        let mut mocks = Mocks::default();
+        mocks
+            .assets
+            .expect_referenced_files()
+            .returning(|_| Ok(HashSet::new()));
+        let engine = mocks
+            .engine()
+            .with_blobs(blobs.clone())
+            .with_clock(Arc::new(ManualClock::new(now)));
+        let report = engine
+            .collect_garbage(std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!((report.removed, report.too_young), (1, 1));
+        assert_eq!(report.min_age, crate::GENERATION_STORE_WINDOW);
+        assert!(blobs.contains(&key("being-stored")));
+        assert!(!blobs.contains(&key("abandoned")));
     }
 }

@@ -30,6 +30,7 @@ impl Engine {
             JobSpec::Publish(publish) => execution.publish_job(job, publish).await,
             JobSpec::Notify(notice) => execution.notify_job(job, notice).await,
             JobSpec::Rollup {} => execution.rollup_job(job).await,
+            JobSpec::ConfirmSignUp { request } => execution.confirm_sign_up_job(job, request).await,
             JobSpec::TargetingTrain { goal } => self
                 .retrain_if_changed(job.org_id, goal)
                 .await

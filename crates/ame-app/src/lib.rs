@@ -30,6 +30,7 @@ mod idempotency;
 mod jobs;
 mod key_cache;
 mod keys;
+mod opt_in;
 pub mod optimisation;
 mod prediction;
 mod public;
@@ -48,7 +49,10 @@ pub use accounts::{
     DashboardSession, PASSWORD_LENGTH, SESSION_LIFETIME, SignInError, SignedIn, session_hash,
 };
 pub use admin::{DEMO_OWNER_EMAIL, DemoOrganization, prepare_database};
-pub use assets::{DEFAULT_LEADS_LIMIT, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile, default_seed};
+pub use assets::{
+    DEFAULT_LEADS_LIMIT, GENERATION_STORE_WINDOW, LEADS_LIMIT_RANGE, MAX_SEED, OpenedFile,
+    default_seed,
+};
 pub use audit::{AUDIT_LIMIT_RANGE, DEFAULT_AUDIT_LIMIT, in_request};
 pub use caller::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -56,6 +60,7 @@ pub use engine::{DEFAULT_IDEMPOTENCY_LEASE, DEFAULT_KEY_CACHE_TTL, Engine};
 pub use error::{AppError, AppResult};
 pub use gc::{DEFAULT_GC_MIN_AGE, GcReport};
 pub use idempotency::{Idempotent, IdempotentRequest, StoredReply};
+pub use opt_in::ConfirmationPage;
 pub use prediction::{BenchmarkSharing, DRAWS_RANGE};
 pub use public::{LeadOutcome, LeadSubmission, PageView, is_page_slug};
 pub use repos::{Repositories, RepositorySource, SqlRepositories};

@@ -110,59 +110,16 @@ async fn a_segment_audience_gets_only_its_members_and_the_rate_limit_holds(db: T
     );
 }
 
-/// A landing-page form filled in by someone who agrees to hear from the brand.
-fn consenting_lead(name: &str, email: &str) -> ame_app::LeadSubmission {
-    ame_app::LeadSubmission {
-        name: Some(name.into()),
-        email: Some(email.into()),
-        company: None,
-        consent: Some("yes".into()),
-        website: None,
-    }
-}
-
 async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     let h = Harness::new(db, at(2027, 3, 1, 8, 0)).await;
-    let mut new = NewCampaign::new(CampaignType::LeadGen, "Book 40 demos with finance teams");
-    new.audience =
-        Some(serde_json::from_value(serde_json::json!({"campaign_leads": true})).unwrap());
-    new.holdout_fraction = Some(0.0);
-    let valid = h.engine.check_new_campaign(&h.caller, new).unwrap();
-    let campaign = h
-        .engine
-        .create_campaign(&h.caller, valid, None)
-        .await
-        .unwrap()
-        .id;
-    let assets = h
-        .engine
-        .generate_assets(&h.caller, campaign, Some(2), None)
-        .await
-        .unwrap();
-    let slug = assets
-        .iter()
-        .find(|a| a.asset_type == ame_domain::AssetType::LandingPage)
-        .unwrap()
-        .content["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    h.engine
-        .change_status(&h.caller, campaign, CampaignStatus::Active, None)
-        .await
-        .unwrap();
+    let (_, slug) = h.lead_campaign().await;
     h.run_until(at(2027, 3, 1, 9, 0), chrono::TimeDelta::minutes(5))
         .await;
     assert!(
         h.mailer.accepted().is_empty(),
         "no leads yet, nobody to nurture"
     );
-    h.engine
-        .submit_lead(
-            &slug,
-            consenting_lead("Ada Lovelace", "ada@example.com"),
-            None,
-        )
+    h.sign_up(&slug, "Ada Lovelace", "ada@example.com")
         .await
         .unwrap();
     // Her lead brings the campaign's next sweep forward: she is enrolled and sent step 1
@@ -178,12 +135,7 @@ async fn a_landing_pages_leads_enter_its_nurture_sequence(db: TestDb) {
     assert!(got[0].0.html.contains("Ada"), "the lead's first name");
     assert!(got[0].1 <= submitted + chrono::TimeDelta::seconds(5));
     // A second lead a second later waits for the spacing, then is enrolled as quickly.
-    h.engine
-        .submit_lead(
-            &slug,
-            consenting_lead("Grace Hopper", "grace@example.com"),
-            None,
-        )
+    h.sign_up(&slug, "Grace Hopper", "grace@example.com")
         .await
         .unwrap();
     let second = ame_app::Clock::now(&*h.clock);

@@ -148,6 +148,11 @@ pub enum JobSpec {
         /// The goal the model predicts.
         goal: Goal,
     },
+    /// Sends the email that asks a landing-page sign-up to confirm its address.
+    ConfirmSignUp {
+        /// The sign-up's confirmation request.
+        request: uuid::Uuid,
+    },
 }
 
 /// A stored job whose kind or payload this version cannot read.
@@ -173,6 +178,7 @@ impl JobSpec {
             Self::Notify(_) => kinds::NOTIFY_EVENT,
             Self::Rollup {} => kinds::ROLLUP,
             Self::TargetingTrain { .. } => kinds::TARGETING_TRAIN,
+            Self::ConfirmSignUp { .. } => kinds::CONFIRM_SIGN_UP,
         }
     }
 
@@ -292,6 +298,8 @@ pub mod kinds {
     pub const ROLLUP: &str = "results_rollup";
     /// Retrains an organization's targeting model for one goal when its outcomes changed.
     pub const TARGETING_TRAIN: &str = "targeting_train";
+    /// Sends the email that asks a landing-page sign-up to confirm its address.
+    pub const CONFIRM_SIGN_UP: &str = "confirm_sign_up";
 }
 
 /// When a parked job (of a paused campaign) is due: never, until the campaign resumes.
@@ -482,6 +490,9 @@ mod tests {
             }),
             JobSpec::Rollup {},
             JobSpec::TargetingTrain { goal: Goal::Clicks },
+            JobSpec::ConfirmSignUp {
+                request: uuid::Uuid::nil(),
+            },
         ];
         let mut seen = std::collections::HashSet::new();
         for spec in specs {
@@ -489,7 +500,7 @@ mod tests {
             let back = JobSpec::parse(spec.kind(), &spec.payload()).unwrap();
             assert_eq!(back, spec);
         }
-        assert_eq!(seen.len(), 9);
+        assert_eq!(seen.len(), 10);
     }
 
     #[test]

@@ -18,10 +18,12 @@ mod content;
 mod delivery;
 mod email_health;
 mod enums;
+mod export;
 mod feedback;
 mod ids;
 mod jobs;
 mod lifecycle;
+mod opt_in;
 mod optimisation;
 mod organization;
 mod pagination;
@@ -65,6 +67,9 @@ pub use enums::{
     AssetType, CampaignType, Channel, Consent, DeliveryState, EmailEvent, ExperimentState, Goal,
     Group, JobState, MemberRole, ParseEnumError, TargetingMode, TrackingKind,
 };
+pub use export::{
+    ConsentChange, ContactEvent, ContactExport, ContactOutcome, SignUpRecord, consent_history,
+};
 pub use feedback::{FeedbackKind, FeedbackOutcome, FeedbackReport, FeedbackSource, MessageId};
 pub use ids::{
     ApiKeyId, AssetId, CampaignId, ConnectorId, ContactId, JobId, OrgId, SegmentId, UserId,
@@ -74,6 +79,7 @@ pub use jobs::{
     SendSpec, TransitionEffects, kinds, parked_until, retry_delay, transition_effects,
 };
 pub use lifecycle::{CampaignStatus, TransitionError};
+pub use opt_in::{NewOptInRequest, OPT_IN_VALIDITY, OptInConfirmation, OptInRequest};
 pub use optimisation::{
     ArmReport, DEFAULT_HOLDOUT_FRACTION, ExperimentEvent, ExperimentReport, GroupCounts,
     IntervalEstimate, LiftReport, MAX_HOLDOUT_FRACTION, MAX_OUTCOMES_PER_REQUEST,

@@ -360,6 +360,7 @@ impl CorpusBrand {
             postal_address: format!("{}, 1 High Street, Springfield", self.company),
             unsubscribe_text: "Unsubscribe".into(),
             market: self.market,
+            double_opt_in: None,
             industry: None,
             story: self.story(),
         })

@@ -33,7 +33,7 @@ pub const DEFAULT_ACCENT: Rgb = Rgb(0xf2, 0xa9, 0x00);
 
 /// A surface colour and the text colour to use on it, the surface adjusted if needed so the
 /// text reaches 4.5:1.
-fn surface_and_text(hex: &str, fallback: Rgb) -> (String, String) {
+pub(crate) fn surface_and_text(hex: &str, fallback: Rgb) -> (String, String) {
     let (surface, text, _) = readable_on(Rgb::from_hex(hex).unwrap_or(fallback), MIN_TEXT_CONTRAST);
     (surface.to_hex(), text.to_hex())
 }
@@ -259,6 +259,20 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
     page.into_string()
 }
 
+/// The page with `token` as a hidden `form_token` field of its lead form (the form that posts
+/// to `/p/{slug}/leads`); a page without that form is returned as it is.
+pub fn with_form_token(page: &str, slug: &str, token: &str) -> String {
+    let action = format!("action=\"/p/{slug}/leads\"");
+    let Some(at) = page.find(&action) else {
+        return page.to_owned();
+    };
+    let Some(end) = page[at..].find('>').map(|i| at + i + 1) else {
+        return page.to_owned();
+    };
+    let field = html! { input type="hidden" name="form_token" value=(token); };
+    format!("{}{}{}", &page[..end], field.into_string(), &page[end..])
+}
+
 /// What an email needs besides its copy.
 #[derive(Debug, Clone)]
 pub struct EmailContext<'a> {
@@ -275,37 +289,60 @@ pub struct EmailContext<'a> {
 /// Renders one email as HTML (table layout and inline styles, which email clients need).
 pub fn email_html(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
     let brand = ctx.brand;
-    let (primary, on_primary) = surface_and_text(&brand.primary_color, DEFAULT_PRIMARY);
-    let (accent, on_accent) = surface_and_text(&brand.accent_color, DEFAULT_ACCENT);
     let subject = variant(&copy.subject, ctx.variant);
     let preheader = variant(&copy.preheader, ctx.variant);
     let href = tracked_url(&brand.cta_url, "email", ctx.slug);
+    let body = html! {
+        p style="margin:0 0 16px;" { (ctx.greeting) }
+        @for para in &copy.body { p style="margin:0 0 16px;" { (para) } }
+        (email_button(brand, &href, &copy.cta_label))
+        p style="margin:0;" { (brand.sign_off) }
+    };
+    let footer = html! {
+        p style="margin:0 0 8px;" { (brand.postal_address) }
+        a href=(UNSUBSCRIBE_TAG) style="color:#555555;" { (brand.unsubscribe_text) }
+    };
+    email_frame(brand, subject, Some(preheader), body, footer)
+}
+
+/// An email's button in the brand's accent colour.
+pub(crate) fn email_button(brand: &Brand, href: &str, label: &str) -> Markup {
+    let (accent, on_accent) = surface_and_text(&brand.accent_color, DEFAULT_ACCENT);
+    html! {
+        p style="margin:24px 0;" {
+            a href=(href) style={ "background:" (accent) ";color:" (on_accent) ";padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block;" } { (label) }
+        }
+    }
+}
+
+/// An email's frame: the brand's name on its primary colour, then `body`, then `footer` in
+/// small print (table layout and inline styles, which email clients need).
+pub(crate) fn email_frame(
+    brand: &Brand,
+    title: &str,
+    preheader: Option<&str>,
+    body: Markup,
+    footer: Markup,
+) -> String {
+    let (primary, on_primary) = surface_and_text(&brand.primary_color, DEFAULT_PRIMARY);
     let doc: Markup = html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (subject) }
+                title { (title) }
             }
             body style="margin:0;padding:0;background:#f4f4f4;" {
-                div style="display:none;max-height:0;overflow:hidden;" { (preheader) }
+                @if let Some(preheader) = preheader {
+                    div style="display:none;max-height:0;overflow:hidden;" { (preheader) }
+                }
                 table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f4;" {
                     tr { td align="center" style="padding:24px 12px;" {
                         table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;" {
                             tr { td style={ "background:" (primary) ";color:" (on_primary) ";padding:20px 32px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0;" } { (brand.company_name) } }
-                            tr { td style="padding:32px;font-size:16px;line-height:1.6;" {
-                                p style="margin:0 0 16px;" { (ctx.greeting) }
-                                @for para in &copy.body { p style="margin:0 0 16px;" { (para) } }
-                                p style="margin:24px 0;" {
-                                    a href=(href) style={ "background:" (accent) ";color:" (on_accent) ";padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block;" } { (copy.cta_label) }
-                                }
-                                p style="margin:0;" { (brand.sign_off) }
-                            } }
-                            tr { td style="padding:16px 32px;font-size:12px;color:#555555;border-top:1px solid #eeeeee;" {
-                                p style="margin:0 0 8px;" { (brand.postal_address) }
-                                a href=(UNSUBSCRIBE_TAG) style="color:#555555;" { (brand.unsubscribe_text) }
-                            } }
+                            tr { td style="padding:32px;font-size:16px;line-height:1.6;" { (body) } }
+                            tr { td style="padding:16px 32px;font-size:12px;color:#555555;border-top:1px solid #eeeeee;" { (footer) } }
                         }
                     } }
                 }
@@ -338,6 +375,20 @@ pub fn email_text(copy: &EmailCopy, ctx: &EmailContext<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_token_goes_inside_the_lead_form_only() {
+        let page = "<form method=\"get\" action=\"/search\"><input name=q></form>\
+                    <form method=\"post\" action=\"/p/spring/leads\"><input name=\"email\"></form>";
+        let with = with_form_token(page, "spring", "AAA.bbb");
+        assert_eq!(
+            with,
+            "<form method=\"get\" action=\"/search\"><input name=q></form>\
+             <form method=\"post\" action=\"/p/spring/leads\">\
+             <input type=\"hidden\" name=\"form_token\" value=\"AAA.bbb\"><input name=\"email\"></form>"
+        );
+        assert_eq!(with_form_token(page, "summer", "AAA.bbb"), page);
+    }
 
     #[test]
     fn tracking_goes_before_the_fragment() {

@@ -9,6 +9,7 @@ pub mod banner;
 pub mod brief;
 pub mod builtin;
 pub mod colour;
+pub mod confirmation;
 mod content;
 pub mod copy;
 pub mod corpus;

@@ -33,6 +33,7 @@ pub fn brand() -> Brand {
         postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
         unsubscribe_text: "Unsubscribe".into(),
         market: ame_domain::Market::Business,
+        double_opt_in: None,
         industry: Some("accounting software".into()),
         story: BrandStory {
             short_benefits: vec![

@@ -77,6 +77,7 @@ fn hostile_brand() -> Brand {
         postal_address: "1 Main St, Springfield <USA>".into(),
         unsubscribe_text: "Unsubscribe".into(),
         market: ame_domain::Market::Business,
+        double_opt_in: None,
         industry: None,
         story: ame_domain::BrandStory::default(),
     }

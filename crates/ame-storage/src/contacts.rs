@@ -1,23 +1,19 @@
 //! Contacts and segments stored through sea-orm.
 
 use crate::entity::contact::{self, Column};
-use crate::entity::segment;
 use crate::error::DbResultExt;
 use crate::queue::micros;
 use crate::scope::{Scope, parse_stored};
 use crate::{StorageError, StorageResult};
 use ame_domain::{
-    Consent, Contact, ContactFilter, ContactId, ContactPatch, Cursor, NewSegment, OrgId, Page,
-    PageRequest, Segment, SegmentId, UpsertSummary, ValidContact,
+    Consent, Contact, ContactExport, ContactFilter, ContactId, ContactPatch, Cursor,
+    NewOptInRequest, NewSegment, OptInConfirmation, OptInRequest, OrgId, Page, PageRequest,
+    Segment, SegmentId, UpsertSummary, ValidContact,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
-use std::collections::HashMap;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Contacts of one organization.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -70,7 +66,17 @@ pub trait ContactRepository: Send + Sync {
         source: &str,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
-    /// Erases a contact's personal data, keeping its id (so counts stay whole); its consent
+    /// Everything held about one contact (an erased one too), as of `now`; `address_hash` (a
+    /// keyed hash of its address) finds the sign-ups that asked it to confirm.
+    async fn export(
+        &self,
+        org: OrgId,
+        id: ContactId,
+        now: DateTime<Utc>,
+        address_hash: Option<String>,
+    ) -> StorageResult<ContactExport>;
+    /// Erases a contact's personal data and the landing-page leads it submitted, keeping its
+    /// id (so counts stay whole); its consent
     /// becomes `unsubscribed`, and `address_hash` (a keyed hash of its address) joins the
     /// organization's erased addresses so the address is never subscribed again by an upsert.
     async fn erase(
@@ -80,6 +86,22 @@ pub trait ContactRepository: Send + Sync {
         now: DateTime<Utc>,
         address_hash: Option<String>,
     ) -> StorageResult<()>;
+    /// Records a landing-page sign-up that waits for its owner's confirmation.
+    async fn request_opt_in(
+        &self,
+        org: OrgId,
+        request: NewOptInRequest,
+    ) -> StorageResult<OptInRequest>;
+    /// One sign-up waiting for (or given) its confirmation.
+    async fn opt_in_request(&self, org: OrgId, id: uuid::Uuid) -> StorageResult<OptInRequest>;
+    /// Confirms a sign-up: its address becomes a subscribed contact (whatever it was before,
+    /// an erasure's suppression included), unless the request expired or was confirmed.
+    async fn confirm_opt_in(
+        &self,
+        org: OrgId,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> StorageResult<OptInConfirmation>;
     /// Creates a segment.
     async fn create_segment(
         &self,
@@ -131,17 +153,6 @@ pub(crate) fn to_domain(m: contact::Model) -> StorageResult<Contact> {
     })
 }
 
-fn segment_to_domain(m: segment::Model) -> StorageResult<Segment> {
-    Ok(Segment {
-        id: SegmentId::from_uuid(m.id),
-        org_id: OrgId::from_uuid(m.org_id),
-        name: m.name,
-        filter: serde_json::from_value(m.filter)
-            .map_err(|e| StorageError::Database(format!("unexpected segment filter: {e}")))?,
-        created_at: m.created_at,
-    })
-}
-
 async fn find<C: ConnectionTrait>(
     txn: &C,
     org: OrgId,
@@ -166,112 +177,7 @@ impl ContactRepository for SqlContacts {
         now: DateTime<Utc>,
         erased: std::collections::HashSet<String>,
     ) -> StorageResult<UpsertSummary> {
-        let now = micros(now);
-        let mut summary = UpsertSummary::default();
-        let txn = self.scope.begin_write(org).await?;
-        let mut existing: HashMap<String, contact::Model> = HashMap::new();
-        for chunk in contacts.chunks(500) {
-            let keys: Vec<String> = chunk.iter().map(|c| c.email_key.clone()).collect();
-            for m in contact::Entity::find()
-                .filter(Column::OrgId.eq(org.as_uuid()))
-                .filter(Column::EmailKey.is_in(keys))
-                .all(&txn)
-                .await
-                .db()?
-            {
-                if let Some(key) = m.email_key.clone() {
-                    existing.insert(key, m);
-                }
-            }
-        }
-        let mut inserts = Vec::new();
-        for c in contacts {
-            match existing.get(&c.email_key) {
-                None => {
-                    let was_erased = erased.contains(&c.email_key);
-                    let consent = if was_erased {
-                        summary.kept_suppressed += 1;
-                        Consent::Unsubscribed
-                    } else {
-                        c.consent.unwrap_or(Consent::Subscribed)
-                    };
-                    let source = if was_erased { "erasure" } else { source };
-                    inserts.push(contact::ActiveModel {
-                        id: Set(uuid::Uuid::now_v7()),
-                        org_id: Set(org.as_uuid()),
-                        email: Set(Some(c.email)),
-                        email_key: Set(Some(c.email_key)),
-                        first_name: Set(c.first_name),
-                        time_zone: Set(c.time_zone),
-                        locale: Set(c.locale),
-                        attributes: Set(serde_json::Value::Object(
-                            c.attributes.unwrap_or_default(),
-                        )),
-                        consent: Set(consent.as_str().to_owned()),
-                        consent_source: Set(source.to_owned()),
-                        consent_at: Set(now),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        erased_at: Set(None),
-                    });
-                    summary.created += 1;
-                }
-                Some(current) => {
-                    let stored: Consent = parse_stored("consent", &current.consent)?;
-                    // A suppressed contact stays suppressed: only an explicit change (PATCH)
-                    // may re-subscribe someone who unsubscribed, bounced or complained.
-                    let consent = match c.consent {
-                        Some(Consent::Subscribed) | None if stored != Consent::Subscribed => {
-                            if c.consent.is_some() {
-                                summary.kept_suppressed += 1;
-                            }
-                            stored
-                        }
-                        Some(new) => new,
-                        None => stored,
-                    };
-                    let mut update = contact::Entity::update_many()
-                        .col_expr(Column::Email, Expr::value(c.email))
-                        .col_expr(Column::UpdatedAt, Expr::value(now));
-                    if let Some(n) = c.first_name {
-                        update = update.col_expr(Column::FirstName, Expr::value(n));
-                    }
-                    if let Some(z) = c.time_zone {
-                        update = update.col_expr(Column::TimeZone, Expr::value(z));
-                    }
-                    if let Some(l) = c.locale {
-                        update = update.col_expr(Column::Locale, Expr::value(l));
-                    }
-                    if let Some(a) = c.attributes {
-                        update = update.col_expr(
-                            Column::Attributes,
-                            Expr::value(serde_json::Value::Object(a)),
-                        );
-                    }
-                    if consent != stored {
-                        update = update
-                            .col_expr(Column::Consent, Expr::value(consent.as_str()))
-                            .col_expr(Column::ConsentSource, Expr::value(source))
-                            .col_expr(Column::ConsentAt, Expr::value(now));
-                    }
-                    update
-                        .filter(Column::Id.eq(current.id))
-                        .filter(Column::OrgId.eq(org.as_uuid()))
-                        .exec(&txn)
-                        .await
-                        .db()?;
-                    summary.updated += 1;
-                }
-            }
-        }
-        for chunk in inserts.chunks(200) {
-            contact::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(&txn)
-                .await
-                .db()?;
-        }
-        txn.commit().await.db()?;
-        Ok(summary)
+        crate::contacts_upsert::upsert(&self.scope, org, contacts, source, now, erased).await
     }
 
     async fn get(&self, org: OrgId, id: ContactId) -> StorageResult<Contact> {
@@ -321,13 +227,25 @@ impl ContactRepository for SqlContacts {
         let mut after = page.after;
         let mut items = Vec::with_capacity(limit);
         let txn = self.scope.begin(org).await?;
-        // Attribute filters are checked here, not in SQL, so both engines read JSON alike;
-        // the scan walks the (org_id, created_at, id) index a batch at a time.
+        // Attribute filters are decided here, so both engines read JSON alike; the scan walks
+        // the (org_id, created_at, id) index a batch at a time. On PostgreSQL the attribute is
+        // also narrowed in SQL by containment, which the GIN index on `attributes` answers
+        // (containment is never stricter than equality, so nothing that matches is missed).
+        let contains = match (&filter.attribute, self.scope.is_postgres()) {
+            (Some((name, value)), true) => Some(serde_json::json!({ name.clone(): value.clone() })),
+            _ => None,
+        };
         let mut has_more = false;
         'scan: loop {
             let mut query = contact::Entity::find().filter(Column::OrgId.eq(org.as_uuid()));
             if let Some(consent) = filter.consent {
                 query = query.filter(Column::Consent.eq(consent.as_str()));
+            }
+            if let Some(contains) = &contains {
+                query = query.filter(Expr::cust_with_values(
+                    "attributes @> CAST($1 AS jsonb)",
+                    [contains.to_string()],
+                ));
             }
             if let Some(a) = after {
                 query = query.filter(
@@ -419,6 +337,7 @@ impl ContactRepository for SqlContacts {
                 .col_expr(Column::Consent, Expr::value(c.as_str()))
                 .col_expr(Column::ConsentSource, Expr::value("api"))
                 .col_expr(Column::ConsentAt, Expr::value(now));
+            crate::consent_log::record_one(&txn, org, current.id, c, "api", now).await?;
         }
         update
             .filter(Column::Id.eq(id.as_uuid()))
@@ -452,6 +371,9 @@ impl ContactRepository for SqlContacts {
             .exec(&txn)
             .await
             .db()?;
+        if changed.rows_affected == 1 {
+            crate::consent_log::record_one(&txn, org, id.as_uuid(), consent, source, now).await?;
+        }
         txn.commit().await.db()?;
         Ok(changed.rows_affected == 1)
     }
@@ -487,6 +409,27 @@ impl ContactRepository for SqlContacts {
         Ok(found)
     }
 
+    async fn export(
+        &self,
+        org: OrgId,
+        id: ContactId,
+        now: DateTime<Utc>,
+        address_hash: Option<String>,
+    ) -> StorageResult<ContactExport> {
+        let txn = self.scope.begin(org).await?;
+        let found = find(&txn, org, id).await?;
+        let records = crate::contact_records::load(
+            &txn,
+            org,
+            id,
+            found.email_key.as_deref(),
+            address_hash.as_deref(),
+        )
+        .await?;
+        txn.commit().await.db()?;
+        Ok(records.into_export(to_domain(found)?, now))
+    }
+
     async fn erase(
         &self,
         org: OrgId,
@@ -497,13 +440,25 @@ impl ContactRepository for SqlContacts {
         let now = micros(now);
         let backend = self.scope.db.get_database_backend();
         let txn = self.scope.begin_write(org).await?;
-        find(&txn, org, id).await?;
+        let found = find(&txn, org, id).await?;
+        if let Some(key) = found.email_key.as_deref() {
+            crate::contact_records::delete_leads(&txn, org, key).await?;
+        }
         if let Some(hash) = address_hash {
             txn.execute_raw(crate::queue::statement(
                 backend,
                 "INSERT INTO erased_addresses (org_id, address_hash, erased_at) VALUES (?, ?, ?) \
                  ON CONFLICT (org_id, address_hash) DO NOTHING",
-                vec![org.as_uuid().into(), hash.into(), now.into()],
+                vec![org.as_uuid().into(), hash.clone().into(), now.into()],
+            ))
+            .await
+            .db()?;
+            // Sign-ups still waiting for confirmation forget the address (and cannot confirm).
+            txn.execute_raw(crate::queue::statement(
+                backend,
+                "UPDATE opt_in_requests SET email = NULL, first_name = NULL \
+                 WHERE org_id = ? AND address_hash = ?",
+                vec![org.as_uuid().into(), hash.into()],
             ))
             .await
             .db()?;
@@ -526,8 +481,38 @@ impl ContactRepository for SqlContacts {
             .await
             .db()?;
         crate::ledger::suppress_contact(&txn, org, id, now).await?;
+        crate::consent_log::record_one(
+            &txn,
+            org,
+            id.as_uuid(),
+            Consent::Unsubscribed,
+            "erasure",
+            now,
+        )
+        .await?;
         txn.commit().await.db()?;
         Ok(())
+    }
+
+    async fn request_opt_in(
+        &self,
+        org: OrgId,
+        request: NewOptInRequest,
+    ) -> StorageResult<OptInRequest> {
+        crate::opt_in::request(&self.scope, org, request).await
+    }
+
+    async fn opt_in_request(&self, org: OrgId, id: uuid::Uuid) -> StorageResult<OptInRequest> {
+        crate::opt_in::get(&self.scope, org, id).await
+    }
+
+    async fn confirm_opt_in(
+        &self,
+        org: OrgId,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> StorageResult<OptInConfirmation> {
+        crate::opt_in::confirm(&self.scope, org, id, now).await
     }
 
     async fn create_segment(
@@ -536,48 +521,14 @@ impl ContactRepository for SqlContacts {
         segment: NewSegment,
         now: DateTime<Utc>,
     ) -> StorageResult<Segment> {
-        let segment = segment.validate()?;
-        let filter = serde_json::to_value(&segment.filter)
-            .map_err(|e| StorageError::Invalid(e.to_string()))?;
-        let txn = self.scope.begin_write(org).await?;
-        let model = segment::Entity::insert(segment::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(org.as_uuid()),
-            name: Set(segment.name),
-            filter: Set(filter),
-            created_at: Set(micros(now)),
-        })
-        .exec_with_returning(&txn)
-        .await
-        .db()?;
-        txn.commit().await.db()?;
-        segment_to_domain(model)
+        crate::segments::create(&self.scope, org, segment, now).await
     }
 
     async fn get_segment(&self, org: OrgId, id: SegmentId) -> StorageResult<Segment> {
-        let txn = self.scope.begin(org).await?;
-        let found = segment::Entity::find()
-            .filter(segment::Column::Id.eq(id.as_uuid()))
-            .filter(segment::Column::OrgId.eq(org.as_uuid()))
-            .one(&txn)
-            .await
-            .db()?
-            .ok_or(StorageError::not_found("segment"))?;
-        txn.commit().await.db()?;
-        segment_to_domain(found)
+        crate::segments::get(&self.scope, org, id).await
     }
 
     async fn list_segments(&self, org: OrgId) -> StorageResult<Vec<Segment>> {
-        let txn = self.scope.begin(org).await?;
-        let rows = segment::Entity::find()
-            .filter(segment::Column::OrgId.eq(org.as_uuid()))
-            .order_by_desc(segment::Column::CreatedAt)
-            .order_by_desc(segment::Column::Id)
-            .limit(1000)
-            .all(&txn)
-            .await
-            .db()?;
-        txn.commit().await.db()?;
-        rows.into_iter().map(segment_to_domain).collect()
+        crate::segments::list(&self.scope, org).await
     }
 }

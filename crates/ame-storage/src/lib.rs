@@ -17,11 +17,15 @@ mod audit;
 mod blobs;
 mod brands;
 mod campaigns;
+mod consent_log;
+mod contact_records;
 mod contacts;
+mod contacts_upsert;
 mod entity;
 mod error;
 mod idempotency;
 mod ledger;
+mod opt_in;
 mod optimisation;
 mod organizations;
 mod pages;
@@ -30,6 +34,7 @@ mod repository;
 mod results;
 mod scope;
 mod scores;
+mod segments;
 mod statements;
 mod storage;
 
@@ -51,6 +56,7 @@ pub use ledger::{
     EventFacts, ExecutionRepository, NewConnectorRecord, NewTrackingEvent, PlannedSend,
     SendOutcome, SqlExecution, StoredSendingDomain, TrackingEvent,
 };
+pub use opt_in::DOUBLE_OPT_IN;
 #[cfg(any(test, feature = "mock"))]
 pub use optimisation::MockOptimisationRepository;
 pub use optimisation::{

@@ -25,6 +25,7 @@ backend_tests!(
     sends_are_planned_once_and_settled_with_their_job,
     a_bounce_suppresses_the_contact,
     failures_in_a_row_pause_one_organizations_sending,
+    attribute_filters_page_through_only_matching_contacts,
 );
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -742,4 +743,89 @@ async fn failures_in_a_row_pause_one_organizations_sending(db: TestDb) {
 fn queue_micros(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
     use chrono::SubsecRound;
     t.trunc_subsecs(6)
+}
+
+async fn attribute_filters_page_through_only_matching_contacts(db: TestDb) {
+    let org = org(&db, "Acme").await;
+    let other = org_other(&db).await;
+    let contacts = db.storage.contacts();
+    let now = Utc::now();
+    // 1,200 contacts (more than one scan batch): every third on the pro plan, with a seat
+    // count and a flag; the other organization has pro contacts too.
+    let rows: Vec<NewContact> = (0..1200)
+        .map(|i| NewContact {
+            attributes: Some(
+                serde_json::json!({
+                    "plan": if i % 3 == 0 { "pro" } else { "free" },
+                    "seats": i % 5,
+                    "beta": i % 2 == 0,
+                })
+                .as_object()
+                .unwrap()
+                .clone(),
+            ),
+            ..NewContact::email(format!("c{i}@example.com"))
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        contacts
+            .upsert(
+                org,
+                validate_contacts(chunk).unwrap(),
+                "api",
+                now,
+                Default::default(),
+            )
+            .await
+            .unwrap();
+    }
+    let theirs = NewContact {
+        attributes: Some(
+            serde_json::json!({"plan": "pro"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ),
+        ..NewContact::email("theirs@example.com")
+    };
+    contacts
+        .upsert(
+            other,
+            validate_contacts(&[theirs]).unwrap(),
+            "api",
+            now,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let count = |name: &'static str, value: serde_json::Value| {
+        let contacts = &contacts;
+        async move {
+            let filter = ContactFilter {
+                attribute: Some((name.to_owned(), value.clone())),
+                ..ContactFilter::default()
+            };
+            let mut seen = HashSet::new();
+            let mut page = PageRequest::new(100, None).unwrap();
+            loop {
+                let got = contacts.list(org, filter.clone(), page).await.unwrap();
+                for c in &got.items {
+                    assert_eq!(c.attributes.get(name), Some(&value), "{c:?}");
+                    assert!(seen.insert(c.id), "listed twice");
+                }
+                match got.next_cursor {
+                    Some(cursor) => {
+                        let after = ame_domain::Cursor::decode(&cursor).unwrap();
+                        page = PageRequest::new(100, Some(after)).unwrap();
+                    }
+                    None => return seen.len(),
+                }
+            }
+        }
+    };
+    assert_eq!(count("plan", serde_json::json!("pro")).await, 400);
+    assert_eq!(count("seats", serde_json::json!(3)).await, 240);
+    assert_eq!(count("beta", serde_json::json!(true)).await, 600);
+    assert_eq!(count("plan", serde_json::json!("enterprise")).await, 0);
+    assert_eq!(count("missing", serde_json::json!("x")).await, 0);
 }

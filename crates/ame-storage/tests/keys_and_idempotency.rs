@@ -331,7 +331,7 @@ async fn the_application_sees_no_pending_migrations(db: TestDb) {
         Vec::<String>::new()
     );
     db.admin.rollback_all().await.unwrap();
-    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 25);
+    assert_eq!(db.admin.pending_migrations().await.unwrap().len(), 27);
     db.admin.migrate().await.unwrap();
     assert!(db.admin.pending_migrations().await.unwrap().is_empty());
 }

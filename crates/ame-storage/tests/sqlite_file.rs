@@ -39,5 +39,5 @@ async fn file_database_persists_across_reopen_and_uses_wal() {
     let read = reopened.campaigns().get(org.id, campaign.id).await.unwrap();
     assert_eq!(read.status, CampaignStatus::Scheduled);
     assert_eq!(read.objective, "Keep 95% of Q4 renewals");
-    assert_eq!(reopened.applied_migrations().await.unwrap().len(), 25);
+    assert_eq!(reopened.applied_migrations().await.unwrap().len(), 27);
 }

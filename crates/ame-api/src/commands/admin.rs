@@ -42,8 +42,14 @@ pub(super) async fn gc(url: &str, blob_store: &str, min_age_minutes: u64) -> Res
     let report = engine
         .collect_garbage(Duration::from_secs(min_age_minutes.saturating_mul(60)))
         .await?;
+    let applied = report.min_age.as_secs() / 60;
+    if applied > min_age_minutes {
+        eprintln!(
+            "note: files younger than {applied} min are always kept (a generation may take that long to store its set)"
+        );
+    }
     println!(
-        "scanned {} files: removed {} unreferenced ({} bytes), kept {} younger than {min_age_minutes} min, left {} not AME's",
+        "scanned {} files: removed {} unreferenced ({} bytes), kept {} younger than {applied} min, left {} not AME's",
         report.scanned, report.removed, report.removed_bytes, report.too_young, report.foreign
     );
     Ok(())

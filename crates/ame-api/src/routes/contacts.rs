@@ -8,8 +8,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use ame_domain::{
-    Consent, Contact, ContactFilter, ContactId, ContactPatch, FieldError, NewContact, NewSegment,
-    PageRequest, Segment, SegmentId, UpsertSummary,
+    Consent, Contact, ContactExport, ContactFilter, ContactId, ContactPatch, FieldError,
+    NewContact, NewSegment, PageRequest, Segment, SegmentId, UpsertSummary,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -198,6 +198,27 @@ pub async fn get_contact(
 ) -> Result<web::Json<Contact>, Problem> {
     let id = contact_id(&path)?;
     Ok(web::Json(state.engine.contact(&principal, id).await?))
+}
+
+/// Export everything held about one contact (right of access and portability): profile,
+/// consent history, messages, tracked events, campaign outcomes and landing-page forms. The
+/// export is recorded in the audit log; 404 once the contact was erased.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = uuid::Uuid, Path, description = "Contact id")),
+    responses((status = 200, description = "The contact's data", body = ContactExport)),
+    security(("bearer" = []))
+)]
+#[get("/contacts/{id}/export")]
+pub async fn export_contact(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ContactExport>, Problem> {
+    let id = contact_id(&path)?;
+    Ok(web::Json(
+        state.engine.export_contact(&principal, id).await?,
+    ))
 }
 
 /// Change one contact.

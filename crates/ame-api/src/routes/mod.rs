@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod brand;
 pub mod campaigns;
+pub mod confirm;
 pub mod contacts;
 pub mod execution;
 pub mod keys;

@@ -45,7 +45,7 @@ pub async fn public_page(
     let visitor = visitor_cookie(&req);
     let visit = super::tracking::visit_of(&req, visitor, &state.limits);
     let page = match state.engine.open_public_page(&path, visitor, &visit).await {
-        Ok(PageView::Live(page)) => page,
+        Ok(PageView::Live(html)) => html,
         Ok(PageView::Tested { html, visitor }) => {
             // A tested page differs per visitor: never shared by caches, and the visitor's
             // first-party cookie keeps their variant on every later visit.
@@ -80,16 +80,15 @@ pub async fn public_page(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut response = crate::files::stream(page, "public, max-age=60");
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(PAGE_POLICY),
-    );
-    response.headers_mut().insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    Ok(response)
+    // The same for every visitor within the hour its form token was made in: caches may keep it
+    // a minute.
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(page))
 }
 
 /// The lead form's fields.
@@ -124,20 +123,26 @@ pub struct LeadForm {
     /// Consent to be contacted: `yes`.
     #[schema(pattern = "^yes$", example = "yes")]
     consent: String,
+    /// The hidden token the served page put in its form (valid for a day, for that page only).
+    #[schema(pattern = r"^[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{22}$")]
+    form_token: String,
 }
 
 /// Submit the lead form of a published landing page (`application/x-www-form-urlencoded`).
 ///
 /// Fields: `name` (1 to 200 characters), `email` (an address, at most 254 characters),
-/// `company` (optional, at most 200), `consent` (`yes`). A filled `website` field (the hidden
-/// trap for bots) is answered like a success but stores nothing.
+/// `company` (optional, at most 200), `consent` (`yes`), and `form_token`, the hidden field the
+/// served page holds (a form without a genuine one from its page served within the last day is
+/// refused with 403 `stale_form`). A filled `website` field (the hidden trap for bots) is
+/// answered like a success but stores nothing.
 #[utoipa::path(
     tag = "public",
     params(("slug" = String, Path, description = "The page's slug", pattern = r"^[a-z0-9-]{1,80}$")),
     request_body(content_type = "application/x-www-form-urlencoded", content = LeadForm),
     responses(
-        (status = 201, description = "Thank-you page", content_type = "text/html", body = String),
+        (status = 201, description = "Thank-you page (when the brand asks for double opt-in, it asks the visitor to confirm from the email just sent)", content_type = "text/html", body = String),
         (status = 200, description = "Thank-you page; the address had already signed up on this page within a day, so nothing new was stored", content_type = "text/html", body = String),
+        (status = 403, description = "Posted from another site, or without a genuine form token from the page served within the last day", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The campaign is paused and takes no sign-ups for now", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 410, description = "The campaign has ended", body = ProblemDetails, content_type = "application/problem+json"),
     ),
@@ -158,18 +163,21 @@ pub async fn submit_lead(
     crate::body::unencoded(&req)?;
     let body = read_form_body(payload).await?;
     let form = read_lead_form(&req, &body)?;
-    let status = match state
+    let outcome = state
         .engine
         .submit_lead(&slug, form, visitor_cookie(&req))
-        .await?
-    {
+        .await?;
+    let status = match outcome {
         LeadOutcome::Duplicate => StatusCode::OK,
-        LeadOutcome::Stored | LeadOutcome::Trapped => StatusCode::CREATED,
+        LeadOutcome::Stored | LeadOutcome::Trapped | LeadOutcome::AwaitingConfirmation => {
+            StatusCode::CREATED
+        }
     };
+    let confirm = outcome == LeadOutcome::AwaitingConfirmation;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
-        .body(thank_you_page(&slug)))
+        .body(thank_you_page(&slug, confirm)))
 }
 
 /// Refuses a form posted from another site: browsers name the page a form was posted from in
@@ -257,6 +265,7 @@ fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Prob
         email: field("email"),
         company: field("company"),
         consent: field("consent"),
+        form_token: field("form_token"),
         website: field("website"),
     })
 }
@@ -279,16 +288,22 @@ fn notice(status: StatusCode, title: &str, text: &str) -> HttpResponse {
         .body(page.into_string())
 }
 
-/// The page a visitor sees after submitting the form.
-fn thank_you_page(slug: &str) -> String {
+/// The page a visitor sees after submitting the form (asking them to confirm by email when
+/// `confirm`).
+fn thank_you_page(slug: &str, confirm: bool) -> String {
     html! {
         (maud::DOCTYPE)
         html lang="en" {
             head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { "Thank you" } }
             body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.6" {
                 main {
-                    h1 { "Thank you!" }
-                    p { "We received your details and will be in touch soon." }
+                    @if confirm {
+                        h1 { "Check your inbox" }
+                        p { "We sent you an email with a link. Press its button to confirm your address; until then you are not subscribed." }
+                    } @else {
+                        h1 { "Thank you!" }
+                        p { "We received your details and will be in touch soon." }
+                    }
                     p { a href={ "/p/" (slug) } { "Back to the page" } }
                 }
             }

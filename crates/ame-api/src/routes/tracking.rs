@@ -21,7 +21,7 @@ const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-a
 /// destination (only ever the one signed into the token).
 #[utoipa::path(
     tag = "public",
-    params(("token" = String, Path, description = "The signed token of a tracked link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")),
+    params(("token" = String, Path, description = "The signed token of a tracked link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$")),
     responses(
         (status = 302, description = "On to the destination", headers(("Location" = String, description = "The signed destination"))),
         (status = 404, description = "Not a genuine tracked link", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
@@ -81,7 +81,8 @@ pub(crate) fn visit_of(
     visit
 }
 
-fn page(status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {
+/// A short, uncached page with one heading.
+pub(crate) fn page(status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {
     let page = html! {
         (maud::DOCTYPE)
         html lang="en" {
@@ -108,7 +109,7 @@ fn page(status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {
 /// is pressed).
 #[utoipa::path(
     tag = "public",
-    params(("token" = String, Path, description = "The signed token of an unsubscribe link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")),
+    params(("token" = String, Path, description = "The signed token of an unsubscribe link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$")),
     responses(
         (status = 200, description = "A page with an unsubscribe button", content_type = "text/html", body = String),
         (status = 404, description = "Not a genuine unsubscribe link", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
@@ -136,7 +137,7 @@ pub async fn unsubscribe_page(
 /// button posts here too). Answers a plain confirmation page.
 #[utoipa::path(
     tag = "public",
-    params(("token" = String, Path, description = "The signed token of an unsubscribe link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")),
+    params(("token" = String, Path, description = "The signed token of an unsubscribe link", max_length = 2048, pattern = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$")),
     responses(
         (status = 200, description = "Unsubscribed: a confirmation page", content_type = "text/html", body = String),
         (status = 404, description = "Not a genuine unsubscribe link", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),

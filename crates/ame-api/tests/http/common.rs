@@ -210,6 +210,20 @@ impl Server {
         self.generate(token, campaign_id).await;
     }
 
+    /// The hidden `form_token` the landing page at `path` serves now.
+    pub async fn form_token(&self, path: &str) -> String {
+        let html = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        form_token_of(&html)
+    }
+
     /// Adds one subscribed contact and makes every subscribed contact a draft's audience.
     pub async fn give_audience(&self, token: &str, campaign_id: &str) {
         let contact = self
@@ -263,4 +277,16 @@ pub fn brand() -> Value {
         "sign_off": "The Ledgerly team",
         "postal_address": "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA"
     })
+}
+
+/// The hidden `form_token` field's value in a served landing page.
+pub fn form_token_of(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&scraper::Selector::parse("form input[name=form_token]").unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("the page has no form token: {html}"))
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
 }

@@ -262,9 +262,10 @@ async fn public_pages_serve_and_collect_leads(db: TestDb) {
         .unwrap();
     let action = form.value().attr("action").unwrap().to_owned();
     assert_eq!(action, format!("{path}/leads"));
+    let token = crate::common::form_token_of(&html);
 
     let origin = server.base.clone();
-    let post = |body: &'static str, content_type: &'static str| {
+    let send = |body: String, content_type: &'static str| {
         let request = server
             .http
             .post(format!("{}{action}", server.base))
@@ -273,6 +274,22 @@ async fn public_pages_serve_and_collect_leads(db: TestDb) {
             .body(body);
         async move { request.send().await.unwrap() }
     };
+    let post = |body: &str, content_type: &'static str| {
+        send(format!("{body}&form_token={token}"), content_type)
+    };
+    // A form scripted without the page's token, or with a forged one, is refused.
+    for body in [
+        "name=Ada&email=ada%40example.com&consent=yes".to_owned(),
+        format!(
+            "name=Ada&email=ada%40example.com&consent=yes&form_token={}",
+            token.replace('.', "x.")
+        ),
+    ] {
+        let refused = send(body, "application/x-www-form-urlencoded").await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["code"], "stale_form");
+    }
     let ok = post(
         "name=Ada+Lovelace&email=ada%40example.com&company=Analytical&consent=yes&website=",
         "application/x-www-form-urlencoded",
@@ -598,13 +615,16 @@ async fn pages_follow_their_campaign_and_keep_their_address(db: TestDb) {
         .unwrap()
         .to_owned();
     let visit = || server.http.get(format!("{}{path}", server.base)).send();
+    let token = server.form_token(&path).await;
     let sign_up = |email: &str| {
         server
             .http
             .post(format!("{}{path}/leads", server.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("referer", format!("{}{path}", server.base))
-            .body(format!("name=Ada&email={email}&consent=yes"))
+            .body(format!(
+                "name=Ada&email={email}&consent=yes&form_token={token}"
+            ))
             .send()
     };
     let status_path = format!("/api/marketing/campaigns/{id}/status");

@@ -169,6 +169,11 @@ async fn another_organization_gets_404_and_changes_nothing(db: TestDb) {
             None,
         ),
         (
+            Method::GET,
+            format!("/api/marketing/contacts/{contact}/export"),
+            None,
+        ),
+        (
             Method::PATCH,
             format!("/api/marketing/contacts/{contact}"),
             Some(json!({"first_name": "Hijacked"})),

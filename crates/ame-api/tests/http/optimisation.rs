@@ -340,6 +340,7 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
     };
     let mut seen = std::collections::HashSet::new();
     let mut visitor = None;
+    let mut token = String::new();
     // Visitors in an ordinary browser (software without one is shown a page, not enrolled).
     let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     for _ in 0..12 {
@@ -358,7 +359,9 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
             "{cookie}"
         );
         let pair = cookie.split(';').next().unwrap().to_owned();
-        let shown = h1(&first.text().await.unwrap());
+        let text = first.text().await.unwrap();
+        token = crate::common::form_token_of(&text);
+        let shown = h1(&text);
         assert!(
             headlines.iter().any(|h| h.as_str() == Some(shown.as_str())),
             "{shown}"
@@ -388,7 +391,9 @@ async fn landing_page_visitors_keep_their_variant_and_count_as_leads(db: TestDb)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("origin", &server.base)
         .header("cookie", visitor.unwrap())
-        .body("name=Ada+Lovelace&email=ada%40example.com&consent=yes&website=")
+        .body(format!(
+            "name=Ada+Lovelace&email=ada%40example.com&consent=yes&website=&form_token={token}"
+        ))
         .send()
         .await
         .unwrap();

@@ -7,6 +7,7 @@
 //! Everything time-dependent reads the injected [`Clock`], so tests move
 //! time and call [`Worker::run_once`](crate::Worker::run_once) instead of sleeping.
 
+mod confirm;
 mod links;
 mod mail;
 mod outbound;

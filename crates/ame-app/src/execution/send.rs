@@ -201,13 +201,11 @@ impl Execution {
             delivery.subject_variant,
             contact,
         );
-        let own = self.org_sender(org).await?;
+        let sender = self.message_sender(org).await?;
         let email = OutgoingEmail {
-            from: own
-                .as_ref()
-                .map_or_else(|| self.settings.from.clone(), |o| o.from.clone()),
-            reply_to: own.as_ref().and_then(|o| o.reply_to.clone()),
-            dkim: own.as_ref().map(|o| o.signer.clone()),
+            from: sender.from,
+            reply_to: sender.reply_to,
+            dkim: sender.dkim,
             to: contact.email.clone().unwrap_or_default(),
             to_name: contact.first_name.clone(),
             subject: message.subject,

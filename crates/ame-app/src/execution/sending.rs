@@ -30,6 +30,16 @@ pub struct SenderCache {
     entries: Mutex<HashMap<OrgId, CachedSender>>,
 }
 
+/// The sender fields of an organization's message.
+pub(crate) struct MessageSender {
+    /// The `From` header.
+    pub from: String,
+    /// The `Reply-To` header, when set.
+    pub reply_to: Option<String>,
+    /// The organization's own DKIM key, when it has one.
+    pub dkim: Option<Arc<DkimSigner>>,
+}
+
 /// How long a send waits before it looks again while its organization's sending is paused.
 pub(crate) const PAUSED_RECHECK: TimeDelta = TimeDelta::minutes(5);
 
@@ -68,6 +78,19 @@ impl Execution {
             .unwrap_or_else(|e| e.into_inner())
             .insert(org, (stored.updated_at, sender.clone()));
         Ok(Some(sender))
+    }
+
+    /// Who a message of the organization comes from: its own sender and key when it set a
+    /// sending domain, else the configured sender (signed by the mailer's key, if any).
+    pub(crate) async fn message_sender(&self, org: OrgId) -> AppResult<MessageSender> {
+        let own = self.org_sender(org).await?;
+        Ok(MessageSender {
+            from: own
+                .as_ref()
+                .map_or_else(|| self.settings.from.clone(), |o| o.from.clone()),
+            reply_to: own.as_ref().and_then(|o| o.reply_to.clone()),
+            dkim: own.as_ref().map(|o| o.signer.clone()),
+        })
     }
 
     /// The organization's sending state as a send finds it, and when the send must look

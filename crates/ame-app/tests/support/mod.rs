@@ -100,19 +100,44 @@ impl Harness {
 
     /// A harness whose organization may send `per_minute` messages a minute.
     pub async fn with_send_rate(db: TestDb, start: DateTime<Utc>, per_minute: u32) -> Self {
+        Self::build(db, start, per_minute, None).await
+    }
+
+    /// A harness whose messages go to the default outbox, as `.eml` files in `blobs` (the
+    /// recording mailer then sees nothing).
+    pub async fn with_outbox(
+        db: TestDb,
+        start: DateTime<Utc>,
+        blobs: Arc<dyn ame_storage::BlobStore>,
+    ) -> Self {
+        let per_minute = ExecutionSettings::default().send_rate_per_minute;
+        Self::build(db, start, per_minute, Some(blobs)).await
+    }
+
+    async fn build(
+        db: TestDb,
+        start: DateTime<Utc>,
+        per_minute: u32,
+        outbox: Option<Arc<dyn ame_storage::BlobStore>>,
+    ) -> Self {
         let clock = Arc::new(ManualClock::new(start));
         let mailer = RecordingMailer::new(clock.clone());
-        let engine = Engine::new(db.storage.clone())
-            .with_clock(clock.clone())
-            .with_execution(ExecutionSettings {
-                mailer: Some(mailer.clone()),
-                public_url: "https://ame.example".into(),
-                from: "Ledgerly <news@ledgerly.example>".into(),
-                send_rate_per_minute: per_minute,
-                // Test receivers listen on loopback, which connectors reach only when allowed.
-                egress: Arc::new(ame_app::egress::EgressPolicy::parse("127.0.0.1").unwrap()),
-                ..ExecutionSettings::default()
-            });
+        let mut engine = Engine::new(db.storage.clone()).with_clock(clock.clone());
+        let recording: Arc<dyn Mailer> = mailer.clone();
+        let mut sends_to = Some(recording);
+        if let Some(blobs) = outbox {
+            engine = engine.with_blobs(blobs);
+            sends_to = None;
+        }
+        let engine = engine.with_execution(ExecutionSettings {
+            mailer: sends_to,
+            public_url: "https://ame.example".into(),
+            from: "Ledgerly <news@ledgerly.example>".into(),
+            send_rate_per_minute: per_minute,
+            // Test receivers listen on loopback, which connectors reach only when allowed.
+            egress: Arc::new(ame_app::egress::EgressPolicy::parse("127.0.0.1").unwrap()),
+            ..ExecutionSettings::default()
+        });
         let org = engine.create_organization("Ledgerly").await.unwrap();
         let caller = Caller {
             org: org.id,
@@ -186,6 +211,59 @@ impl Harness {
         campaign.id
     }
 
+    /// An active lead-generation campaign whose audience is its own landing page's leads,
+    /// generated; returns it and its page's slug.
+    pub async fn lead_campaign(&self) -> (ame_domain::CampaignId, String) {
+        let mut new = NewCampaign::new(CampaignType::LeadGen, "Book 40 demos with finance teams");
+        new.audience =
+            Some(serde_json::from_value(serde_json::json!({"campaign_leads": true})).unwrap());
+        new.holdout_fraction = Some(0.0);
+        let valid = self.engine.check_new_campaign(&self.caller, new).unwrap();
+        let campaign = self
+            .engine
+            .create_campaign(&self.caller, valid, None)
+            .await
+            .unwrap()
+            .id;
+        let assets = self
+            .engine
+            .generate_assets(&self.caller, campaign, Some(2), None)
+            .await
+            .unwrap();
+        let slug = assets
+            .iter()
+            .find(|a| a.asset_type == ame_domain::AssetType::LandingPage)
+            .unwrap()
+            .content["slug"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.engine
+            .change_status(&self.caller, campaign, CampaignStatus::Active, None)
+            .await
+            .unwrap();
+        (campaign, slug)
+    }
+
+    /// Signs `name` and `email` up on page `slug`, with the token the page serves now.
+    pub async fn sign_up(
+        &self,
+        slug: &str,
+        name: &str,
+        email: &str,
+    ) -> ame_app::AppResult<ame_app::LeadOutcome> {
+        let token = self
+            .engine
+            .execution()
+            .signer
+            .form_token(slug, self.clock.now());
+        let form = ame_app::LeadSubmission {
+            form_token: Some(token),
+            ..consenting_lead(name, email)
+        };
+        self.engine.submit_lead(slug, form, None).await
+    }
+
     /// Moves the clock to `until` in steps, running the worker at each.
     pub async fn run_until(&self, until: DateTime<Utc>, step: chrono::TimeDelta) {
         while self.clock.now() < until {
@@ -193,6 +271,19 @@ impl Harness {
             self.clock.set((self.clock.now() + step).min(until));
         }
         self.worker.drain().await.unwrap();
+    }
+}
+
+/// A landing-page form filled in by someone who agrees to hear from the brand (without the
+/// page's token).
+pub fn consenting_lead(name: &str, email: &str) -> ame_app::LeadSubmission {
+    ame_app::LeadSubmission {
+        name: Some(name.into()),
+        email: Some(email.into()),
+        company: None,
+        consent: Some("yes".into()),
+        website: None,
+        form_token: None,
     }
 }
 
@@ -216,6 +307,7 @@ pub fn brand() -> BrandProfileInput {
         postal_address: "Ledgerly Inc., 100 Main St, Springfield, IL 62701, USA".into(),
         unsubscribe_text: None,
         market: ame_domain::Market::Business,
+        double_opt_in: None,
         industry: None,
         story: ame_domain::BrandStory::default(),
     }

@@ -139,6 +139,10 @@ pub struct BrandProfileInput {
     /// Whom the brand sells to; `business` when left out.
     #[serde(default)]
     pub market: Market,
+    /// Whether a landing-page sign-up must confirm by email before it is subscribed (double
+    /// opt-in); when left out, on for consumer brands and off for business ones.
+    #[serde(default)]
+    pub double_opt_in: Option<bool>,
     /// The brand's industry in a few words (2 to 60 characters), e.g. `dental care`.
     #[serde(default)]
     #[cfg_attr(
@@ -182,6 +186,10 @@ pub struct Brand {
     /// Whom the brand sells to.
     #[serde(default)]
     pub market: Market,
+    /// Whether landing-page sign-ups confirm by email, when set (else [`Brand::confirms_sign_ups`]
+    /// follows the market).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub double_opt_in: Option<bool>,
     /// The brand's industry, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
@@ -209,6 +217,14 @@ pub struct BrandProfile {
 }
 
 impl Brand {
+    /// Whether landing-page sign-ups must confirm by email before they are subscribed: the
+    /// brand's setting, else on for consumer brands (where third parties' addresses are most
+    /// often entered) and off for business ones.
+    pub fn confirms_sign_ups(&self) -> bool {
+        self.double_opt_in
+            .unwrap_or(self.market == Market::Consumer)
+    }
+
     /// Marker put in every placeholder field, so nobody ships one by accident.
     pub const PLACEHOLDER_MARK: &'static str = "[set in brand profile]";
 
@@ -234,6 +250,7 @@ impl Brand {
             postal_address: format!("Company postal address {mark}"),
             unsubscribe_text: "Unsubscribe".to_owned(),
             market: Market::Business,
+            double_opt_in: None,
             industry: None,
             story: BrandStory::default(),
         }
@@ -326,6 +343,7 @@ impl BrandProfileInput {
                 postal_address,
                 unsubscribe_text,
                 market: self.market,
+                double_opt_in: self.double_opt_in,
                 industry,
                 story,
             }),
@@ -406,9 +424,38 @@ mod tests {
             postal_address: "100 Main St, Springfield".into(),
             unsubscribe_text: None,
             market: Market::Business,
+            double_opt_in: None,
             industry: None,
             story: BrandStory::default(),
         }
+    }
+
+    #[test]
+    fn sign_ups_confirm_by_default_for_consumer_brands_unless_the_brand_says() {
+        let business = input().validate().unwrap();
+        assert!(!business.confirms_sign_ups());
+        let consumer = BrandProfileInput {
+            market: Market::Consumer,
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert!(consumer.confirms_sign_ups());
+        let opted_out = BrandProfileInput {
+            market: Market::Consumer,
+            double_opt_in: Some(false),
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert!(!opted_out.confirms_sign_ups());
+        let opted_in = BrandProfileInput {
+            double_opt_in: Some(true),
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert!(opted_in.confirms_sign_ups());
     }
 
     #[test]

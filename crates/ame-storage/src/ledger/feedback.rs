@@ -159,7 +159,7 @@ impl SqlExecution {
                 vec![Consent::Subscribed, Consent::Unsubscribed, Consent::Bounced],
             ),
         };
-        contact::Entity::update_many()
+        let changed = contact::Entity::update_many()
             .col_expr(contact::Column::Consent, Expr::value(consent.as_str()))
             .col_expr(
                 contact::Column::ConsentSource,
@@ -174,6 +174,17 @@ impl SqlExecution {
             .exec(&txn)
             .await
             .db()?;
+        if changed.rows_affected == 1 {
+            crate::consent_log::record_one(
+                &txn,
+                org,
+                row.contact_id,
+                consent,
+                report.source.as_str(),
+                now,
+            )
+            .await?;
+        }
         super::suppress_contact(&txn, org, ContactId::from_uuid(row.contact_id), now).await?;
         txn.commit().await.db()?;
         Ok(FeedbackOutcome::Applied)

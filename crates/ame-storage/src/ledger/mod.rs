@@ -19,7 +19,7 @@ pub use sending::StoredSendingDomain;
 mod tracking;
 
 pub use ame_domain::{PlannedSend, SendOutcome};
-pub(crate) use rows::{cancel_pending, suppress_contact};
+pub(crate) use rows::{cancel_pending, suppress_contact, to_delivery as delivery_to_domain};
 use rows::{find_delivery, to_delivery};
 
 pub use tracking::{NewTrackingEvent, TrackingEvent};

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-pub(super) fn to_delivery(m: delivery::Model) -> StorageResult<Delivery> {
+pub(crate) fn to_delivery(m: delivery::Model) -> StorageResult<Delivery> {
     Ok(Delivery {
         id: m.id,
         campaign_id: CampaignId::from_uuid(m.campaign_id),

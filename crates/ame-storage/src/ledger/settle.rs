@@ -117,6 +117,15 @@ impl SqlExecution {
                 .exec(&txn)
                 .await
                 .db()?;
+            crate::consent_log::record_one(
+                &txn,
+                org,
+                delivery.contact_id.as_uuid(),
+                Consent::Bounced,
+                "smtp_bounce",
+                now,
+            )
+            .await?;
         }
         txn.commit().await.db()?;
         Ok(true)

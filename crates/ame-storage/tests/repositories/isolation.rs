@@ -163,7 +163,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
                  'users', 'user_organizations', 'api_keys', 'idempotency_keys', 'brand_profiles', \
                  'published_pages', 'landing_page_leads', 'campaign_results', \
                  'campaign_channel_totals', 'audience_score_sets', 'audience_scores', \
-                 'tracking_requests', 'erased_addresses') \
+                 'tracking_requests', 'erased_addresses', 'opt_in_requests', 'consent_events') \
                  AND relkind = 'r' ORDER BY relname",
                 None,
             )
@@ -173,7 +173,7 @@ async fn tenants_never_see_or_touch_each_other(db: TestDb) {
             assert_eq!(row["relrowsecurity"], json!(true), "{row}");
             assert_eq!(row["relforcerowsecurity"], json!(true), "{row}");
         }
-        assert_eq!(forced.len(), 16);
+        assert_eq!(forced.len(), 18);
         let role = db
             .storage
             .query_json(

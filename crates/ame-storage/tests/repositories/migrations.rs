@@ -10,7 +10,7 @@ backend_tests!(migrations_roll_back_and_reapply);
 
 async fn migrations_roll_back_and_reapply(db: TestDb) {
     let applied = db.admin.applied_migrations().await.unwrap();
-    assert_eq!(applied.len(), 25, "{applied:?}");
+    assert_eq!(applied.len(), 27, "{applied:?}");
     assert!(
         applied.windows(2).all(|w| w[0] < w[1]),
         "migrations not in order: {applied:?}"

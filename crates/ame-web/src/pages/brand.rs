@@ -161,6 +161,14 @@ fn values_of(brand: &Brand) -> FormData {
         text("industry", brand.industry.as_deref().unwrap_or_default()),
         text("market", brand.market.as_str()),
         text(
+            "double_opt_in",
+            match brand.double_opt_in {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
+        ),
+        text(
             "story.short_benefits",
             &brand.story.short_benefits.join("\n"),
         ),
@@ -248,6 +256,14 @@ fn brand_page(
         ("business".to_owned(), "Businesses".to_owned()),
         ("consumer".to_owned(), "Consumers".to_owned()),
     ];
+    let confirmations: Vec<(String, String)> = vec![
+        (
+            String::new(),
+            "As the market suggests (consumers yes, businesses no)".to_owned(),
+        ),
+        ("yes".to_owned(), "Yes, always".to_owned()),
+        ("no".to_owned(), "No, subscribe at once".to_owned()),
+    ];
     let readonly = !ctx.can_write();
     page(
         ctx,
@@ -275,6 +291,7 @@ fn brand_page(
                             }
                             @if name == "audience" {
                                 (field("market", "Sells to", Some("Businesses get work-email forms and business wording; consumers get neither."), Control::Select(markets.clone(), values.get("market").unwrap_or("business")), errors, true))
+                                (field("double_opt_in", "Sign-ups confirm by email", Some("Double opt-in: a landing-page sign-up is subscribed only after pressing the button in the email it is sent."), Control::Select(confirmations.clone(), values.get("double_opt_in").unwrap_or_default()), errors, false))
                                 (field("tone", "Tone", Some("The voice the copy is written in."), Control::Select(tones.clone(), values.get("tone").unwrap_or("professional")), errors, true))
                             }
                         }
@@ -381,6 +398,14 @@ fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
                 .filter(|m| !m.is_empty())
                 .unwrap_or("business")
         ),
+    );
+    object.insert(
+        "double_opt_in".into(),
+        match form.get("double_opt_in") {
+            Some("yes") => json!(true),
+            Some("no") => json!(false),
+            _ => Value::Null,
+        },
     );
     serde_path_to_error::deserialize::<_, BrandProfileInput>(Value::Object(object)).map_err(|e| {
         let field = e.path().to_string();

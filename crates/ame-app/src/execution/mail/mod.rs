@@ -39,7 +39,8 @@ pub struct OutgoingEmail {
     pub text: String,
     /// The `Message-ID`, with angle brackets; the same for every attempt of one message.
     pub message_id: String,
-    /// The one-click unsubscribe URL (`List-Unsubscribe`, RFC 8058).
+    /// The one-click unsubscribe URL (`List-Unsubscribe`, RFC 8058); empty for a message that
+    /// is not a mailing (a sign-up's confirmation request), which carries no such header.
     pub unsubscribe_url: String,
     /// The `Date` header.
     pub date: SystemTime,
@@ -165,13 +166,16 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
     if let Some(id) = &email.feedback_id {
         builder = builder.header(FeedbackId(id.clone()));
     }
+    if !email.unsubscribe_url.is_empty() {
+        builder = builder
+            .header(ListUnsubscribe(format!("<{}>", email.unsubscribe_url)))
+            .header(ListUnsubscribePost);
+    }
     builder
         .subject(email.subject.clone())
         .message_id(Some(email.message_id.clone()))
         .header(PostmarkMessageId(email.message_id.clone()))
         .date(email.date)
-        .header(ListUnsubscribe(format!("<{}>", email.unsubscribe_url)))
-        .header(ListUnsubscribePost)
         .multipart(
             MultiPart::alternative()
                 .singlepart(

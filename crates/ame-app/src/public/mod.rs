@@ -22,6 +22,10 @@ pub struct LeadSubmission {
     pub consent: Option<String>,
     /// The hidden trap field people never fill in.
     pub website: Option<String>,
+    /// The token the served page put in its form (see [`LinkSigner::form_token`]).
+    ///
+    /// [`LinkSigner::form_token`]: crate::execution::LinkSigner::form_token
+    pub form_token: Option<String>,
 }
 
 /// What happened to a submitted lead.
@@ -33,13 +37,16 @@ pub enum LeadOutcome {
     Duplicate,
     /// The trap field was filled (a bot): answered like a success, nothing stored.
     Trapped,
+    /// The lead was stored, and its address must be confirmed by email before it is
+    /// subscribed (the brand asks for double opt-in).
+    AwaitingConfirmation,
 }
 
 /// What a visitor of a page gets.
 #[derive(Debug)]
 pub enum PageView {
-    /// The campaign runs: its landing page.
-    Live(OpenedFile),
+    /// The campaign runs: its landing page (the same for every visitor this hour).
+    Live(String),
     /// The campaign runs and tests the page's headline or button: the variant this visitor
     /// keeps, and the visitor's id (to store in their cookie).
     Tested {
@@ -158,9 +165,9 @@ impl Engine {
         Ok(page)
     }
 
-    /// The page itself, or when its headline or button has variants, the variant the visitor
-    /// keeps (a new visitor gets one drawn from the test's weights, and joins the test only
-    /// when the visit is `counted`).
+    /// The page itself with its form's token, or when its headline or button has variants,
+    /// the variant the visitor keeps (a new visitor gets one drawn from the test's weights, and
+    /// joins the test only when the visit is `counted`).
     async fn page_variant(
         &self,
         page: &ame_storage::PublishedPage,
@@ -173,23 +180,17 @@ impl Engine {
             .assets
             .get(page.org, page.asset)
             .await?;
+        let html = page_html(file).await?;
+        let token = self.execution().signer.form_token(&page.slug, self.now());
+        let html = ame_generation::html::with_form_token(&html, &page.slug, &token);
         let fields = ame_generation::html::landing_test_fields(&asset.content);
         if fields.iter().all(|(_, arms)| *arms <= 1) {
-            return Ok(PageView::Live(file));
+            return Ok(PageView::Live(html));
         }
         let visitor = visitor.unwrap_or_else(uuid::Uuid::new_v4);
         let chosen = self
             .visitor_variants(page.org, page.campaign, visitor, &fields, counted)
             .await?;
-        let mut bytes = Vec::with_capacity(file.size as usize);
-        let mut stream = file.stream;
-        while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-            bytes.extend_from_slice(
-                &chunk.map_err(|e| AppError::Internal(format!("reading the page: {e}")))?,
-            );
-        }
-        let html = String::from_utf8(bytes)
-            .map_err(|_| AppError::Internal("the stored page is not UTF-8".into()))?;
         let pick = |field: &str| chosen.get(field).copied().unwrap_or(0) as usize;
         Ok(PageView::Tested {
             html: ame_generation::html::landing_variant(
@@ -213,9 +214,19 @@ impl Engine {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
         }
+        let pages = self.service_repos().public_pages;
+        let genuine = form.form_token.as_deref().is_some_and(|t| {
+            self.execution()
+                .signer
+                .verify_form_token(slug, t, self.now())
+        });
+        if !genuine {
+            // A form for a page that does not exist is still not found.
+            pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
+            return Err(AppError::StaleForm);
+        }
         let trapped = form.website.as_deref().is_some_and(|v| !v.is_empty());
         let fields = validate_lead(&form)?;
-        let pages = self.service_repos().public_pages;
         if trapped {
             // Answer a bot like a person, but only for a page that takes leads; store nothing.
             let found = pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
@@ -230,23 +241,28 @@ impl Engine {
             }
             LeadRecording::Duplicate => Ok(LeadOutcome::Duplicate),
             LeadRecording::Stored(lead) => {
-                self.lead_becomes_contact(slug, &lead, visitor).await?;
-                Ok(LeadOutcome::Stored)
+                if self.lead_becomes_contact(slug, &lead, visitor).await? {
+                    Ok(LeadOutcome::AwaitingConfirmation)
+                } else {
+                    Ok(LeadOutcome::Stored)
+                }
             }
         }
     }
 
     /// A lead who ticked the consent box becomes (or updates) a subscribed contact, and the
-    /// lead is counted for its campaign's results and its `campaign_leads` audience.
+    /// lead is counted for its campaign's results and its `campaign_leads` audience. When the
+    /// brand asks for double opt-in and the address is not subscribed already, it is asked to
+    /// confirm by email instead, and counts from its confirmation (returns `true`).
     async fn lead_becomes_contact(
         &self,
         slug: &str,
         lead: &ame_domain::Lead,
         visitor: Option<uuid::Uuid>,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let repos = self.service_repos();
         let Some(found) = repos.public_pages.find(slug).await? else {
-            return Ok(());
+            return Ok(false);
         };
         let org = found.page.org;
         if let Some(visitor) = visitor {
@@ -268,25 +284,54 @@ impl Engine {
             ..ame_domain::NewContact::default()
         };
         let Ok(valid) = contact.validate_as("") else {
-            return Ok(());
+            return Ok(false);
         };
+        if self.confirms_sign_ups(org).await? {
+            let current = repos.contacts.find_by_email(org, &valid.email).await?;
+            if !current.is_some_and(|c| c.is_reachable()) {
+                self.request_confirmation(org, lead.campaign_id, slug, &valid)
+                    .await?;
+                return Ok(true);
+            }
+        }
         let valid = vec![valid];
         let erased = self.erased_among(&repos.contacts, org, &valid).await?;
         repos
             .contacts
             .upsert(org, valid.clone(), "landing_page", now, erased)
             .await?;
-        let valid = &valid[0];
-        let contact = repos.contacts.find_by_email(org, &valid.email).await?;
+        let contact = repos.contacts.find_by_email(org, &valid[0].email).await?;
+        self.count_lead(
+            org,
+            lead.campaign_id,
+            found.page.asset,
+            contact.map(|c| c.id),
+        )
+        .await?;
+        Ok(false)
+    }
+
+    /// Counts a lead of `campaign`'s page `asset` (by `contact`, when known) for its results,
+    /// and brings its next audience sweep forward so a campaign nurturing its own leads
+    /// enrols this one in seconds (at most one sweep per few seconds).
+    pub(crate) async fn count_lead(
+        &self,
+        org: ame_domain::OrgId,
+        campaign: ame_domain::CampaignId,
+        asset: ame_domain::AssetId,
+        contact: Option<ame_domain::ContactId>,
+    ) -> AppResult<()> {
+        let repos = self.service_repos();
+        let now = self.now();
         repos
             .execution
             .record_event(
                 org,
                 ame_storage::NewTrackingEvent {
-                    campaign: lead.campaign_id,
-                    asset: Some(found.page.asset),
+                    campaign,
+                    asset: Some(asset),
                     variant: None,
-                    contact: contact.map(|c| c.id),
+                    contact,
                     kind: ame_domain::TrackingKind::Lead,
                     channel: ame_domain::Channel::Web,
                     value: None,
@@ -295,22 +340,30 @@ impl Engine {
                 },
             )
             .await?;
-        // A campaign nurturing its own leads enrols this one in seconds, not at its next
-        // regular sweep: the queued sweep is brought forward (at most one per few seconds).
         repos
             .jobs
             .hurry(
                 org,
-                lead.campaign_id,
+                campaign,
                 ame_domain::kinds::AUDIENCE_SWEEP,
                 LEAD_SWEEP_SPACING,
                 now,
             )
             .await?;
-        self.executor()
-            .schedule_rollup(org, lead.campaign_id, now)
-            .await
+        self.executor().schedule_rollup(org, campaign, now).await
     }
+}
+
+/// A stored page's text.
+async fn page_html(file: OpenedFile) -> AppResult<String> {
+    let mut bytes = Vec::with_capacity(file.size as usize);
+    let mut stream = file.stream;
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        bytes.extend_from_slice(
+            &chunk.map_err(|e| AppError::Internal(format!("reading the page: {e}")))?,
+        );
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::Internal("the stored page is not UTF-8".into()))
 }
 
 /// The shortest time between two lead-triggered sweeps of one campaign.
@@ -388,235 +441,4 @@ fn is_email(text: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fakes::{Arc, Mocks, Mutex, Utc};
-    use ame_domain::{AssetId, CampaignId, Lead, OrgId};
-    use ame_storage::{PublicPage, PublishedPage};
-
-    fn form() -> LeadSubmission {
-        LeadSubmission {
-            name: Some("Ada Lovelace".into()),
-            email: Some("ada@example.com".into()),
-            company: None,
-            consent: Some("yes".into()),
-            website: None,
-        }
-    }
-
-    fn page(slug: &str, campaign_status: CampaignStatus) -> PublicPage {
-        PublicPage {
-            page: PublishedPage {
-                slug: slug.to_owned(),
-                org: OrgId::new(),
-                campaign: CampaignId::new(),
-                asset: AssetId::new(),
-                file_key: "org/abc".into(),
-            },
-            campaign_status,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_checked_lead_is_stored_with_its_fields_and_a_bot_only_gets_an_answer() {
-        let mut mocks = Mocks::default();
-        mocks
-            .public_pages
-            .expect_record_lead()
-            .withf(|slug, fields| {
-                slug == "spring"
-                    && fields["email"] == "ada@example.com"
-                    && fields["consent"] == true
-            })
-            .times(1)
-            .returning(|_, fields| {
-                Ok(LeadRecording::Stored(Lead {
-                    id: uuid::Uuid::now_v7(),
-                    campaign_id: CampaignId::new(),
-                    fields,
-                    created_at: Utc::now(),
-                }))
-            });
-        mocks
-            .public_pages
-            .expect_find()
-            .times(2)
-            .returning(|slug| Ok(Some(page(slug, CampaignStatus::Active))));
-        // The lead becomes a subscribed contact and counts for its campaign.
-        mocks
-            .contacts
-            .expect_erased_addresses()
-            .returning(|_, _| Ok(Default::default()));
-        mocks
-            .contacts
-            .expect_upsert()
-            .withf(|_, rows, source, _, _| {
-                source == "landing_page"
-                    && rows.len() == 1
-                    && rows[0].email_key == "ada@example.com"
-                    && rows[0].first_name.as_deref() == Some("Ada")
-                    && rows[0].consent == Some(ame_domain::Consent::Subscribed)
-            })
-            .times(1)
-            .returning(|_, _, _, _, _| Ok(ame_domain::UpsertSummary::default()));
-        mocks
-            .contacts
-            .expect_find_by_email()
-            .times(1)
-            .returning(|_, _| Ok(None));
-        mocks
-            .execution
-            .expect_record_event()
-            .withf(|_, e| e.kind == ame_domain::TrackingKind::Lead)
-            .times(1)
-            .returning(|_, _| Ok(true));
-        // Its campaign's next audience sweep is brought forward to enrol it.
-        mocks
-            .jobs
-            .expect_hurry()
-            .withf(|_, _, kind, _, _| *kind == *ame_domain::kinds::AUDIENCE_SWEEP)
-            .times(1)
-            .returning(|_, _, _, _, _| Ok(1));
-        mocks
-            .jobs
-            .expect_enqueue()
-            .times(1)
-            .returning(|_, _, _| Ok(1));
-        let engine = mocks.engine();
-        assert_eq!(
-            engine.submit_lead("spring", form(), None).await.unwrap(),
-            LeadOutcome::Stored
-        );
-        let bot = LeadSubmission {
-            website: Some("https://spam.example".into()),
-            ..form()
-        };
-        assert_eq!(
-            engine.submit_lead("spring", bot, None).await.unwrap(),
-            LeadOutcome::Trapped
-        );
-    }
-
-    #[tokio::test]
-    async fn leads_for_unknown_or_malformed_pages_are_not_found_and_bad_forms_store_nothing() {
-        let mut mocks = Mocks::default();
-        mocks
-            .public_pages
-            .expect_record_lead()
-            .times(1)
-            .returning(|_, _| Ok(LeadRecording::NoPage));
-        let engine = mocks.engine();
-        assert_eq!(
-            engine.submit_lead("gone", form(), None).await.unwrap_err(),
-            AppError::PageNotFound
-        );
-        assert_eq!(
-            engine
-                .submit_lead("../etc", form(), None)
-                .await
-                .unwrap_err(),
-            AppError::PageNotFound
-        );
-        let bad = LeadSubmission {
-            consent: None,
-            ..form()
-        };
-        assert!(matches!(
-            engine.submit_lead("spring", bad, None).await.unwrap_err(),
-            AppError::Validation(_)
-        ));
-    }
-
-    #[tokio::test]
-    async fn pages_of_paused_campaigns_show_a_notice_and_ended_ones_are_gone() {
-        let statuses = Arc::new(Mutex::new(vec![
-            CampaignStatus::Archived,
-            CampaignStatus::Completed,
-            CampaignStatus::Paused,
-        ]));
-        let mut mocks = Mocks::default();
-        let next = statuses.clone();
-        mocks
-            .public_pages
-            .expect_find()
-            .times(3)
-            .returning(move |slug| Ok(Some(page(slug, next.lock().unwrap().pop().unwrap()))));
-        let recorded = Arc::new(Mutex::new(vec![
-            LeadRecording::Duplicate,
-            LeadRecording::Closed(CampaignStatus::Completed),
-            LeadRecording::Closed(CampaignStatus::Paused),
-        ]));
-        mocks
-            .public_pages
-            .expect_record_lead()
-            .times(3)
-            .returning(move |_, _| Ok(recorded.lock().unwrap().pop().unwrap()));
-        let engine = mocks.engine();
-        assert!(matches!(
-            engine
-                .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
-                .await
-                .unwrap(),
-            PageView::Paused
-        ));
-        for _ in 0..2 {
-            assert_eq!(
-                engine
-                    .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
-                    .await
-                    .unwrap_err(),
-                AppError::PageGone
-            );
-        }
-        assert_eq!(
-            engine
-                .submit_lead("spring", form(), None)
-                .await
-                .unwrap_err(),
-            AppError::PagePaused
-        );
-        assert_eq!(
-            engine
-                .submit_lead("spring", form(), None)
-                .await
-                .unwrap_err(),
-            AppError::PageGone
-        );
-        assert_eq!(
-            engine.submit_lead("spring", form(), None).await.unwrap(),
-            LeadOutcome::Duplicate
-        );
-    }
-
-    #[test]
-    fn emails_and_slugs() {
-        assert!(is_email("ada@example.com"));
-        for bad in [
-            "ada",
-            "@example.com",
-            "ada@example",
-            "ada@.com",
-            "a da@example.com",
-        ] {
-            assert!(!is_email(bad), "{bad}");
-        }
-        assert!(is_page_slug("book-demos-0a1b2c3d"));
-        assert!(!is_page_slug("../etc") && !is_page_slug("UPPER") && !is_page_slug(""));
-    }
-
-    #[test]
-    fn a_lead_form_reports_every_bad_field() {
-        let form = LeadSubmission {
-            name: Some(String::new()),
-            email: Some("ada".into()),
-            company: Some("x".repeat(201)),
-            consent: None,
-            website: None,
-        };
-        let Err(AppError::Validation(errors)) = validate_lead(&form) else {
-            panic!("accepted a bad form");
-        };
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "email", "company", "consent"]);
-    }
-}
+mod tests;
