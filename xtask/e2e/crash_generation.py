@@ -10,6 +10,7 @@ partial set and prints the figures.
 """
 
 import os
+import pathlib
 import random
 import signal
 import subprocess
@@ -143,6 +144,17 @@ def main() -> None:
         raise SystemExit("the campaign to delete has no files of its own")
     if client.delete(f"/api/marketing/campaigns/{deleted}").status_code != 204:
         raise SystemExit("deleting a campaign failed")
+    # The sweep never takes a file younger than a generation may take to store its set (10
+    # minutes): age every file past that, then write one unreferenced file now, as a generation
+    # in flight would have, which must survive even `--min-age-minutes 0`.
+    root = pathlib.Path(os.environ["AME_BLOB_STORE"])
+    aged = time.time() - 20 * 60
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (aged, aged))
+    org_dir = next(p for p in root.iterdir() if p.is_dir() and is_uuid(p.name))
+    in_flight = org_dir / f"in-flight-{uuid.uuid4().hex}"
+    in_flight.write_bytes(b"written by a generation that has not stored its set yet")
     swept = subprocess.run(
         [os.environ["AME_BINARY"], "gc", "--min-age-minutes", "0"],
         capture_output=True, text=True, check=True,
@@ -159,7 +171,9 @@ def main() -> None:
     print(f"ame gc: {swept}; files of the stored sets missing afterwards: {missing}")
     removed = int(swept.split(" removed ")[1].split()[0])
     print(f"the deleted campaign had {len(own_files)} files of its own; the sweep removed {removed}")
-    if missing or removed < len(own_files):
+    survived = in_flight.exists()
+    print(f"the file of a generation in flight survived the sweep: {survived}")
+    if missing or removed < len(own_files) or not survived:
         sys.exit(1)
     print(
         f"{generations} keyed generations, {ROUNDS} kills with SIGKILL, {killed_before_answer} "
@@ -167,6 +181,14 @@ def main() -> None:
     )
     if duplicates or partial:
         sys.exit(1)
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+        return True
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":
