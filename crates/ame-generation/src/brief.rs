@@ -216,15 +216,22 @@ impl Brief {
             .unwrap_or(&self.campaign.objective)
     }
 
-    /// The public slug of the campaign's landing page: the one it is already published under,
-    /// else its title in lower-case words plus the last 8 hex digits of its id (the random
-    /// part), so it is readable and unique.
+    /// The public slug of the campaign's landing page (and its links' `utm_campaign`): the one
+    /// it is already published under, else its name — or, unnamed, its type — in lower-case
+    /// words plus the last 8 hex digits of its id (the random part), so it is readable and
+    /// unique. The objective is internal and never shows in an address.
     pub fn page_slug(&self) -> String {
         if let Some(published) = &self.published_slug {
             return published.clone();
         }
+        let words = self
+            .campaign
+            .plan
+            .name
+            .clone()
+            .unwrap_or_else(|| self.campaign.campaign_type.as_str().replace('_', " "));
         slug(
-            self.title(),
+            &words,
             &self.campaign.id.as_uuid().simple().to_string()[24..],
         )
     }
@@ -275,6 +282,28 @@ mod tests {
     fn acronyms_keep_their_case() {
         assert_eq!(lowercase_first("SaaS signups"), "SaaS signups");
         assert_eq!(lowercase_first("Grow"), "grow");
+    }
+
+    #[test]
+    fn an_unnamed_campaigns_address_never_shows_its_objective() {
+        for brief in crate::corpus::briefs(&[1]) {
+            let slug = brief.page_slug();
+            let kind = brief.campaign.campaign_type.as_str().replace('_', "-");
+            assert!(slug.starts_with(&format!("{kind}-")), "{slug}");
+            let objective_words = brief
+                .campaign
+                .objective
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.len() > 3)
+                .map(str::to_ascii_lowercase)
+                .filter(|w| !kind.contains(w.as_str()));
+            for word in objective_words {
+                assert!(
+                    !slug.split('-').any(|part| part == word),
+                    "{word} in {slug}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The copy lint corpus: twenty brands of different industries, tones and markets, each with an
+//! The copy lint corpus: 22 brands of different industries, tones and markets, each with an
 //! internal objective per campaign type, run through a writer and counted by lint rule.
 
 use crate::brief::Brief;
@@ -68,7 +68,7 @@ const fn consumer(brand: CorpusBrand) -> CorpusBrand {
 }
 
 /// The corpus.
-pub const BRANDS: [CorpusBrand; 20] = [
+pub const BRANDS: [CorpusBrand; 22] = [
     brand(
         "Ledgerly",
         "automated month-end close software",
@@ -94,6 +94,32 @@ pub const BRANDS: [CorpusBrand; 20] = [
         "Book a check-up",
         ["new patient bookings", "patients"],
     )),
+    // A name ending in "Co." (a slot before a full stop) and one starting with a vowel sound
+    // ("an Attestly customer"), for the grammar layer.
+    consumer(brand(
+        "Crumb & Co.",
+        "a weekly sourdough subscription delivered to your door",
+        "bread lovers in Manchester",
+        &[
+            "wake up to a fresh sourdough loaf every Saturday",
+            "pause or skip a week whenever you like",
+        ],
+        Tone::Friendly,
+        "Start my subscription",
+        ["new subscribers", "subscribers"],
+    )),
+    brand(
+        "Attestly",
+        "SOC 2 compliance automation",
+        "founders of seed-stage software companies",
+        &[
+            "get audit-ready for SOC 2 in weeks, not months",
+            "an auditor-approved policy library",
+        ],
+        Tone::Professional,
+        "Book a demo",
+        ["demos", "customers"],
+    ),
     consumer(brand(
         "Kettle & Crumb",
         "a neighbourhood bakery and café",

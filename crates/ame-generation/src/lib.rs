@@ -14,6 +14,7 @@ mod content;
 pub mod copy;
 pub mod corpus;
 pub mod email_plan;
+pub mod grammar;
 pub mod html;
 pub mod limits;
 pub mod lint;

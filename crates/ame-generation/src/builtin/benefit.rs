@@ -122,6 +122,60 @@ const VERBS: &[&str] = &[
     "write",
 ];
 
+/// Words that start a noun phrase, never a verb phrase ("all your records in one place").
+const NOUN_STARTS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "all",
+    "every",
+    "each",
+    "no",
+    "more",
+    "less",
+    "one",
+    "two",
+    "three",
+    "free",
+    "your",
+    "our",
+    "their",
+    "my",
+    "same",
+    "next",
+    "new",
+    "fresh",
+    "expert",
+    "local",
+    "fast",
+    "unlimited",
+    "full",
+    "easy",
+    "simple",
+    "real",
+    "friendly",
+];
+
+/// Words that follow a verb at the start of a phrase: an object's determiner, a particle or a
+/// preposition ("wake up to…", "pass your audit", "volunteer a few hours").
+const VERB_FOLLOWERS: &[&str] = &[
+    "a", "an", "the", "your", "our", "their", "his", "her", "its", "my", "up", "out", "off",
+    "back", "down", "over", "to", "into", "more", "less", "every", "any", "some", "it", "them",
+    "us", "you", "yourself", "together", "ahead", "away",
+];
+
+/// Whether a phrase starting `first second` reads as something the reader does though its
+/// verb is not on the list: a bare word (not a noun-phrase start, not a plural, participle or
+/// adverb) followed by an object or a particle.
+fn reads_as_verb(first: &str, second: &str) -> bool {
+    let plain = !first.is_empty()
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && !NOUN_STARTS.contains(&first)
+        && !["ing", "ed", "ly"].iter().any(|end| first.ends_with(end))
+        && (!first.ends_with('s') || first.ends_with("ss"));
+    plain && VERB_FOLLOWERS.contains(&second)
+}
+
 /// One value proposition in the forms the templates need.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Benefit {
@@ -142,7 +196,12 @@ impl Benefit {
             .next()
             .unwrap_or_default()
             .to_lowercase();
-        let verb = if VERBS.contains(&first.as_str()) {
+        let second = phrase
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_lowercase();
+        let verb = if VERBS.contains(&first.as_str()) || reads_as_verb(&first, &second) {
             phrase.clone()
         } else if let Some(rest) = phrase.strip_prefix("no ") {
             format!("skip the {rest}")
@@ -152,5 +211,50 @@ impl Benefit {
             format!("get {phrase}")
         };
         Self { phrase, verb }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Benefit;
+
+    #[test]
+    fn phrases_that_start_with_a_verb_are_never_put_after_another_verb() {
+        for (text, verb) in [
+            (
+                "Wake up to a fresh sourdough loaf",
+                "wake up to a fresh sourdough loaf",
+            ),
+            (
+                "pass your SOC 2 Type I audit",
+                "pass your SOC 2 Type I audit",
+            ),
+            (
+                "volunteer a few hours a week",
+                "volunteer a few hours a week",
+            ),
+            (
+                "see a dentist within 48 hours",
+                "see a dentist within 48 hours",
+            ),
+            ("same-week appointments", "get same-week appointments"),
+            (
+                "fresh sourdough every morning",
+                "get fresh sourdough every morning",
+            ),
+            (
+                "all your records in one place",
+                "get all your records in one place",
+            ),
+            (
+                "an auditor-approved policy library",
+                "get an auditor-approved policy library",
+            ),
+            ("no joining fee", "skip the joining fee"),
+            ("installed within a week", "have it installed within a week"),
+            ("discounts on every order", "get discounts on every order"),
+        ] {
+            assert_eq!(Benefit::new(text).verb, verb, "{text}");
+        }
     }
 }

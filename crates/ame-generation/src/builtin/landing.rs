@@ -68,6 +68,33 @@ fn faq(t: CampaignType) -> [(&'static str, &'static str); 3] {
     ]
 }
 
+/// The title of benefit card `i` and whether the body must say the benefit: the benefit itself
+/// when it fits 50 characters; else the brand's short benefit, or the benefit's first clause,
+/// or a plain heading, with the whole benefit said in the body.
+fn card_title(short: Option<&str>, phrase: &str, i: usize) -> (String, bool) {
+    if l::chars(phrase) <= 50 {
+        return (phrase.to_owned(), false);
+    }
+    if let Some(short) = short
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && l::chars(t) <= 50)
+    {
+        return (capitalize(short.trim_end_matches('.')), true);
+    }
+    let clause = phrase
+        .split([',', ';', ':'])
+        .next()
+        .map(str::trim)
+        .filter(|c| l::chars(c) <= 50 && c.split_whitespace().count() >= 3);
+    match clause {
+        Some(clause) => (clause.to_owned(), true),
+        None => (
+            ["What you get", "Why it matters", "What changes"][i % 3].to_owned(),
+            true,
+        ),
+    }
+}
+
 /// Hero variants (one per angle), cards, FAQ, form intro, closing and search snippet.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
     let shifted: Vec<&[&str]> = {
@@ -80,17 +107,18 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
         .take(3)
         .enumerate()
         .map(|(i, b)| {
-            let title = capitalize(&b.phrase);
-            Benefit {
-                title: if l::chars(&title) <= 50 {
-                    title
-                } else {
-                    ["What you get", "Why it matters", "What changes"][i].to_owned()
-                },
-                body: s.fill(
+            let phrase = capitalize(&b.phrase);
+            let (title, says_it) = card_title(s.short.get(i).map(String::as_str), &phrase, i);
+            // A title that does not say the whole benefit leaves it to the body; one that does
+            // gets a line on why it holds.
+            let body = if says_it {
+                crate::grammar::tidy(&format!("{phrase}."))
+            } else {
+                s.fill(
                     CARD_BODIES[(i + c.order("cards", CARD_BODIES.len())[0]) % CARD_BODIES.len()],
-                ),
-            }
+                )
+            };
+            Benefit { title, body }
         })
         .collect();
     let form_intro = match relation(t) {
@@ -121,5 +149,36 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
                 s.fill("{company}. {cta}.")
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::card_title;
+
+    #[test]
+    fn a_long_benefit_is_titled_short_and_said_whole_in_its_card() {
+        let long =
+            "Get audit-ready for SOC 2 in weeks, not months, with policies an auditor approved";
+        assert_eq!(
+            card_title(Some("Audit-ready in weeks."), long, 0),
+            ("Audit-ready in weeks".to_owned(), true),
+            "the brand's short benefit titles it, and the body says the whole benefit"
+        );
+        assert_eq!(
+            card_title(None, long, 0),
+            ("Get audit-ready for SOC 2 in weeks".to_owned(), true)
+        );
+        assert_eq!(
+            card_title(Some("Something else"), "Fresh sourdough every morning", 1),
+            ("Fresh sourdough every morning".to_owned(), false),
+            "a benefit that fits is its own title; the body explains it"
+        );
+        let unbroken = "Wake up every single Saturday morning to a loaf baked overnight by us";
+        assert_eq!(
+            card_title(None, unbroken, 2),
+            ("What changes".to_owned(), true),
+            "a plain heading only when nothing else fits, and the body then says the benefit"
+        );
     }
 }

@@ -186,7 +186,9 @@ impl Slots {
                 .replace("{b}", &b.verb)
                 .replace("{B}", &capitalize(&b.phrase));
         }
-        Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
+        Some(crate::grammar::tidy(
+            &out.split_whitespace().collect::<Vec<_>>().join(" "),
+        ))
     }
 
     /// Fills a template that needs no benefit.

@@ -3,42 +3,46 @@
 use super::{Chooser, Slots, headlines, subheadlines};
 use crate::brief::capitalize;
 use crate::copy::{SocialCopy, VARIANTS};
+use crate::grammar::hashtag;
 use crate::limits as l;
 use crate::lint::{MAX_VARIANT_SIMILARITY, jaccard};
 use ame_domain::CampaignType;
 
-/// Two or three hashtags: company, product and one per campaign type.
+/// Hashtags in whole words: the company, the product, and the campaign type's own where one
+/// fits every kind of brand (thanks, news, referrals), with the audience's when that makes
+/// fewer than two; nothing generic pads the list.
 fn hashtags(s: &Slots, t: CampaignType) -> Vec<String> {
-    let camel = |text: &str| -> String {
-        text.split(|ch: char| !ch.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(3)
-            .map(capitalize)
-            .collect()
+    let kind = match t {
+        CampaignType::ClientRetention => Some("#ThankYou"),
+        CampaignType::ReEngagement => Some("#WhatsNew"),
+        CampaignType::Referral => Some("#ReferAFriend"),
+        CampaignType::LeadGen | CampaignType::BrandAwareness | CampaignType::Upsell => None,
     };
     let mut tags: Vec<String> = Vec::new();
-    for candidate in [
-        camel(&s.company),
-        camel(&s.product),
-        match t {
-            CampaignType::LeadGen => "Productivity".to_owned(),
-            CampaignType::BrandAwareness => "NewBrand".to_owned(),
-            CampaignType::ClientRetention => "CustomerSuccess".to_owned(),
-            CampaignType::ReEngagement => "WhatsNew".to_owned(),
-            CampaignType::Upsell => "LevelUp".to_owned(),
-            CampaignType::Referral => "ReferAFriend".to_owned(),
-        },
-    ] {
-        let tag = format!("#{}", candidate.chars().take(30).collect::<String>());
-        if candidate.chars().count() >= 2 && !tags.contains(&tag) {
+    for tag in [
+        hashtag(&s.company, HASHTAG_CHARS),
+        hashtag(&s.product, HASHTAG_CHARS),
+        kind.map(str::to_owned),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
             tags.push(tag);
         }
     }
-    if tags.len() < 2 {
-        tags.push("#Marketing".to_owned());
+    // Two at least: the audience's words when the brand's gave only one.
+    if tags.len() < 2
+        && let Some(tag) = hashtag(&s.audience, HASHTAG_CHARS)
+        && !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag))
+    {
+        tags.push(tag);
     }
     tags
 }
+
+/// The longest hashtag made from a brand's words, after the `#`.
+const HASHTAG_CHARS: usize = 24;
 
 /// The call-to-action sentence under a LinkedIn post, and the one under an Instagram caption.
 fn cta_lines(t: CampaignType) -> (&'static str, &'static str) {

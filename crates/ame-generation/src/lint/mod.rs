@@ -37,11 +37,15 @@ pub enum Rule {
     MissingBrand,
     /// Business vocabulary ("work email", "your team") in copy for a consumer brand.
     BusinessWords,
+    /// "a" or "an" against the sound of the next word ("a Attestly customer").
+    Article,
+    /// Punctuation a slot doubled ("Crumb & Co..", "Ready?.").
+    DoubledPunctuation,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 12] = [
         Rule::Truncated,
         Rule::UnfinishedSentence,
         Rule::RepeatedSentence,
@@ -52,6 +56,8 @@ impl Rule {
         Rule::SimilarVariants,
         Rule::MissingBrand,
         Rule::BusinessWords,
+        Rule::Article,
+        Rule::DoubledPunctuation,
     ];
 
     /// The rule's name as recorded in metadata.
@@ -67,6 +73,8 @@ impl Rule {
             Rule::SimilarVariants => "similar_variants",
             Rule::MissingBrand => "missing_brand",
             Rule::BusinessWords => "business_words",
+            Rule::Article => "article",
+            Rule::DoubledPunctuation => "doubled_punctuation",
         }
     }
 }
@@ -372,6 +380,16 @@ pub fn lint(copy: &AssetCopy, ctx: &LintContext) -> Vec<Finding> {
                     format!("says {phrase:?} to consumers"),
                 );
             }
+        }
+        for mistake in crate::grammar::article_mistakes(text) {
+            find(Rule::Article, &item.field, format!("says {mistake:?}"));
+        }
+        if crate::grammar::has_doubled_punctuation(text) {
+            find(
+                Rule::DoubledPunctuation,
+                &item.field,
+                format!("doubles punctuation: {text:?}"),
+            );
         }
         let copy_numbers: HashSet<String> = numbers(&lower).into_iter().collect();
         for number in &ctx.brief_numbers {
