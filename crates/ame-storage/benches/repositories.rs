@@ -1,14 +1,17 @@
 //! Repository latency on SQLite and PostgreSQL with 10,000 campaigns in the organization read
-//! (and as many in another), and the predictor's history over 10,000 channel totals (half of
-//! them another organization's), run by `cargo xtask bench storage`.
+//! (and as many in another), the predictor's history over 10,000 channel totals (half of them
+//! another organization's), and contact lists filtered by an attribute over 10,000 contacts
+//! (100 of them matching), run by `cargo xtask bench storage`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use ame_domain::{
-    CampaignFilter, CampaignId, CampaignStatus, CampaignType, Cursor, NewCampaign, OrgId,
-    PageRequest,
+    CampaignFilter, CampaignId, CampaignStatus, CampaignType, ContactFilter, Cursor, NewCampaign,
+    OrgId, PageRequest,
 };
-use ame_storage::{Backend, CampaignRepository, OrganizationRepository, ResultRepository};
+use ame_storage::{
+    Backend, CampaignRepository, ContactRepository, OrganizationRepository, ResultRepository,
+};
 use ame_test_support::TestDb;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
@@ -81,6 +84,36 @@ async fn seed_totals(db: &TestDb, org: OrgId) {
     }
 }
 
+/// Inserts `SEEDED` contacts for `org`: one in a hundred on the `pro` plan, the rest `free`.
+async fn seed_contacts(db: &TestDb, org: OrgId) {
+    let sql = match db.backend() {
+        Backend::Postgres => format!(
+            "INSERT INTO contacts (id, org_id, email, email_key, attributes, consent, consent_source, \
+                                   consent_at, created_at, updated_at) \
+             SELECT gen_random_uuid(), '{org}', 'c' || i || '@example.com', 'c' || i || '@example.com', \
+                    jsonb_build_object('plan', CASE WHEN i % 100 = 0 THEN 'pro' ELSE 'free' END, 'seats', i % 7), \
+                    'subscribed', 'import', now(), now() - make_interval(secs => i), now() \
+             FROM generate_series(1, {SEEDED}) AS i"
+        ),
+        Backend::Sqlite => format!(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {SEEDED}) \
+             INSERT INTO contacts (id, org_id, email, email_key, attributes, consent, consent_source, \
+                                   consent_at, created_at, updated_at) \
+             SELECT randomblob(16), X'{}', 'c' || i || '@example.com', 'c' || i || '@example.com', \
+                    json_object('plan', CASE WHEN i % 100 = 0 THEN 'pro' ELSE 'free' END, 'seats', i % 7), \
+                    'subscribed', 'import', strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), \
+                    strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds'), \
+                    strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') \
+             FROM seq",
+            org.as_uuid().simple()
+        ),
+    };
+    db.admin.execute_sql(&sql).await.unwrap();
+    if db.backend() == Backend::Postgres {
+        db.admin.execute_sql("ANALYZE contacts").await.unwrap();
+    }
+}
+
 fn bench_backend(c: &mut Criterion, backend: Backend) {
     let runtime = Runtime::new().unwrap();
     let name = match backend {
@@ -95,6 +128,8 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
         seed(&db, other.id).await;
         seed_totals(&db, org.id).await;
         seed_totals(&db, other.id).await;
+        seed_contacts(&db, org.id).await;
+        seed_contacts(&db, other.id).await;
         let valid = NewCampaign::new(CampaignType::LeadGen, "Benchmark campaign")
             .validate()
             .unwrap();
@@ -194,6 +229,29 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
             change(&campaigns, org, sample, CampaignStatus::Draft).await;
         })
     });
+    let contacts = db.storage.contacts();
+    let attribute = |value: &str| ContactFilter {
+        attribute: Some(("plan".to_owned(), serde_json::json!(value))),
+        ..ContactFilter::default()
+    };
+    let (pro, enterprise) = (attribute("pro"), attribute("enterprise"));
+    group.bench_function("contacts_attribute_filter_page_of_20", |b| {
+        b.to_async(&runtime).iter(|| async {
+            contacts
+                .list(org, pro.clone(), PageRequest::new(20, None).unwrap())
+                .await
+                .unwrap()
+        })
+    });
+    group.bench_function("contacts_attribute_filter_no_match", |b| {
+        b.to_async(&runtime).iter(|| async {
+            contacts
+                .list(org, enterprise.clone(), PageRequest::new(20, None).unwrap())
+                .await
+                .unwrap()
+        })
+    });
+    drop(contacts);
     let results = db.storage.results();
     group.bench_function("results_history_of_10000", |b| {
         b.to_async(&runtime)
