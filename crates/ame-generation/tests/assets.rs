@@ -487,6 +487,14 @@ impl TextModel for Broken {
             s.emails[0].body[0] = "You told us you want to book 40 demos by March.".into();
             s.emails[0].subject[1] = "{{key}}, {{value}]{}".into();
         }
+        // What broken models write, within every limit.
+        if let AssetCopy::Social(s) = &mut copy {
+            s.linkedin[0] =
+                "As an AI, I cannot promise results. Insert your company name here.".into();
+            s.x[0] = "Meet undefined today.".into();
+            s.facebook[0] = "<b>Fresh</b> every morning: [object Object].".into();
+            s.instagram[0] = "Lorem ipsum dolor sit amet. TODO.".into();
+        }
         Ok(Written {
             copy,
             model: "broken-1".into(),
@@ -521,6 +529,15 @@ async fn a_failing_or_overlong_model_falls_back_visibly() {
                 assert!(fallback["lint_by_rule"]["placeholder"].as_u64().unwrap() >= 1);
                 let detail = fallback["detail"].to_string();
                 assert!(detail.contains("emails[0].body[0]"), "{detail}");
+            }
+            AssetType::SocialPost => {
+                assert_eq!(generation["provider"], "builtin");
+                let fallback = &generation["fallback"];
+                assert_eq!(fallback["reason"], "quality", "{fallback}");
+                assert!(
+                    fallback["lint_by_rule"]["junk"].as_u64().unwrap() >= 1,
+                    "{fallback}"
+                );
             }
             _ => {
                 assert_eq!(generation["provider"], "broken");

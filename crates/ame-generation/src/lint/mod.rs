@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 mod fields;
+mod junk;
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -41,11 +42,14 @@ pub enum Rule {
     Article,
     /// Punctuation a slot doubled ("Crumb & Co..", "Ready?.").
     DoubledPunctuation,
+    /// What a broken model writes: `undefined`, `null`, `N/A`, `[object Object]`, `TODO`, lorem
+    /// ipsum, "as an AI", "insert … here", HTML tags, "the the".
+    Junk,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::Truncated,
         Rule::UnfinishedSentence,
         Rule::RepeatedSentence,
@@ -58,6 +62,7 @@ impl Rule {
         Rule::BusinessWords,
         Rule::Article,
         Rule::DoubledPunctuation,
+        Rule::Junk,
     ];
 
     /// The rule's name as recorded in metadata.
@@ -75,6 +80,7 @@ impl Rule {
             Rule::BusinessWords => "business_words",
             Rule::Article => "article",
             Rule::DoubledPunctuation => "doubled_punctuation",
+            Rule::Junk => "junk",
         }
     }
 }
@@ -117,6 +123,9 @@ pub struct LintContext {
     pub sentence_starters: Vec<String>,
     /// Whether the brand sells to consumers (business vocabulary is then a finding).
     pub consumer: bool,
+    /// Everything the brand profile says, lower case: what the operator wrote there (an HTML
+    /// tag in a product name, say) is quoted, not junk a model made up.
+    pub brand_text: String,
 }
 
 /// Words that speak to a business buyer, out of place in copy for consumers.
@@ -158,6 +167,7 @@ impl LintContext {
             brief_numbers,
             sentence_starters: sentence_starters(&brief.brand.cta_text),
             consumer: brief.brand.market == ame_domain::Market::Consumer,
+            brand_text,
         }
     }
 }
@@ -384,6 +394,11 @@ pub fn lint(copy: &AssetCopy, ctx: &LintContext) -> Vec<Finding> {
         for mistake in crate::grammar::article_mistakes(text) {
             find(Rule::Article, &item.field, format!("says {mistake:?}"));
         }
+        if let Some((said, what)) = junk::junk(text)
+            && !ctx.brand_text.contains(&said.to_lowercase())
+        {
+            find(Rule::Junk, &item.field, what);
+        }
         if crate::grammar::has_doubled_punctuation(text) {
             find(
                 Rule::DoubledPunctuation,
@@ -602,6 +617,7 @@ mod tests {
             brief_numbers: vec!["40".into()],
             sentence_starters: sentence_starters("Book a demo"),
             consumer: false,
+            brand_text: "ledgerly automated month-end close software".into(),
         }
     }
 
