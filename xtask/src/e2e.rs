@@ -39,8 +39,8 @@ const MAX_EXAMPLES: &str = "100";
 /// A fixed seed keeps CI runs reproducible; `AME_E2E_SEED` picks another.
 const DEFAULT_SEED: &str = "20261125";
 /// The ordinary login role the PostgreSQL run serves as.
-const APP_ROLE: &str = "ame_e2e";
-const APP_ROLE_PASSWORD: &str = "ame_e2e_password";
+pub(crate) const APP_ROLE: &str = "ame_e2e";
+pub(crate) const APP_ROLE_PASSWORD: &str = "ame_e2e_password";
 
 /// Runs the whole end-to-end suite.
 pub fn run_all(root: &Path) -> Result<()> {
@@ -86,7 +86,7 @@ pub fn run_all(root: &Path) -> Result<()> {
     database_faults(root, &venv, &binary, &admin_url, &app_url)?;
     // On databases of their own: what the fuzzer left behind (connectors to hosts that do not
     // resolve, their queued notices) must not slow the sending under test.
-    exactly_once_fresh(root, &work, &venv, &binary)?;
+    crate::exactly_once::fresh(root, &work, &venv, &binary)?;
     subject_test(root, &venv, &binary, &sqlite_url)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
     Ok(())
@@ -146,85 +146,6 @@ fn subject_test(root: &Path, venv: &Path, binary: &Path, url: &str) -> Result<()
             .env("AME_DATABASE_URL", url)
             .env("AME_API_KEY", &key)
             .env("AME_BLOB_STORE", &blobs)
-            .env("AME_LOG_FILE", &log),
-    )
-}
-
-/// Only the exactly-once runs, on a fresh SQLite file and a fresh PostgreSQL database.
-pub fn exactly_once_only(root: &Path) -> Result<()> {
-    let work = root.join("target/e2e");
-    std::fs::create_dir_all(&work)?;
-    let venv = ensure_venv(&work)?;
-    run(
-        "build the ame binary",
-        cargo()
-            .current_dir(root)
-            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
-    )?;
-    let binary = root.join("target/debug/ame");
-    exactly_once_fresh(root, &work, &venv, &binary)
-}
-
-/// The exactly-once runs, each on a fresh database: a PostgreSQL database with the application
-/// role, then a migrated SQLite file.
-fn exactly_once_fresh(root: &Path, work: &Path, venv: &Path, binary: &Path) -> Result<()> {
-    let server = pg_server::ensure_reachable()?;
-    let database = ScratchDatabase::create(&server, "ame_once")?;
-    let admin_url = database_url(&server, &database.name, None)?;
-    migrate_with_role(binary, &admin_url, APP_ROLE, APP_ROLE_PASSWORD)?;
-    let app_url = database_url(&server, &database.name, Some((APP_ROLE, APP_ROLE_PASSWORD)))?;
-    exactly_once(
-        root, venv, binary, "postgres", &admin_url, &app_url, "workers",
-    )?;
-    let sqlite_dir = tempfile_dir(work, "sqlite-once")?;
-    let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.join("ame.db").display());
-    run(
-        "ame migrate (SQLite)",
-        Command::new(binary)
-            .arg("migrate")
-            .env("AME_DATABASE_URL", &sqlite_url),
-    )?;
-    exactly_once(
-        root,
-        venv,
-        binary,
-        "sqlite",
-        &sqlite_url,
-        &sqlite_url,
-        "embedded",
-    )?;
-    let _ = std::fs::remove_dir_all(&sqlite_dir);
-    Ok(())
-}
-
-/// One campaign of 9,000 emails into a local SMTP sink while the sending processes are killed
-/// with SIGKILL and restarted: three `ame worker` processes on PostgreSQL, the embedded worker
-/// of `ame serve` on SQLite (`xtask/e2e/exactly_once.py`). Nothing may be lost, and no kill may
-/// repeat more than one message.
-pub(crate) fn exactly_once(
-    root: &Path,
-    venv: &Path,
-    binary: &Path,
-    backend: &str,
-    admin_url: &str,
-    app_url: &str,
-    mode: &str,
-) -> Result<()> {
-    let (_, key) = org_with_owner_key(binary, admin_url, "Exactly once")?;
-    let blobs = root.join(format!("target/e2e/{backend}-exactly-once-blobs"));
-    let _ = std::fs::remove_dir_all(&blobs);
-    let log = root.join(format!("target/e2e/{backend}-exactly-once.log"));
-    let _ = std::fs::remove_file(&log);
-    run(
-        &format!("9,000 emails while the senders are killed ({backend}, {mode})"),
-        Command::new(venv.join("bin/python"))
-            .current_dir(root)
-            .arg("xtask/e2e/exactly_once.py")
-            .env("AME_BINARY", binary)
-            .env("AME_DATABASE_URL", app_url)
-            .env("AME_API_KEY", &key)
-            .env("AME_BLOB_STORE", &blobs)
-            .env("AME_MODE", mode)
             .env("AME_LOG_FILE", &log),
     )
 }
@@ -331,7 +252,7 @@ pub(crate) fn org_with_owner_key(binary: &Path, url: &str, name: &str) -> Result
     Ok((org, key))
 }
 
-fn tempfile_dir(work: &Path, name: &str) -> Result<PathBuf> {
+pub(crate) fn tempfile_dir(work: &Path, name: &str) -> Result<PathBuf> {
     let dir = work.join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;

@@ -23,6 +23,7 @@ mod browser;
 mod cpu;
 mod dashboard;
 mod e2e;
+mod exactly_once;
 mod layers;
 mod llm;
 mod llm_e2e;
@@ -107,7 +108,7 @@ fn main() -> Result<()> {
         Task::Test { test_args } => test(&root, &test_args),
         Task::Bench { suite, filter } => bench(&root, &suite, filter.as_deref()),
         Task::E2e => e2e::run_all(&root),
-        Task::ExactlyOnce => e2e::exactly_once_only(&root),
+        Task::ExactlyOnce => exactly_once::exactly_once_only(&root),
         Task::Openapi => openapi(&root),
         Task::Samples => samples(&root),
         Task::Llm => llm_e2e::end_to_end(&root),
