@@ -42,8 +42,8 @@ const DEFAULT_SEED: &str = "20261125";
 pub(crate) const APP_ROLE: &str = "ame_e2e";
 pub(crate) const APP_ROLE_PASSWORD: &str = "ame_e2e_password";
 
-/// Runs the whole end-to-end suite.
-pub fn run_all(root: &Path) -> Result<()> {
+/// The end-to-end work folder, the Python environment and a freshly built `ame` binary.
+pub(crate) fn prepare(root: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
     let work = root.join("target/e2e");
     std::fs::create_dir_all(&work)?;
     let venv = ensure_venv(&work)?;
@@ -53,7 +53,12 @@ pub fn run_all(root: &Path) -> Result<()> {
             .current_dir(root)
             .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
     )?;
-    let binary = root.join("target/debug/ame");
+    Ok((work, venv, root.join("target/debug/ame")))
+}
+
+/// Runs the whole end-to-end suite.
+pub fn run_all(root: &Path) -> Result<()> {
+    let (work, venv, binary) = prepare(root)?;
     let client_dir = generate_client(root, &work, &venv)?;
     dkim_samples(root, &work, &venv)?;
 

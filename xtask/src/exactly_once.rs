@@ -3,27 +3,18 @@
 //! of `cargo xtask test`).
 
 use crate::e2e::{
-    APP_ROLE, APP_ROLE_PASSWORD, ScratchDatabase, database_url, ensure_venv, migrate_with_role,
+    APP_ROLE, APP_ROLE_PASSWORD, ScratchDatabase, database_url, migrate_with_role,
     org_with_owner_key, tempfile_dir,
 };
 use crate::pg_server;
-use crate::{cargo, run};
+use crate::run;
 use anyhow::Result;
 use std::path::Path;
 use std::process::Command;
 
 /// Only the exactly-once runs, on a fresh SQLite file and a fresh PostgreSQL database.
 pub fn exactly_once_only(root: &Path) -> Result<()> {
-    let work = root.join("target/e2e");
-    std::fs::create_dir_all(&work)?;
-    let venv = ensure_venv(&work)?;
-    run(
-        "build the ame binary",
-        cargo()
-            .current_dir(root)
-            .args(["build", "--quiet", "-p", "ame-api", "--bin", "ame"]),
-    )?;
-    let binary = root.join("target/debug/ame");
+    let (work, venv, binary) = crate::e2e::prepare(root)?;
     fresh(root, &work, &venv, &binary)
 }
 

@@ -198,9 +198,13 @@ impl Engine {
         Ok(changed)
     }
 
-    /// Everything held about a contact, an erased one too (its address's keyed hash finds the
-    /// sign-ups that asked it to confirm).
-    async fn held_about(&self, caller: &Caller, id: ContactId) -> AppResult<ContactExport> {
+    /// Everything held about a contact, an erased one too, and the keyed hash of its address
+    /// (which finds the sign-ups that asked it to confirm; `None` once erased).
+    async fn held_about(
+        &self,
+        caller: &Caller,
+        id: ContactId,
+    ) -> AppResult<(ContactExport, Option<String>)> {
         let contacts = self.repos(caller).contacts;
         let contact = contacts.get(caller.org, id).await?;
         let hash = contact.email.as_deref().map(|email| {
@@ -208,7 +212,10 @@ impl Engine {
                 .signer
                 .address_hash(&email.to_ascii_lowercase())
         });
-        Ok(contacts.export(caller.org, id, self.now(), hash).await?)
+        let held = contacts
+            .export(caller.org, id, self.now(), hash.clone())
+            .await?;
+        Ok((held, hash))
     }
 
     /// Erases a contact's personal data (its planned messages are not sent, the landing-page
@@ -218,12 +225,7 @@ impl Engine {
     /// left.
     pub async fn erase_contact(&self, caller: &Caller, id: ContactId) -> AppResult<()> {
         caller.require_write()?;
-        let held = self.held_about(caller, id).await?;
-        let hash = held.contact.email.as_deref().map(|email| {
-            self.execution()
-                .signer
-                .address_hash(&email.to_ascii_lowercase())
-        });
+        let (held, hash) = self.held_about(caller, id).await?;
         self.repos(caller)
             .contacts
             .erase(caller.org, id, self.now(), hash)
@@ -257,7 +259,7 @@ impl Engine {
     /// outcomes, landing-page forms, sign-ups), for its right of access and portability;
     /// audited. An erased contact is gone (`NotFound`).
     pub async fn export_contact(&self, caller: &Caller, id: ContactId) -> AppResult<ContactExport> {
-        let export = self.held_about(caller, id).await?;
+        let (export, _) = self.held_about(caller, id).await?;
         if export.contact.erased_at.is_some() {
             return Err(AppError::NotFound { entity: "contact" });
         }

@@ -5,7 +5,8 @@
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use ame_domain::{
-    CampaignId, JobSpec, NewJob, NewOptInRequest, OptInConfirmation, OrgId, ValidContact,
+    CampaignId, JobSpec, NewJob, NewOptInRequest, OptInConfirmation, OptInRequest, OrgId,
+    ValidContact,
 };
 
 /// The brand a confirmation page speaks for.
@@ -70,9 +71,13 @@ impl Engine {
         Ok(())
     }
 
-    /// The organization and request a confirmation link of page `slug` names; `NotFound` for
-    /// a link that is not genuine or not of this page.
-    async fn confirmation_target(&self, slug: &str, token: &str) -> AppResult<(OrgId, uuid::Uuid)> {
+    /// The page and the request a confirmation link of page `slug` names; `NotFound` for a
+    /// link that is not genuine or not of this page.
+    async fn confirmation_target(
+        &self,
+        slug: &str,
+        token: &str,
+    ) -> AppResult<(ame_storage::PublishedPage, OptInRequest)> {
         let not_found = AppError::NotFound {
             entity: "confirmation link",
         };
@@ -86,9 +91,8 @@ impl Engine {
         let Some(page) = repos.public_pages.find(slug).await? else {
             return Err(not_found);
         };
-        let org = page.page.org;
-        match repos.contacts.opt_in_request(org, id).await {
-            Ok(request) if request.page_slug == slug => Ok((org, id)),
+        match repos.contacts.opt_in_request(page.page.org, id).await {
+            Ok(request) if request.page_slug == slug => Ok((page.page, request)),
             Ok(_) | Err(ame_storage::StorageError::NotFound { .. }) => Err(not_found),
             Err(e) => Err(e.into()),
         }
@@ -96,11 +100,11 @@ impl Engine {
 
     /// Checks a confirmation link before its page is shown (nothing changes).
     pub async fn confirmation_page(&self, slug: &str, token: &str) -> AppResult<ConfirmationPage> {
-        let (org, _) = self.confirmation_target(slug, token).await?;
+        let (page, _) = self.confirmation_target(slug, token).await?;
         let company_name = self
             .service_repos()
             .brands
-            .get(org)
+            .get(page.org)
             .await?
             .map_or_else(String::new, |profile| profile.brand.company_name);
         Ok(ConfirmationPage { company_name })
@@ -109,15 +113,15 @@ impl Engine {
     /// Confirms a sign-up from its link: the address becomes a subscribed contact (whatever it
     /// was before) and counts as a lead of the campaign whose page took it.
     pub async fn confirm_sign_up(&self, slug: &str, token: &str) -> AppResult<OptInConfirmation> {
-        let (org, id) = self.confirmation_target(slug, token).await?;
-        let repos = self.service_repos();
-        let outcome = repos.contacts.confirm_opt_in(org, id, self.now()).await?;
+        let (page, request) = self.confirmation_target(slug, token).await?;
+        let outcome = self
+            .service_repos()
+            .contacts
+            .confirm_opt_in(page.org, request.id, self.now())
+            .await?;
         if let OptInConfirmation::Confirmed(contact) = outcome {
-            let request = repos.contacts.opt_in_request(org, id).await?;
-            if let Some(page) = repos.public_pages.find(slug).await? {
-                self.count_lead(org, request.campaign_id, page.page.asset, Some(contact))
-                    .await?;
-            }
+            self.count_lead(page.org, request.campaign_id, page.asset, Some(contact))
+                .await?;
         }
         Ok(outcome)
     }
