@@ -3,8 +3,8 @@
 //! newcomer would be), given its actual reach and spend, then compared with what it recorded.
 
 use crate::{
-    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, PredictionRequest, Stage, amount,
-    total_count,
+    DEFAULT_DRAWS, FunnelPerformancePredictor, HistoryModel, Pooling, PredictionRequest, Stage,
+    amount, total_count,
 };
 use ame_domain::ChannelOutcome;
 use serde::Serialize;
@@ -18,6 +18,10 @@ pub fn seed_constant(stage: Stage) -> Option<f64> {
         Stage::Clicks | Stage::Leads => None,
     }
 }
+
+/// Fewest groups a group backtest pools across: the groups of one file belong to one owner, so
+/// the production minimum (which keeps organizations' results apart) does not apply.
+const GROUP_POOLING_MIN: usize = 2;
 
 /// What a backtest holds out when it predicts a campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,7 +157,15 @@ fn hold_out(
             .fold((0.0, 0.0), |(k, n), (a, b)| (k + a, n + b));
         (n > 0.0).then(|| k / n * reach)
     };
-    let model = HistoryModel::fit(history.clone());
+    // A group held out is a newcomer predicted from the file's other groups: one owner's file,
+    // so its groups are pooled however few (a level between the file and its campaigns).
+    let pooling = match groups {
+        Some(_) => Pooling {
+            min_orgs: GROUP_POOLING_MIN,
+        },
+        None => Pooling::default(),
+    };
+    let model = HistoryModel::fit_with(history.clone(), pooling);
     let spend: f64 = target.iter().filter_map(|o| amount(o.metrics.spend)).sum();
     let request = PredictionRequest {
         campaign_type: first.campaign_type,

@@ -32,6 +32,19 @@ pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: f64, p: f64) -> f64 {
     }
 }
 
+/// A count of `n` trials at rate `p` whose deviation from `n·p` is `spread` times a binomial
+/// one (a quasi-binomial count: `spread` below 1 for counts that vary less than binomial).
+fn count(rng: &mut ChaCha8Rng, n: f64, p: f64, spread: f64) -> f64 {
+    let drawn = binomial(rng, n, p);
+    if spread >= 1.0 {
+        return drawn;
+    }
+    let expected = n.max(0.0).round() * p.clamp(0.0, 1.0);
+    (expected + spread * (drawn - expected))
+        .round()
+        .clamp(0.0, n.max(0.0).round())
+}
+
 fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     rand_distr::StandardNormal.sample(rng)
 }
@@ -233,13 +246,14 @@ impl Simulation<'_> {
             model.kappa * (1.0 - mu_org) + trials - successes,
         );
         let p = (p * factor).min(1.0);
+        let spread = model.scale.count_spread();
         let drawn = match (pool.own, self.observed[model.stage.index()]) {
             (Some(_), Some(k)) => {
-                let remaining = binomial(rng, base.1, p);
+                let remaining = count(rng, base.1, p, spread);
                 (k + remaining, remaining, k + base.3 * p, base.3 * p)
             }
             _ => {
-                let total = binomial(rng, base.0, p);
+                let total = count(rng, base.0, p, spread);
                 (total, total, base.2 * p, base.2 * p)
             }
         };
@@ -318,5 +332,32 @@ impl Samples {
             });
         }
         predicted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn variance(spread: f64) -> (f64, f64) {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let draws: Vec<f64> = (0..20_000)
+            .map(|_| count(&mut rng, 10_000.0, 0.01, spread))
+            .collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / draws.len() as f64;
+        (mean, var)
+    }
+
+    #[test]
+    fn a_quasi_binomial_count_keeps_its_mean_and_scales_its_variance() {
+        let binomial = 10_000.0 * 0.01 * 0.99;
+        let (mean, var) = variance(1.0);
+        assert!((mean - 100.0).abs() < 0.5 && (var / binomial - 1.0).abs() < 0.05);
+        let (mean, var) = variance(0.5);
+        assert!((mean - 100.0).abs() < 0.5, "{mean}");
+        assert!((var / binomial - 0.25).abs() < 0.03, "{var}");
     }
 }

@@ -100,7 +100,7 @@ fn facebook_ad_sets_are_predicted_with_calibrated_intervals_and_less_error_than_
             s.coverage_80
         );
         assert!(
-            (0.75..=0.92).contains(&s.pit_coverage_80),
+            (0.75..=0.85).contains(&s.pit_coverage_80),
             "{stage:?}: 80% PIT coverage {}",
             s.pit_coverage_80
         );
@@ -120,14 +120,10 @@ fn whole_advertiser_campaigns_held_out_are_predicted_from_the_advertisers_others
         println!("facebook_ads_conversions.csv not found: backtest not run");
         return;
     };
-    // One advertiser (one organization); each of its three campaigns is held out whole and its
-    // ad sets predicted from the other two campaigns' ad sets.
-    let mut campaigns = ad_sets(&path);
+    // One advertiser; each of its three campaigns (the group above the ad sets) is held out
+    // whole and its ad sets predicted from the other two campaigns' ad sets.
+    let campaigns = ad_sets(&path);
     let groups: Vec<u128> = campaigns.iter().map(|c| c[0].org_group.as_u128()).collect();
-    let advertiser = Uuid::from_u128(1);
-    for outcome in campaigns.iter_mut().flatten() {
-        outcome.org_group = advertiser;
-    }
     let report = leave_one_out(&campaigns, Some(&groups), 2000, 20261126);
     let table = report.table();
     println!(
@@ -147,10 +143,6 @@ fn whole_advertiser_campaigns_held_out_are_predicted_from_the_advertisers_others
     for stage in [Stage::Clicks, Stage::Leads, Stage::Conversions] {
         let s = report.stage(stage).unwrap();
         assert!(s.mae < s.mae_mean_rate.unwrap(), "{stage:?}: {s:?}");
-    }
-    // Leads reach 57% (published in docs/prediction.md as the known shortfall).
-    for stage in [Stage::Clicks, Stage::Conversions] {
-        let s = report.stage(stage).unwrap();
         assert!(s.coverage_80 >= 0.70, "{stage:?}: {s:?}");
     }
 }
