@@ -42,7 +42,7 @@ pub use audience::{
 pub use audit::{AuditActor, AuditEvent};
 pub use brand::{
     Brand, BrandLogo, BrandProfile, BrandProfileInput, BrandStory, MAX_BRAND_LIST,
-    MAX_TESTIMONIALS, MAX_VALUE_PROPOSITIONS, Market, Offers, Testimonial, Tone,
+    MAX_TESTIMONIALS, MAX_VALUE_PROPOSITIONS, Market, Offers, Testimonial, Tone, Vertical,
 };
 pub use campaign::{
     Campaign, CampaignFilter, CampaignPlan, NewCampaign, PlanPatch, ValidCampaign, money_text,

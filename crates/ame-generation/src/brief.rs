@@ -196,12 +196,15 @@ impl Brief {
     }
 
     /// Where the campaign's call to action leads: the upgrade's page for upsell and the log-in
-    /// page for re-engagement when the brand gives them, else the brand's own link.
+    /// page for re-engagement and retention (people who already buy) when the brand gives
+    /// them, else the brand's own link.
     pub fn cta_url(&self) -> String {
         let story = &self.brand.story;
         let specific = match self.campaign.campaign_type {
             ame_domain::CampaignType::Upsell => story.offers.upgrade_url.clone(),
-            ame_domain::CampaignType::ReEngagement => story.login_url.clone(),
+            ame_domain::CampaignType::ReEngagement | ame_domain::CampaignType::ClientRetention => {
+                story.login_url.clone()
+            }
             _ => None,
         };
         specific.unwrap_or_else(|| self.brand.cta_url.clone())

@@ -154,6 +154,10 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
     let headline = variant(&copy.headline, ctx.variant);
     let sub = variant(&copy.subheadline, ctx.variant);
     let cta = variant(&copy.cta_label, ctx.variant);
+    let readers = &crate::playbook::Playbook::for_brand(brand)
+        .file
+        .words
+        .readers;
     let cta_href = tracked_url(&brand.cta_url, "landing_page", ctx.slug);
     let page: Markup = html! {
         (DOCTYPE)
@@ -195,20 +199,19 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                             }
                         }
                     }
-                    section class="proof" aria-labelledby="proof-title" data-slot="social_proof" {
-                        div class="wrap" {
-                            h2 id="proof-title" { "What customers say" }
-                            @if brand.story.testimonials.is_empty() && brand.story.proof_points.is_empty() {
-                                p { "Customer stories will appear here once you add testimonials." }
-                            }
-                            @for t in &brand.story.testimonials {
-                                figure class="quote" {
-                                    blockquote { p { "“" (t.quote) "”" } }
-                                    figcaption { (t.name) @if !t.role.is_empty() { ", " (t.role) } }
+                    @if !brand.story.testimonials.is_empty() || !brand.story.proof_points.is_empty() {
+                        section class="proof" aria-labelledby="proof-title" data-slot="social_proof" {
+                            div class="wrap" {
+                                h2 id="proof-title" { "What " (readers) " say" }
+                                @for t in &brand.story.testimonials {
+                                    figure class="quote" {
+                                        blockquote { p { "“" (t.quote) "”" } }
+                                        figcaption { (t.name) @if !t.role.is_empty() { ", " (t.role) } }
+                                    }
                                 }
-                            }
-                            @if !brand.story.proof_points.is_empty() {
-                                ul class="proof-points" { @for point in &brand.story.proof_points { li { (point) } } }
+                                @if !brand.story.proof_points.is_empty() {
+                                    ul class="proof-points" { @for point in &brand.story.proof_points { li { (point) } } }
+                                }
                             }
                         }
                     }

@@ -21,6 +21,7 @@ pub mod lint;
 pub mod logo;
 pub mod openai;
 pub mod pipeline;
+pub mod playbook;
 pub mod readability;
 pub mod samples;
 pub mod speech;

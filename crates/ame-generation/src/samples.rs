@@ -35,6 +35,7 @@ pub fn brand() -> Brand {
         market: ame_domain::Market::Business,
         double_opt_in: None,
         industry: Some("accounting software".into()),
+        vertical: None,
         story: BrandStory {
             short_benefits: vec![
                 "Close in 3 days, not 10".into(),

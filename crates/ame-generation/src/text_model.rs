@@ -166,6 +166,17 @@ pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
     if let Some(incentive) = &story.offers.winback_incentive {
         extra.push(format!("Win-back incentive: {incentive}"));
     }
+    let playbook = crate::playbook::Playbook::for_brand(b);
+    let words = &playbook.file.words;
+    extra.push(format!(
+        "World: {} (the reader is a {}; they recommend to a {}). Never use these words: {}. \
+         Claims: say no number, price, percentage, superlative, guarantee, time or privacy \
+         promise, or that anything is new or changed, unless the brand's words above say it.",
+        playbook.file.name,
+        words.reader,
+        words.peer,
+        playbook.banned().join(", "),
+    ));
     extra.push(format!(
         "Speak to {}",
         match b.market {

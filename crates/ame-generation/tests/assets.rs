@@ -79,6 +79,7 @@ fn hostile_brand() -> Brand {
         market: ame_domain::Market::Business,
         double_opt_in: None,
         industry: None,
+        vertical: None,
         story: ame_domain::BrandStory::default(),
     }
 }

@@ -309,6 +309,7 @@ pub fn brand() -> BrandProfileInput {
         market: ame_domain::Market::Business,
         double_opt_in: None,
         industry: None,
+        vertical: None,
         story: ame_domain::BrandStory::default(),
     }
 }

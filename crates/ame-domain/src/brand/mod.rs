@@ -45,6 +45,33 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The world a brand works in: it picks the copywriter's playbook (who the reader is, what
+    /// they do, which words belong there). Inferred from `industry` and `market` when not set.
+    Vertical, "vertical" {
+        /// Bakeries, cafés, restaurants, food and drink subscriptions.
+        FoodDrink => "food_drink",
+        /// Shops and online stores.
+        Retail => "retail",
+        /// Trades, salons, repairs and other services booked locally.
+        LocalServices => "local_services",
+        /// Clinics and practices: dental, physio, optician, vets.
+        Health => "health",
+        /// Gyms, studios, trainers and wellness.
+        Fitness => "fitness",
+        /// Charities, shelters and other causes that ask for gifts.
+        Nonprofit => "nonprofit",
+        /// Courses, tutoring and schools.
+        Education => "education",
+        /// Hotels, holiday lets, tours and travel.
+        Hospitality => "hospitality",
+        /// Software sold to businesses.
+        B2bSoftware => "b2b_software",
+        /// Accountants, lawyers, consultancies and agencies.
+        ProfessionalServices => "professional_services",
+    }
+}
+
 /// Most value propositions a profile may list.
 pub const MAX_VALUE_PROPOSITIONS: usize = 6;
 
@@ -150,6 +177,10 @@ pub struct BrandProfileInput {
         schema(min_length = 2, max_length = 60, example = "accounting software")
     )]
     pub industry: Option<String>,
+    /// The brand's world, which picks the copywriter's playbook; inferred from `industry` and
+    /// `market` when left out.
+    #[serde(default)]
+    pub vertical: Option<Vertical>,
     /// Optional story material: short benefits, pains, proof, testimonials, offers, log-in URL.
     #[serde(default, deserialize_with = "from_object")]
     pub story: BrandStory,
@@ -193,6 +224,9 @@ pub struct Brand {
     /// The brand's industry, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
+    /// The brand's world as set (the copywriter infers it when not).
+    #[serde(default)]
+    pub vertical: Option<Vertical>,
     /// Optional story material.
     #[serde(default)]
     pub story: BrandStory,
@@ -252,6 +286,7 @@ impl Brand {
             market: Market::Business,
             double_opt_in: None,
             industry: None,
+            vertical: None,
             story: BrandStory::default(),
         }
     }
@@ -345,6 +380,7 @@ impl BrandProfileInput {
                 market: self.market,
                 double_opt_in: self.double_opt_in,
                 industry,
+                vertical: self.vertical,
                 story,
             }),
             _ => Err(ValidationError::single(FieldError::new(
@@ -426,6 +462,7 @@ mod tests {
             market: Market::Business,
             double_opt_in: None,
             industry: None,
+            vertical: None,
             story: BrandStory::default(),
         }
     }

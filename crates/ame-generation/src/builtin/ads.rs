@@ -87,10 +87,10 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         "{Product}",
         "{company}: {cta}",
         "Made for {audience}",
-        "Try {company}",
-        "Meet {company}",
         "Get Started Today",
         "Find Out More",
+        "See How It Works",
+        "{cta} Today",
         "{company} for {audience}",
     ] {
         candidates.push(s.fill(template));
@@ -105,24 +105,18 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
             rsa_headlines.push(h);
         }
     }
+    let lines = subheadlines(s, t);
     let rsa_descriptions = c.angles(
         "rsa_descriptions",
         &[
+            lines[0],
+            lines[1],
+            lines[2],
             &[
-                "{company} helps you {b}. {cta} today.",
-                "With {company} you {b}. {cta} today.",
-            ],
-            &[
+                "{company} helps you {b}.",
                 "{B}, with {company}. Find out how.",
-                "See how {company} helps you {b}.",
-            ],
-            &[
-                "{Product} for {audience}. Talk to our team.",
-                "{company}: {product}, made simple.",
-            ],
-            &[
-                "Clear pricing and a team that answers. Start with {company}.",
-                "Simple to start, easy to keep using. Try {company}.",
+                "{company} is made for {audience}.",
+                "Made for {audience}: {product} from {company}.",
             ],
         ],
         s,
@@ -140,17 +134,17 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         });
     let meta_headline: Vec<String> = c.angles(
         "meta_headline",
-        &headlines(t),
+        &headlines(s, t),
         s,
         l::META_HEADLINE,
         VARIANTS,
     );
-    let primary_pools = subheadlines(t);
+    let primary_pools = subheadlines(s, t);
     let meta_description: Vec<String> = c
         .labels(
             &[
                 "{cta} today",
-                "{company}",
+                "Find out more",
                 "See how it works",
                 "Start today",
                 "No obligation",
@@ -180,7 +174,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
                 &["{B}, with {company}. {cta}{!}", "{company} helps you {b}."],
                 &[
                     "{company}: {product} for {audience}.",
-                    "Meet {company}, {product} for {audience}.",
+                    "{Product} for {audience}, from {company}.",
                 ],
             ],
             s,

@@ -8,7 +8,13 @@ use ame_domain::CampaignType;
 /// Banner headline and subline variants (the subline speaks of another benefit than its
 /// headline), button label and alternative text.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
-    let headline = c.angles("headline", &headlines(t), s, l::BANNER_HEADLINE, VARIANTS);
+    let headline = c.angles(
+        "headline",
+        &headlines(s, t),
+        s,
+        l::BANNER_HEADLINE,
+        VARIANTS,
+    );
     let subline = c.angles_from(
         "subline",
         &[
@@ -22,7 +28,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
         1,
     );
     let cta_label = c
-        .labels(cta_labels(t), s, 20, 1)
+        .labels(cta_labels(s, t), s, 20, 1)
         .into_iter()
         .next()
         .unwrap_or_else(|| "Learn more".into());

@@ -9,7 +9,6 @@ mod benefit;
 mod email;
 mod image;
 mod landing;
-mod pools;
 mod social;
 mod story;
 mod video;
@@ -21,9 +20,9 @@ use crate::brief::{Brief, capitalize, lowercase_first};
 use crate::copy::{AssetCopy, CopySpec};
 use crate::limits as l;
 use crate::lint::{MAX_VARIANT_SIMILARITY, jaccard};
+use crate::playbook::{Playbook, Pools};
 use ame_domain::{AssetType, CampaignType, Tone};
 use benefit::Benefit;
-use pools::{cta_labels, headlines, subheadlines};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
@@ -43,13 +42,25 @@ pub fn audience_relation(t: CampaignType) -> &'static str {
     }
 }
 
-/// The call to action of a campaign of type `t` whose brand asks for `brand_cta`.
+/// The call to action of a campaign of type `t` for `brand`: its own for lead generation, its
+/// vertical playbook's for the other types.
 pub fn call_to_action(t: CampaignType, brand: &ame_domain::Brand) -> String {
-    story::call_to_action(
-        t,
-        &brand.cta_text,
-        brand.story.offers.upgrade_plan.as_deref(),
-    )
+    story::call_to_action(t, brand, Playbook::for_brand(brand))
+}
+
+/// Headline templates of `t` by angle, from the brand's playbook.
+fn headlines(s: &Slots, t: CampaignType) -> Pools {
+    s.playbook.headlines(t)
+}
+
+/// Supporting-line templates of `t` by angle, from the brand's playbook.
+fn subheadlines(s: &Slots, t: CampaignType) -> Pools {
+    s.playbook.subheadlines(t)
+}
+
+/// Button labels of `t`, its call to action first, from the brand's playbook.
+fn cta_labels(s: &Slots, t: CampaignType) -> &'static [&'static str] {
+    s.playbook.cta_labels(t)
 }
 
 /// The framework each campaign type is written with.
@@ -68,6 +79,8 @@ pub fn framework(campaign_type: CampaignType) -> &'static str {
 /// is written from, as a verb phrase or (capitalised) as the brand wrote it; `{cta}` is the
 /// campaign type's call to action.
 struct Slots {
+    /// The brand's vertical playbook: its words, and the words its copy never uses.
+    playbook: &'static Playbook,
     company: String,
     product: String,
     audience: String,
@@ -76,6 +89,9 @@ struct Slots {
     bang: &'static str,
     /// Someone the reader would pass a recommendation to: a colleague or a friend.
     peer: &'static str,
+    /// The vertical's reader (customer, supporter, patient…), one and several.
+    reader: &'static str,
+    readers: &'static str,
     /// The brand's short benefits, for headlines.
     short: Vec<String>,
     /// The customer pains the brand names.
@@ -89,6 +105,7 @@ struct Slots {
 impl Slots {
     fn new(brief: &Brief) -> Self {
         let brand = &brief.brand;
+        let playbook = Playbook::for_brand(brand);
         let benefits: Vec<Benefit> = brand
             .value_propositions
             .iter()
@@ -101,23 +118,19 @@ impl Slots {
                 kept
             });
         Self {
+            playbook,
             company: brand.company_name.clone(),
             product: lowercase_first(&brand.product),
             audience: lowercase_first(&brand.audience),
             benefits,
-            cta: story::call_to_action(
-                brief.campaign.campaign_type,
-                &brand.cta_text,
-                brand.story.offers.upgrade_plan.as_deref(),
-            ),
+            cta: story::call_to_action(brief.campaign.campaign_type, brand, playbook),
             bang: match brand.tone {
                 Tone::Bold | Tone::Playful => "!",
                 _ => ".",
             },
-            peer: match brand.market {
-                ame_domain::Market::Business => "colleague",
-                ame_domain::Market::Consumer => "friend",
-            },
+            peer: &playbook.file.words.peer,
+            reader: &playbook.file.words.reader,
+            readers: &playbook.file.words.readers,
             short: brand.story.short_benefits.clone(),
             pains: brand.story.pains.clone(),
             extras: {
@@ -155,8 +168,12 @@ impl Slots {
         self.benefits.get(k)
     }
 
-    /// Fills `template`; `None` when it needs a benefit the angle does not have.
+    /// Fills `template`; `None` when it needs a benefit the angle does not have, or uses a word
+    /// the brand's vertical never uses.
     fn fill_with(&self, template: &str, benefit: Option<&Benefit>) -> Option<String> {
+        if self.playbook.banned_word(template).is_some() {
+            return None;
+        }
         if (template.contains("{b}") || template.contains("{B}")) && benefit.is_none() {
             return None;
         }
@@ -175,6 +192,8 @@ impl Slots {
             .replace("{Audience}", &capitalize(&self.audience))
             .replace("{cta}", &self.cta)
             .replace("{peer}", self.peer)
+            .replace("{readers}", self.readers)
+            .replace("{reader}", self.reader)
             .replace("{!}", self.bang);
         for (slot, value) in &self.extras {
             if let Some(value) = value {
@@ -210,9 +229,11 @@ const SHORT_LINES: &[&str] = &[
     "Worth a closer look",
 ];
 
+/// Button labels used when a playbook's labels need facts the brand did not give.
+const FALLBACK_LABELS: &[&str] = &["Find out more", "Learn more", "Get in touch", "Take a look"];
+
 /// Short sentences for a prose field when no template of its pools fits.
 const SHORT_SENTENCES: &[&str] = &[
-    "Meet {company}.",
     "{cta} with {company}.",
     "See what {company} can do for you.",
     "{company} is here to help.",
@@ -300,11 +321,15 @@ impl Chooser {
                             .iter()
                             .all(|o| jaccard(o, text) <= MAX_VARIANT_SIMILARITY && o != text)
                 });
-            let prose = own.first().is_some_and(|t| t.ends_with(['.', '!', '?']));
+            let prose = pools
+                .iter()
+                .find_map(|p| p.first())
+                .is_some_and(|t| t.ends_with(['.', '!', '?']));
             let fallback = if prose { SHORT_SENTENCES } else { SHORT_LINES };
             let chosen = chosen.or_else(|| {
                 fallback.iter().map(|t| slots.fill(t)).find(|text| {
-                    l::chars(text) <= max
+                    !text.is_empty()
+                        && l::chars(text) <= max
                         && out
                             .iter()
                             .all(|o| jaccard(o, text) <= MAX_VARIANT_SIMILARITY && o != text)
@@ -320,8 +345,12 @@ impl Chooser {
     /// `count` distinct labels from `pool`, in its order (the call to action first).
     fn labels(&self, pool: &[&str], slots: &Slots, max: usize, count: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for text in pool.iter().map(|t| slots.fill(t)) {
-            if out.len() < count && l::chars(&text) <= max && !out.contains(&text) {
+        for text in pool.iter().chain(FALLBACK_LABELS).map(|t| slots.fill(t)) {
+            if out.len() < count
+                && !text.is_empty()
+                && l::chars(&text) <= max
+                && !out.contains(&text)
+            {
                 out.push(text);
             }
         }

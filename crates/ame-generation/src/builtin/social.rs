@@ -128,7 +128,7 @@ fn hook_posts(
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
     let tags = hashtags(s, t);
     let tag_line = tags.join(" ");
-    let hooks = headlines(t);
+    let hooks = headlines(s, t);
     let (linkedin_cta, instagram_cta) = cta_lines(t);
     let linkedin = hook_posts(
         c,
@@ -140,7 +140,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> SocialCopy {
         (l::LINKEDIN_HOOK, l::LINKEDIN_POST),
     );
     let x: Vec<String> = c
-        .angles("x", &subheadlines(t), s, l::X_POST, VARIANTS * 2)
+        .angles("x", &subheadlines(s, t), s, l::X_POST, VARIANTS * 2)
         .into_iter()
         .map(|text| format!("{text} {tag_line}"))
         .filter(|post| l::x_weighted(post) <= l::X_POST)

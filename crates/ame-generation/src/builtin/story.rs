@@ -1,7 +1,8 @@
 //! The campaign model of each type: whom it speaks to and what it asks them to do. One model
 //! per campaign, carried through every asset of its set.
 
-use ame_domain::CampaignType;
+use crate::playbook::Playbook;
+use ame_domain::{Brand, CampaignType};
 
 /// Whom a campaign of a type speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,44 +24,54 @@ pub(super) fn relation(t: CampaignType) -> Relation {
     }
 }
 
-/// The call to action of a campaign of `t`: the brand's own for lead generation; learning more
-/// for awareness (no hard sell); no sales ask for retention; coming back for re-engagement;
-/// the upgrade for upsell; the invite link for referral.
-pub(super) fn call_to_action(t: CampaignType, brand_cta: &str, plan: Option<&str>) -> String {
-    if t == CampaignType::Upsell
-        && let Some(plan) = plan
-    {
-        let named = format!("See the {plan} plan");
-        if named.chars().count() <= crate::limits::BUTTON {
-            return named;
-        }
+/// The call to action of a campaign of `t`: the brand's own for lead generation; for the other
+/// types the vertical playbook's (learning more for awareness, no sales ask for retention,
+/// coming back for re-engagement, the step up for upsell, the invite link for referral), with
+/// the upgrade's name where it names one the brand gave and it fits a button.
+pub(super) fn call_to_action(t: CampaignType, brand: &Brand, playbook: &Playbook) -> String {
+    if t == CampaignType::LeadGen {
+        return brand.cta_text.clone();
     }
-    match t {
-        CampaignType::LeadGen => brand_cta,
-        CampaignType::BrandAwareness => "Learn more",
-        CampaignType::ClientRetention => "Get the most from it",
-        CampaignType::ReEngagement => "Pick up where you left off",
-        CampaignType::Upsell => "See the upgrade",
-        CampaignType::Referral => "Share your invite link",
+    let written = playbook
+        .type_copy(t)
+        .call_to_action
+        .as_deref()
+        .unwrap_or("Learn more");
+    if !written.contains("{plan}") {
+        return written.to_owned();
     }
-    .to_owned()
+    brand
+        .story
+        .offers
+        .upgrade_plan
+        .as_deref()
+        .map(|plan| written.replace("{plan}", plan))
+        .filter(|label| label.chars().count() <= crate::limits::BUTTON)
+        .unwrap_or_else(|| "Learn more".to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ame_domain::Vertical;
 
     #[test]
     fn only_lead_generation_uses_the_brands_sales_ask() {
-        for t in CampaignType::ALL {
-            let cta = call_to_action(*t, "Book a demo", None);
-            assert_eq!(cta == "Book a demo", *t == CampaignType::LeadGen, "{t:?}");
-            assert!(cta.chars().count() <= crate::limits::BUTTON);
+        let mut brand = Brand::placeholder();
+        brand.cta_text = "Book a demo".into();
+        for v in Vertical::ALL {
+            let playbook = Playbook::of(*v);
+            for t in CampaignType::ALL {
+                let cta = call_to_action(*t, &brand, playbook);
+                assert_eq!(
+                    cta == "Book a demo",
+                    *t == CampaignType::LeadGen,
+                    "{v} {t:?}"
+                );
+                assert!(cta.chars().count() <= crate::limits::BUTTON, "{v} {t:?}");
+                assert!(!cta.contains('{'), "{v} {t:?}: {cta}");
+            }
         }
         assert_eq!(relation(CampaignType::Referral), Relation::Customer);
-        assert_eq!(
-            call_to_action(CampaignType::Upsell, "Book a demo", Some("Business")),
-            "See the Business plan"
-        );
     }
 }

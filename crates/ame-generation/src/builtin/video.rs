@@ -19,18 +19,10 @@ fn on_screen(text: String, fallback: String) -> String {
 /// lands on the target length without cutting a sentence.
 pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VideoScriptCopy {
     let words = spec.script_words();
-    let hook = c.one(
-        "hook",
-        &[
-            "Ever feel there has to be an easier way?",
-            "What would you do with an extra hour this week?",
-            "Here's a question for {audience}: what slows you down?",
-        ],
-        s,
-        None,
-        120,
-    );
-    let problem = s.fill("For most of us, the usual way still takes too long and too many steps.");
+    let video = &s.playbook.file.video;
+    let hooks: Vec<&str> = video.hooks.iter().map(String::as_str).collect();
+    let hook = c.one("hook", &hooks, s, None, 120);
+    let problem = s.fill(&video.problem);
     let benefit_lines: Vec<String> = s
         .benefits
         .iter()
@@ -46,24 +38,21 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
         })
         .collect();
     let solution_head = if benefit_lines.is_empty() {
-        vec![s.fill("{company} makes {product} that takes those steps off your plate.")]
+        vec![s.fill(&video.solution)]
     } else {
         benefit_lines
     };
-    let optional_solution = [
-        s.fill("It fits the way you already work."),
-        s.fill("There is nothing complicated to learn."),
-        s.fill("Everything is in one place, so nothing gets lost."),
-        s.fill("You set it up once, and it keeps working in the background."),
-    ];
-    let proof = s.fill("People who switch notice the difference in the first weeks.");
-    let optional_proof = [
-        s.fill("They spend less time on routine work and more on what matters."),
-        s.fill("And when they have a question, a real person answers."),
-        s.fill("Many of them wonder why they waited so long."),
-    ];
+    let filled = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .map(|t| s.fill(t))
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let optional_solution = filled(&video.details);
+    let proof = s.fill(&video.proof);
+    let optional_proof = filled(&video.proof_details);
     let close = s.fill("{cta} with {company}.");
-    let optional_close = [s.fill("It only takes a minute to start.")];
+    let optional_close: Vec<String> = filled(std::slice::from_ref(&video.close_extra));
     let mut optional: Vec<String> = solution_head.iter().skip(1).cloned().collect();
     optional.extend(optional_solution.iter().cloned());
     optional.extend(optional_proof.iter().cloned());
@@ -71,8 +60,39 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     let mut fixed = vec![hook.clone(), problem.clone()];
     fixed.extend(solution_head.iter().take(1).cloned());
     fixed.push(proof.clone());
-    let narration = size_script(&fixed, &optional, std::slice::from_ref(&close), words)
-        .unwrap_or_else(|| [fixed.join(" "), close.clone()].join(" "));
+    // When a benefit's sentence is too long for this length, the playbook's short answer
+    // leads the solution and the benefits may follow it.
+    let short_answer = s.fill(&video.solution);
+    let mut solution_head = solution_head;
+    let mut hook = hook;
+    // Another hook, or the playbook's short answer leading the solution (the benefit may then
+    // follow it), when the first choice cannot land on the target length.
+    let hooks_in_order: Vec<String> = std::iter::once(hook.clone())
+        .chain(hooks.iter().map(|h| s.fill(h)))
+        .filter(|h| !h.is_empty())
+        .collect();
+    let mut sized = None;
+    'search: for short in [false, true] {
+        for candidate in &hooks_in_order {
+            let mut head = fixed.clone();
+            head[0] = candidate.clone();
+            let mut more = optional.clone();
+            if short {
+                head[2] = short_answer.clone();
+                more.extend(solution_head.iter().take(1).cloned());
+            }
+            if let Some(narration) = size_script(&head, &more, std::slice::from_ref(&close), words)
+            {
+                hook = candidate.clone();
+                if short {
+                    solution_head.insert(0, short_answer.clone());
+                }
+                sized = Some(narration);
+                break 'search;
+            }
+        }
+    }
+    let narration = sized.unwrap_or_else(|| [fixed.join(" "), close.clone()].join(" "));
     let has = |sentence: &String| narration.contains(sentence.as_str());
     let join = |parts: Vec<&String>| {
         parts
@@ -92,33 +112,33 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     );
     let scenes = vec![
         SceneCopy {
-            visual: "Close-up of someone juggling notes and a phone; quick cuts.".into(),
+            visual: s.fill(&video.visuals[0]),
             voice_over: hook,
             on_screen_text: on_screen(s.fill("{company}"), "Watch this".into()),
         },
         SceneCopy {
-            visual: "The old way in fast motion: forms, reminders, a clock speeding up.".into(),
+            visual: s.fill(&video.visuals[1]),
             voice_over: problem,
             on_screen_text: "Too many steps".into(),
         },
         SceneCopy {
-            visual: s.fill("{company} in use, in the brand colours; clean close-ups."),
+            visual: s.fill(&video.visuals[2]),
             voice_over: solution_vo,
             on_screen_text: on_screen(s.fill("Meet {company}"), "A better way".into()),
         },
         SceneCopy {
-            visual: "People relaxed and getting on with their day; a calm, warm scene.".into(),
+            visual: s.fill(&video.visuals[3]),
             voice_over: proof_vo,
             on_screen_text: "See the difference".into(),
         },
         SceneCopy {
-            visual: "Logo and call to action on the brand background.".into(),
+            visual: s.fill(&video.visuals[4]),
             voice_over: close_vo,
             on_screen_text: on_screen(s.fill("{cta}"), "Find out more".into()),
         },
     ];
     VideoScriptCopy {
-        title: c.angles_from("title", &headlines(t), s, 70, VARIANTS, 1),
+        title: c.angles_from("title", &headlines(s, t), s, 70, VARIANTS, 1),
         scenes,
     }
 }

@@ -11,6 +11,7 @@ use fields::{Item, Kind, items};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+mod claims;
 mod fields;
 mod junk;
 mod rule;
@@ -58,7 +59,19 @@ pub struct LintContext {
     /// Everything the brand profile says, lower case: what the operator wrote there (an HTML
     /// tag in a product name, say) is quoted, not junk a model made up.
     pub brand_text: String,
+    /// The numbers the brand's own words hold.
+    pub brand_numbers: Vec<String>,
+    /// Words the brand's vertical never uses (lower case).
+    pub banned: Vec<String>,
 }
+
+/// Operator notes that must never reach a public page.
+pub const PUBLIC_PLACEHOLDERS: [&str; 4] = [
+    "will appear here",
+    "once you add",
+    "set your brand profile",
+    "add customer quotes",
+];
 
 /// Words that speak to a business buyer, out of place in copy for consumers.
 pub const BUSINESS_WORDS: [&str; 7] = [
@@ -99,6 +112,10 @@ impl LintContext {
             brief_numbers,
             sentence_starters: sentence_starters(&brief.brand.cta_text),
             consumer: brief.brand.market == ame_domain::Market::Consumer,
+            brand_numbers: brand_numbers.into_iter().collect(),
+            banned: crate::playbook::Playbook::for_brand(&brief.brand)
+                .banned()
+                .to_vec(),
             brand_text,
         }
     }
@@ -127,13 +144,20 @@ fn brand_text(brand: &Brand) -> String {
         brand.product.as_str(),
         brand.audience.as_str(),
         brand.cta_text.as_str(),
+        brand.postal_address.as_str(),
+        brand.sign_off.as_str(),
     ];
     parts.extend(brand.value_propositions.iter().map(String::as_str));
     let story = &brand.story;
     parts.extend(story.short_benefits.iter().map(String::as_str));
     parts.extend(story.pains.iter().map(String::as_str));
     parts.extend(story.proof_points.iter().map(String::as_str));
-    parts.extend(story.testimonials.iter().map(|t| t.quote.as_str()));
+    parts.extend(
+        story
+            .testimonials
+            .iter()
+            .flat_map(|t| [t.quote.as_str(), t.name.as_str(), t.role.as_str()]),
+    );
     parts.extend(
         [
             &story.offers.upgrade_plan,
@@ -153,7 +177,7 @@ fn numbers(text: &str) -> Vec<String> {
     text.split(|c: char| {
         c.is_whitespace() || matches!(c, '(' | ')' | '"' | '\'' | ':' | ';' | '/' | '-')
     })
-    .map(|w| w.trim_matches([',', '.', '!', '?']))
+    .map(|w| w.trim_matches([',', '.', '!', '?', '£', '$', '€', '¥']))
     .filter(|w| {
         w.chars().any(|c| c.is_ascii_digit())
             && w.chars()
@@ -173,6 +197,10 @@ fn words(text: &str) -> Vec<String> {
 
 /// The sentences of `text` (split after `.`, `!`, `?` and at line breaks).
 pub fn sentences(text: &str) -> Vec<String> {
+    /// Words whose full stop does not end a sentence mid-line ("Crumb & Co. bakes…").
+    const ABBREVIATIONS: [&str; 10] = [
+        "Co.", "Ltd.", "Inc.", "Corp.", "St.", "Dr.", "Mr.", "Mrs.", "Ms.", "e.g.",
+    ];
     let mut out = Vec::new();
     for line in text.lines() {
         let mut current = String::new();
@@ -180,7 +208,14 @@ pub fn sentences(text: &str) -> Vec<String> {
         for (i, &c) in chars.iter().enumerate() {
             current.push(c);
             let next = chars.get(i + 1).copied();
-            if matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace) {
+            let abbreviation = c == '.'
+                && next.is_some()
+                && current
+                    .split_whitespace()
+                    .last()
+                    .is_some_and(|w| ABBREVIATIONS.contains(&w));
+            if matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace) && !abbreviation
+            {
                 out.push(current.trim().to_owned());
                 current.clear();
             }
@@ -221,6 +256,14 @@ fn is_prose_line(line: &str) -> bool {
 fn trigrams(text: &str) -> HashSet<String> {
     let w = words(text);
     w.windows(3).map(|t| t.join(" ")).collect()
+}
+
+/// Every sentence a reader of `copy` reads, in field order.
+pub fn copy_sentences(copy: &AssetCopy) -> Vec<String> {
+    items(copy)
+        .iter()
+        .flat_map(|item| sentences(item.text))
+        .collect()
 }
 
 /// Every finding in `copy` for a campaign described by `ctx`.
@@ -330,6 +373,31 @@ pub fn lint(copy: &AssetCopy, ctx: &LintContext) -> Vec<Finding> {
             && !ctx.brand_text.contains(&said.to_lowercase())
         {
             find(Rule::Junk, &item.field, what);
+        }
+        // The objective's own numbers are reported as a leak, not twice.
+        for claim in claims::unsupported_claims(text, &ctx.brand_text, &ctx.brand_numbers)
+            .into_iter()
+            .filter(|c| !ctx.brief_numbers.contains(c))
+        {
+            find(
+                Rule::UnsupportedClaim,
+                &item.field,
+                format!("claims {claim:?}, which the brand never said"),
+            );
+        }
+        for word in claims::banned_words(text, &ctx.banned, &ctx.brand_text) {
+            find(
+                Rule::Vocabulary,
+                &item.field,
+                format!("says {word:?}, a word this brand's world does not use"),
+            );
+        }
+        if PUBLIC_PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+            find(
+                Rule::PublicPlaceholder,
+                &item.field,
+                format!("shows operator text to the public: {text:?}"),
+            );
         }
         if crate::grammar::has_doubled_punctuation(text) {
             find(
@@ -550,7 +618,25 @@ mod tests {
             sentence_starters: sentence_starters("Book a demo"),
             consumer: false,
             brand_text: "ledgerly automated month-end close software".into(),
+            brand_numbers: Vec::new(),
+            banned: vec!["donor".into()],
         }
+    }
+
+    #[test]
+    fn claims_the_brand_never_made_and_words_of_another_world_are_found() {
+        let copy = voice([
+            "Ledgerly answers within a working day, the best in the business.",
+            "Ledgerly keeps every donor happy.",
+            "Ledgerly stories will appear here once you add testimonials.",
+        ]);
+        let found: Vec<(Rule, String)> = lint(&copy, &ctx())
+            .into_iter()
+            .map(|f| (f.rule, f.field))
+            .collect();
+        assert!(found.contains(&(Rule::UnsupportedClaim, "script[0]".into())));
+        assert!(found.contains(&(Rule::Vocabulary, "script[1]".into())));
+        assert!(found.contains(&(Rule::PublicPlaceholder, "script[2]".into())));
     }
 
     fn voice(scripts: [&str; 3]) -> AssetCopy {

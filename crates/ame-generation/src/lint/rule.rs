@@ -33,11 +33,19 @@ pub enum Rule {
     /// What a broken model writes: `undefined`, `null`, `N/A`, `[object Object]`, `TODO`, lorem
     /// ipsum, "as an AI", "insert … here", HTML tags, "the the".
     Junk,
+    /// A number, superlative, guarantee, time or privacy promise, or "new/changed" statement
+    /// the brand never made.
+    UnsupportedClaim,
+    /// A word that belongs to another kind of business ("upgrade" to donors, "workflow" to
+    /// consumers), by the brand's vertical playbook.
+    Vocabulary,
+    /// Text meant for the operator ("will appear here once you add…") on a public page.
+    PublicPlaceholder,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 16] = [
         Rule::Truncated,
         Rule::UnfinishedSentence,
         Rule::RepeatedSentence,
@@ -51,6 +59,9 @@ impl Rule {
         Rule::Article,
         Rule::DoubledPunctuation,
         Rule::Junk,
+        Rule::UnsupportedClaim,
+        Rule::Vocabulary,
+        Rule::PublicPlaceholder,
     ];
 
     /// The rule's name as recorded in metadata.
@@ -69,6 +80,9 @@ impl Rule {
             Rule::Article => "article",
             Rule::DoubledPunctuation => "doubled_punctuation",
             Rule::Junk => "junk",
+            Rule::UnsupportedClaim => "unsupported_claim",
+            Rule::Vocabulary => "vocabulary",
+            Rule::PublicPlaceholder => "public_placeholder",
         }
     }
 }

@@ -160,6 +160,7 @@ fn values_of(brand: &Brand) -> FormData {
         text("unsubscribe_text", &brand.unsubscribe_text),
         text("industry", brand.industry.as_deref().unwrap_or_default()),
         text("market", brand.market.as_str()),
+        text("vertical", brand.vertical.map_or("", |v| v.as_str())),
         text(
             "double_opt_in",
             match brand.double_opt_in {
@@ -256,6 +257,15 @@ fn brand_page(
         ("business".to_owned(), "Businesses".to_owned()),
         ("consumer".to_owned(), "Consumers".to_owned()),
     ];
+    let verticals: Vec<(String, String)> =
+        std::iter::once((String::new(), "As the industry suggests".to_owned()))
+            .chain(ame_domain::Vertical::ALL.iter().map(|v| {
+                (
+                    v.as_str().to_owned(),
+                    ame_generation::playbook::Playbook::of(*v).file.name.clone(),
+                )
+            }))
+            .collect();
     let confirmations: Vec<(String, String)> = vec![
         (
             String::new(),
@@ -291,6 +301,7 @@ fn brand_page(
                             }
                             @if name == "audience" {
                                 (field("market", "Sells to", Some("Businesses get work-email forms and business wording; consumers get neither."), Control::Select(markets.clone(), values.get("market").unwrap_or("business")), errors, true))
+                                (field("vertical", "Kind of business", Some("Picks the copywriter's playbook: who the reader is (customer, supporter, patient…) and the words that fit."), Control::Select(verticals.clone(), values.get("vertical").unwrap_or_default()), errors, false))
                                 (field("double_opt_in", "Sign-ups confirm by email", Some("Double opt-in: a landing-page sign-up is subscribed only after pressing the button in the email it is sent."), Control::Select(confirmations.clone(), values.get("double_opt_in").unwrap_or_default()), errors, false))
                                 (field("tone", "Tone", Some("The voice the copy is written in."), Control::Select(tones.clone(), values.get("tone").unwrap_or("professional")), errors, true))
                             }
@@ -398,6 +409,12 @@ fn input_of(form: &FormData) -> Result<BrandProfileInput, FieldError> {
                 .filter(|m| !m.is_empty())
                 .unwrap_or("business")
         ),
+    );
+    object.insert(
+        "vertical".into(),
+        form.get("vertical")
+            .filter(|v| !v.is_empty())
+            .map_or(Value::Null, |v| json!(v)),
     );
     object.insert(
         "double_opt_in".into(),
