@@ -50,8 +50,13 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
                     .playbook
                     .body(t, e.purpose)
                     .iter()
-                    .filter_map(|p| {
-                        let text = p
+                    .enumerate()
+                    .filter_map(|(j, options)| {
+                        let pick = c
+                            .order(&format!("email{i}.body{j}"), options.len())
+                            .first()
+                            .map_or(options.first(), |k| options.get(*k))?;
+                        let text = pick
                             .split('|')
                             .find_map(|alternative| s.fill_with(alternative, s.benefit(i)))
                             .unwrap_or_default();

@@ -3,6 +3,7 @@
 
 use super::{Chooser, Slots, headlines, size_script};
 use crate::copy::{CopySpec, SceneCopy, VARIANTS, VideoScriptCopy};
+use crate::playbook::schema;
 use crate::limits as l;
 use ame_domain::CampaignType;
 
@@ -22,7 +23,12 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     let video = &s.playbook.file.video;
     let hooks: Vec<&str> = video.hooks.iter().map(String::as_str).collect();
     let hook = c.one("hook", &hooks, s, None, 120);
-    let problem = s.fill(&video.problem);
+    let pick = |field: &str, choice: &schema::Choice| -> String {
+        let options = choice.options();
+        let k = c.order(field, options.len()).first().copied().unwrap_or(0);
+        options.get(k).map(|t| s.fill(t)).unwrap_or_default()
+    };
+    let problem = pick("problem", &video.problem);
     let benefit_lines: Vec<String> = s
         .benefits
         .iter()
@@ -38,7 +44,7 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
         })
         .collect();
     let solution_head = if benefit_lines.is_empty() {
-        vec![s.fill(&video.solution)]
+        vec![pick("solution", &video.solution)]
     } else {
         benefit_lines
     };
@@ -49,7 +55,7 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
             .collect()
     };
     let optional_solution = filled(&video.details);
-    let proof = s.fill(&video.proof);
+    let proof = pick("proof", &video.proof);
     let optional_proof = filled(&video.proof_details);
     let close = s.fill("{cta} with {company}.");
     let optional_close: Vec<String> = filled(std::slice::from_ref(&video.close_extra));
@@ -62,7 +68,7 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     fixed.push(proof.clone());
     // When a benefit's sentence is too long for this length, the playbook's short answer
     // leads the solution and the benefits may follow it.
-    let short_answer = s.fill(&video.solution);
+    let short_answer = pick("solution", &video.solution);
     let mut solution_head = solution_head;
     let mut hook = hook;
     // Another hook, or the playbook's short answer leading the solution (the benefit may then

@@ -106,7 +106,7 @@ struct Views {
     cta: Vec<[&'static [&'static str]; 6]>,
     subjects: Vec<Vec<Pools>>,
     preheaders: Vec<Vec<Pools>>,
-    body: Vec<Vec<&'static [&'static str]>>,
+    body: Vec<Vec<&'static [&'static [&'static str]]>>,
     voice: Vec<Pools>,
 }
 
@@ -137,7 +137,20 @@ static VIEWS: LazyLock<Views> = LazyLock::new(|| {
             .collect(),
         body: books
             .iter()
-            .map(|b| emails(b).iter().map(|e| strs(&e.body)).collect())
+            .map(|b| {
+                emails(b)
+                    .iter()
+                    .map(|e| -> &'static [&'static [&'static str]] {
+                        Box::leak(
+                            e.body
+                                .iter()
+                                .map(|p| strs(p.options()))
+                                .collect::<Vec<_>>()
+                                .into_boxed_slice(),
+                        )
+                    })
+                    .collect()
+            })
             .collect(),
         voice: books.iter().map(|b| pools(&b.file.voice.angles)).collect(),
     }
@@ -224,8 +237,12 @@ impl Playbook {
         VIEWS.preheaders[self.index()][email_index(t, purpose)]
     }
 
-    /// Body paragraph templates of an email.
-    pub(crate) fn body(&self, t: CampaignType, purpose: Purpose) -> &'static [&'static str] {
+    /// Body paragraph templates of an email, each with its alternatives.
+    pub(crate) fn body(
+        &self,
+        t: CampaignType,
+        purpose: Purpose,
+    ) -> &'static [&'static [&'static str]] {
         VIEWS.body[self.index()][email_index(t, purpose)]
     }
 

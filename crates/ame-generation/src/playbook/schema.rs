@@ -4,6 +4,26 @@
 
 use serde::Deserialize;
 
+/// A text written once, or two or more alternatives the seed chooses between.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Choice {
+    /// One text.
+    One(String),
+    /// Alternatives saying the same thing in other words.
+    Many(Vec<String>),
+}
+
+impl Choice {
+    /// Every alternative.
+    pub fn options(&self) -> &[String] {
+        match self {
+            Choice::One(text) => std::slice::from_ref(text),
+            Choice::Many(texts) => texts,
+        }
+    }
+}
+
 /// Three template lists, one per angle (benefit; proof or how; problem, urgency or identity).
 pub type Angles = [Vec<String>; 3];
 
@@ -90,8 +110,9 @@ pub struct EmailCopy {
     pub subjects: Angles,
     /// Preheaders by angle.
     pub preheaders: Angles,
-    /// Body paragraphs; `first|second|` takes the first alternative that can be filled.
-    pub body: Vec<String>,
+    /// Body paragraphs, each one text or alternatives the seed chooses between; within one,
+    /// `first|second|` takes the first fallback that can be filled.
+    pub body: Vec<Choice>,
 }
 
 /// The copy of every email purpose (and the two purposes written differently for one type).
@@ -128,14 +149,14 @@ pub struct Emails {
 pub struct Video {
     /// Opening questions.
     pub hooks: Vec<String>,
-    /// The problem, in one sentence.
-    pub problem: String,
-    /// The brand's answer, in one sentence.
-    pub solution: String,
+    /// The problem, in one sentence (or alternatives).
+    pub problem: Choice,
+    /// The brand's answer, in one sentence (or alternatives).
+    pub solution: Choice,
     /// Sentences that may follow the answer.
     pub details: Vec<String>,
-    /// The proof, in one sentence.
-    pub proof: String,
+    /// The proof, in one sentence (or alternatives).
+    pub proof: Choice,
     /// Sentences that may follow the proof.
     pub proof_details: Vec<String>,
     /// A sentence that may follow the close.
@@ -259,16 +280,24 @@ impl PlaybookFile {
         }
         for (name, e) in self.email.all() {
             for (j, p) in e.body.iter().enumerate() {
-                out.push((format!("email.{name}.body[{j}]"), p));
+                for (k, option) in p.options().iter().enumerate() {
+                    out.push((format!("email.{name}.body[{j}][{k}]"), option));
+                }
             }
         }
         let v = &self.video;
         for (j, h) in v.hooks.iter().enumerate() {
             out.push((format!("video.hooks[{j}]"), h));
         }
-        out.push(("video.problem".into(), &v.problem));
-        out.push(("video.solution".into(), &v.solution));
-        out.push(("video.proof".into(), &v.proof));
+        for (label, choice) in [
+            ("problem", &v.problem),
+            ("solution", &v.solution),
+            ("proof", &v.proof),
+        ] {
+            for (k, option) in choice.options().iter().enumerate() {
+                out.push((format!("video.{label}[{k}]"), option));
+            }
+        }
         out.push(("video.close_extra".into(), &v.close_extra));
         for (j, d) in v.details.iter().chain(&v.proof_details).enumerate() {
             out.push((format!("video.details[{j}]"), d));
@@ -326,11 +355,16 @@ impl PlaybookFile {
         }
         for (name, e) in self.email.all() {
             for (j, p) in e.body.iter().enumerate() {
-                let last = p.rsplit('|').next().unwrap_or_default();
-                if OPTIONAL_FACTS.iter().any(|f| last.contains(f)) {
-                    problems.push(format!(
-                        "email.{name}.body[{j}]: its last alternative needs a fact the brand may not give"
-                    ));
+                if p.options().is_empty() {
+                    problems.push(format!("email.{name}.body[{j}]: no alternative"));
+                }
+                for (k, option) in p.options().iter().enumerate() {
+                    let last = option.rsplit('|').next().unwrap_or_default();
+                    if OPTIONAL_FACTS.iter().any(|f| last.contains(f)) {
+                        problems.push(format!(
+                            "email.{name}.body[{j}][{k}]: its last fallback needs a fact the brand may not give"
+                        ));
+                    }
                 }
             }
             for (label, a) in [("subjects", &e.subjects), ("preheaders", &e.preheaders)] {
@@ -364,6 +398,13 @@ impl PlaybookFile {
         }
         if self.voice.angles.iter().any(|a| a.len() < 6) {
             problems.push("voice.angles: every angle needs at least 6 sentences".into());
+        }
+        let v = &self.video;
+        if [&v.problem, &v.solution, &v.proof]
+            .iter()
+            .any(|c| c.options().is_empty())
+        {
+            problems.push("video: problem, solution and proof need a sentence each".into());
         }
         if self.video.hooks.is_empty() || self.video.details.is_empty() {
             problems.push("video: hooks and details need at least one sentence".into());
