@@ -5,7 +5,7 @@ use crate::brief::Brief;
 use crate::pipeline::{GeneratedAsset, Generator};
 use ame_domain::{
     Brand, BrandStory, Campaign, CampaignId, CampaignPlan, CampaignStatus, CampaignType, Channel,
-    Offers, OrgId, Testimonial, Tone,
+    Offers, OrgId, Testimonial, Tone, Vertical,
 };
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
@@ -157,9 +157,58 @@ pub fn stable_json(asset: &GeneratedAsset) -> Value {
     serde_json::json!({"asset_type": asset.asset_type, "content": asset.content, "metadata": metadata})
 }
 
+/// One campaign per vertical, written by the built-in copywriter for the first corpus brand of
+/// that vertical (campaign types in turn), as Markdown: the words of every asset as the first
+/// variant's reader sees them.
+pub fn verticals_markdown() -> String {
+    let mut out = String::from(
+        "# One campaign per vertical\n\nWritten by the built-in copywriter for the first brand of each vertical in the lint corpus\n(`crates/ame-generation/src/corpus.rs`), seed 20261125, the campaign types in turn. Each asset\nshows the fields the reader of its first variant sees. `cargo xtask samples` regenerates this file.\n",
+    );
+    for (i, vertical) in Vertical::ALL.iter().enumerate() {
+        let Some((index, corpus_brand)) = crate::corpus::BRANDS
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.vertical == Some(*vertical))
+        else {
+            continue;
+        };
+        let campaign_type = CampaignType::ALL[i % CampaignType::ALL.len()];
+        let brief = Brief::new(
+            crate::corpus::campaign(index, campaign_type),
+            corpus_brand.brand(),
+            SEED,
+        );
+        out.push_str(&format!(
+            "\n## {}: {}, {}\n",
+            crate::playbook::Playbook::of(*vertical).file.name,
+            corpus_brand.company,
+            campaign_type.as_str().replace('_', " "),
+        ));
+        for &asset_type in campaign_type.asset_types() {
+            let spec = crate::copy::CopySpec::new(
+                asset_type,
+                campaign_type,
+                &brief.campaign.plan.channels,
+            );
+            let copy = crate::builtin::write(&brief, &spec);
+            out.push_str(&format!(
+                "\n### {}\n\n",
+                asset_type.as_str().replace('_', " ")
+            ));
+            for (field, text) in crate::lint::first_reading(&copy) {
+                out.push_str(&format!("- `{field}`: {}\n", text.replace('\n', " / ")));
+            }
+        }
+    }
+    out
+}
+
 /// Generates every sample file.
 pub async fn generate(generator: &Generator) -> Vec<SampleFile> {
-    let mut files = Vec::new();
+    let mut files = vec![SampleFile {
+        path: "verticals.md".to_owned(),
+        bytes: verticals_markdown().into_bytes(),
+    }];
     for &campaign_type in CampaignType::ALL {
         let brief = Brief::new(campaign(campaign_type), Some(brand()), SEED).with_logo(logo());
         for asset in generator.generate(&brief).await {

@@ -3,8 +3,8 @@
 
 use super::{Chooser, Slots, headlines, size_script};
 use crate::copy::{CopySpec, SceneCopy, VARIANTS, VideoScriptCopy};
-use crate::playbook::schema;
 use crate::limits as l;
+use crate::playbook::schema;
 use ame_domain::CampaignType;
 
 /// On-screen text: `text` when it fits 40 characters, else `fallback`.

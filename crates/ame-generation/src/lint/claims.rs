@@ -3,8 +3,14 @@
 //! "new" or "changed"), and words that belong to another kind of business.
 
 /// Phrases that make a claim: each must trace to the brand's own words.
-pub const CLAIM_PHRASES: [&str; 24] = [
-    "best",
+pub const CLAIM_PHRASES: [&str; 30] = [
+    "the best in",
+    "best in town",
+    "best in class",
+    "best-in-class",
+    "the best value",
+    "unbeatable",
+    "cheapest",
     "#1",
     "number one",
     "leading",
@@ -93,10 +99,11 @@ mod tests {
             vec!["500".to_owned(), "within a working day".to_owned()]
         );
         assert_eq!(
-            unsupported_claims("The best bread in town.", brand, &numbers),
-            vec!["best".to_owned()]
+            unsupported_claims("Simply the best in Manchester.", brand, &numbers),
+            vec!["the best in".to_owned()]
         );
         assert!(unsupported_claims("Our bestselling loaf.", brand, &numbers).is_empty());
+        assert!(unsupported_claims("Tell us about the best bit.", brand, &numbers).is_empty());
     }
 
     #[test]

@@ -258,6 +258,16 @@ fn trigrams(text: &str) -> HashSet<String> {
     w.windows(3).map(|t| t.join(" ")).collect()
 }
 
+/// Each field of the first reading of `copy` (every field a reader of variant 0 sees) with its
+/// text, in field order.
+pub fn first_reading(copy: &AssetCopy) -> Vec<(String, String)> {
+    items(copy)
+        .into_iter()
+        .filter(|item| item.variant.is_none_or(|v| v == 0))
+        .map(|item| (item.field, item.text.to_owned()))
+        .collect()
+}
+
 /// Every sentence a reader of `copy` reads, in field order.
 pub fn copy_sentences(copy: &AssetCopy) -> Vec<String> {
     items(copy)
