@@ -763,6 +763,89 @@ impl CorpusBrand {
             return BrandStory::default();
         }
         let host = self.host();
+        // Story material a brand of this world would write.
+        let (pain, plan, reward, incentive, name, role) = match self.vertical {
+            Some(Vertical::FoodDrink) => (
+                "stale supermarket bread".to_owned(),
+                "Family Box",
+                "a free loaf",
+                "a free coffee",
+                "Priya Shah",
+                "Subscriber since 2024",
+            ),
+            Some(Vertical::Retail) => (
+                "sizes that never quite fit".to_owned(),
+                "Members' Club",
+                "£10 off",
+                "free delivery",
+                "Jo Evans",
+                "Customer since 2023",
+            ),
+            Some(Vertical::LocalServices) => (
+                "waiting in all day for someone who never turns up".to_owned(),
+                "Annual Care",
+                "£20 off your next job",
+                "10% off your next booking",
+                "Dave Morgan",
+                "Customer since 2022",
+            ),
+            Some(Vertical::Health) => (
+                "waiting weeks for an appointment".to_owned(),
+                "Family Care",
+                "a free check-up",
+                "a free review appointment",
+                "Amira Khan",
+                "Patient since 2021",
+            ),
+            Some(Vertical::Fitness) => (
+                "workouts that never stick".to_owned(),
+                "Premium",
+                "a free month",
+                "a half-price month",
+                "Tom Reid",
+                "Member since 2024",
+            ),
+            Some(Vertical::Nonprofit) => (
+                "feeling that one person can't make a difference".to_owned(),
+                "Guardian Circle",
+                "a thank-you card from the team",
+                "a behind-the-scenes visit",
+                "Helen Price",
+                "Supporter since 2019",
+            ),
+            Some(Vertical::Education) => (
+                "courses that never get finished".to_owned(),
+                "Mentor Track",
+                "a free lesson",
+                "a free catch-up session",
+                "Lena Novak",
+                "Student since 2024",
+            ),
+            Some(Vertical::Hospitality) => (
+                "holidays that need a holiday afterwards".to_owned(),
+                "Explorer",
+                "£50 off your next stay",
+                "a free night",
+                "Mark Hughes",
+                "Guest since 2023",
+            ),
+            Some(Vertical::ProfessionalServices) => (
+                "paperwork that eats your evenings".to_owned(),
+                "Partner",
+                "a free consultation",
+                "a free accounts review",
+                "Sam Patel",
+                "Client since 2021",
+            ),
+            Some(Vertical::B2bSoftware) | None => (
+                format!("chasing {} by hand", self.lead_unit),
+                "Premium",
+                "a free month",
+                "15% off your next renewal",
+                "Sam Patel",
+                "Customer since 2024",
+            ),
+        };
         BrandStory {
             short_benefits: self
                 .value_propositions
@@ -770,18 +853,18 @@ impl CorpusBrand {
                 .filter(|v| v.chars().count() <= 30)
                 .map(|v| crate::brief::capitalize(v))
                 .collect(),
-            pains: vec![format!("chasing {} by hand", self.lead_unit)],
+            pains: vec![pain],
             proof_points: vec![format!("Chosen by {} across the country", self.customers)],
             testimonials: vec![Testimonial {
                 quote: format!("{} made it simple from the first week.", self.company),
-                name: "Sam Patel".into(),
-                role: "Customer since 2024".into(),
+                name: name.into(),
+                role: role.into(),
             }],
             offers: Offers {
-                upgrade_plan: Some("Premium".into()),
+                upgrade_plan: Some(plan.into()),
                 upgrade_url: Some(format!("https://{host}.example/premium")),
-                referral_reward: Some("a free month".into()),
-                winback_incentive: Some("15% off your next order".into()),
+                referral_reward: Some(reward.into()),
+                winback_incentive: Some(incentive.into()),
             },
             login_url: Some(format!("https://{host}.example/login")),
         }

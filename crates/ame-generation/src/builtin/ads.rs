@@ -90,7 +90,7 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> AdCopy {
         "Get Started Today",
         "Find Out More",
         "See How It Works",
-        "{cta} Today",
+        "Learn More",
         "{company} for {audience}",
     ] {
         candidates.push(s.fill(template));

@@ -5,12 +5,14 @@ use crate::brief::lowercase_first;
 
 /// Verbs a value proposition may start with; any other first word makes it a noun phrase.
 const VERBS: &[&str] = &[
+    "adopt",
     "answer",
     "automate",
     "avoid",
     "book",
     "boost",
     "bring",
+    "browse",
     "build",
     "buy",
     "cancel",
@@ -27,12 +29,15 @@ const VERBS: &[&str] = &[
     "cook",
     "create",
     "cut",
+    "discover",
     "do",
+    "donate",
     "drive",
     "earn",
     "eat",
     "end",
     "enjoy",
+    "explore",
     "feel",
     "file",
     "find",
@@ -40,6 +45,7 @@ const VERBS: &[&str] = &[
     "fix",
     "focus",
     "forecast",
+    "foster",
     "get",
     "give",
     "go",
@@ -52,6 +58,7 @@ const VERBS: &[&str] = &[
     "increase",
     "install",
     "invest",
+    "join",
     "keep",
     "know",
     "launch",
@@ -67,6 +74,7 @@ const VERBS: &[&str] = &[
     "organise",
     "organize",
     "own",
+    "pause",
     "pay",
     "pick",
     "plan",
@@ -94,11 +102,13 @@ const VERBS: &[&str] = &[
     "serve",
     "share",
     "ship",
+    "shop",
     "show",
     "skip",
     "sleep",
     "speak",
     "spend",
+    "sponsor",
     "spot",
     "start",
     "stay",
@@ -108,6 +118,7 @@ const VERBS: &[&str] = &[
     "swap",
     "switch",
     "take",
+    "taste",
     "teach",
     "track",
     "train",
@@ -115,7 +126,10 @@ const VERBS: &[&str] = &[
     "try",
     "turn",
     "understand",
+    "unwind",
     "upgrade",
+    "visit",
+    "volunteer",
     "walk",
     "watch",
     "win",
@@ -176,6 +190,27 @@ fn reads_as_verb(first: &str, second: &str) -> bool {
     plain && VERB_FOLLOWERS.contains(&second)
 }
 
+/// Words after a participle that leave it describing the result ("installed within a week"),
+/// not a noun ("vetted walkers", which the reader gets).
+const PARTICIPLE_FOLLOWERS: &[&str] = &[
+    "",
+    "within",
+    "in",
+    "by",
+    "for",
+    "on",
+    "at",
+    "and",
+    "today",
+    "tomorrow",
+    "overnight",
+    "properly",
+    "free",
+    "fast",
+    "quickly",
+    "locally",
+];
+
 /// One value proposition in the forms the templates need.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Benefit {
@@ -201,15 +236,24 @@ impl Benefit {
             .nth(1)
             .unwrap_or_default()
             .to_lowercase();
-        let verb = if VERBS.contains(&first.as_str()) || reads_as_verb(&first, &second) {
-            phrase.clone()
-        } else if let Some(rest) = phrase.strip_prefix("no ") {
-            format!("skip the {rest}")
-        } else if first.ends_with("ed") {
-            format!("have it {phrase}")
-        } else {
-            format!("get {phrase}")
-        };
+        let third = phrase
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or_default()
+            .to_lowercase();
+        // "pause or skip a week": two verbs joined.
+        let joined_verbs = matches!(second.as_str(), "or" | "and")
+            && (VERBS.contains(&first.as_str()) || VERBS.contains(&third.as_str()));
+        let verb =
+            if VERBS.contains(&first.as_str()) || reads_as_verb(&first, &second) || joined_verbs {
+                phrase.clone()
+            } else if let Some(rest) = phrase.strip_prefix("no ") {
+                format!("skip the {rest}")
+            } else if first.ends_with("ed") && PARTICIPLE_FOLLOWERS.contains(&second.as_str()) {
+                format!("have it {phrase}")
+            } else {
+                format!("get {phrase}")
+            };
         Self { phrase, verb }
     }
 }
@@ -253,6 +297,14 @@ mod tests {
             ("no joining fee", "skip the joining fee"),
             ("installed within a week", "have it installed within a week"),
             ("discounts on every order", "get discounts on every order"),
+            (
+                "vetted walkers you can track live",
+                "get vetted walkers you can track live",
+            ),
+            (
+                "Pause or skip a week whenever you like",
+                "pause or skip a week whenever you like",
+            ),
         ] {
             assert_eq!(Benefit::new(text).verb, verb, "{text}");
         }

@@ -56,12 +56,12 @@ fn cta_lines(t: CampaignType) -> (&'static str, &'static str) {
             "Tap the link in our bio to find out more.",
         ),
         CampaignType::ReEngagement => (
-            "Pick up where you left off: the link is in the comments.",
-            "Tap the link in our bio to pick up where you left off.",
+            "{cta}: the link is in the comments.",
+            "Tap the link in our bio to see what's waiting.",
         ),
         CampaignType::Referral => (
-            "Customers: your personal invite link is in your account.",
-            "Customers, your invite link is in your account. Tap the link in our bio for details.",
+            "Your personal invite link is in your latest email from us.",
+            "Your invite link is in your latest email from us. Tap the link in our bio for details.",
         ),
         CampaignType::ClientRetention | CampaignType::Upsell => (
             "Details are in the comments.",
@@ -74,12 +74,22 @@ fn cta_lines(t: CampaignType) -> (&'static str, &'static str) {
 /// what you get, who it is for).
 fn post_body(k: usize, s: &Slots) -> String {
     match k {
-        0 => s
-            .fill_with(
-                "Most of us put up with the slow way because it is familiar. {company} offers a better one: {b}.",
-                s.benefit(0),
-            )
-            .unwrap_or_else(|| s.fill("Most of us put up with the slow way because it is familiar. {company} offers a better one.")),
+        0 => {
+            // The vertical's own problem, then what the brand offers against it.
+            let problem = s
+                .playbook
+                .file
+                .video
+                .problem
+                .options()
+                .first()
+                .map(|p| s.fill(p))
+                .unwrap_or_default();
+            let answer = s
+                .fill_with("With {company}, you can {b}.", s.benefit(0))
+                .unwrap_or_else(|| s.fill("{company} is here to help."));
+            format!("{problem} {answer}").trim().to_owned()
+        }
         1 => {
             let items: Vec<String> = s
                 .benefits
