@@ -441,7 +441,9 @@ async fn import(
     Ok(())
 }
 
-/// Moves an imported campaign through `steps` to `completed`.
+/// Moves an imported campaign through `steps` to `completed`. A running server's scheduler
+/// completes an active campaign whose end date has passed, so a step the campaign has already
+/// reached is done, not a failure.
 async fn complete(
     repos: &crate::repos::Repositories,
     org: OrgId,
@@ -449,10 +451,13 @@ async fn complete(
     steps: &[CampaignStatus],
 ) -> Result<(), ImportError> {
     for status in steps {
-        repos
-            .campaigns
-            .change_status(org, id, *status, None)
-            .await?;
+        if let Err(error) = repos.campaigns.change_status(org, id, *status, None).await {
+            let now = repos.campaigns.get(org, id).await?.status;
+            let reached = now == *status || now == CampaignStatus::Completed;
+            if !reached {
+                return Err(error.into());
+            }
+        }
     }
     Ok(())
 }
@@ -583,6 +588,57 @@ one,lead_gen,email,2026-03-01,1000
         assert_eq!(imported.len(), 1);
         assert_eq!(imported[0].id, left_id);
         assert!(!imported[0].created);
+    }
+
+    #[tokio::test]
+    async fn a_campaign_the_servers_scheduler_completed_first_is_imported_all_the_same() {
+        let org = OrgId::new();
+        let campaigns = read(
+            "campaign,campaign_type,channel,date,reach
+one,lead_gen,email,2026-03-01,1000
+"
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut left = crate::fakes::campaign(CampaignType::LeadGen, org);
+        left.plan.name = Some("one".into());
+        left.status = CampaignStatus::Active;
+        let left_id = left.id;
+        let mut completed = left.clone();
+        completed.status = CampaignStatus::Completed;
+        let mut mocks = crate::fakes::Mocks::default();
+        mocks.campaigns.expect_list().returning(move |_, _, _| {
+            Ok(ame_domain::Page {
+                items: vec![left.clone()],
+                next_cursor: None,
+            })
+        });
+        // The scheduler completed it between the list and the change.
+        mocks
+            .campaigns
+            .expect_change_status()
+            .times(1)
+            .returning(|_, _, _, _| {
+                Err(StorageError::Conflict(
+                    "a completed campaign cannot become completed".into(),
+                ))
+            });
+        mocks
+            .campaigns
+            .expect_get()
+            .times(1)
+            .returning(move |_, _| Ok(completed.clone()));
+        mocks
+            .results
+            .expect_record()
+            .times(1)
+            .returning(|_, _, _| Ok(Default::default()));
+        let imported = mocks
+            .engine()
+            .import_results(org, &campaigns)
+            .await
+            .unwrap();
+        assert_eq!(imported[0].id, left_id);
     }
 
     #[tokio::test]
