@@ -162,7 +162,7 @@ pub fn stable_json(asset: &GeneratedAsset) -> Value {
 /// variant's reader sees them.
 pub fn verticals_markdown() -> String {
     let mut out = String::from(
-        "# One campaign per vertical\n\nWritten by the built-in copywriter for the first brand of each vertical in the lint corpus\n(`crates/ame-generation/src/corpus.rs`), seed 20261125, the campaign types in turn. Each asset\nshows the fields the reader of its first variant sees. `cargo xtask samples` regenerates this file.\n",
+        "# One campaign per vertical\n\nWritten by the built-in copywriter for the first brand of each vertical in the lint corpus\n(`crates/ame-generation/src/corpus/`), seed 20261125, the campaign types in turn. Each asset\nshows the fields the reader of its first variant sees. `cargo xtask samples` regenerates this file.\n",
     );
     for (i, vertical) in Vertical::ALL.iter().enumerate() {
         let Some((index, corpus_brand)) = crate::corpus::BRANDS
