@@ -279,11 +279,10 @@ fn between_group_variance<G>(groups: &Grouped<G>, used: [bool; 2]) -> [f64; 2] {
     })
 }
 
-/// The Pearson dispersion of the fitted Poisson model: Σ (k − λ)²/λ over the residual degrees
-/// of freedom.
-fn pearson_dispersion<G>(groups: &Grouped<G>, beta: [f64; 2]) -> f64 {
-    let mut chi2 = 0.0;
-    let mut units = 0usize;
+/// Each unit's count and its expectation under the fitted slopes (its group's total spread
+/// over the group in proportion to scale-adjusted trials), for units expecting more than 0.
+fn fitted<G>(groups: &Grouped<G>, beta: [f64; 2]) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
     for members in groups.values() {
         let successes: f64 = members.iter().map(|m| m.0).sum();
         let weights: Vec<f64> = members
@@ -297,12 +296,19 @@ fn pearson_dispersion<G>(groups: &Grouped<G>, beta: [f64; 2]) -> f64 {
         for ((k, _, _), w) in members.iter().zip(&weights) {
             let expected = successes * w / total;
             if expected > 0.0 {
-                chi2 += (k - expected).powi(2) / expected;
-                units += 1;
+                out.push((*k, expected));
             }
         }
     }
-    let freedom = units.saturating_sub(groups.len() + 2).max(1);
+    out
+}
+
+/// The Pearson dispersion of the fitted Poisson model: Σ (k − λ)²/λ over the residual degrees
+/// of freedom.
+fn pearson_dispersion<G>(groups: &Grouped<G>, beta: [f64; 2]) -> f64 {
+    let units = fitted(groups, beta);
+    let chi2: f64 = units.iter().map(|(k, e)| (k - e).powi(2) / e).sum();
+    let freedom = units.len().saturating_sub(groups.len() + 2).max(1);
     chi2 / freedom as f64
 }
 
@@ -318,24 +324,11 @@ const CENTRAL_MIN_EXPECTED: f64 = 5.0;
 /// with fewer than [`MIN_SCALE_CAMPAIGNS`] of them. An 80% interval is set by the central
 /// residuals, which a few outlying campaigns would otherwise widen for everyone.
 fn central_dispersion<G>(groups: &Grouped<G>, beta: [f64; 2]) -> Option<f64> {
-    let mut squares = Vec::new();
-    for members in groups.values() {
-        let successes: f64 = members.iter().map(|m| m.0).sum();
-        let weights: Vec<f64> = members
-            .iter()
-            .map(|(_, n, x)| n * (beta[0] * x[0] + beta[1] * x[1]).exp())
-            .collect();
-        let total: f64 = weights.iter().sum();
-        if total <= 0.0 || successes <= 0.0 {
-            continue;
-        }
-        for ((k, _, _), w) in members.iter().zip(&weights) {
-            let expected = successes * w / total;
-            if expected >= CENTRAL_MIN_EXPECTED {
-                squares.push((k - expected).powi(2) / expected);
-            }
-        }
-    }
+    let mut squares: Vec<f64> = fitted(groups, beta)
+        .into_iter()
+        .filter(|(_, e)| *e >= CENTRAL_MIN_EXPECTED)
+        .map(|(k, e)| (k - e).powi(2) / e)
+        .collect();
     if squares.len() < MIN_SCALE_CAMPAIGNS {
         return None;
     }

@@ -342,88 +342,83 @@ impl Report {
     }
 }
 
+/// Calls `each` with every brief's lint context, each asset type's spec, what `write` wrote for
+/// it and its label (brand, campaign type, asset type and seed).
+fn each_asset(
+    briefs: &[Brief],
+    mut write: impl FnMut(&Brief, &CopySpec) -> AssetCopy,
+    mut each: impl FnMut(&Brief, &LintContext, &CopySpec, AssetCopy, String),
+) {
+    for brief in briefs {
+        let ctx = LintContext::new(brief);
+        for &asset_type in brief.campaign.campaign_type.asset_types() {
+            let spec = CopySpec::new(
+                asset_type,
+                brief.campaign.campaign_type,
+                &brief.campaign.plan.channels,
+            );
+            let label = format!(
+                "{} / {} / {} / seed {}",
+                brief.brand.company_name,
+                brief.campaign.campaign_type.as_str(),
+                asset_type.as_str(),
+                brief.seed
+            );
+            let copy = write(brief, &spec);
+            each(brief, &ctx, &spec, copy, label);
+        }
+    }
+}
+
 /// Every finding of `write` over the corpus, each with its brand, campaign type, asset type
 /// and seed.
 pub fn run_all(
     briefs: &[Brief],
-    mut write: impl FnMut(&Brief, &CopySpec) -> AssetCopy,
+    write: impl FnMut(&Brief, &CopySpec) -> AssetCopy,
 ) -> Vec<(String, Finding)> {
     let mut out = Vec::new();
-    for brief in briefs {
-        let ctx = LintContext::new(brief);
-        for &asset_type in brief.campaign.campaign_type.asset_types() {
-            let spec = CopySpec::new(
-                asset_type,
-                brief.campaign.campaign_type,
-                &brief.campaign.plan.channels,
-            );
-            let label = format!(
-                "{} / {} / {} / seed {}",
-                brief.brand.company_name,
-                brief.campaign.campaign_type.as_str(),
-                asset_type.as_str(),
-                brief.seed
-            );
-            for finding in lint(&write(brief, &spec), &ctx) {
-                out.push((label.clone(), finding));
-            }
+    each_asset(briefs, write, |_, ctx, _, copy, label| {
+        for finding in lint(&copy, ctx) {
+            out.push((label.clone(), finding));
         }
-    }
+    });
     out
 }
 
 /// Runs `write` over every brief and asset type of the corpus and lints what it wrote.
-pub fn run(briefs: &[Brief], mut write: impl FnMut(&Brief, &CopySpec) -> AssetCopy) -> Report {
+pub fn run(briefs: &[Brief], write: impl FnMut(&Brief, &CopySpec) -> AssetCopy) -> Report {
     let mut report = Report::default();
-    for brief in briefs {
-        let ctx = LintContext::new(brief);
-        for &asset_type in brief.campaign.campaign_type.asset_types() {
-            let spec = CopySpec::new(
-                asset_type,
-                brief.campaign.campaign_type,
-                &brief.campaign.plan.channels,
-            );
-            let copy = write(brief, &spec);
-            let checks = copy.check(&spec);
-            let failed = checks.failures();
-            let limits = failed.len();
-            let label = format!(
-                "{} / {} / {} / seed {}",
-                brief.brand.company_name,
-                brief.campaign.campaign_type.as_str(),
-                asset_type.as_str(),
-                brief.seed
-            );
-            for check in failed {
-                if report.limit_examples.len() < 20 {
-                    report.limit_examples.push((
-                        label.clone(),
-                        format!(
-                            "{} is {} (allowed {}..={})",
-                            check.field, check.length, check.min, check.max
-                        ),
-                    ));
-                }
+    each_asset(briefs, write, |brief, ctx, spec, copy, label| {
+        let checks = copy.check(spec);
+        let failed = checks.failures();
+        let limits = failed.len();
+        for check in failed {
+            if report.limit_examples.len() < 20 {
+                report.limit_examples.push((
+                    label.clone(),
+                    format!(
+                        "{} is {} (allowed {}..={})",
+                        check.field, check.length, check.min, check.max
+                    ),
+                ));
             }
-            report.add(&label, lint(&copy, &ctx), limits);
-            let asset = format!(
-                "{}/{}",
-                brief.campaign.campaign_type.as_str(),
-                asset_type.as_str()
-            );
-            report
-                .sentences
-                .extend(
-                    copy_sentences(&copy)
-                        .into_iter()
-                        .map(|text| WrittenSentence {
-                            brand: brief.brand.company_name.clone(),
-                            seed: brief.seed,
-                            asset: asset.clone(),
-                            text,
-                        }),
-                );
         }
-    }
+        report.add(&label, lint(&copy, ctx), limits);
+        let asset = format!(
+            "{}/{}",
+            brief.campaign.campaign_type.as_str(),
+            spec.asset_type.as_str()
+        );
+        report.sentences.extend(
+            copy_sentences(&copy)
+                .into_iter()
+                .map(|text| WrittenSentence {
+                    brand: brief.brand.company_name.clone(),
+                    seed: brief.seed,
+                    asset: asset.clone(),
+                    text,
+                }),
+        );
+    });
     report
 }
