@@ -52,17 +52,3 @@ fn the_builtin_writer_passes_the_copy_lint_over_the_corpus() {
     );
     assert!(reseeded >= MIN_RESEEDED, "{:.1}%", reseeded * 100.0);
 }
-
-/// Writes every finding of the corpus to `$AME_LINT_DUMP` (for editing the playbooks).
-#[test]
-fn every_finding_is_written_where_asked() -> std::io::Result<()> {
-    let Some(path) = std::env::var_os("AME_LINT_DUMP") else {
-        return Ok(());
-    };
-    let report = corpus::run_all(&corpus::briefs(&SEEDS), builtin::write);
-    let lines: Vec<String> = report
-        .iter()
-        .map(|(label, f)| format!("{label}\t{}\t{}\t{}", f.rule.as_str(), f.field, f.detail))
-        .collect();
-    std::fs::write(path, lines.join("\n"))
-}

@@ -52,10 +52,7 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
                     .iter()
                     .enumerate()
                     .filter_map(|(j, options)| {
-                        let pick = c
-                            .order(&format!("email{i}.body{j}"), options.len())
-                            .first()
-                            .map_or(options.first(), |k| options.get(*k))?;
+                        let pick = c.pick(&format!("email{i}.body{j}"), options)?;
                         let text = pick
                             .split('|')
                             .find_map(|alternative| s.fill_with(alternative, s.benefit(i)))

@@ -273,6 +273,13 @@ impl Chooser {
         idx
     }
 
+    /// One of `options`, chosen by the seed for `field` (`None` when there is none).
+    fn pick<'a, T>(&self, field: &str, options: &'a [T]) -> Option<&'a T> {
+        self.order(field, options.len())
+            .first()
+            .and_then(|k| options.get(*k))
+    }
+
     /// `count` variants, variant `k` written from angle `k` (benefit `k`, the `k`-th pool):
     /// the first template of its pool, in a seeded order, that has what it needs, fits `max`
     /// characters and differs from the variants before it (word-trigram overlap at most

@@ -24,9 +24,9 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     let hooks: Vec<&str> = video.hooks.iter().map(String::as_str).collect();
     let hook = c.one("hook", &hooks, s, None, 120);
     let pick = |field: &str, choice: &schema::Choice| -> String {
-        let options = choice.options();
-        let k = c.order(field, options.len()).first().copied().unwrap_or(0);
-        options.get(k).map(|t| s.fill(t)).unwrap_or_default()
+        c.pick(field, choice.options())
+            .map(|t| s.fill(t))
+            .unwrap_or_default()
     };
     let problem = pick("problem", &video.problem);
     let benefit_lines: Vec<String> = s
