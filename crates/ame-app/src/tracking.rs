@@ -293,6 +293,14 @@ impl Engine {
                 ));
             }
         };
+        if let Some(email) = &input.email
+            && !ame_domain::is_email_address(email.trim())
+        {
+            return Err(invalid(
+                "email",
+                "must be an email address such as ada@example.com (at most 254 characters)",
+            ));
+        }
         let contact = match (input.contact_id, input.email.as_deref(), &claim) {
             (Some(id), _, _) => Some(repos.contacts.get(caller.org, id).await?.id),
             (None, Some(email), _) => Some(

@@ -206,6 +206,9 @@ impl ContactRepository for SqlContacts {
     }
 
     async fn find_by_email(&self, org: OrgId, email: &str) -> StorageResult<Option<Contact>> {
+        if email.contains('\0') {
+            return Ok(None);
+        }
         let txn = self.scope.begin(org).await?;
         let found = contact::Entity::find()
             .filter(Column::OrgId.eq(org.as_uuid()))

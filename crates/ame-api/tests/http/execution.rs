@@ -202,6 +202,24 @@ async fn bad_contacts_and_segments_are_refused_whole(db: TestDb) {
         campaign.problem(422, "validation_failed")["errors"][0]["field"],
         "audience"
     );
+    let id = server.campaign(&key, "lead_gen", "Book demos").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for email in ["ada\u{0}@example.com", "not an address", &"a".repeat(300)] {
+        let conversion = server
+            .post(
+                "/api/marketing/conversions",
+                &key,
+                json!({"campaign_id": id, "email": email}),
+            )
+            .await;
+        assert_eq!(
+            conversion.problem(422, "validation_failed")["errors"][0]["field"],
+            "email",
+            "{email:?}"
+        );
+    }
 }
 
 struct Running {
