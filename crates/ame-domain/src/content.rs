@@ -12,6 +12,10 @@ pub struct EmailSequenceView {
     /// The steps, in order.
     #[serde(default)]
     pub emails: Vec<SequenceEmailView>,
+    /// A referral sequence's friend-facing page (`/p/{slug}`), where each contact's
+    /// `{{referral_url}}` leads.
+    #[serde(default)]
+    pub referral_page: Option<String>,
 }
 
 /// One step of an email sequence.

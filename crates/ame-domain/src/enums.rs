@@ -334,6 +334,16 @@ impl CampaignType {
             CampaignType::Referral => &[EmailSequence, SocialPost, LandingPage],
         }
     }
+
+    /// Whether this type's landing page takes sign-ups with a lead form: a lead generation
+    /// page, and a referral's page for the friends referrers invite. An upsell page speaks to
+    /// people who already buy, and its buttons lead to the upgrade instead.
+    pub const fn page_takes_sign_ups(self) -> bool {
+        matches!(
+            self,
+            CampaignType::LeadGen | CampaignType::BrandAwareness | CampaignType::Referral
+        )
+    }
 }
 
 impl MemberRole {

@@ -10,8 +10,16 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 /// Merge tag for the unsubscribe link, replaced by the sending system.
 pub const UNSUBSCRIBE_TAG: &str = "{{unsubscribe_url}}";
 
-/// `url` with UTM parameters naming the medium and the campaign (before any `#fragment`).
+/// Merge tag for a referrer's personal link to the campaign's friend-facing page, replaced
+/// for each contact when the email is sent.
+pub use crate::playbook::schema::REFERRAL_TAG;
+
+/// `url` with UTM parameters naming the medium and the campaign (before any `#fragment`); a
+/// merge tag stays as it is (the sender puts the contact's own link there).
 pub fn tracked_url(url: &str, medium: &str, campaign_slug: &str) -> String {
+    if url == REFERRAL_TAG {
+        return url.to_owned();
+    }
     let (base, fragment) = match url.split_once('#') {
         Some((base, fragment)) => (base, Some(fragment)),
         None => (url, None),
@@ -77,6 +85,9 @@ pub struct PageContext<'a> {
     pub placeholder_brand: bool,
     /// The brand's logo as a `data:` URI, shown in place of the brand name.
     pub logo_data_uri: Option<&'a str>,
+    /// Whether the page's job is taking sign-ups (a lead form its buttons lead to); a page for
+    /// people who already buy (an upsell) sends its buttons to the call to action's link.
+    pub lead_form: bool,
 }
 
 fn variant(items: &[String], i: usize) -> &str {
@@ -139,14 +150,20 @@ pub fn landing_variant(
     if cta > 0
         && let (Some(c0), Some(c)) = (text("cta_label", 0), text("cta_label", cta))
     {
-        out = out.replacen(
-            &format!("href=\"#get-started\">{c0}</a>"),
-            &format!("href=\"#get-started\">{c}</a>"),
-            1,
-        );
+        // Pages published before the button was marked say where it leads instead.
+        for marker in [HERO_CTA, "href=\"#get-started\""] {
+            let from = format!("{marker}>{c0}</a>");
+            if out.contains(&from) {
+                out = out.replacen(&from, &format!("{marker}>{c}</a>"), 1);
+                break;
+            }
+        }
     }
     out
 }
+
+/// The marker closing the hero button's opening tag, so a variant can swap its label.
+const HERO_CTA: &str = "data-slot=\"hero_cta\"";
 
 /// Renders the landing page as a standalone, responsive, accessible HTML document.
 pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
@@ -159,6 +176,11 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
         .words
         .readers;
     let cta_href = tracked_url(&brand.cta_url, "landing_page", ctx.slug);
+    let hero_href = if ctx.lead_form {
+        "#get-started".to_owned()
+    } else {
+        cta_href.clone()
+    };
     let page: Markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -185,7 +207,7 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                         }
                         h1 { (headline) }
                         p class="sub" { (sub) }
-                        a class="button" href="#get-started" { (cta) }
+                        a class="button" href=(hero_href) data-slot="hero_cta" { (cta) }
                     }
                 }
                 main id="main" {
@@ -223,6 +245,7 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                             }
                         }
                     }
+                    @if ctx.lead_form {
                     section id="get-started" aria-labelledby="form-title" {
                         div class="wrap" {
                             h2 id="form-title" { (cta) }
@@ -243,6 +266,7 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
                                 button class="button" type="submit" { (cta) }
                             }
                         }
+                    }
                     }
                     section aria-labelledby="closing-title" {
                         div class="wrap" {
@@ -265,6 +289,12 @@ pub fn landing_page(copy: &LandingCopy, ctx: &PageContext<'_>) -> String {
 /// The page with `token` as a hidden `form_token` field of its lead form (the form that posts
 /// to `/p/{slug}/leads`); a page without that form is returned as it is.
 pub fn with_form_token(page: &str, slug: &str, token: &str) -> String {
+    with_hidden_field(page, slug, "form_token", token)
+}
+
+/// The page with a hidden field `name` holding `value` in its lead form (the form that posts
+/// to `/p/{slug}/leads`); a page without that form is returned as it is.
+pub fn with_hidden_field(page: &str, slug: &str, name: &str, value: &str) -> String {
     let action = format!("action=\"/p/{slug}/leads\"");
     let Some(at) = page.find(&action) else {
         return page.to_owned();
@@ -272,7 +302,7 @@ pub fn with_form_token(page: &str, slug: &str, token: &str) -> String {
     let Some(end) = page[at..].find('>').map(|i| at + i + 1) else {
         return page.to_owned();
     };
-    let field = html! { input type="hidden" name="form_token" value=(token); };
+    let field = html! { input type="hidden" name=(name) value=(value); };
     format!("{}{}{}", &page[..end], field.into_string(), &page[end..])
 }
 
@@ -423,7 +453,15 @@ mod tests {
         assert!(shown.contains("<title>Books &amp; balances, done | Acme</title>"));
         assert!(shown.contains("content=\"Books &amp; balances, done\""));
         assert!(shown.contains("<p class=\"sub\">Sub one</p>"));
-        assert!(shown.contains(">See it live</a>"));
+        assert!(shown.contains("href=\"#get-started\">See it live</a>"));
+        let marked = page.replace(
+            "href=\"#get-started\"",
+            "href=\"https://acme.example/plans\" data-slot=\"hero_cta\"",
+        );
+        assert!(
+            landing_variant(&marked, &content, 0, 1)
+                .contains("data-slot=\"hero_cta\">See it live</a>")
+        );
         // Body text that merely repeats the headline stays.
         assert!(shown.ends_with("<p>Close in 3 days</p>"));
         assert_eq!(landing_variant(page, &content, 0, 0), page);

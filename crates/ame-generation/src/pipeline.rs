@@ -262,6 +262,7 @@ impl Generator {
         match copy {
             AssetCopy::Landing(p) => {
                 let logo = brief.logo.as_ref().map(|l| l.data_uri());
+                let takes_sign_ups = brief.campaign.campaign_type.page_takes_sign_ups();
                 let page = html::landing_page(
                     p,
                     &PageContext {
@@ -270,8 +271,20 @@ impl Generator {
                         variant: 0,
                         placeholder_brand: brief.brand_is_placeholder,
                         logo_data_uri: logo.as_deref(),
+                        lead_form: takes_sign_ups,
                     },
                 );
+                let mut sections = vec![
+                    json!({"kind": "hero", "headline": p.headline, "subheadline": p.subheadline, "cta_label": p.cta_label}),
+                    json!({"kind": "benefits", "items": p.benefits}),
+                    social_proof(&brief.brand),
+                    json!({"kind": "faq", "items": p.faq}),
+                ];
+                if takes_sign_ups {
+                    sections.push(json!({"kind": "form", "intro": p.form_intro, "action": format!("/p/{slug}/leads"),
+                         "fields": form_fields(brief.brand.market)}));
+                }
+                sections.push(json!({"kind": "cta", "text": p.closing, "cta_label": p.cta_label.first(), "cta_url": brand.cta_url}));
                 let content = json!({
                     "slug": slug,
                     "public_path": format!("/p/{slug}"),
@@ -280,15 +293,7 @@ impl Generator {
                     "cta_label": p.cta_label,
                     "cta_url": brand.cta_url,
                     "meta_description": p.meta_description,
-                    "sections": [
-                        {"kind": "hero", "headline": p.headline, "subheadline": p.subheadline, "cta_label": p.cta_label},
-                        {"kind": "benefits", "items": p.benefits},
-                        social_proof(&brief.brand),
-                        {"kind": "faq", "items": p.faq},
-                        {"kind": "form", "intro": p.form_intro, "action": format!("/p/{slug}/leads"),
-                         "fields": form_fields(brief.brand.market)},
-                        {"kind": "cta", "text": p.closing, "cta_label": p.cta_label.first(), "cta_url": brand.cta_url},
-                    ],
+                    "sections": sections,
                 });
                 let file =
                     Rendition::new("index.html", "text/html; charset=utf-8", page.into_bytes());
@@ -296,6 +301,14 @@ impl Generator {
             }
             AssetCopy::Emails(s) => {
                 let greeting = builtin::email_greeting(brief.brand.tone);
+                // A referral email's button is the referrer's own link to the friend-facing
+                // page (the landing page under `slug`), put in for each contact when sent.
+                let referral = brief.campaign.campaign_type == ame_domain::CampaignType::Referral;
+                let mut email_brand = brand.clone();
+                if referral {
+                    email_brand.cta_url = html::REFERRAL_TAG.to_owned();
+                }
+                let brand = &email_brand;
                 let mut files = Vec::new();
                 let mut emails = Vec::new();
                 for (i, (e, plan)) in s.emails.iter().zip(&spec.emails).enumerate() {
@@ -337,11 +350,13 @@ impl Generator {
                         "files": [format!("email-{n}.html"), format!("email-{n}.txt")],
                     }));
                 }
-                (
-                    json!({"merge_tags": ["{{first_name}}", html::UNSUBSCRIBE_TAG], "emails": emails}),
-                    files,
-                    Value::Null,
-                )
+                let mut content = json!({"merge_tags": ["{{first_name}}", html::UNSUBSCRIBE_TAG], "emails": emails});
+                if referral {
+                    content["merge_tags"] =
+                        json!(["{{first_name}}", html::UNSUBSCRIBE_TAG, html::REFERRAL_TAG]);
+                    content["referral_page"] = json!(format!("/p/{slug}"));
+                }
+                (content, files, Value::Null)
             }
             AssetCopy::Social(s) => {
                 let posts: Vec<Value> = spec

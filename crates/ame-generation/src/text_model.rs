@@ -6,7 +6,7 @@ use crate::brief::Brief;
 use crate::builtin;
 use crate::copy::{AssetCopy, CopySpec, json_schema};
 use crate::openai::{JsonRequest, OpenAiClient, ProviderError};
-use ame_domain::AssetType;
+use ame_domain::{AssetType, CampaignType};
 use async_trait::async_trait;
 use std::fmt::Debug;
 use std::time::Instant;
@@ -208,6 +208,19 @@ pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
         AssetType::SocialPost => {
             let names: Vec<&str> = spec.platforms.iter().map(|p| p.as_str()).collect();
             out.push_str(&format!("Platforms: {}\n", names.join(", ")));
+        }
+        AssetType::LandingPage if brief.campaign.campaign_type == CampaignType::Referral => {
+            out.push_str(
+                "This page is for the friend a customer invited: speak to that newcomer (someone \
+                 they know recommended us), say what they get, and ask them to sign up. Do not \
+                 ask them to share a link.\n",
+            );
+        }
+        AssetType::LandingPage if !brief.campaign.campaign_type.page_takes_sign_ups() => {
+            out.push_str(
+                "This page is for people who already buy: it has no sign-up form, and its \
+                 buttons lead to the call to action's link.\n",
+            );
         }
         _ => {}
     }

@@ -604,3 +604,45 @@ async fn consumer_brands_get_a_plain_email_form_and_businesses_a_work_one() {
         assert_eq!(fields.contains(&"company"), work, "{fields:?}");
     }
 }
+
+#[tokio::test]
+async fn only_pages_that_take_sign_ups_carry_a_form_and_an_upsell_page_leads_to_the_upgrade() {
+    let mut brand = hostile_brand();
+    brand.story.offers.upgrade_url = Some("https://ledgerly.example/plans/business".into());
+    brand.story.offers.referral_reward = Some("a month free".into());
+    for (t, form) in [
+        (CampaignType::LeadGen, true),
+        (CampaignType::Referral, true),
+        (CampaignType::Upsell, false),
+    ] {
+        let (_, assets) = generate(t, "Grow", Some(brand.clone()), 5).await;
+        let page = assets
+            .iter()
+            .find(|a| a.asset_type == AssetType::LandingPage)
+            .unwrap();
+        let doc = Html::parse_document(std::str::from_utf8(file(page, "index.html")).unwrap());
+        let forms = doc.select(&Selector::parse("form").unwrap()).count();
+        assert_eq!(forms, usize::from(form), "{t:?}");
+        let has_form_section = page.content["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "form");
+        assert_eq!(has_form_section, form, "{t:?}");
+        let hero = doc
+            .select(&Selector::parse("header a.button").unwrap())
+            .next()
+            .unwrap();
+        let href = hero.value().attr("href").unwrap();
+        if form {
+            assert_eq!(href, "#get-started", "{t:?}");
+        } else {
+            assert!(
+                href.starts_with("https://ledgerly.example/plans/business?utm_source=ame"),
+                "{href}"
+            );
+            let faq = page.content.to_string();
+            assert!(!faq.contains("fill in the form"), "{faq}");
+        }
+    }
+}

@@ -27,10 +27,22 @@ fn visitor_cookie(req: &HttpRequest) -> Option<uuid::Uuid> {
 /// Largest accepted lead form, in bytes.
 const MAX_FORM_BYTES: usize = 8 * 1024;
 
+/// The query a landing page may be opened with.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// A referrer's token from their personal link: the page's form then credits them.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_.-]*$")]
+    r#ref: Option<String>,
+}
+
 /// Serve a campaign's published landing page (public, no credentials).
+///
+/// Opened through a referrer's personal link (`?ref=`), its form credits that referrer with
+/// the sign-up.
 #[utoipa::path(
     tag = "public",
-    params(("slug" = String, Path, description = "The page's slug, from the landing page asset's `content.slug`", pattern = r"^[a-z0-9-]{1,80}$")),
+    params(("slug" = String, Path, description = "The page's slug, from the landing page asset's `content.slug`", pattern = r"^[a-z0-9-]{1,80}$"), PageQuery),
     responses(
         (status = 200, description = "The page, or a notice that the campaign is paused", content_type = "text/html", body = String),
         (status = 410, description = "The campaign has ended: a short notice", content_type = "text/html", body = String),
@@ -44,7 +56,14 @@ pub async fn public_page(
 ) -> Result<HttpResponse, Problem> {
     let visitor = visitor_cookie(&req);
     let visit = super::tracking::visit_of(&req, visitor, &state.limits);
-    let page = match state.engine.open_public_page(&path, visitor, &visit).await {
+    let referral = web::Query::<PageQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().r#ref);
+    let page = match state
+        .engine
+        .open_public_page(&path, visitor, &visit, referral.as_deref())
+        .await
+    {
         Ok(PageView::Live(html)) => html,
         Ok(PageView::Tested { html, visitor }) => {
             // A tested page differs per visitor: never shared by caches, and the visitor's
@@ -81,10 +100,15 @@ pub async fn public_page(
         Err(e) => return Err(e.into()),
     };
     // The same for every visitor within the hour its form token was made in: caches may keep it
-    // a minute.
+    // a minute (a referrer's own page, only the browser).
+    let caching = if referral.is_some() {
+        "private, max-age=60"
+    } else {
+        "public, max-age=60"
+    };
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, caching))
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
         .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -126,6 +150,9 @@ pub struct LeadForm {
     /// The hidden token the served page put in its form (valid for a day, for that page only).
     #[schema(pattern = r"^[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{22}$")]
     form_token: String,
+    /// The hidden referral token of a page opened through a referrer's personal link.
+    #[schema(max_length = 2048, pattern = r"^[A-Za-z0-9_.-]*$")]
+    r#ref: Option<String>,
 }
 
 /// Submit the lead form of a published landing page (`application/x-www-form-urlencoded`).
@@ -267,6 +294,7 @@ fn read_lead_form(req: &HttpRequest, body: &[u8]) -> Result<LeadSubmission, Prob
         consent: field("consent"),
         form_token: field("form_token"),
         website: field("website"),
+        referral: field("ref"),
     })
 }
 

@@ -19,6 +19,7 @@ backend_tests!(
     bad_contacts_and_segments_are_refused_whole,
     a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe,
     a_dead_job_is_listed_and_retried,
+    a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs_up_credits_them,
 );
 
 async fn contacts_are_upserted_listed_changed_and_erased(db: TestDb) {
@@ -637,4 +638,117 @@ async fn a_dead_job_is_listed_and_retried(db: TestDb) {
         "still no model: dead again after fresh attempts"
     );
     assert_eq!(items[0]["attempts"], items[0]["max_attempts"]);
+}
+
+async fn a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs_up_credits_them(
+    db: TestDb,
+) {
+    let r = running(db).await;
+    let (_, key) = r.server.org_with_key("Ledgerly", MemberRole::Owner).await;
+    let mut profile = brand();
+    profile["story"] = json!({"offers": {"referral_reward": "a month free"}});
+    let put = r
+        .server
+        .send(
+            Method::PUT,
+            "/api/marketing/brand",
+            Some(&key),
+            Some(profile),
+            &[],
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    r.server
+        .post(
+            "/api/marketing/contacts",
+            &key,
+            json!([{"email": "ada@example.com", "first_name": "Ada", "time_zone": "Europe/London"}]),
+        )
+        .await;
+    let listed = r.server.get("/api/marketing/contacts", &key).await;
+    let ada_id = listed.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let campaign = r
+        .server
+        .post(
+            "/api/marketing/campaign",
+            &key,
+            json!({"campaign_type": "referral", "objective": "Get customers to invite peers",
+                   "planned_reach": 1, "start_at": "2027-03-01T10:00:00Z",
+                   "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
+        )
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
+    let id = campaign.body["id"].as_str().unwrap().to_owned();
+    let assets = r.server.generate(&key, &id).await;
+    let page = assets
+        .iter()
+        .find(|a| a["asset_type"] == "landing_page")
+        .unwrap();
+    let path = page["content"]["public_path"].as_str().unwrap().to_owned();
+    let scheduled = r
+        .server
+        .post(
+            &format!("/api/marketing/campaigns/{id}/status"),
+            &key,
+            json!({"status": "scheduled"}),
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
+    r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 11, 0, 0).unwrap())
+        .await;
+
+    let outbox = r.outbox().await;
+    assert_eq!(outbox.len(), 1);
+    let message = &outbox[0];
+    assert!(!message.contains("{{"), "a merge tag was left: {message}");
+    let personal = format!("https://ame.example{path}?ref=");
+    assert!(message.contains(&personal), "{message}");
+    let referral = token_after(message, &personal);
+
+    let http = reqwest::Client::builder()
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .build()
+        .unwrap();
+    let open = |query: String| {
+        let request = http.get(format!("{}{path}{query}", r.server.base));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let hidden_ref = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        doc.select(&scraper::Selector::parse("form input[name=ref]").unwrap())
+            .next()
+            .map(|i| i.value().attr("value").unwrap().to_owned())
+    };
+    let mut forged = referral.clone();
+    forged.replace_range(5..6, if &referral[5..6] == "A" { "B" } else { "A" });
+    assert_eq!(hidden_ref(&open(format!("?ref={forged}")).await), None);
+    let friend_page = open(format!("?ref={referral}")).await;
+    assert_eq!(hidden_ref(&friend_page).as_deref(), Some(referral.as_str()));
+    assert!(
+        !friend_page.contains("Share your"),
+        "the page speaks to the friend, not the referrer"
+    );
+    let token = crate::common::form_token_of(&friend_page);
+    let sent = http
+        .post(format!("{}{path}/leads", r.server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", &r.server.base)
+        .body(format!(
+            "name=Grace+Hopper&email=grace%40example.com&company=Navy&consent=yes&form_token={token}&ref={referral}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let leads = r
+        .server
+        .get(&format!("/api/marketing/campaigns/{id}/leads"), &key)
+        .await;
+    let lead = &leads.body["items"][0];
+    assert_eq!(
+        lead["fields"]["email"], "grace@example.com",
+        "{}",
+        leads.body
+    );
+    assert_eq!(lead["fields"]["referred_by"], ada_id.as_str());
 }

@@ -57,6 +57,20 @@ pub struct UnsubscribeClaim {
     pub campaign: CampaignId,
 }
 
+/// Who shared a referral link: the contact a referral campaign's email carried it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralClaim {
+    /// The organization.
+    #[serde(rename = "o")]
+    pub org: OrgId,
+    /// The referral campaign.
+    #[serde(rename = "c")]
+    pub campaign: CampaignId,
+    /// The contact who refers.
+    #[serde(rename = "k")]
+    pub referrer: ContactId,
+}
+
 /// Signs and verifies link tokens with one secret.
 #[derive(Clone)]
 pub struct LinkSigner {
@@ -74,6 +88,7 @@ const CLICK: &[u8] = b"ame-click-v1";
 const UNSUBSCRIBE: &[u8] = b"ame-unsubscribe-v1";
 const CONFIRM_SIGN_UP: &[u8] = b"ame-confirm-sign-up-v1";
 const LEAD_FORM: &[u8] = b"ame-lead-form-v1";
+const REFERRAL: &[u8] = b"ame-referral-v1";
 
 /// How long a landing page's form may be sent after the page was served.
 pub const FORM_TOKEN_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -206,6 +221,16 @@ impl LinkSigner {
         self.verify(UNSUBSCRIBE, token)
     }
 
+    /// The token of a referrer's personal link (the `ref` of their friend-facing page).
+    pub fn referral_token(&self, claim: &ReferralClaim) -> String {
+        self.sign(REFERRAL, claim)
+    }
+
+    /// The claim of a genuine referral token; `None` for anything else.
+    pub fn verify_referral(&self, token: &str) -> Option<ReferralClaim> {
+        self.verify(REFERRAL, token)
+    }
+
     /// The token of a sign-up's confirmation link: the request's random id and a MAC of it
     /// (opaque: it names no organization, campaign or address).
     pub fn confirmation_token(&self, request: uuid::Uuid) -> String {
@@ -336,6 +361,31 @@ mod tests {
         assert!(!signer.verify_form_token("spring", &format!("{moved}.{mac}"), served));
         assert!(!signer.verify_form_token("spring", &format!("{hour}.AA"), served));
         assert!(!signer.verify_form_token("spring", "", served));
+    }
+
+    #[test]
+    fn a_referral_token_names_its_referrer_and_passes_for_nothing_else() {
+        let signer = LinkSigner::new(vec![7u8; 32]);
+        let claim = ReferralClaim {
+            org: OrgId::new(),
+            campaign: CampaignId::new(),
+            referrer: ContactId::new(),
+        };
+        let token = signer.referral_token(&claim);
+        assert_eq!(signer.verify_referral(&token), Some(claim));
+        assert!(!token.contains(&claim.referrer.to_string()), "opaque");
+        assert_eq!(LinkSigner::new(vec![8u8; 32]).verify_referral(&token), None);
+        let unsubscribe = signer.unsubscribe_token(&UnsubscribeClaim {
+            org: claim.org,
+            contact: claim.referrer,
+            campaign: claim.campaign,
+        });
+        assert_eq!(
+            signer.verify_referral(&unsubscribe),
+            None,
+            "another purpose"
+        );
+        assert_eq!(signer.verify_unsubscribe(&token), None, "another purpose");
     }
 
     #[test]

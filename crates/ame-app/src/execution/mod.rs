@@ -19,7 +19,7 @@ mod sending;
 mod throttle;
 mod webhooks;
 
-pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, UnsubscribeClaim};
+pub use links::{ClickClaim, LinkSigner, MAX_TOKEN_LEN, ReferralClaim, UnsubscribeClaim};
 pub use mail::{
     DkimSettings, MailError, Mailer, OutboxMailer, OutgoingEmail, SIGNED_HEADERS, SmtpMailer,
     SmtpSecurity, SmtpSettings, build_message, check_sender, dkim_public_key, generate_dkim_key,

@@ -3,8 +3,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::execution::Execution;
-use crate::execution::links::{ClickClaim, UnsubscribeClaim};
+use crate::execution::links::{ClickClaim, ReferralClaim, UnsubscribeClaim};
 use ame_domain::{Asset, AssetId, CampaignId, Channel, Contact, EmailSequenceView, OrgId};
+use ame_generation::html::REFERRAL_TAG;
 use futures::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,9 @@ pub(crate) struct EmailTemplate {
     pub html: String,
     /// The text part, with merge tags.
     pub text: String,
+    /// A referral sequence's friend-facing page (`/p/{slug}`), where each contact's
+    /// `{{referral_url}}` leads.
+    pub referral_page: Option<String>,
 }
 
 /// Recently used templates, so sending thousands of messages reads each file once.
@@ -136,6 +140,7 @@ impl Execution {
             cta_url: email.cta_url.clone(),
             html: read(format!("email-{step}.html")).await?,
             text: read(format!("email-{step}.txt")).await?,
+            referral_page: sequence.referral_page.clone(),
         });
         let mut entries = self
             .templates
@@ -178,7 +183,20 @@ impl Execution {
             .text
             .replace("{{first_name}}", &name)
             .replace("{{unsubscribe_url}}", &unsubscribe_url);
+        // The contact's own link to the friend-facing page, which names them as the referrer.
+        let referral_url = match &template.referral_page {
+            Some(page) => {
+                let token = settings.signer.referral_token(&ReferralClaim {
+                    org: contact.org_id,
+                    campaign,
+                    referrer: contact.id,
+                });
+                format!("{}{page}?ref={token}", settings.public_url)
+            }
+            None => format!("{}/", settings.public_url),
+        };
         if let Some(cta) = &template.cta_url {
+            let is_referral = cta == REFERRAL_TAG;
             let token = settings.signer.click_token(&ClickClaim {
                 org: contact.org_id,
                 campaign,
@@ -186,15 +204,29 @@ impl Execution {
                 variant,
                 contact: Some(contact.id),
                 channel: Channel::Email,
-                destination: cta.clone(),
+                destination: if is_referral {
+                    referral_url.clone()
+                } else {
+                    cta.clone()
+                },
             });
             let tracked = format!("{}/t/{token}", settings.public_url);
             html = html.replace(
                 &format!("href=\"{}\"", html_escape(cta)),
                 &format!("href=\"{}\"", html_escape(&tracked)),
             );
-            text = text.replace(cta.as_str(), &tracked);
+            if is_referral {
+                // The button's line is the text part's last link; the body's copies of the
+                // link stay untracked, so a friend's visit is not counted as the contact's click.
+                if let Some(at) = text.rfind(REFERRAL_TAG) {
+                    text.replace_range(at..at + REFERRAL_TAG.len(), &tracked);
+                }
+            } else {
+                text = text.replace(cta.as_str(), &tracked);
+            }
         }
+        html = html.replace(REFERRAL_TAG, &html_escape(&referral_url));
+        text = text.replace(REFERRAL_TAG, &referral_url);
         Personalised {
             subject,
             html,
@@ -223,22 +255,9 @@ mod tests {
             cta_url: Some("https://ledgerly.example/demo?utm_source=ame&utm_medium=email".into()),
             html: "<p>Hello {{first_name}},</p><a href=\"https://ledgerly.example/demo?utm_source=ame&amp;utm_medium=email\">Book</a><a href=\"{{unsubscribe_url}}\">Unsubscribe</a>".into(),
             text: "Hello {{first_name}},\nBook: https://ledgerly.example/demo?utm_source=ame&utm_medium=email\nUnsubscribe: {{unsubscribe_url}}".into(),
+            referral_page: None,
         };
-        let contact = Contact {
-            id: ContactId::new(),
-            org_id: OrgId::new(),
-            email: Some("ada@example.com".into()),
-            first_name: Some("Ada <b>".into()),
-            time_zone: None,
-            locale: None,
-            attributes: Default::default(),
-            consent: Consent::Subscribed,
-            consent_source: "api".into(),
-            consent_at: Utc::now(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            erased_at: None,
-        };
+        let contact = contact();
         let campaign = CampaignId::new();
         let message =
             engine
@@ -273,6 +292,82 @@ mod tests {
         let claim = engine.execution().signer.verify_click(click).unwrap();
         assert_eq!(claim.destination, template.cta_url.unwrap());
         assert_eq!(claim.variant, 3);
+    }
+
+    #[test]
+    fn a_referral_message_carries_the_contacts_own_link_and_tracks_only_its_button() {
+        let engine = Mocks::default().engine().with_execution(ExecutionSettings {
+            public_url: "https://ame.example".into(),
+            ..ExecutionSettings::default()
+        });
+        let template = EmailTemplate {
+            subjects: vec!["Share".into()],
+            cta_url: Some(REFERRAL_TAG.into()),
+            html:
+                "<p>Your link: {{referral_url}}</p><a href=\"{{referral_url}}\">Share your link</a>"
+                    .into(),
+            text: "Your link: {{referral_url}}\n\nShare your link: {{referral_url}}\n".into(),
+            referral_page: Some("/p/spring-referral-1a2b3c4d".into()),
+        };
+        let contact = contact();
+        let campaign = CampaignId::new();
+        let message =
+            engine
+                .executor()
+                .personalise(&template, campaign, AssetId::new(), 0, &contact);
+        assert!(!message.html.contains("{{"), "{}", message.html);
+        assert!(!message.text.contains("{{"), "{}", message.text);
+        let signer = &engine.execution().signer;
+        let body_link = message
+            .text
+            .split("Your link: ")
+            .nth(1)
+            .unwrap()
+            .split('\n')
+            .next()
+            .unwrap();
+        let (page, token) = body_link.split_once("?ref=").unwrap();
+        assert_eq!(page, "https://ame.example/p/spring-referral-1a2b3c4d");
+        let referral = signer.verify_referral(token).unwrap();
+        assert_eq!(
+            (referral.org, referral.campaign, referral.referrer),
+            (contact.org_id, campaign, contact.id)
+        );
+        let button = message
+            .text
+            .split("Share your link: https://ame.example/t/")
+            .nth(1)
+            .unwrap()
+            .trim_end();
+        let click = signer.verify_click(button).unwrap();
+        assert_eq!(
+            click.destination, body_link,
+            "the button leads to the same page"
+        );
+        assert!(message.html.contains("href=\"https://ame.example/t/"));
+        assert!(
+            message
+                .html
+                .contains(&format!("Your link: {}", body_link.replace('&', "&amp;")))
+        );
+    }
+
+    fn contact() -> Contact {
+        Contact {
+            id: ContactId::new(),
+            org_id: OrgId::new(),
+            email: Some("ada@example.com".into()),
+            first_name: Some("Ada <b>".into()),
+            time_zone: None,
+            locale: None,
+            attributes: Default::default(),
+            consent: Consent::Subscribed,
+            consent_source: "api".into(),
+            consent_at: Utc::now(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            erased_at: None,
+        }
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct LeadSubmission {
     ///
     /// [`LinkSigner::form_token`]: crate::execution::LinkSigner::form_token
     pub form_token: Option<String>,
+    /// The referral token the page was opened with (`?ref=`), naming who sent the visitor.
+    pub referral: Option<String>,
 }
 
 /// What happened to a submitted lead.
@@ -80,6 +82,7 @@ impl Engine {
         slug: &str,
         visitor: Option<uuid::Uuid>,
         visit: &ame_domain::Visit,
+        referral: Option<&str>,
     ) -> AppResult<PageView> {
         if !is_page_slug(slug) {
             return Err(AppError::PageNotFound);
@@ -99,7 +102,7 @@ impl Engine {
             .await?;
         let automated = visit.automated();
         let page = self
-            .page_variant(&found.page, page, visitor, automated.is_none())
+            .page_variant(&found.page, page, visitor, automated.is_none(), referral)
             .await?;
         if let Some(verdict) = visit.uncounted_verdict() {
             tracing::debug!(slug, ?verdict, "a page view is not counted");
@@ -165,15 +168,17 @@ impl Engine {
         Ok(page)
     }
 
-    /// The page itself with its form's token, or when its headline or button has variants,
-    /// the variant the visitor keeps (a new visitor gets one drawn from the test's weights, and
-    /// joins the test only when the visit is `counted`).
+    /// The page itself with its form's token (and the referral token it was opened with, when
+    /// that names a contact of this page's campaign), or when its headline or button has
+    /// variants, the variant the visitor keeps (a new visitor gets one drawn from the test's
+    /// weights, and joins the test only when the visit is `counted`).
     async fn page_variant(
         &self,
         page: &ame_storage::PublishedPage,
         file: OpenedFile,
         visitor: Option<uuid::Uuid>,
         counted: bool,
+        referral: Option<&str>,
     ) -> AppResult<PageView> {
         let asset = self
             .service_repos()
@@ -181,8 +186,12 @@ impl Engine {
             .get(page.org, page.asset)
             .await?;
         let html = page_html(file).await?;
-        let token = self.execution().signer.form_token(&page.slug, self.now());
-        let html = ame_generation::html::with_form_token(&html, &page.slug, &token);
+        let signer = &self.execution().signer;
+        let token = signer.form_token(&page.slug, self.now());
+        let mut html = ame_generation::html::with_form_token(&html, &page.slug, &token);
+        if let Some(referral) = referral.filter(|r| self.referrer_of(page, r).is_some()) {
+            html = ame_generation::html::with_hidden_field(&html, &page.slug, "ref", referral);
+        }
         let fields = ame_generation::html::landing_test_fields(&asset.content);
         if fields.iter().all(|(_, arms)| *arms <= 1) {
             return Ok(PageView::Live(html));
@@ -226,7 +235,14 @@ impl Engine {
             return Err(AppError::StaleForm);
         }
         let trapped = form.website.as_deref().is_some_and(|v| !v.is_empty());
-        let fields = validate_lead(&form)?;
+        let mut fields = validate_lead(&form)?;
+        if let Some(token) = form.referral.as_deref().filter(|t| !t.is_empty()) {
+            // A referral that does not verify for this page is ignored: the friend still signs up.
+            let found = pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
+            if let Some(referrer) = self.referrer_of(&found.page, token) {
+                fields.insert("referred_by".into(), Value::String(referrer.to_string()));
+            }
+        }
         if trapped {
             // Answer a bot like a person, but only for a page that takes leads; store nothing.
             let found = pages.find(slug).await?.ok_or(AppError::PageNotFound)?;
@@ -248,6 +264,19 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// The contact a referral token names, when it is genuine and for `page`'s campaign.
+    fn referrer_of(
+        &self,
+        page: &ame_storage::PublishedPage,
+        token: &str,
+    ) -> Option<ame_domain::ContactId> {
+        self.execution()
+            .signer
+            .verify_referral(token)
+            .filter(|c| c.org == page.org && c.campaign == page.campaign)
+            .map(|c| c.referrer)
     }
 
     /// A lead who ticked the consent box becomes (or updates) a subscribed contact, and the

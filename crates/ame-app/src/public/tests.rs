@@ -14,6 +14,7 @@ fn form(engine: &Engine, slug: &str) -> LeadSubmission {
         consent: Some("yes".into()),
         website: None,
         form_token: Some(engine.execution().signer.form_token(slug, engine.now())),
+        referral: None,
     }
 }
 
@@ -214,7 +215,7 @@ async fn pages_of_paused_campaigns_show_a_notice_and_ended_ones_are_gone() {
     let engine = mocks.engine();
     assert!(matches!(
         engine
-            .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
+            .open_public_page("spring", None, &ame_domain::Visit::browser("a"), None)
             .await
             .unwrap(),
         PageView::Paused
@@ -222,7 +223,7 @@ async fn pages_of_paused_campaigns_show_a_notice_and_ended_ones_are_gone() {
     for _ in 0..2 {
         assert_eq!(
             engine
-                .open_public_page("spring", None, &ame_domain::Visit::browser("a"))
+                .open_public_page("spring", None, &ame_domain::Visit::browser("a"), None)
                 .await
                 .unwrap_err(),
             AppError::PageGone
@@ -276,6 +277,7 @@ fn a_lead_form_reports_every_bad_field() {
         consent: None,
         website: None,
         form_token: None,
+        referral: None,
     };
     let Err(AppError::Validation(errors)) = validate_lead(&form) else {
         panic!("accepted a bad form");

@@ -284,6 +284,7 @@ pub fn consenting_lead(name: &str, email: &str) -> ame_app::LeadSubmission {
         consent: Some("yes".into()),
         website: None,
         form_token: None,
+        referral: None,
     }
 }
 

@@ -34,12 +34,20 @@ fn card_title(short: Option<&str>, phrase: &str, i: usize) -> (String, bool) {
     }
 }
 
-/// Hero variants (one per angle), cards, FAQ, form intro, closing and search snippet.
+/// Hero variants (one per angle), cards, FAQ, form intro, closing and search snippet. A
+/// referral's page is the one the referrer's friend lands on, and speaks to that friend.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
-    let shifted: Vec<&[&str]> = {
-        let pools = subheadlines(s, t);
-        vec![pools[1], pools[2], pools[0]]
+    let for_friend = t == CampaignType::Referral;
+    let (heads, subs, labels) = if for_friend {
+        (
+            s.playbook.friend_headlines(),
+            s.playbook.friend_subheadlines(),
+            s.playbook.friend_cta(),
+        )
+    } else {
+        (headlines(s, t), subheadlines(s, t), cta_labels(s, t))
     };
+    let shifted: Vec<&[&str]> = vec![subs[1], subs[2], subs[0]];
     let benefits = s
         .benefits
         .iter()
@@ -60,20 +68,31 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
         })
         .collect();
     let form_intro = match relation(t) {
+        _ if for_friend => "Tell us where to reach you, and we'll be in touch.",
         Relation::Prospect => "Tell us where to reach you, and we'll be in touch.",
         Relation::Customer => "Leave your details and we'll take care of the rest.",
     };
+    let (own_faq, closing) = if for_friend {
+        let f = &s.playbook.file.friend;
+        (&f.faq, &f.closing)
+    } else {
+        let own = s.playbook.type_copy(t);
+        (&own.faq, &own.closing)
+    };
+    // The shared questions are about the form: a page without one asks customers' questions.
+    let form_faq: &[[String; 2]] = if t.page_takes_sign_ups() {
+        &s.playbook.file.landing.faq
+    } else {
+        &s.playbook.file.landing.customer_faq
+    };
     LandingCopy {
-        headline: c.angles("headline", &headlines(s, t), s, l::PAGE_HEADLINE, VARIANTS),
+        headline: c.angles("headline", &heads, s, l::PAGE_HEADLINE, VARIANTS),
         subheadline: c.angles_from("subheadline", &shifted, s, l::PAGE_SUBHEADLINE, VARIANTS, 1),
-        cta_label: c.labels(cta_labels(s, t), s, l::BUTTON, VARIANTS),
+        cta_label: c.labels(labels, s, l::BUTTON, VARIANTS),
         benefits,
-        faq: s
-            .playbook
-            .type_copy(t)
-            .faq
+        faq: own_faq
             .iter()
-            .chain(&s.playbook.file.landing.faq)
+            .chain(form_faq)
             .map(|[q, a]| Faq {
                 question: s.fill(q),
                 answer: s.fill(a),
@@ -81,13 +100,15 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
             .filter(|f| !f.question.is_empty() && !f.answer.is_empty())
             .collect(),
         form_intro: form_intro.to_owned(),
-        closing: s.fill(&s.playbook.type_copy(t).closing),
+        closing: s.fill(closing),
         meta_description: {
-            let full = s.fill("{company}: {product}. {cta}.");
+            // The friend's page asks the friend, not the referrer.
+            let ask = if for_friend { labels[0] } else { "{cta}" };
+            let full = s.fill(&format!("{{company}}: {{product}}. {ask}."));
             if l::chars(&full) <= l::META_DESCRIPTION_TAG {
                 full
             } else {
-                s.fill("{company}. {cta}.")
+                s.fill(&format!("{{company}}. {ask}."))
             }
         },
     }

@@ -108,6 +108,9 @@ struct Views {
     preheaders: Vec<Vec<Pools>>,
     body: Vec<Vec<&'static [&'static [&'static str]]>>,
     voice: Vec<Pools>,
+    friend_headlines: Vec<Pools>,
+    friend_subheadlines: Vec<Pools>,
+    friend_cta: Vec<&'static [&'static str]>,
 }
 
 static VIEWS: LazyLock<Views> = LazyLock::new(|| {
@@ -153,6 +156,15 @@ static VIEWS: LazyLock<Views> = LazyLock::new(|| {
             })
             .collect(),
         voice: books.iter().map(|b| pools(&b.file.voice.angles)).collect(),
+        friend_headlines: books
+            .iter()
+            .map(|b| pools(&b.file.friend.headlines))
+            .collect(),
+        friend_subheadlines: books
+            .iter()
+            .map(|b| pools(&b.file.friend.subheadlines))
+            .collect(),
+        friend_cta: books.iter().map(|b| strs(&b.file.friend.cta)).collect(),
     }
 });
 
@@ -244,6 +256,21 @@ impl Playbook {
         purpose: Purpose,
     ) -> &'static [&'static [&'static str]] {
         VIEWS.body[self.index()][email_index(t, purpose)]
+    }
+
+    /// Headline templates of the page a referrer's friend lands on, by angle.
+    pub(crate) fn friend_headlines(&self) -> Pools {
+        VIEWS.friend_headlines[self.index()]
+    }
+
+    /// Supporting-line templates of the friend's page, by angle.
+    pub(crate) fn friend_subheadlines(&self) -> Pools {
+        VIEWS.friend_subheadlines[self.index()]
+    }
+
+    /// Button labels of the friend's page.
+    pub(crate) fn friend_cta(&self) -> &'static [&'static str] {
+        VIEWS.friend_cta[self.index()]
     }
 
     /// Voice-ad sentences by angle.

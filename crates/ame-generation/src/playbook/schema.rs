@@ -49,6 +49,25 @@ pub struct PlaybookFile {
     pub voice: Voice,
     /// The landing page's shared material.
     pub landing: Landing,
+    /// The page a referrer's friend lands on.
+    pub friend: FriendCopy,
+}
+
+/// The page the friend a referrer invites lands on: it speaks to the newcomer, with what they
+/// get and a sign-up call to action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FriendCopy {
+    /// Headlines by angle.
+    pub headlines: Angles,
+    /// Supporting lines by angle.
+    pub subheadlines: Angles,
+    /// Button labels (2 to 4).
+    pub cta: Vec<String>,
+    /// The page's closing line.
+    pub closing: String,
+    /// Questions and answers for the friend.
+    pub faq: Vec<[String; 2]>,
 }
 
 /// The vertical's words for its people.
@@ -179,8 +198,10 @@ pub struct Voice {
 pub struct Landing {
     /// Bodies of benefit cards: why a benefit holds, without repeating it.
     pub card_bodies: [String; 6],
-    /// Questions and answers every page of the vertical shows.
+    /// Questions and answers about the lead form, on every page that has one.
     pub faq: Vec<[String; 2]>,
+    /// Questions and answers for people who already buy, on a page without a form (at least 2).
+    pub customer_faq: Vec<[String; 2]>,
 }
 
 /// Placeholders a template may use.
@@ -264,6 +285,17 @@ impl PlaybookFile {
             angles(&mut out, &format!("email.{name}.preheaders"), &e.preheaders);
         }
         angles(&mut out, "voice.angles", &self.voice.angles);
+        let f = &self.friend;
+        angles(&mut out, "friend.headlines", &f.headlines);
+        angles(&mut out, "friend.subheadlines", &f.subheadlines);
+        for (j, c) in f.cta.iter().enumerate() {
+            out.push((format!("friend.cta[{j}]"), c));
+        }
+        out.push(("friend.closing".into(), &f.closing));
+        for (j, [q, a]) in f.faq.iter().enumerate() {
+            out.push((format!("friend.faq[{j}].q"), q));
+            out.push((format!("friend.faq[{j}].a"), a));
+        }
         for (name, t) in self.types.all() {
             for (j, c) in t.cta.iter().enumerate() {
                 out.push((format!("types.{name}.cta[{j}]"), c));
@@ -311,6 +343,10 @@ impl PlaybookFile {
         for (j, [q, a]) in self.landing.faq.iter().enumerate() {
             out.push((format!("landing.faq[{j}].q"), q));
             out.push((format!("landing.faq[{j}].a"), a));
+        }
+        for (j, [q, a]) in self.landing.customer_faq.iter().enumerate() {
+            out.push((format!("landing.customer_faq[{j}].q"), q));
+            out.push((format!("landing.customer_faq[{j}].a"), a));
         }
         out
     }
@@ -395,6 +431,20 @@ impl PlaybookFile {
                     ));
                 }
             }
+        }
+        if self.landing.customer_faq.len() < 2 {
+            problems.push("landing.customer_faq: at least 2 questions".into());
+        }
+        let f = &self.friend;
+        if f.headlines
+            .iter()
+            .chain(&f.subheadlines)
+            .any(|l| l.len() < 2)
+        {
+            problems.push("friend: every angle needs at least 2 templates".into());
+        }
+        if !(2..=4).contains(&f.cta.len()) || f.faq.is_empty() {
+            problems.push("friend: 2 to 4 button labels and at least one question".into());
         }
         if self.voice.angles.iter().any(|a| a.len() < 6) {
             problems.push("voice.angles: every angle needs at least 6 sentences".into());
