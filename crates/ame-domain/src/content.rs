@@ -33,6 +33,9 @@ pub struct SequenceEmailView {
     /// Where its call to action leads.
     #[serde(default)]
     pub cta_url: Option<String>,
+    /// What it is for (`invite`, `thank_you`, …).
+    #[serde(default)]
+    pub purpose: Option<String>,
 }
 
 /// A list of strings, or one string as a list of one.

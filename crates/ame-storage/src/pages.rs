@@ -231,4 +231,30 @@ impl LeadRepository for SqlLeads {
         txn.commit().await.db()?;
         Ok(rows.into_iter().map(lead_to_domain).collect())
     }
+
+    async fn has_referred(
+        &self,
+        org: OrgId,
+        campaign_id: CampaignId,
+        contact: ame_domain::ContactId,
+    ) -> StorageResult<bool> {
+        let referred_by = Expr::cust(if self.scope.is_postgres() {
+            "fields->>'referred_by'"
+        } else {
+            "json_extract(fields, '$.referred_by')"
+        });
+        let txn = self.scope.begin(org).await?;
+        let found = lead::Entity::find()
+            .filter(lead::Column::OrgId.eq(org.as_uuid()))
+            .filter(lead::Column::CampaignId.eq(campaign_id.as_uuid()))
+            .filter(sea_orm::sea_query::ExprTrait::eq(
+                referred_by,
+                contact.to_string(),
+            ))
+            .one(&txn)
+            .await
+            .db()?;
+        txn.commit().await.db()?;
+        Ok(found.is_some())
+    }
 }

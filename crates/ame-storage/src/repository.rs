@@ -233,6 +233,13 @@ pub enum LeadRecording {
 pub trait LeadRepository: Send + Sync {
     /// The campaign's newest leads, at most `limit`.
     async fn list(&self, org: OrgId, campaign: CampaignId, limit: u64) -> StorageResult<Vec<Lead>>;
+    /// Whether some lead of the campaign was referred by `contact` (its `referred_by`).
+    async fn has_referred(
+        &self,
+        org: OrgId,
+        campaign: CampaignId,
+        contact: ame_domain::ContactId,
+    ) -> StorageResult<bool>;
 }
 
 /// Recorded campaign results, their totals, and every organization's per-channel outcomes (the

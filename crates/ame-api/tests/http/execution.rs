@@ -662,18 +662,27 @@ async fn a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs
         .post(
             "/api/marketing/contacts",
             &key,
-            json!([{"email": "ada@example.com", "first_name": "Ada", "time_zone": "Europe/London"}]),
+            json!([{"email": "ada@example.com", "first_name": "Ada", "time_zone": "Europe/London"},
+                   {"email": "bob@example.com", "first_name": "Bob", "time_zone": "Europe/London"}]),
         )
         .await;
     let listed = r.server.get("/api/marketing/contacts", &key).await;
-    let ada_id = listed.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let ada_id = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == "ada@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let campaign = r
         .server
         .post(
             "/api/marketing/campaign",
             &key,
             json!({"campaign_type": "referral", "objective": "Get customers to invite peers",
-                   "planned_reach": 1, "start_at": "2027-03-01T10:00:00Z",
+                   "planned_reach": 2, "start_at": "2027-03-01T10:00:00Z",
                    "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
         )
         .await;
@@ -698,8 +707,11 @@ async fn a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs
         .await;
 
     let outbox = r.outbox().await;
-    assert_eq!(outbox.len(), 1);
-    let message = &outbox[0];
+    assert_eq!(outbox.len(), 2, "the invitation to each contact");
+    let message = outbox
+        .iter()
+        .find(|m| m.contains("To: Ada <ada@example.com>"))
+        .unwrap();
     assert!(!message.contains("{{"), "a merge tag was left: {message}");
     let personal = format!("https://ame.example{path}?ref=");
     assert!(message.contains(&personal), "{message}");
@@ -751,4 +763,27 @@ async fn a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs
         leads.body
     );
     assert_eq!(lead["fields"]["referred_by"], ada_id.as_str());
+
+    // The last email thanks referrers: Ada, who referred Grace, gets it; Bob does not.
+    r.run_until(Utc.with_ymd_and_hms(2027, 3, 16, 0, 0, 0).unwrap())
+        .await;
+    let outbox = r.outbox().await;
+    let to = |who: &str| outbox.iter().filter(|m| m.contains(who)).count();
+    let all = r
+        .server
+        .get(&format!("/api/marketing/campaigns/{id}/deliveries"), &key)
+        .await;
+    assert_eq!(to("To: Ada <ada@example.com>"), 3, "{}", all.body);
+    assert_eq!(to("To: Bob <bob@example.com>"), 2);
+    let ledger = r
+        .server
+        .get(
+            &format!("/api/marketing/campaigns/{id}/deliveries?state=suppressed"),
+            &key,
+        )
+        .await;
+    let suppressed = ledger.body["items"].as_array().unwrap();
+    assert_eq!(suppressed.len(), 1, "{}", ledger.body);
+    assert_eq!(suppressed[0]["step"], 3);
+    assert_ne!(suppressed[0]["contact_id"], ada_id.as_str());
 }

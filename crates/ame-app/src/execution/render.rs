@@ -27,6 +27,8 @@ pub(crate) struct EmailTemplate {
     /// A referral sequence's friend-facing page (`/p/{slug}`), where each contact's
     /// `{{referral_url}}` leads.
     pub referral_page: Option<String>,
+    /// Whether the step thanks referrers, so it goes only to contacts who referred someone.
+    pub thanks_referrers: bool,
 }
 
 /// Recently used templates, so sending thousands of messages reads each file once.
@@ -141,6 +143,8 @@ impl Execution {
             html: read(format!("email-{step}.html")).await?,
             text: read(format!("email-{step}.txt")).await?,
             referral_page: sequence.referral_page.clone(),
+            thanks_referrers: sequence.referral_page.is_some()
+                && email.purpose.as_deref() == Some("thank_you"),
         });
         let mut entries = self
             .templates
@@ -256,6 +260,7 @@ mod tests {
             html: "<p>Hello {{first_name}},</p><a href=\"https://ledgerly.example/demo?utm_source=ame&amp;utm_medium=email\">Book</a><a href=\"{{unsubscribe_url}}\">Unsubscribe</a>".into(),
             text: "Hello {{first_name}},\nBook: https://ledgerly.example/demo?utm_source=ame&utm_medium=email\nUnsubscribe: {{unsubscribe_url}}".into(),
             referral_page: None,
+            thanks_referrers: false,
         };
         let contact = contact();
         let campaign = CampaignId::new();
@@ -308,6 +313,7 @@ mod tests {
                     .into(),
             text: "Your link: {{referral_url}}\n\nShare your link: {{referral_url}}\n".into(),
             referral_page: Some("/p/spring-referral-1a2b3c4d".into()),
+            thanks_referrers: false,
         };
         let contact = contact();
         let campaign = CampaignId::new();

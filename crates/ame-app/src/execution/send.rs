@@ -66,6 +66,19 @@ impl Execution {
             .await?
         {
             Some(SendOutcome::Suppressed("the contact converted".into()))
+        } else if delivery.channel == Channel::Email
+            && self
+                .email_template(org, delivery.asset_id, delivery.step)
+                .await?
+                .thanks_referrers
+            && !repos
+                .leads
+                .has_referred(org, payload.campaign, payload.contact)
+                .await?
+        {
+            Some(SendOutcome::Suppressed(
+                "the contact has referred nobody, and this email thanks referrers".into(),
+            ))
         } else {
             None
         };
