@@ -158,6 +158,7 @@ fn brand_text_patterns(doc: &mut utoipa::openapi::OpenApi) {
             "Offers",
             &[
                 ("upgrade_plan", 2),
+                ("upgrade_adds", 3),
                 ("referral_reward", 3),
                 ("winback_incentive", 3),
             ][..],

@@ -60,6 +60,7 @@ pub fn brand() -> Brand {
             }],
             offers: Offers {
                 upgrade_plan: Some("Business".into()),
+                upgrade_adds: Some("priority support and custom month-end reports".into()),
                 upgrade_url: Some("https://ledgerly.example/plans/business".into()),
                 referral_reward: Some("a month free".into()),
                 winback_incentive: Some("20% off your next three months".into()),

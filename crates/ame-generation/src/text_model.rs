@@ -160,6 +160,16 @@ pub fn user_prompt(brief: &Brief, spec: &CopySpec) -> String {
     if let Some(plan) = &story.offers.upgrade_plan {
         extra.push(format!("Upgrade plan: {plan}"));
     }
+    match &story.offers.upgrade_adds {
+        Some(adds) => extra.push(format!(
+            "What the upgrade adds (the only things you may say it adds): {adds}"
+        )),
+        None => extra.push(
+            "What the upgrade adds is not given: never present what customers already have \
+             as something the upgrade adds."
+                .to_owned(),
+        ),
+    }
     if let Some(reward) = &story.offers.referral_reward {
         extra.push(format!("Referral reward for both sides: {reward}; the personal link is the merge tag {{{{referral_url}}}}"));
     }

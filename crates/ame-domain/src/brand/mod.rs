@@ -550,6 +550,7 @@ mod tests {
             }],
             offers: Offers {
                 upgrade_plan: Some("Business".into()),
+                upgrade_adds: Some(" priority support and custom reports ".into()),
                 upgrade_url: Some("https://ledgerly.example/business".into()),
                 referral_reward: None,
                 winback_incentive: None,
@@ -563,6 +564,11 @@ mod tests {
             "We closed March in three days."
         );
         assert_eq!(brand.story.offers.referral_reward, None);
+        assert_eq!(
+            brand.story.offers.upgrade_adds.as_deref(),
+            Some("priority support and custom reports"),
+            "trimmed"
+        );
         let blank = BrandStory {
             offers: Offers {
                 referral_reward: Some("  ".into()),

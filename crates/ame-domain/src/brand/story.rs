@@ -78,6 +78,19 @@ pub struct Offers {
         schema(min_length = 2, max_length = 40, example = "Business")
     )]
     pub upgrade_plan: Option<String>,
+    /// What that plan adds to what customers have now, as a noun phrase (3 to 120
+    /// characters), e.g. `priority support and custom month-end reports`. Upsell copy says
+    /// what the upgrade adds only from this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 120,
+            example = "priority support and custom month-end reports"
+        )
+    )]
+    pub upgrade_adds: Option<String>,
     /// Where that plan is bought: an absolute `http` or `https` URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
@@ -236,6 +249,12 @@ impl BrandStory {
             2,
             40,
         );
+        let upgrade_adds = optional(
+            "story.offers.upgrade_adds",
+            &self.offers.upgrade_adds,
+            3,
+            120,
+        );
         let referral_reward = optional(
             "story.offers.referral_reward",
             &self.offers.referral_reward,
@@ -262,6 +281,7 @@ impl BrandStory {
             testimonials,
             offers: Offers {
                 upgrade_plan,
+                upgrade_adds,
                 upgrade_url,
                 referral_reward,
                 winback_incentive,

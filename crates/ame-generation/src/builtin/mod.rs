@@ -137,6 +137,14 @@ impl Slots {
                 let story = &brand.story;
                 vec![
                     ("{plan}", story.offers.upgrade_plan.clone()),
+                    (
+                        "{adds}",
+                        story
+                            .offers
+                            .upgrade_adds
+                            .as_deref()
+                            .map(|a| lowercase_first(a.trim_end_matches('.'))),
+                    ),
                     ("{reward}", story.offers.referral_reward.clone()),
                     ("{incentive}", story.offers.winback_incentive.clone()),
                     (

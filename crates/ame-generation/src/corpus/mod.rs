@@ -65,10 +65,11 @@ impl CorpusBrand {
         }
         let host = self.host();
         // Story material a brand of this world would write.
-        let (pain, plan, reward, incentive, name, role) = match self.vertical {
+        let (pain, plan, adds, reward, incentive, name, role) = match self.vertical {
             Some(Vertical::FoodDrink) => (
                 "stale supermarket bread".to_owned(),
                 "Family Box",
+                "a second loaf each week and first pick of seasonal bakes",
                 "a free loaf",
                 "a free coffee",
                 "Priya Shah",
@@ -77,6 +78,7 @@ impl CorpusBrand {
             Some(Vertical::Retail) => (
                 "sizes that never quite fit".to_owned(),
                 "Members' Club",
+                "early access to new collections and free returns",
                 "£10 off",
                 "free delivery",
                 "Jo Evans",
@@ -85,6 +87,7 @@ impl CorpusBrand {
             Some(Vertical::LocalServices) => (
                 "waiting in all day for someone who never turns up".to_owned(),
                 "Annual Care",
+                "a yearly service visit and priority call-outs",
                 "£20 off your next job",
                 "10% off your next booking",
                 "Dave Morgan",
@@ -93,6 +96,7 @@ impl CorpusBrand {
             Some(Vertical::Health) => (
                 "waiting weeks for an appointment".to_owned(),
                 "Family Care",
+                "appointments for the whole family under one membership",
                 "a free check-up",
                 "a free review appointment",
                 "Amira Khan",
@@ -101,6 +105,7 @@ impl CorpusBrand {
             Some(Vertical::Fitness) => (
                 "workouts that never stick".to_owned(),
                 "Premium",
+                "unlimited classes and a monthly session with a coach",
                 "a free month",
                 "a half-price month",
                 "Tom Reid",
@@ -109,6 +114,7 @@ impl CorpusBrand {
             Some(Vertical::Nonprofit) => (
                 "feeling that one person can't make a difference".to_owned(),
                 "Guardian Circle",
+                "quarterly updates from the rescue team and an annual open day",
                 "a thank-you card from the team",
                 "a behind-the-scenes visit",
                 "Helen Price",
@@ -117,6 +123,7 @@ impl CorpusBrand {
             Some(Vertical::Education) => (
                 "courses that never get finished".to_owned(),
                 "Mentor Track",
+                "a personal mentor and weekly feedback on your work",
                 "a free lesson",
                 "a free catch-up session",
                 "Lena Novak",
@@ -125,6 +132,7 @@ impl CorpusBrand {
             Some(Vertical::Hospitality) => (
                 "holidays that need a holiday afterwards".to_owned(),
                 "Explorer",
+                "late checkout and a room upgrade when one is free",
                 "£50 off your next stay",
                 "a free night",
                 "Mark Hughes",
@@ -133,6 +141,7 @@ impl CorpusBrand {
             Some(Vertical::ProfessionalServices) => (
                 "paperwork that eats your evenings".to_owned(),
                 "Partner",
+                "a named adviser and quarterly planning reviews",
                 "a free consultation",
                 "a free accounts review",
                 "Sam Patel",
@@ -141,6 +150,7 @@ impl CorpusBrand {
             Some(Vertical::B2bSoftware) | None => (
                 format!("chasing {} by hand", self.lead_unit),
                 "Premium",
+                "priority support and custom reports",
                 "a free month",
                 "15% off your next renewal",
                 "Sam Patel",
@@ -163,6 +173,7 @@ impl CorpusBrand {
             }],
             offers: Offers {
                 upgrade_plan: Some(plan.into()),
+                upgrade_adds: Some(adds.into()),
                 upgrade_url: Some(format!("https://{host}.example/premium")),
                 referral_reward: Some(reward.into()),
                 winback_incentive: Some(incentive.into()),

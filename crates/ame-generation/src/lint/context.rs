@@ -128,6 +128,7 @@ fn brand_text(brand: &Brand) -> String {
     parts.extend(
         [
             &story.offers.upgrade_plan,
+            &story.offers.upgrade_adds,
             &story.offers.referral_reward,
             &story.offers.winback_incentive,
         ]

@@ -205,7 +205,7 @@ pub struct Landing {
 }
 
 /// Placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 18] = [
+pub const PLACEHOLDERS: [&str; 19] = [
     "company",
     "product",
     "Product",
@@ -219,6 +219,7 @@ pub const PLACEHOLDERS: [&str; 18] = [
     "b",
     "B",
     "plan",
+    "adds",
     "reward",
     "incentive",
     "proof",
@@ -227,10 +228,11 @@ pub const PLACEHOLDERS: [&str; 18] = [
 ];
 
 /// Placeholders naming a fact the brand may not have given.
-pub const OPTIONAL_FACTS: [&str; 8] = [
+pub const OPTIONAL_FACTS: [&str; 9] = [
     "{b}",
     "{B}",
     "{plan}",
+    "{adds}",
     "{reward}",
     "{incentive}",
     "{proof}",

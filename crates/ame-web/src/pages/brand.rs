@@ -110,6 +110,12 @@ const FIELDS: [(&str, &str, &str, bool); 21] = [
         false,
     ),
     (
+        "story.offers.upgrade_adds",
+        "What the upgrade adds",
+        "Optional: what that plan gives beyond what customers have now, e.g. priority support and custom reports. Upsell copy claims only this.",
+        false,
+    ),
+    (
         "story.offers.upgrade_url",
         "Upgrade link",
         "Optional: where that plan is bought.",
@@ -191,6 +197,15 @@ fn values_of(brand: &Brand) -> FormData {
                 .story
                 .offers
                 .upgrade_plan
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        text(
+            "story.offers.upgrade_adds",
+            brand
+                .story
+                .offers
+                .upgrade_adds
                 .as_deref()
                 .unwrap_or_default(),
         ),
