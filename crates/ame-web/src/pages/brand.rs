@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The text fields of the editor: `(name, label, hint, multi-line)`.
-const FIELDS: [(&str, &str, &str, bool); 21] = [
+const FIELDS: [(&str, &str, &str, bool); 22] = [
     (
         "company_name",
         "Company name",
