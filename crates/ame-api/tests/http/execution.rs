@@ -263,6 +263,40 @@ impl Running {
         self.worker.drain().await.unwrap();
     }
 
+    /// Creates a campaign of `campaign_type` for two contacts, starting 2027-03-01 10:00 UTC
+    /// with every subscribed contact and no holdout, generates its assets and schedules it;
+    /// returns its id and assets.
+    async fn launch(
+        &self,
+        key: &str,
+        campaign_type: &str,
+        objective: &str,
+    ) -> (String, Vec<Value>) {
+        let campaign = self
+            .server
+            .post(
+                "/api/marketing/campaign",
+                key,
+                json!({"campaign_type": campaign_type, "objective": objective,
+                       "planned_reach": 2, "start_at": "2027-03-01T10:00:00Z",
+                       "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
+            )
+            .await;
+        assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
+        let id = campaign.body["id"].as_str().unwrap().to_owned();
+        let assets = self.server.generate(key, &id).await;
+        let scheduled = self
+            .server
+            .post(
+                &format!("/api/marketing/campaigns/{id}/status"),
+                key,
+                json!({"status": "scheduled"}),
+            )
+            .await;
+        assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
+        (id, assets)
+    }
+
     async fn outbox(&self) -> Vec<String> {
         let mut messages = Vec::new();
         for blob in self.blobs.list().await.unwrap() {
@@ -315,28 +349,9 @@ async fn a_campaign_runs_into_the_outbox_and_its_links_track_and_unsubscribe(db:
             ]),
         )
         .await;
-    let campaign = r
-        .server
-        .post(
-            "/api/marketing/campaign",
-            &key,
-            json!({"campaign_type": "re_engagement", "objective": "Win back finance teams",
-                   "planned_reach": 2, "start_at": "2027-03-01T10:00:00Z",
-                   "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
-        )
+    let (id, _) = r
+        .launch(&key, "re_engagement", "Win back finance teams")
         .await;
-    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
-    let id = campaign.body["id"].as_str().unwrap().to_owned();
-    r.server.generate(&key, &id).await;
-    let scheduled = r
-        .server
-        .post(
-            &format!("/api/marketing/campaigns/{id}/status"),
-            &key,
-            json!({"status": "scheduled"}),
-        )
-        .await;
-    assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
     r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 11, 0, 0).unwrap())
         .await;
 
@@ -676,33 +691,14 @@ async fn a_referral_email_carries_the_contacts_own_link_and_the_friend_who_signs
         .as_str()
         .unwrap()
         .to_owned();
-    let campaign = r
-        .server
-        .post(
-            "/api/marketing/campaign",
-            &key,
-            json!({"campaign_type": "referral", "objective": "Get customers to invite peers",
-                   "planned_reach": 2, "start_at": "2027-03-01T10:00:00Z",
-                   "audience": {"all_subscribed": true}, "holdout_fraction": 0}),
-        )
+    let (id, assets) = r
+        .launch(&key, "referral", "Get customers to invite peers")
         .await;
-    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
-    let id = campaign.body["id"].as_str().unwrap().to_owned();
-    let assets = r.server.generate(&key, &id).await;
     let page = assets
         .iter()
         .find(|a| a["asset_type"] == "landing_page")
         .unwrap();
     let path = page["content"]["public_path"].as_str().unwrap().to_owned();
-    let scheduled = r
-        .server
-        .post(
-            &format!("/api/marketing/campaigns/{id}/status"),
-            &key,
-            json!({"status": "scheduled"}),
-        )
-        .await;
-    assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
     r.run_until(Utc.with_ymd_and_hms(2027, 3, 1, 11, 0, 0).unwrap())
         .await;
 

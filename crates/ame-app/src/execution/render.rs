@@ -250,10 +250,7 @@ mod tests {
 
     #[test]
     fn a_message_names_the_contact_and_tracks_its_link() {
-        let engine = Mocks::default().engine().with_execution(ExecutionSettings {
-            public_url: "https://ame.example".into(),
-            ..ExecutionSettings::default()
-        });
+        let engine = engine();
         let template = EmailTemplate {
             subjects: vec!["A".into(), "B".into()],
             cta_url: Some("https://ledgerly.example/demo?utm_source=ame&utm_medium=email".into()),
@@ -301,10 +298,7 @@ mod tests {
 
     #[test]
     fn a_referral_message_carries_the_contacts_own_link_and_tracks_only_its_button() {
-        let engine = Mocks::default().engine().with_execution(ExecutionSettings {
-            public_url: "https://ame.example".into(),
-            ..ExecutionSettings::default()
-        });
+        let engine = engine();
         let template = EmailTemplate {
             subjects: vec!["Share".into()],
             cta_url: Some(REFERRAL_TAG.into()),
@@ -356,6 +350,14 @@ mod tests {
                 .html
                 .contains(&format!("Your link: {}", body_link.replace('&', "&amp;")))
         );
+    }
+
+    /// An engine on mocks whose links start at `https://ame.example`.
+    fn engine() -> crate::Engine {
+        Mocks::default().engine().with_execution(ExecutionSettings {
+            public_url: "https://ame.example".into(),
+            ..ExecutionSettings::default()
+        })
     }
 
     fn contact() -> Contact {
