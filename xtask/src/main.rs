@@ -32,6 +32,7 @@ mod pg_server;
 mod s3;
 mod summary;
 mod targeting_backtest;
+mod timing;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -282,6 +283,14 @@ fn openapi(root: &Path) -> Result<()> {
 }
 
 fn test(root: &Path, test_args: &[String]) -> Result<()> {
+    let mut clock = timing::StageClock::start();
+    let outcome = test_stages(root, test_args, &mut clock);
+    eprintln!("{}", clock.report());
+    outcome
+}
+
+/// The stages of `cargo xtask test`, each timed by `clock`.
+fn test_stages(root: &Path, test_args: &[String], clock: &mut timing::StageClock) -> Result<()> {
     run(
         "cargo fmt --check",
         cargo()
@@ -299,9 +308,11 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
             "warnings",
         ]),
     )?;
+    clock.lap("fmt and clippy");
     layers::check(root)?;
     packages::ensure_debian_packages(TEST_PACKAGES)?;
     let server = pg_server::ensure_reachable()?;
+    clock.lap("layers, Debian packages, PostgreSQL");
 
     eprintln!(
         "==> cargo test (SQLite and PostgreSQL at {})",
@@ -330,6 +341,7 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
         }
     }
     let status = child.wait().context("waiting for cargo test")?;
+    clock.lap("cargo test (build and run)");
     println!("{}", counts.summary_line(&server.address, status.success()));
     if !status.success() || counts.failed > 0 {
         bail!("tests failed");
@@ -341,15 +353,20 @@ fn test(root: &Path, test_args: &[String]) -> Result<()> {
     if test_args.is_empty() {
         e2e::run_all(root)?;
         println!("e2e: schemathesis and the generated client passed on SQLite and PostgreSQL");
+        clock.lap("e2e (schemathesis, client, exactly-once)");
         browser::check_landing_page(root, &root.join(SAMPLE_PAGE))?;
         dashboard::journey(root, &root.join(DASHBOARD_SCREENSHOTS))?;
         println!("dashboard: the journeys, security checks and axe-core passed in Chromium");
+        clock.lap("browser and dashboard");
         backtest::run_on_shared_data(root)?;
         targeting_backtest::run_on_shared_data(root)?;
+        clock.lap("backtests");
         s3::end_to_end(root)?;
         println!("s3: rendered files stored in and served from an S3 bucket");
+        clock.lap("s3");
         llm_e2e::end_to_end(root)?;
         println!("llm: a campaign's assets were generated through a real local model server");
+        clock.lap("llm");
     }
     Ok(())
 }
