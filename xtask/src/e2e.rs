@@ -90,10 +90,20 @@ pub fn run_all(root: &Path) -> Result<()> {
     )?;
     database_faults(root, &venv, &binary, &admin_url, &app_url)?;
     // On databases of their own: what the fuzzer left behind (connectors to hosts that do not
-    // resolve, their queued notices) must not slow the sending under test.
+    // resolve, their queued notices) must not slow the sending under test. The subject test
+    // once shared the fuzzed SQLite file, and its sends waited behind thousands of notices.
     crate::exactly_once::fresh(root, &work, &venv, &binary)?;
-    subject_test(root, &venv, &binary, &sqlite_url)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
+    let subject_dir = tempfile_dir(&work, "sqlite-subject-test")?;
+    let subject_url = format!("sqlite://{}?mode=rwc", subject_dir.join("ame.db").display());
+    run(
+        "ame migrate (SQLite, subject test)",
+        Command::new(&binary)
+            .arg("migrate")
+            .env("AME_DATABASE_URL", &subject_url),
+    )?;
+    subject_test(root, &venv, &binary, &subject_url)?;
+    let _ = std::fs::remove_dir_all(&subject_dir);
     Ok(())
 }
 
