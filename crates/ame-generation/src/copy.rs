@@ -266,7 +266,7 @@ impl AssetCopy {
                     c.chars(format!("faq[{i}].answer"), &f.answer, 400);
                 }
                 c.chars("form_intro", &p.form_intro, 160);
-                c.chars("closing", &p.closing, 200);
+                c.chars("closing", &p.closing, l::PAGE_CLOSING);
                 c.chars(
                     "meta_description",
                     &p.meta_description,

@@ -34,6 +34,8 @@ pub const EMAIL_PREHEADER: usize = 100;
 pub const PAGE_HEADLINE: usize = 70;
 /// Landing page subheadline.
 pub const PAGE_SUBHEADLINE: usize = 160;
+/// Landing page closing line.
+pub const PAGE_CLOSING: usize = 200;
 /// Page meta description (search snippet).
 pub const META_DESCRIPTION_TAG: usize = 160;
 /// Button label.

@@ -7,10 +7,10 @@ use ame_generation::corpus::{self, Report};
 
 const SEEDS: [u64; 3] = [1, 20_261_125, 987_654_321];
 /// Most sentences of one brand that another brand's copy may hold word for word (measured
-/// 59.0%: brands of one vertical share its playbook's sentences; the goal is 2%).
-const MAX_SHARED: f64 = 0.60;
-/// Fewest sentences another seed must change (measured 24.7%; the goal is 50%).
-const MIN_RESEEDED: f64 = 0.24;
+/// 58.0%: brands of one vertical share its playbook's sentences; the goal is 2%).
+const MAX_SHARED: f64 = 0.59;
+/// Fewest sentences another seed must change, for every pair of the corpus's seeds.
+const MIN_RESEEDED: f64 = 0.48;
 
 fn builtin_report() -> Report {
     corpus::run(&corpus::briefs(&SEEDS), builtin::write)
@@ -38,9 +38,12 @@ fn the_builtin_writer_passes_the_copy_lint_over_the_corpus() {
     );
     assert_eq!(report.limit_failures, 0, "{:#?}", report.limit_examples);
     let (shared, examples) = report.cross_brand_identical();
-    let reseeded = report.seed_difference(SEEDS[0], SEEDS[1]);
+    let reseeded = [(0, 1), (1, 2), (0, 2)]
+        .into_iter()
+        .map(|(a, b)| report.seed_difference(SEEDS[a], SEEDS[b]))
+        .fold(f64::INFINITY, f64::min);
     println!(
-        "sentences shared word for word with another brand: {:.1}%; changed by another seed: {:.1}%",
+        "sentences shared word for word with another brand: {:.1}%; changed by another seed (the least of three pairs): {:.1}%",
         shared * 100.0,
         reseeded * 100.0
     );

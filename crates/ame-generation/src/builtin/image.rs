@@ -32,16 +32,29 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> ImageCopy {
         .into_iter()
         .next()
         .unwrap_or_else(|| "Learn more".into());
-    let alt =
-        s.fill("A {company} banner with the headline, a short line about {product} and a button.");
+    // The alternative text says what the banner says, as a reader of the image sees it.
+    let alt = [
+        headline.first().map(|h| {
+            format!(
+                "A {{company}} banner that reads \u{201c}{}\u{201d}, with a \u{201c}{cta_label}\u{201d} button.",
+                h.trim_end_matches(['.', '!', '?'])
+            )
+        }),
+        Some(
+            "A {company} banner with the headline, a short line about {product} and a button."
+                .to_owned(),
+        ),
+        Some("A {company} banner with a headline and a button.".to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|template| s.fill(&template))
+    .find(|alt| !alt.is_empty() && l::chars(alt) <= l::ALT_TEXT)
+    .unwrap_or_default();
     ImageCopy {
         headline,
         subline,
         cta_label,
-        alt_text: if l::chars(&alt) <= l::ALT_TEXT {
-            alt
-        } else {
-            s.fill("A {company} banner with a headline and a button.")
-        },
+        alt_text: alt,
     }
 }

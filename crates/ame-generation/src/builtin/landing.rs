@@ -34,6 +34,37 @@ fn card_title(short: Option<&str>, phrase: &str, i: usize) -> (String, bool) {
     }
 }
 
+/// How many of the playbook's shared questions a page answers.
+const SHARED_QUESTIONS: usize = 2;
+
+/// Search snippets: `{ask}` is the page's call to action.
+const META_PATTERNS: &[&str] = &[
+    "{company}: {product}. {ask}.",
+    "{Product} from {company}, for {audience}. {ask}.",
+    "{company} makes {product} for {audience}. {ask}.",
+];
+
+/// Lines above the form of a page for people who do not buy yet.
+const PROSPECT_FORM_INTROS: &[&str] = &[
+    "Tell us where to reach you, and we'll be in touch.",
+    "Leave your name and email, and we'll get back to you.",
+    "Share a few details, and we'll reply with what you asked for.",
+];
+
+/// Lines above the form of the page a referrer's friend lands on.
+const FRIEND_FORM_INTROS: &[&str] = &[
+    "Tell us where to reach you, and we'll be in touch.",
+    "Leave your details, and we'll help you make a start.",
+    "Say hello with your name and email, and we'll take it from there.",
+];
+
+/// Lines above the form of a page for people who already buy.
+const CUSTOMER_FORM_INTROS: &[&str] = &[
+    "Leave your details and we'll take care of the rest.",
+    "Send us your details, and we'll handle everything else.",
+    "Fill in your details, and we'll sort out the rest.",
+];
+
 /// Hero variants (one per angle), cards, FAQ, form intro, closing and search snippet. A
 /// referral's page is the one the referrer's friend lands on, and speaks to that friend.
 pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
@@ -67,24 +98,37 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
             Benefit { title, body }
         })
         .collect();
-    let form_intro = match relation(t) {
-        _ if for_friend => "Tell us where to reach you, and we'll be in touch.",
-        Relation::Prospect => "Tell us where to reach you, and we'll be in touch.",
-        Relation::Customer => "Leave your details and we'll take care of the rest.",
+    let form_intros: &[&str] = match relation(t) {
+        _ if for_friend => FRIEND_FORM_INTROS,
+        Relation::Prospect => PROSPECT_FORM_INTROS,
+        Relation::Customer => CUSTOMER_FORM_INTROS,
     };
+    let form_intro = c
+        .pick("form_intro", form_intros)
+        .copied()
+        .unwrap_or_default();
     let (own_faq, closing) = if for_friend {
         let f = &s.playbook.file.friend;
-        (&f.faq, &f.closing)
+        (&f.faq, s.fill(&f.closing))
     } else {
         let own = s.playbook.type_copy(t);
-        (&own.faq, &own.closing)
+        let options: Vec<&str> = own.closing.options().iter().map(String::as_str).collect();
+        (
+            &own.faq,
+            c.one("closing", &options, s, None, l::PAGE_CLOSING),
+        )
     };
     // The shared questions are about the form: a page without one asks customers' questions.
-    let form_faq: &[[String; 2]] = if t.page_takes_sign_ups() {
+    // The seed chooses which two of the playbook's the page answers.
+    let shared: &[[String; 2]] = if t.page_takes_sign_ups() {
         &s.playbook.file.landing.faq
     } else {
         &s.playbook.file.landing.customer_faq
     };
+    let mut chosen = c.order("faq", shared.len());
+    chosen.truncate(SHARED_QUESTIONS);
+    chosen.sort_unstable();
+    let form_faq: Vec<&[String; 2]> = chosen.into_iter().map(|i| &shared[i]).collect();
     LandingCopy {
         headline: c.angles("headline", &heads, s, l::PAGE_HEADLINE, VARIANTS),
         subheadline: c.angles_from("subheadline", &shifted, s, l::PAGE_SUBHEADLINE, VARIANTS, 1),
@@ -100,12 +144,13 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
             .filter(|f| !f.question.is_empty() && !f.answer.is_empty())
             .collect(),
         form_intro: form_intro.to_owned(),
-        closing: s.fill(closing),
+        closing,
         meta_description: {
             // The friend's page asks the friend, not the referrer.
             let ask = if for_friend { labels[0] } else { "{cta}" };
-            let full = s.fill(&format!("{{company}}: {{product}}. {ask}."));
-            if l::chars(&full) <= l::META_DESCRIPTION_TAG {
+            let pattern = c.pick("meta", META_PATTERNS).copied().unwrap_or_default();
+            let full = s.fill(&pattern.replace("{ask}", ask));
+            if !full.is_empty() && l::chars(&full) <= l::META_DESCRIPTION_TAG {
                 full
             } else {
                 s.fill(&format!("{{company}}. {ask}."))

@@ -44,50 +44,140 @@ fn hashtags(s: &Slots, t: CampaignType) -> Vec<String> {
 /// The longest hashtag made from a brand's words, after the `#`.
 const HASHTAG_CHARS: usize = 24;
 
-/// The call-to-action sentence under a LinkedIn post, and the one under an Instagram caption.
-fn cta_lines(t: CampaignType) -> (&'static str, &'static str) {
+/// The call-to-action sentences that may close a LinkedIn post, and those that may close an
+/// Instagram caption; the seed chooses one of each.
+fn cta_lines(t: CampaignType) -> (&'static [&'static str], &'static [&'static str]) {
     match t {
         CampaignType::LeadGen => (
-            "{cta} using the link in the comments.",
-            "Tap the link in our bio to get started.",
+            &[
+                "{cta} using the link in the comments.",
+                "The link in the comments is the place to start.",
+                "You'll find the link to start in the comments.",
+                "Start with the link in the comments.",
+                "The comments hold the link to begin.",
+            ],
+            &[
+                "Tap the link in our bio to get started.",
+                "Start with the link in our bio.",
+                "The link in our bio is the place to begin.",
+                "Begin at the link in our bio.",
+                "Find the link to start in our bio.",
+            ],
         ),
         CampaignType::BrandAwareness => (
-            "Find out more using the link in the comments.",
-            "Tap the link in our bio to find out more.",
+            &[
+                "Find out more using the link in the comments.",
+                "The link in the comments tells the rest of the story.",
+                "There's more to read at the link in the comments.",
+                "Read more at the link in the comments.",
+                "Learn more at the link in the comments.",
+            ],
+            &[
+                "Tap the link in our bio to find out more.",
+                "More about us at the link in our bio.",
+                "The rest of the story is at the link in our bio.",
+                "Read more at the link in our bio.",
+                "Learn more at the link in our bio.",
+            ],
         ),
         CampaignType::ReEngagement => (
-            "{cta}: the link is in the comments.",
-            "Tap the link in our bio to see what's waiting.",
+            &[
+                "{cta}: the link is in the comments.",
+                "The link in the comments takes you straight back.",
+                "Pick things up again with the link in the comments.",
+                "Come back through the link in the comments.",
+                "The way back is the link in the comments.",
+            ],
+            &[
+                "Tap the link in our bio to see what's waiting.",
+                "See what's waiting at the link in our bio.",
+                "The link in our bio takes you straight back.",
+                "Come back through the link in our bio.",
+                "The way back is the link in our bio.",
+            ],
         ),
         CampaignType::Referral => (
-            "Your personal invite link is in your latest email from us.",
-            "Your invite link is in your latest email from us. Tap the link in our bio for details.",
+            &[
+                "Your personal invite link is in your latest email from us.",
+                "Look in your latest email from us for your personal invite link.",
+                "We've sent your personal invite link by email.",
+                "Your personal invite link is waiting in your inbox.",
+                "Check your inbox for your personal invite link.",
+            ],
+            &[
+                "Your invite link is in your latest email from us. Tap the link in our bio for details.",
+                "Check your latest email from us for your invite link. Details are at the link in our bio.",
+                "We've emailed you a personal invite link. The link in our bio explains how it works.",
+                "Your personal invite link is waiting in your inbox. How it works is at the link in our bio.",
+                "Check your inbox for your invite link. The link in our bio has the details.",
+            ],
         ),
         CampaignType::ClientRetention | CampaignType::Upsell => (
-            "Details are in the comments.",
-            "Tap the link in our bio for details.",
+            &[
+                "Details are in the comments.",
+                "The full details are in the comments.",
+                "Read the details in the comments.",
+                "You'll find the details in the comments.",
+                "Everything you need to know is in the comments.",
+            ],
+            &[
+                "Tap the link in our bio for details.",
+                "The details are at the link in our bio.",
+                "See the link in our bio for the details.",
+                "You'll find the details at the link in our bio.",
+                "Everything you need to know is at the link in our bio.",
+            ],
         ),
     }
 }
 
+/// Lines that introduce a post's list of what the brand gives; the seed chooses one.
+const LIST_INTROS: &[&str] = &[
+    "What {company} gives you:",
+    "Why people choose {company}:",
+    "With {company}, you get:",
+    "Here's what {company} brings:",
+    "What you can look forward to with {company}:",
+];
+
+/// Sentences that answer the vertical's problem with the brand's first benefit.
+const ANSWERS: &[&str] = &[
+    "With {company}, you can {b}.",
+    "{company} is there so you can {b}.",
+    "That's where {company} comes in: you can {b}.",
+];
+
+/// Who the brand is for, with its proof; the seed chooses one.
+const WHO_IT_IS_FOR: &[&str] = &[
+    "{company} is {product} for {audience}. {proof}.",
+    "{company} makes {product} for {audience}. {proof}.",
+    "Made for {audience}: {product} from {company}. {proof}.",
+];
+
 /// The body of a LinkedIn post or Instagram caption written from angle `k` (pain and relief,
-/// what you get, who it is for).
-fn post_body(k: usize, s: &Slots) -> String {
+/// what you get, who it is for); `field` keys the seed's choices.
+fn post_body(k: usize, s: &Slots, c: &Chooser, field: &str) -> String {
+    let video = &s.playbook.file.video;
+    let seeded = |name: &str, options: &[String]| -> String {
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        c.one(
+            &format!("{field}.{name}#{k}"),
+            &options,
+            s,
+            None,
+            usize::MAX,
+        )
+    };
     match k {
         0 => {
             // The vertical's own problem, then what the brand offers against it.
-            let problem = s
-                .playbook
-                .file
-                .video
-                .problem
-                .options()
-                .first()
-                .map(|p| s.fill(p))
-                .unwrap_or_default();
-            let answer = s
-                .fill_with("With {company}, you can {b}.", s.benefit(0))
-                .unwrap_or_else(|| s.fill("{company} is here to help."));
+            let problem = seeded("problem", video.problem.options());
+            let answer = c.one(&format!("{field}.answer"), ANSWERS, s, Some(0), usize::MAX);
+            let answer = if answer.is_empty() {
+                s.fill("{company} is here to help.")
+            } else {
+                answer
+            };
             format!("{problem} {answer}").trim().to_owned()
         }
         1 => {
@@ -98,14 +188,23 @@ fn post_body(k: usize, s: &Slots) -> String {
                 .map(|b| format!("→ {}.", capitalize(&b.phrase)))
                 .collect();
             if items.len() >= 2 {
-                format!("{}\n{}", s.fill("What {company} gives you:"), items.join("\n"))
+                let intro = c.one(&format!("{field}.list"), LIST_INTROS, s, None, usize::MAX);
+                format!("{intro}\n{}", items.join("\n"))
             } else {
-                s.fill("{company} makes {product} that fits the way you already work, with nothing extra to learn.")
+                let detail = seeded("detail", &video.details);
+                s.fill(&format!(
+                    "{{company}} is {{product}} for {{audience}}. {detail}"
+                ))
             }
         }
-        _ => s
-            .fill_with("{company} is {product} for {audience}. {proof}.", None)
-            .unwrap_or_else(|| s.fill("{company} is {product} for {audience}. We built it to be simple to start with and dependable every day.")),
+        _ => Some(c.one(&format!("{field}.who"), WHO_IT_IS_FOR, s, None, usize::MAX))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| {
+                let detail = seeded("detail", &video.details);
+                s.fill(&format!(
+                    "{{company}} is {{product}} for {{audience}}. {detail}"
+                ))
+            }),
     }
 }
 
@@ -116,7 +215,7 @@ fn hook_posts(
     field: &str,
     hooks: &[&[&str]],
     s: &Slots,
-    cta_line: &str,
+    cta_lines: &[&str],
     tag_line: &str,
     (hook_max, post_max): (usize, usize),
 ) -> Vec<String> {
@@ -126,8 +225,8 @@ fn hook_posts(
         .map(|(k, hook)| {
             format!(
                 "{hook}\n\n{}\n\n{}\n\n{tag_line}",
-                post_body(k, s),
-                s.fill(cta_line)
+                post_body(k, s, c, field),
+                c.one(&format!("{field}.cta"), cta_lines, s, None, usize::MAX)
             )
         })
         .filter(|post| l::chars(post) <= post_max)

@@ -7,6 +7,16 @@ use crate::limits as l;
 use crate::playbook::schema;
 use ame_domain::CampaignType;
 
+/// Captions over the problem scene that fit whatever problem the narration names.
+const PROBLEM_CAPTIONS: &[&str] = &["Sound familiar?", "We've all been there", "Ring a bell?"];
+
+/// Captions over the proof scene.
+const PROOF_CAPTIONS: &[&str] = &[
+    "See for yourself",
+    "Take a closer look",
+    "Judge for yourself",
+];
+
 /// On-screen text: `text` when it fits 40 characters, else `fallback`.
 fn on_screen(text: String, fallback: String) -> String {
     if l::chars(&text) <= 40 {
@@ -125,7 +135,10 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
         SceneCopy {
             visual: s.fill(&video.visuals[1]),
             voice_over: problem,
-            on_screen_text: "Too many steps".into(),
+            on_screen_text: c
+                .pick("problem.on_screen", PROBLEM_CAPTIONS)
+                .map(|t| (*t).to_owned())
+                .unwrap_or_default(),
         },
         SceneCopy {
             visual: s.fill(&video.visuals[2]),
@@ -135,7 +148,10 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
         SceneCopy {
             visual: s.fill(&video.visuals[3]),
             voice_over: proof_vo,
-            on_screen_text: "See the difference".into(),
+            on_screen_text: c
+                .pick("proof.on_screen", PROOF_CAPTIONS)
+                .map(|t| (*t).to_owned())
+                .unwrap_or_default(),
         },
         SceneCopy {
             visual: s.fill(&video.visuals[4]),

@@ -4,11 +4,22 @@ use super::{Chooser, Slots, headlines, size_script};
 use crate::copy::{CopySpec, VARIANTS, VoiceCopy};
 use ame_domain::CampaignType;
 
+/// The longest closing sentence of a script.
+const CLOSE_CHARS: usize = 120;
+
 /// Script variants, one per angle: an opener, sentences up to the target length, the close.
 pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) -> VoiceCopy {
     let words = spec.script_words();
     let openers = c.angles("script.opener", &headlines(s, t), s, 120, VARIANTS);
-    let close = s.fill(&s.playbook.type_copy(t).voice_close);
+    let closes: Vec<&str> = s
+        .playbook
+        .type_copy(t)
+        .voice_close
+        .options()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let close = c.one("script.close", &closes, s, None, CLOSE_CHARS);
     let middle = s.playbook.voice();
     let script = openers
         .iter()
@@ -19,8 +30,14 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
             } else {
                 format!("{opener}.")
             };
-            let optional: Vec<String> = middle[k.min(2)]
+            // The angle's most specific sentence leads; the seed orders the rest, so another
+            // seed tells the same story with other sentences.
+            let own = middle[k.min(2)];
+            let rest = c.order(&format!("script.middle#{k}"), own.len().saturating_sub(1));
+            let optional: Vec<String> = own
                 .iter()
+                .take(1)
+                .chain(rest.iter().map(|i| &own[i + 1]))
                 .filter_map(|m| s.fill_with(m, s.benefit(k)))
                 .filter(|m| !m.contains("{b}"))
                 .collect();

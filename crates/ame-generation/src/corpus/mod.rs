@@ -327,8 +327,9 @@ impl Report {
         (shared.len() as f64 / counted.len().max(1) as f64, examples)
     }
 
-    /// The share of the sentences written with seed `a` that the same brand's same asset does
-    /// not hold with seed `b`.
+    /// The share of the sentences (at least four words, as for
+    /// [`Report::cross_brand_identical`]: button labels and one-word answers are not counted)
+    /// written with seed `a` that the same brand's same asset does not hold with seed `b`.
     pub fn seed_difference(&self, a: u64, b: u64) -> f64 {
         let of_b: std::collections::BTreeSet<(&str, &str, &str)> = self
             .sentences
@@ -336,7 +337,11 @@ impl Report {
             .filter(|s| s.seed == b)
             .map(|s| (s.brand.as_str(), s.asset.as_str(), s.text.as_str()))
             .collect();
-        let of_a: Vec<&WrittenSentence> = self.sentences.iter().filter(|s| s.seed == a).collect();
+        let of_a: Vec<&WrittenSentence> = self
+            .sentences
+            .iter()
+            .filter(|s| s.seed == a && s.text.split_whitespace().count() >= 4)
+            .collect();
         let differing = of_a
             .iter()
             .filter(|s| !of_b.contains(&(s.brand.as_str(), s.asset.as_str(), s.text.as_str())))

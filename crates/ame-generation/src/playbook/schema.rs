@@ -113,10 +113,10 @@ pub struct TypeCopy {
     /// The type's call to action (every type but lead generation, which uses the brand's).
     #[serde(default)]
     pub call_to_action: Option<String>,
-    /// The landing page's closing line.
-    pub closing: String,
-    /// The voice ad's last sentence.
-    pub voice_close: String,
+    /// The landing page's closing line (or alternatives the seed chooses between).
+    pub closing: Choice,
+    /// The voice ad's last sentence (or alternatives the seed chooses between).
+    pub voice_close: Choice,
     /// The landing page's type-specific questions and answers.
     pub faq: Vec<[String; 2]>,
 }
@@ -305,8 +305,11 @@ impl PlaybookFile {
             if let Some(c) = &t.call_to_action {
                 out.push((format!("types.{name}.call_to_action"), c));
             }
-            out.push((format!("types.{name}.closing"), &t.closing));
-            out.push((format!("types.{name}.voice_close"), &t.voice_close));
+            for (label, choice) in [("closing", &t.closing), ("voice_close", &t.voice_close)] {
+                for (k, option) in choice.options().iter().enumerate() {
+                    out.push((format!("types.{name}.{label}[{k}]"), option));
+                }
+            }
             for (j, [q, a]) in t.faq.iter().enumerate() {
                 out.push((format!("types.{name}.faq[{j}].q"), q));
                 out.push((format!("types.{name}.faq[{j}].a"), a));
@@ -420,6 +423,17 @@ impl PlaybookFile {
                     "types.{name}.cta: starts with {{cta}} and has at least 3 labels"
                 ));
             }
+            for (label, choice) in [("closing", &t.closing), ("voice_close", &t.voice_close)] {
+                if choice
+                    .options()
+                    .iter()
+                    .all(|o| OPTIONAL_FACTS.iter().any(|f| o.contains(f)))
+                {
+                    problems.push(format!(
+                        "types.{name}.{label}: needs one alternative without an optional fact"
+                    ));
+                }
+            }
             if name != "lead_gen" && t.call_to_action.is_none() {
                 problems.push(format!("types.{name}.call_to_action: missing"));
             }
@@ -434,8 +448,8 @@ impl PlaybookFile {
                 }
             }
         }
-        if self.landing.customer_faq.len() < 2 {
-            problems.push("landing.customer_faq: at least 2 questions".into());
+        if self.landing.customer_faq.len() < 2 || self.landing.faq.len() < 2 {
+            problems.push("landing.faq and landing.customer_faq: at least 2 questions each".into());
         }
         let f = &self.friend;
         if f.headlines
