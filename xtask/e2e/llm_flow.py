@@ -53,11 +53,19 @@ for asset in items:
     assert meta["quality"]["passed"], (asset["asset_type"], meta["quality"]["failed"], meta["quality"]["lint"])
     for finding in meta["quality"]["lint"]:
         builtin_rules[finding["rule"]] = builtin_rules.get(finding["rule"], 0) + 1
+    mended = generation.get("mended")
     if fallback is None:
         assert generation["provider"] == "openai-compatible", generation
         accepted += 1
         answered += 1
         outcome = "model answer accepted"
+        if mended is not None:
+            # The fields the lint or the limits rejected were rewritten by the built-in writer.
+            assert mended["fields_from_builtin"], mended
+            for rule, count in mended.get("lint_by_rule", {}).items():
+                model_rules[rule] = model_rules.get(rule, 0) + count
+            outcome = (f"model answer mended ({len(mended['fields_from_builtin'])} fields "
+                       f"from the built-in writer): " + "; ".join(mended["detail"][:3]))
     else:
         assert generation["provider"] == "builtin", generation
         # The reason is on record: a broken channel limit, copy a reader would reject, or an

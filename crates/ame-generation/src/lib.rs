@@ -19,6 +19,7 @@ pub mod html;
 pub mod limits;
 pub mod lint;
 pub mod logo;
+pub mod mend;
 pub mod openai;
 pub mod pipeline;
 pub mod playbook;

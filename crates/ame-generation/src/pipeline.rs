@@ -11,6 +11,7 @@ use crate::copy::{AssetCopy, CopySpec, VideoScriptCopy};
 use crate::html::{self, EmailContext, PageContext};
 use crate::limits::{self as l, Checks};
 use crate::lint::{Finding, LintContext, lint};
+use crate::mend::Source;
 use crate::readability::flesch_kincaid_grade;
 use crate::speech::SpeechSynthesizer;
 use crate::text_model::{BuiltInModel, TextModel, Written};
@@ -130,7 +131,12 @@ impl Generator {
             brief.campaign.campaign_type,
             &brief.campaign.plan.channels,
         );
-        let (written, fallback, checks, findings) = self.words(brief, &spec).await;
+        let (written, source, checks, findings) = self.words(brief, &spec).await;
+        let (fallback, mended) = match source {
+            Source::Model => (None, None),
+            Source::Mended(note) => (None, Some(note)),
+            Source::BuiltIn(reason) => (Some(reason), None),
+        };
         let mut generation = json!({
             "provider": if fallback.is_some() { builtin::PROVIDER } else { self.text.provider() },
             "model": written.model,
@@ -141,6 +147,9 @@ impl Generator {
         });
         if let Some(fallback) = fallback {
             generation["fallback"] = fallback;
+        }
+        if let Some(mended) = mended {
+            generation["mended"] = mended;
         }
         let (content, files, render_notes) = self.assemble(brief, &spec, &written.copy).await;
         let grade = flesch_kincaid_grade(&readable_text(&written.copy));
@@ -172,14 +181,15 @@ impl Generator {
         }
     }
 
-    /// The text model's words, or the built-in copywriter's with the reason it stepped in; with
+    /// The text model's words, mended field by field where it can be, or the built-in
+    /// copywriter's with the reason it stepped in; with
     /// the limit checks and the copy lint of the words kept. A model's words are kept only when
     /// they meet every limit and the lint finds nothing a reader would reject.
     async fn words(
         &self,
         brief: &Brief,
         spec: &CopySpec,
-    ) -> (Written, Option<Value>, Checks, Vec<Finding>) {
+    ) -> (Written, Source, Checks, Vec<Finding>) {
         let ctx = LintContext::new(brief);
         let reason = match self.text.write(brief, spec).await {
             Ok(written) => {
@@ -196,7 +206,27 @@ impl Generator {
                     .collect();
                 let findings = lint(&written.copy, &ctx);
                 if failed.is_empty() && findings.is_empty() {
-                    return (written, None, checks, findings);
+                    return (written, Source::Model, checks, findings);
+                }
+                let builtin = BuiltInModel.write_now(brief, spec);
+                if let Some((mended, note)) = crate::mend::mend_rejected(
+                    spec,
+                    &written.copy,
+                    &builtin.copy,
+                    &checks,
+                    &findings,
+                    &ctx,
+                ) {
+                    let checks = mended.check(spec);
+                    return (
+                        Written {
+                            copy: mended,
+                            ..written
+                        },
+                        Source::Mended(note),
+                        checks,
+                        Vec::new(),
+                    );
                 }
                 let (reason, detail) = if failed.is_empty() {
                     let detail = findings
@@ -225,7 +255,7 @@ impl Generator {
         let written = BuiltInModel.write_now(brief, spec);
         let checks = written.copy.check(spec);
         let findings = lint(&written.copy, &ctx);
-        (written, Some(reason), checks, findings)
+        (written, Source::BuiltIn(reason), checks, findings)
     }
 
     /// The script spoken to fit `seconds`: spoken once at the usual pace and, when that lands

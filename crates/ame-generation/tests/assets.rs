@@ -14,7 +14,7 @@ use ame_generation::{Brief, BuiltInModel, GeneratedAsset, Generator, TextModel};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use scraper::{Html, Selector};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 const HOSTILE: [&str; 5] = [
@@ -517,27 +517,44 @@ async fn a_failing_or_overlong_model_falls_back_visibly() {
     for a in g.generate(&brief).await {
         let generation = &a.metadata["generation"];
         match a.asset_type {
-            AssetType::AdCreative | AssetType::LandingPage => {
+            // A missing variant is no single field to mend: the whole asset is rewritten.
+            AssetType::LandingPage => {
                 assert_eq!(generation["provider"], "builtin");
                 assert_eq!(generation["fallback"]["reason"], "limits");
                 assert_eq!(generation["fallback"]["rejected_model"], "broken-1");
             }
+            // An overlong headline is one field: only it is rewritten.
+            AssetType::AdCreative => {
+                assert_eq!(generation["provider"], "broken", "{generation}");
+                let mended = &generation["mended"];
+                assert_eq!(mended["fields_from_builtin"], json!(["rsa_headlines[0]"]));
+                assert_eq!(mended["limits_failed"], 1, "{mended}");
+                assert_ne!(
+                    a.content["rsa_headlines"][0],
+                    "A headline far longer than thirty characters"
+                );
+            }
             AssetType::EmailSequence => {
-                assert_eq!(generation["provider"], "builtin");
-                let fallback = &generation["fallback"];
-                assert_eq!(fallback["reason"], "quality", "{fallback}");
-                assert!(fallback["lint_by_rule"]["brief_leak"].as_u64().unwrap() >= 2);
-                assert!(fallback["lint_by_rule"]["placeholder"].as_u64().unwrap() >= 1);
-                let detail = fallback["detail"].to_string();
-                assert!(detail.contains("emails[0].body[0]"), "{detail}");
+                assert_eq!(generation["provider"], "broken", "{generation}");
+                let mended = &generation["mended"];
+                assert!(mended["lint_by_rule"]["brief_leak"].as_u64().unwrap() >= 1);
+                assert!(mended["lint_by_rule"]["placeholder"].as_u64().unwrap() >= 1);
+                let fields = mended["fields_from_builtin"].to_string();
+                assert!(fields.contains("emails[0].body[0]"), "{fields}");
+                assert!(fields.contains("emails[0].subject[1]"), "{fields}");
+                assert!(!a.content.to_string().contains("40 demos"), "{}", a.content);
             }
             AssetType::SocialPost => {
-                assert_eq!(generation["provider"], "builtin");
-                let fallback = &generation["fallback"];
-                assert_eq!(fallback["reason"], "quality", "{fallback}");
+                assert_eq!(generation["provider"], "broken", "{generation}");
+                let mended = &generation["mended"];
                 assert!(
-                    fallback["lint_by_rule"]["junk"].as_u64().unwrap() >= 1,
-                    "{fallback}"
+                    mended["lint_by_rule"]["junk"].as_u64().unwrap() >= 1,
+                    "{mended}"
+                );
+                assert_eq!(
+                    mended["fields_from_builtin"],
+                    json!(["facebook[0]", "instagram[0]", "linkedin[0]", "x[0]"]),
+                    "{mended}"
                 );
             }
             _ => {

@@ -7,10 +7,10 @@ use ame_generation::corpus::{self, Report};
 
 const SEEDS: [u64; 3] = [1, 20_261_125, 987_654_321];
 /// Most sentences of one brand that another brand's copy may hold word for word (measured
-/// 58.0%: brands of one vertical share its playbook's sentences; the goal is 2%).
-const MAX_SHARED: f64 = 0.59;
+/// 57.4%: brands of one vertical share its playbook's sentences; the goal is 2%).
+const MAX_SHARED: f64 = 0.58;
 /// Fewest sentences another seed must change, for every pair of the corpus's seeds.
-const MIN_RESEEDED: f64 = 0.48;
+const MIN_RESEEDED: f64 = 0.50;
 
 fn builtin_report() -> Report {
     corpus::run(&corpus::briefs(&SEEDS), builtin::write)

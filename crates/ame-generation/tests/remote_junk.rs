@@ -1,6 +1,6 @@
 //! A remote model that answers with junk, served by a local OpenAI-compatible server: every kind
-//! of junk a broken model writes is refused field by field and the asset is written by the
-//! built-in copywriter instead, on the record.
+//! of junk a broken model writes is refused field by field, and the field is rewritten by the
+//! built-in copywriter, on the record.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use ame_domain::{AssetType, CampaignType};
@@ -97,7 +97,7 @@ async fn serve(answers: Arc<Value>) -> Url {
 }
 
 #[tokio::test]
-async fn every_kind_of_junk_a_model_writes_is_refused_and_rewritten() {
+async fn every_kind_of_junk_a_model_writes_is_refused_and_its_field_rewritten() {
     let brief = corpus::briefs(&[7])
         .into_iter()
         .find(|b| {
@@ -130,12 +130,17 @@ async fn every_kind_of_junk_a_model_writes_is_refused_and_rewritten() {
         for asset in generator.generate(&brief).await {
             let generation = &asset.metadata["generation"];
             if asset.asset_type == AssetType::SocialPost {
-                assert_eq!(generation["provider"], "builtin", "{junk}: {generation}");
+                // Only the post with the junk is rewritten; the model's other posts stay.
                 assert_eq!(
-                    generation["fallback"]["reason"], "quality",
+                    generation["provider"], "openai-compatible",
                     "{junk}: {generation}"
                 );
-                assert_eq!(generation["fallback"]["rejected_model"], "junk-model");
+                assert_eq!(
+                    generation["mended"]["fields_from_builtin"],
+                    json!(["facebook[0]"]),
+                    "{junk}: {generation}"
+                );
+                assert!(generation["fallback"].is_null(), "{junk}: {generation}");
                 assert!(
                     !asset.content.to_string().contains(junk),
                     "{junk} reached the post"

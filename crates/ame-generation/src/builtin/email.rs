@@ -23,7 +23,22 @@ pub fn email_greeting(tone: Tone) -> &'static str {
 /// email of the first benefit, and so on), so no benefit is said more than twice to a reader.
 pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> EmailSequenceCopy {
     let t = brief.campaign.campaign_type;
-    let label = s.fill(cta_labels(s, t)[0]);
+    let labels = cta_labels(s, t);
+    let last = spec.emails.len().saturating_sub(1);
+    // The last email asks with the campaign's own call to action; the seed words the buttons of
+    // the emails before it from the campaign type's labels.
+    let label = |i: usize| -> String {
+        let chosen = if i == last {
+            labels[0]
+        } else {
+            c.pick(&format!("email{i}.cta_label"), labels)
+                .copied()
+                .unwrap_or(labels[0])
+        };
+        Some(s.fill(chosen))
+            .filter(|l| !l.is_empty() && l::chars(l) <= l::BUTTON)
+            .unwrap_or_else(|| s.fill(labels[0]))
+    };
     EmailSequenceCopy {
         emails: spec
             .emails
@@ -60,7 +75,7 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
                         (!text.is_empty()).then(|| capitalize(&text))
                     })
                     .collect(),
-                cta_label: label.clone(),
+                cta_label: label(i),
             })
             .collect(),
     }

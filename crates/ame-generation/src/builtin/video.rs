@@ -7,6 +7,13 @@ use crate::limits as l;
 use crate::playbook::schema;
 use ame_domain::CampaignType;
 
+/// The narration's last sentence; the seed chooses one.
+const VIDEO_CLOSES: &[&str] = &[
+    "{cta} with {company}.",
+    "{cta} with {company} today.",
+    "{cta} with {company}, whenever you're ready.",
+];
+
 /// Captions over the problem scene that fit whatever problem the narration names.
 const PROBLEM_CAPTIONS: &[&str] = &["Sound familiar?", "We've all been there", "Ring a bell?"];
 
@@ -67,7 +74,7 @@ pub(super) fn write(t: CampaignType, spec: &CopySpec, s: &Slots, c: &Chooser) ->
     let optional_solution = filled(&video.details);
     let proof = pick("proof", &video.proof);
     let optional_proof = filled(&video.proof_details);
-    let close = s.fill("{cta} with {company}.");
+    let close = c.one("close", VIDEO_CLOSES, s, None, usize::MAX);
     let optional_close: Vec<String> = filled(std::slice::from_ref(&video.close_extra));
     let mut optional: Vec<String> = solution_head.iter().skip(1).cloned().collect();
     optional.extend(optional_solution.iter().cloned());
