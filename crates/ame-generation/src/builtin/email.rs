@@ -25,10 +25,11 @@ pub(super) fn write(brief: &Brief, spec: &CopySpec, s: &Slots, c: &Chooser) -> E
     let t = brief.campaign.campaign_type;
     let labels = cta_labels(s, t);
     let last = spec.emails.len().saturating_sub(1);
-    // The last email asks with the campaign's own call to action; the seed words the buttons of
-    // the emails before it from the campaign type's labels.
+    // Lead generation asks with the brand's own call to action in every email; the other types'
+    // last email asks with the campaign's, and the seed words the buttons before it from the
+    // type's labels.
     let label = |i: usize| -> String {
-        let chosen = if i == last {
+        let chosen = if i == last || t == ame_domain::CampaignType::LeadGen {
             labels[0]
         } else {
             c.pick(&format!("email{i}.cta_label"), labels)

@@ -86,7 +86,18 @@ pub(super) fn write(t: CampaignType, s: &Slots, c: &Chooser) -> LandingCopy {
         .enumerate()
         .map(|(i, b)| {
             let phrase = capitalize(&b.phrase);
-            let (title, says_it) = card_title(s.short.get(i).map(String::as_str), &phrase, i);
+            // A short benefit that is another card's benefit word for word does not title this
+            // one (the brand's short list need not follow its benefits' order).
+            let short = s.short.get(i).map(String::as_str).filter(|short| {
+                !s.benefits.iter().enumerate().any(|(j, other)| {
+                    j != i
+                        && other
+                            .phrase
+                            .trim_end_matches('.')
+                            .eq_ignore_ascii_case(short.trim().trim_end_matches('.'))
+                })
+            });
+            let (title, says_it) = card_title(short, &phrase, i);
             // A title that does not say the whole benefit leaves it to the body; one that does
             // gets a line on why it holds.
             let body = if says_it {

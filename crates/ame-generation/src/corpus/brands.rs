@@ -282,16 +282,16 @@ const FIRST: [CorpusBrand; 21] = [
     of(
         Vertical::Retail,
         consumer(brand(
-            "Harbor Insurance",
-            "home and contents insurance",
-            "first-time home buyers",
+            "Fenwick & Finch",
+            "handmade homeware",
+            "people furnishing their first home",
             &[
-                "cover that starts the day you move in",
-                "claims settled within ten days",
+                "lamps, throws and ceramics made in small batches by independent studios around the country",
+                "free returns within 30 days",
             ],
-            Tone::Professional,
-            "Get a quote",
-            ["quotes", "policyholders"],
+            Tone::Friendly,
+            "Shop the collection",
+            ["orders", "shoppers"],
         )),
     ),
     of(
