@@ -1,13 +1,96 @@
-//! Mending a model's answer field by field: the fields the limit checks or the copy lint
-//! reject are taken from the built-in copywriter's words for the same asset, and the rest of
-//! the model's words stay. A rejection that names no single field (a count, a phrase repeated
-//! across a whole reading) cannot be mended this way.
+//! Whose words an asset holds: the text model's, mended field by field where it can be, or the
+//! built-in copywriter's. The fields the limit checks or the copy lint reject are taken from the
+//! built-in copywriter's words for the same asset, and the rest of the model's words stay. A
+//! rejection that names no single field (a count, a phrase repeated across a whole reading)
+//! cannot be mended this way, and the built-in copywriter writes the whole asset.
 
+use crate::brief::Brief;
 use crate::copy::{AssetCopy, CopySpec};
 use crate::limits::Checks;
 use crate::lint::{Finding, LintContext, lint};
+use crate::text_model::{BuiltInModel, TextModel, Written};
 use ame_domain::AssetType;
 use serde_json::{Value, json};
+
+/// The text model's words, mended field by field where it can be, or the built-in
+/// copywriter's with the reason it stepped in; with the limit checks and the copy lint of the
+/// words kept. A model's words are kept only when they meet every limit and the lint finds
+/// nothing a reader would reject.
+pub(crate) async fn words(
+    text: &dyn TextModel,
+    brief: &Brief,
+    spec: &CopySpec,
+) -> (Written, Source, Checks, Vec<Finding>) {
+    let ctx = LintContext::new(brief);
+    let (builtin, reason) = match text.write(brief, spec).await {
+        Ok(written) => {
+            let checks = written.copy.check(spec);
+            let findings = lint(&written.copy, &ctx);
+            if checks.failures().is_empty() && findings.is_empty() {
+                return (written, Source::Model, checks, findings);
+            }
+            let builtin = BuiltInModel.write_now(brief, spec);
+            if let Some((mended, note)) =
+                mend_rejected(spec, &written.copy, &builtin.copy, &checks, &findings, &ctx)
+            {
+                let checks = mended.check(spec);
+                let copy = Written {
+                    copy: mended,
+                    ..written
+                };
+                return (copy, Source::Mended(note), checks, Vec::new());
+            }
+            let failed: Vec<String> = checks
+                .failures()
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} is {} (allowed {}..={})",
+                        c.field, c.length, c.min, c.max
+                    )
+                })
+                .collect();
+            let (reason, detail) = if failed.is_empty() {
+                ("quality", described(&findings))
+            } else {
+                ("limits", failed)
+            };
+            let reason = json!({
+                "reason": reason,
+                "lint_by_rule": by_rule(&findings),
+                "rejected_model": written.model,
+                "rejected_latency_ms": written.latency_ms,
+                "detail": detail.into_iter().take(10).collect::<Vec<_>>(),
+            });
+            (builtin, reason)
+        }
+        Err(e) => (
+            BuiltInModel.write_now(brief, spec),
+            json!({"reason": "error", "detail": e.to_string()}),
+        ),
+    };
+    let checks = builtin.copy.check(spec);
+    let findings = lint(&builtin.copy, &ctx);
+    (builtin, Source::BuiltIn(reason), checks, findings)
+}
+
+/// How many of `findings` each rule made.
+fn by_rule(findings: &[Finding]) -> serde_json::Map<String, Value> {
+    let mut counts = serde_json::Map::new();
+    for f in findings {
+        let seen = counts.entry(f.rule.as_str()).or_insert(json!(0));
+        *seen = json!(seen.as_u64().unwrap_or(0) + 1);
+    }
+    counts
+}
+
+/// Each of `findings` as one line: rule, field and what was wrong.
+fn described(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| format!("{} {}: {}", f.rule.as_str(), f.field, f.detail))
+        .collect()
+}
 
 /// Whose words an asset holds.
 pub(crate) enum Source {
@@ -85,7 +168,7 @@ pub fn mend(
 /// The model's `words` with every field the limit `checks` or the lint `findings` reject taken
 /// from `builtin`, and a note of which; `None` when a rejection names no single field or the
 /// mended words still fail.
-pub(crate) fn mend_rejected(
+fn mend_rejected(
     spec: &CopySpec,
     words: &AssetCopy,
     builtin: &AssetCopy,
@@ -105,23 +188,13 @@ pub(crate) fn mend_rejected(
     if !mended.check(spec).failures().is_empty() || !lint(&mended, ctx).is_empty() {
         return None;
     }
-    let mut by_rule = serde_json::Map::new();
-    for f in findings {
-        let seen = by_rule.entry(f.rule.as_str()).or_insert(json!(0));
-        *seen = json!(seen.as_u64().unwrap_or(0) + 1);
-    }
-    let detail: Vec<String> = findings
-        .iter()
-        .map(|f| format!("{} {}: {}", f.rule.as_str(), f.field, f.detail))
-        .take(10)
-        .collect();
     Some((
         mended,
         json!({
             "fields_from_builtin": fields,
-            "lint_by_rule": by_rule,
+            "lint_by_rule": by_rule(findings),
             "limits_failed": checks.failures().len(),
-            "detail": detail,
+            "detail": described(findings).into_iter().take(10).collect::<Vec<_>>(),
         }),
     ))
 }

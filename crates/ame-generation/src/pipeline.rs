@@ -9,12 +9,11 @@ use crate::colour::Rgb;
 use crate::content::{form_fields, meta_button, posting_time, rsa_pinning, social_proof};
 use crate::copy::{AssetCopy, CopySpec, VideoScriptCopy};
 use crate::html::{self, EmailContext, PageContext};
-use crate::limits::{self as l, Checks};
-use crate::lint::{Finding, LintContext, lint};
+use crate::limits as l;
 use crate::mend::Source;
 use crate::readability::flesch_kincaid_grade;
 use crate::speech::SpeechSynthesizer;
-use crate::text_model::{BuiltInModel, TextModel, Written};
+use crate::text_model::TextModel;
 use ame_domain::{AssetType, CampaignType, Channel};
 use chrono::Duration;
 use serde::Serialize;
@@ -131,7 +130,8 @@ impl Generator {
             brief.campaign.campaign_type,
             &brief.campaign.plan.channels,
         );
-        let (written, source, checks, findings) = self.words(brief, &spec).await;
+        let (written, source, checks, findings) =
+            crate::mend::words(self.text.as_ref(), brief, &spec).await;
         let (fallback, mended) = match source {
             Source::Model => (None, None),
             Source::Mended(note) => (None, Some(note)),
@@ -179,83 +179,6 @@ impl Generator {
             metadata,
             files,
         }
-    }
-
-    /// The text model's words, mended field by field where it can be, or the built-in
-    /// copywriter's with the reason it stepped in; with
-    /// the limit checks and the copy lint of the words kept. A model's words are kept only when
-    /// they meet every limit and the lint finds nothing a reader would reject.
-    async fn words(
-        &self,
-        brief: &Brief,
-        spec: &CopySpec,
-    ) -> (Written, Source, Checks, Vec<Finding>) {
-        let ctx = LintContext::new(brief);
-        let reason = match self.text.write(brief, spec).await {
-            Ok(written) => {
-                let checks = written.copy.check(spec);
-                let failed: Vec<String> = checks
-                    .failures()
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{} is {} (allowed {}..={})",
-                            c.field, c.length, c.min, c.max
-                        )
-                    })
-                    .collect();
-                let findings = lint(&written.copy, &ctx);
-                if failed.is_empty() && findings.is_empty() {
-                    return (written, Source::Model, checks, findings);
-                }
-                let builtin = BuiltInModel.write_now(brief, spec);
-                if let Some((mended, note)) = crate::mend::mend_rejected(
-                    spec,
-                    &written.copy,
-                    &builtin.copy,
-                    &checks,
-                    &findings,
-                    &ctx,
-                ) {
-                    let checks = mended.check(spec);
-                    return (
-                        Written {
-                            copy: mended,
-                            ..written
-                        },
-                        Source::Mended(note),
-                        checks,
-                        Vec::new(),
-                    );
-                }
-                let (reason, detail) = if failed.is_empty() {
-                    let detail = findings
-                        .iter()
-                        .map(|f| format!("{} {}: {}", f.rule.as_str(), f.field, f.detail))
-                        .collect::<Vec<_>>();
-                    ("quality", detail)
-                } else {
-                    ("limits", failed)
-                };
-                let mut by_rule = serde_json::Map::new();
-                for f in &findings {
-                    let seen = by_rule.entry(f.rule.as_str()).or_insert(json!(0));
-                    *seen = json!(seen.as_u64().unwrap_or(0) + 1);
-                }
-                json!({
-                    "reason": reason,
-                    "lint_by_rule": by_rule,
-                    "rejected_model": written.model,
-                    "rejected_latency_ms": written.latency_ms,
-                    "detail": detail.into_iter().take(10).collect::<Vec<_>>(),
-                })
-            }
-            Err(e) => json!({"reason": "error", "detail": e.to_string()}),
-        };
-        let written = BuiltInModel.write_now(brief, spec);
-        let checks = written.copy.check(spec);
-        let findings = lint(&written.copy, &ctx);
-        (written, Source::BuiltIn(reason), checks, findings)
     }
 
     /// The script spoken to fit `seconds`: spoken once at the usual pace and, when that lands
